@@ -1,0 +1,28 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+import type { Hello as _loadfleet_v1_Hello, Hello__Output as _loadfleet_v1_Hello__Output } from '../../loadfleet/v1/Hello.js';
+import type { Ready as _loadfleet_v1_Ready, Ready__Output as _loadfleet_v1_Ready__Output } from '../../loadfleet/v1/Ready.js';
+import type { Snapshot as _loadfleet_v1_Snapshot, Snapshot__Output as _loadfleet_v1_Snapshot__Output } from '../../loadfleet/v1/Snapshot.js';
+import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from '../../loadfleet/v1/Heartbeat.js';
+import type { Done as _loadfleet_v1_Done, Done__Output as _loadfleet_v1_Done__Output } from '../../loadfleet/v1/Done.js';
+import type { Failure as _loadfleet_v1_Failure, Failure__Output as _loadfleet_v1_Failure__Output } from '../../loadfleet/v1/Failure.js';
+
+export interface AgentMessage {
+  'hello'?: (_loadfleet_v1_Hello | null);
+  'ready'?: (_loadfleet_v1_Ready | null);
+  'snapshot'?: (_loadfleet_v1_Snapshot | null);
+  'heartbeat'?: (_loadfleet_v1_Heartbeat | null);
+  'done'?: (_loadfleet_v1_Done | null);
+  'failure'?: (_loadfleet_v1_Failure | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure";
+}
+
+export interface AgentMessage__Output {
+  'hello'?: (_loadfleet_v1_Hello__Output | null);
+  'ready'?: (_loadfleet_v1_Ready__Output | null);
+  'snapshot'?: (_loadfleet_v1_Snapshot__Output | null);
+  'heartbeat'?: (_loadfleet_v1_Heartbeat__Output | null);
+  'done'?: (_loadfleet_v1_Done__Output | null);
+  'failure'?: (_loadfleet_v1_Failure__Output | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure";
+}

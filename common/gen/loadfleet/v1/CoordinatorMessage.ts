@@ -1,0 +1,25 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+import type { Welcome as _loadfleet_v1_Welcome, Welcome__Output as _loadfleet_v1_Welcome__Output } from '../../loadfleet/v1/Welcome.js';
+import type { Assign as _loadfleet_v1_Assign, Assign__Output as _loadfleet_v1_Assign__Output } from '../../loadfleet/v1/Assign.js';
+import type { SetRate as _loadfleet_v1_SetRate, SetRate__Output as _loadfleet_v1_SetRate__Output } from '../../loadfleet/v1/SetRate.js';
+import type { Stop as _loadfleet_v1_Stop, Stop__Output as _loadfleet_v1_Stop__Output } from '../../loadfleet/v1/Stop.js';
+import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from '../../loadfleet/v1/Heartbeat.js';
+
+export interface CoordinatorMessage {
+  'welcome'?: (_loadfleet_v1_Welcome | null);
+  'assign'?: (_loadfleet_v1_Assign | null);
+  'setRate'?: (_loadfleet_v1_SetRate | null);
+  'stop'?: (_loadfleet_v1_Stop | null);
+  'heartbeat'?: (_loadfleet_v1_Heartbeat | null);
+  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat";
+}
+
+export interface CoordinatorMessage__Output {
+  'welcome'?: (_loadfleet_v1_Welcome__Output | null);
+  'assign'?: (_loadfleet_v1_Assign__Output | null);
+  'setRate'?: (_loadfleet_v1_SetRate__Output | null);
+  'stop'?: (_loadfleet_v1_Stop__Output | null);
+  'heartbeat'?: (_loadfleet_v1_Heartbeat__Output | null);
+  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat";
+}

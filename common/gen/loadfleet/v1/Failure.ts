@@ -1,0 +1,14 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+
+export interface Failure {
+  'runId'?: (string);
+  'code'?: (string);
+  'message'?: (string);
+}
+
+export interface Failure__Output {
+  'runId': (string);
+  'code': (string);
+  'message': (string);
+}

@@ -1,0 +1,10 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+
+export interface Finished {
+  'reportJson'?: (string);
+}
+
+export interface Finished__Output {
+  'reportJson': (string);
+}

@@ -1,0 +1,12 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+
+export interface Notice {
+  'level'?: (string);
+  'message'?: (string);
+}
+
+export interface Notice__Output {
+  'level': (string);
+  'message': (string);
+}

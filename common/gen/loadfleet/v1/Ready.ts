@@ -1,0 +1,10 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+
+export interface Ready {
+  'runId'?: (string);
+}
+
+export interface Ready__Output {
+  'runId': (string);
+}

@@ -1,0 +1,19 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface SetRate {
+  'runId'?: (string);
+  'rateRps'?: (number | string);
+  'concurrency'?: (number);
+  'rampMs'?: (number);
+  'changeId'?: (number | string | Long);
+}
+
+export interface SetRate__Output {
+  'runId': (string);
+  'rateRps': (number);
+  'concurrency': (number);
+  'rampMs': (number);
+  'changeId': (number);
+}

@@ -1,0 +1,13 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface SetRateReply {
+  'changeId'?: (number | string | Long);
+  'agents'?: (number);
+}
+
+export interface SetRateReply__Output {
+  'changeId': (number);
+  'agents': (number);
+}

@@ -1,0 +1,14 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+
+export interface StartRequest {
+  'scenarioJson'?: (string);
+  'minAgents'?: (number);
+  'waitAgentsMs'?: (number);
+}
+
+export interface StartRequest__Output {
+  'scenarioJson': (string);
+  'minAgents': (number);
+  'waitAgentsMs': (number);
+}

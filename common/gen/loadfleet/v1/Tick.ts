@@ -1,0 +1,10 @@
+// Original file: proto/loadfleet/v1/fleet.proto
+
+
+export interface Tick {
+  'json'?: (string);
+}
+
+export interface Tick__Output {
+  'json': (string);
+}

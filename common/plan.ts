@@ -1,0 +1,39 @@
+// AgentPlan: everything one agent needs for one run, computed by the coordinator (coordinator/planner.ts)
+// and sent as JSON in Assign.plan_json. The agent validates it with agentPlanSchema before use: the wire
+// is untrusted input.
+import { z } from 'zod';
+
+/** A piece of the agent's own schedule: its value moves linearly from `from` to `to` over durationMs. */
+export const segmentSchema = z.strictObject({
+  durationMs: z.number().positive(),
+  from: z.number().nonnegative(),
+  to: z.number().nonnegative(),
+});
+export type Segment = z.infer<typeof segmentSchema>;
+
+export const agentPlanSchema = z.strictObject({
+  runId: z.string().min(1),
+  request: z.strictObject({
+    url: z.string().url(),
+    method: z.string().min(1),
+    headers: z.record(z.string(), z.string()),
+    body: z.string().optional(),
+    timeoutMs: z.number().positive(),
+  }),
+  /** open: segments are arrival rates (req/s); closed: segments are loop counts (whole numbers). */
+  model: z.enum(['open', 'closed']),
+  segments: z.array(segmentSchema).min(1),
+  /** Warm-up before the main phase, run at the first segment's `from` value; 0 = none. */
+  warmupMs: z.number().nonnegative(),
+  /** Most requests this agent may have outstanding; an arrival beyond it is counted as dropped. */
+  maxInFlight: z.number().int().positive(),
+  /** Keep-alive connections this agent opens to the target. */
+  connections: z.number().int().positive(),
+  /** How often the agent sends a delta Snapshot. */
+  snapshotIntervalMs: z.number().int().positive(),
+});
+export type AgentPlan = z.infer<typeof agentPlanSchema>;
+
+export function planDurationMs(plan: Pick<AgentPlan, 'segments'>): number {
+  return plan.segments.reduce((sum, s) => sum + s.durationMs, 0);
+}

@@ -1,0 +1,144 @@
+// The scenario file: what to send and how much. Parsed from YAML or JSON, validated with every problem
+// reported at once, each naming its field. The parsed Scenario is what the coordinator plans from and
+// what travels to a remote coordinator (as JSON).
+import { z } from 'zod';
+import { parse as parseYaml } from 'yaml';
+import { LoadfleetError } from './errors.js';
+import { parseDurationMs } from './duration.js';
+
+const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
+  const ms = parseDurationMs(v);
+  if (ms === undefined) {
+    ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 500ms, 30s, 2m or 1m30s` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const positiveDurationMs = durationMs.refine((ms) => ms > 0, 'must be longer than 0');
+
+const httpUrl = z.string().refine((s) => {
+  try {
+    const u = new URL(s);
+    return u.protocol === 'http:' || u.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}, 'must be an absolute http:// or https:// URL');
+
+const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+const requestSchema = z.strictObject({
+  url: httpUrl,
+  method: z
+    .string()
+    .transform((m) => m.toUpperCase())
+    .pipe(z.enum(METHODS, { message: `must be one of ${METHODS.join(', ')}` }))
+    .default('GET'),
+  headers: z.record(z.string(), z.string()).default({}),
+  body: z.string().optional(),
+  timeout: positiveDurationMs.default(10_000),
+});
+
+const stageSchema = z.strictObject({
+  duration: positiveDurationMs,
+  target: z.number().nonnegative(),
+});
+
+const openSchema = z
+  .strictObject({
+    model: z.literal('open'),
+    rate: z.number().positive().optional(),
+    startRate: z.number().nonnegative().optional(),
+    stages: z.array(stageSchema).min(1).optional(),
+    duration: positiveDurationMs.optional(),
+    maxInFlight: z.number().int().positive().default(10_000),
+    connections: z.number().int().positive().optional(),
+  })
+  .superRefine((v, ctx) => {
+    const hasRate = v.rate !== undefined;
+    const hasStages = v.stages !== undefined;
+    if (hasRate === hasStages) {
+      ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either rate (with duration) or stages, not both or neither' });
+    }
+    if (hasRate && v.duration === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with rate (e.g. duration: 30s)' });
+    }
+    if (hasStages && v.duration !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is the sum of the stages; remove it when stages are given' });
+    }
+    if (!hasStages && v.startRate !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['startRate'], message: 'only applies to stages' });
+    }
+  });
+
+const closedSchema = z.strictObject({
+  model: z.literal('closed'),
+  concurrency: z.number().int().positive(),
+  duration: positiveDurationMs,
+  connections: z.number().int().positive().optional(),
+});
+
+const loadSchema = z.discriminatedUnion('model', [openSchema, closedSchema], {
+  error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency)',
+});
+
+export const scenarioSchema = z.strictObject({
+  name: z.string().min(1).default('loadfleet'),
+  request: requestSchema,
+  load: loadSchema,
+  warmup: durationMs.default(0),
+});
+
+export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type LoadModel = Scenario['load'];
+export type OpenLoad = Extract<LoadModel, { model: 'open' }>;
+export type ClosedLoad = Extract<LoadModel, { model: 'closed' }>;
+
+/** One problem found in a scenario: where (dotted path) and what. */
+export interface ScenarioProblem {
+  path: string;
+  message: string;
+}
+
+function toProblems(error: z.ZodError): ScenarioProblem[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.length === 0 ? '(top level)' : issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Validates an already-parsed value; returns every problem at once. */
+export function validateScenario(value: unknown): { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioProblem[] } {
+  const result = scenarioSchema.safeParse(value);
+  return result.success ? { ok: true, scenario: result.data } : { ok: false, problems: toProblems(result.error) };
+}
+
+/**
+ * Parses scenario text (YAML, of which JSON is a subset) named `source` (for messages).
+ * Throws LoadfleetError SCENARIO_INVALID listing every problem.
+ */
+export function parseScenarioText(text: string, source: string): Scenario {
+  let value: unknown;
+  try {
+    value = parseYaml(text, { prettyErrors: true });
+  } catch (e) {
+    throw new LoadfleetError('SCENARIO_INVALID', `${source}: not valid YAML or JSON: ${(e as Error).message}`, { cause: e });
+  }
+  const result = validateScenario(value);
+  if (!result.ok) {
+    const lines = result.problems.map((p) => `  - ${p.path}: ${p.message}`);
+    throw new LoadfleetError('SCENARIO_INVALID', `${source}: ${result.problems.length} problem(s):\n${lines.join('\n')}`, {
+      hint: 'fix the fields listed above; README.md "Scenario format" describes every field',
+    });
+  }
+  return result.scenario;
+}
+
+/** Total main-phase length of the load model, in milliseconds. */
+export function loadDurationMs(load: LoadModel): number {
+  if (load.model === 'closed') return load.duration;
+  if (load.stages !== undefined) return load.stages.reduce((sum, s) => sum + s.duration, 0);
+  return load.duration ?? 0;
+}

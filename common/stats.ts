@@ -1,0 +1,51 @@
+// The counters and histograms an agent reports: per interval (a delta) or per phase (cumulative).
+// Histograms travel encoded (common/histogram.ts). All counts are whole numbers.
+
+export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'other';
+export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'other'];
+
+export type Phase = 'warmup' | 'main';
+
+export interface Stats {
+  /** Latency from each request's intended send time, microseconds, encoded ("" when empty). */
+  latencyHist: string;
+  /** Service time from the actual send, microseconds, encoded. */
+  serviceHist: string;
+  /** Requests that ended (with a response or an error). */
+  requests: number;
+  /** Requests handed to the HTTP client. */
+  sent: number;
+  /** Arrivals not sent because the in-flight cap was full (open model). */
+  dropped: number;
+  errors: Record<ErrorKind, number>;
+  /** Responses by HTTP status code (keys are the decimal code). */
+  statusCodes: Record<string, number>;
+  inFlightPeak: number;
+  eventLoopDelayP99Ms: number;
+  scheduleLagP99Ms: number;
+  bytesReceived: number;
+}
+
+export function emptyErrors(): Record<ErrorKind, number> {
+  return { refused: 0, reset: 0, timeout: 0, other: 0 };
+}
+
+export function totalErrors(errors: Record<ErrorKind, number>): number {
+  return errors.refused + errors.reset + errors.timeout + errors.other;
+}
+
+export function emptyStats(): Stats {
+  return {
+    latencyHist: '',
+    serviceHist: '',
+    requests: 0,
+    sent: 0,
+    dropped: 0,
+    errors: emptyErrors(),
+    statusCodes: {},
+    inFlightPeak: 0,
+    eventLoopDelayP99Ms: 0,
+    scheduleLagP99Ms: 0,
+    bytesReceived: 0,
+  };
+}

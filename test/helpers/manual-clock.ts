@@ -1,0 +1,51 @@
+// A Clock that moves only when a test calls advance(). Timers fire in time order, each at its own time.
+import type { Clock, TimerHandle } from '../../common/clock.js';
+
+interface Pending {
+  atMs: number;
+  periodMs: number | undefined;
+  fn: () => void;
+  cancelled: boolean;
+  order: number;
+}
+
+export class ManualClock implements Clock {
+  private now = 0;
+  private counter = 0;
+  private pending: Pending[] = [];
+
+  nowMs(): number {
+    return this.now;
+  }
+
+  after(delayMs: number, fn: () => void): TimerHandle {
+    return this.add(this.now + Math.max(0, delayMs), undefined, fn);
+  }
+
+  every(periodMs: number, fn: () => void): TimerHandle {
+    return this.add(this.now + periodMs, periodMs, fn);
+  }
+
+  /** Moves time forward by ms, firing every timer that falls due, in order. */
+  advance(ms: number): void {
+    const end = this.now + ms;
+    for (;;) {
+      const next = this.pending
+        .filter((p) => !p.cancelled && p.atMs <= end)
+        .sort((a, b) => a.atMs - b.atMs || a.order - b.order)[0];
+      if (next === undefined) break;
+      this.now = next.atMs;
+      if (next.periodMs === undefined) next.cancelled = true;
+      else next.atMs += next.periodMs;
+      next.fn();
+    }
+    this.now = end;
+    this.pending = this.pending.filter((p) => !p.cancelled);
+  }
+
+  private add(atMs: number, periodMs: number | undefined, fn: () => void): TimerHandle {
+    const p: Pending = { atMs, periodMs, fn, cancelled: false, order: this.counter++ };
+    this.pending.push(p);
+    return { cancel: () => { p.cancelled = true; } };
+  }
+}
