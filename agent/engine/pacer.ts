@@ -1,0 +1,193 @@
+// Pure open-model rate maths (the vegeta pacer, with piecewise-linear rates and live changes).
+// No timers and no clock: time comes in as an argument, in milliseconds (fractional) since the start
+// of the schedule; rates are requests per second.
+//
+// Definitions. F(t) is the integral of the rate from 0 to t, in arrivals. Arrival i (0-based) is intended
+// at T(i) = sup{ t : F(t) <= i }, the moment the integral starts to exceed i. So with a positive rate
+// arrival 0 is at t = 0 (vegeta's convention), a ramp from 0 also sends arrival 0 at t = 0, and a
+// zero-rate stretch holds the next arrival until the rate becomes positive again. An arrival whose T(i)
+// falls at or after the schedule's end does not exist.
+import type { Segment } from '../../common/plan.js';
+
+/** A rate over time: segments back to back from t = 0, each linear from `from` to `to` req/s. */
+export interface RateSchedule {
+  readonly segments: readonly Segment[];
+  /** startMs[k] is when segment k starts; startMs[segments.length] === endMs. */
+  readonly startMs: readonly number[];
+  /** arrivalsAt[k] is F(startMs[k]); arrivalsAt[segments.length] is the schedule's total. */
+  readonly arrivalsAt: readonly number[];
+  readonly endMs: number;
+}
+
+/** What the runner should do for its next arrival. waitMs 0 means "send now" (possibly behind). */
+export interface Pace {
+  waitMs: number;
+  stop: boolean;
+}
+
+/** Builds a schedule from segments (each durationMs > 0, rates >= 0). */
+export function rateSchedule(segments: readonly Segment[]): RateSchedule {
+  const startMs = [0];
+  const arrivalsAt = [0];
+  let t = 0;
+  let f = 0;
+  for (const s of segments) {
+    t += s.durationMs;
+    f += segmentArrivals(s, s.durationMs);
+    startMs.push(t);
+    arrivalsAt.push(f);
+  }
+  return { segments: segments.slice(), startMs, arrivalsAt, endMs: t };
+}
+
+/** A schedule holding one rate for durationMs. */
+export function constantSchedule(rateRps: number, durationMs: number): RateSchedule {
+  return rateSchedule(durationMs > 0 ? [{ durationMs, from: rateRps, to: rateRps }] : []);
+}
+
+/** The scheduled rate at tMs, req/s; at a boundary, the rate of the segment that starts there; 0 outside. */
+export function rateAtMs(schedule: RateSchedule, tMs: number): number {
+  if (!(tMs >= 0) || tMs >= schedule.endMs) return 0;
+  const k = segmentAt(schedule, tMs);
+  const s = schedule.segments[k] as Segment;
+  return s.from + ((s.to - s.from) * (tMs - at(schedule.startMs, k))) / s.durationMs;
+}
+
+/** F(tMs): the integral of the rate from 0 to tMs, in arrivals (fractional). Clamped to [0, endMs]. */
+export function expectedArrivals(schedule: RateSchedule, tMs: number): number {
+  if (!(tMs > 0)) return 0;
+  const n = schedule.segments.length;
+  if (tMs >= schedule.endMs) return at(schedule.arrivalsAt, n);
+  const k = segmentAt(schedule, tMs);
+  return at(schedule.arrivalsAt, k) + segmentArrivals(schedule.segments[k] as Segment, tMs - at(schedule.startMs, k));
+}
+
+/**
+ * T(i): when arrival i (0-based) is intended, ms since the schedule's start; Infinity when the schedule
+ * ends before it. Allocation-free: the runners call it once per arrival.
+ */
+export function arrivalTimeMs(schedule: RateSchedule, i: number): number {
+  const arrivalsAt = schedule.arrivalsAt;
+  const n = schedule.segments.length;
+  if (!(at(arrivalsAt, n) > i)) return Infinity;
+  // First boundary j in 1..n with F > i (exists: F(end) > i); the crossing is in segment j - 1.
+  let lo = 1;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (at(arrivalsAt, mid) > i) hi = mid;
+    else lo = mid + 1;
+  }
+  const k = lo - 1;
+  const s = schedule.segments[k] as Segment;
+  const start = at(schedule.startMs, k);
+  const x = i - at(arrivalsAt, k); // arrivals still to go inside this segment, 0 <= x < segment total
+  const tau = solveInSegment(s, x);
+  const t = start + tau;
+  // Never report a time past the segment (rounding), and keep T monotonic across the boundary.
+  const end = at(schedule.startMs, k + 1);
+  return t > end ? end : t;
+}
+
+/** vegeta's Pace: given the time since start and how many arrivals were already issued, what to do next. */
+export function pace(schedule: RateSchedule, elapsedMs: number, sent: number): Pace {
+  const t = arrivalTimeMs(schedule, sent);
+  if (!(t < schedule.endMs)) return { waitMs: 0, stop: true };
+  return { waitMs: t > elapsedMs ? t - elapsedMs : 0, stop: false };
+}
+
+/**
+ * A live rate change at atMs: the result has the same integral as `schedule` up to atMs (the prefix and
+ * its cumulative arrival counts are copied, not recomputed), then ramps linearly from the rate in force
+ * at atMs to newRateRps over rampMs, then holds newRateRps until the ORIGINAL end. If the end comes
+ * before the ramp finishes, the ramp is cut there (same slope). A change at or after the end is a no-op.
+ */
+export function changeRate(schedule: RateSchedule, atMs: number, newRateRps: number, rampMs: number): RateSchedule {
+  const endMs = schedule.endMs;
+  if (!(atMs < endMs)) return schedule;
+  const t0 = atMs > 0 ? atMs : 0;
+  const segments: Segment[] = [];
+  const startMs: number[] = [];
+  const arrivalsAt: number[] = [];
+  // Prefix: whole segments that end at or before t0, copied with their exact offsets.
+  let k = 0;
+  for (; k < schedule.segments.length && at(schedule.startMs, k + 1) <= t0; k++) {
+    segments.push(schedule.segments[k] as Segment);
+    startMs.push(at(schedule.startMs, k));
+    arrivalsAt.push(at(schedule.arrivalsAt, k));
+  }
+  const currentRps = rateAtMs(schedule, t0);
+  // The segment cut at t0 keeps its start, its offset and its slope.
+  const cutStart = at(schedule.startMs, k);
+  if (t0 > cutStart) {
+    const s = schedule.segments[k] as Segment;
+    segments.push({ durationMs: t0 - cutStart, from: s.from, to: currentRps });
+    startMs.push(cutStart);
+    arrivalsAt.push(at(schedule.arrivalsAt, k));
+  }
+  // The offset at the switch is F(t0) of the original, exactly: no arrival skipped or doubled.
+  let f = expectedArrivals(schedule, t0);
+  let t = t0;
+  const remainingMs = endMs - t0;
+  const rampDurMs = rampMs > 0 ? Math.min(rampMs, remainingMs) : 0;
+  if (rampDurMs > 0) {
+    const rampTo = rampDurMs === rampMs ? newRateRps : currentRps + ((newRateRps - currentRps) * rampDurMs) / rampMs;
+    const ramp: Segment = { durationMs: rampDurMs, from: currentRps, to: rampTo };
+    segments.push(ramp);
+    startMs.push(t);
+    arrivalsAt.push(f);
+    t += rampDurMs;
+    f += segmentArrivals(ramp, rampDurMs);
+  }
+  if (endMs - t > 1e-9) {
+    const hold: Segment = { durationMs: endMs - t, from: newRateRps, to: newRateRps };
+    segments.push(hold);
+    startMs.push(t);
+    arrivalsAt.push(f);
+    f += segmentArrivals(hold, hold.durationMs);
+  }
+  startMs.push(endMs);
+  arrivalsAt.push(f);
+  return { segments, startMs, arrivalsAt, endMs };
+}
+
+// ---- internals ----
+
+function at(xs: readonly number[], k: number): number {
+  return xs[k] as number;
+}
+
+/** Index of the segment containing tMs (0 <= tMs < endMs): the last k with startMs[k] <= tMs. */
+function segmentAt(schedule: RateSchedule, tMs: number): number {
+  const starts = schedule.startMs;
+  let lo = 0;
+  let hi = schedule.segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (at(starts, mid) <= tMs) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Arrivals in the first tauMs of a segment: the integral of a linear rate (req/s) over ms. */
+function segmentArrivals(s: Segment, tauMs: number): number {
+  return (s.from * tauMs + ((s.to - s.from) * tauMs * tauMs) / (2 * s.durationMs)) / 1000;
+}
+
+/**
+ * The tau (ms) where segmentArrivals(s, tau) === x, for 0 <= x < the segment's total (so the rate is
+ * positive somewhere in it). Solves k*tau^2 + a*tau - 1000x = 0 in the cancellation-free form
+ * tau = 2c / (a + sqrt(a^2 + 4kc)), c = 1000x, valid for ramps up (k > 0), down (k < 0) and flat (k = 0).
+ */
+function solveInSegment(s: Segment, x: number): number {
+  if (x <= 0) return 0;
+  const a = s.from;
+  const k = (s.to - s.from) / (2 * s.durationMs);
+  const c = 1000 * x;
+  const disc = a * a + 4 * k * c;
+  const denom = a + Math.sqrt(disc > 0 ? disc : 0);
+  if (!(denom > 0)) return s.durationMs;
+  const tau = (2 * c) / denom;
+  return tau < s.durationMs ? tau : s.durationMs;
+}
