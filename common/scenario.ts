@@ -142,3 +142,20 @@ export function loadDurationMs(load: LoadModel): number {
   if (load.stages !== undefined) return load.stages.reduce((sum, s) => sum + s.duration, 0);
   return load.duration ?? 0;
 }
+
+/**
+ * The input form of a parsed scenario (durations back to "<n>ms" strings), such that
+ * validateScenario(toScenarioInput(s)) gives s again. This is what travels to a remote coordinator.
+ */
+export function toScenarioInput(s: Scenario): ScenarioInput {
+  const ms = (n: number): string => `${n}ms`;
+  const load: ScenarioInput['load'] =
+    s.load.model === 'closed'
+      ? { ...s.load, duration: ms(s.load.duration) }
+      : {
+          ...s.load,
+          ...(s.load.duration !== undefined ? { duration: ms(s.load.duration) } : {}),
+          ...(s.load.stages !== undefined ? { stages: s.load.stages.map((st) => ({ ...st, duration: ms(st.duration) })) } : {}),
+        };
+  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup) };
+}

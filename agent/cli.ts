@@ -1,0 +1,59 @@
+// `loadfleet agent --join HOST:PORT`: a long-lived agent that stays connected between tests,
+// reconnects with backoff, and leaves gracefully on SIGTERM/SIGINT (drains, reports, disconnects).
+import { randomUUID } from 'node:crypto';
+import { availableParallelism, hostname } from 'node:os';
+import type { Argv } from 'yargs';
+import { EXIT, exitCodeFor } from '../common/errors.js';
+import type { Io } from '../common/io.js';
+import { stderrLogger } from '../common/io.js';
+import { systemClock } from '../common/clock.js';
+import { readToken } from '../common/token.js';
+import { createEngine } from './engine/engine.js';
+import { createGrpcDialer } from './grpc-link.js';
+import { AgentSession } from './session.js';
+
+export interface AgentArgs {
+  join: string;
+  id?: string | undefined;
+  tokenFile?: string | undefined;
+}
+
+export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
+  return y
+    .option('join', { type: 'string', demandOption: true, describe: 'coordinator address HOST:PORT to join' })
+    .option('id', { type: 'string', describe: 'agent id (default: <hostname>-<random>); reused across reconnects' })
+    .option('token-file', { type: 'string', describe: 'file holding the join token (default: $LOADFLEET_TOKEN)' }) as unknown as Argv<T & AgentArgs>;
+}
+
+export async function agentCommand(io: Io, args: AgentArgs, version: string): Promise<number> {
+  const agentId = args.id ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
+  const log = stderrLogger(io, `agent ${agentId}`);
+  const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile) });
+  const session = new AgentSession({
+    dialer,
+    createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot }),
+    clock: systemClock,
+    agentId,
+    host: hostname(),
+    cores: availableParallelism(),
+    version,
+    log,
+  });
+  log('info', `joining ${args.join}`);
+  session.start();
+  let signalled = 0;
+  const remove = io.onSignal((signal) => {
+    signalled++;
+    if (signalled === 1) {
+      log('info', `${signal}: leaving (draining any running test first)`);
+      void session.stop();
+    }
+  });
+  const error = await session.finished;
+  remove();
+  if (error !== undefined) {
+    log('error', error.hint === undefined ? error.message : `${error.message} (${error.hint})`);
+    return exitCodeFor(error.code);
+  }
+  return EXIT.OK;
+}

@@ -1,0 +1,23 @@
+// The agent's view of one connection to the coordinator. grpc-link.ts implements it over gRPC; tests
+// may implement it in memory. A link is single-use: after onClose fires, dial a new one.
+import type { LoadfleetError } from '../common/errors.js';
+import type { AgentMsg, CoordMsg } from '../common/protocol.js';
+
+export interface AgentLink {
+  /** Queues a message; returns false when the link is already closed (the message was not sent). */
+  send(m: AgentMsg): boolean;
+  /** Half-closes and releases the link. Idempotent; onClose still fires once. */
+  close(): void;
+}
+
+export interface LinkHandlers {
+  onMessage(m: CoordMsg): void;
+  /** Fires exactly once. `error` is undefined for a clean close by the coordinator. */
+  onClose(error: LoadfleetError | undefined): void;
+}
+
+export interface Dialer {
+  dial(handlers: LinkHandlers): AgentLink;
+  /** Releases the channel. Idempotent. */
+  close(): void;
+}

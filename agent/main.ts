@@ -1,0 +1,16 @@
+// Entry of an agent process (spawned by `loadfleet run` for local agents; `loadfleet agent` is the
+// same command through the CLI). Only argv, env and signals are handled here.
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { describeError } from '../common/errors.js';
+import { processIo } from '../common/process-io.js';
+import { loadfleetVersion } from '../common/version.js';
+import { agentCommand, agentOptions } from './cli.js';
+
+const argv = await agentOptions(yargs(hideBin(process.argv)).strict().help()).parseAsync();
+try {
+  process.exitCode = await agentCommand({ ...processIo(), stdin: undefined }, argv, loadfleetVersion());
+} catch (e) {
+  process.stderr.write(`agent: ${describeError(e)}\n`);
+  process.exitCode = 1;
+}

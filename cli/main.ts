@@ -1,0 +1,117 @@
+// The `loadfleet` command: argv, env, signals and exit codes only. Every command is a function of an
+// Io (coordinator/cli/*, agent/cli.ts) so tests run them in-process.
+import { fileURLToPath } from 'node:url';
+import yargs from 'yargs';
+import type { Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { EXIT, LoadfleetError, exitCodeFor } from '../common/errors.js';
+import type { Io } from '../common/io.js';
+import { processIo } from '../common/process-io.js';
+import { loadfleetVersion } from '../common/version.js';
+import { agentCommand, agentOptions } from '../agent/cli.js';
+import { coordinatorCommand } from '../coordinator/cli/coordinator-cmd.js';
+import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from '../coordinator/cli/control-cmds.js';
+import { demoCommand } from '../coordinator/cli/demo.js';
+import { runCommand } from '../coordinator/cli/run.js';
+
+const version = loadfleetVersion();
+const runtime = {
+  agentEntry: fileURLToPath(new URL('../agent/main.js', import.meta.url)),
+  targetEntry: fileURLToPath(new URL('../coordinator/demo/target-main.js', import.meta.url)),
+  nodePath: process.execPath,
+  version,
+};
+
+const EPILOG = `Exit codes: 0 pass, 2 invalid input, 3 run failed or could not start, 4 generator-bound (the
+generator could not keep up: the figures describe loadfleet, not the target), 6 refused by the peer
+(token or protocol version), 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file.`;
+
+function controlOptions<T>(y: Argv<T>) {
+  return y
+    .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator control address HOST:PORT' })
+    .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' });
+}
+
+/** Builds the parser; `done` receives the exit code of the command that ran. */
+export function buildCli(io: Io, argv: string[], done: (code: number) => void): Argv {
+  const wrap = (fn: () => Promise<number>) => async (): Promise<void> => done(await fn());
+  return yargs(argv)
+    .scriptName('loadfleet')
+    .usage('$0 <command> [options]\n\nDistributed HTTP load testing: a coordinator, a fleet of agents over gRPC, exact merged percentiles.')
+    .command('demo', 'run a 20 s demo: built-in target, coordinator and 2 local agents; rate doubles at half time', (y) => y
+      .option('agents', { type: 'number', default: 2, describe: 'local agent processes' })
+      .option('rate', { type: 'number', default: 1000, describe: 'arrival rate (req/s) of the first half; doubled at half time' })
+      .option('duration', { type: 'string', default: '20s', describe: 'test length' })
+      .option('out', { type: 'string', default: 'report.json', describe: 'report file' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
+    (a) => wrap(() => demoCommand(io, a, runtime))())
+    .command('run <scenario>', 'run the test a scenario file (YAML or JSON) describes', (y) => y
+      .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
+      .option('agents', { type: 'number', describe: 'local agent processes (default: one per core); with --coordinator, agents to wait for' })
+      .option('rate', { type: 'number', describe: 'open model: arrival rate in req/s for the whole fleet (replaces stages)' })
+      .option('concurrency', { type: 'number', describe: 'closed model: loops for the whole fleet' })
+      .option('duration', { type: 'string', describe: 'test length, e.g. 30s or 2m (overrides the file)' })
+      .option('warmup', { type: 'string', describe: 'warm-up before the test, excluded from the results and reported apart (e.g. 5s)' })
+      .option('max-in-flight', { type: 'number', describe: 'open model: most outstanding requests for the fleet; arrivals beyond are counted as dropped' })
+      .option('connections', { type: 'number', describe: 'keep-alive connections for the fleet' })
+      .option('out', { type: 'string', default: 'report.json', describe: 'report file' })
+      .option('coordinator', { type: 'string', describe: 'run on the agents of a long-lived coordinator HOST:PORT instead of local agents' })
+      .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' })
+      .option('wait-agents', { type: 'string', default: '30s', describe: 'with --coordinator: how long to wait for --agents agents' })
+      .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
+    (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
+    .command('coordinator', 'run a long-lived coordinator that agents join', (y) => y
+      .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
+      .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' }),
+    (a) => wrap(() => coordinatorCommand(io, a, version))())
+    .command('agent', 'run an agent that joins a coordinator and stays connected between tests', (y) => agentOptions(y),
+      (a) => wrap(() => agentCommand(io, a, version))())
+    .command('rate <rate>', 'change the running test\'s arrival rate (req/s for the whole fleet)', (y) => controlOptions(y)
+      .positional('rate', { type: 'number', demandOption: true })
+      .option('ramp', { type: 'string', default: '0s', describe: 'reach the new rate linearly over this long' }),
+    (a) => wrap(() => rateCommand(io, { ...a, rate: a.rate as number }))())
+    .command('concurrency <concurrency>', 'change the running closed-model test\'s loop count', (y) => controlOptions(y)
+      .positional('concurrency', { type: 'number', demandOption: true }),
+    (a) => wrap(() => concurrencyCommand(io, { ...a, concurrency: a.concurrency as number }))())
+    .command('status', 'show the fleet and the running test', (y) => controlOptions(y)
+      .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+    (a) => wrap(() => statusCommand(io, a))())
+    .command('stop', 'stop the running test (agents drain and the report is still complete)', (y) => controlOptions(y),
+      (a) => wrap(() => stopCommand(io, a))())
+    .demandCommand(1, 'name a command; `loadfleet demo` runs a demo')
+    .strict()
+    .epilog(EPILOG)
+    .version(version)
+    .help()
+    .wrap(Math.min(110, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err !== undefined && err !== null) throw err;
+      throw new LoadfleetError('USAGE', msg, { hint: 'see `loadfleet --help`' });
+    });
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(io: Io, argv: string[]): Promise<number> {
+  let code: number = EXIT.OK;
+  try {
+    await buildCli(io, argv, (c) => { code = c; }).parseAsync();
+    return code;
+  } catch (e) {
+    if (e instanceof LoadfleetError) {
+      io.stderr.write(`error: ${e.message}\n`);
+      if (e.hint !== undefined) io.stderr.write(`hint: ${e.hint}\n`);
+      return exitCodeFor(e.code);
+    }
+    io.stderr.write(`internal error: ${e instanceof Error ? (io.env.LOADFLEET_DEBUG ? e.stack : e.message) : String(e)}\n`);
+    io.stderr.write('this is a bug in loadfleet; please report it with the command you ran (LOADFLEET_DEBUG=1 shows the stack)\n');
+    return EXIT.INTERNAL;
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const io = processIo();
+  const code = await main(io, hideBin(process.argv));
+  process.exitCode = code;
+  // Open handles (stdin in a pipe) must not keep a finished command alive.
+  setImmediate(() => process.exit(code));
+}

@@ -1,0 +1,14 @@
+// The coordinator's view of one agent stream. grpc-server.ts implements it over gRPC.
+import type { CoordMsg } from '../common/protocol.js';
+
+/** Why the coordinator ends a stream; grpc-server.ts maps each to a gRPC status. */
+export type Refusal = 'protocol-mismatch' | 'unauthenticated' | 'protocol-violation' | 'replaced' | 'lost' | 'shutdown';
+
+export interface AgentConn {
+  /** Peer address, for logs. */
+  readonly peer: string;
+  /** Returns false when the stream is already closed. */
+  send(m: CoordMsg): boolean;
+  /** Ends the stream; with a refusal the agent gets a status and message. Idempotent. */
+  close(refusal?: { reason: Refusal; message: string }): void;
+}

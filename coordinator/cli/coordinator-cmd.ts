@@ -1,0 +1,37 @@
+// `loadfleet coordinator --listen HOST:PORT`: a long-lived coordinator that agents join and the CLI
+// drives (`run --coordinator`, `rate`, `status`, `stop`).
+import type { Io } from '../../common/io.js';
+import { stderrLogger } from '../../common/io.js';
+import { systemClock } from '../../common/clock.js';
+import { readToken } from '../../common/token.js';
+import { Coordinator } from '../coordinator.js';
+import { GrpcServer } from '../grpc-server.js';
+
+export interface CoordinatorArgs {
+  listen: string;
+  tokenFile?: string | undefined;
+}
+
+export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version: string): Promise<number> {
+  const log = stderrLogger(io, 'coordinator');
+  const token = readToken(io.env, args.tokenFile);
+  const host = args.listen.slice(0, args.listen.lastIndexOf(':'));
+  const loopback = host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  if (!loopback && token === undefined) {
+    log('warn', `listening on ${args.listen} WITHOUT a token: anyone who can reach it can join agents and drive load. Set LOADFLEET_TOKEN.`);
+  }
+  const coordinator = new Coordinator({ clock: systemClock, version, log });
+  const server = new GrpcServer({ coordinator, listen: args.listen, joinToken: token, controlToken: token, log });
+  const address = await server.listen();
+  io.stdout.write(`coordinator listening on ${address}${token === undefined ? '' : ' (token required)'}\n`);
+  await new Promise<void>((resolve) => {
+    const remove = io.onSignal((signal) => {
+      log('info', `${signal}: shutting down`);
+      remove();
+      resolve();
+    });
+  });
+  coordinator.close();
+  await server.close();
+  return 0;
+}

@@ -1,0 +1,113 @@
+// What `run` and `demo` share: drive one test (on a local fleet or a remote coordinator), print the
+// live lines, accept `rate N` / `stop` typed on stdin, write the report, and turn its verdict into an
+// exit code.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { EXIT, LoadfleetError, describeError } from '../../common/errors.js';
+import type { Io } from '../../common/io.js';
+import { parseDurationMs } from '../../common/duration.js';
+import type { Scenario } from '../../common/scenario.js';
+import { formatLiveLine, formatSummary } from '../outputs/console.js';
+import type { Report } from '../report.js';
+import type { LiveLine, RunListener } from '../test-run.js';
+
+/** What a run can be driven through: the in-process coordinator or a remote one. */
+export interface RunControl {
+  setRate(rateRps: number, rampMs: number): Promise<string>;
+  setConcurrency(concurrency: number): Promise<string>;
+  stop(reason: string): Promise<void>;
+}
+
+export function printTick(io: Io, line: LiveLine): void {
+  const prefix = line.phase === 'warmup' ? 'warm-up ' : '';
+  io.stdout.write(`${prefix}${formatLiveLine(line.figures, { elapsedMs: line.elapsedMs, totalMs: line.totalMs, agents: line.agents })}\n`);
+}
+
+export function consoleListener(io: Io): RunListener {
+  return {
+    onTick: (line) => printTick(io, line),
+    onNotice: (level, message) => io.stderr.write(`${level === 'info' ? '' : `${level}: `}${message}\n`),
+  };
+}
+
+/**
+ * Reads commands typed during the run: `rate 5000`, `rate 5000 10s` (ramp), `concurrency 50`, `stop`.
+ * Returns the function that stops reading.
+ */
+export function readLiveCommands(io: Io, control: RunControl): () => void {
+  if (io.stdin === undefined) return () => {};
+  const rl = createInterface({ input: io.stdin, terminal: false });
+  rl.on('line', (raw) => {
+    const [cmd, arg, ramp] = raw.trim().split(/\s+/);
+    if (cmd === undefined || cmd === '') return;
+    const run = async (): Promise<string> => {
+      switch (cmd) {
+        case 'rate': {
+          const rate = Number(arg);
+          if (arg === undefined || !Number.isFinite(rate) || rate < 0) throw new LoadfleetError('USAGE', 'usage: rate <requests per second> [ramp, e.g. 10s]');
+          const rampMs = ramp === undefined ? 0 : parseDurationMs(ramp);
+          if (rampMs === undefined) throw new LoadfleetError('USAGE', `"${ramp}" is not a duration (e.g. 10s)`);
+          return control.setRate(rate, rampMs);
+        }
+        case 'concurrency': {
+          const n = Number(arg);
+          if (!Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'usage: concurrency <whole number >= 1>');
+          return control.setConcurrency(n);
+        }
+        case 'stop':
+          await control.stop('stop typed on the terminal');
+          return 'stopping';
+        default:
+          throw new LoadfleetError('USAGE', `unknown command "${cmd}"; type rate <N> [ramp], concurrency <N> or stop`);
+      }
+    };
+    run().then(
+      (msg) => io.stderr.write(`> ${msg}\n`),
+      (e: unknown) => io.stderr.write(`> ${describeError(e).replace(/^USAGE: /, '')}\n`),
+    );
+  });
+  return () => rl.close();
+}
+
+/** Stops the run on the first SIGINT/SIGTERM; a second one gives up at once. Returns the remover. */
+export function stopOnSignal(io: Io, control: RunControl, onAbort: () => void): () => void {
+  let count = 0;
+  return io.onSignal((signal) => {
+    count++;
+    if (count === 1) {
+      io.stderr.write(`\n${signal}: stopping the test, waiting for the agents' final reports (again to abort)\n`);
+      void control.stop(`${signal} on the CLI`).catch(() => {});
+    } else {
+      onAbort();
+    }
+  });
+}
+
+/** Prints the summary, writes the report and returns the exit code its verdict earns. */
+export function finishRun(io: Io, report: Report, outPath: string): number {
+  io.stdout.write(`\n${formatSummary(report)}\n`);
+  const path = resolve(io.cwd, outPath);
+  try {
+    writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+    io.stdout.write(`report written to ${path}\n`);
+  } catch (e) {
+    io.stderr.write(`error: cannot write the report to ${path}: ${(e as Error).message}\n`);
+    io.stdout.write(`${JSON.stringify(report)}\n`);
+    return EXIT.RUN_FAILED;
+  }
+  switch (report.verdict) {
+    case 'pass':
+      return EXIT.OK;
+    case 'generator-bound':
+      return EXIT.GENERATOR_BOUND;
+    case 'failed':
+      return EXIT.RUN_FAILED;
+    default: {
+      const never: never = report.verdict;
+      throw new LoadfleetError('INTERNAL', `unknown verdict ${String(never)}`);
+    }
+  }
+}
+
+export type { Scenario };

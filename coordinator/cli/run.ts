@@ -1,0 +1,142 @@
+// `loadfleet run scenario.yaml`: on N local agent processes, or on a remote coordinator's fleet.
+import { availableParallelism } from 'node:os';
+import { EXIT, LoadfleetError } from '../../common/errors.js';
+import type { Io } from '../../common/io.js';
+import { stderrLogger } from '../../common/io.js';
+import { systemClock } from '../../common/clock.js';
+import { readToken } from '../../common/token.js';
+import type { Scenario } from '../../common/scenario.js';
+import { loadDurationMs } from '../../common/scenario.js';
+import { formatDurationMs, parseDurationMs } from '../../common/duration.js';
+import { RemoteControl } from '../control-client.js';
+import { LocalFleet } from '../local-fleet.js';
+import type { Report } from '../report.js';
+import type { LiveLine } from '../test-run.js';
+import { applyOverrides, readScenarioFile } from './scenario-input.js';
+import type { Overrides } from './scenario-input.js';
+import { consoleListener, finishRun, printTick, readLiveCommands, stopOnSignal } from './run-session.js';
+import type { RunControl } from './run-session.js';
+
+export interface RunArgs extends Overrides {
+  scenario: string;
+  agents?: number | undefined;
+  out: string;
+  coordinator?: string | undefined;
+  tokenFile?: string | undefined;
+  waitAgents: string;
+  verbose: boolean;
+}
+
+/** Where the agents come from when running locally. */
+export interface LocalRuntime {
+  agentEntry: string;
+  nodePath: string;
+  version: string;
+}
+
+export function describeRun(s: Scenario, agents: string): string {
+  const load = s.load;
+  const what = load.model === 'open'
+    ? (load.rate !== undefined ? `open model at ${load.rate}/s` : `open model, ${load.stages?.length ?? 0} stage(s)`)
+    : `closed model, ${load.concurrency} loop(s)`;
+  const warm = s.warmup > 0 ? ` after ${formatDurationMs(s.warmup)} warm-up` : '';
+  return `${s.name}: ${what} for ${formatDurationMs(loadDurationMs(load))}${warm}, ${agents}, ${s.request.method} ${s.request.url}`;
+}
+
+export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promise<number> {
+  const scenario = applyOverrides(readScenarioFile(io.cwd, args.scenario), args);
+  if (args.coordinator !== undefined) return runRemote(io, args, scenario);
+  const agents = args.agents ?? availableParallelism();
+  if (!Number.isInteger(agents) || agents < 1) throw new LoadfleetError('USAGE', `--agents must be a whole number >= 1, got ${args.agents}`);
+  return runLocal(io, { scenario, agents, out: args.out, verbose: args.verbose }, rt);
+}
+
+export interface LocalRunOptions {
+  scenario: Scenario;
+  agents: number;
+  out: string;
+  verbose: boolean;
+  /** Called once the run has started, with its control (the demo schedules its rate change here). */
+  onStarted?: (control: RunControl) => void;
+}
+
+export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Promise<number> {
+  const log = o.verbose ? stderrLogger(io, 'coordinator') : () => {};
+  io.stdout.write(`loadfleet ${rt.version} — ${describeRun(o.scenario, `${o.agents} local agent(s)`)}\n`);
+  const fleet = await LocalFleet.start({
+    agents: o.agents, agentEntry: rt.agentEntry, nodePath: rt.nodePath, env: io.env, clock: systemClock, version: rt.version, log,
+    agentLog: (line) => { if (o.verbose || / (warn|error) /.test(line)) io.stderr.write(`${line}\n`); },
+  });
+  let removeSignal = (): void => {};
+  let stopReading = (): void => {};
+  try {
+    const c = fleet.coordinator;
+    const handle = await c.start(o.scenario, consoleListener(io), { minAgents: o.agents, waitAgentsMs: 10_000 });
+    io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);
+    const control: RunControl = {
+      setRate: async (r, rampMs) => `rate ${r}/s sent to ${c.setRate(r, rampMs, 'terminal').agents} agent(s)`,
+      setConcurrency: async (n) => `concurrency ${n} sent to ${c.setConcurrency(n, 'terminal').agents} agent(s)`,
+      stop: async (reason) => { c.stop(reason); },
+    };
+    let aborted = false;
+    const abort = new Promise<never>((_, reject) => {
+      removeSignal = stopOnSignal(io, control, () => {
+        aborted = true;
+        reject(new LoadfleetError('INTERRUPTED', 'aborted before the agents reported; no report written'));
+      });
+    });
+    stopReading = readLiveCommands(io, control);
+    o.onStarted?.(control);
+    const report: Report = await Promise.race([handle.report, abort]);
+    if (aborted) return EXIT.INTERRUPTED;
+    return finishRun(io, report, o.out);
+  } finally {
+    removeSignal();
+    stopReading();
+    await fleet.close();
+  }
+}
+
+async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<number> {
+  const address = args.coordinator as string;
+  const remote = new RemoteControl(address, readToken(io.env, args.tokenFile));
+  io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
+  const control: RunControl = {
+    setRate: async (r, rampMs) => `rate ${r}/s sent to ${(await remote.setRate({ rateRps: r, concurrency: 0, rampMs })).agents} agent(s)`,
+    setConcurrency: async (n) => `concurrency ${n} sent to ${(await remote.setRate({ rateRps: 0, concurrency: n, rampMs: 0 })).agents} agent(s)`,
+    stop: async (reason) => { await remote.stop(reason); },
+  };
+  let report: Report | undefined;
+  const removeSignal = stopOnSignal(io, control, () => remote.close());
+  const stopReading = readLiveCommands(io, control);
+  const waitMs = parseDurationMs(args.waitAgents);
+  if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
+  try {
+    await remote.start(scenario, { minAgents: args.agents ?? 1, waitAgentsMs: waitMs }, (e) => {
+      switch (e.kind) {
+        case 'started':
+          io.stdout.write(`run ${e.runId} on ${e.agentIds.length} agent(s)\n`);
+          return;
+        case 'tick':
+          printTick(io, JSON.parse(e.json) as LiveLine);
+          return;
+        case 'notice':
+          io.stderr.write(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
+          return;
+        case 'finished':
+          report = JSON.parse(e.reportJson) as Report;
+          return;
+        default: {
+          const never: never = e;
+          throw new LoadfleetError('INTERNAL', `unknown event ${JSON.stringify(never)}`);
+        }
+      }
+    });
+  } finally {
+    removeSignal();
+    stopReading();
+    remote.close();
+  }
+  if (report === undefined) throw new LoadfleetError('RUN_FAILED', 'the coordinator sent no report');
+  return finishRun(io, report, args.out);
+}

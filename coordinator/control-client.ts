@@ -1,0 +1,96 @@
+// The CLI's client for a remote coordinator's Control service (and its only gRPC import).
+import * as grpc from '@grpc/grpc-js';
+import { LoadfleetError } from '../common/errors.js';
+import type { ErrorCode } from '../common/errors.js';
+import { fleetPackage, runEventFromWire } from '../common/protocol.js';
+import type { ControlClient, RunEvent__Output, RunEventMsg } from '../common/protocol.js';
+import { toScenarioInput } from '../common/scenario.js';
+import type { Scenario } from '../common/scenario.js';
+import type { FleetStatus } from './coordinator.js';
+
+const KNOWN_CODES: readonly ErrorCode[] = ['USAGE', 'SCENARIO_INVALID', 'NO_AGENTS', 'BUSY', 'NOT_RUNNING', 'UNAUTHENTICATED', 'INTERNAL'];
+
+function fromStatus(e: grpc.ServiceError, address: string): LoadfleetError {
+  const code = e.metadata?.get('loadfleet-code')[0];
+  const hint = e.metadata?.get('loadfleet-hint')[0];
+  if (typeof code === 'string' && (KNOWN_CODES as readonly string[]).includes(code)) {
+    return new LoadfleetError(code as ErrorCode, e.details, { cause: e, ...(typeof hint === 'string' ? { hint } : {}) });
+  }
+  if (e.code === grpc.status.UNAUTHENTICATED) {
+    return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${e.details}`, {
+      cause: e, hint: 'set LOADFLEET_TOKEN (or --token-file) to the coordinator\'s control token',
+    });
+  }
+  if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
+    return new LoadfleetError('UNAVAILABLE', `cannot reach the coordinator at ${address}: ${e.details}`, {
+      cause: e, hint: 'is `loadfleet coordinator --listen` running there?',
+    });
+  }
+  return new LoadfleetError('RUN_FAILED', `coordinator ${address}: ${e.details}`, { cause: e });
+}
+
+export class RemoteControl {
+  private readonly client: ControlClient;
+  private readonly address: string;
+  private readonly md = new grpc.Metadata();
+
+  constructor(address: string, token: string | undefined) {
+    this.address = address;
+    const Control = fleetPackage().Control;
+    this.client = new Control(address, grpc.credentials.createInsecure()) as unknown as ControlClient;
+    if (token !== undefined) this.md.set('authorization', `Bearer ${token}`);
+  }
+
+  private deadline(ms = 5_000): grpc.CallOptions {
+    return { deadline: Date.now() + ms };
+  }
+
+  setRate(req: { rateRps: number; concurrency: number; rampMs: number }): Promise<{ changeId: number; agents: number }> {
+    return new Promise((resolve, reject) => {
+      this.client.SetRate(req, this.md, this.deadline(), (err, reply) => {
+        if (err !== null || reply === undefined) reject(fromStatus(err!, this.address));
+        else resolve({ changeId: reply.changeId, agents: reply.agents });
+      });
+    });
+  }
+
+  status(): Promise<FleetStatus> {
+    return new Promise((resolve, reject) => {
+      this.client.Status({}, this.md, this.deadline(), (err, reply) => {
+        if (err !== null || reply === undefined) reject(fromStatus(err!, this.address));
+        else resolve(JSON.parse(reply.json) as FleetStatus);
+      });
+    });
+  }
+
+  stop(reason: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      this.client.Stop({ reason }, this.md, this.deadline(), (err, reply) => {
+        if (err !== null || reply === undefined) reject(fromStatus(err!, this.address));
+        else resolve(reply.wasRunning);
+      });
+    });
+  }
+
+  /** Starts a test and calls onEvent for every event; resolves after Finished, rejects on failure. */
+  start(scenario: Scenario, opts: { minAgents: number; waitAgentsMs: number }, onEvent: (e: RunEventMsg) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.Start({ scenarioJson: JSON.stringify(toScenarioInput(scenario)), minAgents: opts.minAgents, waitAgentsMs: opts.waitAgentsMs }, this.md);
+      let finished = false;
+      call.on('data', (w: RunEvent__Output) => {
+        const e = runEventFromWire(w);
+        if (e.kind === 'finished') finished = true;
+        onEvent(e);
+      });
+      call.on('error', (e: grpc.ServiceError) => reject(fromStatus(e, this.address)));
+      call.on('end', () => {
+        if (finished) resolve();
+        else reject(new LoadfleetError('RUN_FAILED', `coordinator ${this.address} ended the run without a report`));
+      });
+    });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

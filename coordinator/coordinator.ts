@@ -1,0 +1,154 @@
+// The coordinator: one fleet, at most one test at a time, and the control operations the CLI uses
+// (in-process for `loadfleet run`, over gRPC for a remote coordinator). Never touches `process`.
+import { randomUUID } from 'node:crypto';
+import { LoadfleetError } from '../common/errors.js';
+import type { Clock } from '../common/clock.js';
+import type { Scenario } from '../common/scenario.js';
+import { Fleet } from './fleet.js';
+import type { AgentInfo } from './fleet.js';
+import type { Report } from './report.js';
+import { TestRun } from './test-run.js';
+import type { RunListener } from './test-run.js';
+
+export interface CoordinatorOptions {
+  clock: Clock;
+  version: string;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  heartbeatIntervalMs?: number;
+  heartbeatMissLimit?: number;
+  snapshotIntervalMs?: number;
+}
+
+export interface StartOptions {
+  /** Wait until at least this many agents are idle (default 1). */
+  minAgents?: number;
+  /** How long to wait for them before failing with NO_AGENTS (default 30 s). */
+  waitAgentsMs?: number;
+}
+
+export interface RunHandle {
+  runId: string;
+  agentIds: string[];
+  report: Promise<Report>;
+}
+
+export interface FleetStatus {
+  agents: AgentInfo[];
+  run: ReturnType<TestRun['status']> | null;
+}
+
+export class Coordinator {
+  readonly fleet: Fleet;
+  private readonly opts: CoordinatorOptions;
+  private readonly snapshotIntervalMs: number;
+  private run: TestRun | undefined;
+  private joinWaiters = new Set<() => void>();
+
+  constructor(opts: CoordinatorOptions) {
+    this.opts = opts;
+    this.snapshotIntervalMs = opts.snapshotIntervalMs ?? 1_000;
+    this.fleet = new Fleet({
+      clock: opts.clock,
+      version: opts.version,
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1_000,
+      heartbeatMissLimit: opts.heartbeatMissLimit ?? 3,
+      snapshotIntervalMs: this.snapshotIntervalMs,
+      log: opts.log,
+    });
+    this.fleet.addListener({
+      onJoin: () => {
+        for (const w of [...this.joinWaiters]) w();
+      },
+      onLeave: (agent, reason) => {
+        if (this.run !== undefined && agent.runId === this.run.runId) this.run.onAgentLeft(agent.id, reason);
+      },
+      onAgentMessage: (agent, m) => {
+        if (this.run !== undefined && agent.runId === this.run.runId) this.run.onAgentMessage(agent.id, m);
+      },
+    });
+  }
+
+  /** Resolves once `count` agents are idle, or rejects with NO_AGENTS after `timeoutMs`. */
+  waitForAgents(count: number, timeoutMs: number): Promise<AgentInfo[]> {
+    return new Promise((resolve, reject) => {
+      const idle = (): AgentInfo[] => this.fleet.agents().filter((a) => a.state === 'idle');
+      const check = (): boolean => {
+        const ready = idle();
+        if (ready.length < count) return false;
+        cleanup();
+        resolve(ready);
+        return true;
+      };
+      const timer = this.opts.clock.after(timeoutMs, () => {
+        cleanup();
+        reject(new LoadfleetError('NO_AGENTS', `only ${idle().length} of ${count} agent(s) joined within ${Math.round(timeoutMs / 1000)} s`, {
+          hint: 'start agents with `loadfleet agent --join HOST:PORT`, or lower --agents',
+        }));
+      });
+      const waiter = (): void => { check(); };
+      const cleanup = (): void => {
+        timer.cancel();
+        this.joinWaiters.delete(waiter);
+      };
+      this.joinWaiters.add(waiter);
+      check();
+    });
+  }
+
+  /** Starts a test on every idle agent. Throws BUSY while another test runs. */
+  async start(scenario: Scenario, listener: RunListener, opts: StartOptions = {}): Promise<RunHandle> {
+    if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${this.run.runId} is still running`, { hint: 'wait for it, or `loadfleet stop`' });
+    const agents = await this.waitForAgents(opts.minAgents ?? 1, opts.waitAgentsMs ?? 30_000);
+    if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
+    const runId = `run-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+    const run = new TestRun({
+      runId,
+      scenario,
+      agents: agents.map((a) => ({ id: a.id, host: a.host })),
+      clock: this.opts.clock,
+      startedAtEpochMs: Date.now(),
+      snapshotIntervalMs: this.snapshotIntervalMs,
+      send: (id, m) => this.fleet.send(id, m),
+      listener,
+    });
+    for (const a of agents) this.fleet.setState(a.id, 'busy', runId);
+    this.run = run;
+    run.start();
+    const report = run.report.then((r) => {
+      for (const a of agents) if (this.fleet.get(a.id)?.runId === runId) this.fleet.setState(a.id, 'idle', undefined);
+      if (this.run === run) this.run = undefined;
+      this.opts.log('info', `run ${runId} finished: ${r.summary.requests} requests, verdict ${r.verdict}`);
+      return r;
+    });
+    return { runId, agentIds: agents.map((a) => a.id), report };
+  }
+
+  setRate(rateRps: number, rampMs: number, source: string): { changeId: number; agents: number } {
+    return this.requireRun().setRate(rateRps, rampMs, source);
+  }
+
+  setConcurrency(concurrency: number, source: string): { changeId: number; agents: number } {
+    return this.requireRun().setConcurrency(concurrency, source);
+  }
+
+  /** Stops the running test, if any; returns whether one was running. */
+  stop(reason: string): boolean {
+    if (this.run === undefined) return false;
+    this.run.stop(reason);
+    return true;
+  }
+
+  status(): FleetStatus {
+    return { agents: this.fleet.agents(), run: this.run?.status() ?? null };
+  }
+
+  close(): void {
+    this.run?.stop('coordinator shutting down');
+    this.fleet.close();
+  }
+
+  private requireRun(): TestRun {
+    if (this.run === undefined) throw new LoadfleetError('NOT_RUNNING', 'no test is running', { hint: 'start one with `loadfleet run`' });
+    return this.run;
+  }
+}

@@ -1,0 +1,182 @@
+// The agents that have joined: registration, protocol-version check, heartbeats with a miss counter,
+// and routing of run messages to whoever listens. Knows nothing of gRPC (AgentConn) nor of test runs.
+import { describeError } from '../common/errors.js';
+import { PROTOCOL_VERSION } from '../common/protocol.js';
+import type { AgentMsg, Hello } from '../common/protocol.js';
+import type { Clock, TimerHandle } from '../common/clock.js';
+import type { AgentConn } from './agent-conn.js';
+
+export type AgentState = 'idle' | 'busy';
+
+export interface AgentInfo {
+  id: string;
+  host: string;
+  cores: number;
+  version: string;
+  peer: string;
+  joinedAtMs: number;
+  state: AgentState;
+  runId: string | undefined;
+}
+
+export interface FleetListener {
+  onJoin(agent: AgentInfo): void;
+  /** The agent's stream ended or it stopped answering heartbeats. */
+  onLeave(agent: AgentInfo, reason: string): void;
+  /** Any message after hello except heartbeats. */
+  onAgentMessage(agent: AgentInfo, m: Exclude<AgentMsg, Hello | { kind: 'heartbeat' }>): void;
+}
+
+export interface FleetOptions {
+  clock: Clock;
+  version: string;
+  heartbeatIntervalMs: number;
+  heartbeatMissLimit: number;
+  snapshotIntervalMs: number;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+interface Member {
+  info: AgentInfo;
+  conn: AgentConn;
+  lastHeardMs: number;
+}
+
+export class Fleet {
+  private readonly opts: FleetOptions;
+  private readonly members = new Map<string, Member>();
+  private readonly listeners = new Set<FleetListener>();
+  private readonly heartbeat: TimerHandle;
+  private closed = false;
+
+  constructor(opts: FleetOptions) {
+    this.opts = opts;
+    this.heartbeat = opts.clock.every(opts.heartbeatIntervalMs, () => this.beat());
+  }
+
+  addListener(l: FleetListener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+
+  agents(): AgentInfo[] {
+    return [...this.members.values()].map((m) => m.info);
+  }
+
+  get(id: string): AgentInfo | undefined {
+    return this.members.get(id)?.info;
+  }
+
+  send(id: string, m: Parameters<AgentConn['send']>[0]): boolean {
+    return this.members.get(id)?.conn.send(m) ?? false;
+  }
+
+  setState(id: string, state: AgentState, runId: string | undefined): void {
+    const m = this.members.get(id);
+    if (m === undefined) return;
+    m.info.state = state;
+    m.info.runId = runId;
+  }
+
+  /**
+   * Takes a new stream. Returns the handlers its transport must call. The first message must be a
+   * Hello; a wrong protocol version is refused with a message naming both versions.
+   */
+  accept(conn: AgentConn): { onMessage(m: AgentMsg): void; onClose(reason: string): void } {
+    let member: Member | undefined;
+    return {
+      onMessage: (m) => {
+        if (this.closed) return;
+        if (member === undefined) {
+          if (m.kind !== 'hello') {
+            conn.close({ reason: 'protocol-violation', message: `first message must be hello, got ${m.kind}` });
+            return;
+          }
+          member = this.register(conn, m);
+          return;
+        }
+        member.lastHeardMs = this.opts.clock.nowMs();
+        if (m.kind === 'heartbeat') return;
+        if (m.kind === 'hello') {
+          conn.close({ reason: 'protocol-violation', message: 'hello sent twice on one stream' });
+          return;
+        }
+        for (const l of this.listeners) {
+          try {
+            l.onAgentMessage(member.info, m);
+          } catch (e) {
+            this.opts.log('error', `handling ${m.kind} from agent ${member.info.id}: ${describeError(e)}`);
+          }
+        }
+      },
+      onClose: (reason) => {
+        if (member !== undefined && this.members.get(member.info.id) === member) this.remove(member, reason);
+      },
+    };
+  }
+
+  private register(conn: AgentConn, hello: Hello): Member | undefined {
+    if (hello.protocolVersion !== PROTOCOL_VERSION) {
+      const message =
+        `agent ${hello.agentId} on ${hello.host || conn.peer} speaks protocol version ${hello.protocolVersion}, ` +
+        `this coordinator speaks ${PROTOCOL_VERSION}; run the same loadfleet version on both sides`;
+      this.opts.log('warn', `refused: ${message}`);
+      conn.close({ reason: 'protocol-mismatch', message });
+      return undefined;
+    }
+    const previous = this.members.get(hello.agentId);
+    if (previous !== undefined) {
+      // Same agent id reconnecting: the new stream wins, the old one is closed without a leave event.
+      this.members.delete(hello.agentId);
+      previous.conn.close({ reason: 'replaced', message: 'a newer stream from this agent replaced this one' });
+      this.emitLeave(previous.info, 'reconnected on a new stream');
+    }
+    const info: AgentInfo = {
+      id: hello.agentId, host: hello.host, cores: hello.cores, version: hello.version, peer: conn.peer,
+      joinedAtMs: this.opts.clock.nowMs(), state: 'idle', runId: undefined,
+    };
+    const member: Member = { info, conn, lastHeardMs: this.opts.clock.nowMs() };
+    this.members.set(info.id, member);
+    conn.send({
+      kind: 'welcome', protocolVersion: PROTOCOL_VERSION, coordinatorVersion: this.opts.version,
+      heartbeatIntervalMs: this.opts.heartbeatIntervalMs, heartbeatMissLimit: this.opts.heartbeatMissLimit,
+      snapshotIntervalMs: this.opts.snapshotIntervalMs,
+    });
+    this.opts.log('info', `agent ${info.id} joined from ${info.host || conn.peer} (${info.cores} cores, v${info.version})`);
+    for (const l of this.listeners) l.onJoin(info);
+    return member;
+  }
+
+  private beat(): void {
+    const now = this.opts.clock.nowMs();
+    const limitMs = this.opts.heartbeatIntervalMs * this.opts.heartbeatMissLimit;
+    for (const m of [...this.members.values()]) {
+      if (now - m.lastHeardMs > limitMs) {
+        m.conn.close({ reason: 'lost', message: `no message for ${Math.round(now - m.lastHeardMs)} ms` });
+        this.remove(m, `missed ${this.opts.heartbeatMissLimit} heartbeats`);
+        continue;
+      }
+      m.conn.send({ kind: 'heartbeat', sentAtMs: Date.now() });
+    }
+  }
+
+  private remove(m: Member, reason: string): void {
+    this.members.delete(m.info.id);
+    this.opts.log('info', `agent ${m.info.id} left: ${reason}`);
+    this.emitLeave(m.info, reason);
+  }
+
+  private emitLeave(info: AgentInfo, reason: string): void {
+    for (const l of this.listeners) l.onLeave(info, reason);
+  }
+
+  /** Closes every stream. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.heartbeat.cancel();
+    for (const m of this.members.values()) m.conn.close({ reason: 'shutdown', message: 'coordinator shutting down' });
+    this.members.clear();
+    this.listeners.clear();
+  }
+}

@@ -1,0 +1,224 @@
+// The coordinator side's only user of @grpc/grpc-js: serves Fleet.Connect (agents) and Control (CLI).
+import { timingSafeEqual } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import { LoadfleetError, describeError } from '../common/errors.js';
+import type { ErrorCode } from '../common/errors.js';
+import {
+  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire,
+} from '../common/protocol.js';
+import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg } from '../common/protocol.js';
+import { validateScenario } from '../common/scenario.js';
+import type { AgentConn, Refusal } from './agent-conn.js';
+import type { Coordinator } from './coordinator.js';
+
+export interface ServerOptions {
+  coordinator: Coordinator;
+  /** host:port; port 0 picks a free one. */
+  listen: string;
+  /** Token agents must present; undefined accepts any agent (loopback-only use). */
+  joinToken: string | undefined;
+  /** Token the CLI must present for control calls; undefined accepts any caller. */
+  controlToken: string | undefined;
+  log: (level: 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** Server options: gRPC keepalive is off by default, so every key is set on purpose. */
+const SERVER_OPTIONS: grpc.ServerOptions = {
+  // Ping each agent after 5 s without traffic, so a dead host is found even if its socket looks open.
+  'grpc.keepalive_time_ms': 5_000,
+  // A ping unanswered for 3 s closes the connection; the fleet then sees the stream end.
+  'grpc.keepalive_timeout_ms': 3_000,
+  // Bounded message size: plans and snapshots are small; 16 MiB leaves room for data files later.
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+};
+
+const REFUSAL_STATUS: Record<Refusal, grpc.status> = {
+  'protocol-mismatch': grpc.status.FAILED_PRECONDITION,
+  unauthenticated: grpc.status.UNAUTHENTICATED,
+  'protocol-violation': grpc.status.INVALID_ARGUMENT,
+  replaced: grpc.status.ABORTED,
+  lost: grpc.status.DEADLINE_EXCEEDED,
+  shutdown: grpc.status.UNAVAILABLE,
+};
+
+const CODE_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
+  USAGE: grpc.status.INVALID_ARGUMENT,
+  SCENARIO_INVALID: grpc.status.INVALID_ARGUMENT,
+  NO_AGENTS: grpc.status.UNAVAILABLE,
+  BUSY: grpc.status.ALREADY_EXISTS,
+  NOT_RUNNING: grpc.status.NOT_FOUND,
+  UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+};
+
+/** The error a control call fails with: the loadfleet code travels in the `loadfleet-code` trailer. */
+function toStatus(e: unknown): Partial<grpc.StatusObject> {
+  const code: ErrorCode = e instanceof LoadfleetError ? e.code : 'INTERNAL';
+  const md = new grpc.Metadata();
+  md.set('loadfleet-code', code);
+  if (e instanceof LoadfleetError && e.hint !== undefined) md.set('loadfleet-hint', e.hint);
+  return { code: CODE_STATUS[code] ?? grpc.status.INTERNAL, details: describeError(e).replace(/^[A-Z_]+: /, ''), metadata: md };
+}
+
+function tokenMatches(md: grpc.Metadata, expected: string | undefined): boolean {
+  if (expected === undefined) return true;
+  const header = md.get('authorization')[0];
+  const given = typeof header === 'string' && header.startsWith('Bearer ') ? header.slice(7) : '';
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+export class GrpcServer {
+  private readonly server = new grpc.Server(SERVER_OPTIONS);
+  private readonly opts: ServerOptions;
+  private closed = false;
+
+  constructor(opts: ServerOptions) {
+    this.opts = opts;
+    const pkg = fleetPackage();
+    this.server.addService(pkg.Fleet.service, this.fleetHandlers());
+    this.server.addService(pkg.Control.service, this.controlHandlers());
+  }
+
+  /** Binds and returns the bound address (host:port). */
+  listen(): Promise<string> {
+    const { listen } = this.opts;
+    return new Promise((resolve, reject) => {
+      this.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, port) => {
+        if (err !== null) {
+          reject(new LoadfleetError('UNAVAILABLE', `cannot listen on ${listen}: ${err.message}`, { cause: err, hint: 'pick another --listen address or port' }));
+          return;
+        }
+        const host = listen.slice(0, listen.lastIndexOf(':'));
+        resolve(`${host}:${port}`);
+      });
+    });
+  }
+
+  /** Stops accepting, ends open streams. Idempotent. */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    return new Promise((resolve) => {
+      const t = setTimeout(() => { this.server.forceShutdown(); resolve(); }, 2_000);
+      this.server.tryShutdown(() => { clearTimeout(t); resolve(); });
+    });
+  }
+
+  private fleetHandlers(): FleetHandlers {
+    return {
+      Connect: (call) => {
+        const peer = call.getPeer();
+        if (!tokenMatches(call.metadata, this.opts.joinToken)) {
+          this.opts.log('warn', `refused agent from ${peer}: missing or wrong join token`);
+          call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong join token' });
+          return;
+        }
+        let ended = false;
+        const conn: AgentConn = {
+          peer,
+          send: (m) => {
+            if (ended) return false;
+            const w: CoordinatorMessage = coordMsgToWire(m);
+            call.write(w);
+            return true;
+          },
+          close: (refusal) => {
+            if (ended) return;
+            ended = true;
+            if (refusal === undefined) call.end();
+            else call.emit('error', { code: REFUSAL_STATUS[refusal.reason], details: refusal.message });
+          },
+        };
+        const handlers = this.opts.coordinator.fleet.accept(conn);
+        const finish = (reason: string): void => {
+          call.removeAllListeners('data');
+          if (!ended) {
+            ended = true;
+            call.end();
+          }
+          handlers.onClose(reason);
+        };
+        call.on('data', (w: AgentMessage__Output) => {
+          let m;
+          try {
+            m = agentMsgFromWire(w);
+          } catch (e) {
+            this.opts.log('warn', `agent at ${peer}: ${describeError(e)}`);
+            conn.close({ reason: 'protocol-violation', message: describeError(e) });
+            handlers.onClose('sent a malformed message');
+            return;
+          }
+          handlers.onMessage(m);
+        });
+        call.on('end', () => finish('closed its stream'));
+        call.on('cancelled', () => finish('connection cancelled'));
+        call.on('error', (e: Error) => finish(`stream error: ${e.message}`));
+      },
+    };
+  }
+
+  private controlHandlers(): ControlHandlers {
+    const c = this.opts.coordinator;
+    const authorized = (md: grpc.Metadata): boolean => tokenMatches(md, this.opts.controlToken);
+    const denied = { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token' };
+    return {
+      Start: (call) => {
+        if (!authorized(call.metadata)) {
+          call.emit('error', denied);
+          return;
+        }
+        let scenarioValue: unknown;
+        try {
+          scenarioValue = JSON.parse(call.request.scenarioJson);
+        } catch {
+          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', 'scenario_json is not JSON')));
+          return;
+        }
+        const v = validateScenario(scenarioValue);
+        if (!v.ok) {
+          const msg = v.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', msg)));
+          return;
+        }
+        let open = true;
+        const write = (e: RunEventMsg): void => {
+          if (open) call.write(runEventToWire(e));
+        };
+        call.on('cancelled', () => { open = false; });
+        c.start(v.scenario, {
+          onTick: (line) => write({ kind: 'tick', json: JSON.stringify(line) }),
+          onNotice: (level, message) => write({ kind: 'notice', level, message }),
+        }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000 })
+          .then(async (handle) => {
+            write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds });
+            const report = await handle.report;
+            write({ kind: 'finished', reportJson: JSON.stringify(report) });
+            if (open) call.end();
+          })
+          .catch((e: unknown) => {
+            if (open) call.emit('error', toStatus(e));
+          });
+      },
+      SetRate: (call, callback) => {
+        if (!authorized(call.metadata)) return callback(denied);
+        try {
+          const r = call.request.concurrency > 0
+            ? c.setConcurrency(call.request.concurrency, 'control API')
+            : c.setRate(call.request.rateRps, call.request.rampMs, 'control API');
+          callback(null, { changeId: r.changeId, agents: r.agents });
+        } catch (e) {
+          callback(toStatus(e));
+        }
+      },
+      Status: (call, callback) => {
+        if (!authorized(call.metadata)) return callback(denied);
+        callback(null, { json: JSON.stringify(c.status()) });
+      },
+      Stop: (call, callback) => {
+        if (!authorized(call.metadata)) return callback(denied);
+        callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
+      },
+    };
+  }
+}
