@@ -1,0 +1,118 @@
+// Pure: turns a validated Scenario and the chosen agents into one AgentPlan per agent.
+//
+// Invariants (tested):
+// - Open model: at every segment boundary the agents' rates sum exactly to the global schedule
+//   (coordinator/scheduler.ts splitRate), so the fleet's scheduled load is the scenario's load.
+// - Closed model: the agents' loop counts sum exactly to scenario concurrency (largest remainder).
+//   With more agents than loops, the extra agents get a {from: 0, to: 0} segment and stay idle.
+// - Every plan passes common/plan.ts agentPlanSchema.
+import type { Scenario } from '../common/scenario.js';
+import type { AgentPlan, Segment } from '../common/plan.js';
+import { LoadfleetError } from '../common/errors.js';
+import { splitInteger, splitRate } from './scheduler.js';
+
+export interface PlanOptions {
+  runId: string;
+  snapshotIntervalMs: number;
+  /** Optional relative capacity per agent (e.g. cores); equal split when absent. */
+  weights?: ReadonlyMap<string, number>;
+}
+
+/** Default keep-alive connections per agent in the open model, capped by its in-flight share. */
+export const DEFAULT_MAX_CONNECTIONS_PER_AGENT = 64;
+
+/** One point of the global schedule: the value moves linearly from `from` to `to` over durationMs. */
+type GlobalSegment = Segment;
+
+function globalSchedule(load: Scenario['load']): GlobalSegment[] {
+  if (load.model === 'closed') {
+    return [{ durationMs: load.duration, from: load.concurrency, to: load.concurrency }];
+  }
+  if (load.stages !== undefined) {
+    let previous = load.startRate ?? 0;
+    return load.stages.map((stage) => {
+      const seg = { durationMs: stage.duration, from: previous, to: stage.target };
+      previous = stage.target;
+      return seg;
+    });
+  }
+  // Validation guarantees rate and duration together when stages are absent.
+  const rate = load.rate ?? 0;
+  return [{ durationMs: load.duration ?? 0, from: rate, to: rate }];
+}
+
+/**
+ * A split raised to at least 1 per agent (the plan schema needs positive caps). With fewer units than
+ * agents the per-agent values then sum to more than the scenario's figure: 1 is the smallest usable cap.
+ */
+function atLeastOne(split: Map<string, number>): Map<string, number> {
+  return new Map([...split].map(([id, v]) => [id, Math.max(1, v)]));
+}
+
+export function planRun(scenario: Scenario, agentIds: readonly string[], opts: PlanOptions): Map<string, AgentPlan> {
+  if (agentIds.length === 0) {
+    throw new LoadfleetError('NO_AGENTS', 'cannot plan a run with no agents', {
+      hint: 'start at least one agent (loadfleet agent --coordinator HOST:PORT) and wait for it to join',
+    });
+  }
+  const { load } = scenario;
+  const global = globalSchedule(load);
+
+  // Per-agent segments: each boundary value split so that the fleet sums exactly to the global value.
+  const segmentsByAgent = new Map<string, Segment[]>(agentIds.map((id) => [id, []]));
+  for (const seg of global) {
+    const split =
+      load.model === 'closed'
+        ? (v: number): Map<string, number> => splitInteger(v, agentIds, opts.weights)
+        : (v: number): Map<string, number> => splitRate(v, agentIds, opts.weights);
+    const from = split(seg.from);
+    const to = split(seg.to);
+    for (const id of agentIds) {
+      (segmentsByAgent.get(id) as Segment[]).push({
+        durationMs: seg.durationMs,
+        from: from.get(id) ?? 0,
+        to: to.get(id) ?? 0,
+      });
+    }
+  }
+
+  // In-flight caps and connections.
+  let maxInFlight: Map<string, number>;
+  let connections: Map<string, number>;
+  if (load.model === 'closed') {
+    // A closed loop never has more outstanding requests than its loop count.
+    const loops = splitInteger(load.concurrency, agentIds, opts.weights);
+    maxInFlight = atLeastOne(loops);
+    connections =
+      load.connections !== undefined ? atLeastOne(splitInteger(load.connections, agentIds, opts.weights)) : atLeastOne(loops);
+  } else {
+    maxInFlight = atLeastOne(splitInteger(load.maxInFlight, agentIds, opts.weights));
+    connections =
+      load.connections !== undefined
+        ? atLeastOne(splitInteger(load.connections, agentIds, opts.weights))
+        : new Map(agentIds.map((id) => [id, Math.min(DEFAULT_MAX_CONNECTIONS_PER_AGENT, maxInFlight.get(id) ?? 1)]));
+  }
+
+  const { request } = scenario;
+  const plans = new Map<string, AgentPlan>();
+  for (const id of agentIds) {
+    const plan: AgentPlan = {
+      runId: opts.runId,
+      request: {
+        url: request.url,
+        method: request.method,
+        headers: { ...request.headers },
+        timeoutMs: request.timeout,
+      },
+      model: load.model,
+      segments: segmentsByAgent.get(id) as Segment[],
+      warmupMs: scenario.warmup,
+      maxInFlight: maxInFlight.get(id) ?? 1,
+      connections: connections.get(id) ?? 1,
+      snapshotIntervalMs: opts.snapshotIntervalMs,
+    };
+    if (request.body !== undefined) plan.request.body = request.body;
+    plans.set(id, plan);
+  }
+  return plans;
+}

@@ -1,0 +1,164 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { planRun } from '../../../coordinator/planner.js';
+import { agentPlanSchema } from '../../../common/plan.js';
+import type { AgentPlan } from '../../../common/plan.js';
+import { validateScenario } from '../../../common/scenario.js';
+import type { Scenario, ScenarioInput } from '../../../common/scenario.js';
+import { isLoadfleetError } from '../../../common/errors.js';
+
+function scenario(load: ScenarioInput['load'], extra: Partial<ScenarioInput> = {}): Scenario {
+  const r = validateScenario({ request: { url: 'http://127.0.0.1:8080/x' }, load, ...extra });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.scenario;
+}
+
+const OPTS = { runId: 'run-1', snapshotIntervalMs: 1000 };
+
+interface Row {
+  why: string;
+  scenario: Scenario;
+  agents: string[];
+  /** Per agent: [durationMs, from, to][] */
+  segments: Record<string, Array<[number, number, number]>>;
+  maxInFlight: Record<string, number>;
+  connections: Record<string, number>;
+}
+
+const rows: Row[] = [
+  {
+    // constant rate split evenly, default caps: 10000 in flight -> 5000 each, connections capped at 64
+    why: 'open rate over two agents',
+    scenario: scenario({ model: 'open', rate: 1000, duration: '20s' }),
+    agents: ['a', 'b'],
+    segments: { a: [[20_000, 500, 500]], b: [[20_000, 500, 500]] },
+    maxInFlight: { a: 5000, b: 5000 },
+    connections: { a: 64, b: 64 },
+  },
+  {
+    // stages ramp from startRate to each target; small in-flight cap bounds default connections
+    why: 'open stages with startRate and small maxInFlight',
+    scenario: scenario({
+      model: 'open',
+      startRate: 100,
+      stages: [
+        { duration: '10s', target: 300 },
+        { duration: '5s', target: 300 },
+        { duration: '5s', target: 0 },
+      ],
+      maxInFlight: 50,
+    }),
+    agents: ['a', 'b'],
+    segments: {
+      a: [[10_000, 50, 150], [5_000, 150, 150], [5_000, 150, 0]],
+      b: [[10_000, 50, 150], [5_000, 150, 150], [5_000, 150, 0]],
+    },
+    maxInFlight: { a: 25, b: 25 },
+    connections: { a: 25, b: 25 },
+  },
+  {
+    // stages without startRate ramp from 0; explicit connections split with largest remainder
+    why: 'open stages from 0, explicit connections',
+    scenario: scenario({ model: 'open', stages: [{ duration: '30s', target: 90 }], connections: 10, maxInFlight: 7 }),
+    agents: ['a', 'b', 'c'],
+    segments: { a: [[30_000, 0, 30]], b: [[30_000, 0, 30]], c: [[30_000, 0, 30]] },
+    maxInFlight: { a: 3, b: 2, c: 2 },
+    connections: { a: 4, b: 3, c: 3 },
+  },
+  {
+    // closed: loops split by largest remainder; caps and connections follow the loop count
+    why: 'closed concurrency 10 over 3',
+    scenario: scenario({ model: 'closed', concurrency: 10, duration: '1m' }),
+    agents: ['a', 'b', 'c'],
+    segments: { a: [[60_000, 4, 4]], b: [[60_000, 3, 3]], c: [[60_000, 3, 3]] },
+    maxInFlight: { a: 4, b: 3, c: 3 },
+    connections: { a: 4, b: 3, c: 3 },
+  },
+  {
+    // closed with more agents than loops: the extras idle at 0 but are still planned (caps min 1)
+    why: 'closed, more agents than loops',
+    scenario: scenario({ model: 'closed', concurrency: 2, duration: '5s' }),
+    agents: ['a', 'b', 'c'],
+    segments: { a: [[5_000, 1, 1]], b: [[5_000, 1, 1]], c: [[5_000, 0, 0]] },
+    maxInFlight: { a: 1, b: 1, c: 1 },
+    connections: { a: 1, b: 1, c: 1 },
+  },
+  {
+    // closed with explicit connections
+    why: 'closed with connections',
+    scenario: scenario({ model: 'closed', concurrency: 8, duration: '5s', connections: 3 }),
+    agents: ['a', 'b'],
+    segments: { a: [[5_000, 4, 4]], b: [[5_000, 4, 4]] },
+    maxInFlight: { a: 4, b: 4 },
+    connections: { a: 2, b: 1 },
+  },
+];
+
+test('planRun table', () => {
+  for (const row of rows) {
+    const plans = planRun(row.scenario, row.agents, OPTS);
+    assert.deepEqual([...plans.keys()], row.agents, row.why);
+    for (const id of row.agents) {
+      const plan = plans.get(id) as AgentPlan;
+      assert.deepEqual(
+        plan.segments.map((s) => [s.durationMs, s.from, s.to]),
+        row.segments[id],
+        `${row.why}: segments of ${id}`,
+      );
+      assert.equal(plan.maxInFlight, row.maxInFlight[id], `${row.why}: maxInFlight of ${id}`);
+      assert.equal(plan.connections, row.connections[id], `${row.why}: connections of ${id}`);
+      assert.equal(plan.model, row.scenario.load.model, row.why);
+      const parsed = agentPlanSchema.safeParse(plan);
+      assert.ok(parsed.success, `${row.why}: plan of ${id} must pass agentPlanSchema: ${JSON.stringify(parsed.error?.issues)}`);
+    }
+  }
+});
+
+test('planRun copies request, timeout, warm-up and run settings into every plan', () => {
+  const s = scenario(
+    { model: 'open', rate: 10, duration: '2s' },
+    {
+      request: { url: 'https://example.test/api', method: 'post', headers: { 'content-type': 'application/json' }, body: '{"a":1}', timeout: '750ms' },
+      warmup: '3s',
+    },
+  );
+  const plan = planRun(s, ['only'], { runId: 'r-9', snapshotIntervalMs: 500 }).get('only') as AgentPlan;
+  assert.deepEqual(plan.request, {
+    url: 'https://example.test/api',
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: '{"a":1}',
+    timeoutMs: 750,
+  });
+  assert.equal(plan.warmupMs, 3000);
+  assert.equal(plan.runId, 'r-9');
+  assert.equal(plan.snapshotIntervalMs, 500);
+  // no body -> no body key at all (strict schema, and the agent must not send an empty body)
+  const noBody = planRun(scenario({ model: 'open', rate: 1, duration: 1 }), ['x'], OPTS).get('x') as AgentPlan;
+  assert.equal('body' in noBody.request, false);
+});
+
+test('planRun: agents rates sum exactly to the global rate at every boundary', () => {
+  const s = scenario({ model: 'open', startRate: 1, stages: [{ duration: '7s', target: 1000 / 7 }, { duration: '3s', target: 0.3 }] });
+  const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g'];
+  const plans = [...planRun(s, ids, OPTS).values()];
+  const sumAt = (i: number, key: 'from' | 'to'): number => plans.reduce((acc, p) => acc + (p.segments[i]?.[key] ?? 0), 0);
+  assert.equal(sumAt(0, 'from'), 1);
+  assert.equal(sumAt(0, 'to'), 1000 / 7);
+  assert.equal(sumAt(1, 'from'), 1000 / 7);
+  assert.equal(sumAt(1, 'to'), 0.3);
+});
+
+test('planRun honours weights', () => {
+  const s = scenario({ model: 'open', rate: 400, duration: '1s' });
+  const plans = planRun(s, ['big', 'small'], { ...OPTS, weights: new Map([['big', 3], ['small', 1]]) });
+  assert.equal(plans.get('big')?.segments[0]?.from, 300);
+  assert.equal(plans.get('small')?.segments[0]?.from, 100);
+});
+
+test('planRun with no agents throws NO_AGENTS', () => {
+  assert.throws(
+    () => planRun(scenario({ model: 'closed', concurrency: 1, duration: 1 }), [], OPTS),
+    (e: unknown) => isLoadfleetError(e) && e.code === 'NO_AGENTS',
+  );
+});
