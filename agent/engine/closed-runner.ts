@@ -1,0 +1,152 @@
+// Closed-model executor (k6's constant/ramping VUs): N loops, each sends its next request as soon as
+// its previous one ends. Latency and service time are both measured from the actual send (there is no
+// intended time in a closed model). The loop count follows the schedule's segments (rounded to whole
+// loops, re-evaluated every CONTROL_PERIOD_MS) until setConcurrency() overrides it for the rest of
+// the phase. Loops removed finish their current request first.
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { ErrorKind } from '../../common/stats.js';
+import type { HttpClient, ResponseSink } from './http-client.js';
+import { rateAtMs } from './pacer.js';
+import type { RateSchedule } from './pacer.js';
+import type { Recorder } from './recorder.js';
+
+/** How often a ramping loop count is re-evaluated, ms. */
+export const CONTROL_PERIOD_MS = 100;
+
+export interface ClosedRunnerOptions {
+  /** Loop counts over time (same shape as a rate schedule: linear between from and to). */
+  schedule: RateSchedule;
+  client: HttpClient;
+  recorder: Recorder;
+  clock: Clock;
+  /** Upper bound on the loop count (the plan's in-flight cap). */
+  maxLoops: number;
+  /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
+  onFinished: () => void;
+}
+
+class Loop implements ResponseSink {
+  readonly runner: ClosedRunner;
+  active = true;
+
+  constructor(runner: ClosedRunner) {
+    this.runner = runner;
+  }
+
+  onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
+    this.runner.loopEnded(this, outcome, bytes, intendedMs, sentMs);
+  }
+}
+
+export class ClosedRunner {
+  private readonly schedule: RateSchedule;
+  private readonly client: HttpClient;
+  private readonly recorder: Recorder;
+  private readonly clock: Clock;
+  private readonly maxLoops: number;
+  private readonly onFinished: () => void;
+  private readonly loops: Loop[] = [];
+  private target = 0;
+  private override: number | undefined;
+  private startMsValue = 0;
+  private state: 'idle' | 'running' | 'ended' = 'idle';
+  private control: TimerHandle | undefined;
+  private end: TimerHandle | undefined;
+
+  constructor(opts: ClosedRunnerOptions) {
+    this.schedule = opts.schedule;
+    this.client = opts.client;
+    this.recorder = opts.recorder;
+    this.clock = opts.clock;
+    this.maxLoops = opts.maxLoops;
+    this.onFinished = opts.onFinished;
+  }
+
+  get startMs(): number {
+    return this.startMsValue;
+  }
+
+  /** Loops currently wanted (0 once ended). */
+  concurrency(): number {
+    return this.state === 'running' ? this.target : 0;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.startMsValue = this.clock.nowMs();
+    if (this.override === undefined) this.applyTarget(this.scheduledLoops(0));
+    else this.applyTarget(this.override);
+    const constant = this.schedule.segments.every((s) => s.from === s.to);
+    if (!constant) this.control = this.clock.every(CONTROL_PERIOD_MS, this.onControl);
+    this.end = this.clock.after(this.schedule.endMs, () => this.finish());
+  }
+
+  /** Live change: n loops from now until the phase ends (the schedule no longer applies). */
+  setConcurrency(n: number): void {
+    if (this.state === 'ended') return;
+    this.override = n;
+    this.control?.cancel();
+    this.control = undefined;
+    if (this.state === 'running') this.applyTarget(n);
+  }
+
+  /** Stops every loop after its current request; does not call onFinished. Idempotent. */
+  stop(): void {
+    if (this.state === 'ended') return;
+    this.state = 'ended';
+    this.control?.cancel();
+    this.end?.cancel();
+    for (const loop of this.loops) loop.active = false;
+    this.loops.length = 0;
+  }
+
+  /** Called by a Loop when its request ended. */
+  loopEnded(loop: Loop, outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
+    this.recorder.onEnd(outcome, bytes, intendedMs, sentMs);
+    if (!loop.active) return;
+    // A failed request may fail synchronously (e.g. a closed pool): go round the event loop first so
+    // that a loop against a dead target cannot recurse.
+    if (typeof outcome === 'number') this.send(loop);
+    else setImmediate(() => this.resend(loop));
+  }
+
+  private resend(loop: Loop): void {
+    if (loop.active) this.send(loop);
+  }
+
+  private send(loop: Loop): void {
+    const nowMs = this.clock.nowMs();
+    this.recorder.onSent();
+    this.client.send(loop, nowMs, nowMs);
+  }
+
+  private readonly onControl = (): void => {
+    if (this.state !== 'running' || this.override !== undefined) return;
+    this.applyTarget(this.scheduledLoops(this.clock.nowMs() - this.startMsValue));
+  };
+
+  private scheduledLoops(elapsedMs: number): number {
+    return Math.round(rateAtMs(this.schedule, elapsedMs));
+  }
+
+  private applyTarget(n: number): void {
+    const want = Math.max(0, Math.min(Math.floor(n), this.maxLoops));
+    this.target = want;
+    while (this.loops.length > want) {
+      const loop = this.loops.pop() as Loop;
+      loop.active = false;
+    }
+    while (this.loops.length < want) {
+      const loop = new Loop(this);
+      this.loops.push(loop);
+      this.send(loop);
+    }
+  }
+
+  private finish(): void {
+    if (this.state !== 'running') return;
+    this.stop();
+    this.onFinished();
+  }
+}

@@ -1,0 +1,342 @@
+// The engine facade the agent session drives: runs the warm-up phase (if any) then the main phase of
+// one AgentPlan with the plan's executor (open-runner.ts or closed-runner.ts), and reports per-interval
+// deltas. Knows nothing of gRPC or of the coordinator.
+//
+// Accounting contract:
+// - every request is counted exactly once, in the phase it was SENT in (a warm-up request that ends
+//   during the main phase still counts in warm-up);
+// - deltas are emitted every snapshotIntervalMs per phase; a delta with nothing in it is skipped (its
+//   time rolls into the next delta), except the final delta of the main phase, which is always emitted
+//   (also when the main phase never started: then it is empty, with intervalMs 0);
+// - per phase, the sum of the delta counters equals the cumulative in EngineResult, and merging the
+//   delta histograms gives the cumulative histogram;
+// - when `done` resolves, nothing is in flight and sent === requests in each phase.
+import type { AgentPlan } from '../../common/plan.js';
+import type { Stats, Phase } from '../../common/stats.js';
+import { emptyStats } from '../../common/stats.js';
+import { systemClock } from '../../common/clock.js';
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import { LoadfleetError } from '../../common/errors.js';
+import { HttpClient } from './http-client.js';
+import { ClosedRunner } from './closed-runner.js';
+import { OpenRunner } from './open-runner.js';
+import { changeRate, constantSchedule, rateSchedule } from './pacer.js';
+import type { RateSchedule } from './pacer.js';
+import { Recorder } from './recorder.js';
+
+export interface EngineSnapshot {
+  seq: number;            // 1,2,3... across both phases of this run
+  phase: Phase;           // 'warmup' | 'main'
+  intervalIndex: number;  // 0-based interval of that phase, by the engine's own clock since the phase started
+  intervalMs: number;     // time actually covered by this delta
+  stats: Stats;           // delta
+  rateRps: number;        // scheduled arrival rate at the end of the interval (open; 0 for closed)
+  concurrency: number;    // loop count (closed; 0 for open)
+}
+
+export interface EngineResult {
+  main: Stats;
+  warmup: Stats;
+  mainDurationMs: number;
+  lastSeq: number;
+  stoppedEarly: boolean;
+}
+
+export interface Engine {
+  /** Starts warm-up (if plan.warmupMs > 0) then the main phase. Call once. */
+  start(): void;
+  /** Open model: this agent's new arrival rate, ramped linearly over rampMs from now. */
+  setRate(rateRps: number, rampMs: number): void;
+  /** Closed model: new loop count. */
+  setConcurrency(concurrency: number): void;
+  /**
+   * Stops issuing arrivals now; in-flight requests drain (bounded by drainTimeoutMs, then aborted and
+   * counted as errors of kind 'other'). Idempotent.
+   */
+  stop(reason: string): void;
+  /** Resolves after the schedule ended (or stop()), in-flight drained, and the final delta snapshot(s) delivered via onSnapshot. Never rejects. */
+  readonly done: Promise<EngineResult>;
+}
+
+export interface EngineDeps {
+  onSnapshot: (s: EngineSnapshot) => void;
+  /** Default: the system clock (the open runner paces finely only with it). */
+  clock?: Clock;
+  /** How long in-flight requests may take to finish after the end; default: the plan's timeoutMs. */
+  drainTimeoutMs?: number;
+}
+
+export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
+  return new LoadEngine(plan, deps);
+}
+
+type Runner = OpenRunner | ClosedRunner;
+
+/** One phase's bookkeeping. */
+interface PhaseRun {
+  readonly phase: Phase;
+  readonly recorder: Recorder;
+  readonly runner: Runner;
+  startMs: number;
+  /** When issuing stopped (schedule end or stop()); undefined while running. */
+  endMs: number | undefined;
+  lastTakeMs: number;
+  nextIndex: number;
+  timer: TimerHandle | undefined;
+}
+
+type EngineState = 'idle' | 'warmup' | 'main' | 'draining' | 'done';
+
+class LoadEngine implements Engine {
+  readonly done: Promise<EngineResult>;
+  private readonly plan: AgentPlan;
+  private readonly clock: Clock;
+  private readonly onSnapshot: (s: EngineSnapshot) => void;
+  private readonly drainTimeoutMs: number;
+  private resolveDone: (r: EngineResult) => void = () => undefined;
+  private state: EngineState = 'idle';
+  private client: HttpClient | undefined;
+  private warmup: PhaseRun | undefined;
+  private main: PhaseRun | undefined;
+  /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
+  private mainSchedule: RateSchedule;
+  private warmupValue: number;
+  private mainConcurrency: number | undefined;
+  private seq = 0;
+  private stoppedEarly = false;
+  private snapshotError: { error: unknown } | undefined;
+
+  constructor(plan: AgentPlan, deps: EngineDeps) {
+    this.plan = plan;
+    this.clock = deps.clock ?? systemClock;
+    this.onSnapshot = deps.onSnapshot;
+    this.drainTimeoutMs = deps.drainTimeoutMs ?? plan.request.timeoutMs;
+    this.mainSchedule = rateSchedule(plan.segments);
+    const first = plan.segments[0];
+    this.warmupValue = first === undefined ? 0 : first.from > 0 ? first.from : first.to;
+    this.done = new Promise<EngineResult>((resolve) => {
+      this.resolveDone = resolve;
+    });
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    const r = this.plan.request;
+    this.client = new HttpClient({
+      url: r.url,
+      method: r.method,
+      headers: r.headers,
+      body: r.body,
+      timeoutMs: r.timeoutMs,
+      connections: this.plan.connections,
+      clock: this.clock,
+    });
+    if (this.plan.warmupMs > 0) this.beginPhase('warmup');
+    else this.beginPhase('main');
+  }
+
+  setRate(rateRps: number, rampMs: number): void {
+    if (!(Number.isFinite(rateRps) && rateRps >= 0 && Number.isFinite(rampMs) && rampMs >= 0)) {
+      throw new LoadfleetError('INTERNAL', `setRate needs a rate >= 0 and a ramp >= 0, got ${rateRps} req/s over ${rampMs} ms`);
+    }
+    if (this.plan.model !== 'open') return;
+    switch (this.state) {
+      case 'idle':
+        this.warmupValue = rateRps;
+        this.mainSchedule = changeRate(this.mainSchedule, 0, rateRps, 0);
+        return;
+      case 'warmup':
+        // The warm-up follows now; the main phase will start at the new rate.
+        (this.warmup?.runner as OpenRunner).setRate(rateRps, rampMs);
+        this.mainSchedule = changeRate(this.mainSchedule, 0, rateRps, 0);
+        return;
+      case 'main':
+        (this.main?.runner as OpenRunner).setRate(rateRps, rampMs);
+        return;
+      case 'draining':
+      case 'done':
+        return;
+    }
+  }
+
+  setConcurrency(concurrency: number): void {
+    if (!(Number.isInteger(concurrency) && concurrency >= 0)) {
+      throw new LoadfleetError('INTERNAL', `setConcurrency needs a whole number >= 0, got ${concurrency}`);
+    }
+    if (this.plan.model !== 'closed') return;
+    switch (this.state) {
+      case 'idle':
+        this.warmupValue = concurrency;
+        this.mainConcurrency = concurrency;
+        return;
+      case 'warmup':
+        (this.warmup?.runner as ClosedRunner).setConcurrency(concurrency);
+        this.mainConcurrency = concurrency;
+        return;
+      case 'main':
+        (this.main?.runner as ClosedRunner).setConcurrency(concurrency);
+        return;
+      case 'draining':
+      case 'done':
+        return;
+    }
+  }
+
+  stop(_reason: string): void {
+    switch (this.state) {
+      case 'idle':
+        this.stoppedEarly = true;
+        this.state = 'draining';
+        this.finish();
+        return;
+      case 'warmup':
+        this.stoppedEarly = true;
+        this.endIssuing(this.warmup as PhaseRun);
+        this.drain();
+        return;
+      case 'main':
+        this.stoppedEarly = true;
+        this.endIssuing(this.main as PhaseRun);
+        this.drain();
+        return;
+      case 'draining':
+      case 'done':
+        return;
+    }
+  }
+
+  private beginPhase(phase: Phase): void {
+    const client = this.client as HttpClient;
+    const recorder = new Recorder(this.clock);
+    const schedule = phase === 'warmup' ? constantSchedule(this.warmupValue, this.plan.warmupMs) : this.mainSchedule;
+    const onFinished = (): void => this.phaseFinished(run);
+    const runner: Runner =
+      this.plan.model === 'open'
+        ? new OpenRunner({ schedule, client, recorder, clock: this.clock, maxInFlight: this.plan.maxInFlight, onFinished })
+        : new ClosedRunner({ schedule, client, recorder, clock: this.clock, maxLoops: this.plan.maxInFlight, onFinished });
+    if (phase === 'main' && runner instanceof ClosedRunner && this.mainConcurrency !== undefined) {
+      runner.setConcurrency(this.mainConcurrency);
+    }
+    const nowMs = this.clock.nowMs();
+    const run: PhaseRun = { phase, recorder, runner, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
+    if (phase === 'warmup') this.warmup = run;
+    else this.main = run;
+    this.state = phase;
+    recorder.startMonitoring();
+    run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
+    runner.start();
+    run.startMs = runner.startMs;
+    run.lastTakeMs = runner.startMs;
+  }
+
+  /** The runner reached the end of its schedule. */
+  private phaseFinished(run: PhaseRun): void {
+    if (this.state !== run.phase) return;
+    this.endIssuing(run);
+    if (run.phase === 'warmup') this.beginPhase('main');
+    else this.drain();
+  }
+
+  /** The phase stops issuing requests (its in-flight ones keep counting in it). */
+  private endIssuing(run: PhaseRun): void {
+    run.runner.stop();
+    run.endMs = this.clock.nowMs();
+    run.recorder.stopMonitoring();
+    if (run.phase === 'warmup') {
+      // Warm-up stragglers are reported on the main phase's ticks and at the end.
+      run.timer?.cancel();
+      run.timer = undefined;
+      this.emit(run, false);
+    }
+  }
+
+  private onInterval(run: PhaseRun): void {
+    this.emit(run, false, true);
+    const w = this.warmup;
+    if (run.phase === 'main' && w !== undefined && w.endMs !== undefined) this.emit(w, false);
+  }
+
+  private drain(): void {
+    this.state = 'draining';
+    const client = this.client as HttpClient;
+    client.close(this.drainTimeoutMs).then(
+      () => this.finish(),
+      () => this.finish(),
+    );
+  }
+
+  private finish(): void {
+    if (this.state === 'done') return;
+    this.state = 'done';
+    const main = this.main;
+    const warmup = this.warmup;
+    main?.timer?.cancel();
+    warmup?.timer?.cancel();
+    if (warmup !== undefined) this.emit(warmup, false);
+    if (main !== undefined) {
+      this.emit(main, true);
+    } else {
+      this.deliver({ seq: ++this.seq, phase: 'main', intervalIndex: 0, intervalMs: 0, stats: emptyStats(), rateRps: 0, concurrency: 0 });
+    }
+    const result: EngineResult = {
+      main: main?.recorder.cumulative() ?? emptyStats(),
+      warmup: warmup?.recorder.cumulative() ?? emptyStats(),
+      mainDurationMs: main === undefined ? 0 : (main.endMs ?? this.clock.nowMs()) - main.startMs,
+      lastSeq: this.seq,
+      stoppedEarly: this.stoppedEarly,
+    };
+    main?.recorder.destroy();
+    warmup?.recorder.destroy();
+    this.resolveDone(result);
+    const failure = this.snapshotError;
+    if (failure !== undefined) {
+      // done never rejects; a throwing onSnapshot is the caller's bug, surfaced like any uncaught error.
+      queueMicrotask(() => {
+        throw failure.error;
+      });
+    }
+  }
+
+  /**
+   * Takes and emits the phase's delta. Regular ticks (`tick`) advance the interval index even when the
+   * delta is skipped; `always` forces an emit even when idle (the final main delta).
+   */
+  private emit(run: PhaseRun, always: boolean, tick = false): void {
+    const nowMs = this.clock.nowMs();
+    const interval = this.plan.snapshotIntervalMs;
+    let intervalIndex: number;
+    if (tick) {
+      intervalIndex = run.nextIndex++;
+    } else {
+      intervalIndex = Math.max(run.nextIndex, Math.floor((nowMs - run.startMs) / interval));
+    }
+    if (!always && run.recorder.isIdle()) return;
+    if (!tick) run.nextIndex = intervalIndex + 1;
+    const stats = run.recorder.takeDelta();
+    const intervalMs = nowMs - run.lastTakeMs;
+    run.lastTakeMs = nowMs;
+    const issuing = run.endMs === undefined && this.state === run.phase;
+    const runner = run.runner;
+    this.deliver({
+      seq: ++this.seq,
+      phase: run.phase,
+      intervalIndex,
+      intervalMs,
+      stats,
+      rateRps: issuing && runner instanceof OpenRunner ? runner.rateRps() : 0,
+      concurrency: issuing && runner instanceof ClosedRunner ? runner.concurrency() : 0,
+    });
+  }
+
+  private deliver(s: EngineSnapshot): void {
+    if (this.state !== 'done') {
+      this.onSnapshot(s);
+      return;
+    }
+    try {
+      this.onSnapshot(s);
+    } catch (error) {
+      this.snapshotError ??= { error };
+    }
+  }
+}

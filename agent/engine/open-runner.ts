@@ -1,0 +1,165 @@
+// Open-model executor (k6's constant/ramping arrival rate): arrivals come from the pure pacer, whatever
+// the responses do. Each arrival is intended at startMs + T(i); latency is measured from that intended
+// time (no coordinated omission), service time from the actual send. An arrival that finds the in-flight
+// cap full is counted as dropped: never sent, and it does not shift the schedule. Running behind means
+// "send now", never "skip".
+//
+// Timer strategy (measured in bench/engine-open-rate.ts): when the next arrival is more than SPIN_MS
+// away, sleep with setTimeout until about SPIN_MS before it (setTimeout fires up to ~1 ms late); when it
+// is near, yield with setImmediate (I/O still runs every turn) and send every due arrival in a batch.
+// At high rates the loop is always "near" and each turn sends a small batch; at low rates it sleeps.
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import { systemClock } from '../../common/clock.js';
+import type { HttpClient } from './http-client.js';
+import { arrivalTimeMs, changeRate, rateAtMs } from './pacer.js';
+import type { RateSchedule } from './pacer.js';
+import type { Recorder } from './recorder.js';
+
+/** Closer than this to the next arrival, spin with setImmediate instead of sleeping, ms. */
+export const SPIN_MS = 1.5;
+/** Most arrivals sent in one turn of the event loop before yielding to I/O. */
+export const MAX_BATCH = 256;
+
+export interface OpenRunnerOptions {
+  schedule: RateSchedule;
+  client: HttpClient;
+  recorder: Recorder;
+  clock: Clock;
+  /** Most requests in flight on the client (all phases) before arrivals are dropped. */
+  maxInFlight: number;
+  /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
+  onFinished: () => void;
+}
+
+export class OpenRunner {
+  private schedule: RateSchedule;
+  private readonly client: HttpClient;
+  private readonly recorder: Recorder;
+  private readonly clock: Clock;
+  private readonly maxInFlight: number;
+  private readonly onFinished: () => void;
+  /** Fine-grained pacing (setImmediate spinning) needs the real clock; a manual clock only uses timers. */
+  private readonly precise: boolean;
+  private startMsValue = 0;
+  /** Index of the next arrival (sent or dropped ones included) and its intended time since start. */
+  private next = 0;
+  private nextAtMs = Infinity;
+  private state: 'idle' | 'running' | 'ended' = 'idle';
+  private timeout: ReturnType<typeof setTimeout> | undefined;
+  private immediate: ReturnType<typeof setImmediate> | undefined;
+  private timer: TimerHandle | undefined;
+
+  constructor(opts: OpenRunnerOptions) {
+    this.schedule = opts.schedule;
+    this.client = opts.client;
+    this.recorder = opts.recorder;
+    this.clock = opts.clock;
+    this.maxInFlight = opts.maxInFlight;
+    this.onFinished = opts.onFinished;
+    this.precise = opts.clock === systemClock;
+  }
+
+  /** Clock reading at t = 0 of the schedule. */
+  get startMs(): number {
+    return this.startMsValue;
+  }
+
+  /** Starts the schedule now (t = 0). */
+  start(): void {
+    if (this.state !== 'idle') return;
+    this.state = 'running';
+    this.startMsValue = this.clock.nowMs();
+    this.next = 0;
+    this.nextAtMs = arrivalTimeMs(this.schedule, 0);
+    this.tick();
+  }
+
+  /** The scheduled rate now, req/s (0 once ended). */
+  rateRps(): number {
+    if (this.state !== 'running') return 0;
+    return rateAtMs(this.schedule, this.clock.nowMs() - this.startMsValue);
+  }
+
+  /** Live change: ramp from the current rate to rateRps over rampMs, hold until the original end. */
+  setRate(rateRps: number, rampMs: number): void {
+    if (this.state === 'ended') return;
+    const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
+    this.schedule = changeRate(this.schedule, atMs, rateRps, rampMs);
+    if (this.state !== 'running') return;
+    this.nextAtMs = arrivalTimeMs(this.schedule, this.next);
+    this.cancelWake();
+    this.tick();
+  }
+
+  /** Stops issuing arrivals; does not call onFinished. Idempotent. */
+  stop(): void {
+    this.state = 'ended';
+    this.cancelWake();
+  }
+
+  private readonly tick = (): void => {
+    this.timeout = undefined;
+    this.immediate = undefined;
+    this.timer = undefined;
+    if (this.state !== 'running') return;
+    const clock = this.clock;
+    const recorder = this.recorder;
+    const client = this.client;
+    const startMs = this.startMsValue;
+    const endMs = this.schedule.endMs;
+    let nowMs = clock.nowMs();
+    for (let budget = MAX_BATCH; ; budget--) {
+      const elapsedMs = nowMs - startMs;
+      const atMs = this.nextAtMs;
+      if (!(atMs < endMs)) {
+        // No arrival left before the end: the phase still lasts until its end (a later setRate may add some).
+        if (elapsedMs >= endMs) this.finish();
+        else this.wake(endMs - elapsedMs);
+        return;
+      }
+      if (atMs > elapsedMs) {
+        this.wake(atMs - elapsedMs);
+        return;
+      }
+      if (budget === 0) {
+        this.immediate = setImmediate(this.tick);
+        return;
+      }
+      const intendedMs = startMs + atMs;
+      if (client.inFlight >= this.maxInFlight) {
+        recorder.onDropped();
+      } else {
+        recorder.onSent();
+        recorder.onScheduleLag(nowMs - intendedMs);
+        client.send(recorder, intendedMs, nowMs);
+        nowMs = clock.nowMs();
+      }
+      this.nextAtMs = arrivalTimeMs(this.schedule, ++this.next);
+    }
+  };
+
+  private wake(waitMs: number): void {
+    if (!this.precise) {
+      this.timer = this.clock.after(waitMs, this.tick);
+    } else {
+      const sleepMs = Math.floor(waitMs - SPIN_MS);
+      if (sleepMs >= 1) this.timeout = setTimeout(this.tick, sleepMs);
+      else this.immediate = setImmediate(this.tick);
+    }
+  }
+
+  private cancelWake(): void {
+    if (this.timeout !== undefined) clearTimeout(this.timeout);
+    if (this.immediate !== undefined) clearImmediate(this.immediate);
+    this.timer?.cancel();
+    this.timeout = undefined;
+    this.immediate = undefined;
+    this.timer = undefined;
+  }
+
+  private finish(): void {
+    this.state = 'ended';
+    this.cancelWake();
+    this.onFinished();
+  }
+}

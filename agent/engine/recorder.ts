@@ -1,0 +1,220 @@
+// Per-phase recording: what one phase (warm-up or main) sent and received. The runners and the HTTP
+// client call the on*() methods on the hot path (no allocation there); the engine calls takeDelta()
+// once per snapshot interval, which returns the interval's Stats and folds it into the cumulative.
+//
+// Invariant: the sum of every delta's counters equals cumulative()'s counters, and merging every delta
+// histogram equals the cumulative histogram (the cumulative is built by adding the deltas).
+// Only responses (any status code) go into the latency histograms; transport errors are counted only.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { IntervalHistogram } from 'node:perf_hooks';
+import type { Clock } from '../../common/clock.js';
+import { encodeHistogram, newHistogram, recordMs } from '../../common/histogram.js';
+import type { Histogram } from '../../common/histogram.js';
+import { emptyErrors } from '../../common/stats.js';
+import type { ErrorKind, Stats } from '../../common/stats.js';
+import type { ResponseSink } from './http-client.js';
+
+const STATUS_SLOTS = 1000;
+/** Event-loop delay sampling period, ms (Node's default). */
+const ELD_RESOLUTION_MS = 10;
+
+/** Counters and histograms of one interval or of the whole phase. */
+class Tally {
+  readonly latency: Histogram = newHistogram();
+  readonly service: Histogram = newHistogram();
+  readonly lag: Histogram = newHistogram();
+  requests = 0;
+  sent = 0;
+  dropped = 0;
+  refused = 0;
+  reset = 0;
+  timeout = 0;
+  other = 0;
+  bytes = 0;
+  inFlightPeak = 0;
+  /** Responses by status code, indexed by the code (0..999). */
+  readonly status = new Float64Array(STATUS_SLOTS);
+
+  isEmpty(): boolean {
+    return this.sent === 0 && this.requests === 0 && this.dropped === 0 && this.inFlightPeak === 0;
+  }
+
+  addInto(into: Tally): void {
+    into.latency.add(this.latency);
+    into.service.add(this.service);
+    into.lag.add(this.lag);
+    into.requests += this.requests;
+    into.sent += this.sent;
+    into.dropped += this.dropped;
+    into.refused += this.refused;
+    into.reset += this.reset;
+    into.timeout += this.timeout;
+    into.other += this.other;
+    into.bytes += this.bytes;
+    if (this.inFlightPeak > into.inFlightPeak) into.inFlightPeak = this.inFlightPeak;
+    for (let c = 0; c < STATUS_SLOTS; c++) {
+      const n = this.status[c] as number;
+      if (n !== 0) into.status[c] = (into.status[c] as number) + n;
+    }
+  }
+
+  reset_(): void {
+    this.latency.reset();
+    this.service.reset();
+    this.lag.reset();
+    this.requests = this.sent = this.dropped = 0;
+    this.refused = this.reset = this.timeout = this.other = 0;
+    this.bytes = 0;
+    this.inFlightPeak = 0;
+    this.status.fill(0);
+  }
+
+  toStats(eventLoopDelayP99Ms: number): Stats {
+    const statusCodes: Record<string, number> = {};
+    for (let c = 0; c < STATUS_SLOTS; c++) {
+      const n = this.status[c] as number;
+      if (n !== 0) statusCodes[String(c)] = n;
+    }
+    const errors = emptyErrors();
+    errors.refused = this.refused;
+    errors.reset = this.reset;
+    errors.timeout = this.timeout;
+    errors.other = this.other;
+    return {
+      latencyHist: encodeHistogram(this.latency),
+      serviceHist: encodeHistogram(this.service),
+      requests: this.requests,
+      sent: this.sent,
+      dropped: this.dropped,
+      errors,
+      statusCodes,
+      inFlightPeak: this.inFlightPeak,
+      eventLoopDelayP99Ms,
+      scheduleLagP99Ms: this.lag.totalCount === 0 ? 0 : this.lag.getValueAtPercentile(99) / 1000,
+      bytesReceived: this.bytes,
+    };
+  }
+
+  destroy(): void {
+    this.latency.destroy();
+    this.service.destroy();
+    this.lag.destroy();
+  }
+}
+
+export class Recorder implements ResponseSink {
+  private readonly clock: Clock;
+  private readonly interval = new Tally();
+  private readonly total = new Tally();
+  private readonly eldInterval: IntervalHistogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  private readonly eldTotal: IntervalHistogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
+  private inFlightCount = 0;
+  private destroyed = false;
+
+  constructor(clock: Clock) {
+    this.clock = clock;
+  }
+
+  /** Requests of this phase sent and not yet ended. */
+  get inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Starts sampling event-loop delay (call when the phase starts issuing requests). */
+  startMonitoring(): void {
+    this.eldInterval.enable();
+    this.eldTotal.enable();
+  }
+
+  /** Stops sampling event-loop delay (the phase stopped issuing). Idempotent. */
+  stopMonitoring(): void {
+    this.eldInterval.disable();
+    this.eldTotal.disable();
+  }
+
+  /** A request of this phase was handed to the client. */
+  onSent(): void {
+    const t = this.interval;
+    t.sent++;
+    if (++this.inFlightCount > t.inFlightPeak) t.inFlightPeak = this.inFlightCount;
+  }
+
+  /** Open model: how late the send was against its intended time, ms (>= 0). */
+  onScheduleLag(lagMs: number): void {
+    recordMs(this.interval.lag, lagMs);
+  }
+
+  /** Open model: an arrival found the in-flight cap full and was not sent. */
+  onDropped(): void {
+    this.interval.dropped++;
+  }
+
+  onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
+    const t = this.interval;
+    this.inFlightCount--;
+    t.requests++;
+    t.bytes += bytes;
+    if (typeof outcome === 'number') {
+      const nowMs = this.clock.nowMs();
+      recordMs(t.latency, nowMs - intendedMs);
+      recordMs(t.service, nowMs - sentMs);
+      if (outcome >= 0 && outcome < STATUS_SLOTS) t.status[outcome] = (t.status[outcome] as number) + 1;
+      else t.other++;
+      return;
+    }
+    switch (outcome) {
+      case 'refused':
+        t.refused++;
+        break;
+      case 'reset':
+        t.reset++;
+        break;
+      case 'timeout':
+        t.timeout++;
+        break;
+      case 'other':
+        t.other++;
+        break;
+    }
+  }
+
+  /** True when takeDelta() would return nothing worth sending (no sends, ends, drops, nor in-flight). */
+  isIdle(): boolean {
+    return this.interval.isEmpty() && this.inFlightCount === 0;
+  }
+
+  /** The interval's Stats; folds them into the cumulative and starts a new interval. */
+  takeDelta(): Stats {
+    const t = this.interval;
+    if (this.inFlightCount > t.inFlightPeak) t.inFlightPeak = this.inFlightCount;
+    const stats = t.toStats(eldP99Ms(this.eldInterval));
+    t.addInto(this.total);
+    t.reset_();
+    // The next interval starts with what is in flight now.
+    t.inFlightPeak = this.inFlightCount;
+    this.eldInterval.reset();
+    return stats;
+  }
+
+  /** Everything taken so far (not the current interval). */
+  cumulative(): Stats {
+    return this.total.toStats(eldP99Ms(this.eldTotal));
+  }
+
+  /** Frees the histograms and the event-loop monitors. Idempotent. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.stopMonitoring();
+    this.interval.destroy();
+    this.total.destroy();
+  }
+}
+
+/** p99 of the event-loop delay, ms. Node 20 records the whole period between samples, so the
+ * resolution is subtracted to leave the delay itself. */
+function eldP99Ms(h: IntervalHistogram): number {
+  if (h.count === 0) return 0;
+  const delayMs = h.percentile(99) / 1e6 - ELD_RESOLUTION_MS;
+  return delayMs > 0 ? Math.round(delayMs * 1000) / 1000 : 0;
+}
