@@ -1,0 +1,321 @@
+// Pure: builds report.json from the aggregator's results. Outputs (console, json, ...) read a Report;
+// nothing here merges data or reads the clock.
+//
+// Contract: every figure comes from the aggregator (merged histograms, summed counters); the verdict is
+// never 'pass' when the generator was bound, when an agent's figures could not be reconciled, or when the
+// run did not complete.
+import type { LatencyMs } from '../common/histogram.js';
+import type { Scenario } from '../common/scenario.js';
+import type { ErrorKind } from '../common/stats.js';
+import type { AgentTotals, Aggregator, IntervalFigures, PhaseTotals, ReconciliationNote } from './aggregator.js';
+
+/** A live change of the load during the main phase, as the run lifecycle records it. */
+export interface RateChange {
+  /** Milliseconds since the main phase started. */
+  atMs: number;
+  rateRps?: number;
+  concurrency?: number;
+  rampMs: number;
+  /** Who asked: e.g. "terminal", "control", "api". */
+  source: string;
+}
+
+/** Thresholds above which the load generator, not the target, limited the measurement. */
+export interface GeneratorLimits {
+  /** More dropped arrivals than this (in-flight cap full) means bound. */
+  maxDropped: number;
+  /** Interval schedule-lag p99 above this ... */
+  scheduleLagP99Ms: number;
+  /** ... for at least this many consecutive intervals means bound. */
+  scheduleLagConsecutive: number;
+  /** Any interval's schedule-lag p99 above this means bound on its own. */
+  scheduleLagP99MsRunMax: number;
+  /** Interval event-loop delay p99 above this ... */
+  eventLoopDelayP99Ms: number;
+  /** ... for at least this many consecutive intervals means bound. */
+  eventLoopConsecutive: number;
+}
+
+export const DEFAULT_GENERATOR_LIMITS: Readonly<GeneratorLimits> = Object.freeze({
+  maxDropped: 0,
+  scheduleLagP99Ms: 10,
+  scheduleLagConsecutive: 2,
+  scheduleLagP99MsRunMax: 50,
+  eventLoopDelayP99Ms: 50,
+  eventLoopConsecutive: 2,
+});
+
+export interface GeneratorHealth {
+  generatorBound: boolean;
+  reasons: string[];
+}
+
+type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsMax'>;
+type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax'>;
+
+/** Longest run of consecutive intervals where value(i) > limit: its first/last index and worst value. */
+function longestRun(intervals: readonly HealthInterval[], value: (f: HealthInterval) => number, limit: number): { from: number; to: number; length: number; worst: number } | undefined {
+  let best: { from: number; to: number; length: number; worst: number } | undefined;
+  let cur: { from: number; to: number; length: number; worst: number } | undefined;
+  let prevIndex = Number.NaN;
+  for (const f of intervals) {
+    const v = value(f);
+    if (v > limit && cur !== undefined && f.index === prevIndex + 1) {
+      cur = { from: cur.from, to: f.index, length: cur.length + 1, worst: Math.max(cur.worst, v) };
+    } else {
+      cur = v > limit ? { from: f.index, to: f.index, length: 1, worst: v } : undefined;
+    }
+    prevIndex = f.index;
+    if (cur !== undefined && (best === undefined || cur.length > best.length)) best = cur;
+  }
+  return best;
+}
+
+const ms = (v: number): string => `${Number(v.toFixed(1))} ms`;
+
+/**
+ * Was the load generator the bottleneck? Pure; `intervals` are the main phase's, dense and in order.
+ * Every reason found is listed, so the report says why, not only that.
+ */
+export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthInterval[], limits: GeneratorLimits = DEFAULT_GENERATOR_LIMITS): GeneratorHealth {
+  const reasons: string[] = [];
+  if (totals.dropped > limits.maxDropped) {
+    reasons.push(`${totals.dropped} arrival(s) dropped because the in-flight cap was full: the target was offered less than the schedule`);
+  }
+  const lagRun = longestRun(intervals, (f) => f.scheduleLagP99MsMax, limits.scheduleLagP99Ms);
+  if (lagRun !== undefined && lagRun.length >= limits.scheduleLagConsecutive) {
+    reasons.push(
+      `schedule lag p99 above ${ms(limits.scheduleLagP99Ms)} for ${lagRun.length} consecutive intervals (#${lagRun.from}-#${lagRun.to}, worst ${ms(lagRun.worst)}): requests went out late`,
+    );
+  }
+  const lagMax = Math.max(totals.scheduleLagP99MsMax, ...intervals.map((f) => f.scheduleLagP99MsMax));
+  if (lagMax > limits.scheduleLagP99MsRunMax) {
+    reasons.push(`schedule lag p99 reached ${ms(lagMax)} (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
+  }
+  const elRun = longestRun(intervals, (f) => f.eventLoopDelayP99MsMax, limits.eventLoopDelayP99Ms);
+  if (elRun !== undefined && elRun.length >= limits.eventLoopConsecutive) {
+    reasons.push(
+      `agent event-loop delay p99 above ${ms(limits.eventLoopDelayP99Ms)} for ${elRun.length} consecutive intervals (#${elRun.from}-#${elRun.to}, worst ${ms(elRun.worst)}): latencies include the agent's own stalls`,
+    );
+  }
+  return { generatorBound: reasons.length > 0, reasons };
+}
+
+export type Verdict = 'pass' | 'generator-bound' | 'failed';
+
+/** One main-phase interval, compact (series of an hour-long run stays small). */
+export interface SeriesPoint {
+  /** Interval index; the interval covers [atMs, atMs + intervalMs) of the main phase. */
+  index: number;
+  atMs: number;
+  agents: number;
+  requests: number;
+  rps: number;
+  targetRps: number;
+  concurrency: number;
+  errors: number;
+  dropped: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  serviceP50: number;
+  serviceP99: number;
+  inFlight: number;
+  eventLoopP99: number;
+  scheduleLagP99: number;
+}
+
+export interface PhaseSummary {
+  /** Main: the longest agent's main phase (Done's durationMs); warm-up: scenario warm-up. */
+  durationMs: number;
+  requests: number;
+  sent: number;
+  dropped: number;
+  errors: number;
+  errorsByKind: Record<ErrorKind, number>;
+  statusCodes: Record<string, number>;
+  bytesReceived: number;
+  /** requests / durationMs. */
+  rps: number;
+  /** Latency from each request's intended send time (coordinated omission corrected). */
+  latencyMs: LatencyMs;
+  /** Service time from the actual send. */
+  serviceMs: LatencyMs;
+}
+
+export interface Summary extends PhaseSummary {
+  /** Mean scheduled arrival rate over the intervals agents reported (open model; null for closed). */
+  targetRps: number | null;
+  /** Mean loop count over the reported intervals (closed model; null for open). */
+  concurrency: number | null;
+  inFlightPeakMax: number;
+}
+
+export type AgentRow = AgentTotals & { host: string };
+
+export interface Report {
+  version: 1;
+  runId: string;
+  name: string;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  /** Whole run, warm-up included, by the coordinator's clock. */
+  durationMs: number;
+  model: 'open' | 'closed';
+  target: { method: string; url: string };
+  /** The load model as planned (headers and body are not copied: they may hold secrets). */
+  load: Scenario['load'];
+  warmupMs: number;
+  summary: Summary;
+  warmup: PhaseSummary | null;
+  intervalMs: number;
+  series: SeriesPoint[];
+  rateChanges: RateChange[];
+  agents: AgentRow[];
+  health: GeneratorHealth & { limits: GeneratorLimits; scheduleLagP99MsMax: number; eventLoopDelayP99MsMax: number };
+  histograms: { latency: string; service: string; encoding: 'HdrHistogram compressed base64, microseconds' };
+  reconciliation: ReconciliationNote[];
+  /** Agents that failed or vanished, and anything else that kept the run from completing. */
+  failures: string[];
+  verdict: Verdict;
+  /** Why the verdict is not 'pass' (empty on a pass). */
+  verdictReasons: string[];
+}
+
+/** What buildReport reads from the aggregator (a real Aggregator, before destroy()). */
+export type AggregatorView = Pick<Aggregator, 'totals' | 'intervals' | 'perAgent' | 'reconciliation' | 'intervalMs'>;
+
+export interface ReportInput {
+  runId: string;
+  scenario: Scenario;
+  /** Wall-clock start, epoch milliseconds. */
+  startedAtMs: number;
+  durationMs: number;
+  aggregator: AggregatorView;
+  rateChanges: readonly RateChange[];
+  agents: readonly { id: string; host: string }[];
+  failures: readonly string[];
+  limits?: GeneratorLimits;
+}
+
+function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
+  return {
+    durationMs,
+    requests: t.requests,
+    sent: t.sent,
+    dropped: t.dropped,
+    errors: t.errorTotal,
+    errorsByKind: { ...t.errors },
+    statusCodes: { ...t.statusCodes },
+    bytesReceived: t.bytesReceived,
+    rps: durationMs > 0 ? round3(t.requests / (durationMs / 1000)) : 0,
+    latencyMs: t.latencyMs,
+    serviceMs: t.serviceMs,
+  };
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+function mean(values: readonly number[]): number {
+  return values.length === 0 ? 0 : round3(values.reduce((a, b) => a + b, 0) / values.length);
+}
+
+function seriesPoint(f: IntervalFigures, intervalMs: number): SeriesPoint {
+  return {
+    index: f.index,
+    atMs: f.index * intervalMs,
+    agents: f.agents,
+    requests: f.requests,
+    rps: f.rps,
+    targetRps: f.targetRps,
+    concurrency: f.concurrency,
+    errors: f.errorTotal,
+    dropped: f.dropped,
+    p50: f.latencyMs.p50,
+    p90: f.latencyMs.p90,
+    p99: f.latencyMs.p99,
+    max: f.latencyMs.max,
+    serviceP50: f.serviceMs.p50,
+    serviceP99: f.serviceMs.p99,
+    inFlight: f.inFlightPeak,
+    eventLoopP99: f.eventLoopDelayP99MsMax,
+    scheduleLagP99: f.scheduleLagP99MsMax,
+  };
+}
+
+function agentRows(input: ReportInput): AgentRow[] {
+  const measured = new Map(input.aggregator.perAgent().map((row) => [row.agentId, row]));
+  const hosts = new Map(input.agents.map((a) => [a.id, a.host]));
+  const ids = [...new Set([...input.agents.map((a) => a.id), ...measured.keys()])];
+  return ids.map((agentId) => {
+    const row: AgentTotals = measured.get(agentId) ?? {
+      agentId, requests: 0, sent: 0, rps: 0, errors: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
+      scheduleLagP99MsMax: 0, snapshotsMerged: 0, duplicatesIgnored: 0, durationMs: 0, reconciliation: 'no-done',
+    };
+    return { ...row, rps: round3(row.rps), host: hosts.get(agentId) ?? '' };
+  });
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { scenario, aggregator } = input;
+  const limits = input.limits ?? { ...DEFAULT_GENERATOR_LIMITS };
+  const main = aggregator.totals('main');
+  const intervals = aggregator.intervals('main');
+  const agents = agentRows(input);
+  const reconciliation = aggregator.reconciliation();
+
+  // The main phase lasted as long as its longest agent says; without any Done, the scheduled length.
+  const agentMainMs = Math.max(0, ...agents.map((a) => a.durationMs));
+  const mainMs = agentMainMs > 0 ? agentMainMs : Math.max(0, input.durationMs - scenario.warmup);
+  const reported = intervals.filter((f) => f.agents > 0);
+  const summary: Summary = {
+    ...phaseSummary(main, mainMs),
+    targetRps: scenario.load.model === 'open' ? mean(reported.map((f) => f.targetRps)) : null,
+    concurrency: scenario.load.model === 'closed' ? mean(reported.map((f) => f.concurrency)) : null,
+    inFlightPeakMax: main.inFlightPeakMax,
+  };
+
+  let warmup: PhaseSummary | null = null;
+  if (scenario.warmup > 0) warmup = phaseSummary(aggregator.totals('warmup'), scenario.warmup);
+
+  const judged = judgeGenerator(main, intervals, limits);
+  const health = {
+    ...judged,
+    limits,
+    scheduleLagP99MsMax: main.scheduleLagP99MsMax,
+    eventLoopDelayP99MsMax: main.eventLoopDelayP99MsMax,
+  };
+
+  const failedReasons = [...input.failures];
+  for (const note of reconciliation) {
+    if (note.status === 'mismatch') failedReasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
+  }
+  if (main.requests === 0) failedReasons.push('no request completed in the main phase');
+  const verdict: Verdict = failedReasons.length > 0 ? 'failed' : judged.generatorBound ? 'generator-bound' : 'pass';
+  const verdictReasons = verdict === 'failed' ? [...failedReasons, ...judged.reasons] : verdict === 'generator-bound' ? [...judged.reasons] : [];
+
+  return {
+    version: 1,
+    runId: input.runId,
+    name: scenario.name,
+    startedAt: new Date(input.startedAtMs).toISOString(),
+    durationMs: Math.round(input.durationMs),
+    model: scenario.load.model,
+    target: { method: scenario.request.method, url: scenario.request.url },
+    load: scenario.load,
+    warmupMs: scenario.warmup,
+    summary,
+    warmup,
+    intervalMs: aggregator.intervalMs,
+    series: intervals.map((f) => seriesPoint(f, aggregator.intervalMs)),
+    rateChanges: input.rateChanges.map((c) => ({ ...c })),
+    agents,
+    health,
+    histograms: { latency: main.latencyHist, service: main.serviceHist, encoding: 'HdrHistogram compressed base64, microseconds' },
+    reconciliation,
+    failures: [...input.failures],
+    verdict,
+    verdictReasons,
+  };
+}

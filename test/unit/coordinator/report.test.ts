@@ -1,0 +1,245 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_GENERATOR_LIMITS, buildReport, judgeGenerator } from '../../../coordinator/report.js';
+import type { ReportInput } from '../../../coordinator/report.js';
+import { Aggregator } from '../../../coordinator/aggregator.js';
+import { decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../../../common/histogram.js';
+import { emptyStats } from '../../../common/stats.js';
+import type { Phase, Stats } from '../../../common/stats.js';
+import { validateScenario } from '../../../common/scenario.js';
+import type { Scenario, ScenarioInput } from '../../../common/scenario.js';
+
+// ---------- judgeGenerator ----------
+
+type Iv = { lag: number; el: number };
+interface HealthRow {
+  why: string;
+  dropped: number;
+  runLagMax?: number;
+  intervals: Iv[];
+  bound: boolean;
+  reasons: RegExp[];
+}
+
+const iv = (lag: number, el = 1): Iv => ({ lag, el });
+
+const healthRows: HealthRow[] = [
+  // a clean run
+  { why: 'clean', dropped: 0, intervals: [iv(1), iv(2), iv(3)], bound: false, reasons: [] },
+  // any dropped arrival means the target was offered less than planned
+  { why: 'one drop', dropped: 1, intervals: [iv(1)], bound: true, reasons: [/1 arrival\(s\) dropped/] },
+  // one lagging interval alone (below the run max) is tolerated: a GC pause, not a trend
+  { why: 'single lag spike under run max', dropped: 0, intervals: [iv(1), iv(30), iv(1)], bound: false, reasons: [] },
+  // two consecutive lagging intervals are a trend
+  { why: 'two consecutive lagging', dropped: 0, intervals: [iv(1), iv(11), iv(12), iv(1)], bound: true, reasons: [/schedule lag p99 above 10 ms for 2 consecutive intervals \(#1-#2, worst 12 ms\)/] },
+  // lagging intervals that are not adjacent do not add up
+  { why: 'non-adjacent lag', dropped: 0, intervals: [iv(11), iv(1), iv(11)], bound: false, reasons: [] },
+  // exactly at the limit is not above it
+  { why: 'lag at limit', dropped: 0, intervals: [iv(10), iv(10)], bound: false, reasons: [] },
+  // one interval past the whole-run maximum is enough
+  { why: 'run max exceeded once', dropped: 0, intervals: [iv(1), iv(51)], bound: true, reasons: [/schedule lag p99 reached 51 ms \(limit 50 ms\)/] },
+  // the totals' maximum counts even when intervals look fine (e.g. repaired from Done figures)
+  { why: 'run max from totals', dropped: 0, runLagMax: 80, intervals: [iv(1)], bound: true, reasons: [/reached 80 ms/] },
+  // event-loop stalls for two intervals in a row
+  { why: 'event loop blocked', dropped: 0, intervals: [iv(1, 60), iv(1, 70)], bound: true, reasons: [/event-loop delay p99 above 50 ms for 2 consecutive intervals \(#0-#1, worst 70 ms\)/] },
+  // a single event-loop spike is tolerated
+  { why: 'event loop spike', dropped: 0, intervals: [iv(1, 200), iv(1, 1)], bound: false, reasons: [] },
+  // every reason is listed, not only the first
+  { why: 'all at once', dropped: 5, intervals: [iv(60, 60), iv(60, 60)], bound: true, reasons: [/dropped/, /consecutive intervals/, /reached 60 ms/, /event-loop/] },
+  // no intervals at all (nothing reported) is not bound by itself
+  { why: 'empty', dropped: 0, intervals: [], bound: false, reasons: [] },
+];
+
+test('judgeGenerator table', () => {
+  for (const row of healthRows) {
+    const intervals = row.intervals.map((x, index) => ({ index, scheduleLagP99MsMax: x.lag, eventLoopDelayP99MsMax: x.el }));
+    const got = judgeGenerator({ dropped: row.dropped, scheduleLagP99MsMax: row.runLagMax ?? 0 }, intervals);
+    assert.equal(got.generatorBound, row.bound, row.why);
+    assert.equal(got.reasons.length, row.reasons.length, `${row.why}: ${got.reasons.join(' | ')}`);
+    row.reasons.forEach((re, k) => assert.match(got.reasons[k] ?? '', re, row.why));
+  }
+});
+
+test('judgeGenerator honours custom limits', () => {
+  const intervals = [{ index: 0, scheduleLagP99MsMax: 3, eventLoopDelayP99MsMax: 0 }];
+  const strict = { ...DEFAULT_GENERATOR_LIMITS, scheduleLagP99Ms: 2, scheduleLagConsecutive: 1, maxDropped: 10 };
+  assert.equal(judgeGenerator({ dropped: 10, scheduleLagP99MsMax: 0 }, intervals, strict).reasons.length, 1);
+});
+
+// ---------- buildReport ----------
+
+function scenario(extra: Partial<ScenarioInput> = {}): Scenario {
+  const r = validateScenario({
+    name: 'checkout',
+    request: { url: 'http://target.test/buy', method: 'POST', headers: { authorization: 'Bearer secret' } },
+    load: { model: 'open', rate: 100, duration: '3s' },
+    ...extra,
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.scenario;
+}
+
+function stats(latenciesUs: number[], extra: Partial<Stats> = {}): Stats {
+  const h = newHistogram();
+  for (const v of latenciesUs) h.recordValue(v);
+  const s: Stats = { ...emptyStats(), latencyHist: encodeHistogram(h), serviceHist: encodeHistogram(h), requests: latenciesUs.length, sent: latenciesUs.length, statusCodes: { '200': latenciesUs.length }, ...extra };
+  h.destroy();
+  return s;
+}
+
+/** Two agents, 3 main intervals, optional warm-up interval; every snapshot also sent as cumulative Done. */
+function fedAggregator(opts: { dropped?: number; lagMs?: number; warmup?: boolean; done?: boolean } = {}): Aggregator {
+  const agg = new Aggregator({ intervalMs: 1000 });
+  for (const agentId of ['a1', 'a2']) {
+    const all: number[] = [];
+    let seq = 0;
+    const feed = (phase: Phase, index: number, values: number[], extra: Partial<Stats> = {}): void => {
+      agg.addSnapshot({ agentId, seq: ++seq, phase, intervalIndex: index, intervalMs: 1000, stats: stats(values, extra), rateRps: 50, concurrency: 0 });
+    };
+    if (opts.warmup === true) feed('warmup', 0, [90_000]);
+    for (let i = 0; i < 3; i++) {
+      const values = Array.from({ length: 50 }, (_, k) => 1000 + k * 100 + i);
+      all.push(...values);
+      feed('main', i, values, { dropped: i === 1 ? (opts.dropped ?? 0) : 0, scheduleLagP99Ms: opts.lagMs ?? 0.2, eventLoopDelayP99Ms: 2 });
+    }
+    if (opts.done !== false) {
+      agg.addDone({
+        agentId, lastSeq: seq, durationMs: 3000,
+        main: stats(all, { dropped: opts.dropped ?? 0, scheduleLagP99Ms: opts.lagMs ?? 0.2, eventLoopDelayP99Ms: 2 }),
+        warmup: opts.warmup === true ? stats([90_000]) : emptyStats(),
+      });
+    }
+  }
+  return agg;
+}
+
+function input(agg: Aggregator, extra: Partial<ReportInput> = {}): ReportInput {
+  return {
+    runId: 'run-7',
+    scenario: scenario(),
+    startedAtMs: Date.UTC(2025, 0, 2, 3, 4, 5),
+    durationMs: 3100,
+    aggregator: agg,
+    rateChanges: [{ atMs: 1500, rateRps: 200, rampMs: 0, source: 'terminal' }],
+    agents: [{ id: 'a1', host: 'h1' }, { id: 'a2', host: 'h2' }],
+    failures: [],
+    ...extra,
+  };
+}
+
+test('buildReport: the required fields, from merged figures, JSON round-trippable', () => {
+  const agg = fedAggregator();
+  const report = buildReport(input(agg));
+  const totals = agg.totals('main');
+  agg.destroy();
+
+  assert.equal(report.version, 1);
+  assert.equal(report.runId, 'run-7');
+  assert.equal(report.name, 'checkout');
+  assert.equal(report.startedAt, '2025-01-02T03:04:05.000Z');
+  assert.equal(report.durationMs, 3100);
+  assert.equal(report.model, 'open');
+  assert.deepEqual(report.target, { method: 'POST', url: 'http://target.test/buy' });
+  assert.equal(JSON.stringify(report).includes('secret'), false, 'request headers never reach the report');
+
+  assert.equal(report.summary.requests, 300);
+  assert.equal(report.summary.sent, 300);
+  assert.equal(report.summary.errors, 0);
+  assert.equal(report.summary.dropped, 0);
+  assert.equal(report.summary.durationMs, 3000);
+  assert.equal(report.summary.rps, 100);
+  assert.equal(report.summary.targetRps, 100);
+  assert.equal(report.summary.concurrency, null);
+  assert.deepEqual(report.summary.statusCodes, { '200': 300 });
+  assert.deepEqual(report.summary.errorsByKind, { refused: 0, reset: 0, timeout: 0, other: 0 });
+  for (const k of ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const) {
+    assert.equal(typeof report.summary.latencyMs[k], 'number', k);
+  }
+  assert.deepEqual(report.summary.latencyMs, totals.latencyMs);
+  // The embedded histogram is the merged one: decoding it gives the summary's percentiles.
+  const h = decodeHistogram(report.histograms.latency);
+  assert.deepEqual(latencyMs(h), report.summary.latencyMs);
+  h.destroy();
+  assert.equal(report.histograms.encoding, 'HdrHistogram compressed base64, microseconds');
+
+  assert.equal(report.warmup, null);
+  assert.deepEqual(report.series.map((s) => [s.index, s.atMs, s.agents, s.requests, s.rps, s.targetRps]), [
+    [0, 0, 2, 100, 100, 100],
+    [1, 1000, 2, 100, 100, 100],
+    [2, 2000, 2, 100, 100, 100],
+  ]);
+  assert.deepEqual(report.rateChanges, [{ atMs: 1500, rateRps: 200, rampMs: 0, source: 'terminal' }]);
+  assert.deepEqual(report.agents.map((a) => [a.agentId, a.host, a.requests, a.reconciliation]), [['a1', 'h1', 150, 'exact'], ['a2', 'h2', 150, 'exact']]);
+  assert.deepEqual(report.reconciliation.map((n) => n.status), ['exact', 'exact']);
+  assert.equal(report.health.generatorBound, false);
+  assert.equal(report.verdict, 'pass');
+  assert.deepEqual(report.verdictReasons, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+});
+
+test('buildReport: warm-up is reported apart', () => {
+  const agg = fedAggregator({ warmup: true });
+  const report = buildReport(input(agg, { scenario: scenario({ warmup: '1s' }) }));
+  agg.destroy();
+  assert.equal(report.warmup?.requests, 2);
+  assert.equal(report.warmup?.durationMs, 1000);
+  assert.ok(Math.abs((report.warmup?.latencyMs.p50 ?? 0) - 90) < 0.1);
+  assert.equal(report.summary.requests, 300, 'warm-up requests are not in the summary');
+  assert.ok(report.summary.latencyMs.max < 90);
+});
+
+test('buildReport verdicts: never a clean pass when bound, failed, or unreconciled', () => {
+  // dropped arrivals -> generator-bound, with the reason spelled out
+  const dropped = fedAggregator({ dropped: 7 });
+  const r1 = buildReport(input(dropped));
+  dropped.destroy();
+  assert.equal(r1.verdict, 'generator-bound');
+  assert.equal(r1.summary.dropped, 14);
+  assert.match(r1.verdictReasons.join('\n'), /14 arrival\(s\) dropped/);
+  assert.equal(r1.health.generatorBound, true);
+
+  // sustained schedule lag -> generator-bound
+  const lag = fedAggregator({ lagMs: 20 });
+  const r2 = buildReport(input(lag));
+  lag.destroy();
+  assert.equal(r2.verdict, 'generator-bound');
+
+  // a lost agent -> failed, even if the numbers look fine; health reasons still listed
+  const lost = fedAggregator({ lagMs: 20 });
+  const r3 = buildReport(input(lost, { failures: ['agent a3 lost: heartbeat missed'] }));
+  lost.destroy();
+  assert.equal(r3.verdict, 'failed');
+  assert.equal(r3.verdictReasons[0], 'agent a3 lost: heartbeat missed');
+  assert.ok(r3.verdictReasons.length > 1);
+
+  // nothing measured -> failed
+  const empty = new Aggregator({ intervalMs: 1000 });
+  const r4 = buildReport(input(empty));
+  empty.destroy();
+  assert.equal(r4.verdict, 'failed');
+  assert.match(r4.verdictReasons.join('\n'), /no request completed/);
+  // agents that never reported still get a row
+  assert.deepEqual(r4.agents.map((a) => [a.agentId, a.requests, a.reconciliation]), [['a1', 0, 'no-done'], ['a2', 0, 'no-done']]);
+  // ... and without Done figures, the main phase length falls back to the run length minus warm-up
+  assert.equal(r4.summary.durationMs, 3100);
+
+  // merged deltas that exceed an agent's cumulative figures -> failed
+  const over = new Aggregator({ intervalMs: 1000 });
+  over.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats([1000, 1000]), rateRps: 1, concurrency: 0 });
+  over.addDone({ agentId: 'a1', lastSeq: 1, main: stats([1000]), warmup: emptyStats(), durationMs: 1000 });
+  const r5 = buildReport(input(over));
+  over.destroy();
+  assert.equal(r5.verdict, 'failed');
+  assert.match(r5.verdictReasons.join('\n'), /agent a1: figures do not reconcile/);
+});
+
+test('buildReport: closed model reports mean concurrency, no target rate', () => {
+  const agg = new Aggregator({ intervalMs: 1000 });
+  agg.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats([500]), rateRps: 0, concurrency: 4 });
+  agg.addSnapshot({ agentId: 'a1', seq: 2, phase: 'main', intervalIndex: 1, intervalMs: 1000, stats: stats([500]), rateRps: 0, concurrency: 6 });
+  const r = buildReport(input(agg, { scenario: scenario({ load: { model: 'closed', concurrency: 5, duration: '2s' } }) }));
+  agg.destroy();
+  assert.equal(r.model, 'closed');
+  assert.equal(r.summary.targetRps, null);
+  assert.equal(r.summary.concurrency, 5);
+});
