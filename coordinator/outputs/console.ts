@@ -1,0 +1,203 @@
+// Pure string formatting for the terminal: one live line per interval, and the final summary.
+// Reads aggregator figures and the Report only; writes nothing (the caller prints).
+import type { IntervalFigures } from '../aggregator.js';
+import type { GeneratorLimits, PhaseSummary, Report } from '../report.js';
+import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
+import { ERROR_KINDS } from '../../common/stats.js';
+import { assertNever } from '../../common/errors.js';
+
+// ---------- number formats (fixed widths keep columns aligned from line to line) ----------
+
+/** Milliseconds with ~3 significant digits: 0.412ms, 4.80ms, 48.2ms, 482ms, 4.82s, 48.2s. */
+export function formatMs(v: number): string {
+  if (v < 1) return `${v.toFixed(3)}ms`;
+  if (v < 10) return `${v.toFixed(2)}ms`;
+  if (v < 100) return `${v.toFixed(1)}ms`;
+  if (v < 1000) return `${Math.round(v)}ms`;
+  const s = v / 1000;
+  return s < 100 ? `${s.toFixed(2)}s` : `${Math.round(s)}s`;
+}
+
+/** Requests per second: whole numbers from 100 up, one decimal below. */
+export function formatRate(v: number): string {
+  return v >= 100 || Number.isInteger(v) ? `${Math.round(v)}` : v.toFixed(1);
+}
+
+/** Summary rates keep one decimal, so 999.5/s is never shown as a round 1000/s. */
+function rate1(v: number): string {
+  return String(Number(v.toFixed(1)));
+}
+
+/** A clock reading: 7s, 59s, 1m05s, 61m00s. */
+export function formatClock(ms: number): string {
+  const total = Math.round(ms / 1000);
+  if (total < 60) return `${total}s`;
+  const m = Math.floor(total / 60);
+  return `${m}m${String(total % 60).padStart(2, '0')}s`;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+// ---------- live line ----------
+
+/** Why an interval's figures may describe the generator rather than the target ('' when none). */
+function intervalWarning(fig: IntervalFigures, limits: GeneratorLimits): string {
+  const why: string[] = [];
+  if (fig.dropped > 0) why.push(`${count(fig.dropped)} dropped`);
+  if (fig.scheduleLagP99MsMax > limits.scheduleLagP99Ms) why.push(`lag p99 ${formatMs(fig.scheduleLagP99MsMax)}`);
+  if (fig.eventLoopDelayP99MsMax > limits.eventLoopDelayP99Ms) why.push(`event loop p99 ${formatMs(fig.eventLoopDelayP99MsMax)}`);
+  return why.length === 0 ? '' : `  !! generator: ${why.join(', ')}`;
+}
+
+/**
+ * One line per interval, e.g.
+ * `[  12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2`
+ * Closed-model intervals (no scheduled rate, loops > 0) show `loops N` in place of the target.
+ * A trailing `!! generator: ...` marks dropped arrivals, schedule lag or event-loop delay over the limits.
+ */
+export function formatLiveLine(
+  fig: IntervalFigures,
+  ctx: { elapsedMs: number; totalMs: number; agents: number; limits?: GeneratorLimits },
+): string {
+  const total = formatClock(ctx.totalMs);
+  const elapsed = formatClock(ctx.elapsedMs).padStart(Math.max(4, total.length));
+  const closed = fig.targetRps === 0 && fig.concurrency > 0;
+  const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s`;
+  return (
+    `[${elapsed}/${total}] ${target} achieved ${formatRate(fig.rps).padStart(6)}/s` +
+    ` p50 ${formatMs(fig.latencyMs.p50).padStart(7)} p99 ${formatMs(fig.latencyMs.p99).padStart(7)}` +
+    ` err ${String(fig.errorTotal).padStart(5)} drop ${String(fig.dropped).padStart(5)} agents ${ctx.agents}` +
+    intervalWarning(fig, ctx.limits ?? DEFAULT_GENERATOR_LIMITS)
+  );
+}
+
+// ---------- summary ----------
+
+/** Left-aligned text columns, right-aligned where `right[i]`; two spaces between columns. */
+function table(rows: readonly string[][], right: readonly boolean[], indent = '  '): string[] {
+  const widths: number[] = [];
+  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
+  return rows.map((row) => indent + row.map((cell, i) => (right[i] === true ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd());
+}
+
+function latencyLine(l: PhaseSummary['latencyMs']): string {
+  return `min ${formatMs(l.min)}  p50 ${formatMs(l.p50)}  p90 ${formatMs(l.p90)}  p99 ${formatMs(l.p99)}  p99.9 ${formatMs(l.p999)}  max ${formatMs(l.max)}`;
+}
+
+function errorsLine(p: PhaseSummary): string {
+  if (p.errors === 0) return '0';
+  const kinds = ERROR_KINDS.filter((k) => p.errorsByKind[k] > 0).map((k) => `${k} ${count(p.errorsByKind[k])}`);
+  return `${count(p.errors)} (${(p.requests > 0 ? (100 * p.errors) / p.requests : 0).toFixed(2)}%): ${kinds.join(', ')}`;
+}
+
+function statusLine(codes: Record<string, number>): string {
+  const entries = Object.entries(codes).sort(([a], [b]) => Number(a) - Number(b));
+  return entries.length === 0 ? 'none' : entries.map(([code, n]) => `${code} ${count(n)}`).join(', ');
+}
+
+/** A block no one scrolls past. */
+function banner(title: string, lines: readonly string[]): string[] {
+  const bar = '#'.repeat(72);
+  return [bar, `##  ${title}`, ...lines.map((l) => `##    - ${l}`), bar];
+}
+
+export function formatSummary(report: Report): string {
+  const s = report.summary;
+  const out: string[] = [];
+  const warm = report.warmupMs > 0 ? ` after ${formatClock(report.warmupMs)} warm-up` : '';
+  out.push(`loadfleet ${report.name} (run ${report.runId}): ${report.target.method} ${report.target.url}`);
+  out.push(
+    `${report.model} model, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
+  );
+  out.push('');
+
+  const planned =
+    s.targetRps !== null ? ` (scheduled ${rate1(s.targetRps)}/s)` : s.concurrency !== null ? ` (${rate1(s.concurrency)} loops)` : '';
+  out.push(
+    ...table(
+      [
+        ['requests', `${count(s.requests)} completed, ${count(s.sent)} sent, ${rate1(s.rps)}/s achieved${planned}`],
+        ['latency', `${latencyLine(s.latencyMs)}  (from intended send)`],
+        ['service', `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
+        ['errors', errorsLine(s)],
+        ['status', statusLine(s.statusCodes)],
+        ['dropped', s.dropped === 0 ? '0 arrivals' : `${count(s.dropped)} arrivals NOT SENT (in-flight cap full)`],
+      ],
+      [],
+      '',
+    ),
+  );
+
+  if (report.warmup !== null) {
+    const w = report.warmup;
+    out.push(
+      `warm-up   ${count(w.requests)} requests, p50 ${formatMs(w.latencyMs.p50)}, p99 ${formatMs(w.latencyMs.p99)}, ` +
+        `${count(w.errors)} errors, ${count(w.dropped)} dropped (not in the figures above)`,
+    );
+  }
+
+  if (report.rateChanges.length > 0) {
+    out.push('', 'rate changes');
+    out.push(
+      ...table(
+        report.rateChanges.map((c) => [
+          `+${formatClock(c.atMs)}`,
+          c.rateRps !== undefined ? `rate ${rate1(c.rateRps)}/s` : `concurrency ${c.concurrency ?? '?'}`,
+          c.rampMs > 0 ? `ramp ${formatClock(c.rampMs)}` : 'at once',
+          `(${c.source})`,
+        ]),
+        [true],
+      ),
+    );
+  }
+
+  out.push('', 'agents');
+  out.push(
+    ...table(
+      [
+        ['agent', 'host', 'requests', 'rate', 'errors', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots'],
+        ...report.agents.map((a) => [
+          a.agentId,
+          a.host,
+          count(a.requests),
+          `${rate1(a.rps)}/s`,
+          count(a.errors),
+          count(a.dropped),
+          formatMs(a.latencyP50Ms),
+          formatMs(a.latencyP99Ms),
+          formatMs(a.eventLoopDelayP99MsMax),
+          formatMs(a.scheduleLagP99MsMax),
+          `${a.snapshotsMerged}${a.duplicatesIgnored > 0 ? ` (+${a.duplicatesIgnored} dup)` : ''} ${a.reconciliation}`,
+        ]),
+      ],
+      [false, false, true, true, true, true, true, true, true, true, false],
+    ),
+  );
+
+  const notes = report.reconciliation.filter((n) => n.status !== 'exact');
+  if (notes.length > 0) {
+    out.push('', 'reconciliation');
+    for (const n of notes) out.push(`  ${n.agentId}: ${n.status}: ${n.detail}`);
+  }
+
+  out.push('');
+  switch (report.verdict) {
+    case 'pass':
+      out.push('verdict: PASS (the generator kept its schedule; figures reconcile)');
+      break;
+    case 'generator-bound':
+      out.push(
+        ...banner('GENERATOR-BOUND: the load generator, not only the target, limited this test.', [
+          ...report.verdictReasons,
+          'add agents, raise maxInFlight or lower the rate; treat the latencies above as suspect',
+        ]),
+      );
+      break;
+    case 'failed':
+      out.push(...banner('RUN FAILED: these figures are incomplete or do not add up.', report.verdictReasons));
+      break;
+    default:
+      assertNever(report.verdict);
+  }
+  return out.join('\n');
+}
