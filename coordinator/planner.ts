@@ -21,10 +21,11 @@ export interface PlanOptions {
 /** Default keep-alive connections per agent in the open model, capped by its in-flight share. */
 export const DEFAULT_MAX_CONNECTIONS_PER_AGENT = 64;
 
-/** One point of the global schedule: the value moves linearly from `from` to `to` over durationMs. */
-type GlobalSegment = Segment;
-
-function globalSchedule(load: Scenario['load']): GlobalSegment[] {
+/**
+ * The fleet-wide schedule of the scenario: arrival rates (open) or loop counts (closed), each segment
+ * moving linearly from `from` to `to` over durationMs. Segments here may be 0 long only if the scenario is.
+ */
+export function globalSchedule(load: Scenario['load']): Segment[] {
   if (load.model === 'closed') {
     return [{ durationMs: load.duration, from: load.concurrency, to: load.concurrency }];
   }
@@ -115,4 +116,68 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
     plans.set(id, plan);
   }
   return plans;
+}
+
+/** A live change as the run records it (coordinator/report.ts RateChange fits). */
+export interface ScheduleChange {
+  /** Milliseconds since the main phase started. */
+  atMs: number;
+  rateRps?: number;
+  concurrency?: number;
+  rampMs: number;
+}
+
+/**
+ * The global schedule after live changes, with the agents' semantics (agent/engine/pacer.ts changeRate):
+ * from atMs the value ramps linearly from the value then in force to the new one over rampMs, then holds
+ * until the ORIGINAL end; a ramp cut by the end keeps its slope; a change at or after the end is a no-op.
+ * Open model changes carry rateRps, closed model ones concurrency; a change without it is ignored.
+ */
+export function scheduleWithChanges(load: Scenario['load'], changes: readonly ScheduleChange[]): Segment[] {
+  let segments = globalSchedule(load);
+  const endMs = segments.reduce((sum, s) => sum + s.durationMs, 0);
+  const ordered = [...changes].sort((a, b) => a.atMs - b.atMs);
+  for (const change of ordered) {
+    const target = load.model === 'open' ? change.rateRps : change.concurrency;
+    if (target === undefined || change.atMs >= endMs) continue;
+    const atMs = Math.max(0, change.atMs);
+    const kept: Segment[] = [];
+    let t = 0;
+    let current = segments[0]?.from ?? 0;
+    for (const seg of segments) {
+      if (t + seg.durationMs <= atMs) {
+        kept.push(seg);
+        t += seg.durationMs;
+        current = seg.to;
+        continue;
+      }
+      const partMs = atMs - t;
+      current = seg.from + ((seg.to - seg.from) * partMs) / seg.durationMs;
+      if (partMs > 0) kept.push({ durationMs: partMs, from: seg.from, to: current });
+      break;
+    }
+    const remainingMs = endMs - atMs;
+    const rampMs = change.rampMs > 0 ? Math.min(change.rampMs, remainingMs) : 0;
+    if (rampMs > 0) {
+      const rampTo = rampMs === change.rampMs ? target : current + ((target - current) * rampMs) / change.rampMs;
+      kept.push({ durationMs: rampMs, from: current, to: rampTo });
+    }
+    if (remainingMs - rampMs > 0) kept.push({ durationMs: remainingMs - rampMs, from: target, to: target });
+    segments = kept;
+  }
+  return segments;
+}
+
+/** Mean value of a schedule over its first `durationMs` (or its whole length, if shorter); 0 when empty. */
+export function scheduleMean(segments: readonly Segment[], durationMs: number): number {
+  let areaMs = 0;
+  let t = 0;
+  for (const seg of segments) {
+    if (t >= durationMs) break;
+    const partMs = Math.min(seg.durationMs, durationMs - t);
+    const end = seg.from + ((seg.to - seg.from) * partMs) / seg.durationMs;
+    areaMs += ((seg.from + end) / 2) * partMs;
+    t += partMs;
+  }
+  return t > 0 ? areaMs / t : 0;
 }

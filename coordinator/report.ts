@@ -8,6 +8,7 @@ import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
 import type { AgentTotals, Aggregator, IntervalFigures, PhaseTotals, ReconciliationNote } from './aggregator.js';
+import { scheduleMean, scheduleWithChanges } from './planner.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -145,9 +146,12 @@ export interface PhaseSummary {
 }
 
 export interface Summary extends PhaseSummary {
-  /** Mean scheduled arrival rate over the intervals agents reported (open model; null for closed). */
+  /**
+   * Mean scheduled arrival rate (open model; null for closed): the scenario's schedule with the live rate
+   * changes applied, averaged over the measured main phase. Compare with `rps`.
+   */
   targetRps: number | null;
-  /** Mean loop count over the reported intervals (closed model; null for open). */
+  /** Mean scheduled loop count, likewise (closed model; null for open). */
   concurrency: number | null;
   inFlightPeakMax: number;
 }
@@ -217,10 +221,6 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : round3(values.reduce((a, b) => a + b, 0) / values.length);
-}
-
 function seriesPoint(f: IntervalFigures, intervalMs: number): SeriesPoint {
   return {
     index: f.index,
@@ -268,11 +268,13 @@ export function buildReport(input: ReportInput): Report {
   // The main phase lasted as long as its longest agent says; without any Done, the scheduled length.
   const agentMainMs = Math.max(0, ...agents.map((a) => a.durationMs));
   const mainMs = agentMainMs > 0 ? agentMainMs : Math.max(0, input.durationMs - scenario.warmup);
-  const reported = intervals.filter((f) => f.agents > 0);
+  // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
+  // mean scheduled figure is computed from the schedule itself.
+  const scheduled = round3(scheduleMean(scheduleWithChanges(scenario.load, input.rateChanges), mainMs));
   const summary: Summary = {
     ...phaseSummary(main, mainMs),
-    targetRps: scenario.load.model === 'open' ? mean(reported.map((f) => f.targetRps)) : null,
-    concurrency: scenario.load.model === 'closed' ? mean(reported.map((f) => f.concurrency)) : null,
+    targetRps: scenario.load.model === 'open' ? scheduled : null,
+    concurrency: scenario.load.model === 'closed' ? scheduled : null,
     inFlightPeakMax: main.inFlightPeakMax,
   };
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planRun } from '../../../coordinator/planner.js';
+import { planRun, scheduleMean, scheduleWithChanges } from '../../../coordinator/planner.js';
+import type { ScheduleChange } from '../../../coordinator/planner.js';
 import { agentPlanSchema } from '../../../common/plan.js';
 import type { AgentPlan } from '../../../common/plan.js';
 import { validateScenario } from '../../../common/scenario.js';
@@ -161,4 +162,36 @@ test('planRun with no agents throws NO_AGENTS', () => {
     () => planRun(scenario({ model: 'closed', concurrency: 1, duration: 1 }), [], OPTS),
     (e: unknown) => isLoadfleetError(e) && e.code === 'NO_AGENTS',
   );
+});
+
+test('scheduleWithChanges and scheduleMean table', () => {
+  const rate = (r: number, d: string): Scenario['load'] => scenario({ model: 'open', rate: r, duration: d }).load;
+  const rows: Array<{ why: string; load: Scenario['load']; changes: ScheduleChange[]; segments: Array<[number, number, number]>; meanOverMs: number; mean: number }> = [
+    // no change: the scenario itself
+    { why: 'constant', load: rate(100, '10s'), changes: [], segments: [[10_000, 100, 100]], meanOverMs: 10_000, mean: 100 },
+    // a step change holds until the original end
+    { why: 'step', load: rate(100, '10s'), changes: [{ atMs: 4000, rateRps: 300, rampMs: 0 }], segments: [[4000, 100, 100], [6000, 300, 300]], meanOverMs: 10_000, mean: 220 },
+    // a ramp from the value in force, then hold
+    { why: 'ramp', load: rate(100, '10s'), changes: [{ atMs: 2000, rateRps: 300, rampMs: 4000 }], segments: [[2000, 100, 100], [4000, 100, 300], [4000, 300, 300]], meanOverMs: 10_000, mean: 220 },
+    // a ramp cut by the end keeps its slope
+    { why: 'ramp cut', load: rate(100, '10s'), changes: [{ atMs: 8000, rateRps: 500, rampMs: 4000 }], segments: [[8000, 100, 100], [2000, 100, 300]], meanOverMs: 10_000, mean: 120 },
+    // a change mid-stage starts from the interpolated stage value
+    {
+      why: 'mid-stage', load: scenario({ model: 'open', stages: [{ duration: '10s', target: 100 }] }).load,
+      changes: [{ atMs: 5000, rateRps: 10, rampMs: 0 }], segments: [[5000, 0, 50], [5000, 10, 10]], meanOverMs: 10_000, mean: 17.5,
+    },
+    // a change at or after the end is a no-op; one without a rate is ignored in the open model
+    { why: 'late and irrelevant', load: rate(100, '10s'), changes: [{ atMs: 10_000, rateRps: 5, rampMs: 0 }, { atMs: 1000, concurrency: 3, rampMs: 0 }], segments: [[10_000, 100, 100]], meanOverMs: 10_000, mean: 100 },
+    // two changes apply in time order
+    { why: 'two changes', load: rate(100, '10s'), changes: [{ atMs: 6000, rateRps: 50, rampMs: 0 }, { atMs: 2000, rateRps: 200, rampMs: 0 }], segments: [[2000, 100, 100], [4000, 200, 200], [4000, 50, 50]], meanOverMs: 10_000, mean: 120 },
+    // the mean covers only the measured time when a run stops early
+    { why: 'stopped early', load: rate(100, '10s'), changes: [{ atMs: 4000, rateRps: 300, rampMs: 0 }], segments: [[4000, 100, 100], [6000, 300, 300]], meanOverMs: 5000, mean: 140 },
+    // closed model: concurrency changes
+    { why: 'closed', load: scenario({ model: 'closed', concurrency: 10, duration: '10s' }).load, changes: [{ atMs: 5000, concurrency: 20, rampMs: 0 }], segments: [[5000, 10, 10], [5000, 20, 20]], meanOverMs: 20_000, mean: 15 },
+  ];
+  for (const row of rows) {
+    const segs = scheduleWithChanges(row.load, row.changes);
+    assert.deepEqual(segs.map((s) => [s.durationMs, s.from, s.to]), row.segments, row.why);
+    assert.equal(scheduleMean(segs, row.meanOverMs), row.mean, row.why);
+  }
 });

@@ -148,7 +148,8 @@ test('buildReport: the required fields, from merged figures, JSON round-trippabl
   assert.equal(report.summary.dropped, 0);
   assert.equal(report.summary.durationMs, 3000);
   assert.equal(report.summary.rps, 100);
-  assert.equal(report.summary.targetRps, 100);
+  // scheduled: 100/s for 1.5 s, then 200/s (the rate change) for 1.5 s
+  assert.equal(report.summary.targetRps, 150);
   assert.equal(report.summary.concurrency, null);
   assert.deepEqual(report.summary.statusCodes, { '200': 300 });
   assert.deepEqual(report.summary.errorsByKind, { refused: 0, reset: 0, timeout: 0, other: 0 });
