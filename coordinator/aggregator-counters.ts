@@ -46,6 +46,10 @@ export function diffCounters(truth: Counters, merged: Counters): { diff: Counter
   return { diff, excess };
 }
 
+export function copyCounters(c: Counters): Counters {
+  return { ...c, errors: { ...c.errors }, statusCodes: { ...c.statusCodes } };
+}
+
 export function isZero(c: Counters): boolean {
   return (
     SCALARS.every((k) => c[k] === 0) &&

@@ -12,20 +12,23 @@
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) throws LoadfleetError PROTOCOL_VIOLATION before any state changes.
 //
-// Memory: a live histogram of the common config costs ~90 KB, so only the HOT_INTERVALS newest intervals
-// per phase keep live histograms; older ones are stored encoded (typically 0.5-5 KB) with their figures
-// cached. An hour at 1 s intervals is then ~3,600 x 2 encoded histograms (< 40 MB worst case) plus four
-// live histograms per agent (cumulative latency/service per phase) and four for the phase totals.
-// A late snapshot for a cold interval decodes, merges and re-encodes it (about 1 ms). Measured: ~1.3 ms
-// of CPU per snapshot (decode + six histogram adds), ~20 MB for 5 agents x 3,600 intervals.
+// Memory: per agent and per phase four live histograms (~90 KB each: cumulative latency/service per
+// phase); the per-interval series keeps only its newest intervals live (aggregator-intervals.ts).
+// Measured: ~1.3 ms of CPU per snapshot (decode + six histogram adds), ~20 MB for 5 agents x 3,600
+// one-second intervals.
 import { JsHistogram } from 'hdr-histogram-js';
 import type { Histogram, LatencyMs } from '../common/histogram.js';
 import { decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../common/histogram.js';
 import type { ErrorKind, Phase, Stats } from '../common/stats.js';
-import { emptyErrors, totalErrors } from '../common/stats.js';
+import { totalErrors } from '../common/stats.js';
 import { LoadfleetError } from '../common/errors.js';
 import type { Counters } from './aggregator-counters.js';
-import { addCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
+import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
+import { IntervalSeries } from './aggregator-intervals.js';
+import type { IntervalFigures } from './aggregator-intervals.js';
+
+export type { IntervalFigures } from './aggregator-intervals.js';
+export { HOT_INTERVALS } from './aggregator-intervals.js';
 
 export interface SnapshotIn {
   agentId: string;
@@ -44,31 +47,6 @@ export interface DoneIn {
   main: Stats;
   warmup: Stats;
   durationMs: number;
-}
-
-/** One interval of one phase, merged across agents. */
-export interface IntervalFigures {
-  index: number;
-  /** Agents that reported this interval. */
-  agents: number;
-  requests: number;
-  sent: number;
-  dropped: number;
-  errors: Record<ErrorKind, number>;
-  errorTotal: number;
-  statusCodes: Record<string, number>;
-  /** requests / interval length (the aggregator's intervalMs). */
-  rps: number;
-  /** Sum of the agents' scheduled rates at the end of the interval (open model). */
-  targetRps: number;
-  /** Sum of the agents' loop counts (closed model). */
-  concurrency: number;
-  latencyMs: LatencyMs;
-  serviceMs: LatencyMs;
-  /** Sum of the agents' in-flight peaks: an upper bound of the fleet's simultaneous in-flight requests. */
-  inFlightPeak: number;
-  eventLoopDelayP99MsMax: number;
-  scheduleLagP99MsMax: number;
 }
 
 /** A whole phase, merged across agents (and repaired from Done figures where deltas were missing). */
@@ -122,28 +100,6 @@ export interface AgentTotals {
   reconciliation: ReconciliationStatus;
 }
 
-/** Newest intervals per phase that keep live histograms. */
-export const HOT_INTERVALS = 8;
-
-interface AgentInInterval {
-  seq: number;
-  rateRps: number;
-  concurrency: number;
-  inFlightPeak: number;
-}
-
-interface IntervalAcc {
-  index: number;
-  counters: Counters;
-  byAgent: Map<string, AgentInInterval>;
-  eventLoopDelayP99MsMax: number;
-  scheduleLagP99MsMax: number;
-  /** Live while hot; undefined when stored encoded. */
-  live: { latency: Histogram; service: Histogram } | undefined;
-  encoded: { latency: string; service: string };
-  figures: { latencyMs: LatencyMs; serviceMs: LatencyMs } | undefined;
-}
-
 interface Acc {
   counters: Counters;
   latency: Histogram;
@@ -176,9 +132,7 @@ interface DoneState {
 }
 
 interface PhaseState {
-  intervals: Map<number, IntervalAcc>;
-  hot: Set<IntervalAcc>;
-  maxIndex: number;
+  series: IntervalSeries;
   totals: Acc;
 }
 
@@ -242,7 +196,7 @@ export class Aggregator {
     if (!(opts.intervalMs > 0)) throw new LoadfleetError('INTERNAL', `intervalMs must be > 0, got ${opts.intervalMs}`);
     this.#intervalMs = opts.intervalMs;
     this.#maxIntervalIndex = (opts.maxIntervals ?? Math.ceil(86_400_000 / opts.intervalMs)) - 1;
-    const phase = (): PhaseState => ({ intervals: new Map(), hot: new Set(), maxIndex: -1, totals: newAcc() });
+    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc() });
     this.#phases = { warmup: phase(), main: phase() };
   }
 
@@ -278,8 +232,7 @@ export class Aggregator {
     markSeen(agent, s.seq);
     agent.merged++;
     const phase = this.#phases[s.phase];
-    const acc = this.#interval(phase, s.intervalIndex);
-    mergeIntoInterval(acc, s, delta);
+    const fleetPeak = phase.series.merge(s, delta);
     // A late seq whose phase was repaired at Done is already in the totals: it only fills in its interval.
     const inTotalsAlready = done !== undefined && done.repaired.has(s.phase);
     if (done !== undefined) {
@@ -301,10 +254,9 @@ export class Aggregator {
       own.inFlightPeakMax = Math.max(own.inFlightPeakMax, s.stats.inFlightPeak);
       own.coveredMs += Math.max(0, s.intervalMs);
     }
-    phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, sumPeaks(acc));
+    phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, fleetPeak);
     delta.latency.destroy();
     delta.service.destroy();
-    this.#compact(phase);
     return 'merged';
   }
 
@@ -392,20 +344,13 @@ export class Aggregator {
 
   interval(phase: Phase, index: number): IntervalFigures | undefined {
     this.#alive();
-    const acc = this.#phases[phase].intervals.get(index);
-    return acc === undefined ? undefined : this.#figures(acc);
+    return this.#phases[phase].series.get(index);
   }
 
   /** Dense: indexes 0..highest seen; intervals nobody reported are empty figures. */
   intervals(phase: Phase): IntervalFigures[] {
     this.#alive();
-    const ps = this.#phases[phase];
-    const out: IntervalFigures[] = [];
-    for (let i = 0; i <= ps.maxIndex; i++) {
-      const acc = ps.intervals.get(i);
-      out.push(acc === undefined ? emptyFigures(i) : this.#figures(acc));
-    }
-    return out;
+    return this.#phases[phase].series.all();
   }
 
   totals(phase: Phase): PhaseTotals {
@@ -468,9 +413,7 @@ export class Aggregator {
     this.#destroyed = true;
     for (const p of PHASES) {
       const ps = this.#phases[p];
-      for (const acc of ps.hot) releaseLive(acc);
-      ps.hot.clear();
-      ps.intervals.clear();
+      ps.series.destroy();
       destroyAcc(ps.totals);
     }
     for (const a of this.#agents.values()) for (const p of PHASES) destroyAcc(a.phases[p]);
@@ -489,119 +432,11 @@ export class Aggregator {
     }
     return a;
   }
-
-  /** The interval's accumulator with live histograms (decoded again if it had gone cold). */
-  #interval(ps: PhaseState, index: number): IntervalAcc {
-    let acc = ps.intervals.get(index);
-    if (acc === undefined) {
-      acc = {
-        index,
-        counters: emptyCounters(),
-        byAgent: new Map(),
-        eventLoopDelayP99MsMax: 0,
-        scheduleLagP99MsMax: 0,
-        live: { latency: newHistogram(), service: newHistogram() },
-        encoded: { latency: '', service: '' },
-        figures: undefined,
-      };
-      ps.intervals.set(index, acc);
-    } else if (acc.live === undefined) {
-      acc.live = { latency: decodeHistogram(acc.encoded.latency), service: decodeHistogram(acc.encoded.service) };
-    }
-    ps.hot.add(acc);
-    ps.maxIndex = Math.max(ps.maxIndex, index);
-    return acc;
-  }
-
-  /** Stores every interval older than the hot window encoded, its figures cached. */
-  #compact(ps: PhaseState): void {
-    for (const acc of ps.hot) {
-      if (acc.index > ps.maxIndex - HOT_INTERVALS) continue;
-      this.#figures(acc);
-      const live = acc.live as { latency: Histogram; service: Histogram };
-      acc.encoded = { latency: encodeHistogram(live.latency), service: encodeHistogram(live.service) };
-      releaseLive(acc);
-      ps.hot.delete(acc);
-    }
-  }
-
-  #figures(acc: IntervalAcc): IntervalFigures {
-    if (acc.figures === undefined) {
-      const live = acc.live as { latency: Histogram; service: Histogram }; // figures are only dropped while live
-      acc.figures = { latencyMs: latencyMs(live.latency), serviceMs: latencyMs(live.service) };
-    }
-    let targetRps = 0;
-    let concurrency = 0;
-    for (const a of acc.byAgent.values()) {
-      targetRps += a.rateRps;
-      concurrency += a.concurrency;
-    }
-    return {
-      index: acc.index,
-      agents: acc.byAgent.size,
-      ...copyCounters(acc.counters),
-      errorTotal: totalErrors(acc.counters.errors),
-      rps: acc.counters.requests / (this.#intervalMs / 1000),
-      targetRps,
-      concurrency,
-      latencyMs: acc.figures.latencyMs,
-      serviceMs: acc.figures.serviceMs,
-      inFlightPeak: sumPeaks(acc),
-      eventLoopDelayP99MsMax: acc.eventLoopDelayP99MsMax,
-      scheduleLagP99MsMax: acc.scheduleLagP99MsMax,
-    };
-  }
-}
-
-function mergeIntoInterval(acc: IntervalAcc, s: SnapshotIn, delta: { latency: Histogram; service: Histogram }): void {
-  const live = acc.live as { latency: Histogram; service: Histogram };
-  live.latency.add(delta.latency);
-  live.service.add(delta.service);
-  acc.figures = undefined;
-  addCounters(acc.counters, s.stats);
-  acc.eventLoopDelayP99MsMax = Math.max(acc.eventLoopDelayP99MsMax, s.stats.eventLoopDelayP99Ms);
-  acc.scheduleLagP99MsMax = Math.max(acc.scheduleLagP99MsMax, s.stats.scheduleLagP99Ms);
-  const prev = acc.byAgent.get(s.agentId);
-  const newest = prev === undefined || s.seq > prev.seq;
-  acc.byAgent.set(s.agentId, {
-    seq: newest ? s.seq : prev.seq,
-    rateRps: newest ? s.rateRps : prev.rateRps,
-    concurrency: newest ? s.concurrency : prev.concurrency,
-    inFlightPeak: Math.max(prev?.inFlightPeak ?? 0, s.stats.inFlightPeak),
-  });
-}
-
-function releaseLive(acc: IntervalAcc): void {
-  if (acc.live === undefined) return;
-  acc.live.latency.destroy();
-  acc.live.service.destroy();
-  acc.live = undefined;
-}
-
-function sumPeaks(acc: IntervalAcc): number {
-  let sum = 0;
-  for (const a of acc.byAgent.values()) sum += a.inFlightPeak;
-  return sum;
 }
 
 function markSeen(agent: AgentState, seq: number): void {
   agent.seenAbove.add(seq);
   while (agent.seenAbove.delete(agent.seenUpTo + 1)) agent.seenUpTo++;
-}
-
-function copyCounters(c: Counters): Counters {
-  return { ...c, errors: { ...c.errors }, statusCodes: { ...c.statusCodes } };
-}
-
-function emptyFigures(index: number): IntervalFigures {
-  return {
-    index, agents: 0, requests: 0, sent: 0, dropped: 0, errors: emptyErrors(), errorTotal: 0, statusCodes: {}, rps: 0,
-    targetRps: 0, concurrency: 0, latencyMs: zeroLatency(), serviceMs: zeroLatency(), inFlightPeak: 0, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
-  };
-}
-
-function zeroLatency(): LatencyMs {
-  return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
 }
 
 /** "3, 7-9, 12" for a set of seqs (first 10 ranges). */
