@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 
 export type TargetMode =
   | { kind: 'ok'; status?: number; body?: string }
-  | { kind: 'stall'; stallMs: number; afterRequests?: number }
+  /** Stall every request (or only the nth, 1-based) for stallMs before answering. */
+  | { kind: 'stall'; stallMs: number; onlyNth?: number }
   | { kind: 'never' }
   | { kind: 'destroy' };
 
@@ -35,7 +36,7 @@ export async function startTarget(initial: TargetMode = { kind: 'ok' }): Promise
         return;
       }
       case 'stall': {
-        if (m.afterRequests !== undefined && count <= m.afterRequests) {
+        if (m.onlyNth !== undefined && count !== m.onlyNth) {
           res.end('ok');
           return;
         }
