@@ -84,7 +84,7 @@ test('open: a slow response shows in latency from intended; a stalled generator 
   const r1 = await e1.done;
   assert.equal(r1.main.sent, 60);
   assert.ok(p(r1.main.latencyHist, 75) >= 400, `p75 from intended ${p(r1.main.latencyHist, 75)}`);
-  assert.ok(p(r1.main.latencyHist, 99) >= 1000, `p99 from intended ${p(r1.main.latencyHist, 99)}`);
+  assert.ok(p(r1.main.latencyHist, 99) >= 950, `p99 from intended ${p(r1.main.latencyHist, 99)}`);
   checkAccounting(snaps, r1);
 
   // Part 2: the generator's own event loop blocks for 300 ms: arrivals are sent late (schedule lag),
