@@ -6,11 +6,11 @@ import type { Stats, Phase } from '../../../common/stats.js';
 import { ERROR_KINDS, totalErrors } from '../../../common/stats.js';
 import type { EngineResult, EngineSnapshot } from '../../../agent/engine/engine.js';
 
-export function plan(overrides: Partial<AgentPlan> & { url: string; timeoutMs?: number }): AgentPlan {
-  const { url, timeoutMs, ...rest } = overrides;
+export function plan(overrides: Partial<AgentPlan> & { url: string; timeoutMs?: number; method?: string }): AgentPlan {
+  const { url, timeoutMs, method, ...rest } = overrides;
   return {
     runId: 'test-run',
-    request: { url, method: 'GET', headers: { 'x-test': 'engine' }, timeoutMs: timeoutMs ?? 2000 },
+    request: { url, method: method ?? 'GET', headers: { 'x-test': 'engine' }, timeoutMs: timeoutMs ?? 2000 },
     model: 'open',
     segments: [{ durationMs: 1000, from: 100, to: 100 }],
     warmupMs: 0,
