@@ -1,0 +1,138 @@
+// The `loadfleet` command as users run it: real processes, real gRPC, a counting target.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTarget } from '../../coordinator/demo/target.js';
+import type { Report } from '../../coordinator/report.js';
+import { CLI_ENTRY } from '../helpers/paths.js';
+import { startProcess } from '../helpers/processes.js';
+
+function workdir(): string {
+  return mkdtempSync(join(tmpdir(), 'loadfleet-cli-'));
+}
+
+test('--help explains every command', async () => {
+  const p = startProcess([CLI_ENTRY, '--help']);
+  assert.equal(await p.exited, 0);
+  for (const cmd of ['demo', 'run <scenario>', 'coordinator', 'agent', 'rate <rate>', 'status', 'stop']) {
+    assert.ok(p.stdout().includes(cmd), `help mentions ${cmd}`);
+  }
+  const run = startProcess([CLI_ENTRY, 'run', '--help']);
+  assert.equal(await run.exited, 0);
+  for (const flag of ['--agents', '--rate', '--duration', '--out', '--warmup', '--coordinator']) assert.ok(run.stdout().includes(flag), `run --help has ${flag}`);
+});
+
+test('an invalid scenario lists every problem with its field and exits 2, sending nothing', async () => {
+  const dir = workdir();
+  writeFileSync(join(dir, 'bad.yaml'), 'request:\n  url: ftp://x\n  method: FETCH\nload:\n  model: open\n  rate: -5\n  duration: soon\n');
+  const p = startProcess([CLI_ENTRY, 'run', 'bad.yaml'], {}, dir);
+  assert.equal(await p.exited, 2);
+  const err = p.stderr();
+  assert.match(err, /request\.url: must be an absolute http/);
+  assert.match(err, /request\.method: must be one of/);
+  assert.match(err, /load\.rate/);
+  assert.match(err, /load\.duration: "soon" is not a duration/);
+  assert.doesNotMatch(err, /at .*\.js:\d+/, 'no stack trace');
+});
+
+test('a missing scenario file and a bad flag get clear errors and distinct exit codes', async () => {
+  const dir = workdir();
+  const missing = startProcess([CLI_ENTRY, 'run', 'nope.yaml'], {}, dir);
+  assert.equal(await missing.exited, 2);
+  assert.match(missing.stderr(), /cannot read scenario file .*nope\.yaml: ENOENT/);
+  const badFlag = startProcess([CLI_ENTRY, 'run', 'x.yaml', '--bogus'], {}, dir);
+  assert.equal(await badFlag.exited, 2);
+  assert.match(badFlag.stderr(), /Unknown argument: bogus/);
+  const noCoord = startProcess([CLI_ENTRY, 'status', '--coordinator', '127.0.0.1:1']);
+  assert.equal(await noCoord.exited, 3);
+  assert.match(noCoord.stderr(), /cannot reach the coordinator at 127\.0\.0\.1:1/);
+});
+
+test('run with local agents: live lines, a rate typed on the terminal, report totals equal the target count', async () => {
+  const target = await startTarget();
+  const dir = workdir();
+  try {
+    writeFileSync(join(dir, 's.yaml'), `name: cli-local\nrequest:\n  url: ${target.url}\nload:\n  model: open\n  rate: 100\n  duration: 5s\n`);
+    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
+    await p.waitFor(/\[\s*1s\//);
+    p.child.stdin!.write('rate 300\n');
+    await p.waitFor(/rate 300\/s sent to 2 agent\(s\)/);
+    assert.equal(await p.exited, 0, p.stderr());
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.rateChanges.length, 1);
+    assert.equal(report.rateChanges[0]?.rateRps, 300);
+    assert.equal(report.rateChanges[0]?.source, 'terminal');
+    assert.ok(report.summary.requests > 100 * 5, 'the typed rate raised the total');
+    assert.match(p.stdout(), /report written to .*r\.json/);
+  } finally {
+    await target.close();
+  }
+});
+
+test('a long-lived coordinator: agents join, run --coordinator, rate and status from another terminal', async () => {
+  const target = await startTarget();
+  const dir = workdir();
+  const env = { LOADFLEET_TOKEN: 'e2e-token' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
+  const agents: ReturnType<typeof startProcess>[] = [];
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    for (const id of ['a1', 'a2']) agents.push(startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], env));
+    for (const a of agents) await a.waitFor(/joined coordinator/);
+
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '4s' } }));
+    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], env, dir);
+    await run.waitFor(/\[\s*1s\//);
+    const rate = startProcess([CLI_ENTRY, 'rate', '250', '--coordinator', addr], env);
+    assert.equal(await rate.exited, 0, rate.stderr());
+    assert.match(rate.stdout(), /rate 250\/s sent to 2 agent\(s\)/);
+    const status = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json'], env);
+    assert.equal(await status.exited, 0, status.stderr());
+    const st = JSON.parse(status.stdout()) as { agents: unknown[]; run: { targetRps: number } | null };
+    assert.equal(st.agents.length, 2);
+    assert.equal(st.run?.targetRps, 250);
+    const noToken = startProcess([CLI_ENTRY, 'rate', '10', '--coordinator', addr], { LOADFLEET_TOKEN: 'wrong' });
+    assert.equal(await noToken.exited, 6);
+    assert.match(noToken.stderr(), /control token/);
+
+    assert.equal(await run.exited, 0, run.stderr());
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(report.summary.requests, target.counts().requests);
+    assert.deepEqual(report.rateChanges.map((c) => c.rateRps), [250]);
+    // Agents stay connected between tests.
+    const after = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json'], env);
+    assert.equal(await after.exited, 0);
+    assert.equal((JSON.parse(after.stdout()) as { agents: unknown[] }).agents.length, 2);
+    const idle = startProcess([CLI_ENTRY, 'rate', '10', '--coordinator', addr], env);
+    assert.equal(await idle.exited, 3);
+    assert.match(idle.stderr(), /no test is running/);
+  } finally {
+    for (const a of agents) a.kill();
+    coord.kill();
+    await Promise.all([...agents.map((a) => a.exited), coord.exited]);
+    await target.close();
+  }
+});
+
+test('an agent reconnects with backoff when its coordinator goes away and comes back', async () => {
+  const env = { LOADFLEET_TOKEN: 't' };
+  let coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
+  const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+  const agent = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'sticky'], env);
+  try {
+    await agent.waitFor(/joined coordinator/);
+    coord.kill('SIGKILL');
+    await coord.exited;
+    await agent.waitFor(/reconnecting in \d+ ms/);
+    coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', addr], env);
+    await coord.waitFor(/coordinator listening/);
+    await coord.waitFor(/agent sticky joined/, 20_000);
+  } finally {
+    agent.kill();
+    coord.kill();
+    await Promise.all([agent.exited, coord.exited]);
+  }
+});

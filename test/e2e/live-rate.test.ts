@@ -1,0 +1,36 @@
+// A live rate change reaches every agent and the achieved rate follows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startTarget } from '../../coordinator/demo/target.js';
+import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
+
+test('a rate change mid-test moves the achieved rate within 5 % of the new target within 2 s', async () => {
+  const target = await startTarget();
+  try {
+    const changeAtMs = 3_000;
+    const newRate = 800;
+    const { report } = await runOnLocalFleet(2, scenario({
+      request: { url: target.url },
+      load: { model: 'open', rate: 200, duration: '8s' },
+    }), {
+      during: (c) => { setTimeout(() => c.setRate(newRate, 0, 'test'), changeAtMs); },
+    });
+    assert.equal(report.rateChanges.length, 1);
+    const change = report.rateChanges[0]!;
+    assert.equal(change.rateRps, newRate);
+    // Whole intervals starting at least 2 s after the change, except the last (it may be cut short).
+    const firstIdx = Math.ceil((change.atMs + 2_000) / 1_000);
+    const checked = report.series.filter((s) => s.index >= firstIdx && s.index < report.series.length - 1);
+    assert.ok(checked.length >= 2, `at least 2 intervals checked (got ${checked.length})`);
+    for (const s of checked) {
+      assert.ok(Math.abs(s.rps - newRate) <= newRate * 0.05, `interval ${s.index}: ${s.rps}/s within 5 % of ${newRate}/s`);
+      assert.ok(Math.abs(s.targetRps - newRate) < 1e-6, `interval ${s.index}: scheduled ${s.targetRps}/s`);
+    }
+    // Before the change, the old rate held.
+    const before = report.series.filter((s) => s.index >= 1 && (s.index + 1) * 1_000 <= change.atMs);
+    for (const s of before) assert.ok(Math.abs(s.rps - 200) <= 10, `interval ${s.index} before the change: ${s.rps}/s ~ 200/s`);
+    assert.equal(report.summary.requests, target.counts().requests);
+  } finally {
+    await target.close();
+  }
+});

@@ -1,0 +1,63 @@
+// Child processes for e2e tests: started with a bounded life, always killed at the end of a test.
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface Proc {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or 128 + signal number style code for a signal). */
+  exited: Promise<number>;
+  /** Resolves with the first stdout/stderr line matching `re`, or rejects after timeoutMs. */
+  waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  kill(signal?: NodeJS.Signals): void;
+}
+
+const live = new Set<ChildProcess>();
+process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
+
+export function startProcess(args: string[], env: Record<string, string> = {}, cwd?: string): Proc {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(child);
+  let out = '';
+  let err = '';
+  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const onLine = (line: string): void => {
+    for (const w of [...waiters]) {
+      const m = w.re.exec(line);
+      if (m !== null) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(m);
+      }
+    }
+  };
+  createInterface({ input: child.stdout! }).on('line', (l) => { out += `${l}\n`; onLine(l); });
+  createInterface({ input: child.stderr! }).on('line', (l) => { err += `${l}\n`; onLine(l); });
+  const exited = new Promise<number>((resolve) => {
+    child.on('exit', (code, signal) => {
+      live.delete(child);
+      resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
+    });
+  });
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitFor(re, timeoutMs = 15_000) {
+      const all = `${out}${err}`.split('\n');
+      for (const l of all) {
+        const m = re.exec(l);
+        if (m !== null) return Promise.resolve(m);
+      }
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in output:\n${out}\n${err}`)), timeoutMs);
+        waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
+      });
+    },
+    kill(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    },
+  };
+}
