@@ -3,6 +3,7 @@
 //
 //   node_modules/.bin/tsc -p . && node dist/bench/engine-open-rate.js
 //   RATES=20000,50000 DURATION_MS=8000 WARMUP_MS=3000 SKIP_CLOSED=1 node dist/bench/engine-open-rate.js
+//   SKIP_OPEN=1 CLOSED_ROUNDS=3 node dist/bench/engine-open-rate.js   (engine and autocannon interleaved)
 //
 // Prints, per open-model rate: achieved req/s per second, schedule lag p99, latency p50/p99 from the
 // intended time and from the actual send (service time), event-loop delay p99, CPU and peak RSS of the
@@ -65,20 +66,13 @@ async function runWorker(model: 'open' | 'closed', url: string, value: number): 
   const engine = createEngine(plan, { onSnapshot: (s) => snaps.push(s) });
   let cpu0 = process.cpuUsage();
   let t0 = performance.now();
-  let mainSeen = false;
   engine.start();
   // Measure CPU over the main phase only.
-  const poll = setInterval(() => {
-    if (!mainSeen && snaps.some((s) => s.phase === 'main')) {
-      mainSeen = true;
-    }
-  }, 100);
   setTimeout(() => {
     cpu0 = process.cpuUsage();
     t0 = performance.now();
   }, WARMUP_MS + 50);
   const r = await engine.done;
-  clearInterval(poll);
   const cpu = process.cpuUsage(cpu0);
   const wallMs = performance.now() - t0;
   const lat = decodeHistogram(r.main.latencyHist);
@@ -100,6 +94,8 @@ async function runWorker(model: 'open' | 'closed', url: string, value: number): 
     cpuPct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 100),
     maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
   };
+  lat.destroy();
+  svc.destroy();
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
@@ -119,8 +115,9 @@ async function orchestrate(): Promise<void> {
   const url = `http://127.0.0.1:${port}/`;
   console.log(`target ${url} on core 0; generator on core 1; ${WARMUP_MS} ms warm-up + ${DURATION_MS} ms main; ${CONNECTIONS} connections`);
   try {
-    console.log('\nopen model (latencies ms)');
-    console.log('rate     achieved  per-second                                   lag p99  intended p50/p99   service p50/p99  eld p99  dropped  cpu%  rssMB');
+    if (env['SKIP_OPEN'] === '1') RATES.length = 0;
+    else console.log('\nopen model (latencies ms)');
+    if (RATES.length > 0) console.log('rate     achieved  per-second                                   lag p99  intended p50/p99   service p50/p99  eld p99  dropped  cpu%  rssMB');
     for (const rate of RATES) {
       const r = JSON.parse(await run('taskset', ['-c', '1', process.execPath, SELF, 'worker', 'open', url, String(rate)])) as WorkerResult;
       console.log(
@@ -138,7 +135,7 @@ async function orchestrate(): Promise<void> {
         ].join(' '),
       );
     }
-    if (env['SKIP_CLOSED'] !== '1') {
+    for (let round = 0; round < Number(env['CLOSED_ROUNDS'] ?? 1) && env['SKIP_CLOSED'] !== '1'; round++) {
       console.log(`\nclosed model, ${CONNECTIONS} loops on ${CONNECTIONS} connections, max throughput`);
       const c = JSON.parse(await run('taskset', ['-c', '1', process.execPath, SELF, 'worker', 'closed', url, String(CONNECTIONS)])) as WorkerResult;
       console.log(`loadfleet engine: ${c.achievedRps} req/s (per second ${c.perSecond.join(',')}), latency p50/p99 ${c.service.p50}/${c.service.p99} ms, cpu ${c.cpuPct}%`);
