@@ -1,6 +1,9 @@
 // `loadfleet agent --join HOST:PORT`: a long-lived agent that stays connected between tests,
 // reconnects with backoff, and leaves gracefully on SIGTERM/SIGINT (drains, reports, disconnects).
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, hostname } from 'node:os';
 import type { Argv } from 'yargs';
 import { EXIT, exitCodeFor } from '../common/errors.js';
@@ -8,7 +11,9 @@ import type { Io } from '../common/io.js';
 import { stderrLogger } from '../common/io.js';
 import { systemClock } from '../common/clock.js';
 import { readToken } from '../common/token.js';
+import type { Phase } from '../common/stats.js';
 import { createEngine } from './engine/engine.js';
+import type { EngineDeps } from './engine/engine.js';
 import { createGrpcDialer } from './grpc-link.js';
 import { AgentSession } from './session.js';
 
@@ -16,6 +21,29 @@ export interface AgentArgs {
   join: string;
   id?: string | undefined;
   tokenFile?: string | undefined;
+}
+
+/**
+ * Debugging aid: with this variable set to a directory, the agent appends every response's latency
+ * from its intended send time (whole microseconds, as recorded) to <dir>/<agent id>.<phase>.samples.
+ * The e2e tests use it to check merged percentiles against one histogram fed every raw sample.
+ */
+export const SAMPLE_LOG_ENV = 'LOADFLEET_SAMPLE_LOG_DIR';
+
+function sampleLog(dir: string | undefined, agentId: string): Pick<EngineDeps, 'onLatencySample'> {
+  if (dir === undefined || dir === '') return {};
+  const streams = new Map<Phase, WriteStream>();
+  return {
+    onLatencySample: (phase, latencyMs) => {
+      let s = streams.get(phase);
+      if (s === undefined) {
+        s = createWriteStream(join(dir, `${agentId}.${phase}.samples`), { flags: 'a' });
+        streams.set(phase, s);
+      }
+      const us = Math.round(latencyMs * 1000);
+      s.write(`${us < 1 ? 1 : us}\n`);
+    },
+  };
 }
 
 export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
@@ -31,7 +59,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
   const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile) });
   const session = new AgentSession({
     dialer,
-    createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot }),
+    createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot, ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),
     clock: systemClock,
     agentId,
     host: hostname(),

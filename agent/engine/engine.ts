@@ -30,7 +30,7 @@ export interface EngineSnapshot {
   intervalIndex: number;  // 0-based interval of that phase, by the engine's own clock since the phase started
   intervalMs: number;     // time actually covered by this delta
   stats: Stats;           // delta
-  rateRps: number;        // scheduled arrival rate at the end of the interval (open; 0 for closed)
+  rateRps: number;        // mean scheduled arrival rate over the interval (open; 0 for closed)
   concurrency: number;    // loop count (closed; 0 for open)
 }
 
@@ -64,6 +64,8 @@ export interface EngineDeps {
   clock?: Clock;
   /** How long in-flight requests may take to finish after the end; default: the plan's timeoutMs. */
   drainTimeoutMs?: number;
+  /** Optional: every response's latency from its intended send time, ms, by phase (sample logs). */
+  onLatencySample?: (phase: Phase, latencyMs: number) => void;
 }
 
 export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
@@ -81,6 +83,8 @@ interface PhaseRun {
   /** When issuing stopped (schedule end or stop()); undefined while running. */
   endMs: number | undefined;
   lastTakeMs: number;
+  /** Open model: arrivals the schedule intended by lastTakeMs (for the interval's mean scheduled rate). */
+  lastExpected: number;
   nextIndex: number;
   timer: TimerHandle | undefined;
 }
@@ -93,6 +97,7 @@ class LoadEngine implements Engine {
   private readonly clock: Clock;
   private readonly onSnapshot: (s: EngineSnapshot) => void;
   private readonly drainTimeoutMs: number;
+  private readonly onLatencySample: EngineDeps['onLatencySample'];
   private resolveDone: (r: EngineResult) => void = () => undefined;
   private state: EngineState = 'idle';
   private client: HttpClient | undefined;
@@ -111,6 +116,7 @@ class LoadEngine implements Engine {
     this.clock = deps.clock ?? systemClock;
     this.onSnapshot = deps.onSnapshot;
     this.drainTimeoutMs = deps.drainTimeoutMs ?? plan.request.timeoutMs;
+    this.onLatencySample = deps.onLatencySample;
     this.mainSchedule = rateSchedule(plan.segments);
     const first = plan.segments[0];
     this.warmupValue = first === undefined ? 0 : first.from > 0 ? first.from : first.to;
@@ -208,6 +214,8 @@ class LoadEngine implements Engine {
   private beginPhase(phase: Phase): void {
     const client = this.client as HttpClient;
     const recorder = new Recorder(this.clock);
+    const sample = this.onLatencySample;
+    if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
     const schedule = phase === 'warmup' ? constantSchedule(this.warmupValue, this.plan.warmupMs) : this.mainSchedule;
     const onFinished = (): void => this.phaseFinished(run);
     const runner: Runner =
@@ -218,7 +226,7 @@ class LoadEngine implements Engine {
       runner.setConcurrency(this.mainConcurrency);
     }
     const nowMs = this.clock.nowMs();
-    const run: PhaseRun = { phase, recorder, runner, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
+    const run: PhaseRun = { phase, recorder, runner, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, lastExpected: 0, nextIndex: 0, timer: undefined };
     if (phase === 'warmup') this.warmup = run;
     else this.main = run;
     this.state = phase;
@@ -317,13 +325,21 @@ class LoadEngine implements Engine {
     run.lastTakeMs = nowMs;
     const issuing = run.endMs === undefined && this.state === run.phase;
     const runner = run.runner;
+    // Open model: the mean scheduled rate over this interval (exact across ramps and live changes),
+    // comparable with the achieved rate of the same interval.
+    let rateRps = 0;
+    if (runner instanceof OpenRunner) {
+      const expected = runner.expectedBy(Math.min(nowMs, run.endMs ?? nowMs));
+      rateRps = intervalMs > 0 ? Math.max(0, expected - run.lastExpected) / (intervalMs / 1000) : 0;
+      run.lastExpected = expected;
+    }
     this.deliver({
       seq: ++this.seq,
       phase: run.phase,
       intervalIndex,
       intervalMs,
       stats,
-      rateRps: issuing && runner instanceof OpenRunner ? runner.rateRps() : 0,
+      rateRps,
       concurrency: issuing && runner instanceof ClosedRunner ? runner.concurrency() : 0,
     });
   }

@@ -12,7 +12,7 @@
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { HttpClient } from './http-client.js';
-import { arrivalTimeMs, changeRate, rateAtMs } from './pacer.js';
+import { arrivalTimeMs, changeRate, expectedArrivals, rateAtMs } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 
@@ -83,6 +83,12 @@ export class OpenRunner {
   rateRps(): number {
     if (this.state !== 'running') return 0;
     return rateAtMs(this.schedule, this.clock.nowMs() - this.startMsValue);
+  }
+
+  /** Arrivals the schedule intends by clock reading `atClockMs` (fractional; capped at the schedule's end). */
+  expectedBy(atClockMs: number): number {
+    if (this.state === 'idle') return 0;
+    return expectedArrivals(this.schedule, Math.min(this.schedule.endMs, Math.max(0, atClockMs - this.startMsValue)));
   }
 
   /** Live change: ramp from the current rate to rateRps over rampMs, hold until the original end. */

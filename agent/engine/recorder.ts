@@ -110,6 +110,8 @@ export class Recorder implements ResponseSink {
   private readonly eldTotal: IntervalHistogram = monitorEventLoopDelay({ resolution: ELD_RESOLUTION_MS });
   private inFlightCount = 0;
   private destroyed = false;
+  /** Optional: called with every response's latency from its intended time, ms (debugging, tests). */
+  latencySampler: ((latencyMs: number) => void) | undefined;
 
   constructor(clock: Clock) {
     this.clock = clock;
@@ -157,6 +159,7 @@ export class Recorder implements ResponseSink {
     if (typeof outcome === 'number') {
       const nowMs = this.clock.nowMs();
       recordMs(t.latency, nowMs - intendedMs);
+      if (this.latencySampler !== undefined) this.latencySampler(nowMs - intendedMs);
       recordMs(t.service, nowMs - sentMs);
       if (outcome >= 0 && outcome < STATUS_SLOTS) t.status[outcome] = (t.status[outcome] as number) + 1;
       else t.other++;

@@ -24,7 +24,8 @@ test('a rate change mid-test moves the achieved rate within 5 % of the new targe
     assert.ok(checked.length >= 2, `at least 2 intervals checked (got ${checked.length})`);
     for (const s of checked) {
       assert.ok(Math.abs(s.rps - newRate) <= newRate * 0.05, `interval ${s.index}: ${s.rps}/s within 5 % of ${newRate}/s`);
-      assert.ok(Math.abs(s.targetRps - newRate) < 1e-6, `interval ${s.index}: scheduled ${s.targetRps}/s`);
+      // The scheduled rate is the mean over the agents' own intervals, whose lengths vary by a few ms.
+      assert.ok(Math.abs(s.targetRps - newRate) <= newRate * 0.01, `interval ${s.index}: scheduled ${s.targetRps}/s`);
     }
     // Before the change, the old rate held.
     const before = report.series.filter((s) => s.index >= 1 && (s.index + 1) * 1_000 <= change.atMs);
