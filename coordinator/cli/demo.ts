@@ -44,7 +44,7 @@ export async function demoCommand(io: Io, args: DemoArgs, rt: DemoRuntime): Prom
       scenario: v.scenario, agents: args.agents, out: args.out, verbose: args.verbose,
       onStarted: (control) => {
         timer = setTimeout(() => {
-          void control.setRate(secondRate, 0).then((m) => io.stderr.write(`demo: half time, ${m}\n`));
+          void control.setRate(secondRate, 0, 'demo: half time').then((m) => io.stderr.write(`${m}\n`));
         }, durationMs / 2);
       },
     }, rt);

@@ -14,7 +14,8 @@ import type { LiveLine, RunListener } from '../test-run.js';
 
 /** What a run can be driven through: the in-process coordinator or a remote one. */
 export interface RunControl {
-  setRate(rateRps: number, rampMs: number): Promise<string>;
+  /** `source` is recorded in the report's rate changes (in-process runs only). */
+  setRate(rateRps: number, rampMs: number, source?: string): Promise<string>;
   setConcurrency(concurrency: number): Promise<string>;
   stop(reason: string): Promise<void>;
 }

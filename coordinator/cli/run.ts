@@ -74,7 +74,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
     const handle = await c.start(o.scenario, consoleListener(io), { minAgents: o.agents, waitAgentsMs: 10_000 });
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);
     const control: RunControl = {
-      setRate: async (r, rampMs) => `rate ${r}/s sent to ${c.setRate(r, rampMs, 'terminal').agents} agent(s)`,
+      setRate: async (r, rampMs, source = 'terminal') => `rate ${r}/s sent to ${c.setRate(r, rampMs, source).agents} agent(s)`,
       setConcurrency: async (n) => `concurrency ${n} sent to ${c.setConcurrency(n, 'terminal').agents} agent(s)`,
       stop: async (reason) => { c.stop(reason); },
     };
