@@ -315,6 +315,10 @@ class LoadEngine implements Engine {
     let intervalIndex: number;
     if (tick) {
       intervalIndex = run.nextIndex++;
+    } else if (run.phase === 'main') {
+      // The main phase's final delta belongs to the interval it started in (the one ticks were filling),
+      // even when the schedule's end and the tick at that boundary race.
+      intervalIndex = run.nextIndex;
     } else {
       intervalIndex = Math.max(run.nextIndex, Math.floor((nowMs - run.startMs) / interval));
     }

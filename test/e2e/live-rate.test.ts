@@ -11,7 +11,7 @@ test('a rate change mid-test moves the achieved rate within 5 % of the new targe
     const newRate = 800;
     const { report } = await runOnLocalFleet(2, scenario({
       request: { url: target.url },
-      load: { model: 'open', rate: 200, duration: '8s' },
+      load: { model: 'open', rate: 200, duration: '9s' },
     }), {
       during: (c) => { setTimeout(() => c.setRate(newRate, 0, 'test'), changeAtMs); },
     });

@@ -125,7 +125,8 @@ test('open: setRate mid-run changes the rate from then on, without skipping or d
   assert.ok(Math.abs(r.main.sent - 400) <= 5, `sent ${r.main.sent}`);
   assert.equal(target.received(), r.main.sent);
   // The interval wholly after the change schedules 300/s; the one across it, a mean between 100 and 300.
-  assert.ok(snaps.some((s) => Math.abs(s.rateRps - 300) < 1e-6), JSON.stringify(snaps.map((s) => s.rateRps)));
+  // (The change lands a few ms after the 1 s tick, so "wholly after" is within 1 %.)
+  assert.ok(snaps.some((s) => Math.abs(s.rateRps - 300) < 3), JSON.stringify(snaps.map((s) => s.rateRps)));
   assert.ok(snaps.every((s) => s.rateRps <= 300 + 1e-6));
   checkAccounting(snaps, r);
 });
