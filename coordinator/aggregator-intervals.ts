@@ -26,7 +26,7 @@ export interface IntervalFigures {
   bytesReceived: number;
   /** requests / interval length (the aggregator's intervalMs). */
   rps: number;
-  /** Sum of the agents' scheduled rates at the end of the interval (open model). */
+  /** Sum of the agents' mean scheduled rates over the interval (open model). */
   targetRps: number;
   /** Sum of the agents' loop counts (closed model). */
   concurrency: number;

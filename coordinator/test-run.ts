@@ -10,7 +10,9 @@ import { Aggregator } from './aggregator.js';
 import type { IntervalFigures } from './aggregator.js';
 import { planRun } from './planner.js';
 import { buildReport } from './report.js';
-import type { Report } from './report.js';
+import type { RateChange, Report } from './report.js';
+
+export type { RateChange };
 import { splitInteger, splitRate } from './scheduler.js';
 
 export interface LiveLine {
@@ -19,14 +21,6 @@ export interface LiveLine {
   totalMs: number;
   agents: number;
   figures: IntervalFigures;
-}
-
-export interface RateChange {
-  atMs: number;
-  rateRps?: number;
-  concurrency?: number;
-  rampMs: number;
-  source: string;
 }
 
 export interface RunListener {
