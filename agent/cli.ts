@@ -21,6 +21,8 @@ export interface AgentArgs {
   join: string;
   id?: string | undefined;
   tokenFile?: string | undefined;
+  /** Leave when standard input closes: local agents end with the `loadfleet run` that spawned them. */
+  exitWithStdin?: boolean | undefined;
 }
 
 /**
@@ -50,7 +52,8 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
   return y
     .option('join', { type: 'string', demandOption: true, describe: 'coordinator address HOST:PORT to join' })
     .option('id', { type: 'string', describe: 'agent id (default: <hostname>-<random>); reused across reconnects' })
-    .option('token-file', { type: 'string', describe: 'file holding the join token (default: $LOADFLEET_TOKEN)' }) as unknown as Argv<T & AgentArgs>;
+    .option('token-file', { type: 'string', describe: 'file holding the join token (default: $LOADFLEET_TOKEN)' })
+    .option('exit-with-stdin', { type: 'boolean', default: false, hidden: true, describe: 'leave when standard input closes (local agents)' }) as unknown as Argv<T & AgentArgs>;
 }
 
 export async function agentCommand(io: Io, args: AgentArgs, version: string): Promise<number> {
@@ -77,8 +80,20 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
       void session.stop();
     }
   });
+  const onStdinEnd = (): void => {
+    log('info', 'standard input closed (the parent command ended): leaving');
+    void session.stop();
+  };
+  if (args.exitWithStdin === true && io.stdin !== undefined) {
+    io.stdin.on('end', onStdinEnd);
+    io.stdin.on('error', onStdinEnd);
+    io.stdin.resume();
+  }
   const error = await session.finished;
   remove();
+  io.stdin?.off('end', onStdinEnd);
+  io.stdin?.off('error', onStdinEnd);
+  io.stdin?.pause();
   if (error !== undefined) {
     log('error', error.hint === undefined ? error.message : `${error.message} (${error.hint})`);
     return exitCodeFor(error.code);

@@ -9,7 +9,7 @@ import { agentCommand, agentOptions } from './cli.js';
 
 const argv = await agentOptions(yargs(hideBin(process.argv)).strict().help()).parseAsync();
 try {
-  process.exitCode = await agentCommand({ ...processIo(), stdin: undefined }, argv, loadfleetVersion());
+  process.exitCode = await agentCommand(processIo(), argv, loadfleetVersion());
 } catch (e) {
   process.stderr.write(`agent: ${describeError(e)}\n`);
   process.exitCode = 1;

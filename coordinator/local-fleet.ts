@@ -47,9 +47,11 @@ export class LocalFleet {
     const children: ChildProcess[] = [];
     const fleet = new LocalFleet(coordinator, server, address, children);
     for (let i = 0; i < opts.agents; i++) {
-      const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`], {
+      const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin'], {
         env: { ...opts.env, [TOKEN_ENV]: token },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        // stdin is a pipe the agent watches: when this process dies, the agent leaves instead of
+        // reconnecting forever to a coordinator that is gone.
+        stdio: ['pipe', 'ignore', 'pipe'],
       });
       let buffered = '';
       child.stderr?.setEncoding('utf8');
