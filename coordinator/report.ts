@@ -294,6 +294,10 @@ export function buildReport(input: ReportInput): Report {
     if (note.status === 'mismatch') failedReasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
   }
   if (main.requests === 0) failedReasons.push('no request completed in the main phase');
+  else if (main.errorTotal === main.requests) {
+    const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+    failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); is the target up and reachable from the agents?`);
+  }
   const verdict: Verdict = failedReasons.length > 0 ? 'failed' : judged.generatorBound ? 'generator-bound' : 'pass';
   const verdictReasons = verdict === 'failed' ? [...failedReasons, ...judged.reasons] : verdict === 'generator-bound' ? [...judged.reasons] : [];
 
