@@ -65,6 +65,8 @@ export interface PhaseTotals {
   serviceHist: string;
   eventLoopDelayP99MsMax: number;
   scheduleLagP99MsMax: number;
+  /** Largest whole-phase schedule-lag p99 of one agent (from its Done's cumulative figures; 0 before). */
+  scheduleLagP99MsWholeRun: number;
   /** Largest interval inFlightPeak (or single agent's cumulative peak, whichever is larger). */
   inFlightPeakMax: number;
 }
@@ -106,6 +108,7 @@ interface Acc {
   service: Histogram;
   eventLoopDelayP99MsMax: number;
   scheduleLagP99MsMax: number;
+  scheduleLagP99MsWholeRun: number;
   inFlightPeakMax: number;
   coveredMs: number;
 }
@@ -139,7 +142,7 @@ interface PhaseState {
 const PHASES: readonly Phase[] = ['warmup', 'main'];
 
 function newAcc(): Acc {
-  return { counters: emptyCounters(), latency: newHistogram(), service: newHistogram(), eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0, inFlightPeakMax: 0, coveredMs: 0 };
+  return { counters: emptyCounters(), latency: newHistogram(), service: newHistogram(), eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0, scheduleLagP99MsWholeRun: 0, inFlightPeakMax: 0, coveredMs: 0 };
 }
 
 function destroyAcc(a: Acc): void {
@@ -332,6 +335,7 @@ export class Aggregator {
       for (const a of [own, totals]) {
         a.eventLoopDelayP99MsMax = Math.max(a.eventLoopDelayP99MsMax, truth.eventLoopDelayP99Ms);
         a.scheduleLagP99MsMax = Math.max(a.scheduleLagP99MsMax, truth.scheduleLagP99Ms);
+        a.scheduleLagP99MsWholeRun = Math.max(a.scheduleLagP99MsWholeRun, truth.scheduleLagP99Ms);
         a.inFlightPeakMax = Math.max(a.inFlightPeakMax, truth.inFlightPeak);
       }
       cum.latency.destroy();
@@ -365,6 +369,7 @@ export class Aggregator {
       serviceHist: encodeHistogram(t.service),
       eventLoopDelayP99MsMax: t.eventLoopDelayP99MsMax,
       scheduleLagP99MsMax: t.scheduleLagP99MsMax,
+      scheduleLagP99MsWholeRun: t.scheduleLagP99MsWholeRun,
       inFlightPeakMax: t.inFlightPeakMax,
     };
   }

@@ -31,6 +31,12 @@ export interface GeneratorLimits {
   scheduleLagConsecutive: number;
   /** Any interval's schedule-lag p99 above this means bound on its own. */
   scheduleLagP99MsRunMax: number;
+  /**
+   * Interval rules (both schedule-lag rules) only judge intervals with at least this many arrivals per
+   * agent: below it an interval's p99 is its one or two worst samples, i.e. one OS scheduling hiccup.
+   * The whole-run rule (an agent's cumulative p99 above scheduleLagP99Ms) applies at any rate.
+   */
+  minArrivalsPerAgentInterval: number;
   /** Interval event-loop delay p99 above this ... */
   eventLoopDelayP99Ms: number;
   /** ... for at least this many consecutive intervals means bound. */
@@ -42,6 +48,7 @@ export const DEFAULT_GENERATOR_LIMITS: Readonly<GeneratorLimits> = Object.freeze
   scheduleLagP99Ms: 10,
   scheduleLagConsecutive: 2,
   scheduleLagP99MsRunMax: 50,
+  minArrivalsPerAgentInterval: 500,
   eventLoopDelayP99Ms: 50,
   eventLoopConsecutive: 2,
 });
@@ -51,8 +58,8 @@ export interface GeneratorHealth {
   reasons: string[];
 }
 
-type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsMax'>;
-type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax'>;
+type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsWholeRun'>;
+type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax' | 'sent' | 'agents'>;
 
 /** Longest run of consecutive intervals where value(i) > limit: its first/last index and worst value. */
 function longestRun(intervals: readonly HealthInterval[], value: (f: HealthInterval) => number, limit: number): { from: number; to: number; length: number; worst: number } | undefined {
@@ -83,15 +90,22 @@ export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthI
   if (totals.dropped > limits.maxDropped) {
     reasons.push(`${totals.dropped} arrival(s) dropped because the in-flight cap was full: the target was offered less than the schedule`);
   }
-  const lagRun = longestRun(intervals, (f) => f.scheduleLagP99MsMax, limits.scheduleLagP99Ms);
+  // Lag rules per interval only where the interval's p99 means something (see minArrivalsPerAgentInterval).
+  const dense = (f: HealthInterval): boolean => f.sent >= limits.minArrivalsPerAgentInterval * Math.max(1, f.agents);
+  const lagRun = longestRun(intervals, (f) => (dense(f) ? f.scheduleLagP99MsMax : 0), limits.scheduleLagP99Ms);
   if (lagRun !== undefined && lagRun.length >= limits.scheduleLagConsecutive) {
     reasons.push(
       `schedule lag p99 above ${ms(limits.scheduleLagP99Ms)} for ${lagRun.length} consecutive intervals (#${lagRun.from}-#${lagRun.to}, worst ${ms(lagRun.worst)}): requests went out late`,
     );
   }
-  const lagMax = Math.max(totals.scheduleLagP99MsMax, ...intervals.map((f) => f.scheduleLagP99MsMax));
+  const lagMax = Math.max(0, ...intervals.filter(dense).map((f) => f.scheduleLagP99MsMax));
   if (lagMax > limits.scheduleLagP99MsRunMax) {
-    reasons.push(`schedule lag p99 reached ${ms(lagMax)} (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
+    reasons.push(`schedule lag p99 reached ${ms(lagMax)} in one interval (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
+  }
+  if (totals.scheduleLagP99MsWholeRun > limits.scheduleLagP99Ms) {
+    reasons.push(
+      `over the whole run, more than 1 % of an agent's arrivals went out over ${ms(limits.scheduleLagP99Ms)} late (schedule lag p99 ${ms(totals.scheduleLagP99MsWholeRun)})`,
+    );
   }
   const elRun = longestRun(intervals, (f) => f.eventLoopDelayP99MsMax, limits.eventLoopDelayP99Ms);
   if (elRun !== undefined && elRun.length >= limits.eventLoopConsecutive) {

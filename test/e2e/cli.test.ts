@@ -98,7 +98,7 @@ test('a long-lived coordinator: agents join, run --coordinator, rate and status 
     assert.equal(await noToken.exited, 6);
     assert.match(noToken.stderr(), /control token/);
 
-    assert.equal(await run.exited, 0, run.stderr());
+    assert.equal(await run.exited, 0, run.stderr() + run.stdout());
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.equal(report.summary.requests, target.counts().requests);
     assert.deepEqual(report.rateChanges.map((c) => c.rateRps), [250]);
