@@ -3,7 +3,7 @@
 // a factory passed in). Never touches `process`.
 import { LoadfleetError, describeError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
-import type { AgentMsg, Assign, CoordMsg, SetRateMsg, StopMsg, Welcome } from '../common/protocol.js';
+import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol.js';
 import { agentPlanSchema } from '../common/plan.js';
 import type { AgentPlan } from '../common/plan.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
@@ -28,21 +28,40 @@ export interface SessionOptions {
   backoffMaxMs?: number;
   /** How long to wait for Welcome after Hello. */
   welcomeTimeoutMs?: number;
+  /**
+   * Snapshots and Dones kept until the coordinator acknowledges them (resent after a reconnect). Past
+   * this, the oldest snapshot is dropped and counted (its figures still reach the coordinator through
+   * the Done's cumulative totals, which repair the run's totals).
+   */
+  outboxLimit?: number;
+  /** On stop(), how long to wait for the final Done's acknowledgement before disconnecting. */
+  leaveAckTimeoutMs?: number;
 }
 
 export type SessionState = 'connecting' | 'idle' | 'running' | 'stopped';
 
 interface ActiveRun {
   runId: string;
+  assignment: number;
   engine: Engine;
+  /** Told to stop (by the coordinator, a lost link or shutdown): draining, no longer issuing. */
+  stopping: boolean;
 }
+
+type Figures = SnapshotMsg | DoneMsg;
+
+const figureKey = (runId: string, assignment: number, seq: number | 'done'): string => `${runId}/${assignment}/${seq}`;
 
 export class AgentSession {
   private readonly opts: SessionOptions;
   private state: SessionState = 'connecting';
   private link: AgentLink | undefined;
   private welcome: Welcome | undefined;
-  private run: ActiveRun | undefined;
+  private readonly runs = new Map<string, ActiveRun>();
+  /** Unacknowledged snapshots and Dones, oldest first (Map keeps insertion order). */
+  private readonly outbox = new Map<string, Figures>();
+  private outboxDroppedCount = 0;
+  private ackWaiters = new Set<() => void>();
   private attempt = 0;
   private timers: TimerHandle[] = [];
   private lastHeardMs = 0;
@@ -60,25 +79,60 @@ export class AgentSession {
     return this.state;
   }
 
+  /** Snapshots and Dones not yet acknowledged by a coordinator. */
+  get unacknowledged(): number {
+    return this.outbox.size;
+  }
+
+  /** Snapshots dropped because the outbox was full. */
+  get outboxDropped(): number {
+    return this.outboxDroppedCount;
+  }
+
   start(): void {
     this.connect();
   }
 
-  /** Graceful stop: ends a running test (its in-flight requests drain and Done is sent), then disconnects. */
+  /**
+   * Graceful stop: tells the coordinator this agent is leaving, ends a running test (its in-flight
+   * requests drain and Done is sent), waits briefly for Done's acknowledgement, then disconnects.
+   */
   async stop(): Promise<void> {
     if (this.stopping) {
       await this.finished;
       return;
     }
     this.stopping = true;
-    const run = this.run;
-    if (run !== undefined) {
+    const active = [...this.runs.values()];
+    for (const run of active) {
+      if (!run.stopping) this.link?.send({ kind: 'leaving', runId: run.runId, assignment: run.assignment, reason: 'agent shutting down' });
+      run.stopping = true;
       run.engine.stop('agent shutting down');
-      await run.engine.done;
-      // reportDone runs from the engine's done handler; give it the same turn to send.
-      await Promise.resolve();
     }
+    await Promise.all(active.map((r) => r.engine.done));
+    // reportDone runs from the engine's done handler; give it the same turn to queue the Done.
+    await Promise.resolve();
+    await this.outboxDrained(this.opts.leaveAckTimeoutMs ?? 2_000);
+    if (this.outbox.size > 0) this.opts.log('warn', `leaving with ${this.outbox.size} unacknowledged snapshot(s)/Done(s)`);
     this.end(undefined);
+  }
+
+  /** Resolves when the outbox is empty or after timeoutMs. */
+  private outboxDrained(timeoutMs: number): Promise<void> {
+    if (this.outbox.size === 0 || this.link === undefined) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        if (this.outbox.size > 0 && this.link !== undefined) return;
+        timer.cancel();
+        this.ackWaiters.delete(done);
+        resolve();
+      };
+      const timer = this.opts.clock.after(timeoutMs, () => {
+        this.ackWaiters.delete(done);
+        resolve();
+      });
+      this.ackWaiters.add(done);
+    });
   }
 
   private connect(): void {
@@ -125,6 +179,9 @@ export class AgentSession {
         return;
       case 'heartbeat':
         return;
+      case 'ack':
+        this.onAck(m);
+        return;
       default: {
         const never: never = m;
         throw new LoadfleetError('INTERNAL', `unhandled message ${JSON.stringify(never)}`);
@@ -135,8 +192,12 @@ export class AgentSession {
   private onWelcome(link: AgentLink, w: Welcome): void {
     this.welcome = w;
     this.attempt = 0;
-    this.state = this.run === undefined ? 'idle' : 'running';
+    this.state = this.issuing() ? 'running' : 'idle';
     this.opts.log('info', `joined coordinator (protocol ${w.protocolVersion}, coordinator ${w.coordinatorVersion})`);
+    if (this.outbox.size > 0) {
+      this.opts.log('info', `resending ${this.outbox.size} unacknowledged snapshot(s)/Done(s)`);
+      for (const m of this.outbox.values()) link.send(m);
+    }
     const hbMs = w.heartbeatIntervalMs > 0 ? w.heartbeatIntervalMs : 1_000;
     const missLimit = w.heartbeatMissLimit > 0 ? w.heartbeatMissLimit : 3;
     this.lastHeardMs = this.opts.clock.nowMs();
@@ -152,9 +213,14 @@ export class AgentSession {
     );
   }
 
+  private issuing(): boolean {
+    return [...this.runs.values()].some((r) => !r.stopping);
+  }
+
   private onAssign(link: AgentLink, a: Assign): void {
-    if (this.run !== undefined) {
-      link.send({ kind: 'failure', runId: a.runId, code: 'BUSY', message: `agent is already running ${this.run.runId}` });
+    const busy = [...this.runs.values()].find((r) => !r.stopping);
+    if (busy !== undefined) {
+      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'BUSY', message: `agent is already running ${busy.runId}` });
       return;
     }
     let plan: AgentPlan;
@@ -169,55 +235,103 @@ export class AgentSession {
     } catch (e) {
       const err = e instanceof LoadfleetError ? e : new LoadfleetError('PLAN_INVALID', `assignment rejected: ${describeError(e)}`);
       this.opts.log('error', err.message);
-      link.send({ kind: 'failure', runId: a.runId, code: err.code, message: err.message });
+      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: err.code, message: err.message });
       return;
     }
-    const runId = a.runId;
+    const { runId, assignment } = a;
     const engine = this.opts.createEngine(plan, (s) => {
-      this.link?.send({
-        kind: 'snapshot', runId, seq: s.seq, phase: s.phase, intervalIndex: s.intervalIndex, intervalMs: s.intervalMs,
+      this.deliver({
+        kind: 'snapshot', runId, assignment, seq: s.seq, phase: s.phase, intervalIndex: s.intervalIndex, intervalMs: s.intervalMs,
         stats: s.stats, rateRps: s.rateRps, concurrency: s.concurrency,
       });
     });
-    this.run = { runId, engine };
+    const key = `${runId}/${assignment}`;
+    const run: ActiveRun = { runId, assignment, engine, stopping: false };
+    this.runs.set(key, run);
     this.state = 'running';
-    this.opts.log('info', `run ${runId}: ${plan.model} model, ${plan.segments.length} segment(s), ${plan.request.method} ${plan.request.url}`);
-    link.send({ kind: 'ready', runId });
+    this.opts.log(
+      'info',
+      `run ${runId}${assignment > 1 ? ` (assignment ${assignment})` : ''}: ${plan.model} model, ${plan.segments.length} segment(s), ${plan.request.method} ${plan.request.url}`,
+    );
+    link.send({ kind: 'ready', runId, assignment });
     engine.start();
     void engine.done.then((result) => {
-      const msg: AgentMsg = {
-        kind: 'done', runId, lastSeq: result.lastSeq, main: result.main, warmup: result.warmup, durationMs: result.mainDurationMs,
-      };
-      if (this.link?.send(msg) !== true) this.opts.log('warn', `run ${runId} ended while disconnected; its final report was not delivered`);
+      this.deliver({
+        kind: 'done', runId, assignment, lastSeq: result.lastSeq, main: result.main, warmup: result.warmup, durationMs: result.mainDurationMs,
+      });
       this.opts.log('info', `run ${runId} done: ${result.main.requests} requests, ${result.main.dropped} dropped`);
-      if (this.run?.runId === runId) this.run = undefined;
-      if (this.state === 'running') this.state = 'idle';
+      this.runs.delete(key);
+      if (this.state === 'running' && !this.issuing()) this.state = 'idle';
     });
   }
 
+  /** Queues figures until acknowledged, and sends them now when connected. */
+  private deliver(m: Figures): void {
+    this.outbox.set(figureKey(m.runId, m.assignment, m.kind === 'done' ? 'done' : m.seq), m);
+    const limit = this.opts.outboxLimit ?? 3_600;
+    while (this.outbox.size > limit) {
+      const oldest = [...this.outbox].find(([, v]) => v.kind === 'snapshot');
+      if (oldest === undefined) break;
+      this.outbox.delete(oldest[0]);
+      this.outboxDroppedCount++;
+      if (this.outboxDroppedCount === 1 || this.outboxDroppedCount % 100 === 0) {
+        this.opts.log('error', `outbox full (${limit}): dropped ${this.outboxDroppedCount} unacknowledged snapshot(s) so far; the run's Done still carries their totals`);
+      }
+    }
+    if (this.welcome !== undefined) this.link?.send(m);
+  }
+
+  private onAck(m: AckMsg): void {
+    if (m.unknownRun) {
+      let n = 0;
+      for (const [key, v] of [...this.outbox]) {
+        if (v.runId === m.runId) {
+          this.outbox.delete(key);
+          n++;
+        }
+      }
+      if (n > 0) this.opts.log('warn', `the coordinator does not know run ${m.runId} (did it restart?): discarded ${n} unsent snapshot(s)/Done(s)`);
+    } else {
+      this.outbox.delete(figureKey(m.runId, m.assignment, m.done ? 'done' : m.seq));
+    }
+    for (const w of [...this.ackWaiters]) w();
+  }
+
+  private findRun(runId: string, assignment: number): ActiveRun | undefined {
+    return this.runs.get(`${runId}/${assignment}`);
+  }
+
   private onSetRate(m: SetRateMsg): void {
-    const run = this.run;
-    if (run === undefined || run.runId !== m.runId) return; // a change for a run that already ended: nothing to do
+    const run = this.findRun(m.runId, m.assignment);
+    if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
     if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency);
+    else if (m.tail !== undefined) run.engine.setTail(m.tail);
     else run.engine.setRate(m.rateRps, m.rampMs);
+    this.link?.send({ kind: 'applied', runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: run.engine.mainElapsedMs() });
   }
 
   private onStop(m: StopMsg): void {
-    const run = this.run;
-    if (run === undefined || run.runId !== m.runId) return;
+    const matching = [...this.runs.values()].filter((r) => r.runId === m.runId && !r.stopping);
+    if (matching.length === 0) return;
     this.opts.log('info', `run ${m.runId}: stop requested (${m.reason || 'no reason given'})`);
-    run.engine.stop(m.reason);
+    for (const run of matching) {
+      run.stopping = true;
+      run.engine.stop(m.reason);
+    }
   }
 
   private onLinkClosed(link: AgentLink, error: LoadfleetError | undefined): void {
     if (link !== this.link) return;
     this.link = undefined;
     this.clearTimers();
-    // A fleet must never keep hammering a target with nobody in charge.
-    if (this.run !== undefined) {
-      this.opts.log('warn', `lost the coordinator during run ${this.run.runId}; stopping its load`);
-      this.run.engine.stop('coordinator connection lost');
+    // A fleet must never keep hammering a target with nobody in charge. The figures stay in the outbox.
+    for (const run of this.runs.values()) {
+      if (run.stopping) continue;
+      run.stopping = true;
+      this.opts.log('warn', `lost the coordinator during run ${run.runId}; stopping its load (figures kept for resending)`);
+      run.engine.stop('coordinator connection lost');
     }
+    for (const w of [...this.ackWaiters]) w();
     if (this.stopping) return;
     if (error !== undefined && (error.code === 'PROTOCOL_MISMATCH' || error.code === 'UNAUTHENTICATED')) {
       this.opts.log('error', error.message);

@@ -58,6 +58,10 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('coordinator', { type: 'string', describe: 'run on the agents of a long-lived coordinator HOST:PORT instead of local agents' })
       .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' })
       .option('wait-agents', { type: 'string', default: '30s', describe: 'with --coordinator: how long to wait for --agents agents' })
+      .option('on-agent-loss', {
+        choices: ['rebalance', 'fail', 'continue'] as const, default: 'rebalance' as const,
+        describe: 'when an agent dies or is cut off mid-test: move its share to the others, abort (exit 5), or keep the others\' shares',
+      })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
     (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
     .command('coordinator', 'run a long-lived coordinator that agents join', (y) => y

@@ -42,6 +42,8 @@ export const EXIT = {
   INVALID_INPUT: 2,
   RUN_FAILED: 3,
   GENERATOR_BOUND: 4,
+  /** The run was aborted because an agent was lost under `--on-agent-loss fail`. */
+  AGENT_LOST: 5,
   REFUSED: 6,
   INTERRUPTED: 130,
 } as const;

@@ -31,6 +31,11 @@ export const agentPlanSchema = z.strictObject({
   connections: z.number().int().positive(),
   /** How often the agent sends a delta Snapshot. */
   snapshotIntervalMs: z.number().int().positive(),
+  /**
+   * The run's main-phase interval this agent's first main interval counts in: 0 for agents that start
+   * with the run; an agent that joins mid-test starts at the interval it joined in.
+   */
+  intervalOffset: z.number().int().nonnegative().optional(),
 });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

@@ -14,9 +14,11 @@ import type { RunEvent, RunEvent__Output } from './gen/loadfleet/v1/RunEvent.js'
 import { LoadfleetError, assertNever } from './errors.js';
 import { ERROR_KINDS, emptyErrors } from './stats.js';
 import type { Phase, Stats } from './stats.js';
+import { segmentSchema } from './plan.js';
+import type { Segment } from './plan.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type { ControlClient } from './gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from './gen/loadfleet/v1/Control.js';
@@ -31,10 +33,11 @@ export type { StopReply__Output } from './gen/loadfleet/v1/StopReply.js';
 // ---------- typed messages ----------
 
 export interface Hello { kind: 'hello'; agentId: string; protocolVersion: number; version: string; host: string; cores: number }
-export interface Ready { kind: 'ready'; runId: string }
+export interface Ready { kind: 'ready'; runId: string; assignment: number }
 export interface SnapshotMsg {
   kind: 'snapshot';
   runId: string;
+  assignment: number;
   seq: number;
   phase: Phase;
   intervalIndex: number;
@@ -44,9 +47,13 @@ export interface SnapshotMsg {
   concurrency: number;
 }
 export interface HeartbeatMsg { kind: 'heartbeat'; sentAtMs: number }
-export interface DoneMsg { kind: 'done'; runId: string; lastSeq: number; main: Stats; warmup: Stats; durationMs: number }
-export interface FailureMsg { kind: 'failure'; runId: string; code: string; message: string }
-export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg;
+export interface DoneMsg { kind: 'done'; runId: string; assignment: number; lastSeq: number; main: Stats; warmup: Stats; durationMs: number }
+export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: string; message: string }
+export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
+export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
+export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg;
+/** Agent messages that belong to one assignment of one run. */
+export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg;
 
 export interface Welcome {
   kind: 'welcome';
@@ -56,10 +63,21 @@ export interface Welcome {
   heartbeatMissLimit: number;
   snapshotIntervalMs: number;
 }
-export interface Assign { kind: 'assign'; runId: string; planJson: string }
-export interface SetRateMsg { kind: 'set-rate'; runId: string; rateRps: number; concurrency: number; rampMs: number; changeId: number }
+export interface Assign { kind: 'assign'; runId: string; assignment: number; planJson: string }
+export interface SetRateMsg {
+  kind: 'set-rate';
+  runId: string;
+  assignment: number;
+  rateRps: number;
+  concurrency: number;
+  rampMs: number;
+  changeId: number;
+  /** Open model: the agent's schedule from now to its end; replaces rateRps/rampMs when present. */
+  tail?: Segment[];
+}
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
-export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg;
+export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
+export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg;
 
 // ---------- package loading ----------
 
@@ -154,20 +172,26 @@ export function agentMsgToWire(m: AgentMsg): AgentMessage {
     case 'hello':
       return { hello: { agentId: m.agentId, protocolVersion: m.protocolVersion, version: m.version, host: m.host, cores: m.cores } };
     case 'ready':
-      return { ready: { runId: m.runId } };
+      return { ready: { runId: m.runId, assignment: m.assignment } };
     case 'snapshot':
       return {
         snapshot: {
-          runId: m.runId, seq: m.seq, phase: m.phase, intervalIndex: m.intervalIndex, intervalMs: m.intervalMs,
+          runId: m.runId, assignment: m.assignment, seq: m.seq, phase: m.phase, intervalIndex: m.intervalIndex, intervalMs: m.intervalMs,
           stats: statsToWire(m.stats), rateRps: m.rateRps, concurrency: m.concurrency,
         },
       };
     case 'heartbeat':
       return { heartbeat: { sentAtMs: m.sentAtMs } };
     case 'done':
-      return { done: { runId: m.runId, lastSeq: m.lastSeq, main: statsToWire(m.main), warmup: statsToWire(m.warmup), durationMs: m.durationMs } };
+      return {
+        done: { runId: m.runId, assignment: m.assignment, lastSeq: m.lastSeq, main: statsToWire(m.main), warmup: statsToWire(m.warmup), durationMs: m.durationMs },
+      };
     case 'failure':
-      return { failure: { runId: m.runId, code: m.code, message: m.message } };
+      return { failure: { runId: m.runId, assignment: m.assignment, code: m.code, message: m.message } };
+    case 'applied':
+      return { applied: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: m.appliedAtMs } };
+    case 'leaving':
+      return { leaving: { runId: m.runId, assignment: m.assignment, reason: m.reason } };
     default:
       return assertNever(m);
   }
@@ -181,12 +205,12 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
       return { kind: 'hello', agentId: h.agentId, protocolVersion: h.protocolVersion, version: h.version, host: h.host, cores: h.cores };
     }
     case 'ready':
-      return { kind: 'ready', runId: w.ready!.runId };
+      return { kind: 'ready', runId: w.ready!.runId, assignment: w.ready!.assignment };
     case 'snapshot': {
       const s = w.snapshot!;
       if (s.seq < 1) throw violation('snapshot.seq must start at 1');
       return {
-        kind: 'snapshot', runId: s.runId, seq: s.seq, phase: phaseFromWire(s.phase), intervalIndex: s.intervalIndex,
+        kind: 'snapshot', runId: s.runId, assignment: s.assignment, seq: s.seq, phase: phaseFromWire(s.phase), intervalIndex: s.intervalIndex,
         intervalMs: count(s.intervalMs, 'snapshot.intervalMs'), stats: statsFromWire(s.stats, 'snapshot.stats'),
         rateRps: count(s.rateRps, 'snapshot.rateRps'), concurrency: s.concurrency,
       };
@@ -196,13 +220,21 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
     case 'done': {
       const d = w.done!;
       return {
-        kind: 'done', runId: d.runId, lastSeq: d.lastSeq, main: statsFromWire(d.main, 'done.main'),
+        kind: 'done', runId: d.runId, assignment: d.assignment, lastSeq: d.lastSeq, main: statsFromWire(d.main, 'done.main'),
         warmup: statsFromWire(d.warmup, 'done.warmup'), durationMs: count(d.durationMs, 'done.durationMs'),
       };
     }
     case 'failure': {
       const f = w.failure!;
-      return { kind: 'failure', runId: f.runId, code: f.code, message: f.message };
+      return { kind: 'failure', runId: f.runId, assignment: f.assignment, code: f.code, message: f.message };
+    }
+    case 'applied': {
+      const a = w.applied!;
+      return { kind: 'applied', runId: a.runId, assignment: a.assignment, changeId: a.changeId, appliedAtMs: count(a.appliedAtMs, 'applied.appliedAtMs') };
+    }
+    case 'leaving': {
+      const l = w.leaving!;
+      return { kind: 'leaving', runId: l.runId, assignment: l.assignment, reason: l.reason };
     }
     case undefined:
       throw violation('agent message carries no kind');
@@ -223,9 +255,16 @@ export function coordMsgToWire(m: CoordMsg): CoordinatorMessage {
         },
       };
     case 'assign':
-      return { assign: { runId: m.runId, planJson: m.planJson } };
+      return { assign: { runId: m.runId, assignment: m.assignment, planJson: m.planJson } };
     case 'set-rate':
-      return { setRate: { runId: m.runId, rateRps: m.rateRps, concurrency: m.concurrency, rampMs: m.rampMs, changeId: m.changeId } };
+      return {
+        setRate: {
+          runId: m.runId, assignment: m.assignment, rateRps: m.rateRps, concurrency: m.concurrency, rampMs: m.rampMs, changeId: m.changeId,
+          tailJson: m.tail === undefined ? '' : JSON.stringify(m.tail),
+        },
+      };
+    case 'ack':
+      return { ack: { runId: m.runId, assignment: m.assignment, seq: m.seq, done: m.done, unknownRun: m.unknownRun } };
     case 'stop':
       return { stop: { runId: m.runId, reason: m.reason } };
     case 'heartbeat':
@@ -245,13 +284,19 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
       };
     }
     case 'assign':
-      return { kind: 'assign', runId: w.assign!.runId, planJson: w.assign!.planJson };
+      return { kind: 'assign', runId: w.assign!.runId, assignment: w.assign!.assignment, planJson: w.assign!.planJson };
     case 'setRate': {
       const x = w.setRate!;
-      return {
-        kind: 'set-rate', runId: x.runId, rateRps: count(x.rateRps, 'setRate.rateRps'), concurrency: x.concurrency,
+      const m: SetRateMsg = {
+        kind: 'set-rate', runId: x.runId, assignment: x.assignment, rateRps: count(x.rateRps, 'setRate.rateRps'), concurrency: x.concurrency,
         rampMs: x.rampMs, changeId: x.changeId,
       };
+      if (x.tailJson !== '') m.tail = tailFromJson(x.tailJson);
+      return m;
+    }
+    case 'ack': {
+      const a = w.ack!;
+      return { kind: 'ack', runId: a.runId, assignment: a.assignment, seq: a.seq, done: a.done, unknownRun: a.unknownRun };
     }
     case 'stop':
       return { kind: 'stop', runId: w.stop!.runId, reason: w.stop!.reason };
@@ -262,6 +307,20 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
     default:
       return assertNever(w.kind);
   }
+}
+
+const tailSchema = segmentSchema.array().min(1).max(10_000);
+
+function tailFromJson(json: string): Segment[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw violation('setRate.tailJson is not JSON');
+  }
+  const parsed = tailSchema.safeParse(raw);
+  if (!parsed.success) throw violation(`setRate.tailJson: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(tail)'} ${i.message}`).join('; ')}`);
+  return parsed.data;
 }
 
 // ---------- control: coordinator -> CLI run events ----------

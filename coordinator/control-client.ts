@@ -45,11 +45,11 @@ export class RemoteControl {
     return { deadline: Date.now() + ms };
   }
 
-  setRate(req: { rateRps: number; concurrency: number; rampMs: number }): Promise<{ changeId: number; agents: number }> {
+  setRate(req: { rateRps: number; concurrency: number; rampMs: number }): Promise<{ changeId: number; agents: number; applied: number; appliedMs: number }> {
     return new Promise((resolve, reject) => {
       this.client.SetRate(req, this.md, this.deadline(), (err, reply) => {
         if (err !== null || reply === undefined) reject(fromStatus(err!, this.address));
-        else resolve({ changeId: reply.changeId, agents: reply.agents });
+        else resolve({ changeId: reply.changeId, agents: reply.agents, applied: reply.applied, appliedMs: reply.appliedMs });
       });
     });
   }
@@ -73,9 +73,12 @@ export class RemoteControl {
   }
 
   /** Starts a test and calls onEvent for every event; resolves after Finished, rejects on failure. */
-  start(scenario: Scenario, opts: { minAgents: number; waitAgentsMs: number }, onEvent: (e: RunEventMsg) => void): Promise<void> {
+  start(scenario: Scenario, opts: { minAgents: number; waitAgentsMs: number; onAgentLoss: string }, onEvent: (e: RunEventMsg) => void): Promise<void> {
     return new Promise((resolve, reject) => {
-      const call = this.client.Start({ scenarioJson: JSON.stringify(toScenarioInput(scenario)), minAgents: opts.minAgents, waitAgentsMs: opts.waitAgentsMs }, this.md);
+      const call = this.client.Start(
+        { scenarioJson: JSON.stringify(toScenarioInput(scenario)), minAgents: opts.minAgents, waitAgentsMs: opts.waitAgentsMs, onAgentLoss: opts.onAgentLoss },
+        this.md,
+      );
       let finished = false;
       call.on('data', (w: RunEvent__Output) => {
         const e = runEventFromWire(w);

@@ -8,7 +8,7 @@ import { Fleet } from './fleet.js';
 import type { AgentInfo } from './fleet.js';
 import type { Report } from './report.js';
 import { TestRun } from './test-run.js';
-import type { RunListener } from './test-run.js';
+import type { AgentLossPolicy, RunListener, RunStatus } from './test-run.js';
 
 export interface CoordinatorOptions {
   clock: Clock;
@@ -24,6 +24,10 @@ export interface StartOptions {
   minAgents?: number;
   /** How long to wait for them before failing with NO_AGENTS (default 30 s). */
   waitAgentsMs?: number;
+  /** What a lost agent's share does (default rebalance). */
+  onAgentLoss?: AgentLossPolicy;
+  /** Give agents that join mid-test a share (default true). */
+  elastic?: boolean;
 }
 
 export interface RunHandle {
@@ -34,7 +38,7 @@ export interface RunHandle {
 
 export interface FleetStatus {
   agents: AgentInfo[];
-  run: ReturnType<TestRun['status']> | null;
+  run: RunStatus | null;
 }
 
 export class Coordinator {
@@ -42,6 +46,7 @@ export class Coordinator {
   private readonly opts: CoordinatorOptions;
   private readonly snapshotIntervalMs: number;
   private run: TestRun | undefined;
+  private elastic = true;
   private joinWaiters = new Set<() => void>();
 
   constructor(opts: CoordinatorOptions) {
@@ -50,20 +55,30 @@ export class Coordinator {
     this.fleet = new Fleet({
       clock: opts.clock,
       version: opts.version,
-      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 1_000,
-      heartbeatMissLimit: opts.heartbeatMissLimit ?? 3,
+      heartbeatIntervalMs: opts.heartbeatIntervalMs ?? 500,
+      heartbeatMissLimit: opts.heartbeatMissLimit ?? 4,
       snapshotIntervalMs: this.snapshotIntervalMs,
       log: opts.log,
     });
     this.fleet.addListener({
-      onJoin: () => {
+      onJoin: (agent) => {
         for (const w of [...this.joinWaiters]) w();
+        this.offerToRun(agent);
       },
       onLeave: (agent, reason) => {
-        if (this.run !== undefined && agent.runId === this.run.runId) this.run.onAgentLeft(agent.id, reason);
+        if (this.run?.hasAgent(agent.id) === true) this.run.onAgentLeft(agent.id, reason);
       },
       onAgentMessage: (agent, m) => {
-        if (this.run !== undefined && agent.runId === this.run.runId) this.run.onAgentMessage(agent.id, m);
+        const run = this.run;
+        if (run !== undefined && m.runId === run.runId && run.hasAgent(agent.id)) {
+          run.onAgentMessage(agent.id, m);
+          return;
+        }
+        // Figures for a run this coordinator does not know (it ended, or this coordinator restarted):
+        // nothing will ever merge them, so the agent may forget them (it logs how many).
+        if (m.kind === 'snapshot' || m.kind === 'done') {
+          this.fleet.send(agent.id, { kind: 'ack', runId: m.runId, assignment: m.assignment, seq: m.kind === 'snapshot' ? m.seq : 0, done: m.kind === 'done', unknownRun: true });
+        }
       },
     });
   }
@@ -110,12 +125,14 @@ export class Coordinator {
       snapshotIntervalMs: this.snapshotIntervalMs,
       send: (id, m) => this.fleet.send(id, m),
       listener,
+      onAgentLoss: opts.onAgentLoss ?? 'rebalance',
     });
     for (const a of agents) this.fleet.setState(a.id, 'busy', runId);
     this.run = run;
+    this.elastic = opts.elastic ?? true;
     run.start();
     const report = run.report.then((r) => {
-      for (const a of agents) if (this.fleet.get(a.id)?.runId === runId) this.fleet.setState(a.id, 'idle', undefined);
+      for (const a of this.fleet.agents()) if (a.runId === runId) this.fleet.setState(a.id, 'idle', undefined);
       if (this.run === run) this.run = undefined;
       this.opts.log('info', `run ${runId} finished: ${r.summary.requests} requests, verdict ${r.verdict}`);
       return r;
@@ -129,6 +146,20 @@ export class Coordinator {
 
   setConcurrency(concurrency: number, source: string): { changeId: number; agents: number } {
     return this.requireRun().setConcurrency(concurrency, source);
+  }
+
+  /** Resolves when every agent acknowledged the change (or after timeoutMs): how many, and how long the last took. */
+  whenApplied(changeId: number, timeoutMs?: number): Promise<{ applied: number; expected: number; appliedMs: number }> {
+    const run = this.run;
+    if (run === undefined) return Promise.resolve({ applied: 0, expected: 0, appliedMs: 0 });
+    return run.whenApplied(changeId, timeoutMs);
+  }
+
+  /** A newly joined (or rejoined) idle agent gets a share of the running test. */
+  private offerToRun(agent: AgentInfo): void {
+    const run = this.run;
+    if (run === undefined || !this.elastic || run.currentState !== 'running' || agent.state !== 'idle') return;
+    if (run.join(agent.id, agent.host)) this.fleet.setState(agent.id, 'busy', run.runId);
   }
 
   /** Stops the running test, if any; returns whether one was running. */

@@ -10,6 +10,8 @@ import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHa
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
+import { AGENT_LOSS_POLICIES } from './test-run.js';
+import type { AgentLossPolicy } from './test-run.js';
 
 export interface ServerOptions {
   coordinator: Coordinator;
@@ -66,6 +68,13 @@ function tokenMatches(md: grpc.Metadata, expected: string | undefined): boolean 
   const a = Buffer.from(given);
   const b = Buffer.from(expected);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** The wire's on_agent_loss ('' means the default); an unknown value is refused before anything starts. */
+function policyFromWire(v: string): AgentLossPolicy {
+  if (v === '') return 'rebalance';
+  if ((AGENT_LOSS_POLICIES as readonly string[]).includes(v)) return v as AgentLossPolicy;
+  throw new LoadfleetError('USAGE', `on_agent_loss "${v}" is not one of ${AGENT_LOSS_POLICIES.join(', ')}`);
 }
 
 export class GrpcServer {
@@ -181,6 +190,13 @@ export class GrpcServer {
           call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', msg)));
           return;
         }
+        let onAgentLoss: AgentLossPolicy;
+        try {
+          onAgentLoss = policyFromWire(call.request.onAgentLoss);
+        } catch (e) {
+          call.emit('error', toStatus(e));
+          return;
+        }
         let open = true;
         const write = (e: RunEventMsg): void => {
           if (open) call.write(runEventToWire(e));
@@ -189,7 +205,7 @@ export class GrpcServer {
         c.start(v.scenario, {
           onTick: (line) => write({ kind: 'tick', json: JSON.stringify(line) }),
           onNotice: (level, message) => write({ kind: 'notice', level, message }),
-        }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000 })
+        }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000, onAgentLoss })
           .then(async (handle) => {
             write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds });
             const report = await handle.report;
@@ -202,14 +218,17 @@ export class GrpcServer {
       },
       SetRate: (call, callback) => {
         if (!authorized(call.metadata)) return callback(denied);
+        let r: { changeId: number; agents: number };
         try {
-          const r = call.request.concurrency > 0
+          r = call.request.concurrency > 0
             ? c.setConcurrency(call.request.concurrency, 'control API')
             : c.setRate(call.request.rateRps, call.request.rampMs, 'control API');
-          callback(null, { changeId: r.changeId, agents: r.agents });
         } catch (e) {
           callback(toStatus(e));
+          return;
         }
+        // The reply waits (bounded) for the agents' acknowledgements, so the caller knows it took effect.
+        void c.whenApplied(r.changeId).then((a) => callback(null, { changeId: r.changeId, agents: r.agents, applied: a.applied, appliedMs: a.appliedMs }));
       },
       Status: (call, callback) => {
         if (!authorized(call.metadata)) return callback(denied);

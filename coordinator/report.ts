@@ -8,7 +8,9 @@ import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
 import type { AgentTotals, Aggregator, IntervalFigures, PhaseTotals, ReconciliationNote } from './aggregator.js';
+import type { Segment } from '../common/plan.js';
 import { scheduleMean, scheduleWithChanges } from './planner.js';
+import { meanBetween } from './shares.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -19,6 +21,23 @@ export interface RateChange {
   rampMs: number;
   /** Who asked: e.g. "terminal", "control", "api". */
   source: string;
+}
+
+/** Something that happened to the fleet during the run, in order. */
+export interface TimelineEvent {
+  /** Milliseconds since the main phase started (negative during warm-up). */
+  atMs: number;
+  kind: 'rate' | 'concurrency' | 'join' | 'leave' | 'lost' | 'failed' | 'recovered' | 'reshare' | 'stop';
+  /** The member concerned: agent id, or `id#n` for its n-th assignment in this run. */
+  agentId?: string;
+  detail: string;
+  rateRps?: number;
+  concurrency?: number;
+  rampMs?: number;
+  source?: string;
+  /** Live changes and reshares: the change's id and each agent's acknowledgement, ms after sending. */
+  changeId?: number;
+  acks?: { agentId: string; latencyMs: number }[];
 }
 
 /** Thresholds above which the load generator, not the target, limited the measurement. */
@@ -116,7 +135,7 @@ export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthI
   return { generatorBound: reasons.length > 0, reasons };
 }
 
-export type Verdict = 'pass' | 'generator-bound' | 'failed';
+export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost';
 
 /** One main-phase interval, compact (series of an hour-long run stays small). */
 export interface SeriesPoint {
@@ -139,6 +158,11 @@ export interface SeriesPoint {
   inFlight: number;
   eventLoopP99: number;
   scheduleLagP99: number;
+  /**
+   * Open model: the fleet's scheduled rate over the interval (scenario plus live changes) minus what the
+   * reporting agents were scheduled to send: load missing while the fleet recovered from a lost agent.
+   */
+  missingRps: number;
 }
 
 export interface PhaseSummary {
@@ -190,12 +214,17 @@ export interface Report {
   intervalMs: number;
   series: SeriesPoint[];
   rateChanges: RateChange[];
+  /** Rate changes, joins, leaves, losses and share moves, with acknowledgements. */
+  timeline: TimelineEvent[];
+  onAgentLoss: string;
   agents: AgentRow[];
   health: GeneratorHealth & { limits: GeneratorLimits; scheduleLagP99MsMax: number; eventLoopDelayP99MsMax: number };
   histograms: { latency: string; service: string; encoding: 'HdrHistogram compressed base64, microseconds' };
   reconciliation: ReconciliationNote[];
-  /** Agents that failed or vanished, and anything else that kept the run from completing. */
+  /** Agents that failed, and anything else that kept the run from completing. */
   failures: string[];
+  /** Figures known to be missing (e.g. an agent lost for good before its final report). */
+  incomplete: string[];
   verdict: Verdict;
   /** Why the verdict is not 'pass' (empty on a pass). */
   verdictReasons: string[];
@@ -214,6 +243,11 @@ export interface ReportInput {
   rateChanges: readonly RateChange[];
   agents: readonly { id: string; host: string }[];
   failures: readonly string[];
+  incomplete?: readonly string[];
+  timeline?: readonly TimelineEvent[];
+  onAgentLoss?: string;
+  /** Set when the run was aborted because an agent was lost under --on-agent-loss fail. */
+  abortedForAgentLoss?: string;
   limits?: GeneratorLimits;
 }
 
@@ -235,7 +269,10 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
-function seriesPoint(f: IntervalFigures, intervalMs: number): SeriesPoint {
+function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly Segment[] | null, mainMs: number): SeriesPoint {
+  const from = f.index * intervalMs;
+  const to = Math.min(mainMs, from + intervalMs);
+  const planned = scheduled === null || !(to > from) ? 0 : meanBetween(scheduled, from, to);
   return {
     index: f.index,
     atMs: f.index * intervalMs,
@@ -255,6 +292,7 @@ function seriesPoint(f: IntervalFigures, intervalMs: number): SeriesPoint {
     inFlight: f.inFlightPeak,
     eventLoopP99: f.eventLoopDelayP99MsMax,
     scheduleLagP99: f.scheduleLagP99MsMax,
+    missingRps: scheduled === null ? 0 : Math.max(0, Math.round((planned - f.targetRps) * 10) / 10),
   };
 }
 
@@ -284,7 +322,8 @@ export function buildReport(input: ReportInput): Report {
   const mainMs = agentMainMs > 0 ? agentMainMs : Math.max(0, input.durationMs - scenario.warmup);
   // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
   // mean scheduled figure is computed from the schedule itself.
-  const scheduled = round3(scheduleMean(scheduleWithChanges(scenario.load, input.rateChanges), mainMs));
+  const fleetSchedule = scheduleWithChanges(scenario.load, input.rateChanges);
+  const scheduled = round3(scheduleMean(fleetSchedule, mainMs));
   const summary: Summary = {
     ...phaseSummary(main, mainMs),
     targetRps: scenario.load.model === 'open' ? scheduled : null,
@@ -312,8 +351,17 @@ export function buildReport(input: ReportInput): Report {
     const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
     failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); is the target up and reachable from the agents?`);
   }
-  const verdict: Verdict = failedReasons.length > 0 ? 'failed' : judged.generatorBound ? 'generator-bound' : 'pass';
-  const verdictReasons = verdict === 'failed' ? [...failedReasons, ...judged.reasons] : verdict === 'generator-bound' ? [...judged.reasons] : [];
+  const aborted = input.abortedForAgentLoss;
+  const verdict: Verdict =
+    aborted !== undefined ? 'agent-lost' : failedReasons.length > 0 ? 'failed' : judged.generatorBound ? 'generator-bound' : 'pass';
+  const verdictReasons =
+    verdict === 'agent-lost'
+      ? [`aborted: ${aborted ?? ''} (--on-agent-loss fail)`, ...failedReasons, ...judged.reasons]
+      : verdict === 'failed'
+        ? [...failedReasons, ...judged.reasons]
+        : verdict === 'generator-bound'
+          ? [...judged.reasons]
+          : [];
 
   return {
     version: 1,
@@ -328,13 +376,16 @@ export function buildReport(input: ReportInput): Report {
     summary,
     warmup,
     intervalMs: aggregator.intervalMs,
-    series: intervals.map((f) => seriesPoint(f, aggregator.intervalMs)),
+    series: intervals.map((f) => seriesPoint(f, aggregator.intervalMs, scenario.load.model === 'open' ? fleetSchedule : null, mainMs)),
     rateChanges: input.rateChanges.map((c) => ({ ...c })),
+    timeline: (input.timeline ?? []).map((e) => ({ ...e, ...(e.acks === undefined ? {} : { acks: e.acks.map((a) => ({ ...a })) }) })),
+    onAgentLoss: input.onAgentLoss ?? 'rebalance',
     agents,
     health,
     histograms: { latency: main.latencyHist, service: main.serviceHist, encoding: 'HdrHistogram compressed base64, microseconds' },
     reconciliation,
     failures: [...input.failures],
+    incomplete: [...(input.incomplete ?? [])],
     verdict,
     verdictReasons,
   };

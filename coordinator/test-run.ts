@@ -1,19 +1,26 @@
-// The lifecycle of one test: plan, assign, collect, tick, change rate, stop, finish with a report.
-// Time comes from the injected Clock; agents are reached through `send`. Never touches `process`.
+// The lifecycle of one test on an elastic fleet: plan, assign, collect, tick, change rate, move shares
+// when agents join, leave, die or saturate, stop, finish with a report. Time comes from the injected
+// Clock; agents are reached through `send`. Never touches `process`.
+//
+// Members: every Assign makes a member, keyed by agent id (first assignment) or `id#n` (the agent's n-th
+// assignment in this run, e.g. after a reconnect). Each member's figures are merged exactly once under
+// its key; live members (assigned or running) share the fleet's schedule in proportion to their weight.
 import { LoadfleetError } from '../common/errors.js';
-import type { AgentMsg, CoordMsg, Hello } from '../common/protocol.js';
+import type { CoordMsg, RunAgentMsg } from '../common/protocol.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Scenario } from '../common/scenario.js';
 import { loadDurationMs } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
+import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
 import type { IntervalFigures } from './aggregator.js';
-import { planRun } from './planner.js';
+import { planRun, scheduleWithChanges } from './planner.js';
 import { buildReport } from './report.js';
-import type { RateChange, Report } from './report.js';
+import type { RateChange, Report, TimelineEvent } from './report.js';
+import { closedShares, openShares } from './shares.js';
+import { isSaturated, saturationWhy } from './saturation.js';
 
 export type { RateChange };
-import { splitInteger, splitRate } from './scheduler.js';
 
 export interface LiveLine {
   phase: Phase;
@@ -28,15 +35,26 @@ export interface RunListener {
   onNotice(level: 'info' | 'warn' | 'error', message: string): void;
 }
 
-type RunAgentState = 'assigned' | 'running' | 'done' | 'failed' | 'lost';
+/** What happens to an agent's share when it is lost (stream ended or heartbeats missed). */
+export type AgentLossPolicy = 'rebalance' | 'fail' | 'continue';
+export const AGENT_LOSS_POLICIES: readonly AgentLossPolicy[] = ['rebalance', 'fail', 'continue'];
 
-interface RunAgent {
-  id: string;
+type MemberState = 'assigned' | 'running' | 'leaving' | 'done' | 'failed' | 'lost';
+
+interface Member {
+  key: string;
+  agentId: string;
   host: string;
-  state: RunAgentState;
+  assignment: number;
+  state: MemberState;
+  /** Relative capacity; lowered when the member saturates while others do not. */
+  weight: number;
   rateRps: number;
   concurrency: number;
   lastIndex: Record<Phase, number>;
+  /** Coordinator clock of the last snapshot (for its age in status). */
+  lastSnapshotAtMs: number | undefined;
+  last: { rps: number; eventLoopP99Ms: number; scheduleLagP99Ms: number; dropped: number; sent: number } | undefined;
 }
 
 export interface TestRunOptions {
@@ -51,25 +69,70 @@ export interface TestRunOptions {
   listener: RunListener;
   /** Grace after the planned end before agents that sent no Done are given up on. */
   finishGraceMs?: number;
+  onAgentLoss?: AgentLossPolicy;
+  /** Move rate away from a saturated agent while others have room (default true). */
+  shiftOnSaturation?: boolean;
 }
 
 export type RunState = 'running' | 'stopping' | 'finished';
+
+export interface MemberStatus {
+  id: string;
+  agentId: string;
+  host: string;
+  state: MemberState;
+  rateRps: number;
+  concurrency: number;
+  weight: number;
+  achievedRps: number | null;
+  eventLoopP99Ms: number | null;
+  scheduleLagP99Ms: number | null;
+  lastSnapshotAgeMs: number | null;
+}
+
+export interface RunStatus {
+  runId: string;
+  state: RunState;
+  elapsedMs: number;
+  totalMs: number;
+  targetRps: number;
+  concurrency: number;
+  onAgentLoss: AgentLossPolicy;
+  /** The newest main-phase interval every live agent reported (null before the first). */
+  live: { index: number; achievedRps: number; p50Ms: number; p99Ms: number; errors: number; requests: number } | null;
+  agents: MemberStatus[];
+}
+
+/** How long a live change waits for acknowledgements before callers stop waiting. */
+const APPLY_WAIT_MS = 2_000;
+
+interface PendingChange {
+  event: TimelineEvent;
+  sentAtMs: number;
+  expected: Set<string>;
+  waiters: (() => void)[];
+}
 
 export class TestRun {
   readonly runId: string;
   private readonly opts: TestRunOptions;
   private readonly aggregator: Aggregator;
-  private readonly agents = new Map<string, RunAgent>();
+  private readonly members = new Map<string, Member>();
+  private readonly assignments = new Map<string, number>();
   private readonly rateChanges: RateChange[] = [];
+  private readonly timeline: TimelineEvent[] = [];
   private readonly failures: string[] = [];
   private readonly timers: TimerHandle[] = [];
+  private readonly changes = new Map<number, PendingChange>();
   private readonly startMs: number;
   private readonly warmupMs: number;
   private readonly mainMs: number;
+  private readonly policy: AgentLossPolicy;
   private state: RunState = 'running';
   private changeId = 0;
-  private globalRate: number;
-  private globalConcurrency: number;
+  private lastShiftIndex = -10;
+  private abortedForLoss: string | undefined;
+  private lastLive: RunStatus['live'] = null;
   private lastShown: Record<Phase, number> = { warmup: -1, main: -1 };
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
@@ -77,14 +140,12 @@ export class TestRun {
   constructor(opts: TestRunOptions) {
     this.opts = opts;
     this.runId = opts.runId;
+    this.policy = opts.onAgentLoss ?? 'rebalance';
     this.aggregator = new Aggregator({ intervalMs: opts.snapshotIntervalMs });
     this.report = new Promise((resolve) => { this.resolveReport = resolve; });
     this.startMs = opts.clock.nowMs();
     this.warmupMs = opts.scenario.warmup;
     this.mainMs = loadDurationMs(opts.scenario.load);
-    const load = opts.scenario.load;
-    this.globalRate = load.model === 'open' ? (load.rate ?? load.startRate ?? 0) : 0;
-    this.globalConcurrency = load.model === 'closed' ? load.concurrency : 0;
   }
 
   get currentState(): RunState {
@@ -99,12 +160,11 @@ export class TestRun {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
       const first = plan.segments[0];
-      this.agents.set(a.id, {
-        id: a.id, host: a.host, state: 'assigned', rateRps: plan.model === 'open' ? (first?.from ?? 0) : 0,
-        concurrency: plan.model === 'closed' ? (first?.from ?? 0) : 0, lastIndex: { warmup: -1, main: -1 },
-      });
-      if (!this.opts.send(a.id, { kind: 'assign', runId: this.runId, planJson: JSON.stringify(plan) })) {
-        this.markGone(a.id, 'lost', 'stream closed before the assignment could be sent');
+      const m = this.addMember(a.id, a.host);
+      m.rateRps = plan.model === 'open' ? (first?.from ?? 0) : 0;
+      m.concurrency = plan.model === 'closed' ? (first?.from ?? 0) : 0;
+      if (!this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
+        this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');
       }
     }
     const { clock } = this.opts;
@@ -114,24 +174,67 @@ export class TestRun {
     this.maybeFinish();
   }
 
-  /** Live change of the whole fleet's arrival rate (open model), split over the running agents. */
+  /** An agent joined the fleet while this run is going: it gets a share and the others' shrink. */
+  join(agentId: string, host: string): boolean {
+    if (this.state !== 'running') return false;
+    const mainElapsed = this.mainElapsedMs();
+    if (this.inMain() && mainElapsed >= this.mainMs - this.opts.snapshotIntervalMs) return false; // too late to matter
+    const live = this.liveMembers();
+    const m = this.addMember(agentId, host);
+    const { scenario } = this.opts;
+    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs }).values();
+    if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for joining agent ${agentId}`);
+    const n = live.length + 1;
+    plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
+    plan.connections = Math.max(1, Math.ceil(plan.connections / n));
+    const weights = this.weightsWith(m);
+    if (this.inMain()) {
+      plan.warmupMs = 0;
+      plan.intervalOffset = Math.round(mainElapsed / this.opts.snapshotIntervalMs);
+      m.lastIndex.main = plan.intervalOffset - 1;
+      const remainingMs = this.mainMs - mainElapsed;
+      if (scenario.load.model === 'open') {
+        plan.segments = openShares(this.schedule(), mainElapsed, weights).get(m.key) ?? [];
+      } else {
+        const c = closedShares(this.schedule(), mainElapsed, weights).get(m.key) ?? 0;
+        plan.segments = [{ durationMs: remainingMs, from: c, to: c }];
+      }
+    } else {
+      plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
+      if (scenario.load.model === 'open') plan.segments = openShares(this.schedule(), 0, weights).get(m.key) ?? [];
+      else {
+        const c = closedShares(this.schedule(), 0, weights).get(m.key) ?? 0;
+        plan.segments = [{ durationMs: this.mainMs, from: c, to: c }];
+      }
+    }
+    if (plan.segments.length === 0 || plan.segments.every((s) => s.durationMs <= 0)) {
+      this.members.delete(m.key);
+      return false;
+    }
+    m.rateRps = scenario.load.model === 'open' ? (plan.segments[0]?.from ?? 0) : 0;
+    m.concurrency = scenario.load.model === 'closed' ? (plan.segments[0]?.from ?? 0) : 0;
+    if (!this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
+      this.members.delete(m.key);
+      return false;
+    }
+    this.event({ kind: 'join', agentId: m.key, detail: `joined from ${host || 'unknown host'}; shares move to ${n} agent(s)` });
+    this.opts.listener.onNotice('info', `agent ${m.key} joined mid-test; rate split over ${n} agent(s)`);
+    this.reshare(`agent ${m.key} joined`, m.key);
+    return true;
+  }
+
+  /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
   setRate(rateRps: number, rampMs: number, source: string): { changeId: number; agents: number } {
     if (this.opts.scenario.load.model !== 'open') {
       throw new LoadfleetError('USAGE', 'this test uses the closed model: change its concurrency, not its rate');
     }
     if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
-    const live = this.liveAgents();
-    const shares = splitRate(rateRps, live.map((a) => a.id));
-    const changeId = ++this.changeId;
-    for (const a of live) {
-      const share = shares.get(a.id) ?? 0;
-      a.rateRps = share;
-      this.opts.send(a.id, { kind: 'set-rate', runId: this.runId, rateRps: share, concurrency: 0, rampMs, changeId });
-    }
-    this.globalRate = rateRps;
+    if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
+    this.requireRunning();
     this.rateChanges.push({ atMs: this.mainElapsedMs(), rateRps, rampMs, source });
-    this.opts.listener.onNotice('info', `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source}), ${live.length} agent(s)`);
-    return { changeId, agents: live.length };
+    const r = this.sendShares({ kind: 'rate', detail: `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source})`, rateRps, rampMs, source });
+    this.opts.listener.onNotice('info', `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source}), ${r.agents} agent(s)`);
+    return r;
   }
 
   /** Live change of the closed model's total concurrency. */
@@ -140,131 +243,330 @@ export class TestRun {
       throw new LoadfleetError('USAGE', 'this test uses the open model: change its rate, not its concurrency');
     }
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
-    const live = this.liveAgents();
-    const shares = splitInteger(concurrency, live.map((a) => a.id));
-    const changeId = ++this.changeId;
-    for (const a of live) {
-      const share = shares.get(a.id) ?? 0;
-      a.concurrency = share;
-      this.opts.send(a.id, { kind: 'set-rate', runId: this.runId, rateRps: 0, concurrency: share, rampMs: 0, changeId });
-    }
-    this.globalConcurrency = concurrency;
+    this.requireRunning();
     this.rateChanges.push({ atMs: this.mainElapsedMs(), concurrency, rampMs: 0, source });
-    this.opts.listener.onNotice('info', `concurrency -> ${concurrency} (${source}), ${live.length} agent(s)`);
-    return { changeId, agents: live.length };
+    const r = this.sendShares({ kind: 'concurrency', detail: `concurrency -> ${concurrency} (${source})`, concurrency, rampMs: 0, source });
+    this.opts.listener.onNotice('info', `concurrency -> ${concurrency} (${source}), ${r.agents} agent(s)`);
+    return r;
+  }
+
+  /** Resolves when every agent sent the change has acknowledged it, or after timeoutMs. */
+  whenApplied(changeId: number, timeoutMs = APPLY_WAIT_MS): Promise<{ applied: number; expected: number; appliedMs: number }> {
+    const c = this.changes.get(changeId);
+    if (c === undefined) return Promise.resolve({ applied: 0, expected: 0, appliedMs: 0 });
+    const result = (): { applied: number; expected: number; appliedMs: number } => {
+      const acks = c.event.acks ?? [];
+      return { applied: acks.length, expected: c.expected.size, appliedMs: Math.max(0, ...acks.map((a) => a.latencyMs)) };
+    };
+    if ((c.event.acks?.length ?? 0) >= c.expected.size) return Promise.resolve(result());
+    return new Promise((resolve) => {
+      const timer = this.opts.clock.after(timeoutMs, () => resolve(result()));
+      c.waiters.push(() => {
+        timer.cancel();
+        resolve(result());
+      });
+    });
   }
 
   /** Ends the test early; agents drain and report, and the report is still complete. Idempotent. */
   stop(reason: string): void {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.event({ kind: 'stop', detail: reason });
     this.opts.listener.onNotice('info', `stopping: ${reason}`);
-    for (const a of this.liveAgents()) this.opts.send(a.id, { kind: 'stop', runId: this.runId, reason });
+    for (const m of this.members.values()) {
+      if (m.state === 'assigned' || m.state === 'running' || m.state === 'leaving') this.opts.send(m.agentId, { kind: 'stop', runId: this.runId, reason });
+    }
     this.maybeFinish();
   }
 
-  /** A message from one of this run's agents. */
-  onAgentMessage(agentId: string, m: Exclude<AgentMsg, Hello | { kind: 'heartbeat' }>): void {
-    const a = this.agents.get(agentId);
-    if (a === undefined || this.state === 'finished') return;
-    switch (m.kind) {
+  /** A message about this run from one of its agents. */
+  onAgentMessage(agentId: string, msg: RunAgentMsg): void {
+    if (msg.runId !== this.runId && msg.runId !== '') return;
+    const m = this.members.get(this.keyOf(agentId, msg.assignment));
+    if (m === undefined) return;
+    if (this.state === 'finished') {
+      if (msg.kind === 'snapshot') this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: true });
+      if (msg.kind === 'done') this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: 0, done: true, unknownRun: true });
+      return;
+    }
+    switch (msg.kind) {
       case 'ready':
-        if (a.state === 'assigned') a.state = 'running';
+        if (m.state === 'assigned') m.state = 'running';
         return;
-      case 'snapshot':
-        if (m.runId !== this.runId) return;
+      case 'snapshot': {
         this.aggregator.addSnapshot({
-          agentId, seq: m.seq, phase: m.phase, intervalIndex: m.intervalIndex, intervalMs: m.intervalMs, stats: m.stats,
-          rateRps: m.rateRps, concurrency: m.concurrency,
+          agentId: m.key, seq: msg.seq, phase: msg.phase, intervalIndex: msg.intervalIndex, intervalMs: msg.intervalMs, stats: msg.stats,
+          rateRps: msg.rateRps, concurrency: msg.concurrency,
         });
-        if (m.intervalIndex > a.lastIndex[m.phase]) a.lastIndex[m.phase] = m.intervalIndex;
+        this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: false });
+        if (msg.intervalIndex > m.lastIndex[msg.phase]) m.lastIndex[msg.phase] = msg.intervalIndex;
+        if (msg.phase === 'main' && msg.intervalMs > 0) {
+          m.lastSnapshotAtMs = this.opts.clock.nowMs();
+          m.last = {
+            rps: msg.stats.requests / (msg.intervalMs / 1000), eventLoopP99Ms: msg.stats.eventLoopDelayP99Ms,
+            scheduleLagP99Ms: msg.stats.scheduleLagP99Ms, dropped: msg.stats.dropped, sent: msg.stats.sent,
+          };
+        }
         return;
+      }
       case 'done': {
-        if (m.runId !== this.runId) return;
-        const r = this.aggregator.addDone({ agentId, lastSeq: m.lastSeq, main: m.main, warmup: m.warmup, durationMs: m.durationMs });
-        if (!r.reconciled) this.opts.listener.onNotice('warn', `agent ${agentId}: ${r.detail ?? 'snapshots did not add up'}`);
-        a.state = 'done';
+        const r = this.aggregator.addDone({ agentId: m.key, lastSeq: msg.lastSeq, main: msg.main, warmup: msg.warmup, durationMs: msg.durationMs });
+        this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: 0, done: true, unknownRun: false });
+        if (!r.reconciled) this.opts.listener.onNotice('warn', `agent ${m.key}: ${r.detail ?? 'snapshots did not add up'}`);
+        const wasLive = m.state === 'assigned' || m.state === 'running';
+        if (m.state === 'lost') this.event({ kind: 'recovered', agentId: m.key, detail: 'its figures arrived after it was lost: merged' });
+        m.state = 'done';
+        // Done well before the schedule's end without a stop: the agent left; its share moves on.
+        const early = this.inMain() ? this.mainMs - this.mainElapsedMs() > this.opts.snapshotIntervalMs : true;
+        if (wasLive && this.state === 'running' && early) this.memberLeft(m, 'ended its assignment early');
         this.maybeFinish();
         return;
       }
       case 'failure':
-        if (m.runId !== '' && m.runId !== this.runId) return;
-        this.markGone(agentId, 'failed', `${m.code}: ${m.message}`);
+        if (m.state === 'done' || m.state === 'failed') return;
+        this.memberGone(m, 'failed', `${msg.code}: ${msg.message}`);
+        return;
+      case 'applied': {
+        const c = this.changes.get(msg.changeId);
+        if (c === undefined || !c.expected.has(m.key)) return;
+        const acks = (c.event.acks ??= []);
+        if (acks.some((a) => a.agentId === m.key)) return;
+        acks.push({ agentId: m.key, latencyMs: round1(this.opts.clock.nowMs() - c.sentAtMs) });
+        if (acks.length >= c.expected.size) for (const w of c.waiters.splice(0)) w();
+        return;
+      }
+      case 'leaving':
+        if (m.state !== 'assigned' && m.state !== 'running') return;
+        m.state = 'leaving';
+        this.memberLeft(m, msg.reason || 'leaving');
         return;
       default: {
-        const never: never = m;
+        const never: never = msg;
         throw new LoadfleetError('INTERNAL', `unhandled ${JSON.stringify(never)}`);
       }
     }
   }
 
-  /** The agent's stream ended or it missed its heartbeats. */
+  /** The agent's stream ended or it missed its heartbeats: every live assignment of it is lost. */
   onAgentLeft(agentId: string, reason: string): void {
-    const a = this.agents.get(agentId);
-    if (a === undefined || a.state === 'done' || a.state === 'failed' || a.state === 'lost') return;
-    this.markGone(agentId, 'lost', reason);
+    for (const m of this.members.values()) {
+      if (m.agentId !== agentId) continue;
+      if (m.state === 'assigned' || m.state === 'running' || m.state === 'leaving') this.memberGone(m, 'lost', reason);
+    }
   }
 
-  status(): { runId: string; state: RunState; elapsedMs: number; targetRps: number; concurrency: number; agents: { id: string; state: RunAgentState; rateRps: number; concurrency: number }[] } {
+  /** Agents of this run (any member, past or present). */
+  hasAgent(agentId: string): boolean {
+    return this.assignments.has(agentId);
+  }
+
+  status(): RunStatus {
+    const now = this.opts.clock.nowMs();
+    const schedule = this.schedule();
+    const t = this.mainElapsedMs();
+    const value = scheduleValue(schedule, t);
     return {
-      runId: this.runId, state: this.state, elapsedMs: this.opts.clock.nowMs() - this.startMs, targetRps: this.globalRate,
-      concurrency: this.globalConcurrency,
-      agents: [...this.agents.values()].map((a) => ({ id: a.id, state: a.state, rateRps: a.rateRps, concurrency: a.concurrency })),
+      runId: this.runId, state: this.state, elapsedMs: now - this.startMs, totalMs: this.warmupMs + this.mainMs,
+      targetRps: this.opts.scenario.load.model === 'open' ? value : 0,
+      concurrency: this.opts.scenario.load.model === 'closed' ? Math.round(value) : 0,
+      onAgentLoss: this.policy,
+      live: this.lastLive,
+      agents: [...this.members.values()].map((m) => ({
+        id: m.key, agentId: m.agentId, host: m.host, state: m.state, rateRps: round3(m.rateRps), concurrency: m.concurrency, weight: round3(m.weight),
+        achievedRps: m.last === undefined ? null : round1(m.last.rps),
+        eventLoopP99Ms: m.last?.eventLoopP99Ms ?? null,
+        scheduleLagP99Ms: m.last?.scheduleLagP99Ms ?? null,
+        lastSnapshotAgeMs: m.lastSnapshotAtMs === undefined ? null : Math.round(now - m.lastSnapshotAtMs),
+      })),
     };
   }
 
-  private liveAgents(): RunAgent[] {
-    return [...this.agents.values()].filter((a) => a.state === 'assigned' || a.state === 'running');
+  // ---------- internals ----------
+
+  private keyOf(agentId: string, assignment: number): string {
+    return assignment <= 1 ? agentId : `${agentId}#${assignment}`;
+  }
+
+  private addMember(agentId: string, host: string): Member {
+    const assignment = (this.assignments.get(agentId) ?? 0) + 1;
+    this.assignments.set(agentId, assignment);
+    const m: Member = {
+      key: this.keyOf(agentId, assignment), agentId, host, assignment, state: 'assigned', weight: 1, rateRps: 0, concurrency: 0,
+      lastIndex: { warmup: -1, main: -1 }, lastSnapshotAtMs: undefined, last: undefined,
+    };
+    this.members.set(m.key, m);
+    return m;
+  }
+
+  private liveMembers(): Member[] {
+    return [...this.members.values()].filter((m) => m.state === 'assigned' || m.state === 'running');
+  }
+
+  private weightsWith(extra?: Member): Map<string, number> {
+    const live = this.liveMembers();
+    if (extra !== undefined && !live.includes(extra)) live.push(extra);
+    return new Map(live.map((m) => [m.key, m.weight]));
+  }
+
+  private schedule(): Segment[] {
+    return scheduleWithChanges(this.opts.scenario.load, this.rateChanges);
+  }
+
+  private inMain(): boolean {
+    return this.opts.clock.nowMs() - this.startMs >= this.warmupMs;
   }
 
   private mainElapsedMs(): number {
     return Math.max(0, this.opts.clock.nowMs() - this.startMs - this.warmupMs);
   }
 
-  private markGone(agentId: string, state: 'failed' | 'lost', reason: string): void {
-    const a = this.agents.get(agentId);
-    if (a === undefined) return;
-    a.state = state;
-    const msg = `agent ${agentId} ${state === 'lost' ? 'lost' : 'failed'}: ${reason}`;
-    this.failures.push(msg);
+  private requireRunning(): void {
+    if (this.state !== 'running') throw new LoadfleetError('NOT_RUNNING', `test ${this.runId} is ${this.state}`, { hint: 'start a new one with `loadfleet run`' });
+  }
+
+  /**
+   * Sends every live member its share of the fleet's schedule as it is now (after a rate change or a
+   * membership change), records the change in the timeline and tracks acknowledgements.
+   */
+  private sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string): { changeId: number; agents: number } {
+    const changeId = ++this.changeId;
+    const event = this.event({ ...base, changeId, acks: [] });
+    const live = this.liveMembers().filter((m) => m.key !== skipKey);
+    const weights = this.weightsWith();
+    const t = this.mainElapsedMs();
+    const pending: PendingChange = { event, sentAtMs: this.opts.clock.nowMs(), expected: new Set(), waiters: [] };
+    this.changes.set(changeId, pending);
+    if (this.opts.scenario.load.model === 'open') {
+      const tails = openShares(this.schedule(), t, weights);
+      for (const m of live) {
+        const tail = tails.get(m.key) ?? [];
+        if (tail.length === 0) continue;
+        m.rateRps = tail[0]?.from ?? 0;
+        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rateRps: m.rateRps, concurrency: 0, rampMs: 0, changeId, tail })) {
+          pending.expected.add(m.key);
+        }
+      }
+    } else {
+      const loops = closedShares(this.schedule(), t, weights);
+      for (const m of live) {
+        m.concurrency = loops.get(m.key) ?? 0;
+        // 0 loops cannot be expressed on the wire (0 means "not a concurrency change"): keep 1 running.
+        const c = Math.max(1, m.concurrency);
+        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rateRps: 0, concurrency: c, rampMs: 0, changeId })) {
+          pending.expected.add(m.key);
+        }
+      }
+    }
+    return { changeId, agents: live.length };
+  }
+
+  private reshare(why: string, skipKey?: string): void {
+    if (this.state !== 'running' || this.liveMembers().length === 0) return;
+    this.sendShares({ kind: 'reshare', detail: why }, skipKey);
+  }
+
+  /** A member stopped taking load on purpose (leaving, or Done early): its share goes to the others. */
+  private memberLeft(m: Member, reason: string): void {
+    this.event({ kind: 'leave', agentId: m.key, detail: reason });
+    this.opts.listener.onNotice('warn', `agent ${m.key} left: ${reason}`);
+    if (this.liveMembers().length === 0) {
+      this.opts.listener.onNotice('error', 'no agent left to carry the load');
+      return;
+    }
+    this.reshare(`agent ${m.key} left`);
+  }
+
+  private memberGone(m: Member, state: 'failed' | 'lost', reason: string): void {
+    const wasLive = m.state === 'assigned' || m.state === 'running';
+    m.state = state;
+    const msg = `agent ${m.key} ${state}: ${reason}`;
+    this.event({ kind: state, agentId: m.key, detail: reason });
     this.opts.listener.onNotice('error', msg);
+    if (state === 'failed') this.failures.push(msg);
+    if (state === 'lost' && this.state === 'running' && this.inMain() && this.mainElapsedMs() < this.mainMs) {
+      if (this.policy === 'fail') {
+        this.abortedForLoss = msg;
+        this.stop(`${msg} (--on-agent-loss fail)`);
+      } else if (this.policy === 'rebalance' && wasLive) {
+        this.reshare(`agent ${m.key} lost`);
+      }
+    } else if (state === 'lost' && this.policy === 'rebalance' && wasLive && this.state === 'running') {
+      this.reshare(`agent ${m.key} lost`);
+    }
     this.maybeFinish();
   }
 
-  /** Shows the newest interval that every running agent has reported. */
+  private event(e: Omit<TimelineEvent, 'atMs'>): TimelineEvent {
+    const full: TimelineEvent = { atMs: Math.round(this.opts.clock.nowMs() - this.startMs - this.warmupMs), ...e };
+    this.timeline.push(full);
+    return full;
+  }
+
+  /** Shows the newest interval that every live agent has reported, and moves load off saturated agents. */
   private tick(): void {
     if (this.state === 'finished') return;
-    const running = [...this.agents.values()].filter((a) => a.state === 'running' || a.state === 'assigned');
+    const running = this.liveMembers();
     if (running.length === 0) return;
     for (const phase of ['warmup', 'main'] as const) {
-      const ready = Math.min(...running.map((a) => a.lastIndex[phase]));
+      const ready = Math.min(...running.map((m) => m.lastIndex[phase]));
       if (ready > this.lastShown[phase]) {
         this.lastShown[phase] = ready;
         const figures = this.aggregator.interval(phase, ready);
         if (figures === undefined) continue;
-        const intervalMs = this.opts.snapshotIntervalMs;
         this.opts.listener.onTick({
           phase,
-          elapsedMs: (ready + 1) * intervalMs,
+          elapsedMs: (ready + 1) * this.opts.snapshotIntervalMs,
           totalMs: phase === 'warmup' ? this.warmupMs : this.mainMs,
           agents: running.length,
           figures,
         });
+        if (phase === 'main') {
+          this.lastLive = {
+            index: ready, achievedRps: figures.rps, p50Ms: figures.latencyMs.p50, p99Ms: figures.latencyMs.p99, errors: figures.errorTotal,
+            requests: figures.requests,
+          };
+          this.shiftFromSaturated(ready);
+        }
       }
     }
   }
 
+  /** Some (not all) live agents saturated in their last interval: their weight drops, shares move. */
+  private shiftFromSaturated(index: number): void {
+    if (this.opts.shiftOnSaturation === false || this.state !== 'running' || this.opts.scenario.load.model !== 'open') return;
+    if (index - this.lastShiftIndex < 3) return;
+    const live = this.liveMembers().filter((m) => m.last !== undefined);
+    if (live.length < 2) return;
+    const saturated = live.filter((m) => isSaturated(m.last!));
+    if (saturated.length === 0 || saturated.length === live.length) return;
+    for (const m of saturated) m.weight = Math.max(0.1, m.weight * 0.7);
+    this.lastShiftIndex = index;
+    const names = saturated.map((m) => `${m.key} (${saturationWhy(m.last!)})`).join(', ');
+    this.opts.listener.onNotice('warn', `saturated: ${names}; moving rate to the other agents`);
+    this.reshare(`saturated: ${names}`);
+  }
+
+  /** Past the end plus the grace: members still connected but silent have failed (not lost: no share moves). */
   private giveUp(): void {
-    for (const a of this.agents.values()) {
-      if (a.state === 'assigned' || a.state === 'running') this.markGone(a.id, 'lost', 'sent no final report in time');
+    for (const m of this.members.values()) {
+      if (m.state === 'assigned' || m.state === 'running' || m.state === 'leaving') this.memberGone(m, 'failed', 'sent no final report in time');
     }
+    // Lost members that never came back: stop waiting for them.
+    this.maybeFinish();
   }
 
   private maybeFinish(): void {
     if (this.state === 'finished') return;
-    if ([...this.agents.values()].some((a) => a.state === 'assigned' || a.state === 'running')) return;
+    if ([...this.members.values()].some((m) => m.state === 'assigned' || m.state === 'running' || m.state === 'leaving')) return;
+    // Every member lost mid-test with no Done yet: wait (until giveUp) for reconnects while time remains.
     this.state = 'finished';
     for (const t of this.timers) t.cancel();
+    for (const c of this.changes.values()) for (const w of c.waiters.splice(0)) w();
+    const failures = [...this.failures];
+    for (const m of this.members.values()) {
+      if (m.state === 'lost') failures.push(`agent ${m.key} was lost and its final figures never arrived: requests it sent after its last merged snapshot are not in this report`);
+    }
     const report = buildReport({
       runId: this.runId,
       scenario: this.opts.scenario,
@@ -272,10 +574,26 @@ export class TestRun {
       durationMs: this.opts.clock.nowMs() - this.startMs,
       aggregator: this.aggregator,
       rateChanges: this.rateChanges,
-      agents: [...this.agents.values()].map((a) => ({ id: a.id, host: a.host })),
+      agents: [...this.members.values()].map((m) => ({ id: m.key, host: m.host })),
       failures: this.failures,
+      incomplete: failures.slice(this.failures.length),
+      timeline: this.timeline,
+      onAgentLoss: this.policy,
+      abortedForAgentLoss: this.abortedForLoss,
     });
     this.aggregator.destroy();
     this.resolveReport(report);
   }
 }
+
+function scheduleValue(segments: readonly Segment[], tMs: number): number {
+  let t = 0;
+  for (const s of segments) {
+    if (tMs < t + s.durationMs) return s.from + ((s.to - s.from) * Math.max(0, tMs - t)) / s.durationMs;
+    t += s.durationMs;
+  }
+  return segments.length > 0 ? (segments[segments.length - 1] as Segment).to : 0;
+}
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;

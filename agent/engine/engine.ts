@@ -11,7 +11,7 @@
 // - per phase, the sum of the delta counters equals the cumulative in EngineResult, and merging the
 //   delta histograms gives the cumulative histogram;
 // - when `done` resolves, nothing is in flight and sent === requests in each phase.
-import type { AgentPlan } from '../../common/plan.js';
+import type { AgentPlan, Segment } from '../../common/plan.js';
 import type { Stats, Phase } from '../../common/stats.js';
 import { emptyStats } from '../../common/stats.js';
 import { systemClock } from '../../common/clock.js';
@@ -20,7 +20,7 @@ import { LoadfleetError } from '../../common/errors.js';
 import { HttpClient } from './http-client.js';
 import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
-import { changeRate, constantSchedule, rateSchedule } from './pacer.js';
+import { changeRate, constantSchedule, fitTail, rateSchedule, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import { Recorder } from './recorder.js';
 
@@ -47,8 +47,15 @@ export interface Engine {
   start(): void;
   /** Open model: this agent's new arrival rate, ramped linearly over rampMs from now. */
   setRate(rateRps: number, rampMs: number): void;
+  /**
+   * Open model: this agent's schedule from now to its end (a new share of the fleet's schedule). During
+   * warm-up the warm-up rate becomes the tail's first value and the main phase follows the tail.
+   */
+  setTail(tail: readonly Segment[]): void;
   /** Closed model: new loop count. */
   setConcurrency(concurrency: number): void;
+  /** Main-phase ms since this engine's main phase started (0 before it). */
+  mainElapsedMs(): number;
   /**
    * Stops issuing arrivals now; in-flight requests drain (bounded by drainTimeoutMs, then aborted and
    * counted as errors of kind 'other'). Idempotent.
@@ -163,6 +170,32 @@ class LoadEngine implements Engine {
       case 'done':
         return;
     }
+  }
+
+  setTail(tail: readonly Segment[]): void {
+    if (this.plan.model !== 'open' || tail.length === 0) return;
+    switch (this.state) {
+      case 'idle':
+      case 'warmup': {
+        const first = tail[0] as Segment;
+        if (this.state === 'warmup') (this.warmup?.runner as OpenRunner).setRate(first.from, 0);
+        else this.warmupValue = first.from;
+        this.mainSchedule = replaceTail(this.mainSchedule, 0, fitTail(tail, this.mainSchedule.endMs));
+        return;
+      }
+      case 'main':
+        (this.main?.runner as OpenRunner).setTail(tail);
+        return;
+      case 'draining':
+      case 'done':
+        return;
+    }
+  }
+
+  mainElapsedMs(): number {
+    const main = this.main;
+    if (main === undefined) return 0;
+    return (main.endMs ?? this.clock.nowMs()) - main.startMs;
   }
 
   setConcurrency(concurrency: number): void {
@@ -284,7 +317,7 @@ class LoadEngine implements Engine {
     if (main !== undefined) {
       this.emit(main, true);
     } else {
-      this.deliver({ seq: ++this.seq, phase: 'main', intervalIndex: 0, intervalMs: 0, stats: emptyStats(), rateRps: 0, concurrency: 0 });
+      this.deliver({ seq: ++this.seq, phase: 'main', intervalIndex: this.plan.intervalOffset ?? 0, intervalMs: 0, stats: emptyStats(), rateRps: 0, concurrency: 0 });
     }
     const result: EngineResult = {
       main: main?.recorder.cumulative() ?? emptyStats(),
@@ -340,7 +373,8 @@ class LoadEngine implements Engine {
     this.deliver({
       seq: ++this.seq,
       phase: run.phase,
-      intervalIndex,
+      // A joiner's main phase starts part-way through the run: its intervals are the run's from the offset.
+      intervalIndex: run.phase === 'main' ? intervalIndex + (this.plan.intervalOffset ?? 0) : intervalIndex,
       intervalMs,
       stats,
       rateRps,

@@ -12,7 +12,8 @@
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { HttpClient } from './http-client.js';
-import { arrivalTimeMs, changeRate, expectedArrivals, rateAtMs } from './pacer.js';
+import type { Segment } from '../../common/plan.js';
+import { arrivalTimeMs, changeRate, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 
@@ -96,6 +97,20 @@ export class OpenRunner {
     if (this.state === 'ended') return;
     const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
     this.schedule = changeRate(this.schedule, atMs, rateRps, rampMs);
+    if (this.state !== 'running') return;
+    this.nextAtMs = arrivalTimeMs(this.schedule, this.next);
+    this.cancelWake();
+    this.tick();
+  }
+
+  /**
+   * Live change of the shape: from now on follow `tail` (fitted to the time left), e.g. a new share of a
+   * staged schedule after the fleet changed.
+   */
+  setTail(tail: readonly Segment[]): void {
+    if (this.state === 'ended') return;
+    const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
+    this.schedule = replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs));
     if (this.state !== 'running') return;
     this.nextAtMs = arrivalTimeMs(this.schedule, this.next);
     this.cancelWake();

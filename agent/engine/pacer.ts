@@ -106,6 +106,27 @@ export function changeRate(schedule: RateSchedule, atMs: number, newRateRps: num
   const endMs = schedule.endMs;
   if (!(atMs < endMs)) return schedule;
   const t0 = atMs > 0 ? atMs : 0;
+  const currentRps = rateAtMs(schedule, t0);
+  const remainingMs = endMs - t0;
+  const tail: Segment[] = [];
+  const rampDurMs = rampMs > 0 ? Math.min(rampMs, remainingMs) : 0;
+  if (rampDurMs > 0) {
+    const rampTo = rampDurMs === rampMs ? newRateRps : currentRps + ((newRateRps - currentRps) * rampDurMs) / rampMs;
+    tail.push({ durationMs: rampDurMs, from: currentRps, to: rampTo });
+  }
+  if (remainingMs - rampDurMs > 1e-9) tail.push({ durationMs: remainingMs - rampDurMs, from: newRateRps, to: newRateRps });
+  return replaceTail(schedule, t0, tail);
+}
+
+/**
+ * From atMs on, the schedule follows `tail` (segments back to back from atMs); before atMs it is the same
+ * schedule with the same cumulative arrival counts (the prefix is copied, not recomputed), so no arrival
+ * is skipped or doubled at the switch. The tail may end before or after the original end: the result
+ * ends where the tail does. A change at or after the original end, or an empty tail, is a no-op.
+ */
+export function replaceTail(schedule: RateSchedule, atMs: number, tail: readonly Segment[]): RateSchedule {
+  if (!(atMs < schedule.endMs) || tail.length === 0) return schedule;
+  const t0 = atMs > 0 ? atMs : 0;
   const segments: Segment[] = [];
   const startMs: number[] = [];
   const arrivalsAt: number[] = [];
@@ -116,39 +137,59 @@ export function changeRate(schedule: RateSchedule, atMs: number, newRateRps: num
     startMs.push(at(schedule.startMs, k));
     arrivalsAt.push(at(schedule.arrivalsAt, k));
   }
-  const currentRps = rateAtMs(schedule, t0);
   // The segment cut at t0 keeps its start, its offset and its slope.
   const cutStart = at(schedule.startMs, k);
   if (t0 > cutStart) {
     const s = schedule.segments[k] as Segment;
-    segments.push({ durationMs: t0 - cutStart, from: s.from, to: currentRps });
+    segments.push({ durationMs: t0 - cutStart, from: s.from, to: rateAtMs(schedule, t0) });
     startMs.push(cutStart);
     arrivalsAt.push(at(schedule.arrivalsAt, k));
   }
-  // The offset at the switch is F(t0) of the original, exactly: no arrival skipped or doubled.
+  // The offset at the switch is F(t0) of the original, exactly.
   let f = expectedArrivals(schedule, t0);
   let t = t0;
-  const remainingMs = endMs - t0;
-  const rampDurMs = rampMs > 0 ? Math.min(rampMs, remainingMs) : 0;
-  if (rampDurMs > 0) {
-    const rampTo = rampDurMs === rampMs ? newRateRps : currentRps + ((newRateRps - currentRps) * rampDurMs) / rampMs;
-    const ramp: Segment = { durationMs: rampDurMs, from: currentRps, to: rampTo };
-    segments.push(ramp);
+  for (const seg of tail) {
+    if (!(seg.durationMs > 0)) continue;
+    segments.push(seg);
     startMs.push(t);
     arrivalsAt.push(f);
-    t += rampDurMs;
-    f += segmentArrivals(ramp, rampDurMs);
+    t += seg.durationMs;
+    f += segmentArrivals(seg, seg.durationMs);
   }
-  if (endMs - t > 1e-9) {
-    const hold: Segment = { durationMs: endMs - t, from: newRateRps, to: newRateRps };
-    segments.push(hold);
-    startMs.push(t);
-    arrivalsAt.push(f);
-    f += segmentArrivals(hold, hold.durationMs);
-  }
-  startMs.push(endMs);
+  startMs.push(t);
   arrivalsAt.push(f);
-  return { segments, startMs, arrivalsAt, endMs };
+  return { segments, startMs, arrivalsAt, endMs: t };
+}
+
+/**
+ * A tail computed elsewhere (the coordinator, from its own clock) fitted to this agent's remaining time:
+ * when it is longer, its beginning (already past here) is cut off; when it is shorter, its first value is
+ * held for the difference first. The result lasts exactly durationMs (empty when durationMs <= 0).
+ */
+export function fitTail(tail: readonly Segment[], durationMs: number): Segment[] {
+  if (!(durationMs > 0) || tail.length === 0) return [];
+  const total = tail.reduce((sum, s) => sum + s.durationMs, 0);
+  if (Math.abs(total - durationMs) < 1e-9) return tail.slice();
+  if (total < durationMs) {
+    const first = tail[0] as Segment;
+    return [{ durationMs: durationMs - total, from: first.from, to: first.from }, ...tail];
+  }
+  let skip = total - durationMs;
+  const out: Segment[] = [];
+  for (const s of tail) {
+    if (skip >= s.durationMs) {
+      skip -= s.durationMs;
+      continue;
+    }
+    if (skip > 0) {
+      const from = s.from + ((s.to - s.from) * skip) / s.durationMs;
+      out.push({ durationMs: s.durationMs - skip, from, to: s.to });
+      skip = 0;
+    } else {
+      out.push(s);
+    }
+  }
+  return out;
 }
 
 // ---- internals ----

@@ -1,7 +1,9 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { Ack as _loadfleet_v1_Ack, Ack__Output as _loadfleet_v1_Ack__Output } from './loadfleet/v1/Ack.js';
 import type { AgentMessage as _loadfleet_v1_AgentMessage, AgentMessage__Output as _loadfleet_v1_AgentMessage__Output } from './loadfleet/v1/AgentMessage.js';
+import type { Applied as _loadfleet_v1_Applied, Applied__Output as _loadfleet_v1_Applied__Output } from './loadfleet/v1/Applied.js';
 import type { Assign as _loadfleet_v1_Assign, Assign__Output as _loadfleet_v1_Assign__Output } from './loadfleet/v1/Assign.js';
 import type { ControlClient as _loadfleet_v1_ControlClient, ControlDefinition as _loadfleet_v1_ControlDefinition } from './loadfleet/v1/Control.js';
 import type { CoordinatorMessage as _loadfleet_v1_CoordinatorMessage, CoordinatorMessage__Output as _loadfleet_v1_CoordinatorMessage__Output } from './loadfleet/v1/CoordinatorMessage.js';
@@ -11,6 +13,7 @@ import type { Finished as _loadfleet_v1_Finished, Finished__Output as _loadfleet
 import type { FleetClient as _loadfleet_v1_FleetClient, FleetDefinition as _loadfleet_v1_FleetDefinition } from './loadfleet/v1/Fleet.js';
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from './loadfleet/v1/Heartbeat.js';
 import type { Hello as _loadfleet_v1_Hello, Hello__Output as _loadfleet_v1_Hello__Output } from './loadfleet/v1/Hello.js';
+import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from './loadfleet/v1/Leaving.js';
 import type { Notice as _loadfleet_v1_Notice, Notice__Output as _loadfleet_v1_Notice__Output } from './loadfleet/v1/Notice.js';
 import type { Ready as _loadfleet_v1_Ready, Ready__Output as _loadfleet_v1_Ready__Output } from './loadfleet/v1/Ready.js';
 import type { RunEvent as _loadfleet_v1_RunEvent, RunEvent__Output as _loadfleet_v1_RunEvent__Output } from './loadfleet/v1/RunEvent.js';
@@ -36,7 +39,9 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   loadfleet: {
     v1: {
+      Ack: MessageTypeDefinition<_loadfleet_v1_Ack, _loadfleet_v1_Ack__Output>
       AgentMessage: MessageTypeDefinition<_loadfleet_v1_AgentMessage, _loadfleet_v1_AgentMessage__Output>
+      Applied: MessageTypeDefinition<_loadfleet_v1_Applied, _loadfleet_v1_Applied__Output>
       Assign: MessageTypeDefinition<_loadfleet_v1_Assign, _loadfleet_v1_Assign__Output>
       Control: SubtypeConstructor<typeof grpc.Client, _loadfleet_v1_ControlClient> & { service: _loadfleet_v1_ControlDefinition }
       CoordinatorMessage: MessageTypeDefinition<_loadfleet_v1_CoordinatorMessage, _loadfleet_v1_CoordinatorMessage__Output>
@@ -46,6 +51,7 @@ export interface ProtoGrpcType {
       Fleet: SubtypeConstructor<typeof grpc.Client, _loadfleet_v1_FleetClient> & { service: _loadfleet_v1_FleetDefinition }
       Heartbeat: MessageTypeDefinition<_loadfleet_v1_Heartbeat, _loadfleet_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_loadfleet_v1_Hello, _loadfleet_v1_Hello__Output>
+      Leaving: MessageTypeDefinition<_loadfleet_v1_Leaving, _loadfleet_v1_Leaving__Output>
       Notice: MessageTypeDefinition<_loadfleet_v1_Notice, _loadfleet_v1_Notice__Output>
       Ready: MessageTypeDefinition<_loadfleet_v1_Ready, _loadfleet_v1_Ready__Output>
       RunEvent: MessageTypeDefinition<_loadfleet_v1_RunEvent, _loadfleet_v1_RunEvent__Output>

@@ -24,14 +24,19 @@ export async function rateCommand(io: Io, args: ControlArgs & { rate: number; ra
   const rampMs = parseDurationMs(args.ramp);
   if (rampMs === undefined) throw new LoadfleetError('USAGE', `--ramp "${args.ramp}" is not a duration (e.g. 30s)`);
   const r = await withRemote(io, args, (c) => c.setRate({ rateRps: args.rate, concurrency: 0, rampMs }));
-  io.stdout.write(`rate ${args.rate}/s sent to ${r.agents} agent(s) (change ${r.changeId})\n`);
+  io.stdout.write(`rate ${args.rate}/s sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
   return 0;
+}
+
+function applied(r: { agents: number; applied: number; appliedMs: number }): string {
+  if (r.applied >= r.agents) return `applied by all within ${r.appliedMs.toFixed(1)} ms`;
+  return `only ${r.applied} of ${r.agents} agent(s) acknowledged within 2 s`;
 }
 
 export async function concurrencyCommand(io: Io, args: ControlArgs & { concurrency: number }): Promise<number> {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
   const r = await withRemote(io, args, (c) => c.setRate({ rateRps: 0, concurrency: args.concurrency, rampMs: 0 }));
-  io.stdout.write(`concurrency ${args.concurrency} sent to ${r.agents} agent(s) (change ${r.changeId})\n`);
+  io.stdout.write(`concurrency ${args.concurrency} sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
   return 0;
 }
 
@@ -45,8 +50,19 @@ export async function statusCommand(io: Io, args: ControlArgs & { json: boolean 
   for (const a of s.agents) io.stdout.write(`  ${a.id.padEnd(20)} ${a.state.padEnd(5)} ${a.host} (${a.cores} cores) ${a.runId ?? ''}\n`);
   if (s.run === null) io.stdout.write('no test running\n');
   else {
-    io.stdout.write(`test ${s.run.runId}: ${s.run.state}, ${Math.round(s.run.elapsedMs / 1000)} s elapsed, target ${s.run.targetRps}/s\n`);
-    for (const a of s.run.agents) io.stdout.write(`  ${a.id.padEnd(20)} ${a.state.padEnd(9)} share ${a.rateRps.toFixed(1)}/s\n`);
+    const r = s.run;
+    const target = r.concurrency > 0 ? `concurrency ${r.concurrency}` : `target ${r.targetRps.toFixed(1)}/s`;
+    const live = r.live === null ? 'no interval reported yet' : `achieved ${r.live.achievedRps.toFixed(1)}/s, p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, errors ${r.live.errors}`;
+    io.stdout.write(`test ${r.runId}: ${r.state}, ${Math.round(r.elapsedMs / 1000)}/${Math.round(r.totalMs / 1000)} s, ${target}, ${live}; on agent loss: ${r.onAgentLoss}\n`);
+    io.stdout.write(`  ${'agent'.padEnd(16)} ${'state'.padEnd(9)} ${'share'.padStart(10)} ${'achieved'.padStart(10)} ${'loop p99'.padStart(9)} ${'lag p99'.padStart(8)} ${'last snap'.padStart(9)}\n`);
+    for (const a of r.agents) {
+      const share = r.concurrency > 0 ? `${a.concurrency}` : `${a.rateRps.toFixed(1)}/s`;
+      const ms = (v: number | null): string => (v === null ? '-' : `${v.toFixed(1)}ms`);
+      io.stdout.write(
+        `  ${a.id.padEnd(16)} ${a.state.padEnd(9)} ${share.padStart(10)} ${(a.achievedRps === null ? '-' : `${a.achievedRps.toFixed(1)}/s`).padStart(10)} ` +
+          `${ms(a.eventLoopP99Ms).padStart(9)} ${ms(a.scheduleLagP99Ms).padStart(8)} ${(a.lastSnapshotAgeMs === null ? '-' : `${(a.lastSnapshotAgeMs / 1000).toFixed(1)}s`).padStart(9)}\n`,
+      );
+    }
   }
   return 0;
 }

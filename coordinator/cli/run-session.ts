@@ -104,6 +104,8 @@ export function finishRun(io: Io, report: Report, outPath: string): number {
       return EXIT.GENERATOR_BOUND;
     case 'failed':
       return EXIT.RUN_FAILED;
+    case 'agent-lost':
+      return EXIT.AGENT_LOST;
     default: {
       const never: never = report.verdict;
       throw new LoadfleetError('INTERNAL', `unknown verdict ${String(never)}`);

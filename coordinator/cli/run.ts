@@ -11,7 +11,7 @@ import { formatDurationMs, parseDurationMs } from '../../common/duration.js';
 import { RemoteControl } from '../control-client.js';
 import { LocalFleet } from '../local-fleet.js';
 import type { Report } from '../report.js';
-import type { LiveLine } from '../test-run.js';
+import type { AgentLossPolicy, LiveLine } from '../test-run.js';
 import { applyOverrides, readScenarioFile } from './scenario-input.js';
 import type { Overrides } from './scenario-input.js';
 import { consoleListener, finishRun, printTick, readLiveCommands, stopOnSignal } from './run-session.js';
@@ -24,6 +24,7 @@ export interface RunArgs extends Overrides {
   coordinator?: string | undefined;
   tokenFile?: string | undefined;
   waitAgents: string;
+  onAgentLoss: AgentLossPolicy;
   verbose: boolean;
 }
 
@@ -48,7 +49,7 @@ export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promi
   if (args.coordinator !== undefined) return runRemote(io, args, scenario);
   const agents = args.agents ?? availableParallelism();
   if (!Number.isInteger(agents) || agents < 1) throw new LoadfleetError('USAGE', `--agents must be a whole number >= 1, got ${args.agents}`);
-  return runLocal(io, { scenario, agents, out: args.out, verbose: args.verbose }, rt);
+  return runLocal(io, { scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss }, rt);
 }
 
 export interface LocalRunOptions {
@@ -56,6 +57,7 @@ export interface LocalRunOptions {
   agents: number;
   out: string;
   verbose: boolean;
+  onAgentLoss?: AgentLossPolicy;
   /** Called once the run has started, with its control (the demo schedules its rate change here). */
   onStarted?: (control: RunControl) => void;
 }
@@ -71,7 +73,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
   let stopReading = (): void => {};
   try {
     const c = fleet.coordinator;
-    const handle = await c.start(o.scenario, consoleListener(io), { minAgents: o.agents, waitAgentsMs: 10_000 });
+    const handle = await c.start(o.scenario, consoleListener(io), { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);
     const control: RunControl = {
       setRate: async (r, rampMs, source = 'terminal') => `rate ${r}/s sent to ${c.setRate(r, rampMs, source).agents} agent(s)`,
@@ -112,7 +114,7 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
   const waitMs = parseDurationMs(args.waitAgents);
   if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
   try {
-    await remote.start(scenario, { minAgents: args.agents ?? 1, waitAgentsMs: waitMs }, (e) => {
+    await remote.start(scenario, { minAgents: args.agents ?? 1, waitAgentsMs: waitMs, onAgentLoss: args.onAgentLoss }, (e) => {
       switch (e.kind) {
         case 'started':
           io.stdout.write(`run ${e.runId} on ${e.agentIds.length} agent(s)\n`);

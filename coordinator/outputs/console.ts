@@ -174,6 +174,23 @@ export function formatSummary(report: Report): string {
     ),
   );
 
+  const events = report.timeline.filter((e) => e.kind !== 'rate' && e.kind !== 'concurrency' || (e.acks?.length ?? 0) > 0);
+  if (events.length > 0) {
+    out.push('', 'timeline');
+    for (const e of events) {
+      const acks = e.acks === undefined || e.acks.length === 0 ? '' : `; applied by ${e.acks.length} agent(s) within ${formatMs(Math.max(...e.acks.map((a) => a.latencyMs)))}`;
+      out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(7)} s  ${e.kind.padEnd(11)} ${e.agentId === undefined ? '' : `${e.agentId}: `}${e.detail}${acks}`);
+    }
+    const missing = report.series.filter((p) => p.missingRps > 0.5 && p.targetRps > 0);
+    if (missing.length > 0) {
+      const worst = Math.max(...missing.map((p) => p.missingRps));
+      out.push(`  target rate missing in ${missing.length} second(s) while the fleet recovered (worst ${rate1(worst)}/s): see series[].missingRps`);
+    }
+  }
+  if (report.incomplete.length > 0) {
+    out.push(...banner('INCOMPLETE FIGURES:', report.incomplete));
+  }
+
   const notes = report.reconciliation.filter((n) => n.status !== 'exact');
   if (notes.length > 0) {
     out.push('', 'reconciliation');
@@ -195,6 +212,9 @@ export function formatSummary(report: Report): string {
       break;
     case 'failed':
       out.push(...banner('RUN FAILED: these figures are incomplete or do not add up.', report.verdictReasons));
+      break;
+    case 'agent-lost':
+      out.push(...banner('ABORTED: an agent was lost and the policy is --on-agent-loss fail.', report.verdictReasons));
       break;
     default:
       assertNever(report.verdict);

@@ -57,6 +57,7 @@ class FakeEngine implements Engine {
   started = false;
   stopped: string | undefined;
   rates: [number, number][] = [];
+  tails: unknown[] = [];
   readonly done: Promise<EngineResult>;
   finish!: () => void;
   readonly onSnapshot: (s: EngineSnapshot) => void;
@@ -68,7 +69,9 @@ class FakeEngine implements Engine {
   }
   start(): void { this.started = true; }
   setRate(r: number, ramp: number): void { this.rates.push([r, ramp]); }
+  setTail(tail: readonly unknown[]): void { this.tails.push(tail); }
   setConcurrency(): void {}
+  mainElapsedMs(): number { return 250; }
   stop(reason: string): void {
     this.stopped ??= reason;
     this.finish();
@@ -108,17 +111,24 @@ test('hello first, then an assignment runs: ready, snapshots, done', async () =>
   assert.deepEqual(link.sent[0], { kind: 'hello', agentId: 'a1', protocolVersion: PROTOCOL_VERSION, version: 't', host: 'h', cores: 2 });
   link.deliver(WELCOME);
   assert.equal(session.currentState, 'idle');
-  link.deliver({ kind: 'assign', runId: 'r1', planJson: JSON.stringify(PLAN) });
+  link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
   assert.equal(session.currentState, 'running');
   const engine = engines[0]!;
   assert.ok(engine.started);
   engine.onSnapshot({ seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1_000, stats: emptyStats(), rateRps: 10, concurrency: 0 });
-  link.deliver({ kind: 'set-rate', runId: 'r1', rateRps: 20, concurrency: 0, rampMs: 500, changeId: 1 });
-  link.deliver({ kind: 'set-rate', runId: 'other', rateRps: 99, concurrency: 0, rampMs: 0, changeId: 2 });
-  assert.deepEqual(engine.rates, [[20, 500]]);
+  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 20, concurrency: 0, rampMs: 500, changeId: 1 });
+  link.deliver({ kind: 'set-rate', runId: 'other', assignment: 1, rateRps: 99, concurrency: 0, rampMs: 0, changeId: 2 });
+  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 2, rateRps: 99, concurrency: 0, rampMs: 0, changeId: 3 });
+  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 5, concurrency: 0, rampMs: 0, changeId: 4, tail: [{ durationMs: 700, from: 5, to: 9 }] });
+  assert.deepEqual(engine.rates, [[20, 500]], 'only changes for this run and assignment apply');
+  assert.deepEqual(engine.tails, [[{ durationMs: 700, from: 5, to: 9 }]], 'a tail replaces the schedule');
   engine.finish();
   await tick();
-  assert.deepEqual(link.sent.map((m) => m.kind), ['hello', 'ready', 'snapshot', 'done']);
+  assert.deepEqual(link.sent.map((m) => m.kind), ['hello', 'ready', 'snapshot', 'applied', 'applied', 'done']);
+  assert.deepEqual(link.sent.filter((m) => m.kind === 'applied'), [
+    { kind: 'applied', runId: 'r1', assignment: 1, changeId: 1, appliedAtMs: 250 },
+    { kind: 'applied', runId: 'r1', assignment: 1, changeId: 4, appliedAtMs: 250 },
+  ]);
   assert.equal(session.currentState, 'idle');
 });
 
@@ -126,13 +136,13 @@ test('an invalid plan is refused with a coded failure, naming the field', () => 
   const { dialer, engines, session } = setup();
   session.start();
   dialer.last.deliver(WELCOME);
-  dialer.last.deliver({ kind: 'assign', runId: 'r1', planJson: JSON.stringify({ ...PLAN, maxInFlight: -1 }) });
+  dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify({ ...PLAN, maxInFlight: -1 }) });
   const f = dialer.last.sent.find((m) => m.kind === 'failure');
   assert.ok(f !== undefined && f.kind === 'failure');
   assert.equal(f.code, 'PLAN_INVALID');
   assert.match(f.message, /maxInFlight/);
   assert.equal(engines.length, 0);
-  dialer.last.deliver({ kind: 'assign', runId: 'r2', planJson: '{not json' });
+  dialer.last.deliver({ kind: 'assign', runId: 'r2', assignment: 1, planJson: '{not json' });
   assert.equal(dialer.last.sent.filter((m) => m.kind === 'failure').length, 2);
 });
 
@@ -140,7 +150,7 @@ test('losing the coordinator mid-run stops the load at once and reconnects with 
   const { clock, dialer, engines, session } = setup();
   session.start();
   dialer.last.deliver(WELCOME);
-  dialer.last.deliver({ kind: 'assign', runId: 'r1', planJson: JSON.stringify(PLAN) });
+  dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
   dialer.last.drop(new LoadfleetError('UNAVAILABLE', 'gone'));
   assert.equal(engines[0]?.stopped, 'coordinator connection lost');
   assert.equal(dialer.links.length, 1);
@@ -181,17 +191,94 @@ test('a refusal (protocol or token) ends the session without retrying', async ()
   }
 });
 
-test('stop() drains a running test, sends done, then disconnects; a second stop is harmless', async () => {
+test('stop() says leaving, drains a running test, sends done, waits for its ack, then disconnects; a second stop is harmless', async () => {
   const { dialer, engines, session } = setup();
   session.start();
   const link = dialer.last;
   link.deliver(WELCOME);
-  link.deliver({ kind: 'assign', runId: 'r1', planJson: JSON.stringify(PLAN) });
-  await session.stop();
+  link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
+  const stopping = session.stop();
+  await tick();
+  assert.equal(link.closed, false, 'waits for the Done to be acknowledged');
+  link.deliver({ kind: 'ack', runId: 'r1', assignment: 1, seq: 0, done: true, unknownRun: false });
+  await stopping;
   await session.stop();
   assert.equal(engines[0]?.stopped, 'agent shutting down');
-  assert.deepEqual(link.sent.map((m) => m.kind), ['hello', 'ready', 'done']);
+  assert.deepEqual(link.sent.map((m) => m.kind), ['hello', 'ready', 'leaving', 'done']);
   assert.ok(link.closed);
   assert.equal(await session.finished, undefined);
   assert.equal(session.currentState, 'stopped');
+});
+
+// ---------- outbox: nothing lost across a reconnect, nothing kept once acknowledged ----------
+
+const snap = (engine: FakeEngine, seq: number): void =>
+  engine.onSnapshot({ seq, phase: 'main', intervalIndex: seq - 1, intervalMs: 1_000, stats: emptyStats(), rateRps: 10, concurrency: 0 });
+
+test('figures not acknowledged are resent after a reconnect, in order; acknowledged ones are not', async () => {
+  const { clock, dialer, engines, session } = setup();
+  session.start();
+  const first = dialer.last;
+  first.deliver(WELCOME);
+  first.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
+  const engine = engines[0]!;
+  snap(engine, 1);
+  snap(engine, 2);
+  first.deliver({ kind: 'ack', runId: 'r1', assignment: 1, seq: 1, done: false, unknownRun: false });
+  first.drop(new LoadfleetError('UNAVAILABLE', 'cut'));
+  // Stopped by the lost link; its last delta and Done arrive while disconnected.
+  snap(engine, 3);
+  await tick();
+  assert.equal(session.unacknowledged, 3, 'seq 2, seq 3 and the Done wait');
+  clock.advance(150);
+  const second = dialer.last;
+  assert.notEqual(second, first);
+  assert.deepEqual(second.sent.map((m) => m.kind), ['hello'], 'nothing before the welcome');
+  second.deliver(WELCOME);
+  const resent = second.sent.slice(1).map((m) => (m.kind === 'snapshot' ? `snapshot ${m.seq}` : m.kind));
+  assert.deepEqual(resent, ['snapshot 2', 'snapshot 3', 'done']);
+  second.deliver({ kind: 'ack', runId: 'r1', assignment: 1, seq: 2, done: false, unknownRun: false });
+  second.deliver({ kind: 'ack', runId: 'r1', assignment: 1, seq: 3, done: false, unknownRun: false });
+  second.deliver({ kind: 'ack', runId: 'r1', assignment: 1, seq: 0, done: true, unknownRun: false });
+  assert.equal(session.unacknowledged, 0);
+});
+
+test('a coordinator that does not know the run (restarted) makes the agent discard that run, and say so', async () => {
+  const { dialer, engines, session, log } = setup();
+  session.start();
+  dialer.last.deliver(WELCOME);
+  dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
+  snap(engines[0]!, 1);
+  snap(engines[0]!, 2);
+  dialer.last.deliver({ kind: 'ack', runId: 'r1', assignment: 1, seq: 1, done: false, unknownRun: true });
+  assert.equal(session.unacknowledged, 0);
+  assert.ok(log.some((l) => /does not know run r1 .*discarded 2/.test(l)), log.join('\n'));
+});
+
+test('a full outbox drops its oldest snapshot, never a Done, and counts every drop', async () => {
+  const clock = new ManualClock();
+  const dialer = new MemoryDialer();
+  const engines: FakeEngine[] = [];
+  const log: string[] = [];
+  const session = new AgentSession({
+    dialer, clock, agentId: 'a1', host: 'h', cores: 2, version: 't', log: (level, m) => log.push(`${level} ${m}`), outboxLimit: 3,
+    createEngine: (_plan, onSnapshot) => {
+      const e = new FakeEngine(onSnapshot);
+      engines.push(e);
+      return e;
+    },
+  });
+  session.start();
+  dialer.last.deliver(WELCOME);
+  dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
+  for (let seq = 1; seq <= 5; seq++) snap(engines[0]!, seq);
+  engines[0]!.finish();
+  await tick();
+  assert.equal(session.unacknowledged, 3);
+  assert.equal(session.outboxDropped, 3);
+  assert.ok(log.some((l) => /^error outbox full/.test(l)));
+  dialer.last.drop(undefined);
+  clock.advance(500);
+  dialer.last.deliver(WELCOME);
+  assert.deepEqual(dialer.last.sent.slice(1).map((m) => (m.kind === 'snapshot' ? m.seq : m.kind)), [4, 5, 'done']);
 });

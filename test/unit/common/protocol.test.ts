@@ -19,11 +19,13 @@ const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errors: { ref
 test('every agent message survives the wire unchanged', () => {
   const rows: AgentMsg[] = [
     { kind: 'hello', agentId: 'a', protocolVersion: 1, version: '0.1.0', host: 'h', cores: 2 },
-    { kind: 'ready', runId: 'r' },
-    { kind: 'snapshot', runId: 'r', seq: 3, phase: 'main', intervalIndex: 2, intervalMs: 1000.5, stats, rateRps: 12.5, concurrency: 0 },
+    { kind: 'ready', runId: 'r', assignment: 1 },
+    { kind: 'snapshot', runId: 'r', assignment: 2, seq: 3, phase: 'main', intervalIndex: 2, intervalMs: 1000.5, stats, rateRps: 12.5, concurrency: 0 },
     { kind: 'heartbeat', sentAtMs: 123 },
-    { kind: 'done', runId: 'r', lastSeq: 9, main: stats, warmup: emptyStats(), durationMs: 5000 },
-    { kind: 'failure', runId: 'r', code: 'PLAN_INVALID', message: 'no' },
+    { kind: 'done', runId: 'r', assignment: 1, lastSeq: 9, main: stats, warmup: emptyStats(), durationMs: 5000 },
+    { kind: 'failure', runId: 'r', assignment: 1, code: 'PLAN_INVALID', message: 'no' },
+    { kind: 'applied', runId: 'r', assignment: 3, changeId: 7, appliedAtMs: 1234.5 },
+    { kind: 'leaving', runId: 'r', assignment: 1, reason: 'SIGTERM' },
   ];
   for (const m of rows) assert.deepEqual(agentMsgFromWire(throughWire<AgentMessage__Output>('AgentMessage', agentMsgToWire(m))), m, m.kind);
 });
@@ -31,8 +33,11 @@ test('every agent message survives the wire unchanged', () => {
 test('every coordinator message survives the wire unchanged', () => {
   const rows: CoordMsg[] = [
     { kind: 'welcome', protocolVersion: 1, coordinatorVersion: 'x', heartbeatIntervalMs: 1000, heartbeatMissLimit: 3, snapshotIntervalMs: 1000 },
-    { kind: 'assign', runId: 'r', planJson: '{}' },
-    { kind: 'set-rate', runId: 'r', rateRps: 2.5, concurrency: 0, rampMs: 100, changeId: 4 },
+    { kind: 'assign', runId: 'r', assignment: 2, planJson: '{}' },
+    { kind: 'set-rate', runId: 'r', assignment: 1, rateRps: 2.5, concurrency: 0, rampMs: 100, changeId: 4 },
+    { kind: 'set-rate', runId: 'r', assignment: 2, rateRps: 2.5, concurrency: 0, rampMs: 0, changeId: 5, tail: [{ durationMs: 500, from: 2.5, to: 7 }] },
+    { kind: 'ack', runId: 'r', assignment: 1, seq: 12, done: false, unknownRun: false },
+    { kind: 'ack', runId: 'r', assignment: 1, seq: 0, done: true, unknownRun: true },
     { kind: 'stop', runId: 'r', reason: 'why' },
     { kind: 'heartbeat', sentAtMs: 5 },
   ];
@@ -50,7 +55,7 @@ test('every run event survives the wire unchanged', () => {
 });
 
 test('malformed agent messages are refused with PROTOCOL_VIOLATION', () => {
-  const snap = (over: Record<string, unknown>): unknown => ({ snapshot: { runId: 'r', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1, stats: agentMsgToWire({ kind: 'done', runId: '', lastSeq: 0, main: stats, warmup: stats, durationMs: 0 }).done!.main, ...over } });
+  const snap = (over: Record<string, unknown>): unknown => ({ snapshot: { runId: 'r', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1, stats: agentMsgToWire({ kind: 'done', runId: '', assignment: 1, lastSeq: 0, main: stats, warmup: stats, durationMs: 0 }).done!.main, ...over } });
   const rows: [string, unknown][] = [
     ['no kind at all', {}],
     ['hello without an agent id', { hello: { agentId: '', protocolVersion: 1 } }],
@@ -65,8 +70,23 @@ test('malformed agent messages are refused with PROTOCOL_VIOLATION', () => {
   }
 });
 
+test('a set-rate tail that is not a list of valid segments is refused', () => {
+  const rows: [string, string][] = [
+    ['not JSON', '{'],
+    ['not a list', '{"durationMs":1}'],
+    ['empty list', '[]'],
+    ['negative rate', '[{"durationMs":10,"from":-1,"to":1}]'],
+    ['zero duration', '[{"durationMs":0,"from":1,"to":1}]'],
+    ['extra field', '[{"durationMs":10,"from":1,"to":1,"x":1}]'],
+  ];
+  for (const [why, tailJson] of rows) {
+    const w = throughWire<CoordinatorMessage__Output>('CoordinatorMessage', { setRate: { runId: 'r', assignment: 1, rateRps: 1, changeId: 1, tailJson } });
+    assert.throws(() => coordMsgFromWire(w), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' && /tailJson/.test(e.message), why);
+  }
+});
+
 test('unknown error kinds and negative counts are refused', () => {
-  const w = throughWire<AgentMessage__Output>('AgentMessage', agentMsgToWire({ kind: 'snapshot', runId: 'r', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1, stats, rateRps: 1, concurrency: 0 }));
+  const w = throughWire<AgentMessage__Output>('AgentMessage', agentMsgToWire({ kind: 'snapshot', runId: 'r', assignment: 1, seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1, stats, rateRps: 1, concurrency: 0 }));
   w.snapshot!.stats!.errors = { meteor: 1 };
   assert.throws(() => agentMsgFromWire(w), /unknown kind "meteor"/);
   w.snapshot!.stats!.errors = {};

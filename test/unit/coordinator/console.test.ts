@@ -74,6 +74,8 @@ function report(extra: Partial<Report> = {}): Report {
     intervalMs: 1000,
     series: [],
     rateChanges: [{ atMs: 10_000, rateRps: 1500, rampMs: 2000, source: 'terminal' }],
+    timeline: [],
+    onAgentLoss: 'rebalance',
     agents: [
       { agentId: 'agent-a', host: 'load-1', requests: 9995, sent: 10_000, rps: 499.75, errors: 4, dropped: 0, latencyP50Ms: 1.2, latencyP99Ms: 4.7, eventLoopDelayP99MsMax: 2.1, scheduleLagP99MsMax: 0.4, snapshotsMerged: 25, duplicatesIgnored: 0, durationMs: 20_000, reconciliation: 'exact' },
       { agentId: 'agent-b', host: 'load-22', requests: 9995, sent: 10_000, rps: 499.75, errors: 6, dropped: 0, latencyP50Ms: 1.25, latencyP99Ms: 4.9, eventLoopDelayP99MsMax: 1.9, scheduleLagP99MsMax: 0.35, snapshotsMerged: 24, duplicatesIgnored: 1, durationMs: 20_000, reconciliation: 'repaired' },
@@ -85,6 +87,7 @@ function report(extra: Partial<Report> = {}): Report {
       { agentId: 'agent-b', status: 'repaired', detail: '1 of 25 snapshot(s) missing (seq 9); main: added 998 request(s), 998 latency value(s) from the cumulative figures' },
     ],
     failures: [],
+    incomplete: [],
     verdict: 'pass',
     verdictReasons: [],
     ...extra,

@@ -59,7 +59,7 @@ test('a wrong protocol version is refused with both versions named', () => {
 test('the first message must be hello', () => {
   const { fleet } = setup();
   const conn = new FakeConn();
-  fleet.accept(conn).onMessage({ kind: 'ready', runId: 'r' });
+  fleet.accept(conn).onMessage({ kind: 'ready', runId: 'r', assignment: 1 });
   assert.ok(conn.closedWith !== 'clean' && conn.closedWith?.reason === 'protocol-violation');
 });
 
@@ -99,7 +99,7 @@ test('the same agent id reconnecting replaces its old stream', () => {
 test('run messages are routed to listeners; stream end is a leave', () => {
   const { events, join } = setup();
   const { h } = join('a');
-  h.onMessage({ kind: 'ready', runId: 'r' });
+  h.onMessage({ kind: 'ready', runId: 'r', assignment: 1 });
   h.onClose('closed its stream');
   h.onClose('closed its stream');
   assert.deepEqual(events, ['join a', 'ready a', 'leave a: closed its stream']);

@@ -6,6 +6,8 @@ import type { Snapshot as _loadfleet_v1_Snapshot, Snapshot__Output as _loadfleet
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from '../../loadfleet/v1/Heartbeat.js';
 import type { Done as _loadfleet_v1_Done, Done__Output as _loadfleet_v1_Done__Output } from '../../loadfleet/v1/Done.js';
 import type { Failure as _loadfleet_v1_Failure, Failure__Output as _loadfleet_v1_Failure__Output } from '../../loadfleet/v1/Failure.js';
+import type { Applied as _loadfleet_v1_Applied, Applied__Output as _loadfleet_v1_Applied__Output } from '../../loadfleet/v1/Applied.js';
+import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from '../../loadfleet/v1/Leaving.js';
 
 export interface AgentMessage {
   'hello'?: (_loadfleet_v1_Hello | null);
@@ -14,7 +16,9 @@ export interface AgentMessage {
   'heartbeat'?: (_loadfleet_v1_Heartbeat | null);
   'done'?: (_loadfleet_v1_Done | null);
   'failure'?: (_loadfleet_v1_Failure | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure";
+  'applied'?: (_loadfleet_v1_Applied | null);
+  'leaving'?: (_loadfleet_v1_Leaving | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving";
 }
 
 export interface AgentMessage__Output {
@@ -24,5 +28,7 @@ export interface AgentMessage__Output {
   'heartbeat'?: (_loadfleet_v1_Heartbeat__Output | null);
   'done'?: (_loadfleet_v1_Done__Output | null);
   'failure'?: (_loadfleet_v1_Failure__Output | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure";
+  'applied'?: (_loadfleet_v1_Applied__Output | null);
+  'leaving'?: (_loadfleet_v1_Leaving__Output | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving";
 }

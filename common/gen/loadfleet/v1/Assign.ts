@@ -4,9 +4,11 @@
 export interface Assign {
   'runId'?: (string);
   'planJson'?: (string);
+  'assignment'?: (number);
 }
 
 export interface Assign__Output {
   'runId': (string);
   'planJson': (string);
+  'assignment': (number);
 }

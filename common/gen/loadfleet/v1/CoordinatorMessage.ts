@@ -5,6 +5,7 @@ import type { Assign as _loadfleet_v1_Assign, Assign__Output as _loadfleet_v1_As
 import type { SetRate as _loadfleet_v1_SetRate, SetRate__Output as _loadfleet_v1_SetRate__Output } from '../../loadfleet/v1/SetRate.js';
 import type { Stop as _loadfleet_v1_Stop, Stop__Output as _loadfleet_v1_Stop__Output } from '../../loadfleet/v1/Stop.js';
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from '../../loadfleet/v1/Heartbeat.js';
+import type { Ack as _loadfleet_v1_Ack, Ack__Output as _loadfleet_v1_Ack__Output } from '../../loadfleet/v1/Ack.js';
 
 export interface CoordinatorMessage {
   'welcome'?: (_loadfleet_v1_Welcome | null);
@@ -12,7 +13,8 @@ export interface CoordinatorMessage {
   'setRate'?: (_loadfleet_v1_SetRate | null);
   'stop'?: (_loadfleet_v1_Stop | null);
   'heartbeat'?: (_loadfleet_v1_Heartbeat | null);
-  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat";
+  'ack'?: (_loadfleet_v1_Ack | null);
+  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat"|"ack";
 }
 
 export interface CoordinatorMessage__Output {
@@ -21,5 +23,6 @@ export interface CoordinatorMessage__Output {
   'setRate'?: (_loadfleet_v1_SetRate__Output | null);
   'stop'?: (_loadfleet_v1_Stop__Output | null);
   'heartbeat'?: (_loadfleet_v1_Heartbeat__Output | null);
-  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat";
+  'ack'?: (_loadfleet_v1_Ack__Output | null);
+  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat"|"ack";
 }

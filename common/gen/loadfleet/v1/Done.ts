@@ -9,6 +9,7 @@ export interface Done {
   'main'?: (_loadfleet_v1_Stats | null);
   'warmup'?: (_loadfleet_v1_Stats | null);
   'durationMs'?: (number | string);
+  'assignment'?: (number);
 }
 
 export interface Done__Output {
@@ -17,4 +18,5 @@ export interface Done__Output {
   'main': (_loadfleet_v1_Stats__Output | null);
   'warmup': (_loadfleet_v1_Stats__Output | null);
   'durationMs': (number);
+  'assignment': (number);
 }

@@ -5,10 +5,12 @@ export interface Failure {
   'runId'?: (string);
   'code'?: (string);
   'message'?: (string);
+  'assignment'?: (number);
 }
 
 export interface Failure__Output {
   'runId': (string);
   'code': (string);
   'message': (string);
+  'assignment': (number);
 }

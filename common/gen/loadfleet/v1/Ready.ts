@@ -3,8 +3,10 @@
 
 export interface Ready {
   'runId'?: (string);
+  'assignment'?: (number);
 }
 
 export interface Ready__Output {
   'runId': (string);
+  'assignment': (number);
 }

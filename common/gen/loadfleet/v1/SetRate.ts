@@ -8,6 +8,8 @@ export interface SetRate {
   'concurrency'?: (number);
   'rampMs'?: (number);
   'changeId'?: (number | string | Long);
+  'assignment'?: (number);
+  'tailJson'?: (string);
 }
 
 export interface SetRate__Output {
@@ -16,4 +18,6 @@ export interface SetRate__Output {
   'concurrency': (number);
   'rampMs': (number);
   'changeId': (number);
+  'assignment': (number);
+  'tailJson': (string);
 }

@@ -12,6 +12,7 @@ export interface Snapshot {
   'stats'?: (_loadfleet_v1_Stats | null);
   'rateRps'?: (number | string);
   'concurrency'?: (number);
+  'assignment'?: (number);
 }
 
 export interface Snapshot__Output {
@@ -23,4 +24,5 @@ export interface Snapshot__Output {
   'stats': (_loadfleet_v1_Stats__Output | null);
   'rateRps': (number);
   'concurrency': (number);
+  'assignment': (number);
 }

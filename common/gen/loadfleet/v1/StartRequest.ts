@@ -5,10 +5,12 @@ export interface StartRequest {
   'scenarioJson'?: (string);
   'minAgents'?: (number);
   'waitAgentsMs'?: (number);
+  'onAgentLoss'?: (string);
 }
 
 export interface StartRequest__Output {
   'scenarioJson': (string);
   'minAgents': (number);
   'waitAgentsMs': (number);
+  'onAgentLoss': (string);
 }
