@@ -36,6 +36,8 @@ export const agentPlanSchema = z.strictObject({
    * with the run; an agent that joins mid-test starts at the interval it joined in.
    */
   intervalOffset: z.number().int().nonnegative().optional(),
+  /** A joiner's first main interval is this long, so that its later ones fall on the run's boundaries. */
+  firstIntervalMs: z.number().positive().optional(),
 });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

@@ -190,8 +190,18 @@ export class TestRun {
     const weights = this.weightsWith(m);
     if (this.inMain()) {
       plan.warmupMs = 0;
-      plan.intervalOffset = Math.round(mainElapsed / this.opts.snapshotIntervalMs);
-      m.lastIndex.main = plan.intervalOffset - 1;
+      // Its intervals fall on the run's: the first one ends at the next boundary (one more if that is
+      // too close to matter), so each of its deltas counts in the interval it covers.
+      const interval = this.opts.snapshotIntervalMs;
+      let offset = Math.floor(mainElapsed / interval);
+      let firstMs = (offset + 1) * interval - mainElapsed;
+      if (firstMs < interval / 10) {
+        offset++;
+        firstMs += interval;
+      }
+      plan.intervalOffset = offset;
+      plan.firstIntervalMs = firstMs;
+      m.lastIndex.main = offset - 1;
       const remainingMs = this.mainMs - mainElapsed;
       if (scenario.load.model === 'open') {
         plan.segments = openShares(this.schedule(), mainElapsed, weights).get(m.key) ?? [];

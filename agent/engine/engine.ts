@@ -264,7 +264,17 @@ class LoadEngine implements Engine {
     else this.main = run;
     this.state = phase;
     recorder.startMonitoring();
-    run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
+    const first = phase === 'main' ? this.plan.firstIntervalMs : undefined;
+    if (first !== undefined && first > 0 && first !== this.plan.snapshotIntervalMs) {
+      // A joiner's first interval ends on the run's next interval boundary; the later ones follow it.
+      run.timer = this.clock.after(first, () => {
+        if (run.timer === undefined) return;
+        this.onInterval(run);
+        run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
+      });
+    } else {
+      run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
+    }
     runner.start();
     run.startMs = runner.startMs;
     run.lastTakeMs = runner.startMs;

@@ -195,7 +195,8 @@ test('an agent joining mid-test gets its share from now, aligned to the run\'s i
   const plan = agentPlanSchema.parse(JSON.parse(assign.planJson));
   assert.equal(assign.assignment, 1);
   assert.equal(plan.warmupMs, 0);
-  assert.equal(plan.intervalOffset, 2);
+  assert.equal(plan.intervalOffset, 1, 'it joined during interval 1 ...');
+  assert.equal(plan.firstIntervalMs, 500, '... which ends 500 ms later');
   assert.equal(plan.segments.length, 1);
   assert.ok(Math.abs(plan.segments[0]!.durationMs - 1_500) < 1e-9);
   assert.ok(Math.abs(plan.segments[0]!.from - 100 / 3) < 1e-9);
