@@ -298,3 +298,20 @@ test('the series shows how much of the fleet\'s rate was missing while it recove
   assert.deepEqual(report.series.map((p) => p.missingRps), [0, 20, 0]);
   assert.equal(report.incomplete.length, 1, 'b never came back');
 });
+
+test('an agent that saturates while the other has room gets less of the rate; when both saturate nothing moves', () => {
+  const { clock, run, snapshot, tails, sent } = elastic();
+  run.start();
+  snapshot('a', 0, { ...statsOf(50, 1_000), dropped: 3 });
+  snapshot('b', 0, statsOf(50, 1_000));
+  clock.advance(1_000);
+  const t = tails();
+  assert.ok(Math.abs(t.a! - 100 * (0.7 / 1.7)) < 1e-9, `a: ${t.a}`);
+  assert.ok(Math.abs(t.a! + t.b! - 100) < 1e-9, 'the fleet keeps its rate');
+  const moves = sent.length;
+  // Both saturated (lag p99 over 10 ms on 500 arrivals each): the fleet is generator-bound, no share moves.
+  snapshot('a', 1, { ...statsOf(500, 1_000), scheduleLagP99Ms: 30 });
+  snapshot('b', 1, { ...statsOf(500, 1_000), scheduleLagP99Ms: 30 });
+  clock.advance(1_000);
+  assert.equal(sent.filter((s, i) => i >= moves && s.m.kind === 'set-rate').length, 0);
+});
