@@ -139,3 +139,41 @@ test('`loadfleet rate 400 --ramp 2s` from another terminal: every agent acknowle
     await f.close();
   }
 });
+
+test('the coordinator killed mid-test: agents stop their load within 5 s, come back to its restart, and drop the orphaned figures', async () => {
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-elastic-'));
+  let coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], ENV);
+  const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+  const agents = ['c1', 'c2'].map((id) => startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], ENV));
+  try {
+    for (const a of agents) await a.waitFor(/joined coordinator/);
+    writeFileSync(join(dir, 's.json'), JSON.stringify(open(target.url, 200, '20s')));
+    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], ENV, dir);
+    await run.waitFor(/\[\s*1s\//);
+    coord.kill('SIGKILL');
+    await coord.exited;
+    const killedAt = Date.now();
+    assert.equal(await run.exited, 3, 'the run command fails: its coordinator is gone');
+    assert.match(run.stderr(), /coordinator|unavailable|ended/i);
+    for (const a of agents) await a.waitFor(/lost the coordinator during run/, 5_000);
+    await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 5_000 - Date.now())));
+    const at5s = target.counts().requests;
+    await new Promise((r) => setTimeout(r, 1_000));
+    assert.equal(target.counts().requests, at5s, 'no request reached the target between 5 s and 6 s after the coordinator died');
+    coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', addr], ENV);
+    await coord.waitFor(/coordinator listening/);
+    for (const a of agents) {
+      await a.waitFor(/joined coordinator.*\n?/, 15_000);
+      await a.waitFor(/does not know run .*discarded \d+/, 15_000);
+    }
+    const status = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json'], ENV);
+    assert.equal(await status.exited, 0, status.stderr());
+    assert.equal((JSON.parse(status.stdout()) as { agents: unknown[] }).agents.length, 2, 'both agents are back');
+  } finally {
+    for (const a of agents) a.kill('SIGKILL');
+    coord.kill('SIGKILL');
+    await Promise.all([...agents.map((a) => a.exited), coord.exited]);
+    await target.close();
+  }
+});
