@@ -48,7 +48,8 @@ function statusToError(e: grpc.ServiceError): LoadfleetError {
 
 export function createGrpcDialer(opts: GrpcDialerOptions): Dialer {
   const Fleet = fleetPackage().Fleet;
-  const client = new Fleet(opts.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as FleetClient;
+  const connect = (): FleetClient => new Fleet(opts.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as FleetClient;
+  let client = connect();
   let closed = false;
 
   return {
@@ -95,6 +96,11 @@ export function createGrpcDialer(opts: GrpcDialerOptions): Dialer {
           finish(undefined);
         },
       };
+    },
+    reset() {
+      if (closed) return;
+      client.close();
+      client = connect();
     },
     close() {
       if (closed) return;

@@ -18,6 +18,11 @@ export interface LinkHandlers {
 
 export interface Dialer {
   dial(handlers: LinkHandlers): AgentLink;
+  /**
+   * Drops the underlying connection so the next dial starts a fresh one: after a link went silent, the
+   * old connection may be dead without the transport knowing yet.
+   */
+  reset(): void;
   /** Releases the channel. Idempotent. */
   close(): void;
 }

@@ -65,6 +65,8 @@ export class AgentSession {
   private attempt = 0;
   private timers: TimerHandle[] = [];
   private lastHeardMs = 0;
+  /** Why this side closed the current link (undefined when the coordinator or the transport did). */
+  private selfClosed: string | undefined;
   private stopping = false;
   private resolveFinished!: (error: LoadfleetError | undefined) => void;
   /** Resolves when the session ends for good: after stop(), or with the error that made it give up. */
@@ -154,7 +156,8 @@ export class AgentSession {
     });
     const timer = this.opts.clock.after(this.opts.welcomeTimeoutMs ?? 10_000, () => {
       if (this.link === link && this.welcome === undefined) {
-        this.opts.log('warn', 'no welcome from the coordinator in time; reconnecting');
+        this.selfClosed = 'no welcome from the coordinator in time';
+        this.opts.dialer.reset();
         link.close();
       }
     });
@@ -206,7 +209,9 @@ export class AgentSession {
         if (link !== this.link) return;
         link.send({ kind: 'heartbeat', sentAtMs: Date.now() });
         if (this.opts.clock.nowMs() - this.lastHeardMs > hbMs * missLimit) {
-          this.opts.log('warn', `nothing heard from the coordinator for ${missLimit} heartbeats; reconnecting`);
+          this.selfClosed = `nothing heard from the coordinator for ${missLimit} heartbeats`;
+          // The connection may be dead without TCP knowing (a cut link): start the next one afresh.
+          this.opts.dialer.reset();
           link.close();
         }
       }),
@@ -343,7 +348,9 @@ export class AgentSession {
     const delayMs = Math.min(max, base * 2 ** this.attempt) * (0.8 + 0.4 * Math.random());
     this.attempt++;
     this.state = 'connecting';
-    this.opts.log('warn', `${error === undefined ? 'coordinator closed the connection' : error.message}; reconnecting in ${Math.round(delayMs)} ms`);
+    const why = this.selfClosed ?? (error === undefined ? 'coordinator closed the connection' : error.message);
+    this.selfClosed = undefined;
+    this.opts.log('warn', `${why}; reconnecting in ${Math.round(delayMs)} ms`);
     this.timers.push(this.opts.clock.after(delayMs, () => this.connect()));
   }
 

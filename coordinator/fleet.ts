@@ -152,8 +152,9 @@ export class Fleet {
     const limitMs = this.opts.heartbeatIntervalMs * this.opts.heartbeatMissLimit;
     for (const m of [...this.members.values()]) {
       if (now - m.lastHeardMs > limitMs) {
+        // Removed first, so the stream's own close event (which follows) is not a second leave.
+        this.remove(m, `missed ${this.opts.heartbeatMissLimit} heartbeats (nothing heard for ${Math.round(now - m.lastHeardMs)} ms)`);
         m.conn.close({ reason: 'lost', message: `no message for ${Math.round(now - m.lastHeardMs)} ms` });
-        this.remove(m, `missed ${this.opts.heartbeatMissLimit} heartbeats`);
         continue;
       }
       m.conn.send({ kind: 'heartbeat', sentAtMs: Date.now() });

@@ -40,6 +40,10 @@ class MemoryLink implements AgentLink {
 class MemoryDialer implements Dialer {
   links: MemoryLink[] = [];
   closed = false;
+  resets = 0;
+  reset(): void {
+    this.resets++;
+  }
   dial(handlers: LinkHandlers): AgentLink {
     const l = new MemoryLink(handlers);
     this.links.push(l);
@@ -175,6 +179,7 @@ test('a coordinator that goes silent is left after the miss limit', () => {
   assert.equal(dialer.last.closed, false, 'exactly at the limit');
   clock.advance(1_000);
   assert.equal(dialer.links[0]?.closed, true);
+  assert.equal(dialer.resets, 1, 'a silent link may be dead: the next dial uses a fresh connection');
   assert.ok(dialer.links[0]!.sent.filter((m) => m.kind === 'heartbeat').length >= 3, 'the agent sent heartbeats meanwhile');
 });
 

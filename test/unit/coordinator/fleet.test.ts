@@ -15,8 +15,12 @@ class FakeConn implements AgentConn {
     this.sent.push(m);
     return true;
   }
+  /** Like the gRPC transport: closing the stream makes it report its own end, synchronously. */
+  onClosed: (() => void) | undefined;
   close(refusal?: { reason: Refusal; message: string }): void {
-    this.closedWith ??= refusal ?? 'clean';
+    if (this.closedWith !== undefined) return;
+    this.closedWith = refusal ?? 'clean';
+    this.onClosed?.();
   }
 }
 
@@ -66,13 +70,14 @@ test('the first message must be hello', () => {
 test('heartbeats: an agent silent for more than missLimit intervals is dropped; a talking one stays', () => {
   const { clock, fleet, events, join } = setup();
   const quiet = join('quiet');
+  quiet.conn.onClosed = () => quiet.h.onClose('stream error: cancelled');
   const chatty = join('chatty');
   for (let t = 0; t < 5; t++) {
     clock.advance(1_000);
     chatty.h.onMessage({ kind: 'heartbeat', sentAtMs: 0 });
   }
   // 'quiet' has been silent 5 s > 3 x 1 s: gone; 'chatty' stays and got heartbeats.
-  assert.ok(events.some((e) => e.startsWith('leave quiet: missed 3 heartbeats')), events.join('\n'));
+  assert.deepEqual(events.filter((e) => e.startsWith('leave quiet')).map((e) => e.replace(/ \(.*/, '')), ['leave quiet: missed 3 heartbeats'], 'one leave, with the real reason');
   assert.ok(quiet.conn.closedWith !== undefined);
   assert.deepEqual(fleet.agents().map((a) => a.id), ['chatty']);
   assert.ok(chatty.conn.sent.filter((m) => m.kind === 'heartbeat').length >= 4);
