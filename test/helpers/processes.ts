@@ -17,8 +17,19 @@ export interface Proc {
 const live = new Set<ChildProcess>();
 process.on('exit', () => { for (const c of live) c.kill('SIGKILL'); });
 
-export function startProcess(args: string[], env: Record<string, string> = {}, cwd?: string): Proc {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+export interface StartOptions {
+  /**
+   * A command that runs node for us, e.g. `['ip', 'netns', 'exec', ns]`: the child is then
+   * `prefix... <node> args...`. The prefix must exec node in place (same pid), so signals reach it.
+   */
+  prefix?: readonly string[];
+}
+
+/** Starts `node args...` (optionally behind `opts.prefix`); it is SIGKILLed if this process exits first. */
+export function startProcess(args: string[], env: Record<string, string> = {}, cwd?: string, opts: StartOptions = {}): Proc {
+  const [cmd, ...prefixArgs] = opts.prefix ?? [];
+  const argv = cmd === undefined ? args : [...prefixArgs, process.execPath, ...args];
+  const child = spawn(cmd ?? process.execPath, argv, { env: { ...process.env, ...env }, cwd, stdio: ['pipe', 'pipe', 'pipe'] });
   live.add(child);
   let out = '';
   let err = '';
