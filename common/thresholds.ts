@@ -47,7 +47,9 @@ export class ThresholdSyntaxError extends Error {
 }
 
 const METRICS = 'p50, p90, p95, p99, p99.9 (any pNN), min, max, mean, error_rate, checks, rps';
-const TOKEN = /\s*(?:(p\(?(\d+(?:\.\d+)?)\)?|[a-z_]+)|(<=|>=|==|!=|<|>)|(-?\d+(?:\.\d+)?)\s*(ms|s|m|%|\/s)?)/y;
+// A word (metric), an operator, or a number with its unit.
+const TOKEN = /\s*(?:([A-Za-z_][A-Za-z0-9_.()]*)|(<=|>=|==|!=|<|>)|(-?\d+(?:\.\d+)?)\s*(ms|s|m|%|\/s)?)/y;
+const PERCENTILE = /^p\(?(\d+(?:\.\d+)?)\)?$/;
 
 /** Parses `metric op value`; throws ThresholdSyntaxError naming the expression and the position. */
 export function parseThresholdExpr(expression: string): ThresholdExpr {
@@ -69,28 +71,29 @@ export function parseThresholdExpr(expression: string): ThresholdExpr {
   pos = TOKEN.lastIndex;
   let metric: ThresholdMetric;
   let percentile: number | undefined;
-  if (mm[2] !== undefined) {
+  const word = mm[1].toLowerCase();
+  const pm = PERCENTILE.exec(word);
+  if (pm !== null) {
     metric = 'percentile';
-    percentile = Number(mm[2]);
-    if (!(percentile > 0 && percentile < 100)) throw new ThresholdSyntaxError(expression, metricAt, `percentile must be between 0 and 100 exclusive (use min or max), got ${mm[2]}`);
+    percentile = Number(pm[1]);
+    if (!(percentile > 0 && percentile < 100)) throw new ThresholdSyntaxError(expression, metricAt, `percentile must be between 0 and 100 exclusive (use min or max), got ${pm[1]}`);
   } else {
-    const word = mm[1];
     const known: Record<string, ThresholdMetric> = { min: 'min', max: 'max', mean: 'mean', avg: 'mean', error_rate: 'error_rate', checks: 'checks', rps: 'rps' };
     const k = known[word];
-    if (k === undefined) throw new ThresholdSyntaxError(expression, metricAt, `unknown metric "${word}"; known: ${METRICS}`);
+    if (k === undefined) throw new ThresholdSyntaxError(expression, metricAt, `unknown metric "${mm[1]}"; known: ${METRICS}`);
     metric = k;
   }
 
   const om = next('an operator (<, <=, >, >=, ==, !=)');
-  if (om[3] === undefined) throw new ThresholdSyntaxError(expression, startOf(om), 'expected an operator (<, <=, >, >=, ==, !=)');
+  if (om[2] === undefined) throw new ThresholdSyntaxError(expression, startOf(om), 'expected an operator (<, <=, >, >=, ==, !=)');
   pos = TOKEN.lastIndex;
-  const op = om[3] as ThresholdOp;
+  const op = om[2] as ThresholdOp;
 
   const vm = next('a number');
   const valueAt = startOf(vm);
-  if (vm[4] === undefined) throw new ThresholdSyntaxError(expression, valueAt, 'expected a number');
+  if (vm[3] === undefined) throw new ThresholdSyntaxError(expression, valueAt, 'expected a number');
   pos = TOKEN.lastIndex;
-  const value = valueIn(metric, Number(vm[4]), vm[5], (what) => { throw new ThresholdSyntaxError(expression, valueAt, what); });
+  const value = valueIn(metric, Number(vm[3]), vm[4], (what) => { throw new ThresholdSyntaxError(expression, valueAt, what); });
   const rest = expression.slice(pos);
   if (rest.trim() !== '') throw new ThresholdSyntaxError(expression, pos + (rest.length - rest.trimStart().length), `unexpected "${rest.trim()}" after the value`);
   return percentile === undefined ? { metric, op, value } : { metric, percentile, op, value };
