@@ -68,7 +68,7 @@ function compileRegex(source: string, group: number): (text: string) => string |
   try {
     re = new RegExp(source);
   } catch (e) {
-    throw new ExtractSpecError(`invalid regular expression: ${(e as Error).message}`, { cause: e });
+    throw new ExtractSpecError((e as Error).message, { cause: e });
   }
   // An alternative that matches the empty string reveals how many groups the pattern has.
   const groups = (new RegExp(`${source}|`).exec('') as RegExpExecArray).length - 1;

@@ -22,12 +22,18 @@ export function problem(segments: PathSegment[], message: string, atKey = false)
 
 type Issue = z.core.$ZodIssue;
 
-export function issuesToProblems(issues: readonly Issue[], prefix: PathSegment[] = []): ScenarioFileProblem[] {
+/**
+ * `root` is the validated value: a union (e.g. a load model) that is simply absent is reported as
+ * "is required" rather than with the union's own message.
+ */
+export function issuesToProblems(issues: readonly Issue[], prefix: PathSegment[] = [], root?: unknown): ScenarioFileProblem[] {
   const out: ScenarioFileProblem[] = [];
   for (const issue of issues) {
     const at = [...prefix, ...issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k))];
     if (issue.code === 'unrecognized_keys') {
       for (const k of issue.keys) out.push(problem([...at, k], `unknown field "${k}"`, true));
+    } else if ((issue.code === 'invalid_union' || issue.code === 'invalid_type') && root !== undefined && at.length > 0 && valueAt(root, at) === undefined) {
+      out.push(problem(at, 'is required'));
     } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
       const meant = issue.errors.filter((branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0));
       const first = meant[0];
@@ -54,4 +60,13 @@ export function issuesToProblems(issues: readonly Issue[], prefix: PathSegment[]
 /** What an invalid_type issue received, read from zod's message ("... received undefined"). */
 function received(issue: Issue): string | undefined {
   return /received (\w+)$/.exec(issue.message)?.[1];
+}
+
+function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
+  let v = root;
+  for (const k of path) {
+    if (typeof v !== 'object' || v === null || !Object.hasOwn(v, k)) return undefined;
+    v = (v as Record<PathSegment, unknown>)[k];
+  }
+  return v;
 }

@@ -14,7 +14,7 @@ export type ValidationResult<P> = { ok: true; file: ScenarioFile } | { ok: false
 /** Validates an already-parsed value; every problem at once. Never throws. */
 export function validateScenarioFile(value: unknown): ValidationResult<ScenarioFileProblem> {
   const parsed = scenarioFileSchema.safeParse(value);
-  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues);
+  const problems = parsed.success ? [] : issuesToProblems(parsed.error.issues, [], value);
   const seen = new Set(problems.map((p) => `${p.path}\n${p.message}`));
   for (const p of crossFieldProblems(value)) {
     // A reference problem under a field the schema already rejected would only repeat it.
