@@ -17,7 +17,7 @@ export function createLocator(yamlText: string): Locator {
   const lineCounter = new LineCounter();
   let doc: Document.Parsed | undefined;
   try {
-    doc = parseDocument(yamlText, { lineCounter, keepSourceTokens: false });
+    doc = parseDocument(yamlText, { lineCounter, logLevel: 'silent' });
   } catch {
     doc = undefined;
   }

@@ -37,7 +37,7 @@ export function validateScenarioText(text: string): ValidationResult<LocatedProb
   const lineCounter = new LineCounter();
   let value: unknown;
   try {
-    const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+    const doc = parseDocument(text, { lineCounter, prettyErrors: false, logLevel: 'error' });
     if (doc.errors.length > 0) {
       return {
         ok: false,
