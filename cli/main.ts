@@ -13,6 +13,7 @@ import { coordinatorCommand } from '../coordinator/cli/coordinator-cmd.js';
 import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from '../coordinator/cli/control-cmds.js';
 import { demoCommand } from '../coordinator/cli/demo.js';
 import { runCommand } from '../coordinator/cli/run.js';
+import { validateCommand } from '../coordinator/cli/validate.js';
 
 const version = loadfleetVersion();
 const runtime = {
@@ -64,6 +65,9 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
     (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
+    .command('validate <scenario>', 'check a scenario file: every problem as file:line:column, exit 2; or a one-line summary', (y) => y
+      .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }),
+    (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
     .command('coordinator', 'run a long-lived coordinator that agents join', (y) => y
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' }),

@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml';
 import { LoadfleetError } from './errors.js';
 import { parseDurationMs } from './duration.js';
 
-const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
+/** A duration as written ("30s", 1.5) -> milliseconds. Exported for the scenario language (scenario-schema.ts). */
+export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
   const ms = parseDurationMs(v);
   if (ms === undefined) {
     ctx.addIssue({ code: 'custom', message: `"${v}" is not a duration; write e.g. 500ms, 30s, 2m or 1m30s` });
@@ -15,9 +16,9 @@ const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
   return ms;
 });
 
-const positiveDurationMs = durationMs.refine((ms) => ms > 0, 'must be longer than 0');
+export const positiveDurationMs = durationMs.refine((ms) => ms > 0, 'must be longer than 0');
 
-const httpUrl = z.string().refine((s) => {
+export const httpUrl = z.string().refine((s) => {
   try {
     const u = new URL(s);
     return u.protocol === 'http:' || u.protocol === 'https:';
@@ -26,15 +27,17 @@ const httpUrl = z.string().refine((s) => {
   }
 }, 'must be an absolute http:// or https:// URL');
 
-const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+export const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** An HTTP method in any case -> upper case. */
+export const methodSchema = z
+  .string()
+  .transform((m) => m.toUpperCase())
+  .pipe(z.enum(METHODS, { message: `must be one of ${METHODS.join(', ')}` }));
 
 const requestSchema = z.strictObject({
   url: httpUrl,
-  method: z
-    .string()
-    .transform((m) => m.toUpperCase())
-    .pipe(z.enum(METHODS, { message: `must be one of ${METHODS.join(', ')}` }))
-    .default('GET'),
+  method: methodSchema.default('GET'),
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
   timeout: positiveDurationMs.default(10_000),
@@ -79,7 +82,7 @@ const closedSchema = z.strictObject({
   connections: z.number().int().positive().optional(),
 });
 
-const loadSchema = z.discriminatedUnion('model', [openSchema, closedSchema], {
+export const loadSchema = z.discriminatedUnion('model', [openSchema, closedSchema], {
   error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency)',
 });
 

@@ -1,0 +1,71 @@
+// `loadfleet validate scenario.yaml`: every problem at once as `file:line:column: path: message`
+// (exit 2), or a one-line summary (exit 0). Data files are read and parsed too, relative to the
+// scenario file, so a missing or malformed CSV is caught before a run.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { LoadfleetError, EXIT } from '../../common/errors.js';
+import type { Io } from '../../common/io.js';
+import { formatProblem, validateScenarioText } from '../../common/scenario-validate.js';
+import type { LocatedProblem } from '../../common/scenario-validate.js';
+import type { ScenarioFile } from '../../common/scenario-schema.js';
+import { createLocator } from '../../common/scenario-locate.js';
+import { problem } from '../../common/scenario-problems.js';
+import { FeederError, parseRows } from '../../common/feeder.js';
+
+export interface ValidateArgs {
+  scenario: string;
+}
+
+export async function validateCommand(io: Io, args: ValidateArgs): Promise<number> {
+  const path = resolve(io.cwd, args.scenario);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new LoadfleetError('SCENARIO_INVALID', `cannot read scenario file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
+      cause: e, hint: 'check the path; examples/ has scenarios to start from',
+    });
+  }
+  const result = validateScenarioText(text);
+  const problems = result.ok ? dataProblems(result.file, dirname(path), text) : result.problems;
+  if (problems.length > 0) {
+    for (const p of problems) io.stdout.write(`${formatProblem(args.scenario, p)}\n`);
+    io.stderr.write(`${args.scenario}: ${problems.length} problem(s)\n`);
+    return EXIT.INVALID_INPUT;
+  }
+  io.stdout.write(`${args.scenario}: valid: ${result.ok ? summary(result.file) : ''}\n`);
+  return EXIT.OK;
+}
+
+/** Reads and parses every data file; a problem (located at data.<name>.path) for each that fails. */
+function dataProblems(file: ScenarioFile, baseDir: string, text: string): LocatedProblem[] {
+  const out: LocatedProblem[] = [];
+  const locator = createLocator(text);
+  for (const [name, d] of Object.entries(file.data ?? {})) {
+    const segments = ['data', name, 'path'];
+    let message: string | undefined;
+    try {
+      parseRows(readFileSync(resolve(baseDir, d.path), 'utf8'), d.format, d.path);
+    } catch (e) {
+      if (e instanceof FeederError) message = e.message;
+      else message = `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+    }
+    if (message !== undefined) out.push({ ...problem(segments, message), ...locator(segments) });
+  }
+  return out;
+}
+
+function summary(f: ScenarioFile): string {
+  const n = (count: number, what: string): string => `${count} ${what}${count === 1 ? '' : 's'}`;
+  const parts = [`"${f.name}"`];
+  if (f.request !== undefined) parts.push('1 request');
+  if (f.requests !== undefined) parts.push(n(Object.keys(f.requests).length, 'request'));
+  if (f.flows !== undefined) {
+    const steps = Object.values(f.flows).reduce((sum, fl) => sum + fl.steps.length, 0);
+    parts.push(`${n(Object.keys(f.flows).length, 'flow')} (${n(steps, 'step')})`);
+  }
+  if (f.data !== undefined) parts.push(n(Object.keys(f.data).length, 'data file'));
+  if (f.thresholds !== undefined) parts.push(n(f.thresholds.length, 'threshold'));
+  parts.push(f.scenarios !== undefined ? n(Object.keys(f.scenarios).length, 'scenario') : `${f.load?.model ?? '?'} model`);
+  return parts.join(', ');
+}
