@@ -45,6 +45,8 @@ export const EXIT = {
   /** The run was aborted because an agent was lost under `--on-agent-loss fail`. */
   AGENT_LOST: 5,
   REFUSED: 6,
+  /** The run completed but a scenario threshold failed (or aborted it with abortOnFail). */
+  THRESHOLDS_FAILED: 7,
   INTERRUPTED: 130,
 } as const;
 

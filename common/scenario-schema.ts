@@ -13,14 +13,12 @@
 // rules across fields (references by name, known template variables, request vs requests) live in
 // scenario-refs.ts, which runs on the raw value so that every problem is reported at once.
 import { z } from 'zod';
-import { durationMs, httpUrl, loadSchema, methodSchema, positiveDurationMs, METHODS } from './scenario.js';
+import { durationMs, httpUrl, loadSchema, methodSchema, positiveDurationMs, thresholdSchema, METHODS } from './scenario.js';
 import { compileTemplate, TemplateError } from './template.js';
 import { compileJsonPath } from './json-path.js';
 import { ExtractSpecError, compileExtractor } from './extract.js';
 import type { ExtractSpec } from './extract.js';
 import type { CheckSpec } from './checks.js';
-import { parseThresholdExpr } from './thresholds.js';
-import type { Threshold } from './thresholds.js';
 import { formatOf } from './feeder.js';
 import type { FeederFormat } from './feeder.js';
 
@@ -189,29 +187,6 @@ const dataSchema = z
       return z.NEVER;
     }
     return { ...d, format };
-  });
-
-const thresholdSchema = z
-  .union([
-    z.string(),
-    z.strictObject({
-      threshold: z.string().meta({ description: 'e.g. "p99 < 250ms", "error_rate < 1%", "checks > 99%", "rps > 900"' }),
-      request: entryName.optional().meta({ description: 'only this request name' }),
-      abortOnFail: z.boolean().default(false),
-      delayAbortEval: durationMs.default(0).meta({ description: 'abortOnFail waits this long into the run (grace period)' }),
-    }),
-  ])
-  .transform((t, ctx): Threshold => {
-    const source = typeof t === 'string' ? t : t.threshold;
-    try {
-      const expr = parseThresholdExpr(source);
-      return typeof t === 'string'
-        ? { ...expr, source, request: undefined, abortOnFail: false, delayAbortEvalMs: 0 }
-        : { ...expr, source, request: t.request, abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEval };
-    } catch (e) {
-      ctx.addIssue({ code: 'custom', path: typeof t === 'string' ? [] : ['threshold'], message: (e as Error).message });
-      return z.NEVER;
-    }
   });
 
 const scenarioEntrySchema = z.strictObject({

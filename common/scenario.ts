@@ -5,6 +5,8 @@ import { z } from 'zod';
 import { parse as parseYaml } from 'yaml';
 import { LoadfleetError } from './errors.js';
 import { parseDurationMs } from './duration.js';
+import { parseThresholdExpr } from './thresholds.js';
+import type { Threshold } from './thresholds.js';
 
 /** A duration as written ("30s", 1.5) -> milliseconds. Exported for the scenario language (scenario-schema.ts). */
 export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -86,11 +88,37 @@ export const loadSchema = z.discriminatedUnion('model', [openSchema, closedSchem
   error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency)',
 });
 
+/** A k6-style pass/fail criterion: "p99 < 250ms", or an object with a request name and abortOnFail. */
+export const thresholdSchema = z
+  .union([
+    z.string(),
+    z.strictObject({
+      threshold: z.string().meta({ description: 'e.g. "p99 < 250ms", "error_rate < 1%", "checks > 99%", "rps > 900"' }),
+      request: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, _ . and -').optional().meta({ description: 'only this request name' }),
+      abortOnFail: z.boolean().default(false),
+      delayAbortEval: durationMs.default(0).meta({ description: 'abortOnFail waits this long into the run (grace period)' }),
+    }),
+  ])
+  .transform((t, ctx): Threshold => {
+    const source = typeof t === 'string' ? t : t.threshold;
+    try {
+      const expr = parseThresholdExpr(source);
+      return typeof t === 'string'
+        ? { ...expr, source, request: undefined, abortOnFail: false, delayAbortEvalMs: 0 }
+        : { ...expr, source, request: t.request, abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEval };
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', path: typeof t === 'string' ? [] : ['threshold'], message: (e as Error).message });
+      return z.NEVER;
+    }
+  });
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).default('loadfleet'),
   request: requestSchema,
   load: loadSchema,
   warmup: durationMs.default(0),
+  /** Evaluated on the fleet's merged figures at the end (and live for abortOnFail). */
+  thresholds: z.array(thresholdSchema).default([]),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
@@ -160,5 +188,11 @@ export function toScenarioInput(s: Scenario): ScenarioInput {
           ...(s.load.duration !== undefined ? { duration: ms(s.load.duration) } : {}),
           ...(s.load.stages !== undefined ? { stages: s.load.stages.map((st) => ({ ...st, duration: ms(st.duration) })) } : {}),
         };
-  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup) };
+  const thresholds = s.thresholds.map((t) => ({
+    threshold: t.source,
+    ...(t.request !== undefined ? { request: t.request } : {}),
+    abortOnFail: t.abortOnFail,
+    delayAbortEval: ms(t.delayAbortEvalMs),
+  }));
+  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup), thresholds };
 }

@@ -11,6 +11,8 @@ import type { AgentTotals, Aggregator, IntervalFigures, PhaseTotals, Reconciliat
 import type { Segment } from '../common/plan.js';
 import { scheduleMean, scheduleWithChanges } from './planner.js';
 import { meanBetween } from './shares.js';
+import { checkThresholds, thresholdReport } from './threshold-check.js';
+import type { ThresholdReport } from './threshold-check.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -135,7 +137,7 @@ export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthI
   return { generatorBound: reasons.length > 0, reasons };
 }
 
-export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost';
+export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed';
 
 /** One main-phase interval, compact (series of an hour-long run stays small). */
 export interface SeriesPoint {
@@ -218,6 +220,8 @@ export interface Report {
   timeline: TimelineEvent[];
   onAgentLoss: string;
   agents: AgentRow[];
+  /** The scenario's thresholds, evaluated on the merged main-phase figures. */
+  thresholds: ThresholdReport;
   health: GeneratorHealth & { limits: GeneratorLimits; scheduleLagP99MsMax: number; eventLoopDelayP99MsMax: number };
   histograms: { latency: string; service: string; encoding: 'HdrHistogram compressed base64, microseconds' };
   reconciliation: ReconciliationNote[];
@@ -248,6 +252,8 @@ export interface ReportInput {
   onAgentLoss?: string;
   /** Set when the run was aborted because an agent was lost under --on-agent-loss fail. */
   abortedForAgentLoss?: string;
+  /** Set when an abortOnFail threshold ended the run early: why. */
+  abortedByThreshold?: string;
   limits?: GeneratorLimits;
 }
 
@@ -351,17 +357,29 @@ export function buildReport(input: ReportInput): Report {
     const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
     failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); is the target up and reachable from the agents?`);
   }
+  const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false), input.abortedByThreshold);
+  const failedThresholds = thresholds.results
+    .filter((r) => r.status !== 'pass')
+    .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
+  if (input.abortedByThreshold !== undefined) failedThresholds.unshift(`aborted early: ${input.abortedByThreshold}`);
   const aborted = input.abortedForAgentLoss;
+  // Precedence: figures that cannot be trusted first (failed, agent lost, generator-bound), then thresholds.
   const verdict: Verdict =
-    aborted !== undefined ? 'agent-lost' : failedReasons.length > 0 ? 'failed' : judged.generatorBound ? 'generator-bound' : 'pass';
+    aborted !== undefined ? 'agent-lost'
+      : failedReasons.length > 0 ? 'failed'
+        : judged.generatorBound ? 'generator-bound'
+          : failedThresholds.length > 0 ? 'thresholds-failed'
+            : 'pass';
   const verdictReasons =
     verdict === 'agent-lost'
       ? [`aborted: ${aborted ?? ''} (--on-agent-loss fail)`, ...failedReasons, ...judged.reasons]
       : verdict === 'failed'
-        ? [...failedReasons, ...judged.reasons]
+        ? [...failedReasons, ...judged.reasons, ...failedThresholds]
         : verdict === 'generator-bound'
-          ? [...judged.reasons]
-          : [];
+          ? [...judged.reasons, ...failedThresholds]
+          : verdict === 'thresholds-failed'
+            ? failedThresholds
+            : [];
 
   return {
     version: 1,
@@ -381,6 +399,7 @@ export function buildReport(input: ReportInput): Report {
     timeline: (input.timeline ?? []).map((e) => ({ ...e, ...(e.acks === undefined ? {} : { acks: e.acks.map((a) => ({ ...a })) }) })),
     onAgentLoss: input.onAgentLoss ?? 'rebalance',
     agents,
+    thresholds,
     health,
     histograms: { latency: main.latencyHist, service: main.serviceHist, encoding: 'HdrHistogram compressed base64, microseconds' },
     reconciliation,

@@ -19,6 +19,7 @@ import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
 import { closedShares, openShares } from './shares.js';
 import { isSaturated, saturationWhy } from './saturation.js';
+import { checkThresholds } from './threshold-check.js';
 
 export type { RateChange };
 
@@ -132,6 +133,7 @@ export class TestRun {
   private changeId = 0;
   private lastShiftIndex = -10;
   private abortedForLoss: string | undefined;
+  private abortedByThreshold: string | undefined;
   private lastLive: RunStatus['live'] = null;
   private lastShown: Record<Phase, number> = { warmup: -1, main: -1 };
   private resolveReport!: (r: Report) => void;
@@ -537,9 +539,21 @@ export class TestRun {
             requests: figures.requests,
           };
           this.shiftFromSaturated(ready);
+          this.checkAbortThresholds((ready + 1) * this.opts.snapshotIntervalMs);
         }
       }
     }
+  }
+
+  /** abortOnFail thresholds, on the merged figures so far: a failed one past its grace ends the run. */
+  private checkAbortThresholds(elapsedMs: number): void {
+    const thresholds = this.opts.scenario.thresholds.filter((t) => t.abortOnFail);
+    if (thresholds.length === 0 || this.state !== 'running') return;
+    const v = checkThresholds(thresholds, this.aggregator.totals('main'), elapsedMs, true);
+    if (v.abortBy === undefined) return;
+    this.abortedByThreshold = `threshold "${v.abortBy.threshold.source}" failed after ${Math.round(elapsedMs / 1000)} s: observed ${v.abortBy.observedText}`;
+    this.opts.listener.onNotice('error', this.abortedByThreshold);
+    this.stop(`${this.abortedByThreshold} (abortOnFail)`);
   }
 
   /** Some (not all) live agents saturated in their last interval: their weight drops, shares move. */
@@ -590,6 +604,7 @@ export class TestRun {
       timeline: this.timeline,
       onAgentLoss: this.policy,
       abortedForAgentLoss: this.abortedForLoss,
+      abortedByThreshold: this.abortedByThreshold,
     });
     this.aggregator.destroy();
     this.resolveReport(report);

@@ -106,6 +106,8 @@ export function finishRun(io: Io, report: Report, outPath: string): number {
       return EXIT.RUN_FAILED;
     case 'agent-lost':
       return EXIT.AGENT_LOST;
+    case 'thresholds-failed':
+      return EXIT.THRESHOLDS_FAILED;
     default: {
       const never: never = report.verdict;
       throw new LoadfleetError('INTERNAL', `unknown verdict ${String(never)}`);

@@ -191,6 +191,14 @@ export function formatSummary(report: Report): string {
     out.push(...banner('INCOMPLETE FIGURES:', report.incomplete));
   }
 
+  if (report.thresholds.results.length > 0) {
+    out.push('', 'thresholds');
+    for (const r of report.thresholds.results) {
+      const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'NONE';
+      out.push(`  ${mark} ${r.threshold}${r.request === null ? '' : ` [${r.request}]`}: ${r.observedText}${r.abortOnFail ? ' (abortOnFail)' : ''}`);
+    }
+  }
+
   const notes = report.reconciliation.filter((n) => n.status !== 'exact');
   if (notes.length > 0) {
     out.push('', 'reconciliation');
@@ -215,6 +223,9 @@ export function formatSummary(report: Report): string {
       break;
     case 'agent-lost':
       out.push(...banner('ABORTED: an agent was lost and the policy is --on-agent-loss fail.', report.verdictReasons));
+      break;
+    case 'thresholds-failed':
+      out.push(...banner('THRESHOLDS FAILED:', report.verdictReasons));
       break;
     default:
       assertNever(report.verdict);

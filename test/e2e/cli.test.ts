@@ -136,3 +136,26 @@ test('an agent reconnects with backoff when its coordinator goes away and comes 
     await Promise.all([agent.exited, coord.exited]);
   }
 });
+
+test('a failed threshold gives exit code 7 and names the threshold; a passing one exits 0', async () => {
+  const target = await startTarget();
+  const dir = workdir();
+  try {
+    const write = (thresholds: unknown[]): void =>
+      writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 50, duration: '2s' }, thresholds }));
+    write(['p50 < 0.001ms', 'error_rate < 1%']);
+    const failing = startProcess([CLI_ENTRY, 'run', 's.json', '--agents', '1', '--out', 'r.json'], {}, dir);
+    assert.equal(await failing.exited, 7, failing.stdout() + failing.stderr());
+    assert.match(failing.stdout(), /THRESHOLDS FAILED/);
+    assert.match(failing.stdout(), /FAIL p50 < 0\.001ms: [\d.]+ms/);
+    assert.match(failing.stdout(), /ok {3}error_rate < 1%: 0%/);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(report.verdict, 'thresholds-failed');
+    write(['p99 < 5s', 'rps > 10']);
+    const passing = startProcess([CLI_ENTRY, 'run', 's.json', '--agents', '1', '--out', 'r.json'], {}, dir);
+    const code = await passing.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code} (4 = generator-bound on a busy machine):\n${passing.stdout()}`);
+  } finally {
+    await target.close();
+  }
+});

@@ -88,6 +88,7 @@ function report(extra: Partial<Report> = {}): Report {
     ],
     failures: [],
     incomplete: [],
+    thresholds: { passed: true, results: [], abortedBy: null },
     verdict: 'pass',
     verdictReasons: [],
     ...extra,

@@ -273,3 +273,30 @@ test('buildReport: closed model reports mean concurrency, no target rate', () =>
   assert.equal(r.summary.targetRps, null);
   assert.equal(r.summary.concurrency, 5);
 });
+
+// ---------- thresholds ----------
+
+test('thresholds are evaluated on the merged figures at any percentile; a failure is its own verdict, after untrustworthy figures', () => {
+  // Latencies 1.0-5.9 ms (x 3 intervals x 2 agents): p50 ~3.5 ms, p99 ~5.9 ms; no errors; 300 requests in 3 s.
+  const rows: { why: string; thresholds: ScenarioInput['thresholds']; lagMs?: number; verdict: string; statuses: string[] }[] = [
+    { why: 'all pass', thresholds: ['p99 < 10ms', 'p(99.9) <= 6ms', 'error_rate < 1%', 'rps >= 99'], verdict: 'pass', statuses: ['pass', 'pass', 'pass', 'pass'] },
+    { why: 'a percentile fails', thresholds: ['p50 < 2ms', 'max < 1s'], verdict: 'thresholds-failed', statuses: ['fail', 'pass'] },
+    { why: 'checks without checks: no data fails', thresholds: ['checks > 99%'], verdict: 'thresholds-failed', statuses: ['no-data'] },
+    { why: 'for the default request name', thresholds: [{ threshold: 'p90 < 1ms', request: 'default' }], verdict: 'thresholds-failed', statuses: ['fail'] },
+    { why: 'generator-bound wins: the latencies are suspect', thresholds: ['p50 < 2ms'], lagMs: 80, verdict: 'generator-bound', statuses: ['fail'] },
+  ];
+  for (const row of rows) {
+    const agg = fedAggregator({ lagMs: row.lagMs });
+    const r = buildReport(input(agg, { scenario: scenario({ thresholds: row.thresholds }) }));
+    agg.destroy();
+    assert.equal(r.verdict, row.verdict, row.why);
+    assert.deepEqual(r.thresholds.results.map((x) => x.status), row.statuses, row.why);
+    if (row.verdict === 'thresholds-failed') assert.match(r.verdictReasons.join('\n'), /threshold "/, row.why);
+  }
+  const agg = fedAggregator();
+  const r = buildReport(input(agg, { scenario: scenario({ thresholds: ['p50 < 2ms'] }), abortedByThreshold: 'threshold "p50 < 2ms" failed after 2 s' }));
+  agg.destroy();
+  assert.equal(r.thresholds.abortedBy, 'threshold "p50 < 2ms" failed after 2 s');
+  assert.match(r.verdictReasons[0] ?? '', /^aborted early: threshold/);
+  assert.equal(r.thresholds.results[0]?.observedText, `${r.summary.latencyMs.p50}ms`, 'observed p50 is the summary p50');
+});
