@@ -6,7 +6,10 @@ import type { WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { availableParallelism, hostname } from 'node:os';
 import type { Argv } from 'yargs';
-import { EXIT, exitCodeFor } from '../common/errors.js';
+import { lookup } from 'node:dns/promises';
+import { EXIT, LoadfleetError, exitCodeFor } from '../common/errors.js';
+import { LOOPBACK_RULES, parseAllowRule, planRefusal, targetRefusal } from './limits.js';
+import type { AgentLimits, AllowRule } from './limits.js';
 import type { Io } from '../common/io.js';
 import { stderrLogger } from '../common/io.js';
 import { systemClock } from '../common/clock.js';
@@ -21,6 +24,9 @@ export interface AgentArgs {
   join: string;
   id?: string | undefined;
   tokenFile?: string | undefined;
+  allowTarget?: string[] | undefined;
+  maxRate?: number | undefined;
+  maxInFlight?: number | undefined;
   /** Leave when standard input closes: local agents end with the `loadfleet run` that spawned them. */
   exitWithStdin?: boolean | undefined;
 }
@@ -53,12 +59,34 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
     .option('join', { type: 'string', demandOption: true, describe: 'coordinator address HOST:PORT to join' })
     .option('id', { type: 'string', describe: 'agent id (default: <hostname>-<random>); reused across reconnects' })
     .option('token-file', { type: 'string', describe: 'file holding the join token (default: $LOADFLEET_TOKEN)' })
+    .option('allow-target', {
+      type: 'string', array: true,
+      describe: 'targets this agent may load (repeatable): host names (api.test, *.test), addresses or CIDRs (10.0.0.0/8, ::1), each optionally :PORT; default loopback only (127.0.0.0/8, ::1)',
+    })
+    .option('max-rate', { type: 'number', describe: 'highest arrival rate (req/s) this agent accepts; plans above are refused, live changes above are capped' })
+    .option('max-in-flight', { type: 'number', describe: 'highest in-flight cap (and closed-model loop count) this agent accepts' })
     .option('exit-with-stdin', { type: 'boolean', default: false, hidden: true, describe: 'leave when standard input closes (local agents)' }) as unknown as Argv<T & AgentArgs>;
+}
+
+/** The agent's own limits from its flags; a bad value is a USAGE error naming it. */
+export function limitsFromArgs(args: Pick<AgentArgs, 'allowTarget' | 'maxRate' | 'maxInFlight'>): AgentLimits {
+  let allow: AllowRule[];
+  try {
+    allow = (args.allowTarget === undefined || args.allowTarget.length === 0 ? LOOPBACK_RULES : args.allowTarget).map(parseAllowRule);
+  } catch (e) {
+    throw new LoadfleetError('USAGE', (e as Error).message);
+  }
+  for (const [flag, v] of [['--max-rate', args.maxRate], ['--max-in-flight', args.maxInFlight]] as const) {
+    if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new LoadfleetError('USAGE', `${flag} must be a number > 0, got ${String(v)}`);
+  }
+  return { allow, maxRateRps: args.maxRate, maxInFlight: args.maxInFlight };
 }
 
 export async function agentCommand(io: Io, args: AgentArgs, version: string): Promise<number> {
   const agentId = args.id ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const log = stderrLogger(io, `agent ${agentId}`);
+  const limits = limitsFromArgs(args);
+  const resolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
   const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile) });
   const session = new AgentSession({
     dialer,
@@ -69,8 +97,10 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
     cores: availableParallelism(),
     version,
     log,
+    vetPlan: async (plan) => planRefusal(plan, limits) ?? (await targetRefusal(plan.request.url, limits.allow, resolve)),
+    ...(limits.maxRateRps !== undefined ? { maxRateRps: limits.maxRateRps } : {}),
   });
-  log('info', `joining ${args.join}`);
+  log('info', `joining ${args.join}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}`);
   session.start();
   let signalled = 0;
   const remove = io.onSignal((signal) => {

@@ -9,6 +9,7 @@ import type { AgentPlan } from '../common/plan.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Engine, EngineSnapshot } from './engine/engine.js';
 import type { AgentLink, Dialer } from './link.js';
+import { capTail } from './limits.js';
 
 export type EngineFactory = (plan: AgentPlan, onSnapshot: (s: EngineSnapshot) => void) => Engine;
 
@@ -36,6 +37,13 @@ export interface SessionOptions {
   outboxLimit?: number;
   /** On stop(), how long to wait for the final Done's acknowledgement before disconnecting. */
   leaveAckTimeoutMs?: number;
+  /**
+   * This agent's own limits, whatever the coordinator says (agent/limits.ts): returns why a plan is
+   * refused (target outside the allow-list, rate or in-flight above a ceiling), or undefined.
+   */
+  vetPlan?: (plan: AgentPlan) => Promise<string | undefined>;
+  /** Live changes above this rate (req/s) are capped to it, loudly. */
+  maxRateRps?: number;
 }
 
 export type SessionState = 'connecting' | 'idle' | 'running' | 'stopped';
@@ -63,6 +71,7 @@ export class AgentSession {
   private outboxDroppedCount = 0;
   private ackWaiters = new Set<() => void>();
   private attempt = 0;
+  private vetting = false;
   private timers: TimerHandle[] = [];
   private lastHeardMs = 0;
   /** Why this side closed the current link (undefined when the coordinator or the transport did). */
@@ -224,8 +233,9 @@ export class AgentSession {
 
   private onAssign(link: AgentLink, a: Assign): void {
     const busy = [...this.runs.values()].find((r) => !r.stopping);
-    if (busy !== undefined) {
-      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'BUSY', message: `agent is already running ${busy.runId}` });
+    if (busy !== undefined || this.vetting) {
+      const what = busy === undefined ? 'checking another assignment' : `already running ${busy.runId}`;
+      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'BUSY', message: `agent is ${what}` });
       return;
     }
     let plan: AgentPlan;
@@ -243,6 +253,31 @@ export class AgentSession {
       link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: err.code, message: err.message });
       return;
     }
+    const vet = this.opts.vetPlan;
+    if (vet === undefined) {
+      this.startAssignment(link, a, plan);
+      return;
+    }
+    this.vetting = true;
+    void vet(plan).then(
+      (refusal) => {
+        this.vetting = false;
+        if (refusal !== undefined) {
+          this.opts.log('error', `refused run ${a.runId}: ${refusal}`);
+          link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'REFUSED_LIMIT', message: `agent ${this.opts.agentId} refused: ${refusal}` });
+          return;
+        }
+        if (link !== this.link || this.stopping) return; // the coordinator went away meanwhile: it will reassign
+        this.startAssignment(link, a, plan);
+      },
+      (e: unknown) => {
+        this.vetting = false;
+        link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'REFUSED_LIMIT', message: `agent ${this.opts.agentId} could not check the plan: ${describeError(e)}` });
+      },
+    );
+  }
+
+  private startAssignment(link: AgentLink, a: Assign, plan: AgentPlan): void {
     const { runId, assignment } = a;
     const engine = this.opts.createEngine(plan, (s) => {
       this.deliver({
@@ -309,9 +344,22 @@ export class AgentSession {
   private onSetRate(m: SetRateMsg): void {
     const run = this.findRun(m.runId, m.assignment);
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
+    const cap = this.opts.maxRateRps;
+    let capped = false;
     if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency);
-    else if (m.tail !== undefined) run.engine.setTail(m.tail);
-    else run.engine.setRate(m.rateRps, m.rampMs);
+    else if (m.tail !== undefined) {
+      const t = capTail(m.tail, cap);
+      capped = t.capped;
+      run.engine.setTail(t.tail);
+    } else {
+      capped = cap !== undefined && m.rateRps > cap;
+      run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs);
+    }
+    if (capped) {
+      const message = `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
+      this.opts.log('warn', message);
+      this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
+    }
     this.link?.send({ kind: 'applied', runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: run.engine.mainElapsedMs() });
   }
 

@@ -24,8 +24,9 @@ const runtime = {
 };
 
 const EPILOG = `Exit codes: 0 pass, 2 invalid input, 3 run failed or could not start, 4 generator-bound (the
-generator could not keep up: the figures describe loadfleet, not the target), 6 refused by the peer
-(token or protocol version), 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file.`;
+generator could not keep up: the figures describe loadfleet, not the target), 5 aborted because an agent
+was lost (--on-agent-loss fail), 6 refused by the peer (token or protocol version), 7 a threshold
+failed, 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file.`;
 
 function controlOptions<T>(y: Argv<T>) {
   return y

@@ -23,6 +23,8 @@ export interface LocalFleetOptions {
   /** Agent stderr lines go here (prefixed with the agent's number). */
   agentLog: (line: string) => void;
   joinTimeoutMs?: number;
+  /** Targets the local agents may load (their --allow-target); default: loopback only. */
+  allowTargets?: readonly string[];
 }
 
 export class LocalFleet {
@@ -47,7 +49,8 @@ export class LocalFleet {
     const children: ChildProcess[] = [];
     const fleet = new LocalFleet(coordinator, server, address, children);
     for (let i = 0; i < opts.agents; i++) {
-      const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin'], {
+      const allow = (opts.allowTargets ?? []).flatMap((t) => ['--allow-target', t]);
+      const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin', ...allow], {
         env: { ...opts.env, [TOKEN_ENV]: token },
         // stdin is a pipe the agent watches: when this process dies, the agent leaves instead of
         // reconnecting forever to a coordinator that is gone.

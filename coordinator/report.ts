@@ -29,7 +29,7 @@ export interface RateChange {
 export interface TimelineEvent {
   /** Milliseconds since the main phase started (negative during warm-up). */
   atMs: number;
-  kind: 'rate' | 'concurrency' | 'join' | 'leave' | 'lost' | 'failed' | 'recovered' | 'reshare' | 'stop';
+  kind: 'rate' | 'concurrency' | 'join' | 'leave' | 'lost' | 'failed' | 'recovered' | 'reshare' | 'stop' | 'limit';
   /** The member concerned: agent id, or `id#n` for its n-th assignment in this run. */
   agentId?: string;
   detail: string;

@@ -336,6 +336,12 @@ export class TestRun {
         return;
       }
       case 'failure':
+        if (msg.code === 'LIMIT_CAPPED') {
+          // Not fatal: the agent runs at its own ceiling; the fleet delivers less than asked.
+          this.event({ kind: 'limit', agentId: m.key, detail: msg.message });
+          this.opts.listener.onNotice('warn', msg.message);
+          return;
+        }
         if (m.state === 'done' || m.state === 'failed') return;
         this.memberGone(m, 'failed', `${msg.code}: ${msg.message}`);
         return;

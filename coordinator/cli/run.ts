@@ -65,7 +65,11 @@ export interface LocalRunOptions {
 export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Promise<number> {
   const log = o.verbose ? stderrLogger(io, 'coordinator') : () => {};
   io.stdout.write(`loadfleet ${rt.version} — ${describeRun(o.scenario, `${o.agents} local agent(s)`)}\n`);
+  // The user runs this scenario on their own machine: its target (and loopback) is what they allowed.
+  const u = new URL(o.scenario.request.url);
+  const allowTargets = ['127.0.0.0/8', '::1/128', `${u.hostname}:${u.port !== '' ? u.port : u.protocol === 'https:' ? '443' : '80'}`];
   const fleet = await LocalFleet.start({
+    allowTargets,
     agents: o.agents, agentEntry: rt.agentEntry, nodePath: rt.nodePath, env: io.env, clock: systemClock, version: rt.version, log,
     agentLog: (line) => { if (o.verbose || / (warn|error) /.test(line)) io.stderr.write(`${line}\n`); },
   });

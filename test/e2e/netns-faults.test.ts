@@ -36,7 +36,7 @@ async function fleet(t: Parameters<typeof createLab>[0]['t'], agentIds: string[]
   const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
   const agents = new Map<string, Proc>();
   const addAgent = async (id: string): Promise<Proc> => {
-    const p = lab.start(id, [CLI_ENTRY, 'agent', '--join', addr, '--id', id], ENV);
+    const p = lab.start(id, [CLI_ENTRY, 'agent', '--join', addr, '--id', id, '--allow-target', lab.subnet], ENV);
     agents.set(id, p);
     await p.waitFor(/joined coordinator/);
     return p;

@@ -28,7 +28,7 @@ async function waitForCount(p: Proc, re: RegExp, n: number, timeoutMs: number): 
 async function startFleet(lab: Lab, agentIds: readonly string[]): Promise<{ coord: Proc; addr: string; agents: Map<string, Proc> }> {
   const coord = lab.start('coord', [CLI_ENTRY, 'coordinator', '--listen', `${lab.host('coord').address}:0`], ENV);
   const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-  const agents = new Map(agentIds.map((id) => [id, lab.start(id, [CLI_ENTRY, 'agent', '--join', addr, '--id', id], ENV)] as const));
+  const agents = new Map(agentIds.map((id) => [id, lab.start(id, [CLI_ENTRY, 'agent', '--join', addr, '--id', id, '--allow-target', lab.subnet], ENV)] as const));
   for (const a of agents.values()) await a.waitFor(/joined coordinator/);
   return { coord, addr, agents };
 }

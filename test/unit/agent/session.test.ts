@@ -287,3 +287,35 @@ test('a full outbox drops its oldest snapshot, never a Done, and counts every dr
   dialer.last.deliver(WELCOME);
   assert.deepEqual(dialer.last.sent.slice(1).map((m) => (m.kind === 'snapshot' ? m.seq : m.kind)), [4, 5, 'done']);
 });
+
+test('an agent refuses a plan its own limits forbid (coded failure, no engine) and caps live changes above its ceiling, loudly', async () => {
+  const clock = new ManualClock();
+  const dialer = new MemoryDialer();
+  const engines: FakeEngine[] = [];
+  const log: string[] = [];
+  const session = new AgentSession({
+    dialer, clock, agentId: 'a1', host: 'h', cores: 2, version: 't', log: (level, m) => log.push(`${level} ${m}`),
+    createEngine: (_plan, onSnapshot) => {
+      const e = new FakeEngine(onSnapshot);
+      engines.push(e);
+      return e;
+    },
+    vetPlan: async (plan) => (plan.request.url.includes('forbidden') ? 'target forbidden:80 is not in this agent\'s allow-list' : undefined),
+    maxRateRps: 20,
+  });
+  session.start();
+  dialer.last.deliver(WELCOME);
+  dialer.last.deliver({ kind: 'assign', runId: 'r0', assignment: 1, planJson: JSON.stringify({ ...PLAN, runId: 'r0', request: { ...PLAN.request, url: 'http://forbidden/' } }) });
+  await tick();
+  const refusal = dialer.last.sent.find((m) => m.kind === 'failure');
+  assert.ok(refusal?.kind === 'failure' && refusal.code === 'REFUSED_LIMIT' && /agent a1 refused: target forbidden/.test(refusal.message), JSON.stringify(refusal));
+  assert.equal(engines.length, 0, 'nothing was sent');
+  dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
+  await tick();
+  assert.equal(engines.length, 1);
+  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 50, concurrency: 0, rampMs: 0, changeId: 1, tail: [{ durationMs: 500, from: 50, to: 50 }] });
+  assert.deepEqual(engines[0]!.tails, [[{ durationMs: 500, from: 20, to: 20 }]]);
+  const capped = dialer.last.sent.filter((m) => m.kind === 'failure').at(-1);
+  assert.ok(capped?.kind === 'failure' && capped.code === 'LIMIT_CAPPED', JSON.stringify(capped));
+  assert.ok(log.some((l) => /^warn agent a1 capped change 1 at its --max-rate 20/.test(l)));
+});

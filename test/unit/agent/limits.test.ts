@@ -1,0 +1,74 @@
+// An agent's own limits as tables: allow-list rules, target checks (with a fake resolver), ceilings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AllowRuleError, LOOPBACK_RULES, capTail, parseAllowRule, planRefusal, targetRefusal } from '../../../agent/limits.js';
+import type { AgentPlan } from '../../../common/plan.js';
+
+test('parseAllowRule table', () => {
+  const ok: [string, Partial<ReturnType<typeof parseAllowRule>>][] = [
+    ['127.0.0.0/8', { kind: 'cidr', address: '127.0.0.0', prefix: 8, family: 'ipv4', port: undefined }],
+    ['10.1.2.3', { kind: 'cidr', prefix: 32 }],
+    ['10.0.0.0/8:8080', { kind: 'cidr', prefix: 8, port: 8080 }],
+    ['::1', { kind: 'cidr', family: 'ipv6', prefix: 128 }],
+    ['[::1]:443', { kind: 'cidr', family: 'ipv6', port: 443 }],
+    ['[fd00::]:80/8', { kind: 'cidr', family: 'ipv6', prefix: 8, port: 80 }],
+    ['api.test', { kind: 'host', name: 'api.test', wildcard: false }],
+    ['*.Staging.Example.com:443', { kind: 'host', name: 'staging.example.com', wildcard: true, port: 443 }],
+  ];
+  for (const [spec, want] of ok) {
+    const got = parseAllowRule(spec) as unknown as Record<string, unknown>;
+    for (const [k, v] of Object.entries(want)) assert.equal(got[k], v, `${spec}.${k}`);
+  }
+  const bad: [string, RegExp][] = [
+    ['', /empty/],
+    ['10.0.0.0/33', /prefix \/33 is not 0-32/],
+    ['api.test:0', /port "0"/],
+    ['api.test/8', /not an IP address/],
+    ['bad_host!', /not a host name/],
+  ];
+  for (const [spec, re] of bad) assert.throws(() => parseAllowRule(spec), (e: unknown) => e instanceof AllowRuleError && re.test(e.message), spec);
+});
+
+test('targetRefusal table: loopback by default; names, wildcards, ports and every resolved address', async () => {
+  const dns: Record<string, string[]> = { 'localhost': ['127.0.0.1', '::1'], 'mixed.test': ['127.0.0.1', '93.184.216.34'], 'api.test': ['10.0.0.5'] };
+  const resolve = async (h: string): Promise<string[]> => {
+    const a = dns[h];
+    if (a === undefined) throw new Error('ENOTFOUND');
+    return a;
+  };
+  const loop = LOOPBACK_RULES.map(parseAllowRule);
+  const rows: [string, string[] | null, string, RegExp | null][] = [
+    ['loopback literal', null, 'http://127.0.0.1:8080/', null],
+    ['anywhere in 127/8', null, 'http://127.9.9.9/', null],
+    ['ipv6 loopback', null, 'http://[::1]:9/', null],
+    ['localhost resolves to loopback only', null, 'http://localhost:3000/', null],
+    ['a public address is refused by default', null, 'http://93.184.216.34/', /93\.184\.216\.34:80 is not in this agent's allow-list \(127\.0\.0\.0\/8, ::1\/128\)/],
+    ['a name resolving outside the list', null, 'http://mixed.test/', /resolves to 93\.184\.216\.34, outside/],
+    ['a name that does not resolve', null, 'http://nowhere.test/', /does not resolve/],
+    ['allowed by name', ['api.test'], 'https://api.test/x', null],
+    ['wildcard matches a subdomain ...', ['*.test:443'], 'https://a.b.test/', null],
+    ['... but not the wrong port', ['*.test:443'], 'http://a.test/', /resolves|does not resolve|not in/],
+    ['CIDR with port', ['10.0.0.0/8:8080'], 'http://10.1.1.1:8080/', null],
+    ['CIDR, other port', ['10.0.0.0/8:8080'], 'http://10.1.1.1:8081/', /10\.1\.1\.1:8081 is not in/],
+    ['configured list replaces the default', ['10.0.0.0/8'], 'http://127.0.0.1/', /not in this agent's allow-list \(10\.0\.0\.0\/8\)/],
+  ];
+  for (const [why, rules, url, refusal] of rows) {
+    const got = await targetRefusal(url, rules === null ? loop : rules.map(parseAllowRule), resolve);
+    if (refusal === null) assert.equal(got, undefined, why);
+    else assert.match(got ?? '(allowed)', refusal, why);
+  }
+});
+
+test('planRefusal and capTail: ceilings on rate and in-flight', () => {
+  const plan = (over: Partial<AgentPlan>): AgentPlan => ({
+    runId: 'r', request: { url: 'http://127.0.0.1/', method: 'GET', headers: {}, timeoutMs: 1000 }, model: 'open',
+    segments: [{ durationMs: 1000, from: 10, to: 300 }], warmupMs: 0, maxInFlight: 100, connections: 4, snapshotIntervalMs: 1000, ...over,
+  });
+  const limits = { allow: [], maxRateRps: 200, maxInFlight: 50 };
+  assert.match(planRefusal(plan({}), limits) ?? '', /asks for 300 req\/s, above this agent's --max-rate 200/);
+  assert.match(planRefusal(plan({ segments: [{ durationMs: 1000, from: 200, to: 200 }] }), limits) ?? '', /100 in flight, above this agent's --max-in-flight 50/);
+  assert.equal(planRefusal(plan({ segments: [{ durationMs: 1000, from: 200, to: 200 }], maxInFlight: 50 }), limits), undefined);
+  assert.equal(planRefusal(plan({}), { allow: [], maxRateRps: undefined, maxInFlight: undefined }), undefined);
+  assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 400 }], 200), { tail: [{ durationMs: 10, from: 100, to: 200 }], capped: true });
+  assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 150 }], 200), { tail: [{ durationMs: 10, from: 100, to: 150 }], capped: false });
+});
