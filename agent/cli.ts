@@ -14,13 +14,15 @@ import type { Io } from '../common/io.js';
 import { stderrLogger } from '../common/io.js';
 import { systemClock } from '../common/clock.js';
 import { readToken } from '../common/token.js';
+import { readTls } from '../common/tls.js';
+import type { TlsArgs } from '../common/tls.js';
 import type { Phase } from '../common/stats.js';
 import { createEngine } from './engine/engine.js';
 import type { EngineDeps } from './engine/engine.js';
 import { createGrpcDialer } from './grpc-link.js';
 import { AgentSession } from './session.js';
 
-export interface AgentArgs {
+export interface AgentArgs extends TlsArgs {
   join: string;
   id?: string | undefined;
   tokenFile?: string | undefined;
@@ -87,7 +89,8 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
   const log = stderrLogger(io, `agent ${agentId}`);
   const limits = limitsFromArgs(args);
   const resolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
-  const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile) });
+  const tls = readTls(args);
+  const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile), tls });
   const session = new AgentSession({
     dialer,
     createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot, ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),
@@ -100,7 +103,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
     vetPlan: async (plan) => planRefusal(plan, limits) ?? (await targetRefusal(plan.request.url, limits.allow, resolve)),
     ...(limits.maxRateRps !== undefined ? { maxRateRps: limits.maxRateRps } : {}),
   });
-  log('info', `joining ${args.join}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}`);
+  log('info', `joining ${args.join}${tls === undefined ? ' (plaintext)' : tls.cert === undefined ? ' (TLS)' : ' (mutual TLS)'}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}`);
   session.start();
   let signalled = 0;
   const remove = io.onSignal((signal) => {

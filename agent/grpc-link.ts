@@ -4,12 +4,21 @@ import { LoadfleetError, describeError } from '../common/errors.js';
 import { agentMsgToWire, coordMsgFromWire, fleetPackage } from '../common/protocol.js';
 import type { AgentMessage, CoordinatorMessage__Output, FleetClient } from '../common/protocol.js';
 import type { AgentLink, Dialer, LinkHandlers } from './link.js';
+import type { TlsMaterial } from '../common/tls.js';
 
 export interface GrpcDialerOptions {
   /** host:port of the coordinator. */
   address: string;
   /** Join token sent as `authorization: Bearer <token>`; undefined sends none. */
   token: string | undefined;
+  /** TLS: the CA that signed the coordinator's certificate, and this agent's own for mutual TLS. */
+  tls?: TlsMaterial | undefined;
+}
+
+/** Plaintext without TLS material; else TLS verifying the coordinator (with a client certificate if given). */
+export function channelCredentials(tls: TlsMaterial | undefined): grpc.ChannelCredentials {
+  if (tls === undefined) return grpc.credentials.createInsecure();
+  return grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
 }
 
 /** Channel options: gRPC keepalive is off by default, so every key is set on purpose. */
@@ -48,7 +57,7 @@ function statusToError(e: grpc.ServiceError): LoadfleetError {
 
 export function createGrpcDialer(opts: GrpcDialerOptions): Dialer {
   const Fleet = fleetPackage().Fleet;
-  const connect = (): FleetClient => new Fleet(opts.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) as unknown as FleetClient;
+  const connect = (): FleetClient => new Fleet(opts.address, channelCredentials(opts.tls), CHANNEL_OPTIONS) as unknown as FleetClient;
   let client = connect();
   let closed = false;
 

@@ -14,6 +14,8 @@ import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from '../
 import { demoCommand } from '../coordinator/cli/demo.js';
 import { runCommand } from '../coordinator/cli/run.js';
 import { validateCommand } from '../coordinator/cli/validate.js';
+import { certsCommand } from '../coordinator/cli/certs.js';
+import { TLS_OPTION_TEXT } from '../common/tls.js';
 
 const version = loadfleetVersion();
 const runtime = {
@@ -28,10 +30,17 @@ generator could not keep up: the figures describe loadfleet, not the target), 5 
 was lost (--on-agent-loss fail), 6 refused by the peer (token or protocol version), 7 a threshold
 failed, 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file.`;
 
-function controlOptions<T>(y: Argv<T>) {
+function tlsOptions<T>(y: Argv<T>) {
   return y
+    .option('tls-cert', { type: 'string', describe: TLS_OPTION_TEXT.cert })
+    .option('tls-key', { type: 'string', describe: TLS_OPTION_TEXT.key })
+    .option('tls-ca', { type: 'string', describe: TLS_OPTION_TEXT.ca });
+}
+
+function controlOptions<T>(y: Argv<T>) {
+  return tlsOptions(y
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator control address HOST:PORT' })
-    .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' });
+    .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' }));
 }
 
 /** Builds the parser; `done` receives the exit code of the command that ran. */
@@ -60,6 +69,9 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('coordinator', { type: 'string', describe: 'run on the agents of a long-lived coordinator HOST:PORT instead of local agents' })
       .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' })
       .option('wait-agents', { type: 'string', default: '30s', describe: 'with --coordinator: how long to wait for --agents agents' })
+      .option('tls-cert', { type: 'string', describe: `with --coordinator: ${TLS_OPTION_TEXT.cert}` })
+      .option('tls-key', { type: 'string', describe: `with --coordinator: ${TLS_OPTION_TEXT.key}` })
+      .option('tls-ca', { type: 'string', describe: `with --coordinator: ${TLS_OPTION_TEXT.ca}` })
       .option('on-agent-loss', {
         choices: ['rebalance', 'fail', 'continue'] as const, default: 'rebalance' as const,
         describe: 'when an agent dies or is cut off mid-test: move its share to the others, abort (exit 5), or keep the others\' shares',
@@ -69,11 +81,18 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
     .command('validate <scenario>', 'check a scenario file: every problem as file:line:column, exit 2; or a one-line summary', (y) => y
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }),
     (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
-    .command('coordinator', 'run a long-lived coordinator that agents join', (y) => y
+    .command('coordinator', 'run a long-lived coordinator that agents join', (y) => tlsOptions(y)
+      .option('require-tls', { type: 'boolean', default: false, describe: 'refuse to start without --tls-cert/--tls-key' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' }),
     (a) => wrap(() => coordinatorCommand(io, a, version))())
-    .command('agent', 'run an agent that joins a coordinator and stays connected between tests', (y) => agentOptions(y),
+    .command('certs', 'create a CA and coordinator, agent and CLI certificates for TLS and mutual TLS (uses openssl)', (y) => y
+      .option('out', { type: 'string', default: 'loadfleet-certs', describe: 'directory to write ca.crt/key, coordinator.crt/key, agent.crt/key, cli.crt/key' })
+      .option('hosts', { type: 'string', array: true, default: [] as string[], describe: 'names and addresses agents use to reach the coordinator (besides localhost, 127.0.0.1, ::1)' })
+      .option('days', { type: 'number', default: 365, describe: 'validity' })
+      .option('force', { type: 'boolean', default: false, describe: 'replace existing files' }),
+    (a) => wrap(async () => certsCommand(io, { out: a.out, hosts: a.hosts, days: a.days, force: a.force }))())
+    .command('agent', 'run an agent that joins a coordinator and stays connected between tests', (y) => tlsOptions(agentOptions(y)),
       (a) => wrap(() => agentCommand(io, a, version))())
     .command('rate <rate>', 'change the running test\'s arrival rate (req/s for the whole fleet)', (y) => controlOptions(y)
       .positional('rate', { type: 'number', demandOption: true })

@@ -1,5 +1,6 @@
 // The CLI's client for a remote coordinator's Control service (and its only gRPC import).
 import * as grpc from '@grpc/grpc-js';
+import type { TlsMaterial } from '../common/tls.js';
 import { LoadfleetError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
 import { fleetPackage, runEventFromWire } from '../common/protocol.js';
@@ -34,10 +35,11 @@ export class RemoteControl {
   private readonly address: string;
   private readonly md = new grpc.Metadata();
 
-  constructor(address: string, token: string | undefined) {
+  constructor(address: string, token: string | undefined, tls?: TlsMaterial) {
     this.address = address;
     const Control = fleetPackage().Control;
-    this.client = new Control(address, grpc.credentials.createInsecure()) as unknown as ControlClient;
+    const creds = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
+    this.client = new Control(address, creds) as unknown as ControlClient;
     if (token !== undefined) this.md.set('authorization', `Bearer ${token}`);
   }
 

@@ -10,6 +10,7 @@ import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHa
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
+import type { TlsMaterial } from '../common/tls.js';
 import { AGENT_LOSS_POLICIES } from './test-run.js';
 import type { AgentLossPolicy } from './test-run.js';
 
@@ -22,6 +23,8 @@ export interface ServerOptions {
   /** Token the CLI must present for control calls; undefined accepts any caller. */
   controlToken: string | undefined;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Server certificate and key; with `ca`, clients must present a certificate it signed (mutual TLS). */
+  tls?: TlsMaterial | undefined;
 }
 
 /** Server options: gRPC keepalive is off by default, so every key is set on purpose. */
@@ -93,7 +96,17 @@ export class GrpcServer {
   listen(): Promise<string> {
     const { listen } = this.opts;
     return new Promise((resolve, reject) => {
-      this.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, port) => {
+      const tls = this.opts.tls;
+      let creds: grpc.ServerCredentials;
+      if (tls === undefined) creds = grpc.ServerCredentials.createInsecure();
+      else {
+        if (tls.cert === undefined || tls.key === undefined) {
+          reject(new LoadfleetError('USAGE', 'a TLS coordinator needs --tls-cert and --tls-key (its own certificate)'));
+          return;
+        }
+        creds = grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.ca !== undefined);
+      }
+      this.server.bindAsync(listen, creds, (err, port) => {
         if (err !== null) {
           reject(new LoadfleetError('UNAVAILABLE', `cannot listen on ${listen}: ${err.message}`, { cause: err, hint: 'pick another --listen address or port' }));
           return;

@@ -3,15 +3,17 @@ import { LoadfleetError } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
 import { parseDurationMs } from '../../common/duration.js';
 import { readToken } from '../../common/token.js';
+import { readTls } from '../../common/tls.js';
+import type { TlsArgs } from '../../common/tls.js';
 import { RemoteControl } from '../control-client.js';
 
-export interface ControlArgs {
+export interface ControlArgs extends TlsArgs {
   coordinator: string;
   tokenFile?: string | undefined;
 }
 
 async function withRemote<T>(io: Io, args: ControlArgs, fn: (r: RemoteControl) => Promise<T>): Promise<T> {
-  const remote = new RemoteControl(args.coordinator, readToken(io.env, args.tokenFile));
+  const remote = new RemoteControl(args.coordinator, readToken(io.env, args.tokenFile), readTls(args));
   try {
     return await fn(remote);
   } finally {

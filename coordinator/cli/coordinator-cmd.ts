@@ -4,12 +4,16 @@ import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
 import { readToken } from '../../common/token.js';
+import { LoadfleetError } from '../../common/errors.js';
+import { readTls } from '../../common/tls.js';
+import type { TlsArgs } from '../../common/tls.js';
 import { Coordinator } from '../coordinator.js';
 import { GrpcServer } from '../grpc-server.js';
 
-export interface CoordinatorArgs {
+export interface CoordinatorArgs extends TlsArgs {
   listen: string;
   tokenFile?: string | undefined;
+  requireTls?: boolean | undefined;
 }
 
 export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version: string): Promise<number> {
@@ -17,13 +21,22 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const token = readToken(io.env, args.tokenFile);
   const host = args.listen.slice(0, args.listen.lastIndexOf(':'));
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-  if (!loopback && token === undefined) {
-    log('warn', `listening on ${args.listen} WITHOUT a token: anyone who can reach it can join agents and drive load. Set LOADFLEET_TOKEN.`);
+  const tls = readTls(args);
+  if (tls !== undefined && (tls.cert === undefined || tls.key === undefined)) {
+    throw new LoadfleetError('USAGE', 'a TLS coordinator needs --tls-cert and --tls-key (its own certificate); --tls-ca alone only applies to agents and the CLI');
+  }
+  if (args.requireTls === true && tls === undefined) {
+    throw new LoadfleetError('USAGE', `--require-tls: refusing to listen on ${args.listen} without --tls-cert and --tls-key`, { hint: 'create them with `loadfleet certs --out DIR`' });
+  }
+  if (!loopback && (token === undefined || tls === undefined)) {
+    const missing = [tls === undefined ? 'TLS (the control channel and tokens travel in plaintext)' : '', token === undefined ? 'a token (anyone who can reach it can join agents and drive load)' : ''].filter(Boolean);
+    log('warn', `!!! listening on ${args.listen} WITHOUT ${missing.join(' and WITHOUT ')}. Use --tls-cert/--tls-key/--tls-ca and LOADFLEET_TOKEN, or --require-tls to make this an error.`);
   }
   const coordinator = new Coordinator({ clock: systemClock, version, log });
-  const server = new GrpcServer({ coordinator, listen: args.listen, joinToken: token, controlToken: token, log });
+  const server = new GrpcServer({ coordinator, listen: args.listen, joinToken: token, controlToken: token, log, tls });
   const address = await server.listen();
-  io.stdout.write(`coordinator listening on ${address}${token === undefined ? '' : ' (token required)'}\n`);
+  const mode = tls === undefined ? 'plaintext' : tls.ca === undefined ? 'TLS' : 'mutual TLS';
+  io.stdout.write(`coordinator listening on ${address} (${mode}${token === undefined ? '' : ', token required'})\n`);
   await new Promise<void>((resolve) => {
     const remove = io.onSignal((signal) => {
       log('info', `${signal}: shutting down`);

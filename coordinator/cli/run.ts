@@ -5,6 +5,8 @@ import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
 import { readToken } from '../../common/token.js';
+import { readTls } from '../../common/tls.js';
+import type { TlsArgs } from '../../common/tls.js';
 import type { Scenario } from '../../common/scenario.js';
 import { loadDurationMs } from '../../common/scenario.js';
 import { formatDurationMs, parseDurationMs } from '../../common/duration.js';
@@ -17,7 +19,7 @@ import type { Overrides } from './scenario-input.js';
 import { consoleListener, finishRun, printTick, readLiveCommands, stopOnSignal } from './run-session.js';
 import type { RunControl } from './run-session.js';
 
-export interface RunArgs extends Overrides {
+export interface RunArgs extends Overrides, TlsArgs {
   scenario: string;
   agents?: number | undefined;
   out: string;
@@ -105,7 +107,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
 
 async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<number> {
   const address = args.coordinator as string;
-  const remote = new RemoteControl(address, readToken(io.env, args.tokenFile));
+  const remote = new RemoteControl(address, readToken(io.env, args.tokenFile), readTls(args));
   io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
   const control: RunControl = {
     setRate: async (r, rampMs) => `rate ${r}/s sent to ${(await remote.setRate({ rateRps: r, concurrency: 0, rampMs })).agents} agent(s)`,

@@ -1,0 +1,47 @@
+// TLS material for the gRPC channel, from PEM files named on the command line. Both sides use it: the
+// coordinator (server certificate; with a CA, client certificates are required: mutual TLS) and agents
+// and the CLI (the CA that signed the coordinator's certificate; with a certificate and key, their own
+// client identity). Files are read once at start; a missing or unreadable file is a USAGE error.
+import { readFileSync } from 'node:fs';
+import { LoadfleetError } from './errors.js';
+
+export interface TlsArgs {
+  tlsCert?: string | undefined;
+  tlsKey?: string | undefined;
+  tlsCa?: string | undefined;
+}
+
+export interface TlsMaterial {
+  cert: Buffer | undefined;
+  key: Buffer | undefined;
+  ca: Buffer | undefined;
+}
+
+function read(flag: string, path: string): Buffer {
+  try {
+    const b = readFileSync(path);
+    if (!b.toString('utf8').includes('-----BEGIN ')) throw new Error('not a PEM file');
+    return b;
+  } catch (e) {
+    throw new LoadfleetError('USAGE', `${flag} ${path}: ${(e as Error).message}`, { hint: 'create a CA and certificates with `loadfleet certs --out DIR`' });
+  }
+}
+
+/** undefined when no TLS flag is given (plaintext); every given file must be readable PEM. */
+export function readTls(args: TlsArgs): TlsMaterial | undefined {
+  if (args.tlsCert === undefined && args.tlsKey === undefined && args.tlsCa === undefined) return undefined;
+  if ((args.tlsCert === undefined) !== (args.tlsKey === undefined)) {
+    throw new LoadfleetError('USAGE', '--tls-cert and --tls-key go together');
+  }
+  return {
+    cert: args.tlsCert === undefined ? undefined : read('--tls-cert', args.tlsCert),
+    key: args.tlsKey === undefined ? undefined : read('--tls-key', args.tlsKey),
+    ca: args.tlsCa === undefined ? undefined : read('--tls-ca', args.tlsCa),
+  };
+}
+
+export const TLS_OPTION_TEXT = {
+  cert: 'PEM certificate (coordinator: its server certificate; agent/CLI: its client certificate for mutual TLS)',
+  key: 'PEM private key of --tls-cert',
+  ca: 'PEM CA (coordinator: require client certificates signed by it; agent/CLI: trust the coordinator signed by it)',
+} as const;
