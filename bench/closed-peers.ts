@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { CONNECTIONS, GENERATOR_CORE, closedLoad, runLoadfleet } from './loadfleet-cli.js';
 import { BenchError, findExecutable, runCaptured, tail, versionOf } from './proc.js';
 import type { Pinning } from './proc.js';
+import type { RunGuard } from './foreign-cpu.js';
 
 export type PeerName = 'loadfleet' | 'autocannon' | 'wrk';
 
@@ -20,6 +21,8 @@ export interface ClosedResult {
   /** loadfleet: its verdict and per-second req/s; others: what they print. */
   note: string;
   perSecondRps?: number[];
+  /** CPU used outside the bench's processes during the run, % of one core (see foreign-cpu.ts). */
+  foreignCpuPct?: number | null;
 }
 
 export interface ClosedContext {
@@ -141,12 +144,12 @@ export function closedPeers(ctx: ClosedContext): { peers: Peer[]; skipped: strin
 }
 
 /** Runs `rounds` rounds; each round runs every peer once, the starting peer rotating between rounds. */
-export async function runClosedRounds(ctx: ClosedContext, peers: readonly Peer[], rounds: number, progress: (r: ClosedResult) => void): Promise<ClosedResult[]> {
+export async function runClosedRounds(ctx: ClosedContext, peers: readonly Peer[], rounds: number, progress: (r: ClosedResult) => void, guard: RunGuard): Promise<ClosedResult[]> {
   const results: ClosedResult[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (let k = 0; k < peers.length; k++) {
       const peer = peers[(k + round - 1) % peers.length] as Peer;
-      const r = await peer.run(ctx, round);
+      const r = await guard.run(`round ${round} ${peer.name}`, () => peer.run(ctx, round));
       results.push(r);
       progress(r);
     }

@@ -8,6 +8,7 @@ import type { Report } from '../coordinator/report.js';
 import { median } from './closed-peers.js';
 import { openLoad, runLoadfleet } from './loadfleet-cli.js';
 import type { Pinning } from './proc.js';
+import type { RunGuard } from './foreign-cpu.js';
 
 export const BARS = Object.freeze({ minSecondRatio: 0.999, maxLagP99Ms: 2 });
 
@@ -46,6 +47,8 @@ export interface OpenResult {
   /** Why the bars were missed ([] when met). */
   misses: string[];
   command: string;
+  /** CPU used outside the bench's processes during the run, % of one core (see foreign-cpu.ts). */
+  foreignCpuPct?: number | null;
 }
 
 const pct = (r: number): string => `${(r * 100).toFixed(2)} %`;
@@ -115,11 +118,13 @@ export interface LadderContext {
   warmupS: number;
 }
 
-export async function runLadder(ctx: LadderContext, rates: readonly number[], progress: (r: OpenResult) => void): Promise<OpenResult[]> {
+export async function runLadder(ctx: LadderContext, rates: readonly number[], progress: (r: OpenResult) => void, guard: RunGuard): Promise<OpenResult[]> {
   const results: OpenResult[] = [];
   for (const rate of rates) {
-    const run = await runLoadfleet({ ...ctx, name: `open-${rate}`, load: openLoad(rate, ctx.durationS) });
-    const r = analyzeOpen(run.report, rate, ctx.durationS, run.command);
+    const r = await guard.run(`open ${rate}/s`, async () => {
+      const run = await runLoadfleet({ ...ctx, name: `open-${rate}`, load: openLoad(rate, ctx.durationS) });
+      return analyzeOpen(run.report, rate, ctx.durationS, run.command);
+    });
     results.push(r);
     progress(r);
   }

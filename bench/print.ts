@@ -8,10 +8,12 @@ const n0 = (v: number): string => Math.round(v).toLocaleString('en-US');
 const ms = (v: number): string => String(Number(v.toFixed(2)));
 const pad = (s: string, w: number): string => s.padEnd(w);
 const pct = (r: number): string => `${(r * 100).toFixed(2)}%`;
+/** The foreign CPU of a run, e.g. "  others' cpu 12%" (nothing when not measured). */
+const foreign = (v: number | null | undefined): string => (v === undefined || v === null ? '' : `  others' cpu ${Math.round(v)}%`);
 
 export function closedLine(r: ClosedResult): string {
   const perSecond = r.perSecondRps === undefined ? '' : `  per second ${r.perSecondRps.map((v) => Math.round(v / 1000)).join(',')}k`;
-  return `  round ${r.round} ${pad(r.peer, 10)} ${n0(r.rps).padStart(9)} req/s  p50/p99 ${ms(r.latencyP50Ms)}/${ms(r.latencyP99Ms)} ms  errors ${r.errors}  ${r.note}${perSecond}`;
+  return `  round ${r.round} ${pad(r.peer, 10)} ${n0(r.rps).padStart(9)} req/s  p50/p99 ${ms(r.latencyP50Ms)}/${ms(r.latencyP99Ms)} ms  errors ${r.errors}  ${r.note}${perSecond}${foreign(r.foreignCpuPct)}`;
 }
 
 export function openLine(r: OpenResult): string {
@@ -19,7 +21,7 @@ export function openLine(r: OpenResult): string {
   return `  ${pad(`${n0(r.rateRps)}/s`, 9)} achieved ${n0(r.achievedRps)}/s, worst second ${pct(r.worstSecond.ratio)} (s${r.worstSecond.index}), ` +
     `lag p99 ${ms(r.scheduleLagP99Ms.worstSecond)} ms worst s / ${ms(r.scheduleLagP99Ms.medianSecond)} ms median s, ` +
     `latency p50/p99 ${ms(r.latencyMs.p50)}/${ms(r.latencyMs.p99)} ms intended, ${ms(r.serviceMs.p50)}/${ms(r.serviceMs.p99)} ms actual, ` +
-    `dropped ${r.dropped}; loadfleet verdict ${r.verdict}; ${verdict}`;
+    `dropped ${r.dropped}; loadfleet verdict ${r.verdict}; ${verdict}${foreign(r.foreignCpuPct)}`;
 }
 
 export interface ClosedSummary {
@@ -65,14 +67,14 @@ export function closedTable(results: readonly ClosedResult[], s: ClosedSummary, 
 export function openTable(results: readonly OpenResult[], durationS: number, warmupS: number): string[] {
   const lines = [
     `open model, 1 agent, ${durationS} s after ${warmupS} s warm-up; bars in every second: achieved >= ${BARS.minSecondRatio * 100}%, schedule lag p99 < ${BARS.maxLagP99Ms} ms`,
-    `  ${pad('rate/s', 8)}${pad('achieved', 10)}${pad('worst s', 9)}${pad('lag p99 worst/med s', 21)}${pad('intended p50/p99', 20)}${pad('actual p50/p99', 20)}${pad('dropped', 9)}verdict`,
+    `  ${pad('rate/s', 8)}${pad('achieved', 10)}${pad('worst s', 9)}${pad('lag p99 worst/med s', 21)}${pad('intended p50/p99', 20)}${pad('actual p50/p99', 20)}${pad('dropped', 9)}${pad('others', 8)}verdict`,
   ];
   for (const r of results) {
     lines.push(
       `  ${pad(n0(r.rateRps), 8)}${pad(n0(r.achievedRps), 10)}${pad(pct(r.worstSecond.ratio), 9)}` +
         `${pad(`${ms(r.scheduleLagP99Ms.worstSecond)}/${ms(r.scheduleLagP99Ms.medianSecond)} ms`, 21)}` +
         `${pad(`${ms(r.latencyMs.p50)}/${ms(r.latencyMs.p99)} ms`, 20)}${pad(`${ms(r.serviceMs.p50)}/${ms(r.serviceMs.p99)} ms`, 20)}` +
-        `${pad(String(r.dropped), 9)}${r.meetsBars ? 'meets' : 'misses'} (${r.verdict})`,
+        `${pad(String(r.dropped), 9)}${pad(r.foreignCpuPct === undefined || r.foreignCpuPct === null ? '-' : `${Math.round(r.foreignCpuPct)}%`, 8)}${r.meetsBars ? 'meets' : 'misses'} (${r.verdict})`,
     );
   }
   const best = highestPassing(results);

@@ -9,6 +9,8 @@
 //   BENCH_TARGET=node       force the target: auto (default), nginx, node
 //   BENCH_ONLY=closed|open  run one half only
 //   BENCH_DURATION=10       seconds per measured run (default 10)
+//   BENCH_QUIET_WAIT=60     seconds to wait before each run for the machine to be >= 90 % idle (default
+//                           60; 0: do not wait). Every run also reports the CPU other processes used.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -21,6 +23,7 @@ import { closedLine, closedTable, openLine, openTable, summarizeClosed } from '.
 import type { ClosedSummary } from './print.js';
 import { BenchError, detectPinning, killAllChildrenNow, stopAllChildren } from './proc.js';
 import { startTarget } from './target.js';
+import { runGuard } from './foreign-cpu.js';
 import type { Target, TargetChoice } from './target.js';
 
 interface Settings {
@@ -30,6 +33,7 @@ interface Settings {
   closed: boolean;
   open: boolean;
   durationS: number;
+  quietWaitS: number;
 }
 
 /** Reads the BENCH_* variables; every problem is reported at once. */
@@ -44,6 +48,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   };
   const rounds = int('BENCH_ROUNDS', 1, 1, 20);
   const durationS = int('BENCH_DURATION', 10, 1, 600);
+  const quietWaitS = int('BENCH_QUIET_WAIT', 60, 0, 3600);
   const rates = (env['BENCH_RATES'] ?? '20000,30000,40000,50000').split(',').map((s) => s.trim()).filter((s) => s !== '').map(Number);
   if (rates.length === 0 || rates.some((r) => !Number.isInteger(r) || r < 1 || r > 1_000_000)) problems.push(`BENCH_RATES=${env['BENCH_RATES']}: expected whole req/s, comma-separated, e.g. 20000,30000`);
   const target = env['BENCH_TARGET'] ?? 'auto';
@@ -51,7 +56,7 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   const only = env['BENCH_ONLY'] ?? '';
   if (only !== '' && only !== 'closed' && only !== 'open') problems.push(`BENCH_ONLY=${only}: expected closed or open`);
   if (problems.length > 0) throw new BenchError(`invalid settings:\n  ${problems.join('\n  ')}`);
-  return { rounds, rates, target: target as TargetChoice, closed: only !== 'open', open: only !== 'closed', durationS };
+  return { rounds, rates, target: target as TargetChoice, closed: only !== 'open', open: only !== 'closed', durationS, quietWaitS };
 }
 
 /** The checkout's root: the nearest parent with loadfleet's package.json (works from dist/bench and bench/). */
@@ -98,6 +103,7 @@ async function main(): Promise<number> {
     results.target = { kind: target.kind, description: target.description, url: target.url };
     out(`target: ${target.description} at ${target.url}${pin.enabled ? ' (core 0)' : ''}`);
     const ctx = { root, tmpDir, pin, url: target.url, durationS: settings.durationS };
+    const guard = runGuard(settings.quietWaitS * 1000, (l) => out(`note: ${l}`));
     if (settings.closed) {
       const { peers, skipped } = closedPeers({ ...ctx, warmupS: 3 });
       results.peers = peers.map((p) => ({ name: p.name, command: p.command, version: p.version }));
@@ -105,12 +111,12 @@ async function main(): Promise<number> {
       for (const s of skipped) out(`skipped peer ${s}`);
       out(`\nclosed loop: ${peers.map((p) => p.name).join(', ')}; ${settings.rounds} round(s)`);
       for (const p of peers) out(`  ${p.name}: ${p.command}`);
-      results.closed.runs = await runClosedRounds({ ...ctx, warmupS: 3 }, peers, settings.rounds, (r) => out(closedLine(r)));
+      results.closed.runs = await runClosedRounds({ ...ctx, warmupS: 3 }, peers, settings.rounds, (r) => out(closedLine(r)), guard);
       results.closed.summary = summarizeClosed(results.closed.runs, settings.rounds);
     }
     if (settings.open) {
       out(`\nopen model ladder: ${settings.rates.join(', ')} req/s, 1 agent, maxInFlight 20000, 64 connections, ${settings.durationS} s after 5 s warm-up`);
-      results.open.runs = await runLadder({ ...ctx, warmupS: 5 }, settings.rates, (r) => out(openLine(r)));
+      results.open.runs = await runLadder({ ...ctx, warmupS: 5 }, settings.rates, (r) => out(openLine(r)), guard);
       results.open.highestPassingRps = highestPassing(results.open.runs);
     }
     out('');

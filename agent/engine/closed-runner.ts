@@ -103,11 +103,13 @@ export class ClosedRunner {
 
   /** Called by a Loop when its request ended. */
   loopEnded(loop: Loop, outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
-    this.recorder.onEnd(outcome, bytes, intendedMs, sentMs);
+    // One clock reading: the end of this request is the send time of the loop's next one.
+    const nowMs = this.clock.nowMs();
+    this.recorder.onEndAt(outcome, bytes, intendedMs, sentMs, nowMs);
     if (!loop.active) return;
     // A failed request may fail synchronously (e.g. a closed pool): go round the event loop first so
     // that a loop against a dead target cannot recurse.
-    if (typeof outcome === 'number') this.send(loop);
+    if (typeof outcome === 'number') this.sendAt(loop, nowMs);
     else setImmediate(() => this.resend(loop));
   }
 
@@ -116,7 +118,10 @@ export class ClosedRunner {
   }
 
   private send(loop: Loop): void {
-    const nowMs = this.clock.nowMs();
+    this.sendAt(loop, this.clock.nowMs());
+  }
+
+  private sendAt(loop: Loop, nowMs: number): void {
     this.recorder.onSent();
     this.client.send(loop, nowMs, nowMs);
   }

@@ -2,8 +2,16 @@
 // handler callbacks (the fastest path measured, see /work/shared/PERF-NOTES.md). Bodies are always
 // consumed (counted, then dropped). Per request it allocates nothing of its own: the dispatch options
 // object is built once, and handler objects are recycled through a free list.
+//
+// Request timeouts are ours, not undici's. undici's headersTimeout/bodyTimeout arm a timer per request
+// (a FastTimer that lives until undici's 500 ms tick, so it is promoted to the old generation and the
+// agent pays for it in mark-compact GCs of 15-25 ms every few seconds at 20k req/s and more). They are
+// off (0); instead ONE periodic sweep every SWEEP_PERIOD_MS ends each request older than timeoutMs
+// (measured from send()) as kind 'timeout' and aborts it in undici. So a request that never ends is
+// reported between timeoutMs and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
+import { systemClock } from '../../common/clock.js';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { ErrorKind } from '../../common/stats.js';
 
@@ -21,7 +29,10 @@ export interface HttpClientOptions {
   method: string;
   headers: Record<string, string>;
   body?: string | undefined;
-  /** Headers timeout and body (idle) timeout of each request, and the connect timeout. */
+  /**
+   * The most a request may take, ms, from send() to the end of its body (it then ends as kind 'timeout');
+   * also the connect timeout of each connection.
+   */
   timeoutMs: number;
   /** Keep-alive connections to open (pipelining 1: at most this many requests on the wire). */
   connections: number;
@@ -32,6 +43,16 @@ export interface HttpClientOptions {
 
 /** The code of the error a drain deadline aborts requests with (counted as kind 'other'). */
 export const DRAIN_ABORTED_CODE = 'LOADFLEET_DRAIN_ABORTED';
+/** The code of the error timed-out requests are aborted with in undici (they count as kind 'timeout'). */
+export const TIMEOUT_ABORTED_CODE = 'LOADFLEET_TIMEOUT';
+/** How often in-flight requests are checked against timeoutMs, ms. */
+export const SWEEP_PERIOD_MS = 100;
+
+/**
+ * The one error timed-out requests are aborted with (never reported: the sink already heard 'timeout').
+ * Shared, so a timeout allocates nothing of ours.
+ */
+const TIMEOUT_ABORT: Error = Object.assign(new Error('request aborted: it exceeded the request timeout'), { code: TIMEOUT_ABORTED_CODE });
 
 /** Maps an undici / Node socket error to the ErrorKind reported in Stats. */
 export function classifyError(err: unknown): ErrorKind {
@@ -60,7 +81,14 @@ export function classifyError(err: unknown): ErrorKind {
   return message.includes('other side closed') ? 'reset' : 'other';
 }
 
-/** One request in flight; implements undici's legacy dispatch handler. Recycled after it ends. */
+/**
+ * One request; implements undici's legacy dispatch handler. Recycled once undici is done with it.
+ *
+ * Two separate ends: the sink hears about the request once (`sink` set back to null), and undici lets go
+ * of the handler once (onComplete or onError, `held` set back to false). Usually both happen together; a
+ * timeout reports to the sink first, and undici lets go later (at once when the request is on a socket,
+ * when it would be written otherwise). The object is reused only when both happened.
+ */
 class Exchange implements Dispatcher.DispatchHandler {
   readonly client: HttpClient;
   sink: ResponseSink | null = null;
@@ -68,6 +96,10 @@ class Exchange implements Dispatcher.DispatchHandler {
   sentMs = 0;
   bytes = 0;
   statusCode = 0;
+  /** undici holds this handler and will call onComplete or onError once. */
+  held = false;
+  /** undici's abort for the request, from onConnect (the request is on a socket); null before and after. */
+  abort: ((err?: Error) => void) | null = null;
   /** Set when close() gave up on this exchange: late callbacks are ignored, the object is not reused. */
   abandoned = false;
 
@@ -75,7 +107,15 @@ class Exchange implements Dispatcher.DispatchHandler {
     this.client = client;
   }
 
-  onConnect(): void {}
+  onConnect(abort: (err?: Error) => void): void {
+    if (this.sink === null) {
+      // Timed out (or given up) while queued: never write it. undici catches a throw here and errors the
+      // request (onError) without touching the socket, which stays usable for the next request; calling
+      // abort() instead would destroy the socket.
+      throw TIMEOUT_ABORT;
+    }
+    this.abort = abort;
+  }
 
   onHeaders(statusCode: number): boolean {
     this.statusCode = statusCode;
@@ -88,17 +128,21 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
-    this.client.end(this, this.statusCode);
+    this.client.released(this, this.statusCode);
   }
 
   onError(err: Error): void {
-    this.client.end(this, classifyError(err));
+    this.client.released(this, classifyError(err));
   }
 }
 
 export class HttpClient {
   private readonly pool: Pool;
   private readonly clock: Clock;
+  private readonly timeoutMs: number;
+  /** The sweep's timer: a Node interval (unref'd) on the system clock, else the clock's. */
+  private sweepInterval: ReturnType<typeof setInterval> | undefined;
+  private sweepTimer: TimerHandle | undefined;
   /** The one dispatch options object, reused for every request (undici copies what it keeps). */
   private readonly dispatchOpts: Dispatcher.DispatchOptions;
   private readonly free: Exchange[] = [];
@@ -111,13 +155,16 @@ export class HttpClient {
   constructor(opts: HttpClientOptions) {
     const url = new URL(opts.url);
     this.clock = opts.clock;
+    this.timeoutMs = opts.timeoutMs;
     this.pool = new Pool(url.origin, {
       connections: opts.connections,
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
       keepAliveMaxTimeout: Math.max(opts.keepAliveTimeoutMs ?? 30_000, 30_000),
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
+      // 0: no per-request timers in undici; the sweep enforces timeoutMs (see the top of this file).
+      headersTimeout: 0,
+      bodyTimeout: 0,
+      // One timer per connection, not per request: undici's is fine.
       connectTimeout: opts.timeoutMs,
     });
     const headers: string[] = [];
@@ -127,9 +174,15 @@ export class HttpClient {
       method: opts.method.toUpperCase() as Dispatcher.HttpMethod,
       headers,
       body: opts.body === undefined || opts.body === '' ? null : Buffer.from(opts.body),
-      headersTimeout: opts.timeoutMs,
-      bodyTimeout: opts.timeoutMs,
+      headersTimeout: 0,
+      bodyTimeout: 0,
     };
+    if (this.clock === systemClock) {
+      this.sweepInterval = setInterval(this.sweep, SWEEP_PERIOD_MS);
+      this.sweepInterval.unref();
+    } else {
+      this.sweepTimer = this.clock.every(SWEEP_PERIOD_MS, this.sweep);
+    }
   }
 
   /** Requests handed to send() whose sink has not been called yet. */
@@ -139,7 +192,8 @@ export class HttpClient {
 
   /**
    * Sends one request. sink.onEnd is called exactly once (synchronously if the client is closed).
-   * sentMs is the caller's clock reading at the send, the start of the service time.
+   * sentMs is the caller's reading of the client's clock at the send: the start of the service time and
+   * of the request timeout.
    */
   send(sink: ResponseSink, intendedMs: number, sentMs: number): void {
     const x = this.free.pop() ?? this.newExchange();
@@ -148,28 +202,61 @@ export class HttpClient {
     x.sentMs = sentMs;
     x.bytes = 0;
     x.statusCode = 0;
+    x.held = true;
     this.inFlightCount++;
     try {
       this.pool.dispatch(this.dispatchOpts, x);
     } catch (err) {
       // dispatch reports through onError; a throw would be an undici bug, but keep the count exact.
-      if (x.sink !== null) this.end(x, classifyError(err));
+      if (x.held) this.released(x, classifyError(err));
     }
   }
 
-  /** Called by an Exchange when undici is done with it. */
-  end(x: Exchange, outcome: number | ErrorKind): void {
-    const sink = x.sink;
-    if (sink === null || x.abandoned) return;
+  /** Called by an Exchange when undici is done with it (onComplete or onError). */
+  released(x: Exchange, outcome: number | ErrorKind): void {
+    if (!x.held) return;
+    x.held = false;
+    x.abort = null;
+    if (x.abandoned) return;
+    if (x.sink === null) {
+      // Already reported (a timeout): undici's late end is ignored, the object can be reused now.
+      this.free.push(x);
+      return;
+    }
+    this.free.push(x);
+    this.report(x, outcome);
+  }
+
+  /** Tells the sink how x ended; exactly once per send(). x's fields may be reused by the sink's sends. */
+  private report(x: Exchange, outcome: number | ErrorKind): void {
+    const sink = x.sink as ResponseSink;
     x.sink = null;
     const bytes = x.bytes;
     const intendedMs = x.intendedMs;
     const sentMs = x.sentMs;
-    this.free.push(x);
     this.inFlightCount--;
     sink.onEnd(outcome, bytes, intendedMs, sentMs);
     if (this.inFlightCount === 0 && this.onIdle !== undefined) this.onIdle();
   }
+
+  /**
+   * Ends every request sent timeoutMs or more ago as 'timeout'. One on a socket is aborted in undici at
+   * once (undici destroys that socket and opens another); a queued one is dropped by onConnect when its
+   * turn comes, so it never reaches the target. Runs every SWEEP_PERIOD_MS, until close() finished.
+   */
+  private readonly sweep = (): void => {
+    if (this.inFlightCount === 0) return;
+    const oldestSentMs = this.clock.nowMs() - this.timeoutMs;
+    const all = this.all;
+    for (let i = 0; i < all.length; i++) {
+      const x = all[i] as Exchange;
+      if (x.sink === null || x.abandoned || x.sentMs > oldestSentMs) continue;
+      const abort = x.abort;
+      this.report(x, 'timeout');
+      // abort() calls onError synchronously, which finds the sink gone and frees the exchange.
+      if (abort !== null && x.held) abort(TIMEOUT_ABORT);
+    }
+  };
 
   /**
    * Stops accepting work, lets in-flight requests finish for up to drainTimeoutMs, then aborts the rest
@@ -207,14 +294,15 @@ export class HttpClient {
       this.onIdle = undefined;
     }
     for (const x of this.all) {
-      const sink = x.sink;
-      if (sink === null || x.abandoned) continue;
+      if (x.sink === null || x.abandoned) continue;
       // Never reused: undici may still call it late, and those calls must be ignored.
       x.abandoned = true;
-      x.sink = null;
-      this.inFlightCount--;
-      sink.onEnd('other', x.bytes, x.intendedMs, x.sentMs);
+      this.report(x, 'other');
     }
+    if (this.sweepInterval !== undefined) clearInterval(this.sweepInterval);
+    this.sweepTimer?.cancel();
+    this.sweepInterval = undefined;
+    this.sweepTimer = undefined;
   }
 
   private newExchange(): Exchange {

@@ -1,0 +1,95 @@
+// The HTTP client's own request timeout (one periodic sweep, undici's per-request timers off), against
+// a real server on 127.0.0.1 port 0 that never answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HttpClient, SWEEP_PERIOD_MS } from '../../../agent/engine/http-client.js';
+import type { ResponseSink } from '../../../agent/engine/http-client.js';
+import { systemClock } from '../../../common/clock.js';
+import type { ErrorKind } from '../../../common/stats.js';
+import { startTarget } from './target.js';
+
+const TIMEOUT_MS = 300;
+/**
+ * How late after timeoutMs a request may end: one sweep period, plus 100 ms for a loaded test machine
+ * (timer lateness and event-loop delay).
+ */
+const TOLERANCE_MS = SWEEP_PERIOD_MS + 100;
+
+interface Ending {
+  outcome: number | ErrorKind;
+  atMs: number;
+  sentMs: number;
+}
+
+/** A sink that records every call (a second call for one request would show up as an extra entry). */
+function recordingSink(): ResponseSink & { endings: Ending[] } {
+  const endings: Ending[] = [];
+  return {
+    endings,
+    onEnd(outcome, _bytes, _intendedMs, sentMs) {
+      endings.push({ outcome, atMs: systemClock.nowMs(), sentMs });
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('http client: a request the server never answers ends once, as timeout, within timeoutMs + one sweep', async (t) => {
+  const target = await startTarget({ kind: 'never' });
+  t.after(() => target.close());
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
+  t.after(() => client.close(0));
+  const sink = recordingSink();
+  const sentMs = systemClock.nowMs();
+  client.send(sink, sentMs, sentMs);
+  assert.equal(client.inFlight, 1);
+  await sleep(TIMEOUT_MS + TOLERANCE_MS);
+  assert.equal(sink.endings.length, 1, JSON.stringify(sink.endings));
+  const [end] = sink.endings as [Ending];
+  assert.equal(end.outcome, 'timeout');
+  const tookMs = end.atMs - sentMs;
+  assert.ok(tookMs >= TIMEOUT_MS && tookMs <= TIMEOUT_MS + TOLERANCE_MS, `ended after ${tookMs.toFixed(1)} ms`);
+  assert.equal(client.inFlight, 0);
+  // Nothing late: undici's own end of the aborted request is ignored, and closing adds no second end.
+  await sleep(2 * SWEEP_PERIOD_MS);
+  await client.close(1000);
+  assert.equal(sink.endings.length, 1);
+  assert.equal(target.received(), 1);
+});
+
+test('http client: requests queued behind a stuck one time out too, and are never written', async (t) => {
+  const target = await startTarget({ kind: 'never' });
+  t.after(() => target.close());
+  // One connection: the first request takes it, the other four wait in undici's queue.
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
+  t.after(() => client.close(0));
+  const sink = recordingSink();
+  const sentMs = systemClock.nowMs();
+  for (let i = 0; i < 5; i++) client.send(sink, sentMs, sentMs);
+  await sleep(TIMEOUT_MS + TOLERANCE_MS);
+  assert.deepEqual(sink.endings.map((e) => e.outcome), ['timeout', 'timeout', 'timeout', 'timeout', 'timeout']);
+  for (const e of sink.endings) assert.ok(e.atMs - sentMs <= TIMEOUT_MS + TOLERANCE_MS, `ended after ${(e.atMs - sentMs).toFixed(1)} ms`);
+  assert.equal(client.inFlight, 0);
+  // The target answers from now on: the client still works (the queued requests released their slots).
+  target.setMode({ kind: 'ok' });
+  const later = recordingSink();
+  const laterMs = systemClock.nowMs();
+  client.send(later, laterMs, laterMs);
+  await client.close(2000);
+  assert.deepEqual(later.endings.map((e) => e.outcome), [200]);
+  assert.equal(sink.endings.length, 5, 'no second end for any timed-out request');
+  assert.equal(target.received(), 2, 'the stuck request and the later one; the queued ones were never written');
+});
+
+test('http client: a slow answer within timeoutMs is a response, not a timeout', async (t) => {
+  const target = await startTarget({ kind: 'stall', stallMs: TIMEOUT_MS / 3 });
+  t.after(() => target.close());
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 2, clock: systemClock });
+  const sink = recordingSink();
+  const sentMs = systemClock.nowMs();
+  client.send(sink, sentMs, sentMs);
+  client.send(sink, sentMs, sentMs);
+  await client.close(2000);
+  assert.deepEqual(sink.endings.map((e) => e.outcome), [200, 200]);
+  assert.equal(client.inFlight, 0);
+});
