@@ -7,7 +7,7 @@
 //   BENCH_ROUNDS=3          closed-loop rounds (peers alternate; medians reported; default 1)
 //   BENCH_RATES=20000,30000 open-model ladder, req/s (default 20000,30000,40000,50000)
 //   BENCH_TARGET=node       force the target: auto (default), nginx, node
-//   BENCH_ONLY=closed|open  run one half only
+//   BENCH_ONLY=closed|open|control  run one part only (control: live rate-change latency, issue 3)
 //   BENCH_DURATION=10       seconds per measured run (default 10)
 //   BENCH_QUIET_WAIT=60     seconds to wait before each run for the machine to be >= 90 % idle (default
 //                           60; 0: do not wait). Every run also reports the CPU other processes used.
@@ -16,6 +16,8 @@ import { availableParallelism, cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { closedPeers, runClosedRounds } from './closed-peers.js';
+import { controlLine, measureControlLatency } from './control-latency.js';
+import type { ControlLatency } from './control-latency.js';
 import type { ClosedResult } from './closed-peers.js';
 import { highestPassing, runLadder } from './open-ladder.js';
 import type { OpenResult } from './open-ladder.js';
@@ -32,6 +34,7 @@ interface Settings {
   target: TargetChoice;
   closed: boolean;
   open: boolean;
+  control: boolean;
   durationS: number;
   quietWaitS: number;
 }
@@ -54,9 +57,12 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   const target = env['BENCH_TARGET'] ?? 'auto';
   if (target !== 'auto' && target !== 'nginx' && target !== 'node') problems.push(`BENCH_TARGET=${target}: expected auto, nginx or node`);
   const only = env['BENCH_ONLY'] ?? '';
-  if (only !== '' && only !== 'closed' && only !== 'open') problems.push(`BENCH_ONLY=${only}: expected closed or open`);
+  if (only !== '' && only !== 'closed' && only !== 'open' && only !== 'control') problems.push(`BENCH_ONLY=${only}: expected closed, open or control`);
   if (problems.length > 0) throw new BenchError(`invalid settings:\n  ${problems.join('\n  ')}`);
-  return { rounds, rates, target: target as TargetChoice, closed: only !== 'open', open: only !== 'closed', durationS, quietWaitS };
+  return {
+    rounds, rates, target: target as TargetChoice, closed: only === '' || only === 'closed', open: only === '' || only === 'open',
+    control: only === '' || only === 'control', durationS, quietWaitS,
+  };
 }
 
 /** The checkout's root: the nearest parent with loadfleet's package.json (works from dist/bench and bench/). */
@@ -80,6 +86,7 @@ interface Results {
   skipped: string[];
   closed: { runs: ClosedResult[]; summary: ClosedSummary | null };
   open: { runs: OpenResult[]; highestPassingRps: number | null };
+  control: ControlLatency | null;
   error: string | null;
 }
 
@@ -90,7 +97,7 @@ async function main(): Promise<number> {
   const results: Results = {
     startedAt: new Date().toISOString(),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? '?', node: process.version, pinning: pin.enabled ? 'target core 0, generators core 1' : `off: ${pin.reason}` },
-    settings, target: null, peers: [], skipped: [], closed: { runs: [], summary: null }, open: { runs: [], highestPassingRps: null }, error: null,
+    settings, target: null, peers: [], skipped: [], closed: { runs: [], summary: null }, open: { runs: [], highestPassingRps: null }, control: null, error: null,
   };
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(`loadfleet bench: node ${process.version}, ${results.machine.cores} cores (${results.machine.cpu}), pinning ${results.machine.pinning}`);
@@ -124,6 +131,11 @@ async function main(): Promise<number> {
     if (results.closed.summary !== null && settings.open) out('');
     if (settings.open) for (const l of openTable(results.open.runs, settings.durationS, 5)) out(l);
     if (results.skipped.length > 0) out(`skipped: ${results.skipped.join('; ')}`);
+    if (settings.control) {
+      out('');
+      results.control = await measureControlLatency();
+      out(controlLine(results.control));
+    }
     return 0;
   } catch (e) {
     results.error = e instanceof Error ? e.message : String(e);
