@@ -27,10 +27,13 @@ export interface ClosedRunnerOptions {
 
 class Loop implements ResponseSink {
   readonly runner: ClosedRunner;
+  /** Its connection, when the client has one per loop. */
+  readonly lane: number;
   active = true;
 
-  constructor(runner: ClosedRunner) {
+  constructor(runner: ClosedRunner, lane: number) {
     this.runner = runner;
+    this.lane = lane;
   }
 
   onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
@@ -123,7 +126,7 @@ export class ClosedRunner {
 
   private sendAt(loop: Loop, nowMs: number): void {
     this.recorder.onSent();
-    this.client.send(loop, nowMs, nowMs);
+    this.client.send(loop, nowMs, nowMs, loop.lane);
   }
 
   private readonly onControl = (): void => {
@@ -143,7 +146,7 @@ export class ClosedRunner {
       loop.active = false;
     }
     while (this.loops.length < want) {
-      const loop = new Loop(this);
+      const loop = new Loop(this, this.loops.length);
       this.loops.push(loop);
       this.send(loop);
     }

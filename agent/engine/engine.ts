@@ -143,6 +143,7 @@ class LoadEngine implements Engine {
       timeoutMs: r.timeoutMs,
       connections: this.plan.connections,
       clock: this.clock,
+      lanes: this.plan.model === 'closed',
     });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');

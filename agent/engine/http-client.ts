@@ -9,7 +9,7 @@
 // off (0); instead ONE periodic sweep every SWEEP_PERIOD_MS ends each request older than timeoutMs
 // (measured from send()) as kind 'timeout' and aborts it in undici. So a request that never ends is
 // reported between timeoutMs and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
-import { Pool } from 'undici';
+import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock } from '../../common/clock.js';
 import type { Clock, TimerHandle } from '../../common/clock.js';
@@ -39,6 +39,11 @@ export interface HttpClientOptions {
   clock: Clock;
   /** Idle keep-alive sockets are closed after this; default 30 s. */
   keepAliveTimeoutMs?: number;
+  /**
+   * Closed model: one undici Client per connection ("lane"), and send() names the lane. A loop that
+   * always uses its own connection skips the Pool's search for a free one on every request.
+   */
+  lanes?: boolean;
 }
 
 /** The code of the error a drain deadline aborts requests with (counted as kind 'other'). */
@@ -138,6 +143,7 @@ class Exchange implements Dispatcher.DispatchHandler {
 
 export class HttpClient {
   private readonly pool: Pool;
+  private readonly lanes: Client[];
   private readonly clock: Clock;
   private readonly timeoutMs: number;
   /** The sweep's timer: a Node interval (unref'd) on the system clock, else the clock's. */
@@ -156,8 +162,7 @@ export class HttpClient {
     const url = new URL(opts.url);
     this.clock = opts.clock;
     this.timeoutMs = opts.timeoutMs;
-    this.pool = new Pool(url.origin, {
-      connections: opts.connections,
+    const connectionOpts = {
       pipelining: 1,
       keepAliveTimeout: opts.keepAliveTimeoutMs ?? 30_000,
       keepAliveMaxTimeout: Math.max(opts.keepAliveTimeoutMs ?? 30_000, 30_000),
@@ -166,7 +171,9 @@ export class HttpClient {
       bodyTimeout: 0,
       // One timer per connection, not per request: undici's is fine.
       connectTimeout: opts.timeoutMs,
-    });
+    };
+    this.pool = new Pool(url.origin, { ...connectionOpts, connections: opts.connections });
+    this.lanes = opts.lanes === true ? Array.from({ length: opts.connections }, () => new Client(url.origin, connectionOpts)) : [];
     const headers: string[] = [];
     for (const [k, v] of Object.entries(opts.headers)) headers.push(k, v);
     this.dispatchOpts = {
@@ -195,7 +202,7 @@ export class HttpClient {
    * sentMs is the caller's reading of the client's clock at the send: the start of the service time and
    * of the request timeout.
    */
-  send(sink: ResponseSink, intendedMs: number, sentMs: number): void {
+  send(sink: ResponseSink, intendedMs: number, sentMs: number, lane = -1): void {
     const x = this.free.pop() ?? this.newExchange();
     x.sink = sink;
     x.intendedMs = intendedMs;
@@ -205,7 +212,9 @@ export class HttpClient {
     x.held = true;
     this.inFlightCount++;
     try {
-      this.pool.dispatch(this.dispatchOpts, x);
+      const lanes = this.lanes;
+      if (lane >= 0 && lanes.length > 0) (lanes[lane % lanes.length] as Client).dispatch(this.dispatchOpts, x);
+      else this.pool.dispatch(this.dispatchOpts, x);
     } catch (err) {
       // dispatch reports through onError; a throw would be an undici bug, but keep the count exact.
       if (x.held) this.released(x, classifyError(err));
@@ -272,7 +281,7 @@ export class HttpClient {
     const timedOut = new Promise<'deadline'>((resolve) => {
       deadline = this.clock.after(drainTimeoutMs, () => resolve('deadline'));
     });
-    const closed = this.pool.close().then(
+    const closed = Promise.all([this.pool.close(), ...this.lanes.map((c) => c.close())]).then(
       () => 'closed' as const,
       () => 'closed' as const,
     );
@@ -280,7 +289,7 @@ export class HttpClient {
     deadline?.cancel();
     if (first === 'deadline') {
       const err = Object.assign(new Error('request aborted: the drain deadline passed'), { code: DRAIN_ABORTED_CODE });
-      await this.pool.destroy(err).catch(() => undefined);
+      await Promise.all([this.pool.destroy(err), ...this.lanes.map((c) => c.destroy(err))]).catch(() => undefined);
     }
     // undici errors every pending request on destroy; give stragglers a moment, then account for them.
     if (this.inFlightCount > 0) {
