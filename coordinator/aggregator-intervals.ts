@@ -26,6 +26,11 @@ export interface IntervalFigures {
   bytesReceived: number;
   /** requests / interval length (the aggregator's intervalMs). */
   rps: number;
+  /**
+   * Mean over the reporting agents of the time their deltas really covered, ms: the snapshot timer's
+   * jitter makes one interval 1,002 ms and the next 998 ms; requests / coveredMs corrects for it.
+   */
+  coveredMs: number;
   /** Sum of the agents' mean scheduled rates over the interval (open model). */
   targetRps: number;
   /** Sum of the agents' loop counts (closed model). */
@@ -46,12 +51,16 @@ export interface IntervalDelta {
   agentId: string;
   seq: number;
   intervalIndex: number;
+  /** Real length this delta covered, ms. */
+  intervalMs: number;
   stats: Stats;
   rateRps: number;
   concurrency: number;
 }
 
 interface AgentInInterval {
+  /** Sum of the real lengths of this agent's deltas in this interval, ms. */
+  coveredMs: number;
   seq: number;
   rateRps: number;
   concurrency: number;
@@ -103,6 +112,7 @@ export class IntervalSeries {
     const prev = acc.byAgent.get(d.agentId);
     const newest = prev === undefined || d.seq > prev.seq;
     acc.byAgent.set(d.agentId, {
+      coveredMs: (prev?.coveredMs ?? 0) + d.intervalMs,
       seq: newest ? d.seq : prev.seq,
       rateRps: newest ? d.rateRps : prev.rateRps,
       concurrency: newest ? d.concurrency : prev.concurrency,
@@ -177,9 +187,11 @@ export class IntervalSeries {
     }
     let targetRps = 0;
     let concurrency = 0;
+    let coveredMs = 0;
     for (const a of acc.byAgent.values()) {
       targetRps += a.rateRps;
       concurrency += a.concurrency;
+      coveredMs += a.coveredMs;
     }
     return {
       index: acc.index,
@@ -187,6 +199,7 @@ export class IntervalSeries {
       ...copyCounters(acc.counters),
       errorTotal: totalErrors(acc.counters.errors),
       rps: acc.counters.requests / (this.#intervalMs / 1000),
+      coveredMs: acc.byAgent.size > 0 ? coveredMs / acc.byAgent.size : 0,
       targetRps,
       concurrency,
       latencyMs: acc.figures.latencyMs,
@@ -217,7 +230,7 @@ function zeroLatency(): LatencyMs {
 
 function emptyFigures(index: number): IntervalFigures {
   return {
-    index, agents: 0, requests: 0, sent: 0, dropped: 0, errors: emptyErrors(), errorTotal: 0, statusCodes: {}, bytesReceived: 0, rps: 0,
+    index, agents: 0, requests: 0, sent: 0, dropped: 0, errors: emptyErrors(), errorTotal: 0, statusCodes: {}, bytesReceived: 0, rps: 0, coveredMs: 0,
     targetRps: 0, concurrency: 0, latencyMs: zeroLatency(), serviceMs: zeroLatency(), inFlightPeak: 0, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
   };
 }

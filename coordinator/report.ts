@@ -146,7 +146,11 @@ export interface SeriesPoint {
   atMs: number;
   agents: number;
   requests: number;
+  /** Arrivals sent in the interval. */
+  sent: number;
   rps: number;
+  /** The interval's real length (mean over the agents that reported it), ms. */
+  coveredMs: number;
   targetRps: number;
   concurrency: number;
   errors: number;
@@ -284,7 +288,9 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     atMs: f.index * intervalMs,
     agents: f.agents,
     requests: f.requests,
+    sent: f.sent,
     rps: f.rps,
+    coveredMs: Math.round(f.coveredMs * 1000) / 1000,
     targetRps: f.targetRps,
     concurrency: f.concurrency,
     errors: f.errorTotal,
