@@ -6,10 +6,14 @@ import { systemClock } from '../../common/clock.js';
 import { readToken } from '../../common/token.js';
 import { Coordinator } from '../coordinator.js';
 import { GrpcServer } from '../grpc-server.js';
+import { startHttpEndpoint } from './http-endpoint.js';
+import type { HttpEndpoint } from './http-endpoint.js';
 
 export interface CoordinatorArgs {
   listen: string;
   tokenFile?: string | undefined;
+  /** HOST:PORT for GET /metrics (Prometheus) and /healthz; off when undefined. */
+  metrics?: string | undefined;
 }
 
 export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version: string): Promise<number> {
@@ -24,6 +28,17 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken: token, controlToken: token, log });
   const address = await server.listen();
   io.stdout.write(`coordinator listening on ${address}${token === undefined ? '' : ' (token required)'}\n`);
+  let http: HttpEndpoint | undefined;
+  if (args.metrics !== undefined) {
+    try {
+      http = await startHttpEndpoint(coordinator, args.metrics, log);
+    } catch (e) {
+      coordinator.close();
+      await server.close();
+      throw e;
+    }
+    io.stdout.write(`metrics on http://${http.address}/metrics\n`);
+  }
   await new Promise<void>((resolve) => {
     const remove = io.onSignal((signal) => {
       log('info', `${signal}: shutting down`);
@@ -31,6 +46,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
       resolve();
     });
   });
+  await http?.close();
   coordinator.close();
   await server.close();
   return 0;
