@@ -19,7 +19,7 @@ export function mainStartEpochMs(report: Pick<Report, 'startedAt' | 'warmupMs'>)
 }
 
 /** Throws USAGE when the report has no per-interval histograms (written before they were added). */
-export function hdrLog(report: Pick<Report, 'runId' | 'name' | 'startedAt' | 'warmupMs' | 'intervalMs' | 'series'>): string {
+export function hdrLog(report: Pick<Report, 'runId' | 'startedAt' | 'warmupMs' | 'intervalMs' | 'series'>): string {
   if (report.series.some((p) => p.latencyHist === undefined)) {
     throw new LoadfleetError('USAGE', 'this report has no per-interval histograms (series[].latencyHist): it was written by an older loadfleet', {
       hint: 'run the test again with this version to export an HdrHistogram log',

@@ -38,7 +38,7 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
   const pct = totalMs > 0 ? Math.min(100, Math.round((100 * elapsedMs) / totalMs)) : 0;
   const closed = f.targetRps === 0 && f.concurrency > 0;
   const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s`;
-  const errPct = f.requests > 0 ? ` (${((100 * f.errorTotal) / f.requests).toFixed(2)}%)` : '';
+  const errPct = f.errorTotal > 0 && f.requests > 0 ? ` (${((100 * f.errorTotal) / f.requests).toFixed(2)}%)` : '';
   const warning = intervalWarning(f, DEFAULT_GENERATOR_LIMITS).trim();
   return [
     `${progressBar(totalMs > 0 ? elapsedMs / totalMs : 0)} ${String(pct).padStart(3)}%  ${formatClock(elapsedMs)} / ${formatClock(totalMs)}  ${stage}`,
