@@ -13,6 +13,7 @@ import { coordinatorCommand } from '../coordinator/cli/coordinator-cmd.js';
 import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from '../coordinator/cli/control-cmds.js';
 import { demoCommand } from '../coordinator/cli/demo.js';
 import { runCommand } from '../coordinator/cli/run.js';
+import { reportCommand } from '../coordinator/cli/report-cmd.js';
 import { validateCommand } from '../coordinator/cli/validate.js';
 import { certsCommand } from '../coordinator/cli/certs.js';
 import { TLS_OPTION_TEXT } from '../common/tls.js';
@@ -37,6 +38,14 @@ function tlsOptions<T>(y: Argv<T>) {
     .option('tls-ca', { type: 'string', describe: TLS_OPTION_TEXT.ca });
 }
 
+/** --html, --csv, --export-hdr: the report's exports (run and report). */
+function exportOptions<T>(y: Argv<T>) {
+  return y
+    .option('html', { type: 'string', describe: 'also write the report as one self-contained HTML page (no network)' })
+    .option('csv', { type: 'string', describe: 'also write the per-interval series as CSV' })
+    .option('export-hdr', { type: 'string', describe: 'also write the per-interval latency histograms as an HdrHistogram log (.hlog)' });
+}
+
 function controlOptions<T>(y: Argv<T>) {
   return tlsOptions(y
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator control address HOST:PORT' })
@@ -56,7 +65,7 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('out', { type: 'string', default: 'report.json', describe: 'report file' })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
     (a) => wrap(() => demoCommand(io, a, runtime))())
-    .command('run <scenario>', 'run the test a scenario file (YAML or JSON) describes', (y) => y
+    .command('run <scenario>', 'run the test a scenario file (YAML or JSON) describes', (y) => exportOptions(y)
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file' })
       .option('agents', { type: 'number', describe: 'local agent processes (default: one per core); with --coordinator, agents to wait for' })
       .option('rate', { type: 'number', describe: 'open model: arrival rate in req/s for the whole fleet (replaces stages)' })
@@ -76,15 +85,20 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
         choices: ['rebalance', 'fail', 'continue'] as const, default: 'rebalance' as const,
         describe: 'when an agent dies or is cut off mid-test: move its share to the others, abort (exit 5), or keep the others\' shares',
       })
+      .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT while the run lasts (local agents)' })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
     (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
+    .command('report <report>', 'print a written report\'s summary and export it (--html, --csv, --export-hdr)', (y) => exportOptions(y)
+      .positional('report', { type: 'string', demandOption: true, describe: 'report.json written by run --out' }),
+    (a) => wrap(() => reportCommand(io, { ...a, report: a.report as string }))())
     .command('validate <scenario>', 'check a scenario file: every problem as file:line:column, exit 2; or a one-line summary', (y) => y
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }),
     (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
     .command('coordinator', 'run a long-lived coordinator that agents join', (y) => tlsOptions(y)
       .option('require-tls', { type: 'boolean', default: false, describe: 'refuse to start without --tls-cert/--tls-key' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
-      .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' }),
+      .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
+      .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT' }),
     (a) => wrap(() => coordinatorCommand(io, a, version))())
     .command('certs', 'create a CA and coordinator, agent and CLI certificates for TLS and mutual TLS (uses openssl)', (y) => y
       .option('out', { type: 'string', default: 'loadfleet-certs', describe: 'directory to write ca.crt/key, coordinator.crt/key, agent.crt/key, cli.crt/key' })

@@ -138,6 +138,19 @@ export class IntervalSeries {
     return out;
   }
 
+  /**
+   * Dense like all(): each interval's merged latency histogram, encoded ("" when empty or unreported).
+   * Cold intervals return their stored encoding; hot ones are encoded now.
+   */
+  allEncodedLatency(): string[] {
+    const out: string[] = [];
+    for (let i = 0; i <= this.#maxIndex; i++) {
+      const acc = this.#intervals.get(i);
+      out.push(acc === undefined ? '' : acc.live === undefined ? acc.encoded.latency : encodeHistogram(acc.live.latency));
+    }
+    return out;
+  }
+
   /** Frees the live histograms. Idempotent. */
   destroy(): void {
     for (const acc of this.#hot) releaseLive(acc);

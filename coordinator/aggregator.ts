@@ -357,6 +357,12 @@ export class Aggregator {
     return this.#phases[phase].series.all();
   }
 
+  /** Dense like intervals(): each interval's merged latency histogram, encoded ("" when empty). */
+  intervalLatencyHists(phase: Phase): string[] {
+    this.#alive();
+    return this.#phases[phase].series.allEncodedLatency();
+  }
+
   totals(phase: Phase): PhaseTotals {
     this.#alive();
     const t = this.#phases[phase].totals;

@@ -8,7 +8,20 @@ import { Fleet } from './fleet.js';
 import type { AgentInfo } from './fleet.js';
 import type { Report } from './report.js';
 import { TestRun } from './test-run.js';
-import type { AgentLossPolicy, RunListener, RunStatus } from './test-run.js';
+import type { AgentLossPolicy, LiveLine, RunListener, RunStatus } from './test-run.js';
+import type { PhaseTotals } from './aggregator.js';
+import type { Phase } from '../common/stats.js';
+
+/**
+ * Sees every run this coordinator starts, whoever started it (local CLI or gRPC): what live outputs
+ * (metrics, dashboard) use. Called synchronously; an observer that throws is logged, never the run's
+ * problem. onRunEnd comes before the coordinator accepts the next run.
+ */
+export interface RunObserver {
+  onRunStart?(runId: string, scenario: Scenario): void;
+  onTick?(runId: string, line: LiveLine): void;
+  onRunEnd?(report: Report): void;
+}
 
 export interface CoordinatorOptions {
   clock: Clock;
@@ -48,6 +61,7 @@ export class Coordinator {
   private run: TestRun | undefined;
   private elastic = true;
   private joinWaiters = new Set<() => void>();
+  private readonly observers = new Set<RunObserver>();
 
   constructor(opts: CoordinatorOptions) {
     this.opts = opts;
@@ -124,16 +138,18 @@ export class Coordinator {
       startedAtEpochMs: Date.now(),
       snapshotIntervalMs: this.snapshotIntervalMs,
       send: (id, m) => this.fleet.send(id, m),
-      listener,
+      listener: this.observed(runId, listener),
       onAgentLoss: opts.onAgentLoss ?? 'rebalance',
     });
     for (const a of agents) this.fleet.setState(a.id, 'busy', runId);
     this.run = run;
     this.elastic = opts.elastic ?? true;
+    this.notify((o) => o.onRunStart?.(runId, scenario));
     run.start();
     const report = run.report.then((r) => {
       for (const a of this.fleet.agents()) if (a.runId === runId) this.fleet.setState(a.id, 'idle', undefined);
       if (this.run === run) this.run = undefined;
+      this.notify((o) => o.onRunEnd?.(r));
       this.opts.log('info', `run ${runId} finished: ${r.summary.requests} requests, verdict ${r.verdict}`);
       return r;
     });
@@ -167,6 +183,37 @@ export class Coordinator {
     if (this.run === undefined) return false;
     this.run.stop(reason);
     return true;
+  }
+
+  /** Adds an observer of every run from now on; returns its remover. */
+  observe(o: RunObserver): () => void {
+    this.observers.add(o);
+    return () => this.observers.delete(o);
+  }
+
+  /** The running test's merged figures of a phase so far (null when no test runs). */
+  liveTotals(phase: Phase): PhaseTotals | null {
+    return this.run?.totalsSoFar(phase) ?? null;
+  }
+
+  private observed(runId: string, listener: RunListener): RunListener {
+    return {
+      onTick: (line) => {
+        listener.onTick(line);
+        this.notify((o) => o.onTick?.(runId, line));
+      },
+      onNotice: (level, message) => listener.onNotice(level, message),
+    };
+  }
+
+  private notify(fn: (o: RunObserver) => void): void {
+    for (const o of this.observers) {
+      try {
+        fn(o);
+      } catch (e) {
+        this.opts.log('error', `run observer failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
   }
 
   status(): FleetStatus {

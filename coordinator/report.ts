@@ -169,6 +169,11 @@ export interface SeriesPoint {
    * reporting agents were scheduled to send: load missing while the fleet recovered from a lost agent.
    */
   missingRps: number;
+  /**
+   * The interval's merged latency histogram (HdrHistogram compressed base64, microseconds; "" when
+   * empty). Absent in reports written before it was added; `--export-hdr` writes these as an hlog.
+   */
+  latencyHist?: string;
 }
 
 export interface PhaseSummary {
@@ -239,7 +244,8 @@ export interface Report {
 }
 
 /** What buildReport reads from the aggregator (a real Aggregator, before destroy()). */
-export type AggregatorView = Pick<Aggregator, 'totals' | 'intervals' | 'perAgent' | 'reconciliation' | 'intervalMs'>;
+export type AggregatorView = Pick<Aggregator, 'totals' | 'intervals' | 'perAgent' | 'reconciliation' | 'intervalMs'> &
+  Partial<Pick<Aggregator, 'intervalLatencyHists'>>;
 
 export interface ReportInput {
   runId: string;
@@ -326,6 +332,7 @@ export function buildReport(input: ReportInput): Report {
   const limits = input.limits ?? { ...DEFAULT_GENERATOR_LIMITS };
   const main = aggregator.totals('main');
   const intervals = aggregator.intervals('main');
+  const intervalHists = aggregator.intervalLatencyHists?.('main');
   const agents = agentRows(input);
   const reconciliation = aggregator.reconciliation();
 
@@ -400,7 +407,11 @@ export function buildReport(input: ReportInput): Report {
     summary,
     warmup,
     intervalMs: aggregator.intervalMs,
-    series: intervals.map((f) => seriesPoint(f, aggregator.intervalMs, scenario.load.model === 'open' ? fleetSchedule : null, mainMs)),
+    series: intervals.map((f, i) => {
+      const point = seriesPoint(f, aggregator.intervalMs, scenario.load.model === 'open' ? fleetSchedule : null, mainMs);
+      const hist = intervalHists?.[i];
+      return hist === undefined ? point : { ...point, latencyHist: hist };
+    }),
     rateChanges: input.rateChanges.map((c) => ({ ...c })),
     timeline: (input.timeline ?? []).map((e) => ({ ...e, ...(e.acks === undefined ? {} : { acks: e.acks.map((a) => ({ ...a })) }) })),
     onAgentLoss: input.onAgentLoss ?? 'rebalance',

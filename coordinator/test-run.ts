@@ -13,7 +13,7 @@ import { loadDurationMs } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
 import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
-import type { IntervalFigures } from './aggregator.js';
+import type { IntervalFigures, PhaseTotals } from './aggregator.js';
 import { planRun, scheduleWithChanges } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
@@ -398,6 +398,11 @@ export class TestRun {
         lastSnapshotAgeMs: m.lastSnapshotAtMs === undefined ? null : Math.round(now - m.lastSnapshotAtMs),
       })),
     };
+  }
+
+  /** A phase's merged figures so far, for live outputs (metrics); null once the report is built. */
+  totalsSoFar(phase: Phase): PhaseTotals | null {
+    return this.state === 'finished' ? null : this.aggregator.totals(phase);
   }
 
   // ---------- internals ----------

@@ -9,11 +9,15 @@ import { readTls } from '../../common/tls.js';
 import type { TlsArgs } from '../../common/tls.js';
 import { Coordinator } from '../coordinator.js';
 import { GrpcServer } from '../grpc-server.js';
+import { startHttpEndpoint } from './http-endpoint.js';
+import type { HttpEndpoint } from './http-endpoint.js';
 
 export interface CoordinatorArgs extends TlsArgs {
   listen: string;
   tokenFile?: string | undefined;
   requireTls?: boolean | undefined;
+  /** HOST:PORT for GET /metrics (Prometheus) and /healthz; off when undefined. */
+  metrics?: string | undefined;
 }
 
 export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version: string): Promise<number> {
@@ -37,6 +41,17 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const address = await server.listen();
   const mode = tls === undefined ? 'plaintext' : tls.ca === undefined ? 'TLS' : 'mutual TLS';
   io.stdout.write(`coordinator listening on ${address} (${mode}${token === undefined ? '' : ', token required'})\n`);
+  let http: HttpEndpoint | undefined;
+  if (args.metrics !== undefined) {
+    try {
+      http = await startHttpEndpoint(coordinator, args.metrics, log);
+    } catch (e) {
+      coordinator.close();
+      await server.close();
+      throw e;
+    }
+    io.stdout.write(`metrics on http://${http.address}/metrics\n`);
+  }
   await new Promise<void>((resolve) => {
     const remove = io.onSignal((signal) => {
       log('info', `${signal}: shutting down`);
@@ -44,6 +59,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
       resolve();
     });
   });
+  await http?.close();
   coordinator.close();
   await server.close();
   return 0;

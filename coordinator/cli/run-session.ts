@@ -8,9 +8,11 @@ import { EXIT, LoadfleetError, describeError } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
 import { parseDurationMs } from '../../common/duration.js';
 import type { Scenario } from '../../common/scenario.js';
-import { formatLiveLine, formatSummary } from '../outputs/console.js';
+import { formatSummary } from '../outputs/console.js';
 import type { Report } from '../report.js';
-import type { LiveLine, RunListener } from '../test-run.js';
+import { writeExports } from './exports.js';
+import type { ExportPaths } from './exports.js';
+import type { LiveView } from './live-view.js';
 
 /** What a run can be driven through: the in-process coordinator or a remote one. */
 export interface RunControl {
@@ -20,26 +22,16 @@ export interface RunControl {
   stop(reason: string): Promise<void>;
 }
 
-export function printTick(io: Io, line: LiveLine): void {
-  const prefix = line.phase === 'warmup' ? 'warm-up ' : '';
-  io.stdout.write(`${prefix}${formatLiveLine(line.figures, { elapsedMs: line.elapsedMs, totalMs: line.totalMs, agents: line.agents })}\n`);
-}
-
-export function consoleListener(io: Io): RunListener {
-  return {
-    onTick: (line) => printTick(io, line),
-    onNotice: (level, message) => io.stderr.write(`${level === 'info' ? '' : `${level}: `}${message}\n`),
-  };
-}
-
 /**
  * Reads commands typed during the run: `rate 5000`, `rate 5000 10s` (ramp), `concurrency 50`, `stop`.
  * Returns the function that stops reading.
  */
-export function readLiveCommands(io: Io, control: RunControl): () => void {
+export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveView, 'say' | 'typed'>): () => void {
   if (io.stdin === undefined) return () => {};
+  const say = view?.say ?? ((text: string) => io.stderr.write(`${text}\n`));
   const rl = createInterface({ input: io.stdin, terminal: false });
   rl.on('line', (raw) => {
+    view?.typed();
     const [cmd, arg, ramp] = raw.trim().split(/\s+/);
     if (cmd === undefined || cmd === '') return;
     const run = async (): Promise<string> => {
@@ -64,20 +56,22 @@ export function readLiveCommands(io: Io, control: RunControl): () => void {
       }
     };
     run().then(
-      (msg) => io.stderr.write(`> ${msg}\n`),
-      (e: unknown) => io.stderr.write(`> ${describeError(e).replace(/^USAGE: /, '')}\n`),
+      (msg) => say(`> ${msg}`),
+      (e: unknown) => say(`> ${describeError(e).replace(/^USAGE: /, '')}`),
     );
   });
   return () => rl.close();
 }
 
 /** Stops the run on the first SIGINT/SIGTERM; a second one gives up at once. Returns the remover. */
-export function stopOnSignal(io: Io, control: RunControl, onAbort: () => void): () => void {
+export function stopOnSignal(io: Io, control: RunControl, onAbort: () => void, say?: (text: string) => void): () => void {
   let count = 0;
   return io.onSignal((signal) => {
     count++;
     if (count === 1) {
-      io.stderr.write(`\n${signal}: stopping the test, waiting for the agents' final reports (again to abort)\n`);
+      const text = `${signal}: stopping the test, waiting for the agents' final reports (again to abort)`;
+      if (say !== undefined) say(text);
+      else io.stderr.write(`\n${text}\n`);
       void control.stop(`${signal} on the CLI`).catch(() => {});
     } else {
       onAbort();
@@ -85,8 +79,11 @@ export function stopOnSignal(io: Io, control: RunControl, onAbort: () => void): 
   });
 }
 
-/** Prints the summary, writes the report and returns the exit code its verdict earns. */
-export function finishRun(io: Io, report: Report, outPath: string): number {
+/**
+ * Prints the summary, writes the report and its exports, and returns the exit code its verdict earns
+ * (3 when a file cannot be written).
+ */
+export function finishRun(io: Io, report: Report, outPath: string, exports: ExportPaths = {}): number {
   io.stdout.write(`\n${formatSummary(report)}\n`);
   const path = resolve(io.cwd, outPath);
   try {
@@ -97,6 +94,7 @@ export function finishRun(io: Io, report: Report, outPath: string): number {
     io.stdout.write(`${JSON.stringify(report)}\n`);
     return EXIT.RUN_FAILED;
   }
+  if (!writeExports(io, report, exports)) return EXIT.RUN_FAILED;
   switch (report.verdict) {
     case 'pass':
       return EXIT.OK;

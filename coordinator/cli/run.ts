@@ -16,11 +16,17 @@ import type { Report } from '../report.js';
 import type { AgentLossPolicy, LiveLine } from '../test-run.js';
 import { applyOverrides, readScenarioFile } from './scenario-input.js';
 import type { Overrides } from './scenario-input.js';
-import { consoleListener, finishRun, printTick, readLiveCommands, stopOnSignal } from './run-session.js';
+import { finishRun, readLiveCommands, stopOnSignal } from './run-session.js';
 import type { RunControl } from './run-session.js';
+import type { ExportPaths } from './exports.js';
+import { startHttpEndpoint } from './http-endpoint.js';
+import type { HttpEndpoint } from './http-endpoint.js';
+import { createLiveView } from './live-view.js';
 
-export interface RunArgs extends Overrides, TlsArgs {
+export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   scenario: string;
+  /** HOST:PORT for the coordinator's GET /metrics while the run lasts (local agents only). */
+  metrics?: string | undefined;
   agents?: number | undefined;
   out: string;
   coordinator?: string | undefined;
@@ -48,10 +54,20 @@ export function describeRun(s: Scenario, agents: string): string {
 
 export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promise<number> {
   const scenario = applyOverrides(readScenarioFile(io.cwd, args.scenario), args);
-  if (args.coordinator !== undefined) return runRemote(io, args, scenario);
+  if (args.coordinator !== undefined) {
+    if (args.metrics !== undefined) {
+      throw new LoadfleetError('USAGE', '--metrics serves the in-process coordinator of a local run', {
+        hint: 'start the long-lived coordinator with `loadfleet coordinator --metrics HOST:PORT` instead',
+      });
+    }
+    return runRemote(io, args, scenario);
+  }
   const agents = args.agents ?? availableParallelism();
   if (!Number.isInteger(agents) || agents < 1) throw new LoadfleetError('USAGE', `--agents must be a whole number >= 1, got ${args.agents}`);
-  return runLocal(io, { scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss }, rt);
+  return runLocal(io, {
+    scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss, metrics: args.metrics,
+    exports: { html: args.html, csv: args.csv, exportHdr: args.exportHdr },
+  }, rt);
 }
 
 export interface LocalRunOptions {
@@ -62,6 +78,9 @@ export interface LocalRunOptions {
   onAgentLoss?: AgentLossPolicy;
   /** Called once the run has started, with its control (the demo schedules its rate change here). */
   onStarted?: (control: RunControl) => void;
+  /** HOST:PORT for GET /metrics and /healthz while the run lasts. */
+  metrics?: string | undefined;
+  exports?: ExportPaths;
 }
 
 export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Promise<number> {
@@ -77,9 +96,15 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
   });
   let removeSignal = (): void => {};
   let stopReading = (): void => {};
+  let http: HttpEndpoint | undefined;
+  const view = createLiveView(io, o.scenario);
   try {
     const c = fleet.coordinator;
-    const handle = await c.start(o.scenario, consoleListener(io), { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
+    if (o.metrics !== undefined) {
+      http = await startHttpEndpoint(c, o.metrics, log);
+      io.stdout.write(`metrics on http://${http.address}/metrics\n`);
+    }
+    const handle = await c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);
     const control: RunControl = {
       setRate: async (r, rampMs, source = 'terminal') => `rate ${r}/s sent to ${c.setRate(r, rampMs, source).agents} agent(s)`,
@@ -91,16 +116,19 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
       removeSignal = stopOnSignal(io, control, () => {
         aborted = true;
         reject(new LoadfleetError('INTERRUPTED', 'aborted before the agents reported; no report written'));
-      });
+      }, view.say);
     });
-    stopReading = readLiveCommands(io, control);
+    stopReading = readLiveCommands(io, control, view);
     o.onStarted?.(control);
     const report: Report = await Promise.race([handle.report, abort]);
+    view.close();
     if (aborted) return EXIT.INTERRUPTED;
-    return finishRun(io, report, o.out);
+    return finishRun(io, report, o.out, o.exports);
   } finally {
+    view.close();
     removeSignal();
     stopReading();
+    await http?.close();
     await fleet.close();
   }
 }
@@ -115,8 +143,9 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
     stop: async (reason) => { await remote.stop(reason); },
   };
   let report: Report | undefined;
-  const removeSignal = stopOnSignal(io, control, () => remote.close());
-  const stopReading = readLiveCommands(io, control);
+  const view = createLiveView(io, scenario);
+  const removeSignal = stopOnSignal(io, control, () => remote.close(), view.say);
+  const stopReading = readLiveCommands(io, control, view);
   const waitMs = parseDurationMs(args.waitAgents);
   if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
   try {
@@ -126,10 +155,10 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
           io.stdout.write(`run ${e.runId} on ${e.agentIds.length} agent(s)\n`);
           return;
         case 'tick':
-          printTick(io, JSON.parse(e.json) as LiveLine);
+          view.onTick(JSON.parse(e.json) as LiveLine);
           return;
         case 'notice':
-          io.stderr.write(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
+          view.onNotice(e.level, e.message);
           return;
         case 'finished':
           report = JSON.parse(e.reportJson) as Report;
@@ -141,10 +170,11 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
       }
     });
   } finally {
+    view.close();
     removeSignal();
     stopReading();
     remote.close();
   }
   if (report === undefined) throw new LoadfleetError('RUN_FAILED', 'the coordinator sent no report');
-  return finishRun(io, report, args.out);
+  return finishRun(io, report, args.out, { html: args.html, csv: args.csv, exportHdr: args.exportHdr });
 }

@@ -41,7 +41,7 @@ const count = (n: number): string => n.toLocaleString('en-US');
 // ---------- live line ----------
 
 /** Why an interval's figures may describe the generator rather than the target ('' when none). */
-function intervalWarning(fig: IntervalFigures, limits: GeneratorLimits): string {
+export function intervalWarning(fig: IntervalFigures, limits: GeneratorLimits): string {
   const why: string[] = [];
   if (fig.dropped > 0) why.push(`${count(fig.dropped)} dropped`);
   if (fig.scheduleLagP99MsMax > limits.scheduleLagP99Ms) why.push(`lag p99 ${formatMs(fig.scheduleLagP99MsMax)}`);

@@ -1,0 +1,239 @@
+// Prometheus exposition of the coordinator (prom-client, text format), served as GET /metrics by
+// coordinator/http-server.ts. Reads only what the coordinator already merged: counters are the
+// aggregator's phase totals (finished runs plus the running one), percentiles are read from merged HDR
+// histograms (never averaged across agents), and everything is refreshed once per scrape.
+//
+// Metric names are a contract: deploy/grafana/loadfleet.json queries them (a test checks every one).
+// Times are seconds, rates requests per second; `quantile` is "0.5" ... "0.999", and "1" for the max.
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { LatencyMs } from '../../common/histogram.js';
+import type { Scenario } from '../../common/scenario.js';
+import type { ErrorKind, Phase } from '../../common/stats.js';
+import { ERROR_KINDS } from '../../common/stats.js';
+import type { IntervalFigures, PhaseTotals } from '../aggregator.js';
+import type { Coordinator } from '../coordinator.js';
+import type { Report } from '../report.js';
+import type { Route } from '../http-server.js';
+import { text } from '../http-server.js';
+
+/** What the metrics read from a coordinator. */
+export type MetricsSource = Pick<Coordinator, 'status' | 'liveTotals' | 'observe'>;
+
+const PHASES: readonly Phase[] = ['warmup', 'main'];
+const QUANTILES: readonly { label: string; pick: (l: LatencyMs) => number }[] = [
+  { label: '0.5', pick: (l) => l.p50 },
+  { label: '0.9', pick: (l) => l.p90 },
+  { label: '0.99', pick: (l) => l.p99 },
+  { label: '0.999', pick: (l) => l.p999 },
+  { label: '1', pick: (l) => l.max },
+];
+const MEMBER_STATES = ['assigned', 'running', 'leaving', 'done', 'failed', 'lost'] as const;
+const FLEET_STATES = ['idle', 'busy'] as const;
+
+/** The counters of one phase, as the metrics keep them. */
+interface PhaseCounts {
+  requests: number;
+  sent: number;
+  dropped: number;
+  bytesReceived: number;
+  errors: Record<ErrorKind, number>;
+  statusCodes: Record<string, number>;
+}
+
+function zeroCounts(): PhaseCounts {
+  return { requests: 0, sent: 0, dropped: 0, bytesReceived: 0, errors: { refused: 0, reset: 0, timeout: 0, other: 0 }, statusCodes: {} };
+}
+
+function addCounts(into: PhaseCounts, t: Pick<PhaseTotals, 'requests' | 'sent' | 'dropped' | 'bytesReceived' | 'errors' | 'statusCodes'>): void {
+  into.requests += t.requests;
+  into.sent += t.sent;
+  into.dropped += t.dropped;
+  into.bytesReceived += t.bytesReceived;
+  for (const k of ERROR_KINDS) into.errors[k] += t.errors[k];
+  for (const [code, n] of Object.entries(t.statusCodes)) into.statusCodes[code] = (into.statusCodes[code] ?? 0) + n;
+}
+
+interface CurrentRun {
+  runId: string;
+  scenario: Scenario;
+  /** Newest phase totals read while it ran (kept so a scrape never sees a counter go down). */
+  live: Record<Phase, PhaseTotals | null>;
+}
+
+const sec = (ms: number): number => ms / 1000;
+
+/** Every metric, registered in `registry` (names and labels are the Grafana dashboard's contract). */
+function buildMetrics(registry: Registry) {
+  const registers = [registry];
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> => new Counter({ name, help, labelNames, registers });
+  const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[] = []): Gauge<L> => new Gauge({ name, help, labelNames, registers });
+  return {
+    requests: counter('loadfleet_requests_total', 'Requests that ended (response or transport error), merged over the fleet', ['phase']),
+    sent: counter('loadfleet_sent_total', 'Requests handed to the HTTP client', ['phase']),
+    responses: counter('loadfleet_responses_total', 'Responses by HTTP status code', ['phase', 'status']),
+    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, other); HTTP statuses are not errors', ['phase', 'kind']),
+    dropped: counter('loadfleet_dropped_total', 'Open model: arrivals not sent because the in-flight cap was full', ['phase']),
+    bytes: counter('loadfleet_received_bytes_total', 'Response body bytes received', ['phase']),
+    runs: counter('loadfleet_runs_total', 'Finished runs by verdict', ['verdict']),
+    latency: gauge('loadfleet_latency_seconds', 'Latency from the intended send time, read from the merged HDR histogram of the last interval or of the whole test so far (quantile 1 = max)', ['window', 'quantile']),
+    service: gauge('loadfleet_service_time_seconds', 'Service time from the actual send, read from the merged HDR histogram (quantile 1 = max)', ['window', 'quantile']),
+    targetRps: gauge('loadfleet_target_rps', 'Open model: the fleet\'s scheduled arrival rate now (scenario plus live changes)'),
+    intervalTargetRps: gauge('loadfleet_interval_target_rps', 'Open model: the scheduled rate of the last interval (sum of the agents\' shares)'),
+    achievedRps: gauge('loadfleet_achieved_rps', 'Requests that ended in the last interval, per second'),
+    concurrency: gauge('loadfleet_target_concurrency', 'Closed model: the fleet\'s scheduled loop count now'),
+    inFlight: gauge('loadfleet_in_flight', 'Sum of the agents\' in-flight peaks in the last interval'),
+    eventLoop: gauge('loadfleet_event_loop_delay_p99_seconds', 'Generator health: worst agent event-loop delay p99 in the last interval'),
+    scheduleLag: gauge('loadfleet_schedule_lag_p99_seconds', 'Generator health: worst agent schedule lag p99 (send time minus intended) in the last interval'),
+    running: gauge('loadfleet_run_running', '1 while a test runs'),
+    phase: gauge('loadfleet_run_phase', '1 for the running test\'s current phase', ['phase']),
+    elapsed: gauge('loadfleet_run_elapsed_seconds', 'Time since the running test started (warm-up included)'),
+    planned: gauge('loadfleet_run_planned_seconds', 'Planned length of the running test (warm-up included)'),
+    info: gauge('loadfleet_run_info', 'The running or last test', ['run_id', 'name', 'model']),
+    agents: gauge('loadfleet_agents', 'Agents connected to the coordinator, by state', ['state']),
+    runAgents: gauge('loadfleet_run_agents', 'The running test\'s agent assignments, by state', ['state']),
+    agentShare: gauge('loadfleet_agent_share_rps', 'Per agent: its share of the scheduled rate', ['agent']),
+    agentAchieved: gauge('loadfleet_agent_achieved_rps', 'Per agent: requests per second in its last snapshot', ['agent']),
+    agentEventLoop: gauge('loadfleet_agent_event_loop_delay_p99_seconds', 'Per agent: event-loop delay p99 in its last snapshot', ['agent']),
+    agentLag: gauge('loadfleet_agent_schedule_lag_p99_seconds', 'Per agent: schedule lag p99 in its last snapshot', ['agent']),
+    agentAge: gauge('loadfleet_agent_snapshot_age_seconds', 'Per agent: time since its last snapshot', ['agent']),
+  };
+}
+
+export class FleetMetrics {
+  readonly registry = new Registry();
+  private readonly source: MetricsSource;
+  private readonly removeObserver: () => void;
+  /** Counts of every finished run. */
+  private readonly finished: Record<Phase, PhaseCounts> = { warmup: zeroCounts(), main: zeroCounts() };
+  private readonly verdicts = new Map<string, number>();
+  private current: CurrentRun | undefined;
+  private lastInterval: IntervalFigures | undefined;
+  private lastRun: { runId: string; name: string; model: string; latency: LatencyMs; service: LatencyMs } | undefined;
+
+  private readonly m: ReturnType<typeof buildMetrics>;
+
+  constructor(source: MetricsSource) {
+    this.source = source;
+    this.m = buildMetrics(this.registry);
+    this.removeObserver = source.observe({
+      onRunStart: (runId, scenario) => {
+        this.current = { runId, scenario, live: { warmup: null, main: null } };
+        this.lastInterval = undefined;
+      },
+      onTick: (runId, line) => {
+        if (this.current?.runId === runId) this.lastInterval = line.figures;
+      },
+      onRunEnd: (report) => this.runEnded(report),
+    });
+  }
+
+  /** GET /metrics. */
+  route(): Route {
+    return {
+      method: 'GET',
+      path: '/metrics',
+      handle: async (_req, res) => {
+        this.refresh();
+        text(res, 200, await this.registry.metrics(), this.registry.contentType);
+      },
+    };
+  }
+
+  /** Stops observing the coordinator. Idempotent. */
+  close(): void {
+    this.removeObserver();
+  }
+
+  private runEnded(report: Report): void {
+    addCounts(this.finished.main, { ...report.summary, errors: report.summary.errorsByKind });
+    if (report.warmup !== null) addCounts(this.finished.warmup, { ...report.warmup, errors: report.warmup.errorsByKind });
+    this.verdicts.set(report.verdict, (this.verdicts.get(report.verdict) ?? 0) + 1);
+    this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs };
+    this.current = undefined;
+    this.lastInterval = undefined;
+  }
+
+  /** Sets every metric from the coordinator's state now (one read of the merged totals per phase). */
+  private refresh(): void {
+    const m = this.m;
+    const status = this.source.status();
+    const run = this.current;
+
+    // Counters: finished runs plus the running one's merged totals.
+    for (const metric of [m.requests, m.sent, m.responses, m.errors, m.dropped, m.bytes, m.runs]) metric.reset();
+    for (const phase of PHASES) {
+      const counts = zeroCounts();
+      addCounts(counts, this.finished[phase]);
+      if (run !== undefined) {
+        run.live[phase] = this.source.liveTotals(phase) ?? run.live[phase];
+        const live = run.live[phase];
+        if (live !== null) addCounts(counts, live);
+      }
+      m.requests.inc({ phase }, counts.requests);
+      m.sent.inc({ phase }, counts.sent);
+      m.dropped.inc({ phase }, counts.dropped);
+      m.bytes.inc({ phase }, counts.bytesReceived);
+      for (const kind of ERROR_KINDS) m.errors.inc({ phase, kind }, counts.errors[kind]);
+      for (const [status, n] of Object.entries(counts.statusCodes)) m.responses.inc({ phase, status }, n);
+    }
+    for (const [verdict, n] of this.verdicts) m.runs.inc({ verdict }, n);
+
+    // Latency: the last interval, and the whole (main phase of the) test so far or of the last test.
+    m.latency.reset();
+    m.service.reset();
+    const whole = run !== undefined ? run.live.main : null;
+    const test = whole !== null ? { latency: whole.latencyMs, service: whole.serviceMs } : run === undefined ? this.lastRun : undefined;
+    const windows: [string, { latency: LatencyMs; service: LatencyMs } | undefined][] = [
+      ['interval', this.lastInterval === undefined ? undefined : { latency: this.lastInterval.latencyMs, service: this.lastInterval.serviceMs }],
+      ['test', test],
+    ];
+    for (const [window, w] of windows) {
+      if (w === undefined || w.latency.count === 0) continue;
+      for (const q of QUANTILES) {
+        m.latency.set({ window, quantile: q.label }, sec(q.pick(w.latency)));
+        m.service.set({ window, quantile: q.label }, sec(q.pick(w.service)));
+      }
+    }
+
+    // The running test: rates, phase, generator health.
+    const r = status.run;
+    const f = this.lastInterval;
+    const perInterval = [m.intervalTargetRps, m.achievedRps, m.inFlight, m.eventLoop, m.scheduleLag];
+    for (const g of [m.targetRps, m.concurrency, m.elapsed, m.planned, m.phase, m.runAgents, ...perInterval]) g.reset();
+    m.running.set(r !== null && r.state !== 'finished' ? 1 : 0);
+    if (r !== null) {
+      m.targetRps.set(r.targetRps);
+      m.concurrency.set(r.concurrency);
+      m.elapsed.set(sec(r.elapsedMs));
+      m.planned.set(sec(r.totalMs));
+      const warm = run !== undefined && r.elapsedMs < run.scenario.warmup;
+      m.phase.set({ phase: 'warmup' }, warm ? 1 : 0);
+      m.phase.set({ phase: 'main' }, warm ? 0 : 1);
+      for (const state of MEMBER_STATES) m.runAgents.set({ state }, r.agents.filter((a) => a.state === state).length);
+    }
+    if (f !== undefined) {
+      m.intervalTargetRps.set(f.targetRps);
+      m.achievedRps.set(f.rps);
+      m.inFlight.set(f.inFlightPeak);
+      m.eventLoop.set(sec(f.eventLoopDelayP99MsMax));
+      m.scheduleLag.set(sec(f.scheduleLagP99MsMax));
+    }
+    m.info.reset();
+    const info = run !== undefined ? { run_id: run.runId, name: run.scenario.name, model: run.scenario.load.model } : this.lastRun === undefined ? undefined
+      : { run_id: this.lastRun.runId, name: this.lastRun.name, model: this.lastRun.model };
+    if (info !== undefined) m.info.set(info, 1);
+
+    // Agents: the fleet by state, and each assignment of the running test.
+    for (const state of FLEET_STATES) m.agents.set({ state }, status.agents.filter((a) => a.state === state).length);
+    for (const g of [m.agentShare, m.agentAchieved, m.agentEventLoop, m.agentLag, m.agentAge]) g.reset();
+    for (const a of r?.agents ?? []) {
+      if (a.state !== 'assigned' && a.state !== 'running' && a.state !== 'leaving') continue;
+      const agent = { agent: a.id };
+      m.agentShare.set(agent, a.rateRps);
+      if (a.achievedRps !== null) m.agentAchieved.set(agent, a.achievedRps);
+      if (a.eventLoopP99Ms !== null) m.agentEventLoop.set(agent, sec(a.eventLoopP99Ms));
+      if (a.scheduleLagP99Ms !== null) m.agentLag.set(agent, sec(a.scheduleLagP99Ms));
+      if (a.lastSnapshotAgeMs !== null) m.agentAge.set(agent, sec(a.lastSnapshotAgeMs));
+    }
+  }
+}
