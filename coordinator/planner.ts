@@ -10,6 +10,7 @@ import type { Scenario } from '../common/scenario.js';
 import type { AgentPlan, Segment } from '../common/plan.js';
 import { LoadfleetError } from '../common/errors.js';
 import { splitInteger, splitRate } from './scheduler.js';
+import { meanBetween } from './shares.js';
 
 export interface PlanOptions {
   runId: string;
@@ -170,14 +171,6 @@ export function scheduleWithChanges(load: Scenario['load'], changes: readonly Sc
 
 /** Mean value of a schedule over its first `durationMs` (or its whole length, if shorter); 0 when empty. */
 export function scheduleMean(segments: readonly Segment[], durationMs: number): number {
-  let areaMs = 0;
-  let t = 0;
-  for (const seg of segments) {
-    if (t >= durationMs) break;
-    const partMs = Math.min(seg.durationMs, durationMs - t);
-    const end = seg.from + ((seg.to - seg.from) * partMs) / seg.durationMs;
-    areaMs += ((seg.from + end) / 2) * partMs;
-    t += partMs;
-  }
-  return t > 0 ? areaMs / t : 0;
+  const totalMs = segments.reduce((sum, s) => sum + s.durationMs, 0);
+  return meanBetween(segments, 0, Math.min(durationMs, totalMs));
 }

@@ -89,7 +89,7 @@ const PLAN: AgentPlan = {
 
 const WELCOME: CoordMsg = { kind: 'welcome', protocolVersion: PROTOCOL_VERSION, coordinatorVersion: 't', heartbeatIntervalMs: 1_000, heartbeatMissLimit: 3, snapshotIntervalMs: 1_000 };
 
-function setup() {
+function setup(extra: Partial<ConstructorParameters<typeof AgentSession>[0]> = {}) {
   const clock = new ManualClock();
   const dialer = new MemoryDialer();
   const engines: FakeEngine[] = [];
@@ -102,6 +102,7 @@ function setup() {
       return e;
     },
     backoffInitialMs: 100, backoffMaxMs: 1_000,
+    ...extra,
   });
   return { clock, dialer, engines, log, session };
 }
@@ -261,18 +262,7 @@ test('a coordinator that does not know the run (restarted) makes the agent disca
 });
 
 test('a full outbox drops its oldest snapshot, never a Done, and counts every drop', async () => {
-  const clock = new ManualClock();
-  const dialer = new MemoryDialer();
-  const engines: FakeEngine[] = [];
-  const log: string[] = [];
-  const session = new AgentSession({
-    dialer, clock, agentId: 'a1', host: 'h', cores: 2, version: 't', log: (level, m) => log.push(`${level} ${m}`), outboxLimit: 3,
-    createEngine: (_plan, onSnapshot) => {
-      const e = new FakeEngine(onSnapshot);
-      engines.push(e);
-      return e;
-    },
-  });
+  const { clock, dialer, engines, log, session } = setup({ outboxLimit: 3 });
   session.start();
   dialer.last.deliver(WELCOME);
   dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
@@ -289,17 +279,7 @@ test('a full outbox drops its oldest snapshot, never a Done, and counts every dr
 });
 
 test('an agent refuses a plan its own limits forbid (coded failure, no engine) and caps live changes above its ceiling, loudly', async () => {
-  const clock = new ManualClock();
-  const dialer = new MemoryDialer();
-  const engines: FakeEngine[] = [];
-  const log: string[] = [];
-  const session = new AgentSession({
-    dialer, clock, agentId: 'a1', host: 'h', cores: 2, version: 't', log: (level, m) => log.push(`${level} ${m}`),
-    createEngine: (_plan, onSnapshot) => {
-      const e = new FakeEngine(onSnapshot);
-      engines.push(e);
-      return e;
-    },
+  const { dialer, engines, log, session } = setup({
     vetPlan: async (plan) => (plan.request.url.includes('forbidden') ? 'target forbidden:80 is not in this agent\'s allow-list' : undefined),
     maxRateRps: 20,
   });
