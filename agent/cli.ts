@@ -90,7 +90,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
   const limits = limitsFromArgs(args);
   const resolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
   const tls = readTls(args);
-  const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile), tls });
+  const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile, 'join'), tls });
   const session = new AgentSession({
     dialer,
     createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot, ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),

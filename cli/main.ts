@@ -96,6 +96,9 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
     (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
     .command('coordinator', 'run a long-lived coordinator that agents join', (y) => tlsOptions(y)
       .option('require-tls', { type: 'boolean', default: false, describe: 'refuse to start without --tls-cert/--tls-key' })
+      .option('join-token-file', { type: 'string', describe: 'file holding the token agents must present (default: $LOADFLEET_JOIN_TOKEN, else the shared token)' })
+      .option('control-token-file', { type: 'string', describe: 'file holding the token the CLI, dashboard and control API must present (default: $LOADFLEET_CONTROL_TOKEN, else the shared token)' })
+      .option('max-agents', { type: 'number', describe: 'refuse agents beyond this many (default 1000)' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT' }),

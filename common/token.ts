@@ -3,9 +3,15 @@ import { readFileSync } from 'node:fs';
 import { LoadfleetError } from './errors.js';
 
 export const TOKEN_ENV = 'LOADFLEET_TOKEN';
+/** Role-specific tokens: agents present the join token, the CLI/dashboard/control API the control token. */
+export const JOIN_TOKEN_ENV = 'LOADFLEET_JOIN_TOKEN';
+export const CONTROL_TOKEN_ENV = 'LOADFLEET_CONTROL_TOKEN';
 
-/** The token from --token-file if given, else from LOADFLEET_TOKEN, else undefined. */
-export function readToken(env: Readonly<Record<string, string | undefined>>, tokenFile: string | undefined): string | undefined {
+/**
+ * The token from --token-file if given, else from the role's variable (LOADFLEET_JOIN_TOKEN or
+ * LOADFLEET_CONTROL_TOKEN) if set, else from LOADFLEET_TOKEN (one token for both roles), else undefined.
+ */
+export function readToken(env: Readonly<Record<string, string | undefined>>, tokenFile: string | undefined, role?: 'join' | 'control'): string | undefined {
   if (tokenFile !== undefined) {
     let text: string;
     try {
@@ -17,6 +23,11 @@ export function readToken(env: Readonly<Record<string, string | undefined>>, tok
     if (token === '') throw new LoadfleetError('USAGE', `--token-file ${tokenFile} is empty`);
     return token;
   }
-  const fromEnv = env[TOKEN_ENV]?.trim();
-  return fromEnv === undefined || fromEnv === '' ? undefined : fromEnv;
+  const roleVar = role === 'join' ? JOIN_TOKEN_ENV : role === 'control' ? CONTROL_TOKEN_ENV : undefined;
+  for (const name of [roleVar, TOKEN_ENV]) {
+    if (name === undefined) continue;
+    const v = env[name]?.trim();
+    if (v !== undefined && v !== '') return v;
+  }
+  return undefined;
 }

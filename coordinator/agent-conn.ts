@@ -2,7 +2,7 @@
 import type { CoordMsg } from '../common/protocol.js';
 
 /** Why the coordinator ends a stream; grpc-server.ts maps each to a gRPC status. */
-export type Refusal = 'protocol-mismatch' | 'unauthenticated' | 'protocol-violation' | 'replaced' | 'lost' | 'shutdown';
+export type Refusal = 'protocol-mismatch' | 'unauthenticated' | 'protocol-violation' | 'replaced' | 'lost' | 'shutdown' | 'resource-exhausted';
 
 export interface AgentConn {
   /** Peer address, for logs. */

@@ -30,6 +30,8 @@ export interface CoordinatorOptions {
   heartbeatIntervalMs?: number;
   heartbeatMissLimit?: number;
   snapshotIntervalMs?: number;
+  /** Agents beyond this many are refused; default 1000 (fleet.ts). */
+  maxAgents?: number;
 }
 
 export interface StartOptions {
@@ -73,6 +75,7 @@ export class Coordinator {
       heartbeatMissLimit: opts.heartbeatMissLimit ?? 4,
       snapshotIntervalMs: this.snapshotIntervalMs,
       log: opts.log,
+      ...(opts.maxAgents !== undefined ? { maxAgents: opts.maxAgents } : {}),
     });
     this.fleet.addListener({
       onJoin: (agent) => {

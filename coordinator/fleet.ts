@@ -34,12 +34,26 @@ export interface FleetOptions {
   heartbeatMissLimit: number;
   snapshotIntervalMs: number;
   log: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** Agents beyond this many are refused (RESOURCE_EXHAUSTED); default 1000. */
+  maxAgents?: number;
+  /**
+   * Per agent stream: a bucket of this many messages, refilled at messagesPerSecond. A stream that
+   * empties it is cut (a hostile or broken agent cannot make the coordinator work without bound). The
+   * default bucket holds an agent's whole outbox resend after a reconnect.
+   */
+  messageBurst?: number;
+  messagesPerSecond?: number;
 }
+
+export const DEFAULT_MAX_AGENTS = 1000;
 
 interface Member {
   info: AgentInfo;
   conn: AgentConn;
   lastHeardMs: number;
+  /** Message budget (token bucket): tokens left and when it was last refilled. */
+  tokens: number;
+  refilledMs: number;
 }
 
 export class Fleet {
@@ -95,7 +109,17 @@ export class Fleet {
           member = this.register(conn, m);
           return;
         }
-        member.lastHeardMs = this.opts.clock.nowMs();
+        const now = this.opts.clock.nowMs();
+        member.lastHeardMs = now;
+        if (!this.spend(member, now)) {
+          const rate = this.opts.messagesPerSecond ?? 50;
+          this.opts.log('warn', `agent ${member.info.id} from ${conn.peer} sends faster than ${rate} messages/s: cut`);
+          this.members.delete(member.info.id);
+          conn.close({ reason: 'resource-exhausted', message: `too many messages: more than ${rate}/s sustained` });
+          this.emitLeave(member.info, `cut: sent faster than ${rate} messages/s`);
+          member = undefined;
+          return;
+        }
         if (m.kind === 'heartbeat') return;
         if (m.kind === 'hello') {
           conn.close({ reason: 'protocol-violation', message: 'hello sent twice on one stream' });
@@ -125,6 +149,13 @@ export class Fleet {
       return undefined;
     }
     const previous = this.members.get(hello.agentId);
+    const max = this.opts.maxAgents ?? DEFAULT_MAX_AGENTS;
+    if (previous === undefined && this.members.size >= max) {
+      const message = `the fleet is full (${max} agents, --max-agents); agent ${hello.agentId} on ${hello.host || conn.peer} not admitted`;
+      this.opts.log('warn', `refused: ${message}`);
+      conn.close({ reason: 'resource-exhausted', message });
+      return undefined;
+    }
     if (previous !== undefined) {
       // Same agent id reconnecting: the new stream wins, the old one is closed without a leave event.
       this.members.delete(hello.agentId);
@@ -135,7 +166,7 @@ export class Fleet {
       id: hello.agentId, host: hello.host, cores: hello.cores, version: hello.version, peer: conn.peer,
       joinedAtMs: this.opts.clock.nowMs(), state: 'idle', runId: undefined,
     };
-    const member: Member = { info, conn, lastHeardMs: this.opts.clock.nowMs() };
+    const member: Member = { info, conn, lastHeardMs: this.opts.clock.nowMs(), tokens: this.opts.messageBurst ?? 5_000, refilledMs: this.opts.clock.nowMs() };
     this.members.set(info.id, member);
     conn.send({
       kind: 'welcome', protocolVersion: PROTOCOL_VERSION, coordinatorVersion: this.opts.version,
@@ -145,6 +176,17 @@ export class Fleet {
     this.opts.log('info', `agent ${info.id} joined from ${info.host || conn.peer} (${info.cores} cores, v${info.version})`);
     for (const l of this.listeners) l.onJoin(info);
     return member;
+  }
+
+  /** Takes one message from the member's budget; false when it is exhausted. */
+  private spend(m: Member, nowMs: number): boolean {
+    const burst = this.opts.messageBurst ?? 5_000;
+    const rate = this.opts.messagesPerSecond ?? 50;
+    m.tokens = Math.min(burst, m.tokens + ((nowMs - m.refilledMs) / 1000) * rate);
+    m.refilledMs = nowMs;
+    if (m.tokens < 1) return false;
+    m.tokens -= 1;
+    return true;
   }
 
   private beat(): void {

@@ -44,6 +44,7 @@ const REFUSAL_STATUS: Record<Refusal, grpc.status> = {
   replaced: grpc.status.ABORTED,
   lost: grpc.status.DEADLINE_EXCEEDED,
   shutdown: grpc.status.UNAVAILABLE,
+  'resource-exhausted': grpc.status.RESOURCE_EXHAUSTED,
 };
 
 const CODE_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
@@ -182,11 +183,15 @@ export class GrpcServer {
 
   private controlHandlers(): ControlHandlers {
     const c = this.opts.coordinator;
-    const authorized = (md: grpc.Metadata): boolean => tokenMatches(md, this.opts.controlToken);
+    const authorized = (md: grpc.Metadata, peer?: string): boolean => {
+      if (tokenMatches(md, this.opts.controlToken)) return true;
+      this.opts.log('warn', `refused a control call from ${peer ?? 'a client'}: missing or wrong control token`);
+      return false;
+    };
     const denied = { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token' };
     return {
       Start: (call) => {
-        if (!authorized(call.metadata)) {
+        if (!authorized(call.metadata, call.getPeer())) {
           call.emit('error', denied);
           return;
         }
@@ -230,7 +235,7 @@ export class GrpcServer {
           });
       },
       SetRate: (call, callback) => {
-        if (!authorized(call.metadata)) return callback(denied);
+        if (!authorized(call.metadata, call.getPeer())) return callback(denied);
         let r: { changeId: number; agents: number };
         try {
           r = call.request.concurrency > 0
@@ -244,11 +249,11 @@ export class GrpcServer {
         void c.whenApplied(r.changeId).then((a) => callback(null, { changeId: r.changeId, agents: r.agents, applied: a.applied, appliedMs: a.appliedMs }));
       },
       Status: (call, callback) => {
-        if (!authorized(call.metadata)) return callback(denied);
+        if (!authorized(call.metadata, call.getPeer())) return callback(denied);
         callback(null, { json: JSON.stringify(c.status()) });
       },
       Stop: (call, callback) => {
-        if (!authorized(call.metadata)) return callback(denied);
+        if (!authorized(call.metadata, call.getPeer())) return callback(denied);
         callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
       },
     };

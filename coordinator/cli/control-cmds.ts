@@ -13,7 +13,7 @@ export interface ControlArgs extends TlsArgs {
 }
 
 async function withRemote<T>(io: Io, args: ControlArgs, fn: (r: RemoteControl) => Promise<T>): Promise<T> {
-  const remote = new RemoteControl(args.coordinator, readToken(io.env, args.tokenFile), readTls(args));
+  const remote = new RemoteControl(args.coordinator, readToken(io.env, args.tokenFile, 'control'), readTls(args));
   try {
     return await fn(remote);
   } finally {

@@ -15,14 +15,22 @@ import type { HttpEndpoint } from './http-endpoint.js';
 export interface CoordinatorArgs extends TlsArgs {
   listen: string;
   tokenFile?: string | undefined;
+  joinTokenFile?: string | undefined;
+  controlTokenFile?: string | undefined;
   requireTls?: boolean | undefined;
+  maxAgents?: number | undefined;
   /** HOST:PORT for GET /metrics (Prometheus) and /healthz; off when undefined. */
   metrics?: string | undefined;
 }
 
 export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version: string): Promise<number> {
   const log = stderrLogger(io, 'coordinator');
-  const token = readToken(io.env, args.tokenFile);
+  const joinToken = readToken(io.env, args.joinTokenFile ?? args.tokenFile, 'join');
+  const controlToken = readToken(io.env, args.controlTokenFile ?? args.tokenFile, 'control');
+  const token = joinToken !== undefined && controlToken !== undefined ? joinToken : undefined;
+  if ((joinToken === undefined) !== (controlToken === undefined)) {
+    log('warn', `!!! only the ${joinToken === undefined ? 'control' : 'join'} token is set: ${joinToken === undefined ? 'any agent can join' : 'anyone can drive the fleet'}`);
+  }
   const host = args.listen.slice(0, args.listen.lastIndexOf(':'));
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
   const tls = readTls(args);
@@ -36,8 +44,8 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
     const missing = [tls === undefined ? 'TLS (the control channel and tokens travel in plaintext)' : '', token === undefined ? 'a token (anyone who can reach it can join agents and drive load)' : ''].filter(Boolean);
     log('warn', `!!! listening on ${args.listen} WITHOUT ${missing.join(' and WITHOUT ')}. Use --tls-cert/--tls-key/--tls-ca and LOADFLEET_TOKEN, or --require-tls to make this an error.`);
   }
-  const coordinator = new Coordinator({ clock: systemClock, version, log });
-  const server = new GrpcServer({ coordinator, listen: args.listen, joinToken: token, controlToken: token, log, tls });
+  const coordinator = new Coordinator({ clock: systemClock, version, log, ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}) });
+  const server = new GrpcServer({ coordinator, listen: args.listen, joinToken, controlToken, log, tls });
   const address = await server.listen();
   const mode = tls === undefined ? 'plaintext' : tls.ca === undefined ? 'TLS' : 'mutual TLS';
   io.stdout.write(`coordinator listening on ${address} (${mode}${token === undefined ? '' : ', token required'})\n`);

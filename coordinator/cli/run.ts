@@ -135,7 +135,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
 
 async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<number> {
   const address = args.coordinator as string;
-  const remote = new RemoteControl(address, readToken(io.env, args.tokenFile), readTls(args));
+  const remote = new RemoteControl(address, readToken(io.env, args.tokenFile, 'control'), readTls(args));
   io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
   const control: RunControl = {
     setRate: async (r, rampMs) => `rate ${r}/s sent to ${(await remote.setRate({ rateRps: r, concurrency: 0, rampMs })).agents} agent(s)`,

@@ -1,0 +1,109 @@
+// Hostile and mistaken peers against a coordinator while a test runs on it: wrong and swapped tokens,
+// an agent beyond --max-agents, malformed, oversized and flooding streams. Each is refused with a status
+// and a message, the coordinator logs it, and the run alongside completes with exact totals.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import { startTarget } from '../../coordinator/demo/target.js';
+import type { Report } from '../../coordinator/report.js';
+import { fleetPackage } from '../../common/protocol.js';
+import type { FleetClient } from '../../common/protocol.js';
+import { CLI_ENTRY } from '../helpers/paths.js';
+import { startProcess } from '../helpers/processes.js';
+import type { Proc } from '../helpers/processes.js';
+
+const JOIN = { LOADFLEET_JOIN_TOKEN: 'join-secret' };
+const CONTROL = { LOADFLEET_CONTROL_TOKEN: 'control-secret' };
+
+/** Opens a raw Fleet.Connect stream with `token`, writes `messages`, resolves with the status it ends with. */
+function rawStream(addr: string, token: string, messages: unknown[]): Promise<grpc.StatusObject> {
+  const Fleet = fleetPackage().Fleet;
+  const client = new Fleet(addr, grpc.credentials.createInsecure()) as unknown as FleetClient;
+  const md = new grpc.Metadata();
+  md.set('authorization', `Bearer ${token}`);
+  const call = client.Connect(md);
+  return new Promise((resolve) => {
+    call.on('data', () => {});
+    call.on('error', () => {});
+    call.on('status', (s: grpc.StatusObject) => {
+      client.close();
+      resolve(s);
+    });
+    for (const m of messages) call.write(m as never);
+  });
+}
+
+test('refusals alongside a running test: tokens by role, --max-agents, malformed, oversized and flooding streams', async () => {
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-security-'));
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0', '--max-agents', '2'], { ...JOIN, ...CONTROL });
+  const procs: Proc[] = [coord];
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    for (const id of ['s1', 's2']) {
+      const a = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], JOIN);
+      procs.push(a);
+      await a.waitFor(/joined coordinator/);
+    }
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '5s' } }));
+    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], CONTROL, dir);
+    procs.push(run);
+    await run.waitFor(/\[\s*1s\//);
+
+    // Tokens are per role: the control token does not join an agent, the join token does not drive the fleet.
+    const swapped = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'x1'], { LOADFLEET_JOIN_TOKEN: 'control-secret' });
+    assert.equal(await swapped.exited, 6, swapped.stderr());
+    assert.match(swapped.stderr(), /coordinator refused this agent: missing or wrong join token/);
+    await coord.waitFor(/refused agent from .*: missing or wrong join token/);
+    const noToken = startProcess([CLI_ENTRY, 'status', '--coordinator', addr], { LOADFLEET_CONTROL_TOKEN: 'join-secret' });
+    assert.equal(await noToken.exited, 6);
+    assert.match(noToken.stderr(), /control token/);
+    await coord.waitFor(/refused a control call from .*: missing or wrong control token/);
+
+    // A third agent with the right token: the fleet is full.
+    const third = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 's3'], JOIN);
+    procs.push(third);
+    await third.waitFor(/the fleet is full \(2 agents, --max-agents\)/);
+    await coord.waitFor(/refused: the fleet is full/);
+
+    // Malformed: a message before hello; a hello without an id; oversized: a 17 MiB hello.
+    const beforeHello = await rawStream(addr, 'join-secret', [{ heartbeat: { sentAtMs: 1 } }]);
+    assert.equal(beforeHello.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(beforeHello.details, /first message must be hello/);
+    const noId = await rawStream(addr, 'join-secret', [{ hello: { agentId: '', protocolVersion: 2 } }]);
+    assert.equal(noId.code, grpc.status.INVALID_ARGUMENT);
+    assert.match(noId.details, /hello\.agentId is empty/);
+    const huge = await rawStream(addr, 'join-secret', [{ hello: { agentId: 'big', protocolVersion: 2, host: 'x'.repeat(17 * 1024 * 1024) } }]);
+    assert.equal(huge.code, grpc.status.RESOURCE_EXHAUSTED, huge.details);
+
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `run exited ${code} (4 = generator-bound on a busy machine):\n${run.stdout()}${run.stderr()}`);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(report.summary.requests, target.counts().requests, 'the run alongside was unaffected');
+    assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['s1', 's2']);
+  } finally {
+    for (const p of procs) p.kill('SIGKILL');
+    await Promise.all(procs.map((p) => p.exited));
+    await target.close();
+  }
+});
+
+test('a stream that floods the coordinator beyond its message budget is cut with RESOURCE_EXHAUSTED', async () => {
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], JOIN);
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    const flood = await rawStream(addr, 'join-secret', [
+      { hello: { agentId: 'flood', protocolVersion: 2, host: 'f' } },
+      ...Array.from({ length: 5_200 }, (_, i) => ({ heartbeat: { sentAtMs: i } })),
+    ]);
+    assert.equal(flood.code, grpc.status.RESOURCE_EXHAUSTED, flood.details);
+    assert.match(flood.details, /too many messages: more than 50\/s sustained/);
+    await coord.waitFor(/agent flood from .* sends faster than 50 messages\/s: cut/);
+  } finally {
+    coord.kill('SIGKILL');
+    await coord.exited;
+  }
+});
