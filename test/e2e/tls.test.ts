@@ -10,6 +10,19 @@ import { startTarget } from '../../coordinator/demo/target.js';
 import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
+import { execFileSync } from 'node:child_process';
+
+/** A client certificate signed by the fleet's CA but expired in 2020 (openssl ca with explicit dates). */
+function mintExpired(pki: string): { cert: string; key: string } {
+  writeFileSync(join(pki, 'ca.cnf'), '[ca]\ndefault_ca=lf\n[lf]\ndatabase=./index.txt\nnew_certs_dir=.\nserial=./serial\ndefault_md=sha256\npolicy=any\n[any]\ncommonName=supplied\n');
+  writeFileSync(join(pki, 'index.txt'), '');
+  writeFileSync(join(pki, 'serial'), '1000\n');
+  const run = (args: string[]): void => { execFileSync('openssl', args, { cwd: pki, stdio: 'ignore' }); };
+  run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'old.key']);
+  run(['req', '-new', '-key', 'old.key', '-subj', '/CN=expired agent', '-out', 'old.csr']);
+  run(['ca', '-batch', '-config', 'ca.cnf', '-cert', 'ca.crt', '-keyfile', 'ca.key', '-startdate', '20200101000000Z', '-enddate', '20200102000000Z', '-in', 'old.csr', '-out', 'old.crt', '-notext']);
+  return { cert: join(pki, 'old.crt'), key: join(pki, 'old.key') };
+}
 
 const ENV = { LOADFLEET_TOKEN: 'tls-e2e' };
 
@@ -44,6 +57,11 @@ test('mutual TLS: certs, a run that reconciles, and refusals for plaintext, miss
     procs.push(rogue);
     await rogue.waitFor(/reconnecting in \d+ ms/, 10_000);
     assert.doesNotMatch(rogue.stderr(), /joined coordinator/);
+    const old = mintExpired(join(dir, 'pki'));
+    const expired = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'expired', '--tls-ca', p('ca.crt'), '--tls-cert', old.cert, '--tls-key', old.key], ENV);
+    procs.push(expired);
+    await expired.waitFor(/reconnecting in \d+ ms/, 10_000);
+    assert.doesNotMatch(expired.stderr(), /joined coordinator/, 'an expired client certificate is refused');
     const plaintext = startProcess([CLI_ENTRY, 'status', '--coordinator', addr], ENV);
     assert.equal(await plaintext.exited, 3, plaintext.stderr());
     assert.match(plaintext.stderr(), /coordinator|connect|unavailable/i);
@@ -53,7 +71,7 @@ test('mutual TLS: certs, a run that reconciles, and refusals for plaintext, miss
     assert.equal(await untrusting.exited, 3, 'a CLI that does not trust the coordinator\'s CA does not talk to it');
     const status = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json', ...client], ENV);
     assert.equal(await status.exited, 0, status.stderr());
-    assert.deepEqual((JSON.parse(status.stdout()) as { agents: { id: string }[] }).agents.map((a) => a.id), ['good'], 'the rogue agent never joined');
+    assert.deepEqual((JSON.parse(status.stdout()) as { agents: { id: string }[] }).agents.map((a) => a.id), ['good'], 'neither the rogue nor the expired agent joined');
 
     // 0 = pass; 4 = generator-bound: the CLI processes this test starts meanwhile compete for 2 cores,
     // which the agent honestly reports; not what this test is about.
