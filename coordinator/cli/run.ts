@@ -65,9 +65,6 @@ export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promi
     io.stderr.write(`${args.scenario}: ${read.lines.length} problem(s)\n`);
     return EXIT.INVALID_INPUT;
   }
-  if (read.scenario.program !== undefined) {
-    throw new LoadfleetError('SCENARIO_INVALID', `${args.scenario}: flows, requests, data and checks are valid but not executed by run yet`);
-  }
   const scenario = applyOverrides(read.scenario, args);
   if (args.coordinator !== undefined) {
     if (args.metrics !== undefined) {
