@@ -100,7 +100,16 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
     cores: availableParallelism(),
     version,
     log,
-    vetPlan: async (plan) => planRefusal(plan, limits) ?? (await targetRefusal(plan.request.url, limits.allow, resolve)),
+    vetPlan: async (plan) => {
+      const refusal = planRefusal(plan, limits);
+      if (refusal !== undefined) return refusal;
+      // Every origin the plan's flows may reach (its requests render only to these), or its one request.
+      for (const url of plan.program?.origins ?? [plan.request.url]) {
+        const r = await targetRefusal(url, limits.allow, resolve);
+        if (r !== undefined) return r;
+      }
+      return undefined;
+    },
     ...(limits.maxRateRps !== undefined ? { maxRateRps: limits.maxRateRps } : {}),
   });
   log('info', `joining ${args.join}${tls === undefined ? ' (plaintext)' : tls.cert === undefined ? ' (TLS)' : ' (mutual TLS)'}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}`);

@@ -2,6 +2,7 @@
 // and sent as JSON in Assign.plan_json. The agent validates it with agentPlanSchema before use: the wire
 // is untrusted input.
 import { z } from 'zod';
+import { programSchema } from './program.js';
 
 /** A piece of the agent's own schedule: its value moves linearly from `from` to `to` over durationMs. */
 export const segmentSchema = z.strictObject({
@@ -38,6 +39,11 @@ export const agentPlanSchema = z.strictObject({
   intervalOffset: z.number().int().nonnegative().optional(),
   /** A joiner's first main interval is this long, so that its later ones fall on the run's boundaries. */
   firstIntervalMs: z.number().positive().optional(),
+  /**
+   * The scenario language (common/program.ts): flows run per arrival/loop instead of `request`, which
+   * then only names the first request (for logs). Its `unique` data holds this agent's slice of the rows.
+   */
+  program: programSchema.optional(),
 });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

@@ -15,6 +15,8 @@ import { LoadfleetError, assertNever } from './errors.js';
 import { ERROR_KINDS, emptyErrors } from './stats.js';
 import type { Phase, Stats } from './stats.js';
 import { segmentSchema } from './plan.js';
+import { langStatsFromJson } from './request-stats.js';
+import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
@@ -124,6 +126,7 @@ function statsToWire(s: Stats): WireStats {
     eventLoopDelayP99Ms: s.eventLoopDelayP99Ms,
     scheduleLagP99Ms: s.scheduleLagP99Ms,
     bytesReceived: s.bytesReceived,
+    langJson: s.lang === undefined ? '' : JSON.stringify(s.lang),
   };
 }
 
@@ -157,7 +160,17 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     eventLoopDelayP99Ms: count(w.eventLoopDelayP99Ms, `${what}.eventLoopDelayP99Ms`),
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
     bytesReceived: count(w.bytesReceived, `${what}.bytesReceived`),
+    ...langFromWire(w.langJson, what),
   };
+}
+
+function langFromWire(json: string | undefined, what: string): { lang?: LangStats } {
+  try {
+    const lang = langStatsFromJson(json ?? '');
+    return lang === undefined ? {} : { lang };
+  } catch (e) {
+    throw violation(`${what}.langJson: ${(e as Error).message}`);
+  }
 }
 
 function phaseFromWire(p: string): Phase {

@@ -7,6 +7,7 @@ import { LoadfleetError } from './errors.js';
 import { parseDurationMs } from './duration.js';
 import { parseThresholdExpr } from './thresholds.js';
 import type { Threshold } from './thresholds.js';
+import { programSchema } from './program.js';
 
 /** A duration as written ("30s", 1.5) -> milliseconds. Exported for the scenario language (scenario-schema.ts). */
 export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -119,6 +120,11 @@ export const scenarioSchema = z.strictObject({
   warmup: durationMs.default(0),
   /** Evaluated on the fleet's merged figures at the end (and live for abortOnFail). */
   thresholds: z.array(thresholdSchema).default([]),
+  /**
+   * The scenario language in executable form (common/program.ts), made by `run` from the file
+   * (scenario-program.ts); absent for a single-request scenario. Not a field users write.
+   */
+  program: programSchema.optional(),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;

@@ -1,5 +1,6 @@
 // The counters and histograms an agent reports: per interval (a delta) or per phase (cumulative).
 // Histograms travel encoded (common/histogram.ts). All counts are whole numbers.
+import type { LangStats } from './request-stats.js';
 
 export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'other';
 export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'other'];
@@ -24,6 +25,8 @@ export interface Stats {
   eventLoopDelayP99Ms: number;
   scheduleLagP99Ms: number;
   bytesReceived: number;
+  /** The scenario language's figures per request name (absent for a single-request plan). */
+  lang?: LangStats;
 }
 
 export function emptyErrors(): Record<ErrorKind, number> {

@@ -25,6 +25,10 @@ import { LoadfleetError } from '../common/errors.js';
 import type { Counters } from './aggregator-counters.js';
 import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
 import { IntervalSeries } from './aggregator-intervals.js';
+import { RequestMerge, decodeLang } from './aggregator-requests.js';
+import type { FlowTotals, RequestTotals } from './aggregator-requests.js';
+
+export type { FlowTotals, RequestTotals } from './aggregator-requests.js';
 import type { IntervalFigures } from './aggregator-intervals.js';
 
 export type { IntervalFigures } from './aggregator-intervals.js';
@@ -69,6 +73,13 @@ export interface PhaseTotals {
   scheduleLagP99MsWholeRun: number;
   /** Largest interval inFlightPeak (or single agent's cumulative peak, whichever is larger). */
   inFlightPeakMax: number;
+  /**
+   * The scenario language: figures per request name ({} for a single-request run). Merged from the
+   * deltas only: a snapshot that never arrived is repaired into the totals above, not into these.
+   */
+  byRequest: Record<string, RequestTotals>;
+  /** The scenario language's flow runs (null for a single-request run). */
+  flows: FlowTotals | null;
 }
 
 export type ReconciliationStatus =
@@ -137,6 +148,7 @@ interface DoneState {
 interface PhaseState {
   series: IntervalSeries;
   totals: Acc;
+  requests: RequestMerge;
 }
 
 const PHASES: readonly Phase[] = ['warmup', 'main'];
@@ -199,7 +211,7 @@ export class Aggregator {
     if (!(opts.intervalMs > 0)) throw new LoadfleetError('INTERNAL', `intervalMs must be > 0, got ${opts.intervalMs}`);
     this.#intervalMs = opts.intervalMs;
     this.#maxIntervalIndex = (opts.maxIntervals ?? Math.ceil(86_400_000 / opts.intervalMs)) - 1;
-    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc() });
+    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc(), requests: new RequestMerge() });
     this.#phases = { warmup: phase(), main: phase() };
   }
 
@@ -231,6 +243,14 @@ export class Aggregator {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
     const delta = decodePair(s.stats, where);
+    let lang: Map<string, Histogram> | undefined;
+    try {
+      lang = s.stats.lang === undefined ? undefined : decodeLang(s.stats.lang);
+    } catch (e) {
+      delta.latency.destroy();
+      delta.service.destroy();
+      throw violation(`${where}: undecodable per-request histogram`, e);
+    }
 
     markSeen(agent, s.seq);
     agent.merged++;
@@ -257,6 +277,9 @@ export class Aggregator {
       own.inFlightPeakMax = Math.max(own.inFlightPeakMax, s.stats.inFlightPeak);
       own.coveredMs += Math.max(0, s.intervalMs);
     }
+    // Per request name: once per merged seq, like everything above (a late seq after a repair included:
+    // the repair did not cover these).
+    if (lang !== undefined && s.stats.lang !== undefined) phase.requests.add(s.stats.lang, lang);
     phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, fleetPeak);
     delta.latency.destroy();
     delta.service.destroy();
@@ -377,6 +400,7 @@ export class Aggregator {
       scheduleLagP99MsMax: t.scheduleLagP99MsMax,
       scheduleLagP99MsWholeRun: t.scheduleLagP99MsWholeRun,
       inFlightPeakMax: t.inFlightPeakMax,
+      ...this.#phases[phase].requests.totals(),
     };
   }
 
@@ -426,6 +450,7 @@ export class Aggregator {
       const ps = this.#phases[p];
       ps.series.destroy();
       destroyAcc(ps.totals);
+      ps.requests.destroy();
     }
     for (const a of this.#agents.values()) for (const p of PHASES) destroyAcc(a.phases[p]);
     this.#agents.clear();

@@ -11,12 +11,35 @@ import type { AgentPlan, Segment } from '../common/plan.js';
 import { LoadfleetError } from '../common/errors.js';
 import { splitInteger, splitRate } from './scheduler.js';
 import { meanBetween } from './shares.js';
+import { partitionRows } from '../common/feeder-select.js';
+import type { Program } from '../common/program.js';
 
 export interface PlanOptions {
   runId: string;
   snapshotIntervalMs: number;
   /** Optional relative capacity per agent (e.g. cores); equal split when absent. */
   weights?: ReadonlyMap<string, number>;
+  /**
+   * `unique` data rows: split over these agents so each row is used once fleet-wide ('partition', the
+   * default), or none at all ('none': an agent joining a running test, whose rows went to the others).
+   */
+  uniqueRows?: 'partition' | 'none';
+}
+
+/** Each agent's program: the scenario's, with every `unique` feeder's rows cut into disjoint slices. */
+export function programsFor(program: Program, agentIds: readonly string[], opts: Pick<PlanOptions, 'weights' | 'uniqueRows'>): Map<string, Program> {
+  const out = new Map<string, Program>(agentIds.map((id) => [id, { ...program, data: { ...program.data } }]));
+  for (const [name, d] of Object.entries(program.data)) {
+    if (d.mode !== 'unique') continue;
+    const ranges = opts.uniqueRows === 'none'
+      ? agentIds.map(() => ({ start: 0, end: 0 }))
+      : partitionRows(d.rows.length, agentIds.map((id) => opts.weights?.get(id) ?? 1));
+    agentIds.forEach((id, k) => {
+      const r = ranges[k] ?? { start: 0, end: 0 };
+      (out.get(id) as Program).data[name] = { ...d, rows: d.rows.slice(r.start, r.end) };
+    });
+  }
+  return out;
 }
 
 /** Default keep-alive connections per agent in the open model, capped by its in-flight share. */
@@ -96,6 +119,7 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
   }
 
   const { request } = scenario;
+  const programs = scenario.program === undefined ? undefined : programsFor(scenario.program, agentIds, opts);
   const plans = new Map<string, AgentPlan>();
   for (const id of agentIds) {
     const plan: AgentPlan = {
@@ -114,6 +138,8 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
       snapshotIntervalMs: opts.snapshotIntervalMs,
     };
     if (request.body !== undefined) plan.request.body = request.body;
+    const program = programs?.get(id);
+    if (program !== undefined) plan.program = program;
     plans.set(id, plan);
   }
   return plans;

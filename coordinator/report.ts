@@ -7,7 +7,7 @@
 import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
-import type { AgentTotals, Aggregator, IntervalFigures, PhaseTotals, ReconciliationNote } from './aggregator.js';
+import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote, RequestTotals } from './aggregator.js';
 import type { Segment } from '../common/plan.js';
 import { scheduleMean, scheduleWithChanges } from './planner.js';
 import { meanBetween } from './shares.js';
@@ -207,6 +207,34 @@ export interface Summary extends PhaseSummary {
 
 export type AgentRow = AgentTotals & { host: string };
 
+export interface RequestReport {
+  requests: number;
+  rps: number;
+  errors: number;
+  errorsByKind: RequestTotals['errors'];
+  statusCodes: Record<string, number>;
+  /** rate: passed / evaluated (null when no check ran); failures: by check name. */
+  checks: { passed: number; failed: number; rate: number | null; failures: Record<string, number> };
+  extractFailed: number;
+  renderFailed: number;
+  bodyTruncated: number;
+  latencyMs: RequestTotals['latencyMs'];
+}
+
+function requestReports(t: PhaseTotals, durationMs: number): Record<string, RequestReport> {
+  const out: Record<string, RequestReport> = {};
+  for (const [name, r] of Object.entries(t.byRequest)) {
+    const evaluated = r.checks.passed + r.checks.failed;
+    out[name] = {
+      requests: r.requests, rps: durationMs > 0 ? Math.round((r.requests / (durationMs / 1000)) * 10) / 10 : 0,
+      errors: r.errorTotal, errorsByKind: r.errors, statusCodes: r.statusCodes,
+      checks: { ...r.checks, rate: evaluated > 0 ? r.checks.passed / evaluated : null },
+      extractFailed: r.extractFailed, renderFailed: r.renderFailed, bodyTruncated: r.bodyTruncated, latencyMs: r.latencyMs,
+    };
+  }
+  return out;
+}
+
 export interface Report {
   version: 1;
   runId: string;
@@ -221,6 +249,13 @@ export interface Report {
   load: Scenario['load'];
   warmupMs: number;
   summary: Summary;
+  /**
+   * The scenario language: main-phase figures per request name ({} for a single-request run);
+   * latency from when each request was due (a flow's first step: the arrival's intended time).
+   */
+  requests?: Record<string, RequestReport>;
+  /** The scenario language's flow runs of the main phase (null for a single-request run). */
+  flows?: FlowTotals | null;
   warmup: PhaseSummary | null;
   intervalMs: number;
   series: SeriesPoint[];
@@ -405,6 +440,8 @@ export function buildReport(input: ReportInput): Report {
     load: scenario.load,
     warmupMs: scenario.warmup,
     summary,
+    requests: requestReports(main, mainMs),
+    flows: main.flows,
     warmup,
     intervalMs: aggregator.intervalMs,
     series: intervals.map((f, i) => {

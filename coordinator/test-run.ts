@@ -184,7 +184,8 @@ export class TestRun {
     const live = this.liveMembers();
     const m = this.addMember(agentId, host);
     const { scenario } = this.opts;
-    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs }).values();
+    // `unique` rows were split over the agents at the start: a joiner gets none (each row is used once).
+    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, uniqueRows: 'none' }).values();
     if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for joining agent ${agentId}`);
     const n = live.length + 1;
     plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));

@@ -2,6 +2,7 @@
 // histogram, summed counters) to common/thresholds.ts's ThresholdSummary, and the report's view of the
 // results. Percentiles are read from the merged histogram at any p the threshold names; never averaged.
 import { decodeHistogram } from '../common/histogram.js';
+import type { Histogram } from '../common/histogram.js';
 import { evaluateThresholds } from '../common/thresholds.js';
 import type { Threshold, ThresholdFigures, ThresholdVerdict } from '../common/thresholds.js';
 import type { PhaseTotals } from './aggregator.js';
@@ -16,28 +17,54 @@ export interface ThresholdReport {
   abortedBy: string | null;
 }
 
-/** Evaluates `thresholds` on the totals of a phase that has lasted `elapsedMs`. Frees what it decodes. */
-export function checkThresholds(thresholds: readonly Threshold[], totals: Pick<PhaseTotals, 'requests' | 'errorTotal' | 'latencyHist' | 'latencyMs'>, elapsedMs: number, live: boolean): ThresholdVerdict {
+type Figures = Pick<PhaseTotals, 'requests' | 'errorTotal' | 'latencyHist'>;
+
+/** Figures read from one merged histogram and its counters; `decoded` collects what must be freed. */
+function figuresOf(t: Figures, checks: { passed: number; failed: number } | undefined, elapsedMs: number, decoded: Histogram[]): ThresholdFigures {
+  const h = t.latencyHist === '' ? undefined : decodeHistogram(t.latencyHist);
+  if (h !== undefined) decoded.push(h);
+  const evaluated = checks === undefined ? 0 : checks.passed + checks.failed;
+  return {
+    requests: t.requests,
+    latencyMs: (p) => {
+      if (h === undefined || h.totalCount === 0) return undefined;
+      if (p <= 0) return h.minNonZeroValue / 1000;
+      if (p >= 100) return h.maxValue / 1000;
+      return h.getValueAtPercentile(p) / 1000;
+    },
+    meanMs: h === undefined || h.totalCount === 0 ? undefined : h.mean / 1000,
+    errorRate: t.requests > 0 ? t.errorTotal / t.requests : undefined,
+    // No check ran (e.g. a scenario without checks): a checks threshold has no data (and fails).
+    checksRate: evaluated > 0 ? (checks as { passed: number }).passed / evaluated : undefined,
+    rps: elapsedMs > 0 ? t.requests / (elapsedMs / 1000) : undefined,
+  };
+}
+
+/**
+ * Evaluates `thresholds` on the totals of a phase that has lasted `elapsedMs`: the whole run's figures,
+ * and per request name those of the scenario language (a single-request run's are its own, as
+ * `default`). Frees what it decodes.
+ */
+export function checkThresholds(
+  thresholds: readonly Threshold[],
+  totals: Figures & Partial<Pick<PhaseTotals, 'byRequest'>>,
+  elapsedMs: number,
+  live: boolean,
+): ThresholdVerdict {
   if (thresholds.length === 0) return { results: [], passed: true, abortBy: undefined };
-  const h = totals.latencyHist === '' ? undefined : decodeHistogram(totals.latencyHist);
+  const decoded: Histogram[] = [];
   try {
-    const figures: ThresholdFigures = {
-      requests: totals.requests,
-      latencyMs: (p) => {
-        if (h === undefined || h.totalCount === 0) return undefined;
-        if (p <= 0) return h.minNonZeroValue / 1000;
-        if (p >= 100) return h.maxValue / 1000;
-        return h.getValueAtPercentile(p) / 1000;
-      },
-      meanMs: h === undefined || h.totalCount === 0 ? undefined : h.mean / 1000,
-      errorRate: totals.requests > 0 ? totals.errorTotal / totals.requests : undefined,
-      // No checks exist in a single-request scenario yet: a checks threshold has no data (and fails).
-      checksRate: undefined,
-      rps: elapsedMs > 0 ? totals.requests / (elapsedMs / 1000) : undefined,
-    };
-    return evaluateThresholds(thresholds, { ...figures, byRequest: { [DEFAULT_REQUEST_NAME]: figures } }, live ? elapsedMs : undefined);
+    const named = Object.entries(totals.byRequest ?? {});
+    const checks = named.reduce((sum, [, r]) => ({ passed: sum.passed + r.checks.passed, failed: sum.failed + r.checks.failed }), { passed: 0, failed: 0 });
+    const figures = figuresOf(totals, checks, elapsedMs, decoded);
+    const byRequest: Record<string, ThresholdFigures> = named.length === 0 ? { [DEFAULT_REQUEST_NAME]: figures } : {};
+    for (const [name, r] of named) {
+      // Only the names some threshold reads are decoded.
+      if (thresholds.some((t) => t.request === name)) byRequest[name] = figuresOf(r, r.checks, elapsedMs, decoded);
+    }
+    return evaluateThresholds(thresholds, { ...figures, byRequest }, live ? elapsedMs : undefined);
   } finally {
-    h?.destroy();
+    for (const h of decoded) h.destroy();
   }
 }
 

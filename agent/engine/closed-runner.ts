@@ -9,6 +9,7 @@ import type { HttpClient, ResponseSink } from './http-client.js';
 import { rateAtMs } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
+import type { FlowDriver } from './flow-driver.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
 export const CONTROL_PERIOD_MS = 100;
@@ -23,6 +24,11 @@ export interface ClosedRunnerOptions {
   maxLoops: number;
   /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
   onFinished: () => void;
+  /**
+   * The scenario language: each loop iteration runs a flow; a loop whose flow run found a `unique`
+   * feeder empty stops (it would find it empty again).
+   */
+  flows?: FlowDriver | undefined;
 }
 
 class Loop implements ResponseSink {
@@ -48,6 +54,7 @@ export class ClosedRunner {
   private readonly clock: Clock;
   private readonly maxLoops: number;
   private readonly onFinished: () => void;
+  private readonly flows: FlowDriver | undefined;
   private readonly loops: Loop[] = [];
   private target = 0;
   private override: number | undefined;
@@ -63,6 +70,7 @@ export class ClosedRunner {
     this.clock = opts.clock;
     this.maxLoops = opts.maxLoops;
     this.onFinished = opts.onFinished;
+    this.flows = opts.flows;
   }
 
   get startMs(): number {
@@ -125,6 +133,13 @@ export class ClosedRunner {
   }
 
   private sendAt(loop: Loop, nowMs: number): void {
+    const flows = this.flows;
+    if (flows !== undefined) {
+      flows.run(this.recorder, nowMs, (sent) => {
+        if (sent) this.resend(loop);
+      });
+      return;
+    }
     this.recorder.onSent();
     this.client.send(loop, nowMs, nowMs, loop.lane);
   }

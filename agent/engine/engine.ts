@@ -23,6 +23,8 @@ import { OpenRunner } from './open-runner.js';
 import { changeRate, constantSchedule, fitTail, rateSchedule, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import { Recorder } from './recorder.js';
+import { FlowDriver } from './flow-driver.js';
+import { LangRecorder } from './lang-recorder.js';
 
 export interface EngineSnapshot {
   seq: number;            // 1,2,3... across both phases of this run
@@ -108,6 +110,8 @@ class LoadEngine implements Engine {
   private resolveDone: (r: EngineResult) => void = () => undefined;
   private state: EngineState = 'idle';
   private client: HttpClient | undefined;
+  /** The scenario language's flows (plan.program), else undefined: the single-request path. */
+  private flows: FlowDriver | undefined;
   private warmup: PhaseRun | undefined;
   private main: PhaseRun | undefined;
   /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
@@ -145,6 +149,7 @@ class LoadEngine implements Engine {
       clock: this.clock,
       lanes: this.plan.model === 'closed',
     });
+    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }
@@ -247,15 +252,16 @@ class LoadEngine implements Engine {
 
   private beginPhase(phase: Phase): void {
     const client = this.client as HttpClient;
-    const recorder = new Recorder(this.clock);
+    const flows = this.flows;
+    const recorder = new Recorder(this.clock, flows === undefined ? undefined : new LangRecorder());
     const sample = this.onLatencySample;
     if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
     const schedule = phase === 'warmup' ? constantSchedule(this.warmupValue, this.plan.warmupMs) : this.mainSchedule;
     const onFinished = (): void => this.phaseFinished(run);
     const runner: Runner =
       this.plan.model === 'open'
-        ? new OpenRunner({ schedule, client, recorder, clock: this.clock, maxInFlight: this.plan.maxInFlight, onFinished })
-        : new ClosedRunner({ schedule, client, recorder, clock: this.clock, maxLoops: this.plan.maxInFlight, onFinished });
+        ? new OpenRunner({ schedule, client, recorder, clock: this.clock, maxInFlight: this.plan.maxInFlight, onFinished, flows })
+        : new ClosedRunner({ schedule, client, recorder, clock: this.clock, maxLoops: this.plan.maxInFlight, onFinished, flows });
     if (phase === 'main' && runner instanceof ClosedRunner && this.mainConcurrency !== undefined) {
       runner.setConcurrency(this.mainConcurrency);
     }
@@ -311,7 +317,7 @@ class LoadEngine implements Engine {
   private drain(): void {
     this.state = 'draining';
     const client = this.client as HttpClient;
-    client.close(this.drainTimeoutMs).then(
+    Promise.all([client.close(this.drainTimeoutMs), this.flows?.close(this.drainTimeoutMs)]).then(
       () => this.finish(),
       () => this.finish(),
     );

@@ -16,6 +16,7 @@ import type { Segment } from '../../common/plan.js';
 import { arrivalTimeMs, changeRate, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
+import type { FlowDriver } from './flow-driver.js';
 
 /**
  * setTimeout on an idle loop fires about this late, ms (measured: p50 0.1-0.2, occasionally up to 1 ms
@@ -35,6 +36,8 @@ export interface OpenRunnerOptions {
   maxInFlight: number;
   /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
   onFinished: () => void;
+  /** The scenario language: each arrival runs a flow (the cap applies to flow runs in flight). */
+  flows?: FlowDriver | undefined;
 }
 
 export class OpenRunner {
@@ -44,6 +47,7 @@ export class OpenRunner {
   private readonly clock: Clock;
   private readonly maxInFlight: number;
   private readonly onFinished: () => void;
+  private readonly flows: FlowDriver | undefined;
   /** Fine-grained pacing (setImmediate spinning) needs the real clock; a manual clock only uses timers. */
   private readonly precise: boolean;
   private startMsValue = 0;
@@ -62,6 +66,7 @@ export class OpenRunner {
     this.clock = opts.clock;
     this.maxInFlight = opts.maxInFlight;
     this.onFinished = opts.onFinished;
+    this.flows = opts.flows;
     this.precise = opts.clock === systemClock;
   }
 
@@ -152,8 +157,13 @@ export class OpenRunner {
         return;
       }
       const intendedMs = startMs + atMs;
-      if (client.inFlight >= this.maxInFlight) {
+      const flows = this.flows;
+      if ((flows === undefined ? client.inFlight : flows.active) >= this.maxInFlight) {
         recorder.onDropped();
+      } else if (flows !== undefined) {
+        recorder.onScheduleLag(nowMs - intendedMs);
+        flows.run(recorder, intendedMs);
+        nowMs = clock.nowMs();
       } else {
         recorder.onSent();
         recorder.onScheduleLag(nowMs - intendedMs);

@@ -17,6 +17,7 @@ import type { Histogram } from '../../common/histogram.js';
 import { emptyErrors } from '../../common/stats.js';
 import type { ErrorKind, Stats } from '../../common/stats.js';
 import type { ResponseSink } from './http-client.js';
+import type { LangRecorder } from './lang-recorder.js';
 
 const STATUS_SLOTS = 1000;
 /** Event-loop delay sampling period, ms (Node's default). */
@@ -129,9 +130,12 @@ export class Recorder implements ResponseSink {
   private destroyed = false;
   /** Optional: called with every response's latency from its intended time, ms (debugging, tests). */
   latencySampler: ((latencyMs: number) => void) | undefined;
+  /** The scenario language's per-request-name figures of this phase (flows only); in every Stats taken. */
+  readonly lang: LangRecorder | undefined;
 
-  constructor(clock: Clock) {
+  constructor(clock: Clock, lang?: LangRecorder) {
     this.clock = clock;
+    this.lang = lang;
   }
 
   /** Requests of this phase sent and not yet ended. */
@@ -208,7 +212,7 @@ export class Recorder implements ResponseSink {
 
   /** True when takeDelta() would return nothing worth sending (no sends, ends, drops, nor in-flight). */
   isIdle(): boolean {
-    return this.interval.isEmpty() && this.inFlightCount === 0;
+    return this.interval.isEmpty() && this.inFlightCount === 0 && (this.lang === undefined || this.lang.isEmpty());
   }
 
   /** The interval's Stats; folds them into the cumulative and starts a new interval. */
@@ -217,6 +221,7 @@ export class Recorder implements ResponseSink {
     if (this.inFlightCount > t.inFlightPeak) t.inFlightPeak = this.inFlightCount;
     t.foldShared();
     const stats = t.toStats(eldP99Ms(this.eldInterval));
+    if (this.lang !== undefined) stats.lang = this.lang.takeDelta();
     t.addInto(this.total);
     t.reset_();
     // The next interval starts with what is in flight now.
@@ -227,7 +232,9 @@ export class Recorder implements ResponseSink {
 
   /** Everything taken so far (not the current interval). */
   cumulative(): Stats {
-    return this.total.toStats(eldP99Ms(this.eldTotal));
+    const stats = this.total.toStats(eldP99Ms(this.eldTotal));
+    if (this.lang !== undefined) stats.lang = this.lang.cumulative();
+    return stats;
   }
 
   /** Frees the histograms and the event-loop monitors. Idempotent. */
@@ -237,6 +244,7 @@ export class Recorder implements ResponseSink {
     this.stopMonitoring();
     this.interval.destroy();
     this.total.destroy();
+    this.lang?.destroy();
   }
 }
 

@@ -14,7 +14,7 @@ import { RemoteControl } from '../control-client.js';
 import { LocalFleet } from '../local-fleet.js';
 import type { Report } from '../report.js';
 import type { AgentLossPolicy, LiveLine } from '../test-run.js';
-import { applyOverrides, readScenarioFile } from './scenario-input.js';
+import { applyOverrides, loadScenarioFile } from './scenario-input.js';
 import type { Overrides } from './scenario-input.js';
 import { finishRun, readLiveCommands, stopOnSignal } from './run-session.js';
 import type { RunControl } from './run-session.js';
@@ -49,11 +49,23 @@ export function describeRun(s: Scenario, agents: string): string {
     ? (load.rate !== undefined ? `open model at ${load.rate}/s` : `open model, ${load.stages?.length ?? 0} stage(s)`)
     : `closed model, ${load.concurrency} loop(s)`;
   const warm = s.warmup > 0 ? ` after ${formatDurationMs(s.warmup)} warm-up` : '';
-  return `${s.name}: ${what} for ${formatDurationMs(loadDurationMs(load))}${warm}, ${agents}, ${s.request.method} ${s.request.url}`;
+  const p = s.program;
+  const runs = p === undefined ? `${s.request.method} ${s.request.url}`
+    : p.flows.length === 1 && p.flows[0]?.steps.length === 1 && p.flows[0].steps[0]?.request !== undefined && Object.keys(p.requests).length === 1
+      ? `${s.request.method} ${s.request.url}`
+      : `flows ${p.flows.map((f) => `${f.name} (${f.steps.length} step${f.steps.length === 1 ? '' : 's'})`).join(', ')} on ${p.origins.join(', ')}`;
+  return `${s.name}: ${what} for ${formatDurationMs(loadDurationMs(load))}${warm}, ${agents}, ${runs}`;
 }
 
 export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promise<number> {
-  const scenario = applyOverrides(readScenarioFile(io.cwd, args.scenario), args);
+  const read = loadScenarioFile(io.cwd, args.scenario);
+  if (!read.ok) {
+    // The lines `loadfleet validate` prints (on stderr here: run's stdout is its live output), before any agent starts.
+    for (const line of read.lines) io.stderr.write(`${line}\n`);
+    io.stderr.write(`${args.scenario}: ${read.lines.length} problem(s)\n`);
+    return EXIT.INVALID_INPUT;
+  }
+  const scenario = applyOverrides(read.scenario, args);
   if (args.coordinator !== undefined) {
     if (args.metrics !== undefined) {
       throw new LoadfleetError('USAGE', '--metrics serves the in-process coordinator of a local run', {
@@ -87,8 +99,10 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
   const log = o.verbose ? stderrLogger(io, 'coordinator') : () => {};
   io.stdout.write(`loadfleet ${rt.version} — ${describeRun(o.scenario, `${o.agents} local agent(s)`)}\n`);
   // The user runs this scenario on their own machine: its target (and loopback) is what they allowed.
-  const u = new URL(o.scenario.request.url);
-  const allowTargets = ['127.0.0.0/8', '::1/128', `${u.hostname}:${u.port !== '' ? u.port : u.protocol === 'https:' ? '443' : '80'}`];
+  const allowTargets = ['127.0.0.0/8', '::1/128', ...(o.scenario.program?.origins ?? [o.scenario.request.url]).map((origin) => {
+    const u = new URL(origin);
+    return `${u.hostname}:${u.port !== '' ? u.port : u.protocol === 'https:' ? '443' : '80'}`;
+  })];
   const fleet = await LocalFleet.start({
     allowTargets,
     agents: o.agents, agentEntry: rt.agentEntry, nodePath: rt.nodePath, env: io.env, clock: systemClock, version: rt.version, log,

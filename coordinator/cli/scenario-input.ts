@@ -1,11 +1,14 @@
 // Reads a scenario file and applies the command-line overrides, then validates the result again, so
 // a flag can never produce a scenario the file format would reject.
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { LoadfleetError } from '../../common/errors.js';
 import { parseDurationMs } from '../../common/duration.js';
-import { loadDurationMs, parseScenarioText, toScenarioInput, validateScenario } from '../../common/scenario.js';
+import { loadDurationMs, toScenarioInput, validateScenario } from '../../common/scenario.js';
 import type { Scenario } from '../../common/scenario.js';
+import { formatProblem, validateScenarioText } from '../../common/scenario-validate.js';
+import { createLocator } from '../../common/scenario-locate.js';
+import { scenarioFromFile } from '../../common/scenario-program.js';
 
 export interface Overrides {
   rate?: number | undefined;
@@ -16,8 +19,34 @@ export interface Overrides {
   connections?: number | undefined;
 }
 
-export function readScenarioFile(cwd: string, file: string): Scenario {
+/** A scenario file read with the language validator: the Scenario, or every problem as `file:line:column: path: message`. */
+export type ScenarioRead = { ok: true; scenario: Scenario } | { ok: false; lines: string[] };
+
+/**
+ * Reads, validates (every problem at once, located like `loadfleet validate`) and converts a scenario
+ * file; data files are read relative to it. Throws SCENARIO_INVALID only when the file cannot be read.
+ */
+export function loadScenarioFile(cwd: string, file: string): ScenarioRead {
   const path = resolve(cwd, file);
+  const text = readText(path);
+  const v = validateScenarioText(text);
+  if (!v.ok) return { ok: false, lines: v.problems.map((p) => formatProblem(file, p)) };
+  const r = scenarioFromFile(v.file, (data) => readFileSync(resolve(dirname(path), data), 'utf8'));
+  if (r.ok) return r;
+  const locate = createLocator(text);
+  return { ok: false, lines: r.problems.map((p) => formatProblem(file, { ...p, ...locate(p.segments, p.atKey === true ? 'key' : 'value') })) };
+}
+
+/** loadScenarioFile, throwing SCENARIO_INVALID with every problem in the message. */
+export function readScenarioFile(cwd: string, file: string): Scenario {
+  const r = loadScenarioFile(cwd, file);
+  if (r.ok) return r.scenario;
+  throw new LoadfleetError('SCENARIO_INVALID', `${file}: ${r.lines.length} problem(s):\n${r.lines.map((l) => `  ${l}`).join('\n')}`, {
+    hint: 'fix the fields listed above; README.md "Scenario format" describes every field',
+  });
+}
+
+function readText(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -26,7 +55,7 @@ export function readScenarioFile(cwd: string, file: string): Scenario {
       cause: e, hint: 'check the path; examples/ has scenarios to start from',
     });
   }
-  return parseScenarioText(text, file);
+  return text;
 }
 
 function durationFlag(name: string, value: string): number {

@@ -136,6 +136,32 @@ export function formatSummary(report: Report): string {
     );
   }
 
+  const named = Object.entries(report.requests ?? {});
+  if (named.length > 0) {
+    out.push('', 'requests by name');
+    out.push(
+      ...table(
+        [
+          ['name', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
+          ...named.map(([name, r]) => [
+            name, count(r.requests), `${rate1(r.rps)}/s`, count(r.errors), formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), formatMs(r.latencyMs.p99),
+            r.checks.passed + r.checks.failed === 0 ? '-' : `${count(r.checks.passed)} ok, ${count(r.checks.failed)} failed`,
+            count(r.extractFailed + r.renderFailed),
+          ]),
+        ],
+        [false, true, true, true, true, true, true, true, true],
+      ),
+    );
+    for (const [name, r] of named) {
+      for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${count(n)} time(s)`);
+      if (r.bodyTruncated > 0) out.push(`  ${name}: ${count(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
+    }
+  }
+  if (report.flows !== undefined && report.flows !== null) {
+    const f = report.flows;
+    out.push(`flow runs ${count(f.iterations)}${f.noData > 0 ? `, ${count(f.noData)} sent NOTHING: a unique data feeder had no row left` : ''}`);
+  }
+
   if (report.rateChanges.length > 0) {
     out.push('', 'rate changes');
     out.push(

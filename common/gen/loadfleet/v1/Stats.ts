@@ -14,6 +14,7 @@ export interface Stats {
   'eventLoopDelayP99Ms'?: (number | string);
   'scheduleLagP99Ms'?: (number | string);
   'bytesReceived'?: (number | string | Long);
+  'langJson'?: (string);
 }
 
 export interface Stats__Output {
@@ -28,4 +29,5 @@ export interface Stats__Output {
   'eventLoopDelayP99Ms': (number);
   'scheduleLagP99Ms': (number);
   'bytesReceived': (number);
+  'langJson': (string);
 }

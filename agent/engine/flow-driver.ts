@@ -1,0 +1,254 @@
+// Runs the scenario language's flows: each call to run() is one flow run (one arrival of the open
+// model, one loop iteration of the closed model): a flow picked by weight, one row from each data
+// feeder the flow reads, then its steps in order: render the request's templates (variables, the row,
+// values extracted by earlier steps, helpers), send it, run its checks and extractors, think.
+//
+// Accounting: every request sent is counted in the phase's Recorder (sent, then its end) like the
+// single-request path, and under its name in the phase's LangRecorder (counts, checks, extractions,
+// latency). Latency of the first step counts from the arrival's intended time (coordinated omission),
+// of each later step from when it was due (the previous response's end plus the think time).
+// A flow run that finds a `unique` feeder empty sends nothing and is counted (noData).
+import type { Clock } from '../../common/clock.js';
+import type { Program } from '../../common/program.js';
+import { compileTemplate, defaultTemplateContext } from '../../common/template.js';
+import type { Template, TemplateContext } from '../../common/template.js';
+import { compileCheck, runChecks } from '../../common/checks.js';
+import type { Check } from '../../common/checks.js';
+import { compileExtractor, extractAll } from '../../common/extract.js';
+import type { Extractor } from '../../common/extract.js';
+import { createRowPicker } from '../../common/feeder-select.js';
+import type { RowPicker } from '../../common/feeder-select.js';
+import { responseView } from '../../common/response-view.js';
+import { LoadfleetError } from '../../common/errors.js';
+import { FlowHttp } from './flow-http.js';
+import type { Recorder } from './recorder.js';
+
+interface CompiledRequest {
+  name: string;
+  url: Template;
+  method: string;
+  headers: [string, Template][];
+  body: Template | undefined;
+  timeoutMs: number;
+}
+
+interface CompiledStep {
+  request: CompiledRequest | undefined;
+  checks: Check[];
+  extractors: Extractor[];
+  readBody: boolean;
+  thinkMs: number;
+}
+
+interface CompiledFlow {
+  name: string;
+  /** Upper end of this flow's share of [0, total weight). */
+  cumulativeWeight: number;
+  steps: CompiledStep[];
+  /** The data feeders its templates read: a row is taken from each per run. */
+  feeders: string[];
+}
+
+export interface FlowDriverOptions {
+  clock: Clock;
+  /** Keep-alive connections per origin. */
+  connections: number;
+  random?: () => number;
+}
+
+/** Compiles the program; throws LoadfleetError PLAN_INVALID naming what does not compile. */
+function compileFlows(program: Program): { flows: CompiledFlow[]; totalWeight: number } {
+  const requests = new Map<string, CompiledRequest>();
+  const compiled = (name: string): CompiledRequest => {
+    let c = requests.get(name);
+    if (c !== undefined) return c;
+    const r = program.requests[name];
+    if (r === undefined) throw new LoadfleetError('PLAN_INVALID', `flow step names unknown request "${name}"`);
+    c = {
+      name,
+      url: compileTemplate(r.url, `${name}.url`),
+      method: r.method,
+      headers: Object.entries(r.headers).map(([k, v]) => [k, compileTemplate(v, `${name}.headers.${k}`)]),
+      body: r.body === undefined ? undefined : compileTemplate(r.body, `${name}.body`),
+      timeoutMs: r.timeoutMs,
+    };
+    requests.set(name, c);
+    return c;
+  };
+  const feederNames = new Set(Object.keys(program.data));
+  let total = 0;
+  const flows = program.flows.map((f) => {
+    const feeders = new Set<string>();
+    const steps = f.steps.map((s): CompiledStep => {
+      const request = s.request === undefined ? undefined : compiled(s.request);
+      const specs = [...(s.request === undefined ? [] : (program.requests[s.request]?.checks ?? [])), ...s.checks];
+      const checks = specs.map((spec) => compileCheck(spec));
+      const extractors = Object.entries(s.extract).map(([name, spec]) => compileExtractor(name, spec));
+      if (request !== undefined) {
+        for (const t of [request.url, request.body, ...request.headers.map(([, h]) => h)]) {
+          for (const v of t?.variables ?? []) if (feederNames.has(v)) feeders.add(v);
+        }
+      }
+      const readBody = specs.some((c) => 'bodyContains' in c || 'json' in c) || Object.values(s.extract).some((x) => 'json' in x || !('header' in x));
+      return { request, checks, extractors, readBody, thinkMs: s.thinkMs };
+    });
+    total += f.weight;
+    return { name: f.name, cumulativeWeight: total, steps, feeders: [...feeders] };
+  });
+  return { flows, totalWeight: total };
+}
+
+export class FlowDriver {
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private readonly flows: CompiledFlow[];
+  private readonly totalWeight: number;
+  private readonly variables: Readonly<Record<string, unknown>>;
+  private readonly pickers = new Map<string, RowPicker>();
+  private readonly ctx: TemplateContext;
+  private readonly http: FlowHttp;
+  private activeCount = 0;
+  private closed = false;
+  private readonly sleeping = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
+  private onIdle: (() => void) | undefined;
+
+  constructor(program: Program, opts: FlowDriverOptions) {
+    this.clock = opts.clock;
+    this.random = opts.random ?? Math.random;
+    try {
+      const c = compileFlows(program);
+      this.flows = c.flows;
+      this.totalWeight = c.totalWeight;
+    } catch (e) {
+      if (e instanceof LoadfleetError) throw e;
+      throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
+    }
+    this.variables = program.variables;
+    for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, createRowPicker(d.rows, d.mode, this.random));
+    this.ctx = { ...defaultTemplateContext(), random: this.random };
+    const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
+    this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout });
+  }
+
+  /** Flow runs started and not finished (sending, waiting for a response or thinking). */
+  get active(): number {
+    return this.activeCount;
+  }
+
+  /**
+   * Starts one flow run, counted in `recorder` (the phase's). `intendedMs` is when the arrival was due
+   * (the first step's latency counts from it). `done(sent)` is called once at its end, never
+   * synchronously; `sent` is false when it sent nothing because a `unique` feeder was empty.
+   */
+  run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void {
+    const lang = recorder.lang;
+    if (lang === undefined) throw new LoadfleetError('INTERNAL', 'a flow run needs a recorder with per-request figures');
+    if (this.closed) {
+      if (done !== undefined) setImmediate(done, false);
+      return;
+    }
+    lang.onIteration();
+    const flow = this.pick();
+    const vars: Record<string, unknown> = { ...this.variables };
+    for (const f of flow.feeders) {
+      const row = (this.pickers.get(f) as RowPicker).next();
+      if (row === undefined) {
+        lang.onNoData();
+        if (done !== undefined) setImmediate(done, false);
+        return;
+      }
+      vars[f] = row;
+    }
+    this.activeCount++;
+    void this.iterate(flow, vars, recorder, intendedMs).then(() => {
+      this.activeCount--;
+      if (this.activeCount === 0) this.onIdle?.();
+      done?.(true);
+    });
+  }
+
+  private pick(): CompiledFlow {
+    const flows = this.flows;
+    if (flows.length === 1) return flows[0] as CompiledFlow;
+    const x = this.random() * this.totalWeight;
+    for (const f of flows) if (x < f.cumulativeWeight) return f;
+    return flows[flows.length - 1] as CompiledFlow;
+  }
+
+  private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number): Promise<void> {
+    const lang = recorder.lang!;
+    let dueMs = intendedMs;
+    for (const step of flow.steps) {
+      if (this.closed) return;
+      const req = step.request;
+      if (req !== undefined) {
+        let url: string;
+        let body: string | undefined;
+        const headers: Record<string, string> = {};
+        try {
+          url = req.url.render(vars, this.ctx);
+          for (const [k, t] of req.headers) headers[k] = t.render(vars, this.ctx);
+          body = req.body?.render(vars, this.ctx);
+        } catch {
+          // e.g. a value an earlier step failed to extract: this run cannot go on.
+          lang.onRenderFailed(req.name);
+          return;
+        }
+        const sentMs = this.clock.nowMs();
+        recorder.onSent();
+        const res = await this.http.send({ url, method: req.method, headers, body, timeoutMs: req.timeoutMs, readBody: step.readBody });
+        const endMs = this.clock.nowMs();
+        if (!res.ok) {
+          recorder.onEndAt(res.kind, res.bytes, dueMs, sentMs, endMs);
+          lang.onEnd(req.name, { outcome: res.kind, latencyMs: 0, checksPassed: 0, failedChecks: [], extractFailed: 0, bodyTruncated: false });
+        } else {
+          recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs);
+          const view = responseView(res.status, res.headers, res.body);
+          const checked = step.checks.length === 0 ? { passed: 0, failed: [] } : runChecks(step.checks, view);
+          const extracted = step.extractors.length === 0 ? undefined : extractAll(step.extractors, view);
+          if (extracted !== undefined) Object.assign(vars, extracted.values);
+          lang.onEnd(req.name, {
+            outcome: res.status, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
+            extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated,
+          });
+        }
+        dueMs = endMs;
+      }
+      if (step.thinkMs > 0) {
+        dueMs += step.thinkMs;
+        await this.sleep(step.thinkMs);
+      }
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => { this.sleeping.delete(entry); resolve(); }, ms),
+        wake: resolve,
+      };
+      this.sleeping.add(entry);
+    });
+  }
+
+  /**
+   * Starts no more steps (thinking runs end now), lets requests in flight finish for up to
+   * drainTimeoutMs (then they end as kind 'other'), and resolves when every run has ended. Idempotent.
+   */
+  async close(drainTimeoutMs: number): Promise<void> {
+    this.closed = true;
+    for (const s of this.sleeping) {
+      clearTimeout(s.timer);
+      s.wake();
+    }
+    this.sleeping.clear();
+    await this.http.close(drainTimeoutMs);
+    if (this.activeCount > 0) {
+      await new Promise<void>((resolve) => {
+        const guard = setTimeout(resolve, 1000);
+        this.onIdle = () => { clearTimeout(guard); resolve(); };
+      });
+      this.onIdle = undefined;
+    }
+  }
+}

@@ -1,0 +1,157 @@
+// From a validated scenario file (scenario-schema.ts) to the Scenario the coordinator plans from.
+// A file with only the single-request fields gives exactly the Scenario scenario.ts always gave (no
+// program: the engine's fast path). Anything of the language (requests, flows, variables, data,
+// checks, templates) gives a Scenario with a `program` (common/program.ts): data files are read here,
+// relative to the scenario file, and their rows embedded. Every problem is returned at once, each with
+// its place in the file, so `run` reports them exactly like `loadfleet validate`.
+import type { ScenarioFile } from './scenario-schema.js';
+import type { Scenario } from './scenario.js';
+import type { Program, ProgramFlow, ProgramRequest } from './program.js';
+import { MAX_DATA_JSON_BYTES } from './program.js';
+import { compileTemplate, defaultTemplateContext } from './template.js';
+import { FeederError, parseRows } from './feeder.js';
+import { problem } from './scenario-problems.js';
+import type { PathSegment, ScenarioFileProblem } from './scenario-problems.js';
+
+/** The metric name of the top-level `request` (thresholds may name it `request: default`). */
+export const DEFAULT_REQUEST_NAME = 'default';
+
+type FileRequest = NonNullable<ScenarioFile['request']>;
+
+/** True when the file uses nothing beyond the single-request scenario (scenario.ts). */
+export function isPlainScenario(f: ScenarioFile): boolean {
+  if (f.requests !== undefined || f.flows !== undefined || f.variables !== undefined || f.data !== undefined || f.scenarios !== undefined) return false;
+  const r = f.request;
+  if (r === undefined || r.checks !== undefined) return false;
+  return ![r.url, r.body ?? '', ...Object.values(r.headers)].some((t) => t.includes('{{'));
+}
+
+/**
+ * The part of a URL template that names the origin: up to the first '/', '?' or '#' after the
+ * authority, {{ tags }} included whole (`{{ base }}/login` -> `{{ base }}`).
+ */
+export function originSource(src: string): string {
+  const scheme = /^https?:\/\//i.exec(src);
+  let i = scheme === null ? 0 : scheme[0].length;
+  while (i < src.length) {
+    if (src.startsWith('{{', i)) {
+      const end = src.indexOf('}}', i);
+      if (end === -1) return src;
+      i = end + 2;
+      continue;
+    }
+    const c = src[i];
+    if (c === '/' || c === '?' || c === '#') break;
+    i++;
+  }
+  return src.slice(0, i);
+}
+
+/** The origin a URL template always reaches, rendered with the constant variables; undefined when it depends on more. */
+export function staticOrigin(url: string, variables: Readonly<Record<string, unknown>>): string | undefined {
+  try {
+    const origin = new URL(compileTemplate(originSource(url), 'url').render(variables, defaultTemplateContext())).origin;
+    return origin === 'null' ? undefined : origin;
+  } catch {
+    return undefined;
+  }
+}
+
+export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioFileProblem[] };
+
+/** `readData(path)` reads a data file named in the scenario (relative to it); it may throw. */
+export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string): ScenarioFromFile {
+  const base = { name: f.name, warmup: f.warmup, thresholds: f.thresholds ?? [] };
+  const problems: ScenarioFileProblem[] = [];
+  if (f.scenarios !== undefined) {
+    problems.push(problem(['scenarios'], 'several scenarios at once are checked by `validate` but not run yet: give one top-level load and the flows or requests to run', true));
+  }
+  if (f.load === undefined) {
+    if (problems.length === 0) problems.push(problem(['load'], 'is required'));
+    return { ok: false, problems };
+  }
+  if (isPlainScenario(f)) {
+    const r = f.request as FileRequest;
+    const request = { url: r.url, method: r.method, headers: r.headers, timeout: r.timeout, ...(r.body !== undefined ? { body: r.body } : {}) };
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario: { ...base, request, load: f.load } };
+  }
+
+  const variables = f.variables ?? {};
+  const requests: Record<string, ProgramRequest> = {};
+  const requestAt = new Map<string, PathSegment[]>();
+  const toProgram = (r: FileRequest): ProgramRequest => ({
+    url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}),
+  });
+  const weights = new Map<string, number>();
+  if (f.request !== undefined) {
+    requests[DEFAULT_REQUEST_NAME] = toProgram(f.request);
+    requestAt.set(DEFAULT_REQUEST_NAME, ['request']);
+    weights.set(DEFAULT_REQUEST_NAME, 1);
+  }
+  for (const [name, r] of Object.entries(f.requests ?? {})) {
+    requests[name] = toProgram(r);
+    requestAt.set(name, ['requests', name]);
+    weights.set(name, r.weight);
+  }
+
+  let flows: ProgramFlow[];
+  if (f.flows !== undefined) {
+    flows = Object.entries(f.flows).map(([fname, flow]) => ({
+      name: fname,
+      weight: flow.weight,
+      steps: flow.steps.map((step, i) => {
+        let request: string | undefined;
+        if (typeof step.request === 'string') request = step.request;
+        else if (step.request !== undefined) {
+          const { name, ...r } = step.request;
+          request = name ?? `${fname}.${i}`;
+          const at: PathSegment[] = ['flows', fname, 'steps', i, 'request'];
+          if (requestAt.has(request)) problems.push(problem([...at, ...(name !== undefined ? ['name'] : [])], `request name "${request}" is already used (${requestAt.get(request)?.join('.')}); metrics are per name`));
+          requests[request] = toProgram(r);
+          requestAt.set(request, at);
+        }
+        return { ...(request !== undefined ? { request } : {}), extract: step.extract ?? {}, checks: step.checks ?? [], thinkMs: step.think ?? 0 };
+      }),
+    }));
+  } else {
+    flows = [...weights].map(([name, weight]) => ({ name, weight, steps: [{ request: name, extract: {}, checks: [], thinkMs: 0 }] }));
+  }
+
+  const origins = new Set<string>();
+  for (const [name, r] of Object.entries(requests)) {
+    const origin = staticOrigin(r.url, variables);
+    if (origin === undefined) {
+      problems.push(problem([...(requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` (data and extracted values may fill the path and query only)'));
+    } else origins.add(origin);
+  }
+
+  const data: Program['data'] = {};
+  let dataBytes = 0;
+  for (const [name, d] of Object.entries(f.data ?? {})) {
+    const at = ['data', name, 'path'];
+    try {
+      const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
+      dataBytes += Buffer.byteLength(JSON.stringify(rows));
+      data[name] = { mode: d.mode, rows, totalRows: rows.length };
+    } catch (e) {
+      problems.push(problem(at, e instanceof FeederError ? e.message : `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+    }
+  }
+  if (dataBytes > MAX_DATA_JSON_BYTES) {
+    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows; the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB (they travel in one message to each agent)`, true));
+  }
+  if (problems.length > 0) return { ok: false, problems };
+
+  const program: Program = { requests, flows, variables, data, origins: [...origins] };
+  // The report's `target` and the agents' first check: the first request, as far as it renders.
+  const [firstName, first] = Object.entries(requests)[0] as [string, ProgramRequest];
+  void firstName;
+  let url = `${[...origins][0] as string}/`;
+  try {
+    url = new URL(compileTemplate(first.url, 'url').render(variables, defaultTemplateContext())).href;
+  } catch {
+    // it needs data or extracted values: its origin stands for it
+  }
+  const timeout = Math.max(...Object.values(requests).map((r) => r.timeoutMs));
+  return { ok: true, scenario: { ...base, request: { url, method: first.method as Scenario['request']['method'], headers: {}, timeout }, load: f.load, program } };
+}
