@@ -8,7 +8,8 @@ import { availableParallelism, hostname } from 'node:os';
 import type { Argv } from 'yargs';
 import { lookup } from 'node:dns/promises';
 import { EXIT, LoadfleetError, exitCodeFor } from '../common/errors.js';
-import { LOOPBACK_RULES, parseAllowRule, planRefusal, targetRefusal } from './limits.js';
+import { LOOPBACK_RULES, allowListLookup, parseAllowRule, planRefusal, targetRefusal } from './limits.js';
+import { lookup as dnsLookup } from 'node:dns';
 import type { AgentLimits, AllowRule } from './limits.js';
 import type { Io } from '../common/io.js';
 import { stderrLogger } from '../common/io.js';
@@ -88,12 +89,14 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
   const agentId = args.id ?? `${hostname()}-${randomUUID().slice(0, 8)}`;
   const log = stderrLogger(io, `agent ${agentId}`);
   const limits = limitsFromArgs(args);
+  // The allow-list again at every connect: a name that later resolves elsewhere is not followed.
+  const connectLookup = allowListLookup(limits.allow, dnsLookup as unknown as Parameters<typeof allowListLookup>[1]);
   const resolve = async (host: string): Promise<string[]> => (await lookup(host, { all: true })).map((a) => a.address);
   const tls = readTls(args);
   const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile, 'join'), tls });
   const session = new AgentSession({
     dialer,
-    createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot, ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),
+    createEngine: (plan, onSnapshot) => createEngine(plan, { onSnapshot, lookup: connectLookup, ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),
     clock: systemClock,
     agentId,
     host: hostname(),

@@ -2,6 +2,8 @@
 // names, CIDRs, ports; loopback only by default), its highest arrival rate and in-flight cap. Pure
 // parsing and checks; DNS resolution is passed in. A fleet is a weapon: these are the safety catch.
 import { BlockList, isIP } from 'node:net';
+import type { LookupFunction } from 'node:net';
+import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { AgentPlan, Segment } from '../common/plan.js';
 
 export type AllowRule =
@@ -131,4 +133,38 @@ export function planRefusal(plan: AgentPlan, limits: AgentLimits): string | unde
 export function capTail(tail: readonly Segment[], maxRateRps: number | undefined): { tail: Segment[]; capped: boolean } {
   if (maxRateRps === undefined || peak(tail) <= maxRateRps) return { tail: tail.slice(), capped: false };
   return { tail: tail.map((s) => ({ durationMs: s.durationMs, from: Math.min(s.from, maxRateRps), to: Math.min(s.to, maxRateRps) })), capped: true };
+}
+
+/** The code of the connect error when a name resolves outside the allow-list at connect time. */
+export const DENIED_CODE = 'ELOADFLEET_DENIED';
+
+type LookupAll = (host: string, options: { all: true; family?: number }, cb: (err: NodeJS.ErrnoException | null, addresses: { address: string; family: number }[]) => void) => void;
+
+/**
+ * net.connect's `lookup` that enforces the allow-list when each connection is made, not only when the
+ * plan was checked: a host name allowed by a name rule may resolve anywhere; otherwise only resolved
+ * addresses inside the CIDR rules are used, and none left is an error (code ELOADFLEET_DENIED).
+ */
+export function allowListLookup(rules: readonly AllowRule[], resolveAll: LookupAll): LookupFunction {
+  const fn = (hostname: string, options: LookupOptions, callback: (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void): void => {
+    const host = hostname.toLowerCase();
+    const byName = rules.some((r) => r.kind === 'host' && (host === r.name || (r.wildcard && host.endsWith(`.${r.name}`))));
+    const family = typeof options.family === 'number' ? options.family : undefined;
+    resolveAll(hostname, { all: true, ...(family !== undefined && family !== 0 ? { family } : {}) }, (err, addresses) => {
+      if (err !== null) {
+        callback(err, '');
+        return;
+      }
+      // Port rules were checked with the plan; here any port of an allowed address will do.
+      const allowed = byName ? addresses : addresses.filter((a) => rules.some((r) => r.kind === 'cidr' && ipAllowed(a.address, r.port ?? 0, [{ ...r, port: undefined }])));
+      if (allowed.length === 0) {
+        const e = Object.assign(new Error(`${hostname} resolves to ${addresses.map((a) => a.address).join(', ')}, outside this agent's allow-list`), { code: DENIED_CODE });
+        callback(e, '');
+        return;
+      }
+      if (options.all === true) callback(null, allowed);
+      else callback(null, (allowed[0] as LookupAddress).address, (allowed[0] as LookupAddress).family);
+    });
+  };
+  return fn as unknown as LookupFunction;
 }

@@ -11,6 +11,7 @@
 // - per phase, the sum of the delta counters equals the cumulative in EngineResult, and merging the
 //   delta histograms gives the cumulative histogram;
 // - when `done` resolves, nothing is in flight and sent === requests in each phase.
+import type { LookupFunction } from 'node:net';
 import type { AgentPlan, Segment } from '../../common/plan.js';
 import type { Stats, Phase } from '../../common/stats.js';
 import { emptyStats } from '../../common/stats.js';
@@ -75,6 +76,12 @@ export interface EngineDeps {
   drainTimeoutMs?: number;
   /** Optional: every response's latency from its intended send time, ms, by phase (sample logs). */
   onLatencySample?: (phase: Phase, latencyMs: number) => void;
+  /**
+   * Optional: the DNS lookup every connection uses (net.connect's `lookup`). The agent passes one that
+   * enforces its allow-list at connect time, so a name that resolves elsewhere later (DNS rebinding)
+   * cannot take the load outside it.
+   */
+  lookup?: LookupFunction;
 }
 
 export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
@@ -107,6 +114,7 @@ class LoadEngine implements Engine {
   private readonly onSnapshot: (s: EngineSnapshot) => void;
   private readonly drainTimeoutMs: number;
   private readonly onLatencySample: EngineDeps['onLatencySample'];
+  private readonly lookup: LookupFunction | undefined;
   private resolveDone: (r: EngineResult) => void = () => undefined;
   private state: EngineState = 'idle';
   private client: HttpClient | undefined;
@@ -128,6 +136,7 @@ class LoadEngine implements Engine {
     this.onSnapshot = deps.onSnapshot;
     this.drainTimeoutMs = deps.drainTimeoutMs ?? plan.request.timeoutMs;
     this.onLatencySample = deps.onLatencySample;
+    this.lookup = deps.lookup;
     this.mainSchedule = rateSchedule(plan.segments);
     const first = plan.segments[0];
     this.warmupValue = first === undefined ? 0 : first.from > 0 ? first.from : first.to;
@@ -140,6 +149,7 @@ class LoadEngine implements Engine {
     if (this.state !== 'idle') return;
     const r = this.plan.request;
     this.client = new HttpClient({
+      ...(this.lookup !== undefined ? { lookup: this.lookup } : {}),
       url: r.url,
       method: r.method,
       headers: r.headers,
@@ -149,7 +159,7 @@ class LoadEngine implements Engine {
       clock: this.clock,
       lanes: this.plan.model === 'closed',
     });
-    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections });
+    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}) });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }

@@ -8,6 +8,7 @@
 // latency). Latency of the first step counts from the arrival's intended time (coordinated omission),
 // of each later step from when it was due (the previous response's end plus the think time).
 // A flow run that finds a `unique` feeder empty sends nothing and is counted (noData).
+import type { LookupFunction } from 'node:net';
 import type { Clock } from '../../common/clock.js';
 import type { Program } from '../../common/program.js';
 import { compileTemplate, defaultTemplateContext } from '../../common/template.js';
@@ -54,6 +55,8 @@ export interface FlowDriverOptions {
   /** Keep-alive connections per origin. */
   connections: number;
   random?: () => number;
+  /** The DNS lookup connections use (the agent's allow-list at connect time). */
+  lookup?: LookupFunction;
 }
 
 /** Compiles the program; throws LoadfleetError PLAN_INVALID naming what does not compile. */
@@ -127,7 +130,7 @@ export class FlowDriver {
     for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
-    this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout });
+    this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout, ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}) });
   }
 
   /** Flow runs started and not finished (sending, waiting for a response or thinking). */

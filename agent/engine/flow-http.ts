@@ -3,6 +3,7 @@
 // MAX_BODY_BYTES, the rest counted and dropped) when a check or an extractor needs them, otherwise
 // consumed and counted. Timeouts are undici's headers/body timeouts set to the request's timeout.
 // Slower per request than http-client.ts (which the single-request scenario keeps using).
+import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { MAX_BODY_BYTES } from '../../common/program.js';
@@ -29,6 +30,8 @@ export interface FlowHttpOptions {
   /** Keep-alive connections per origin. */
   connections: number;
   connectTimeoutMs: number;
+  /** The DNS lookup connections use (the agent's allow-list at connect time). */
+  lookup?: LookupFunction;
 }
 
 export class FlowHttp {
@@ -39,6 +42,7 @@ export class FlowHttp {
     for (const origin of opts.origins) {
       this.pools.set(origin, new Pool(origin, {
         connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000, connectTimeout: opts.connectTimeoutMs,
+        ...(opts.lookup !== undefined ? { connect: { lookup: opts.lookup } } : {}),
       }));
     }
   }

@@ -9,6 +9,7 @@
 // off (0); instead ONE periodic sweep every SWEEP_PERIOD_MS ends each request older than timeoutMs
 // (measured from send()) as kind 'timeout' and aborts it in undici. So a request that never ends is
 // reported between timeoutMs and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
+import type { LookupFunction } from 'node:net';
 import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock } from '../../common/clock.js';
@@ -39,6 +40,8 @@ export interface HttpClientOptions {
   clock: Clock;
   /** Idle keep-alive sockets are closed after this; default 30 s. */
   keepAliveTimeoutMs?: number;
+  /** The DNS lookup connections use (the agent's allow-list at connect time); default: the system's. */
+  lookup?: LookupFunction;
   /**
    * Closed model: one undici Client per connection ("lane"), and send() names the lane. A loop that
    * always uses its own connection skips the Pool's search for a free one on every request.
@@ -171,6 +174,7 @@ export class HttpClient {
       bodyTimeout: 0,
       // One timer per connection, not per request: undici's is fine.
       connectTimeout: opts.timeoutMs,
+      ...(opts.lookup !== undefined ? { connect: { lookup: opts.lookup } } : {}),
     };
     this.pool = new Pool(url.origin, { ...connectionOpts, connections: opts.connections });
     this.lanes = opts.lanes === true ? Array.from({ length: opts.connections }, () => new Client(url.origin, connectionOpts)) : [];

@@ -72,3 +72,31 @@ test('planRefusal and capTail: ceilings on rate and in-flight', () => {
   assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 400 }], 200), { tail: [{ durationMs: 10, from: 100, to: 200 }], capped: true });
   assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 150 }], 200), { tail: [{ durationMs: 10, from: 100, to: 150 }], capped: false });
 });
+
+test('allowListLookup: the allow-list again at connect time (DNS rebinding cannot move the load)', async () => {
+  const { allowListLookup, DENIED_CODE } = await import('../../../agent/limits.js');
+  const { connect, createServer } = await import('node:net');
+  let answer = [{ address: '127.0.0.1', family: 4 }];
+  const fakeDns = ((_h: string, _o: unknown, cb: (e: null, a: { address: string; family: number }[]) => void) => cb(null, answer)) as Parameters<typeof allowListLookup>[1];
+  const server = createServer((s) => s.end());
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  const tryConnect = (rules: string[]): Promise<string> => new Promise((resolve) => {
+    const sock = connect({ host: 'rebind.test', port, lookup: allowListLookup(rules.map(parseAllowRule), fakeDns) });
+    sock.on('connect', () => { sock.destroy(); resolve('connected'); });
+    sock.on('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? e.message));
+  });
+  try {
+    assert.equal(await tryConnect(LOOPBACK_RULES as string[]), 'connected', 'resolves inside the list');
+    answer = [{ address: '10.9.9.9', family: 4 }];
+    assert.equal(await tryConnect(LOOPBACK_RULES as string[]), DENIED_CODE, 'the same name now resolves outside: refused at connect');
+    // Every address below is loopback or never connected to (the lookup fails first): no traffic leaves.
+    answer = [{ address: '127.0.0.2', family: 4 }, { address: '127.0.0.1', family: 4 }];
+    assert.equal(await tryConnect(['127.0.0.1/32']), 'connected', 'only the allowed address is used (the server is on 127.0.0.1 only)');
+    answer = [{ address: '127.0.0.1', family: 4 }];
+    assert.equal(await tryConnect(['10.0.0.0/8']), DENIED_CODE, 'outside the CIDR list');
+    assert.equal(await tryConnect(['rebind.test']), 'connected', 'allowed by name: any address it resolves to');
+  } finally {
+    server.close();
+  }
+});
