@@ -62,8 +62,9 @@ export function isLoopbackHost(host: string): boolean {
 /** Starts what `o` asks for; on failure nothing is left listening. */
 export async function startHttpEndpoints(coordinator: MetricsSource & DashboardSource, o: EndpointOptions, log: Logger): Promise<HttpEndpoints> {
   const closers: (() => void | Promise<void>)[] = [];
+  // In start order: the dashboard flushes its event streams before its server ends the connections.
   const close = async (): Promise<void> => {
-    for (const c of closers.splice(0).reverse()) await c();
+    for (const c of closers.splice(0)) await c();
   };
   const serve = async (listen: string, flag: string, routes: Route[]): Promise<string> => {
     const server = new HttpServer({ listen, routes, log, flag });

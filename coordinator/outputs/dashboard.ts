@@ -82,7 +82,7 @@ export class Dashboard {
   private readonly removeObserver: () => void;
   private timer: TimerHandle | undefined;
   private page: string | undefined;
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   constructor(opts: DashboardOptions) {
     this.opts = opts;
@@ -110,15 +110,30 @@ export class Dashboard {
     ];
   }
 
-  /** Stops observing, ends every event stream. Idempotent. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Stops observing and ends every event stream, resolving once their last update (the run's end) is
+   * flushed, or after a second. Call before the server closes its connections. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing !== undefined) return this.closing;
     this.removeObserver();
     this.timer?.cancel();
     this.timer = undefined;
-    for (const c of this.clients) c.res.end();
+    const ended = [...this.clients].map((c) => new Promise<void>((resolve) => {
+      if (c.res.writableFinished || c.res.destroyed) return resolve();
+      c.res.once('finish', resolve);
+      c.res.once('close', resolve);
+      c.res.end();
+    }));
     this.clients.clear();
+    this.closing = new Promise((resolve) => {
+      const timer = this.opts.clock.after(1_000, resolve);
+      void Promise.all(ended).then(() => {
+        timer.cancel();
+        resolve();
+      });
+    });
+    return this.closing;
   }
 
   private guard(req: IncomingMessage, res: ServerResponse, next: () => void | Promise<void>): void | Promise<void> {
@@ -144,7 +159,7 @@ export class Dashboard {
   }
 
   private openStream(req: IncomingMessage, res: ServerResponse): void {
-    if (this.closed) return text(res, 503, 'dashboard closed\n');
+    if (this.closing !== undefined) return text(res, 503, 'dashboard closed\n');
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.write(`retry: 2000\n\n`);
     const client: Client = { res, cursor: { generation: -1, points: 0, events: 0 } };

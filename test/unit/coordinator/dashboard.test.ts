@@ -144,8 +144,8 @@ async function withDashboard(token: string | undefined, fn: (base: string, f: Fa
   try {
     await fn(base, f, logs, clock);
   } finally {
-    dashboard.close();
-    dashboard.close(); // idempotent
+    await dashboard.close();
+    await dashboard.close(); // idempotent
     await server.close();
   }
   assert.equal(f.observer, undefined, 'close() stops observing');
