@@ -151,7 +151,14 @@ export class DashboardState {
     if (run === undefined) return;
     run.verdict = report.verdict;
     run.events.push({ atMs: Math.round(this.mainElapsed(run, nowMs)), level: report.verdict === 'pass' ? 'info' : 'warn', message: `finished: verdict ${report.verdict}, ${report.summary.requests} requests` });
-    if (run.last !== null) run.last = { ...run.last, state: 'finished', verdict: report.verdict };
+    // A run nobody watched while it ran is still shown, from its report.
+    const s = run.scenario;
+    const last = run.last ?? {
+      runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`, phase: 'main' as const,
+      elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + loadDurationMs(s.load), warmupMs: s.warmup,
+      targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0,
+    };
+    run.last = { ...last, state: 'finished', verdict: report.verdict };
   }
 
   /** What a client with `cursor` has not seen yet; advances the cursor. */

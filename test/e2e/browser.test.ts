@@ -95,12 +95,16 @@ test('dashboard: charts update during a real run; a rate change made in the page
     assert.ok(change !== undefined, `the timeline has the dashboard's change: ${JSON.stringify(report.timeline)}`);
     assert.equal(change.rateRps, 250);
     assert.equal(change.acks?.length, 2, 'both agents acknowledged it');
-    // Every whole second after the change (the last one includes the drain) is within 10 % of 250/s.
+    // The whole seconds after the change (not the last: it includes the drain) average 250/s within 5 %,
+    // each within 20 % (on a busy machine a stall moves completions into the next second); before it, 100/s.
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
     const afterChange = report.series.filter((p) => p.atMs >= change.atMs + 1_000 && p.index < report.series.length - 1);
     assert.ok(afterChange.length >= 3, `seconds after the change: ${afterChange.length}`);
-    for (const p of afterChange) assert.ok(Math.abs(p.rps - 250) <= 25, `second ${p.index}: ${p.rps}/s, expected 250/s +- 10 %`);
-    const before = report.series.filter((p) => p.atMs + 1_000 <= change.atMs);
-    for (const p of before) assert.ok(Math.abs(p.rps - 100) <= 10, `second ${p.index} before the change: ${p.rps}/s`);
+    const rates = afterChange.map((p) => p.rps);
+    assert.ok(Math.abs(mean(rates) - 250) <= 12.5, `after the change: ${rates.join(', ')} req/s, expected 250/s`);
+    for (const p of afterChange) assert.ok(Math.abs(p.rps - 250) <= 50, `second ${p.index}: ${p.rps}/s, expected 250/s +- 20 %`);
+    const before = report.series.filter((p) => p.atMs + 1_000 <= change.atMs).map((p) => p.rps);
+    assert.ok(before.length >= 2 && Math.abs(mean(before) - 100) <= 5, `before the change: ${before.join(', ')} req/s, expected 100/s`);
 
     // (d) the HTML report of the same run, written by `loadfleet report --html`, in the browser.
     const htmlPath = join(dir, 'dash-rate.html');

@@ -7,6 +7,7 @@ import type { IntervalFigures } from '../../../coordinator/aggregator.js';
 import type { LatencyMs } from '../../../common/histogram.js';
 import type { FleetStatus, RunObserver } from '../../../coordinator/coordinator.js';
 import type { MemberStatus, RunStatus } from '../../../coordinator/test-run.js';
+import type { Report } from '../../../coordinator/report.js';
 import { HttpServer } from '../../../coordinator/http-server.js';
 import { Dashboard, bearerMatches } from '../../../coordinator/outputs/dashboard.js';
 import type { DashboardSource } from '../../../coordinator/outputs/dashboard.js';
@@ -67,6 +68,15 @@ test('DashboardState: points by status class, missing rate from the schedule wit
   assert.deepEqual([again.reset, again.points.length, again.events.length], [false, 0, 0]);
   st.runStarted('r2', S, 10_000);
   assert.equal(st.update(cursor, status(), 10_000).reset, true);
+});
+
+test('DashboardState: a run nobody watched is shown finished, from its report', () => {
+  const st = new DashboardState(1_000);
+  st.runStarted('r1', S, 0);
+  st.runEnded({ runId: 'r1', verdict: 'pass', summary: { requests: 1_000, targetRps: 100, concurrency: null } } as unknown as Report, 12_000);
+  const u = st.update({ generation: -1, points: 0, events: 0 }, { agents: [], run: null }, 12_000);
+  assert.deepEqual([u.run?.state, u.run?.verdict, u.run?.totalMs, u.run?.targetRps], ['finished', 'pass', 12_000, 100]);
+  assert.deepEqual(u.events.map((e) => [e.atMs, e.message]), [[10_000, 'finished: verdict pass, 1000 requests']]);
 });
 
 test('DashboardState: agents flagged saturated or missing, with why', () => {
