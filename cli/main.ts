@@ -86,6 +86,7 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
         describe: 'when an agent dies or is cut off mid-test: move its share to the others, abort (exit 5), or keep the others\' shares',
       })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT while the run lasts (local agents)' })
+      .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT while the run lasts (local agents; default 127.0.0.1:0, the URL is printed; --no-dashboard turns it off)' })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
     (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
     .command('report <report>', 'print a written report\'s summary and export it (--html, --csv, --export-hdr)', (y) => exportOptions(y)
@@ -101,7 +102,8 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('max-agents', { type: 'number', describe: 'refuse agents beyond this many (default 1000)' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
-      .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT' }),
+      .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT' })
+      .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT (may equal --metrics); its controls need the token when one is set' }),
     (a) => wrap(() => coordinatorCommand(io, a, version))())
     .command('certs', 'create a CA and coordinator, agent and CLI certificates for TLS and mutual TLS (uses openssl)', (y) => y
       .option('out', { type: 'string', default: 'loadfleet-certs', describe: 'directory to write ca.crt/key, coordinator.crt/key, agent.crt/key, cli.crt/key' })

@@ -20,6 +20,10 @@ import type { Phase } from '../common/stats.js';
 export interface RunObserver {
   onRunStart?(runId: string, scenario: Scenario): void;
   onTick?(runId: string, line: LiveLine): void;
+  /** The run's notices (rate changes, agents joining, leaving, lost, stopping): a live timeline. */
+  onNotice?(runId: string, level: 'info' | 'warn' | 'error', message: string): void;
+  /** A live rate or loop-count change was accepted (sent to the agents, not yet acknowledged). */
+  onRateChange?(runId: string, change: { rateRps?: number; concurrency?: number; rampMs: number; source: string }): void;
   onRunEnd?(report: Report): void;
 }
 
@@ -160,11 +164,17 @@ export class Coordinator {
   }
 
   setRate(rateRps: number, rampMs: number, source: string): { changeId: number; agents: number } {
-    return this.requireRun().setRate(rateRps, rampMs, source);
+    const run = this.requireRun();
+    const r = run.setRate(rateRps, rampMs, source);
+    this.notify((o) => o.onRateChange?.(run.runId, { rateRps, rampMs, source }));
+    return r;
   }
 
   setConcurrency(concurrency: number, source: string): { changeId: number; agents: number } {
-    return this.requireRun().setConcurrency(concurrency, source);
+    const run = this.requireRun();
+    const r = run.setConcurrency(concurrency, source);
+    this.notify((o) => o.onRateChange?.(run.runId, { concurrency, rampMs: 0, source }));
+    return r;
   }
 
   /** Resolves when every agent acknowledged the change (or after timeoutMs): how many, and how long the last took. */
@@ -205,7 +215,10 @@ export class Coordinator {
         listener.onTick(line);
         this.notify((o) => o.onTick?.(runId, line));
       },
-      onNotice: (level, message) => listener.onNotice(level, message),
+      onNotice: (level, message) => {
+        listener.onNotice(level, message);
+        this.notify((o) => o.onNotice?.(runId, level, message));
+      },
     };
   }
 

@@ -1,5 +1,5 @@
-// The coordinator's small HTTP server: a route table (GET /metrics, /healthz today; the live dashboard
-// adds its page and event stream later) on HOST:PORT. Read-only routes only for now, so no token.
+// The coordinator's small HTTP server: a route table (GET /metrics, /healthz; the live dashboard adds its
+// page, event stream and token-checked POSTs: outputs/dashboard.ts) on HOST:PORT.
 // Never touches `process`; close() is idempotent and ends open (streaming) responses too.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
@@ -22,6 +22,8 @@ export interface HttpServerOptions {
   listen: string;
   routes: readonly Route[];
   log: Logger;
+  /** The flag that named `listen`, for error messages (default --metrics). */
+  flag?: string;
 }
 
 /** Splits HOST:PORT ("[::1]:9464" for IPv6); throws USAGE naming the flag's value when it is not one. */
@@ -55,7 +57,7 @@ export class HttpServer {
 
   /** Starts listening; resolves to "host:port" with the real port. */
   listen(): Promise<string> {
-    const { host, port } = parseHostPort(this.opts.listen, '--metrics');
+    const { host, port } = parseHostPort(this.opts.listen, this.opts.flag ?? '--metrics');
     return new Promise((resolve, reject) => {
       const onError = (e: NodeJS.ErrnoException): void => {
         reject(new LoadfleetError('USAGE', `cannot listen on ${this.opts.listen} for HTTP: ${e.code ?? e.message}`, { cause: e }));

@@ -9,8 +9,9 @@ import { readTls } from '../../common/tls.js';
 import type { TlsArgs } from '../../common/tls.js';
 import { Coordinator } from '../coordinator.js';
 import { GrpcServer } from '../grpc-server.js';
-import { startHttpEndpoint } from './http-endpoint.js';
-import type { HttpEndpoint } from './http-endpoint.js';
+import { isLoopbackHost, startHttpEndpoints } from './http-endpoint.js';
+import type { HttpEndpoints } from './http-endpoint.js';
+import { parseHostPort } from '../http-server.js';
 
 export interface CoordinatorArgs extends TlsArgs {
   listen: string;
@@ -21,6 +22,8 @@ export interface CoordinatorArgs extends TlsArgs {
   maxAgents?: number | undefined;
   /** HOST:PORT for GET /metrics (Prometheus) and /healthz; off when undefined. */
   metrics?: string | undefined;
+  /** HOST:PORT for the live dashboard (may equal metrics); off when undefined. */
+  dashboard?: string | undefined;
 }
 
 export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version: string): Promise<number> {
@@ -49,16 +52,20 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const address = await server.listen();
   const mode = tls === undefined ? 'plaintext' : tls.ca === undefined ? 'TLS' : 'mutual TLS';
   io.stdout.write(`coordinator listening on ${address} (${mode}${token === undefined ? '' : ', token required'})\n`);
-  let http: HttpEndpoint | undefined;
-  if (args.metrics !== undefined) {
+  let http: HttpEndpoints | undefined;
+  if (args.metrics !== undefined || args.dashboard !== undefined) {
     try {
-      http = await startHttpEndpoint(coordinator, args.metrics, log);
+      if (args.dashboard !== undefined && token === undefined && !isLoopbackHost(parseHostPort(args.dashboard, '--dashboard').host)) {
+        log('warn', `!!! the dashboard on ${args.dashboard} has no control token: anyone who can reach it can change the rate or stop tests. Set LOADFLEET_TOKEN.`);
+      }
+      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken: token, clock: systemClock }, log);
     } catch (e) {
       coordinator.close();
       await server.close();
       throw e;
     }
-    io.stdout.write(`metrics on http://${http.address}/metrics\n`);
+    if (http.metricsAddress !== undefined) io.stdout.write(`metrics on http://${http.metricsAddress}/metrics\n`);
+    if (http.dashboardAddress !== undefined) io.stdout.write(`dashboard on http://${http.dashboardAddress}/${token === undefined ? '' : ' (its controls need the token)'}\n`);
   }
   await new Promise<void>((resolve) => {
     const remove = io.onSignal((signal) => {

@@ -1,8 +1,13 @@
-// The coordinator's HTTP endpoint as the CLI starts it (`--metrics HOST:PORT` on `coordinator` and
-// `run`): the route table of coordinator/http-server.ts with /metrics and /healthz. The live dashboard
-// will add its routes here.
+// The coordinator's HTTP endpoints as the CLI starts them: `--metrics HOST:PORT` (GET /metrics and
+// /healthz) and `--dashboard HOST:PORT` (the live dashboard, outputs/dashboard.ts), on the route table
+// of coordinator/http-server.ts. The same HOST:PORT for both serves them from one server.
+import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/io.js';
-import { HttpServer } from '../http-server.js';
+import { HttpServer, parseHostPort } from '../http-server.js';
+import type { Route } from '../http-server.js';
+import { Dashboard } from '../outputs/dashboard.js';
+import type { DashboardSource } from '../outputs/dashboard.js';
+import { loadChartAssets } from '../outputs/html-report.js';
 import { FleetMetrics } from '../outputs/prometheus.js';
 import type { MetricsSource } from '../outputs/prometheus.js';
 
@@ -27,6 +32,69 @@ export async function startHttpEndpoint(coordinator: MetricsSource, listen: stri
     };
   } catch (e) {
     metrics.close();
+    throw e;
+  }
+}
+
+export interface EndpointOptions {
+  /** HOST:PORT for /metrics; off when undefined. */
+  metrics?: string | undefined;
+  /** HOST:PORT for the dashboard; off when undefined. */
+  dashboard?: string | undefined;
+  /** The dashboard's controls need it when set. */
+  controlToken?: string | undefined;
+  clock: Clock;
+  /** The coordinator's snapshot interval (default 1,000 ms). */
+  intervalMs?: number;
+}
+
+export interface HttpEndpoints {
+  metricsAddress?: string;
+  dashboardAddress?: string;
+  /** Idempotent. */
+  close(): Promise<void>;
+}
+
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/** Starts what `o` asks for; on failure nothing is left listening. */
+export async function startHttpEndpoints(coordinator: MetricsSource & DashboardSource, o: EndpointOptions, log: Logger): Promise<HttpEndpoints> {
+  const closers: (() => void | Promise<void>)[] = [];
+  // In start order: the dashboard flushes its event streams before its server ends the connections.
+  const close = async (): Promise<void> => {
+    for (const c of closers.splice(0)) await c();
+  };
+  const serve = async (listen: string, flag: string, routes: Route[]): Promise<string> => {
+    const server = new HttpServer({ listen, routes, log, flag });
+    const address = await server.listen();
+    closers.push(() => server.close());
+    return address;
+  };
+  try {
+    const out: HttpEndpoints = { close };
+    let metricsRoutes: Route[] = [];
+    if (o.metrics !== undefined) {
+      const metrics = new FleetMetrics(coordinator);
+      closers.push(() => metrics.close());
+      metricsRoutes = [metrics.route()];
+    }
+    const shared = o.dashboard !== undefined && o.dashboard === o.metrics && !o.dashboard.endsWith(':0');
+    if (o.dashboard !== undefined) {
+      const { host } = parseHostPort(o.dashboard, '--dashboard');
+      const dashboard = new Dashboard({
+        source: coordinator, clock: o.clock, log, assets: loadChartAssets(), controlToken: o.controlToken,
+        loopbackOnly: isLoopbackHost(host), intervalMs: o.intervalMs,
+      });
+      closers.push(() => dashboard.close());
+      out.dashboardAddress = await serve(o.dashboard, '--dashboard', shared ? [...dashboard.routes(), ...metricsRoutes] : dashboard.routes());
+      if (shared) out.metricsAddress = out.dashboardAddress;
+    }
+    if (o.metrics !== undefined && !shared) out.metricsAddress = await serve(o.metrics, '--metrics', metricsRoutes);
+    return out;
+  } catch (e) {
+    await close();
     throw e;
   }
 }

@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { EXIT, LoadfleetError } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
+import type { Logger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
 import { readToken } from '../../common/token.js';
 import { readTls } from '../../common/tls.js';
@@ -19,14 +20,16 @@ import type { Overrides } from './scenario-input.js';
 import { finishRun, readLiveCommands, stopOnSignal } from './run-session.js';
 import type { RunControl } from './run-session.js';
 import type { ExportPaths } from './exports.js';
-import { startHttpEndpoint } from './http-endpoint.js';
-import type { HttpEndpoint } from './http-endpoint.js';
+import { startHttpEndpoints } from './http-endpoint.js';
+import type { HttpEndpoints } from './http-endpoint.js';
 import { createLiveView } from './live-view.js';
 
 export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   scenario: string;
   /** HOST:PORT for the coordinator's GET /metrics while the run lasts (local agents only). */
   metrics?: string | undefined;
+  /** HOST:PORT for the live dashboard (local agents: default 127.0.0.1:0); false (`--no-dashboard`) turns it off. */
+  dashboard?: string | false | undefined;
   agents?: number | undefined;
   out: string;
   coordinator?: string | undefined;
@@ -72,12 +75,19 @@ export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promi
         hint: 'start the long-lived coordinator with `loadfleet coordinator --metrics HOST:PORT` instead',
       });
     }
+    if (typeof args.dashboard === 'string') {
+      throw new LoadfleetError('USAGE', '--dashboard serves the in-process coordinator of a local run', {
+        hint: 'start the long-lived coordinator with `loadfleet coordinator --dashboard HOST:PORT` instead',
+      });
+    }
     return runRemote(io, args, scenario);
   }
   const agents = args.agents ?? availableParallelism();
   if (!Number.isInteger(agents) || agents < 1) throw new LoadfleetError('USAGE', `--agents must be a whole number >= 1, got ${args.agents}`);
   return runLocal(io, {
     scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss, metrics: args.metrics,
+    dashboard: args.dashboard === false || args.dashboard === 'false' ? undefined : (args.dashboard ?? '127.0.0.1:0'),
+    controlToken: readToken(io.env, args.tokenFile),
     exports: { html: args.html, csv: args.csv, exportHdr: args.exportHdr },
   }, rt);
 }
@@ -92,6 +102,10 @@ export interface LocalRunOptions {
   onStarted?: (control: RunControl) => void;
   /** HOST:PORT for GET /metrics and /healthz while the run lasts. */
   metrics?: string | undefined;
+  /** HOST:PORT for the live dashboard while the run lasts (off when undefined). */
+  dashboard?: string | undefined;
+  /** The dashboard's controls need this token when set. */
+  controlToken?: string | undefined;
   exports?: ExportPaths;
 }
 
@@ -110,13 +124,21 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
   });
   let removeSignal = (): void => {};
   let stopReading = (): void => {};
-  let http: HttpEndpoint | undefined;
+  let http: HttpEndpoints | undefined;
   const view = createLiveView(io, o.scenario);
   try {
     const c = fleet.coordinator;
-    if (o.metrics !== undefined) {
-      http = await startHttpEndpoint(c, o.metrics, log);
-      io.stdout.write(`metrics on http://${http.address}/metrics\n`);
+    if (o.metrics !== undefined || o.dashboard !== undefined) {
+      // Refused dashboard requests are shown even without --verbose.
+      const httpLog: Logger = (level, message) => {
+        if (o.verbose) log(level, message);
+        else if (level !== 'info') view.onNotice(level, message);
+      };
+      http = await startHttpEndpoints(c, { metrics: o.metrics, dashboard: o.dashboard, controlToken: o.controlToken, clock: systemClock }, httpLog);
+      if (http.metricsAddress !== undefined) io.stdout.write(`metrics on http://${http.metricsAddress}/metrics\n`);
+      if (http.dashboardAddress !== undefined) {
+        io.stdout.write(`dashboard on http://${http.dashboardAddress}/${o.controlToken === undefined ? '' : ' (its controls need the control token)'}\n`);
+      }
     }
     const handle = await c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);

@@ -64,7 +64,8 @@ export function clientMain(doc: MiniDocument, win: MiniWindow, UPlot: UPlotCtor 
       },
       axes: [
         extra.logX === true
-          ? { label: xLabel, values: (_u: unknown, vals: number[]) => vals.map((v) => `${Number((100 * (1 - 1 / v)).toPrecision(6))}%`) }
+          // uPlot hands the log axis' unlabelled (minor) ticks as null: they stay unlabelled.
+          ? { label: xLabel, values: (_u: unknown, vals: (number | null)[]) => vals.map((v) => (v === null ? null : `${Number((100 * (1 - 1 / v)).toPrecision(6))}%`)) }
           : { label: xLabel },
         { label: yLabel, size: 60, values: (_u: unknown, vals: number[]) => vals.map((v) => fmt(v)) },
       ],

@@ -1,0 +1,235 @@
+// The live dashboard's page script, written in TypeScript so it is type-checked, and inlined into the
+// page as `dashboardMain.toString()` (like html-report-client.ts). It must stay self-contained: no
+// imports or module-level names are used inside dashboardMain. It renders data only through
+// textContent, attributes it chooses and uPlot (never innerHTML), so every string is escaped.
+import type { DashAgent, DashEvent, DashPoint, DashRun, DashUpdate } from './dashboard-state.js';
+
+/** The page's configuration (JSON in #dash-config). */
+export interface DashConfig {
+  needsToken: boolean;
+  intervalMs: number;
+}
+
+/** The little of the DOM the script uses (the project compiles without the DOM lib). */
+export interface DashEl {
+  textContent: string | null;
+  value: string;
+  clientWidth: number;
+  className: string;
+  disabled: boolean;
+  title: string;
+  style: { width: string };
+  appendChild(child: DashEl): DashEl;
+  replaceChildren(...children: DashEl[]): void;
+  setAttribute(name: string, value: string): void;
+  addEventListener(type: string, fn: (e: { preventDefault(): void }) => void): void;
+}
+export interface DashDoc {
+  getElementById(id: string): DashEl | null;
+  createElement(tag: string): DashEl;
+}
+export interface DashSource {
+  addEventListener(type: string, fn: (e: { data: string }) => void): void;
+  onopen: (() => void) | null;
+  onerror: (() => void) | null;
+}
+export interface DashWin {
+  addEventListener(type: 'resize', fn: () => void): void;
+  EventSource: new (url: string) => DashSource;
+  fetch(url: string, init: { method: string; headers: Record<string, string>; body: string }): Promise<{ status: number; json(): Promise<unknown> }>;
+  innerWidth: number;
+}
+type Plot = { setData(d: (number | null)[][]): void; setSize(s: { width: number; height: number }): void };
+export type DashUPlot = new (opts: object, data: (number | null)[][], target: DashEl) => Plot;
+
+export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | undefined): void {
+  const $ = (id: string): DashEl => {
+    const el = doc.getElementById(id);
+    if (el === null) throw new Error(`missing #${id}`);
+    return el;
+  };
+  const cfg = JSON.parse($('dash-config').textContent ?? '{}') as DashConfig;
+  const palette = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'];
+  const num = (v: number): string => v.toLocaleString('en-US', { maximumFractionDigits: 1 });
+  const ms = (v: number | null): string => (v === null ? '-' : v >= 1000 ? `${(v / 1000).toFixed(2)} s` : v >= 10 ? `${v.toFixed(1)} ms` : `${v.toFixed(2)} ms`);
+  const clock = (msv: number): string => {
+    const s = Math.max(0, Math.floor(msv / 1000));
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+  const chartHeight = (): number => (win.innerWidth < 600 ? 200 : 240);
+
+  // ---- charts: one array per column, appended to on every update ----
+  type Key = keyof Omit<DashPoint, 'phase'>;
+  const cols: Record<Key, number[]> = {
+    t: [], targetRps: [], rps: [], missingRps: [], concurrency: [], p50: [], p90: [], p99: [], max: [],
+    s2xx: [], s3xx: [], s4xx: [], s5xx: [], errors: [], dropped: [],
+  };
+  let model: 'open' | 'closed' = 'open';
+  const charts: { el: DashEl; plot: Plot; keys: Key[] }[] = [];
+  function chart(id: string, yLabel: string, names: string[], keys: Key[]): void {
+    const el = $(id);
+    if (UPlot === undefined) {
+      el.textContent = 'charts unavailable (uPlot did not load)';
+      return;
+    }
+    const series: object[] = [{ label: 's' }];
+    names.forEach((name, i) => series.push({ label: name, stroke: palette[i % palette.length], width: 1.5 }));
+    const opts = {
+      width: Math.max(260, el.clientWidth), height: chartHeight(), series, legend: { live: true },
+      scales: { x: { time: false }, y: { auto: true } },
+      axes: [{ label: 's' }, { label: yLabel, size: 56 }],
+    };
+    charts.push({ el, keys, plot: new UPlot(opts, [cols.t, ...keys.map((k) => cols[k])], el) });
+  }
+  function makeCharts(): void {
+    for (const c of charts) c.el.replaceChildren();
+    charts.length = 0;
+    chart('chart-rate', 'req/s', model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s'] : ['loops', 'achieved req/s'],
+      model === 'open' ? ['targetRps', 'rps', 'missingRps'] : ['concurrency', 'rps']);
+    chart('chart-latency', 'ms', ['p50', 'p90', 'p99', 'max'], ['p50', 'p90', 'p99', 'max']);
+    chart('chart-codes', 'per interval', ['2xx', '3xx', '4xx', '5xx', 'transport errors'], ['s2xx', 's3xx', 's4xx', 's5xx', 'errors']);
+    chart('chart-dropped', 'per interval', ['dropped arrivals'], ['dropped']);
+  }
+  makeCharts();
+
+  // ---- rendering (textContent only) ----
+  function cell(row: DashEl, value: string, cls = ''): void {
+    const td = doc.createElement('td');
+    td.textContent = value;
+    if (cls !== '') td.className = cls;
+    row.appendChild(td);
+  }
+  function renderRun(run: DashRun | null, last: DashPoint | undefined): void {
+    if (run === null) {
+      $('run-title').textContent = 'no test yet';
+      $('stat-state').textContent = 'idle';
+      return;
+    }
+    model = run.model;
+    $('run-title').textContent = `${run.name} · ${run.target}`;
+    $('run-id').textContent = run.runId;
+    $('stat-state').textContent = run.verdict !== null ? `finished: ${run.verdict}` : `${run.state} (${run.phase === 'warmup' ? 'warm-up' : 'main phase'})`;
+    $('stat-state').className = `v ${run.verdict === null ? '' : run.verdict === 'pass' ? 'ok' : 'bad'}`;
+    $('stat-elapsed').textContent = `${clock(run.elapsedMs)} / ${clock(run.totalMs)}`;
+    $('progress-bar').style.width = `${Math.min(100, (100 * run.elapsedMs) / Math.max(1, run.totalMs)).toFixed(1)}%`;
+    $('stat-target').textContent = run.model === 'open' ? `${num(run.targetRps)}/s` : `${num(run.concurrency)} loops`;
+    $('rate-label').textContent = run.model === 'open' ? 'rate (req/s)' : 'loops';
+    if (last !== undefined) {
+      $('stat-achieved').textContent = `${num(last.rps)}/s`;
+      $('stat-p99').textContent = ms(last.p99);
+      $('stat-errors').textContent = num(last.errors);
+      $('stat-dropped').textContent = num(last.dropped);
+      $('stat-missing').textContent = `${num(last.missingRps)}/s`;
+    }
+  }
+  function renderAgents(agents: DashAgent[]): void {
+    const rows = agents.map((a) => {
+      const tr = doc.createElement('tr');
+      tr.className = `flag-${a.flag}`;
+      if (a.why !== '') tr.title = a.why;
+      cell(tr, a.id);
+      cell(tr, a.flag === 'ok' ? a.state : `${a.state}: ${a.why}`);
+      cell(tr, model === 'open' ? `${num(a.shareRps)}/s (${num(a.sharePct)} %)` : `${num(a.concurrency)} (${num(a.sharePct)} %)`, 'n');
+      cell(tr, a.achievedRps === null ? '-' : `${num(a.achievedRps)}/s`, 'n');
+      cell(tr, ms(a.eventLoopP99Ms), 'n');
+      cell(tr, ms(a.scheduleLagP99Ms), 'n');
+      cell(tr, a.lastSnapshotAgeMs === null ? '-' : `${(a.lastSnapshotAgeMs / 1000).toFixed(1)} s`, 'n');
+      return tr;
+    });
+    $('agents-body').replaceChildren(...rows);
+    $('agents-count').textContent = String(agents.length);
+  }
+  function addEvents(events: DashEvent[]): void {
+    const list = $('timeline-list');
+    for (const e of events) {
+      const li = doc.createElement('li');
+      li.className = e.level;
+      const at = doc.createElement('span');
+      at.className = 'at';
+      at.textContent = `${(e.atMs / 1000).toFixed(1)} s`;
+      const msg = doc.createElement('span');
+      msg.textContent = e.message;
+      li.appendChild(at);
+      li.appendChild(msg);
+      list.appendChild(li);
+    }
+  }
+
+  // ---- the event stream ----
+  let updates = 0;
+  const conn = $('conn');
+  const es = new win.EventSource('api/events');
+  es.onopen = () => {
+    conn.textContent = 'live';
+    conn.className = 'conn ok';
+  };
+  es.onerror = () => {
+    conn.textContent = 'reconnecting…';
+    conn.className = 'conn bad';
+  };
+  es.addEventListener('update', (ev) => {
+    const u = JSON.parse(ev.data) as DashUpdate;
+    const before = model;
+    if (u.reset) {
+      for (const k of Object.keys(cols) as Key[]) cols[k].length = 0;
+      $('timeline-list').replaceChildren();
+    }
+    // Kept sorted by time: a warm-up interval can be shown after the first main-phase one.
+    for (const p of u.points) {
+      let i = cols.t.length;
+      while (i > 0 && (cols.t[i - 1] ?? 0) > p.t) i--;
+      for (const k of Object.keys(cols) as Key[]) cols[k].splice(i, 0, p[k]);
+    }
+    renderRun(u.run, u.points[u.points.length - 1]);
+    if (u.reset || before !== model) makeCharts();
+    else for (const c of charts) c.plot.setData([cols.t, ...c.keys.map((k) => cols[k])]);
+    renderAgents(u.agents);
+    addEvents(u.events);
+    $('fleet').textContent = `${u.fleet.busy} busy, ${u.fleet.idle} idle`;
+    updates++;
+    const charts$ = $('charts');
+    charts$.setAttribute('data-points', String(cols.t.length));
+    charts$.setAttribute('data-updates', String(updates));
+  });
+
+  // ---- control ----
+  const result = $('control-result');
+  const say = (msg: string, ok: boolean): void => {
+    result.textContent = msg;
+    result.className = ok ? 'ok' : 'bad';
+  };
+  async function post(path: string, body: object): Promise<void> {
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    const token = $('token-input').value.trim();
+    if (token !== '') headers.authorization = `Bearer ${token}`;
+    say('sending…', true);
+    try {
+      const res = await win.fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+      const answer = (await res.json()) as { message?: string; error?: string };
+      if (res.status === 401) say(`refused (401): ${answer.error ?? 'missing or wrong control token'}`, false);
+      else if (res.status !== 200) say(`refused (${res.status}): ${answer.error ?? ''}`, false);
+      else say(answer.message ?? 'done', true);
+    } catch (e) {
+      say(`failed: ${e instanceof Error ? e.message : String(e)}`, false);
+    }
+  }
+  $('rate-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const value = Number($('rate-input').value);
+    const rampS = Number($('ramp-input').value === '' ? '0' : $('ramp-input').value);
+    if (!Number.isFinite(value) || value < 0 || !Number.isFinite(rampS) || rampS < 0) {
+      say('enter a number >= 0', false);
+      return;
+    }
+    void post('api/rate', model === 'open' ? { rateRps: value, rampMs: Math.round(rampS * 1000) } : { concurrency: Math.round(value) });
+  });
+  $('stop-btn').addEventListener('click', (e) => {
+    e.preventDefault();
+    void post('api/stop', {});
+  });
+  if (!cfg.needsToken) $('token-row').className = 'hidden';
+
+  win.addEventListener('resize', () => {
+    for (const c of charts) c.plot.setSize({ width: Math.max(260, c.el.clientWidth), height: chartHeight() });
+  });
+}

@@ -1,0 +1,250 @@
+// What the live dashboard shows, kept from the coordinator's run observer: one point per merged
+// interval, the run's notices as a timeline, and the agents' table built from status(). Pure: time
+// comes in as arguments (coordinator clock ms); the dashboard (dashboard.ts) owns I/O and timers.
+//
+// Contracts: each client holds a cursor; update() returns only what it has not seen (points and events
+// are append-only within a run) and `reset: true` when a new run started or on the first update.
+// Missing rate is computed exactly as the report's series[].missingRps (the scenario's schedule with
+// every live change applied, minus what the reporting agents were scheduled to send).
+import type { Scenario } from '../../common/scenario.js';
+import { loadDurationMs } from '../../common/scenario.js';
+import type { Phase } from '../../common/stats.js';
+import type { IntervalFigures } from '../aggregator.js';
+import type { FleetStatus } from '../coordinator.js';
+import { scheduleWithChanges } from '../planner.js';
+import type { RateChange, Report } from '../report.js';
+import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
+import { meanBetween } from '../shares.js';
+import type { LiveLine, MemberStatus } from '../test-run.js';
+
+/** One merged interval. `t` is seconds from the main phase's start to the interval's start (negative in warm-up). */
+export interface DashPoint {
+  t: number;
+  phase: Phase;
+  targetRps: number;
+  rps: number;
+  missingRps: number;
+  concurrency: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Responses by status class, and transport errors, in this interval. */
+  s2xx: number;
+  s3xx: number;
+  s4xx: number;
+  s5xx: number;
+  errors: number;
+  dropped: number;
+}
+
+export interface DashEvent {
+  /** Milliseconds since the main phase's start (negative in warm-up). */
+  atMs: number;
+  level: 'info' | 'warn' | 'error';
+  message: string;
+}
+
+export type AgentFlag = 'ok' | 'saturated' | 'missing';
+
+export interface DashAgent {
+  id: string;
+  host: string;
+  state: MemberStatus['state'];
+  shareRps: number;
+  /** Share of the fleet's scheduled rate (or loops), %. */
+  sharePct: number;
+  concurrency: number;
+  achievedRps: number | null;
+  eventLoopP99Ms: number | null;
+  scheduleLagP99Ms: number | null;
+  lastSnapshotAgeMs: number | null;
+  flag: AgentFlag;
+  why: string;
+}
+
+export interface DashRun {
+  runId: string;
+  name: string;
+  model: 'open' | 'closed';
+  target: string;
+  state: 'running' | 'stopping' | 'finished';
+  phase: Phase;
+  elapsedMs: number;
+  totalMs: number;
+  warmupMs: number;
+  targetRps: number;
+  concurrency: number;
+  verdict: Report['verdict'] | null;
+}
+
+export interface DashUpdate {
+  reset: boolean;
+  run: DashRun | null;
+  points: DashPoint[];
+  events: DashEvent[];
+  agents: DashAgent[];
+  fleet: { idle: number; busy: number };
+}
+
+export interface Cursor {
+  generation: number;
+  points: number;
+  events: number;
+}
+
+interface RunData {
+  runId: string;
+  scenario: Scenario;
+  startMs: number;
+  changes: RateChange[];
+  points: DashPoint[];
+  events: DashEvent[];
+  verdict: Report['verdict'] | null;
+  /** The last status while it ran (kept to show the finished run). */
+  last: DashRun | null;
+}
+
+/** An agent whose last snapshot is older than this many intervals is shown as missing. */
+const STALE_INTERVALS = 3;
+/** Open model: an agent achieving less than this fraction of a share of at least MIN_JUDGED_RPS is behind. */
+const BEHIND_FRACTION = 0.9;
+const MIN_JUDGED_RPS = 20;
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+export class DashboardState {
+  private readonly intervalMs: number;
+  private generation = 0;
+  private run: RunData | undefined;
+
+  constructor(intervalMs: number) {
+    this.intervalMs = intervalMs;
+  }
+
+  runStarted(runId: string, scenario: Scenario, nowMs: number): void {
+    this.generation++;
+    this.run = { runId, scenario, startMs: nowMs, changes: [], points: [], events: [], verdict: null, last: null };
+  }
+
+  tick(runId: string, line: LiveLine): void {
+    const run = this.current(runId);
+    if (run === undefined) return;
+    run.points.push(this.point(run, line.phase, line.figures));
+  }
+
+  notice(runId: string, level: DashEvent['level'], message: string, nowMs: number): void {
+    const run = this.current(runId);
+    if (run === undefined) return;
+    run.events.push({ atMs: Math.round(this.mainElapsed(run, nowMs)), level, message });
+  }
+
+  /** A live change, at the same main-phase time the run records it (never before the main phase). */
+  rateChanged(runId: string, change: Omit<RateChange, 'atMs'>, nowMs: number): void {
+    const run = this.current(runId);
+    if (run === undefined) return;
+    run.changes.push({ atMs: Math.max(0, this.mainElapsed(run, nowMs)), ...change });
+  }
+
+  runEnded(report: Report, nowMs: number): void {
+    const run = this.current(report.runId);
+    if (run === undefined) return;
+    run.verdict = report.verdict;
+    run.events.push({ atMs: Math.round(this.mainElapsed(run, nowMs)), level: report.verdict === 'pass' ? 'info' : 'warn', message: `finished: verdict ${report.verdict}, ${report.summary.requests} requests` });
+    // A run nobody watched while it ran is still shown, from its report.
+    const s = run.scenario;
+    const last = run.last ?? {
+      runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`, phase: 'main' as const,
+      elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + loadDurationMs(s.load), warmupMs: s.warmup,
+      targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0,
+    };
+    run.last = { ...last, state: 'finished', verdict: report.verdict };
+  }
+
+  /** What a client with `cursor` has not seen yet; advances the cursor. */
+  update(cursor: Cursor, status: FleetStatus, nowMs: number): DashUpdate {
+    const run = this.run;
+    const reset = cursor.generation !== this.generation;
+    if (reset) Object.assign(cursor, { generation: this.generation, points: 0, events: 0 });
+    const fleet = { idle: status.agents.filter((a) => a.state === 'idle').length, busy: status.agents.filter((a) => a.state === 'busy').length };
+    if (run === undefined) return { reset, run: null, points: [], events: [], agents: [], fleet };
+    const points = run.points.slice(cursor.points);
+    const events = run.events.slice(cursor.events);
+    cursor.points = run.points.length;
+    cursor.events = run.events.length;
+    const rs = status.run !== null && status.run.runId === run.runId ? status.run : null;
+    if (rs !== null) {
+      const s = run.scenario;
+      run.last = {
+        runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`,
+        state: run.verdict !== null ? 'finished' : rs.state, phase: rs.elapsedMs < s.warmup ? 'warmup' : 'main',
+        elapsedMs: Math.round(rs.elapsedMs), totalMs: rs.totalMs, warmupMs: s.warmup, targetRps: rs.targetRps, concurrency: rs.concurrency, verdict: run.verdict,
+      };
+    }
+    const agents = rs === null ? [] : this.agents(rs.agents, run.scenario.load.model, nowMs - run.startMs);
+    return { reset, run: run.last, points, events, agents, fleet };
+  }
+
+  private current(runId: string): RunData | undefined {
+    return this.run !== undefined && this.run.runId === runId ? this.run : undefined;
+  }
+
+  private mainElapsed(run: RunData, nowMs: number): number {
+    return nowMs - run.startMs - run.scenario.warmup;
+  }
+
+  private point(run: RunData, phase: Phase, f: IntervalFigures): DashPoint {
+    const s = run.scenario;
+    const startMs = f.index * this.intervalMs;
+    let missingRps = 0;
+    if (phase === 'main' && s.load.model === 'open') {
+      const to = Math.min(loadDurationMs(s.load), startMs + this.intervalMs);
+      const planned = to > startMs ? meanBetween(scheduleWithChanges(s.load, run.changes), startMs, to) : 0;
+      missingRps = Math.max(0, round1(planned - f.targetRps));
+    }
+    const byClass = [0, 0, 0, 0];
+    for (const [code, n] of Object.entries(f.statusCodes)) {
+      const c = Math.floor(Number(code) / 100) - 2;
+      if (c >= 0 && c < 4) byClass[c] = (byClass[c] ?? 0) + n;
+    }
+    return {
+      t: (phase === 'main' ? startMs : startMs - s.warmup) / 1000,
+      phase, targetRps: round1(f.targetRps), rps: round1(f.rps), missingRps, concurrency: f.concurrency,
+      p50: f.latencyMs.p50, p90: f.latencyMs.p90, p99: f.latencyMs.p99, max: f.latencyMs.max,
+      s2xx: byClass[0] ?? 0, s3xx: byClass[1] ?? 0, s4xx: byClass[2] ?? 0, s5xx: byClass[3] ?? 0,
+      errors: f.errorTotal, dropped: f.dropped,
+    };
+  }
+
+  private agents(members: readonly MemberStatus[], model: 'open' | 'closed', runAgeMs: number): DashAgent[] {
+    const live = members.filter((m) => m.state === 'assigned' || m.state === 'running');
+    const total = live.reduce((sum, m) => sum + (model === 'open' ? m.rateRps : m.concurrency), 0);
+    const limits = DEFAULT_GENERATOR_LIMITS;
+    return members.map((m) => {
+      const share = model === 'open' ? m.rateRps : m.concurrency;
+      const isLive = m.state === 'assigned' || m.state === 'running';
+      const why: string[] = [];
+      let flag: AgentFlag = 'ok';
+      const age = m.lastSnapshotAgeMs ?? runAgeMs;
+      if (m.state === 'lost' || m.state === 'failed') {
+        flag = 'missing';
+        why.push(m.state);
+      } else if (isLive && age > STALE_INTERVALS * this.intervalMs) {
+        flag = 'missing';
+        why.push(`no snapshot for ${(age / 1000).toFixed(1)} s`);
+      } else if (isLive) {
+        if ((m.eventLoopP99Ms ?? 0) > limits.eventLoopDelayP99Ms) why.push(`event loop p99 ${m.eventLoopP99Ms?.toFixed(1)} ms`);
+        if ((m.scheduleLagP99Ms ?? 0) > limits.scheduleLagP99Ms) why.push(`lag p99 ${m.scheduleLagP99Ms?.toFixed(1)} ms`);
+        if (model === 'open' && share >= MIN_JUDGED_RPS && m.achievedRps !== null && m.achievedRps < BEHIND_FRACTION * share) {
+          why.push(`achieved ${m.achievedRps}/s of ${round1(share)}/s`);
+        }
+        if (why.length > 0) flag = 'saturated';
+      }
+      return {
+        id: m.id, host: m.host, state: m.state, shareRps: m.rateRps, sharePct: isLive && total > 0 ? round1((100 * share) / total) : 0,
+        concurrency: m.concurrency, achievedRps: m.achievedRps, eventLoopP99Ms: m.eventLoopP99Ms, scheduleLagP99Ms: m.scheduleLagP99Ms,
+        lastSnapshotAgeMs: m.lastSnapshotAgeMs, flag, why: why.join(', '),
+      };
+    });
+  }
+}
