@@ -16,7 +16,7 @@ export interface CoordinatorArgs extends TlsArgs {
   listen: string;
   tokenFile?: string | undefined;
   requireTls?: boolean | undefined;
-  /** HOST:PORT for GET /metrics (Prometheus) and /healthz; off when undefined. */
+  /** HOST:PORT for GET /metrics (Prometheus), /healthz and /readyz; off when undefined. */
   metrics?: string | undefined;
 }
 
@@ -39,12 +39,13 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const coordinator = new Coordinator({ clock: systemClock, version, log });
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken: token, controlToken: token, log, tls });
   const address = await server.listen();
+  let ready = true; // GET /readyz: the gRPC server listens; false again from the shutdown signal on
   const mode = tls === undefined ? 'plaintext' : tls.ca === undefined ? 'TLS' : 'mutual TLS';
   io.stdout.write(`coordinator listening on ${address} (${mode}${token === undefined ? '' : ', token required'})\n`);
   let http: HttpEndpoint | undefined;
   if (args.metrics !== undefined) {
     try {
-      http = await startHttpEndpoint(coordinator, args.metrics, log);
+      http = await startHttpEndpoint(coordinator, args.metrics, log, () => ready);
     } catch (e) {
       coordinator.close();
       await server.close();
@@ -55,6 +56,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   await new Promise<void>((resolve) => {
     const remove = io.onSignal((signal) => {
       log('info', `${signal}: shutting down`);
+      ready = false;
       remove();
       resolve();
     });
