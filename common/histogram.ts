@@ -258,6 +258,25 @@ export interface LatencyMs {
   max: number;
 }
 
+/**
+ * The same value as hdr-histogram-js's `mean` (each count at its bucket's median equivalent value, summed
+ * in index order), read from the counts array of our layout: the library's iterator costs ~0.7 ms per
+ * histogram, which a report for a thousand agents pays thousands of times at once.
+ */
+function meanOf(h: Histogram): number {
+  const x = internals(h);
+  const c = x._counts;
+  if (c === undefined || !hasOurLayout(h)) return h.mean;
+  const lib = h as unknown as { medianEquivalentValue(v: number): number };
+  const last = Math.min(x.countsArrayIndex(x.maxValue), c.length - 1);
+  let total = 0;
+  for (let i = 0; i <= last; i++) {
+    const n = c[i] as number;
+    if (n !== 0) total += lib.medianEquivalentValue(x.valueFromIndex(i)) * n;
+  }
+  return total / h.totalCount;
+}
+
 export function latencyMs(h: Histogram): LatencyMs {
   if (h.totalCount === 0) {
     return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
@@ -266,7 +285,7 @@ export function latencyMs(h: Histogram): LatencyMs {
   return {
     count: h.totalCount,
     min: ms(h.minNonZeroValue),
-    mean: Math.round(h.mean) / 1000,
+    mean: Math.round(meanOf(h)) / 1000,
     p50: ms(h.getValueAtPercentile(50)),
     p90: ms(h.getValueAtPercentile(90)),
     p95: ms(h.getValueAtPercentile(95)),

@@ -179,6 +179,12 @@ function decodeDeltaPair(stats: Stats, where: string): { latency: Histogram | Sp
   }
 }
 
+function sameLayout(a: JsHistogram, b: JsHistogram): boolean {
+  const x = a as unknown as { subBucketCount: number; unitMagnitude: number };
+  const y = b as unknown as { subBucketCount: number; unitMagnitude: number };
+  return x.subBucketCount === y.subBucketCount && x.unitMagnitude === y.unitMagnitude;
+}
+
 function asJs(h: Histogram): JsHistogram {
   if (!(h instanceof JsHistogram)) throw new LoadfleetError('INTERNAL', 'aggregator expects JS histograms (common/histogram.ts config)');
   return h;
@@ -188,6 +194,21 @@ function asJs(h: Histogram): JsHistogram {
 function excessOver(part: Histogram, whole: Histogram): number {
   const p = asJs(part);
   const w = asJs(whole);
+  const pc = (p as unknown as { _counts?: unknown })._counts;
+  const wc = (w as unknown as { _counts?: unknown })._counts;
+  if (pc instanceof Uint32Array && wc instanceof Uint32Array && sameLayout(p, w)) {
+    // Same layout (every histogram here): compare the counts arrays directly, up to part's max value.
+    // At Done time of a large fleet this runs 4x per agent; the generic loop below is ~10x slower.
+    let excess = 0;
+    const last = Math.min(p.countsArrayIndex(p.maxValue), pc.length - 1);
+    for (let i = 0; i <= last; i++) {
+      const c = pc[i] as number;
+      if (c === 0) continue;
+      const have = i < wc.length ? (wc[i] as number) : 0;
+      if (have < c) excess += c - have;
+    }
+    return excess;
+  }
   let excess = 0;
   for (let i = 0; i < p.countsArrayLength; i++) {
     const c = p.getCountAtIndex(i);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
-import { addHistogram, decodeHistogram, decodeSparse, encodeHistogram, newHistogram } from '../../../common/histogram.js';
+import { addHistogram, decodeHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram } from '../../../common/histogram.js';
 import type { Histogram } from '../../../common/histogram.js';
 
 function rng(seed: number): () => number {
@@ -79,4 +79,15 @@ test('decodeSparse: "" is empty; garbage throws; a histogram of another config d
   assert.equal(t.totalCount, 1);
   for (const h of [other, t]) h.destroy();
   d.destroy();
+});
+
+test('latencyMs: its mean equals hdr-histogram-js\'s mean exactly (read from the counts array)', () => {
+  for (const [seed, n, maxUs] of [[21, 1, 10], [22, 1_000, 20_000], [23, 100_000, 3_000_000_000], [24, 5_000, 100]] as const) {
+    const h = filled(seed, n, maxUs);
+    assert.equal(latencyMs(h).mean, Math.round(h.mean) / 1000, `seed ${seed}`);
+    h.destroy();
+  }
+  const empty = newHistogram();
+  assert.equal(latencyMs(empty).mean, 0);
+  empty.destroy();
 });
