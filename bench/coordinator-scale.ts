@@ -1,5 +1,5 @@
 // Coordinator scale: a real `loadfleet coordinator` process (pinned to core 1 when taskset works) and N
-// simulated agents in this process (bench/agent-sim.ts: N gRPC connections, one snapshot per second
+// simulated agents in this process (moved to core 0) (bench/agent-sim.ts: N gRPC connections, one snapshot per second
 // each with two encoded HDR histograms of ~1k values). For N in 100, 500, 1000 it measures, during a
 // running open-model test:
 //   - the coordinator's CPU (% of one core, from /proc/<pid>/stat over the steady part of the test) and
@@ -10,7 +10,7 @@
 //     travels on the Start stream, like `loadfleet run --coordinator` sees it); and intervals never shown.
 // Bar (issue 7): 500 agents under 25 % of one core, and the live view within one interval (1 s).
 // Run alone with `node dist/bench/coordinator-scale.js [N,N,...]` or `BENCH_ONLY=scale npm run bench`.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
@@ -108,8 +108,17 @@ function stop(child: ChildProcess): Promise<void> {
   });
 }
 
+/** With pinning, this process (the simulator, every thread) moves to core 0, off the coordinator's core. */
+function pinSelf(): void {
+  const pin = detectPinning();
+  if (!pin.enabled) return;
+  const [taskset] = pin.wrap(0, 'true', []);
+  spawnSync(taskset, ['-a', '-c', '-p', '0', String(process.pid)], { stdio: 'ignore' });
+}
+
 /** One size: a fresh coordinator, N simulated agents, one test of durationS seconds. */
 export async function measureScaleOnce(agents: number, durationS: number, log: (l: string) => void = () => {}): Promise<ScaleResult> {
+  pinSelf();
   const coord = startCoordinator();
   const control: RemoteControl[] = [];
   let sim: ReturnType<typeof simulateAgents> | undefined;
