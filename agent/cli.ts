@@ -22,6 +22,8 @@ import { createEngine } from './engine/engine.js';
 import type { EngineDeps } from './engine/engine.js';
 import { createGrpcDialer } from './grpc-link.js';
 import { AgentSession } from './session.js';
+import { startHealthEndpoint } from './health.js';
+import type { HealthEndpoint } from './health.js';
 
 export interface AgentArgs extends TlsArgs {
   join: string;
@@ -30,6 +32,8 @@ export interface AgentArgs extends TlsArgs {
   allowTarget?: string[] | undefined;
   maxRate?: number | undefined;
   maxInFlight?: number | undefined;
+  /** HOST:PORT for GET /healthz and /readyz (agent/health.ts); off when undefined. */
+  health?: string | undefined;
   /** Leave when standard input closes: local agents end with the `loadfleet run` that spawned them. */
   exitWithStdin?: boolean | undefined;
 }
@@ -68,6 +72,7 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
     })
     .option('max-rate', { type: 'number', describe: 'highest arrival rate (req/s) this agent accepts; plans above are refused, live changes above are capped' })
     .option('max-in-flight', { type: 'number', describe: 'highest in-flight cap (and closed-model loop count) this agent accepts' })
+    .option('health', { type: 'string', describe: 'serve GET /healthz (alive) and /readyz (joined to a coordinator) on HOST:PORT, for probes' })
     .option('exit-with-stdin', { type: 'boolean', default: false, hidden: true, describe: 'leave when standard input closes (local agents)' }) as unknown as Argv<T & AgentArgs>;
 }
 
@@ -115,6 +120,16 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
     },
     ...(limits.maxRateRps !== undefined ? { maxRateRps: limits.maxRateRps } : {}),
   });
+  let health: HealthEndpoint | undefined;
+  if (args.health !== undefined) {
+    try {
+      health = await startHealthEndpoint(args.health, () => session.currentState);
+    } catch (e) {
+      dialer.close();
+      throw e;
+    }
+    log('info', `health on http://${health.address}/healthz and /readyz`);
+  }
   log('info', `joining ${args.join}${tls === undefined ? ' (plaintext)' : tls.cert === undefined ? ' (TLS)' : ' (mutual TLS)'}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}`);
   session.start();
   let signalled = 0;
@@ -135,6 +150,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
     io.stdin.resume();
   }
   const error = await session.finished;
+  await health?.close();
   remove();
   io.stdin?.off('end', onStdinEnd);
   io.stdin?.off('error', onStdinEnd);

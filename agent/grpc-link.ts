@@ -13,6 +13,12 @@ export interface GrpcDialerOptions {
   token: string | undefined;
   /** TLS: the CA that signed the coordinator's certificate, and this agent's own for mutual TLS. */
   tls?: TlsMaterial | undefined;
+  /**
+   * Its own connection even when another dialer in this process targets the same coordinator with the
+   * same options (grpc-js shares one by default): the agent simulator (bench/agent-sim.ts) uses it so that
+   * N simulated agents are N connections, as N hosts would be.
+   */
+  ownConnection?: boolean | undefined;
 }
 
 /** Plaintext without TLS material; else TLS verifying the coordinator (with a client certificate if given). */
@@ -57,7 +63,8 @@ function statusToError(e: grpc.ServiceError): LoadfleetError {
 
 export function createGrpcDialer(opts: GrpcDialerOptions): Dialer {
   const Fleet = fleetPackage().Fleet;
-  const connect = (): FleetClient => new Fleet(opts.address, channelCredentials(opts.tls), CHANNEL_OPTIONS) as unknown as FleetClient;
+  const options: grpc.ChannelOptions = opts.ownConnection === true ? { ...CHANNEL_OPTIONS, 'grpc.use_local_subchannel_pool': 1 } : CHANNEL_OPTIONS;
+  const connect = (): FleetClient => new Fleet(opts.address, channelCredentials(opts.tls), options) as unknown as FleetClient;
   let client = connect();
   let closed = false;
 

@@ -8,6 +8,8 @@
 //   BENCH_RATES=20000,30000 open-model ladder, req/s (default 20000,30000,40000,50000)
 //   BENCH_TARGET=node       force the target: auto (default), nginx, node
 //   BENCH_ONLY=closed|open|control  run one part only (control: live rate-change latency, issue 3)
+//   BENCH_ONLY=scale        the coordinator scale bench instead (issue 7; only when asked: no target needed):
+//                           100, 500 and 1000 simulated agents (BENCH_SCALE_AGENTS=100,500,1000)
 //   BENCH_DURATION=10       seconds per measured run (default 10)
 //   BENCH_QUIET_WAIT=60     seconds to wait before each run for the machine to be >= 90 % idle (default
 //                           60; 0: do not wait). Every run also reports the CPU other processes used.
@@ -18,6 +20,8 @@ import { fileURLToPath } from 'node:url';
 import { closedPeers, runClosedRounds } from './closed-peers.js';
 import { controlLine, measureControlLatency } from './control-latency.js';
 import type { ControlLatency } from './control-latency.js';
+import { measureScale } from './coordinator-scale.js';
+import type { ScaleResult } from './coordinator-scale.js';
 import type { ClosedResult } from './closed-peers.js';
 import { highestPassing, runLadder } from './open-ladder.js';
 import type { OpenResult } from './open-ladder.js';
@@ -35,6 +39,7 @@ interface Settings {
   closed: boolean;
   open: boolean;
   control: boolean;
+  scale: number[] | null;
   durationS: number;
   quietWaitS: number;
 }
@@ -57,11 +62,13 @@ function readSettings(env: NodeJS.ProcessEnv): Settings {
   const target = env['BENCH_TARGET'] ?? 'auto';
   if (target !== 'auto' && target !== 'nginx' && target !== 'node') problems.push(`BENCH_TARGET=${target}: expected auto, nginx or node`);
   const only = env['BENCH_ONLY'] ?? '';
-  if (only !== '' && only !== 'closed' && only !== 'open' && only !== 'control') problems.push(`BENCH_ONLY=${only}: expected closed, open or control`);
+  if (only !== '' && only !== 'closed' && only !== 'open' && only !== 'control' && only !== 'scale') problems.push(`BENCH_ONLY=${only}: expected closed, open, control or scale`);
+  const scale = (env['BENCH_SCALE_AGENTS'] ?? '100,500,1000').split(',').map((x) => Number(x.trim()));
+  if (scale.some((n) => !Number.isInteger(n) || n < 1 || n > 5_000)) problems.push(`BENCH_SCALE_AGENTS=${env['BENCH_SCALE_AGENTS']}: expected agent counts from 1 to 5000, comma-separated`);
   if (problems.length > 0) throw new BenchError(`invalid settings:\n  ${problems.join('\n  ')}`);
   return {
     rounds, rates, target: target as TargetChoice, closed: only === '' || only === 'closed', open: only === '' || only === 'open',
-    control: only === '' || only === 'control', durationS, quietWaitS,
+    control: only === '' || only === 'control', scale: only === 'scale' ? scale : null, durationS, quietWaitS,
   };
 }
 
@@ -87,6 +94,7 @@ interface Results {
   closed: { runs: ClosedResult[]; summary: ClosedSummary | null };
   open: { runs: OpenResult[]; highestPassingRps: number | null };
   control: ControlLatency | null;
+  scale: ScaleResult[] | null;
   error: string | null;
 }
 
@@ -97,11 +105,27 @@ async function main(): Promise<number> {
   const results: Results = {
     startedAt: new Date().toISOString(),
     machine: { cores: availableParallelism(), cpu: cpus()[0]?.model ?? '?', node: process.version, pinning: pin.enabled ? 'target core 0, generators core 1' : `off: ${pin.reason}` },
-    settings, target: null, peers: [], skipped: [], closed: { runs: [], summary: null }, open: { runs: [], highestPassingRps: null }, control: null, error: null,
+    settings, target: null, peers: [], skipped: [], closed: { runs: [], summary: null }, open: { runs: [], highestPassingRps: null }, control: null, scale: null, error: null,
   };
   const out = (line: string): void => void process.stdout.write(`${line}\n`);
   out(`loadfleet bench: node ${process.version}, ${results.machine.cores} cores (${results.machine.cpu}), pinning ${results.machine.pinning}`);
   if (!pin.enabled) out(`warning: not pinned (${pin.reason}): target and generators share the cores, figures are not comparable with pinned runs`);
+  if (settings.scale !== null) {
+    const durationS = Math.max(settings.durationS, 20);
+    out(`\ncoordinator scale: ${settings.scale.join(', ')} simulated agents (one process, one gRPC connection each), one snapshot per second each, ${durationS} s test`);
+    try {
+      results.scale = await measureScale(settings.scale, durationS, (l) => { if (!l.startsWith('  sim: ')) out(l); });
+      return 0;
+    } catch (e) {
+      results.error = e instanceof Error ? e.message : String(e);
+      throw e;
+    } finally {
+      const file = join(root, 'bench', 'results', 'scale.json');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+      out(`raw results: ${file}`);
+    }
+  }
   const tmpDir = mkdtempSync(join(tmpdir(), 'loadfleet-bench-'));
   tmpDirToRemove = tmpDir;
   let target: Target | undefined;

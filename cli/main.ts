@@ -17,6 +17,7 @@ import { reportCommand } from '../coordinator/cli/report-cmd.js';
 import { validateCommand } from '../coordinator/cli/validate.js';
 import { certsCommand } from '../coordinator/cli/certs.js';
 import { TLS_OPTION_TEXT } from '../common/tls.js';
+import { withEnvFlags } from './env-flags.js';
 
 const version = loadfleetVersion();
 const runtime = {
@@ -29,7 +30,8 @@ const runtime = {
 const EPILOG = `Exit codes: 0 pass, 2 invalid input, 3 run failed or could not start, 4 generator-bound (the
 generator could not keep up: the figures describe loadfleet, not the target), 5 aborted because an agent
 was lost (--on-agent-loss fail), 6 refused by the peer (token or protocol version), 7 a threshold
-failed, 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file.`;
+failed, 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file. Every option of agent and
+coordinator can also come from LOADFLEET_<OPTION> (e.g. LOADFLEET_JOIN, LOADFLEET_TLS_CERT); a flag wins.`;
 
 function tlsOptions<T>(y: Argv<T>) {
   return y
@@ -95,15 +97,15 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
     .command('validate <scenario>', 'check a scenario file: every problem as file:line:column, exit 2; or a one-line summary', (y) => y
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }),
     (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
-    .command('coordinator', 'run a long-lived coordinator that agents join', (y) => tlsOptions(y)
+    .command('coordinator', 'run a long-lived coordinator that agents join (options also from LOADFLEET_<OPTION>)', (y) => withEnvFlags(tlsOptions(y)
       .option('require-tls', { type: 'boolean', default: false, describe: 'refuse to start without --tls-cert/--tls-key' })
       .option('join-token-file', { type: 'string', describe: 'file holding the token agents must present (default: $LOADFLEET_JOIN_TOKEN, else the shared token)' })
       .option('control-token-file', { type: 'string', describe: 'file holding the token the CLI, dashboard and control API must present (default: $LOADFLEET_CONTROL_TOKEN, else the shared token)' })
       .option('max-agents', { type: 'number', describe: 'refuse agents beyond this many (default 1000)' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
-      .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT' })
-      .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT (may equal --metrics); its controls need the token when one is set' }),
+      .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics, /healthz and /readyz (200 once the gRPC server listens) on HOST:PORT' })
+      .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT (may equal --metrics); its controls need the token when one is set' }), io.env),
     (a) => wrap(() => coordinatorCommand(io, a, version))())
     .command('certs', 'create a CA and coordinator, agent and CLI certificates for TLS and mutual TLS (uses openssl)', (y) => y
       .option('out', { type: 'string', default: 'loadfleet-certs', describe: 'directory to write ca.crt/key, coordinator.crt/key, agent.crt/key, cli.crt/key' })
@@ -111,7 +113,7 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('days', { type: 'number', default: 365, describe: 'validity' })
       .option('force', { type: 'boolean', default: false, describe: 'replace existing files' }),
     (a) => wrap(async () => certsCommand(io, { out: a.out, hosts: a.hosts, days: a.days, force: a.force }))())
-    .command('agent', 'run an agent that joins a coordinator and stays connected between tests', (y) => tlsOptions(agentOptions(y)),
+    .command('agent', 'run an agent that joins a coordinator and stays connected between tests (options also from LOADFLEET_<OPTION>)', (y) => withEnvFlags(tlsOptions(agentOptions(y)), io.env),
       (a) => wrap(() => agentCommand(io, a, version))())
     .command('rate <rate>', 'change the running test\'s arrival rate (req/s for the whole fleet)', (y) => controlOptions(y)
       .positional('rate', { type: 'number', demandOption: true })

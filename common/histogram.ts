@@ -2,6 +2,7 @@
 // merges histograms. Values are microseconds; 3 significant digits; JS backend (no WebAssembly, so no
 // leaks if a histogram is dropped, but callers still destroy() what they create, for symmetry).
 // Wire form: HdrHistogram's standard compressed base64 encoding (readable by every HdrHistogram port).
+import { inflateSync } from 'node:zlib';
 import * as hdr from 'hdr-histogram-js';
 import type { Histogram } from 'hdr-histogram-js';
 
@@ -27,10 +28,206 @@ export function encodeHistogram(h: Histogram): string {
   return hdr.encodeIntoCompressedBase64(h);
 }
 
+/**
+ * The fields and methods of hdr-histogram-js's JS histograms that addHistogram and decodeHistogram use
+ * (public in its JavaScript, not in its types). `_counts` is the counts array of our config (Uint32Array).
+ */
+interface JsInternals {
+  _counts: Uint32Array | undefined;
+  autoResize: boolean;
+  countsArrayLength: number;
+  bucketCount: number;
+  subBucketCount: number;
+  unitMagnitude: number;
+  lowestDiscernibleValue: number;
+  highestTrackableValue: number;
+  numberOfSignificantValueDigits: number;
+  maxValue: number;
+  minNonZeroValue: number;
+  totalCount: number;
+  countsArrayIndex(value: number): number;
+  valueFromIndex(index: number): number;
+  highestEquivalentValue(value: number): number;
+  setTotalCount(n: number): void;
+  resize(highestTrackableValue: number): void;
+  updatedMaxValue(value: number): void;
+  updateMinNonZeroValue(value: number): void;
+}
+
+const internals = (h: Histogram): JsInternals => h as unknown as JsInternals;
+
+/** The layout of newHistogram(), read once. */
+let layout: Pick<JsInternals, 'bucketCount' | 'subBucketCount' | 'unitMagnitude' | 'lowestDiscernibleValue' | 'highestTrackableValue' | 'numberOfSignificantValueDigits'> | undefined;
+
+/** True when `h` is a JS histogram with exactly newHistogram()'s layout (so its counts index the same values). */
+function hasOurLayout(h: Histogram | undefined): boolean {
+  if (layout === undefined) {
+    const ref = newHistogram();
+    const r = internals(ref);
+    layout = {
+      bucketCount: r.bucketCount, subBucketCount: r.subBucketCount, unitMagnitude: r.unitMagnitude, lowestDiscernibleValue: r.lowestDiscernibleValue,
+      highestTrackableValue: r.highestTrackableValue, numberOfSignificantValueDigits: r.numberOfSignificantValueDigits,
+    };
+    ref.destroy();
+  }
+  if (h === undefined) return false;
+  const x = internals(h);
+  return x._counts instanceof Uint32Array && x.bucketCount === layout.bucketCount && x.subBucketCount === layout.subBucketCount
+    && x.unitMagnitude === layout.unitMagnitude && x.lowestDiscernibleValue === layout.lowestDiscernibleValue
+    && x.highestTrackableValue === layout.highestTrackableValue && x.numberOfSignificantValueDigits === layout.numberOfSignificantValueDigits;
+}
+
+/**
+ * A delta histogram decoded without building a histogram: only its non-zero counts, by counts-array index
+ * of our layout (what decodeSparse returns for an encoding of our config). Read-only; destroy() is a no-op
+ * kept for symmetry with Histogram, so callers free whatever they decoded the same way.
+ */
+export interface SparseCounts {
+  readonly sparse: true;
+  readonly indices: Uint32Array;
+  readonly counts: Float64Array;
+  readonly totalCount: number;
+  destroy(): void;
+}
+
+const V2_COMPRESSED_COOKIE_BASE = 0x1c849304;
+const V2_COOKIE_BASE = 0x1c849303;
+
+/**
+ * Decodes an encoding of our config into its non-zero counts, without allocating a ~90 KB histogram:
+ * HdrHistogram's V2 compressed format (cookie, length, zlib; then cookie, payload length, normalizing
+ * offset, significant digits, lowest and highest trackable value, conversion ratio, and the counts as
+ * ZigZag LEB128 with runs of zeros as negative numbers). Anything else (another config, a resized
+ * histogram) decodes to a Histogram as decodeHistogram does. Throws on malformed input.
+ */
+export function decodeSparse(encoded: string): SparseCounts | Histogram {
+  if (encoded === '') return { sparse: true, indices: new Uint32Array(0), counts: new Float64Array(0), totalCount: 0, destroy: () => {} };
+  const outer = Buffer.from(encoded.trim(), 'base64');
+  if (outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE_BASE) return decodeHistogram(encoded);
+  const data = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
+  if (data.length < 40 || (data.readInt32BE(0) & ~0xf0) !== V2_COOKIE_BASE) return decodeHistogram(encoded);
+  const payloadBytes = data.readInt32BE(4);
+  const digits = data.readInt32BE(12);
+  const lowest = Number(data.readBigInt64BE(16));
+  const highest = Number(data.readBigInt64BE(24));
+  hasOurLayout(undefined);
+  const l = layout as NonNullable<typeof layout>;
+  if (digits !== l.numberOfSignificantValueDigits || lowest !== l.lowestDiscernibleValue || highest !== l.highestTrackableValue) return decodeHistogram(encoded);
+  const end = 40 + payloadBytes;
+  if (end > data.length) throw new Error('histogram payload is truncated');
+  const indices: number[] = [];
+  const counts: number[] = [];
+  let total = 0;
+  let index = 0;
+  let pos = 40;
+  while (pos < end) {
+    // LEB128, up to 9 bytes, then ZigZag (as hdr-histogram-js's ZigZagEncoding.decode).
+    let value = 0;
+    let scale = 1;
+    for (let i = 0; i < 9; i++) {
+      if (pos >= data.length) throw new Error('histogram payload is truncated');
+      const b = data[pos++] as number;
+      value += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) break;
+      scale *= 128;
+    }
+    const n = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    if (n < 0) index += -n;
+    else {
+      if (n > 0) {
+        indices.push(index);
+        counts.push(n);
+        total += n;
+      }
+      index++;
+    }
+  }
+  return { sparse: true, indices: Uint32Array.from(indices), counts: Float64Array.from(counts), totalCount: total, destroy: () => {} };
+}
+
+function isSparse(h: Histogram | SparseCounts): h is SparseCounts {
+  return (h as SparseCounts).sparse === true;
+}
+
+/**
+ * target += source, value by value: the same result as `target.add(source)`. When both share a sub-bucket
+ * layout and source's values fit in target's counts, only source's counts up to its max value are read,
+ * straight from the typed array: about 10x cheaper than hdr-histogram-js's add, which walks all ~22k
+ * counts of our config (one hour of range) through method calls: the coordinator's hot spot at hundreds
+ * of agents (two decodes and six adds per snapshot). Otherwise (resize needed, other layout) it is add().
+ */
+export function addHistogram(target: Histogram, source: Histogram | SparseCounts): void {
+  if (isSparse(source)) {
+    addSparse(target, source);
+    return;
+  }
+  const t = internals(target);
+  const s = internals(source);
+  const tc = t._counts;
+  const sc = s._counts;
+  if (source.totalCount === 0) return;
+  if (tc === undefined || sc === undefined || t.subBucketCount !== s.subBucketCount || t.unitMagnitude !== s.unitMagnitude) {
+    target.add(source);
+    return;
+  }
+  const maxIndex = Math.min(s.countsArrayIndex(s.maxValue), s.countsArrayLength - 1);
+  if (maxIndex >= t.countsArrayLength) {
+    target.add(source);
+    return;
+  }
+  let total = 0;
+  for (let i = 0; i <= maxIndex; i++) {
+    const c = sc[i] as number;
+    if (c !== 0) {
+      tc[i] = (tc[i] as number) + c;
+      total += c;
+    }
+  }
+  t.setTotalCount(t.totalCount + total);
+  t.updatedMaxValue(Math.max(t.maxValue, s.maxValue));
+  t.updateMinNonZeroValue(Math.min(t.minNonZeroValue, s.minNonZeroValue));
+}
+
+/** target += a sparse delta of our layout (resizing target first when it is too small). */
+function addSparse(target: Histogram, source: SparseCounts): void {
+  const n = source.indices.length;
+  if (n === 0) return;
+  const t = internals(target);
+  const minIndex = source.indices[0] as number;
+  const maxIndex = source.indices[n - 1] as number;
+  if (!hasOurLayout(target)) {
+    // Another layout: go through values (rare: targets are newHistogram()s).
+    const ref = newHistogram();
+    const r = internals(ref);
+    for (let i = 0; i < n; i++) target.recordValueWithCount(r.valueFromIndex(source.indices[i] as number), source.counts[i] as number);
+    ref.destroy();
+    return;
+  }
+  if (maxIndex >= t.countsArrayLength) {
+    const value = t.highestEquivalentValue(t.valueFromIndex(maxIndex));
+    if (!t.autoResize) throw new Error(`value ${value} does not fit in the target histogram`);
+    t.resize(value);
+  }
+  const tc = t._counts as Uint32Array;
+  for (let i = 0; i < n; i++) {
+    const at = source.indices[i] as number;
+    tc[at] = (tc[at] as number) + (source.counts[i] as number);
+  }
+  t.setTotalCount(t.totalCount + source.totalCount);
+  t.updatedMaxValue(Math.max(t.maxValue, t.highestEquivalentValue(t.valueFromIndex(maxIndex))));
+  const minNonZero = minIndex === 0 ? (n > 1 ? (source.indices[1] as number) : -1) : minIndex;
+  if (minNonZero > 0) t.updateMinNonZeroValue(Math.min(t.minNonZeroValue, t.valueFromIndex(minNonZero)));
+}
+
 /** Decodes what encodeHistogram produced ("" is an empty histogram). Throws on malformed input. */
 export function decodeHistogram(encoded: string): Histogram {
   if (encoded === '') return newHistogram();
   const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
+  if (hasOurLayout(decoded)) {
+    // Encoded from our config (every agent's): already our layout; only autoResize is not carried.
+    internals(decoded).autoResize = true;
+    return decoded;
+  }
   // Re-home into our own config so that every merged histogram has the same layout.
   const h = newHistogram();
   h.add(decoded);
@@ -61,6 +258,25 @@ export interface LatencyMs {
   max: number;
 }
 
+/**
+ * The same value as hdr-histogram-js's `mean` (each count at its bucket's median equivalent value, summed
+ * in index order), read from the counts array of our layout: the library's iterator costs ~0.7 ms per
+ * histogram, which a report for a thousand agents pays thousands of times at once.
+ */
+function meanOf(h: Histogram): number {
+  const x = internals(h);
+  const c = x._counts;
+  if (c === undefined || !hasOurLayout(h)) return h.mean;
+  const lib = h as unknown as { medianEquivalentValue(v: number): number };
+  const last = Math.min(x.countsArrayIndex(x.maxValue), c.length - 1);
+  let total = 0;
+  for (let i = 0; i <= last; i++) {
+    const n = c[i] as number;
+    if (n !== 0) total += lib.medianEquivalentValue(x.valueFromIndex(i)) * n;
+  }
+  return total / h.totalCount;
+}
+
 export function latencyMs(h: Histogram): LatencyMs {
   if (h.totalCount === 0) {
     return { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 };
@@ -69,7 +285,7 @@ export function latencyMs(h: Histogram): LatencyMs {
   return {
     count: h.totalCount,
     min: ms(h.minNonZeroValue),
-    mean: Math.round(h.mean) / 1000,
+    mean: Math.round(meanOf(h)) / 1000,
     p50: ms(h.getValueAtPercentile(50)),
     p90: ms(h.getValueAtPercentile(90)),
     p95: ms(h.getValueAtPercentile(95)),

@@ -6,7 +6,8 @@
 // hour at 1 s intervals is then ~3,600 x 2 encoded histograms (< 40 MB worst case). A late snapshot for
 // a cold interval decodes, merges and re-encodes it (about 1 ms).
 import type { Histogram, LatencyMs } from '../common/histogram.js';
-import { decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../common/histogram.js';
+import { addHistogram, decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../common/histogram.js';
+import type { SparseCounts } from '../common/histogram.js';
 import type { ErrorKind, Stats } from '../common/stats.js';
 import { emptyErrors, totalErrors } from '../common/stats.js';
 import type { Counters } from './aggregator-counters.js';
@@ -99,11 +100,11 @@ export class IntervalSeries {
    * Adds one snapshot's delta (histograms already decoded; not kept) into its interval. Returns that
    * interval's fleet in-flight peak (sum of the agents' peaks) after the merge.
    */
-  merge(d: IntervalDelta, delta: Pair): number {
+  merge(d: IntervalDelta, delta: { latency: Histogram | SparseCounts; service: Histogram | SparseCounts }): number {
     const acc = this.#open(d.intervalIndex);
     const live = acc.live as Pair;
-    live.latency.add(delta.latency);
-    live.service.add(delta.service);
+    addHistogram(live.latency, delta.latency);
+    addHistogram(live.service, delta.service);
     acc.figures = undefined;
     addCounters(acc.counters, d.stats);
     acc.eventLoopDelayP99MsMax = Math.max(acc.eventLoopDelayP99MsMax, d.stats.eventLoopDelayP99Ms);

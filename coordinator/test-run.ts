@@ -136,6 +136,12 @@ export class TestRun {
   private abortedByThreshold: string | undefined;
   private lastLive: RunStatus['live'] = null;
   private lastShown: Record<Phase, number> = { warmup: -1, main: -1 };
+  /**
+   * Per phase, live members not yet past the last shown interval, recounted by every tick(); when a
+   * snapshot brings it to 0 the interval is shown at once instead of at the next timer tick (up to one
+   * interval later). Only a hint: a stale count makes tick() run early (harmless) or late (the timer).
+   */
+  private waiting: Record<Phase, number> = { warmup: 0, main: 0 };
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
 
@@ -313,7 +319,8 @@ export class TestRun {
           rateRps: msg.rateRps, concurrency: msg.concurrency,
         });
         this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: false });
-        if (msg.intervalIndex > m.lastIndex[msg.phase]) m.lastIndex[msg.phase] = msg.intervalIndex;
+        const before = m.lastIndex[msg.phase];
+        if (msg.intervalIndex > before) m.lastIndex[msg.phase] = msg.intervalIndex;
         if (msg.phase === 'main' && msg.intervalMs > 0) {
           m.lastSnapshotAtMs = this.opts.clock.nowMs();
           m.last = {
@@ -321,6 +328,8 @@ export class TestRun {
             scheduleLagP99Ms: msg.stats.scheduleLagP99Ms, dropped: msg.stats.dropped, sent: msg.stats.sent,
           };
         }
+        const shown = this.lastShown[msg.phase];
+        if (before <= shown && msg.intervalIndex > shown && --this.waiting[msg.phase] <= 0) this.tick();
         return;
       }
       case 'done': {
@@ -532,6 +541,14 @@ export class TestRun {
     if (this.state === 'finished') return;
     const running = this.liveMembers();
     if (running.length === 0) return;
+    this.showReady(running);
+    for (const phase of ['warmup', 'main'] as const) {
+      const shown = this.lastShown[phase];
+      this.waiting[phase] = running.reduce((n, m) => (m.lastIndex[phase] <= shown ? n + 1 : n), 0);
+    }
+  }
+
+  private showReady(running: Member[]): void {
     for (const phase of ['warmup', 'main'] as const) {
       const ready = Math.min(...running.map((m) => m.lastIndex[phase]));
       if (ready > this.lastShown[phase]) {

@@ -20,7 +20,7 @@ export interface CoordinatorArgs extends TlsArgs {
   controlTokenFile?: string | undefined;
   requireTls?: boolean | undefined;
   maxAgents?: number | undefined;
-  /** HOST:PORT for GET /metrics (Prometheus) and /healthz; off when undefined. */
+  /** HOST:PORT for GET /metrics (Prometheus), /healthz and /readyz; off when undefined. */
   metrics?: string | undefined;
   /** HOST:PORT for the live dashboard (may equal metrics); off when undefined. */
   dashboard?: string | undefined;
@@ -50,15 +50,16 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const coordinator = new Coordinator({ clock: systemClock, version, log, ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}) });
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken, controlToken, log, tls });
   const address = await server.listen();
+  let ready = true; // GET /readyz: the gRPC server listens; false again from the shutdown signal on
   const mode = tls === undefined ? 'plaintext' : tls.ca === undefined ? 'TLS' : 'mutual TLS';
   io.stdout.write(`coordinator listening on ${address} (${mode}${token === undefined ? '' : ', token required'})\n`);
   let http: HttpEndpoints | undefined;
   if (args.metrics !== undefined || args.dashboard !== undefined) {
     try {
-      if (args.dashboard !== undefined && token === undefined && !isLoopbackHost(parseHostPort(args.dashboard, '--dashboard').host)) {
-        log('warn', `!!! the dashboard on ${args.dashboard} has no control token: anyone who can reach it can change the rate or stop tests. Set LOADFLEET_TOKEN.`);
+      if (args.dashboard !== undefined && controlToken === undefined && !isLoopbackHost(parseHostPort(args.dashboard, '--dashboard').host)) {
+        log('warn', `!!! the dashboard on ${args.dashboard} has no control token: anyone who can reach it can change the rate or stop tests. Set LOADFLEET_CONTROL_TOKEN.`);
       }
-      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken: token, clock: systemClock }, log);
+      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken, clock: systemClock, ready: () => ready }, log);
     } catch (e) {
       coordinator.close();
       await server.close();
@@ -70,6 +71,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   await new Promise<void>((resolve) => {
     const remove = io.onSignal((signal) => {
       log('info', `${signal}: shutting down`);
+      ready = false;
       remove();
       resolve();
     });

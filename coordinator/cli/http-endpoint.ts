@@ -1,9 +1,9 @@
-// The coordinator's HTTP endpoints as the CLI starts them: `--metrics HOST:PORT` (GET /metrics and
-// /healthz) and `--dashboard HOST:PORT` (the live dashboard, outputs/dashboard.ts), on the route table
+// The coordinator's HTTP endpoints as the CLI starts them: `--metrics HOST:PORT` (GET /metrics,
+// /healthz and /readyz) and `--dashboard HOST:PORT` (the live dashboard, outputs/dashboard.ts), on the route table
 // of coordinator/http-server.ts. The same HOST:PORT for both serves them from one server.
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/io.js';
-import { HttpServer, parseHostPort } from '../http-server.js';
+import { HttpServer, parseHostPort, text } from '../http-server.js';
 import type { Route } from '../http-server.js';
 import { Dashboard } from '../outputs/dashboard.js';
 import type { DashboardSource } from '../outputs/dashboard.js';
@@ -18,9 +18,22 @@ export interface HttpEndpoint {
   close(): Promise<void>;
 }
 
-export async function startHttpEndpoint(coordinator: MetricsSource, listen: string, log: Logger): Promise<HttpEndpoint> {
+/**
+ * GET /readyz: 200 while `ready` returns true (the coordinator's gRPC server listens), else 503 (not yet,
+ * or shutting down).
+ */
+function readyzRoute(ready: () => boolean): Route {
+  return {
+    method: 'GET',
+    path: '/readyz',
+    handle: (_req, res) => (ready() ? text(res, 200, 'ready\n') : text(res, 503, 'not ready: the gRPC server is not listening\n')),
+  };
+}
+
+/** Default `ready`: always (the endpoint starts after the gRPC server). */
+export async function startHttpEndpoint(coordinator: MetricsSource, listen: string, log: Logger, ready: () => boolean = () => true): Promise<HttpEndpoint> {
   const metrics = new FleetMetrics(coordinator);
-  const server = new HttpServer({ listen, routes: [metrics.route()], log });
+  const server = new HttpServer({ listen, routes: [metrics.route(), readyzRoute(ready)], log });
   try {
     const address = await server.listen();
     return {
@@ -46,6 +59,8 @@ export interface EndpointOptions {
   clock: Clock;
   /** The coordinator's snapshot interval (default 1,000 ms). */
   intervalMs?: number;
+  /** GET /readyz answers 200 while this returns true (default: always). */
+  ready?: () => boolean;
 }
 
 export interface HttpEndpoints {
@@ -78,7 +93,7 @@ export async function startHttpEndpoints(coordinator: MetricsSource & DashboardS
     if (o.metrics !== undefined) {
       const metrics = new FleetMetrics(coordinator);
       closers.push(() => metrics.close());
-      metricsRoutes = [metrics.route()];
+      metricsRoutes = [metrics.route(), readyzRoute(o.ready ?? (() => true))];
     }
     const shared = o.dashboard !== undefined && o.dashboard === o.metrics && !o.dashboard.endsWith(':0');
     if (o.dashboard !== undefined) {

@@ -76,6 +76,24 @@ test('a live line shows the newest interval every agent reported, merged', () =>
   assert.equal(t.agents, 2);
 });
 
+test('an interval is shown as soon as the last live agent reports it, not at the next timer tick', () => {
+  const { clock, run, ticks, snapshot } = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 100, duration: '5s' } });
+  run.start();
+  clock.advance(1_000); // the timer ticks before the snapshots of interval 0 arrive (agents' edges lag it)
+  snapshot('a', 0, statsOf(50, 1_000));
+  assert.equal(ticks.length, 0, 'b has not reported interval 0');
+  snapshot('b', 0, statsOf(50, 1_000));
+  assert.deepEqual(ticks.map((t) => t.figures.index), [0], 'shown on b\'s snapshot, without waiting for the clock');
+  snapshot('b', 1, statsOf(50, 1_000));
+  snapshot('a', 1, statsOf(50, 1_000));
+  assert.deepEqual(ticks.map((t) => t.figures.index), [0, 1]);
+  clock.advance(1_000);
+  assert.equal(ticks.length, 2, 'the timer shows nothing twice');
+  // A repeated (late) snapshot of a shown interval does not show anything again.
+  snapshot('a', 1, statsOf(1, 1_000));
+  assert.equal(ticks.length, 2);
+});
+
 test('the run finishes when every agent sent done, with totals from their figures', async () => {
   const { run, snapshot, done } = setup();
   run.start();
