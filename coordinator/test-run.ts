@@ -138,10 +138,14 @@ export class TestRun {
   private lastShown: Record<Phase, number> = { warmup: -1, main: -1 };
   /**
    * Per phase, live members not yet past the last shown interval, recounted by every tick(); when a
-   * snapshot brings it to 0 the interval is shown at once instead of at the next timer tick (up to one
-   * interval later). Only a hint: a stale count makes tick() run early (harmless) or late (the timer).
+   * snapshot brings it to 0 the interval is shown a quarter interval later (earlyShow) instead of at the
+   * next timer tick (up to one interval later: the timer fires just before the agents' snapshots). Not
+   * at once: the coordinator's and the CLI's per-interval work would then fall on the agents' own
+   * interval edges and, on a small machine, delay their sending. Only a hint: a stale count makes tick()
+   * run early (harmless) or late (the timer still runs).
    */
   private waiting: Record<Phase, number> = { warmup: 0, main: 0 };
+  private earlyShow: TimerHandle | undefined;
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
 
@@ -329,7 +333,12 @@ export class TestRun {
           };
         }
         const shown = this.lastShown[msg.phase];
-        if (before <= shown && msg.intervalIndex > shown && --this.waiting[msg.phase] <= 0) this.tick();
+        if (before <= shown && msg.intervalIndex > shown && --this.waiting[msg.phase] <= 0 && this.earlyShow === undefined) {
+          this.earlyShow = this.opts.clock.after(this.opts.snapshotIntervalMs / 4, () => {
+            this.earlyShow = undefined;
+            this.tick();
+          });
+        }
         return;
       }
       case 'done': {
@@ -615,6 +624,7 @@ export class TestRun {
     // Every member lost mid-test with no Done yet: wait (until giveUp) for reconnects while time remains.
     this.state = 'finished';
     for (const t of this.timers) t.cancel();
+    this.earlyShow?.cancel();
     for (const c of this.changes.values()) for (const w of c.waiters.splice(0)) w();
     const failures = [...this.failures];
     for (const m of this.members.values()) {

@@ -76,16 +76,21 @@ test('a live line shows the newest interval every agent reported, merged', () =>
   assert.equal(t.agents, 2);
 });
 
-test('an interval is shown as soon as the last live agent reports it, not at the next timer tick', () => {
+test('an interval is shown a quarter interval after the last live agent reports it, not at the next timer tick', () => {
   const { clock, run, ticks, snapshot } = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 100, duration: '5s' } });
   run.start();
   clock.advance(1_000); // the timer ticks before the snapshots of interval 0 arrive (agents' edges lag it)
   snapshot('a', 0, statsOf(50, 1_000));
+  clock.advance(250);
   assert.equal(ticks.length, 0, 'b has not reported interval 0');
   snapshot('b', 0, statsOf(50, 1_000));
-  assert.deepEqual(ticks.map((t) => t.figures.index), [0], 'shown on b\'s snapshot, without waiting for the clock');
+  assert.equal(ticks.length, 0, 'not on the agents\' interval edge');
+  clock.advance(250);
+  assert.deepEqual(ticks.map((t) => t.figures.index), [0], 'shown 250 ms after b\'s snapshot, not at the timer (500 ms later)');
+  clock.advance(500); // the timer (t = 2 s)
   snapshot('b', 1, statsOf(50, 1_000));
   snapshot('a', 1, statsOf(50, 1_000));
+  clock.advance(250);
   assert.deepEqual(ticks.map((t) => t.figures.index), [0, 1]);
   clock.advance(1_000);
   assert.equal(ticks.length, 2, 'the timer shows nothing twice');
