@@ -10,18 +10,8 @@ import { agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fle
 import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, RunEvent__Output } from '../../../common/protocol.js';
 import { emptyStats } from '../../../common/stats.js';
 import { Aggregator } from '../../../coordinator/aggregator.js';
+import { prng } from '../../helpers/prng.js';
 
-/** Deterministic PRNG (mulberry32): a failure is reproducible from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(buf: Buffer, r: () => number): Buffer {
   const b = Buffer.from(buf);
@@ -75,7 +65,7 @@ const EVENTS: RunEventMsg[] = [
 
 /** Runs `decode` on a mutated encoding; returns what happened, failing on anything but the allowed outcomes. */
 function fuzz<W, M>(name: string, valid: Buffer[], deserialize: (b: Buffer) => W, decode: (w: W) => M, check: (m: M) => void, rounds: number): { decoded: number; refused: number } {
-  const r = rng(0x10adf1ee ^ name.length);
+  const r = prng(0x10adf1ee ^ name.length);
   let decoded = 0;
   let refused = 0;
   for (let i = 0; i < rounds; i++) {

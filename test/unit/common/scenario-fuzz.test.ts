@@ -6,6 +6,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateScenarioText } from '../../../common/scenario-validate.js';
+import { prng } from '../../helpers/prng.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const SEEDS = [
@@ -13,17 +14,6 @@ const SEEDS = [
   ...readdirSync(join(ROOT, 'test/fixtures/scenario-language')).filter((f) => /\.(ya?ml|json)$/.test(f)).map((f) => join(ROOT, 'test/fixtures/scenario-language', f)),
 ].map((f) => ({ file: f, text: readFileSync(f, 'utf8') }));
 
-/** mulberry32: a small seeded PRNG, so a failure reproduces. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ATOMS = ['{{', '}}', '{{ x }}', '{{ $uuid }}', '$.a[0]', '(', ':', '- ', '[', ']', '{', '}', '"', "'", '&a', '*a', '<<: *a', '!!str', '%', '\n', '\n  ', '  ', '#', '---', 'null', '~', '1e309', '-1', '0', 'p99 < 1ms',
   'load', 'model', 'open', 'closed', 'rate', 'stages', 'request', 'requests', 'flows', 'steps', 'extract', 'checks', 'thresholds', 'scenarios', 'data', 'variables', 'exec', 'url', 'http://h/', '__proto__', 'constructor'];
