@@ -17,7 +17,7 @@ import type { IntervalFigures, PhaseTotals } from './aggregator.js';
 import { planRun, scheduleWithChanges } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
-import { closedShares, openShares } from './shares.js';
+import { closedShares, openShares, valueAt } from './shares.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
 
@@ -402,7 +402,7 @@ export class TestRun {
     const now = this.opts.clock.nowMs();
     const schedule = this.schedule();
     const t = this.mainElapsedMs();
-    const value = scheduleValue(schedule, t);
+    const value = valueAt(schedule, t);
     return {
       runId: this.runId, state: this.state, elapsedMs: now - this.startMs, totalMs: this.warmupMs + this.mainMs,
       targetRps: this.opts.scenario.load.model === 'open' ? value : 0,
@@ -650,14 +650,6 @@ export class TestRun {
   }
 }
 
-function scheduleValue(segments: readonly Segment[], tMs: number): number {
-  let t = 0;
-  for (const s of segments) {
-    if (tMs < t + s.durationMs) return s.from + ((s.to - s.from) * Math.max(0, tMs - t)) / s.durationMs;
-    t += s.durationMs;
-  }
-  return segments.length > 0 ? (segments[segments.length - 1] as Segment).to : 0;
-}
 
 const round1 = (v: number): number => Math.round(v * 10) / 10;
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;

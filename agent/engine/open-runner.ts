@@ -99,13 +99,7 @@ export class OpenRunner {
 
   /** Live change: ramp from the current rate to rateRps over rampMs, hold until the original end. */
   setRate(rateRps: number, rampMs: number): void {
-    if (this.state === 'ended') return;
-    const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
-    this.schedule = changeRate(this.schedule, atMs, rateRps, rampMs);
-    if (this.state !== 'running') return;
-    this.nextAtMs = arrivalTimeMs(this.schedule, this.next);
-    this.cancelWake();
-    this.tick();
+    this.reshape((atMs) => changeRate(this.schedule, atMs, rateRps, rampMs));
   }
 
   /**
@@ -113,9 +107,14 @@ export class OpenRunner {
    * staged schedule after the fleet changed.
    */
   setTail(tail: readonly Segment[]): void {
+    this.reshape((atMs) => replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs)));
+  }
+
+  /** A live change: the schedule from now (`atMs` into it) becomes `next(atMs)`; the next arrival is re-timed. */
+  private reshape(next: (atMs: number) => RateSchedule): void {
     if (this.state === 'ended') return;
     const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
-    this.schedule = replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs));
+    this.schedule = next(atMs);
     if (this.state !== 'running') return;
     this.nextAtMs = arrivalTimeMs(this.schedule, this.next);
     this.cancelWake();

@@ -46,7 +46,8 @@ export function readScenarioFile(cwd: string, file: string): Scenario {
   });
 }
 
-function readText(path: string): string {
+/** The scenario file's text; a missing or unreadable file is SCENARIO_INVALID naming it. */
+export function readText(path: string): string {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

@@ -3,7 +3,7 @@
 // scenario file, so a missing or malformed CSV is caught before a run.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { LoadfleetError, EXIT } from '../../common/errors.js';
+import { EXIT } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
 import { formatProblem, validateScenarioText } from '../../common/scenario-validate.js';
 import type { LocatedProblem } from '../../common/scenario-validate.js';
@@ -11,6 +11,7 @@ import type { ScenarioFile } from '../../common/scenario-schema.js';
 import { createLocator } from '../../common/scenario-locate.js';
 import { problem } from '../../common/scenario-problems.js';
 import { FeederError, parseRows } from '../../common/feeder.js';
+import { readText } from './scenario-input.js';
 
 export interface ValidateArgs {
   scenario: string;
@@ -18,14 +19,7 @@ export interface ValidateArgs {
 
 export async function validateCommand(io: Io, args: ValidateArgs): Promise<number> {
   const path = resolve(io.cwd, args.scenario);
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new LoadfleetError('SCENARIO_INVALID', `cannot read scenario file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, {
-      cause: e, hint: 'check the path; examples/ has scenarios to start from',
-    });
-  }
+  const text = readText(path);
   const result = validateScenarioText(text);
   const problems = result.ok ? dataProblems(result.file, dirname(path), text) : result.problems;
   if (problems.length > 0) {

@@ -5,20 +5,12 @@ import assert from 'node:assert/strict';
 import * as hdr from 'hdr-histogram-js';
 import { addHistogram, decodeHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram } from '../../../common/histogram.js';
 import type { Histogram } from '../../../common/histogram.js';
+import { prng } from '../../helpers/prng.js';
 
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function filled(seed: number, n: number, maxUs: number, weight = 1): Histogram {
   const h = newHistogram();
-  const r = rng(seed);
+  const r = prng(seed);
   for (let i = 0; i < n; i++) h.recordValueWithCount(1 + Math.floor(r() * r() * maxUs), weight);
   return h;
 }
