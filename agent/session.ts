@@ -52,6 +52,8 @@ interface ActiveRun {
   runId: string;
   assignment: number;
   engine: Engine;
+  /** Its plan's load model: a closed model's tail is loop counts, which --max-rate does not cap. */
+  model: AgentPlan['model'];
   /** Told to stop (by the coordinator, a lost link or shutdown): draining, no longer issuing. */
   stopping: boolean;
 }
@@ -286,7 +288,7 @@ export class AgentSession {
       });
     });
     const key = `${runId}/${assignment}`;
-    const run: ActiveRun = { runId, assignment, engine, stopping: false };
+    const run: ActiveRun = { runId, assignment, engine, model: plan.model, stopping: false };
     this.runs.set(key, run);
     this.state = 'running';
     this.opts.log(
@@ -348,7 +350,7 @@ export class AgentSession {
     let capped = false;
     if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency);
     else if (m.tail !== undefined) {
-      const t = capTail(m.tail, cap);
+      const t = run.model === 'closed' ? { tail: m.tail, capped: false } : capTail(m.tail, cap);
       capped = t.capped;
       run.engine.setTail(t.tail);
     } else {

@@ -78,15 +78,40 @@ const openSchema = z
     }
   });
 
-const closedSchema = z.strictObject({
-  model: z.literal('closed'),
-  concurrency: z.number().int().positive(),
+const closedStageSchema = z.strictObject({
   duration: positiveDurationMs,
-  connections: z.number().int().positive().optional(),
+  target: z.number().int().nonnegative(),
 });
 
+const closedSchema = z
+  .strictObject({
+    model: z.literal('closed'),
+    concurrency: z.number().int().positive().optional(),
+    /** Loops at the start of the first stage (k6 ramping-vus startVUs); default 0. */
+    startConcurrency: z.number().int().nonnegative().optional(),
+    stages: z.array(closedStageSchema).min(1).optional(),
+    duration: positiveDurationMs.optional(),
+    connections: z.number().int().positive().optional(),
+  })
+  .superRefine((v, ctx) => {
+    const hasConcurrency = v.concurrency !== undefined;
+    const hasStages = v.stages !== undefined;
+    if (hasConcurrency === hasStages) {
+      ctx.addIssue({ code: 'custom', path: ['concurrency'], message: 'give either concurrency (with duration) or stages, not both or neither' });
+    }
+    if (hasConcurrency && v.duration === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with concurrency (e.g. duration: 30s)' });
+    }
+    if (hasStages && v.duration !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is the sum of the stages; remove it when stages are given' });
+    }
+    if (!hasStages && v.startConcurrency !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['startConcurrency'], message: 'only applies to stages' });
+    }
+  });
+
 export const loadSchema = z.discriminatedUnion('model', [openSchema, closedSchema], {
-  error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency)',
+  error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency or stages)',
 });
 
 /** A k6-style pass/fail criterion: "p99 < 250ms", or an object with a request name and abortOnFail. */
@@ -175,9 +200,18 @@ export function parseScenarioText(text: string, source: string): Scenario {
 
 /** Total main-phase length of the load model, in milliseconds. */
 export function loadDurationMs(load: LoadModel): number {
-  if (load.model === 'closed') return load.duration;
   if (load.stages !== undefined) return load.stages.reduce((sum, s) => sum + s.duration, 0);
   return load.duration ?? 0;
+}
+
+/** The input form of a parsed load model (durations back to "<n>ms" strings). */
+export function loadInput(load: LoadModel): ScenarioInput['load'] {
+  const ms = (n: number): string => `${n}ms`;
+  const common = {
+    ...(load.duration !== undefined ? { duration: ms(load.duration) } : {}),
+    ...(load.stages !== undefined ? { stages: load.stages.map((st) => ({ ...st, duration: ms(st.duration) })) } : {}),
+  };
+  return load.model === 'closed' ? { ...load, ...common } : { ...load, ...common };
 }
 
 /**
@@ -186,14 +220,7 @@ export function loadDurationMs(load: LoadModel): number {
  */
 export function toScenarioInput(s: Scenario): ScenarioInput {
   const ms = (n: number): string => `${n}ms`;
-  const load: ScenarioInput['load'] =
-    s.load.model === 'closed'
-      ? { ...s.load, duration: ms(s.load.duration) }
-      : {
-          ...s.load,
-          ...(s.load.duration !== undefined ? { duration: ms(s.load.duration) } : {}),
-          ...(s.load.stages !== undefined ? { stages: s.load.stages.map((st) => ({ ...st, duration: ms(st.duration) })) } : {}),
-        };
+  const load = loadInput(s.load);
   const thresholds = s.thresholds.map((t) => ({
     threshold: t.source,
     ...(t.request !== undefined ? { request: t.request } : {}),

@@ -3,7 +3,8 @@
 // Invariants (tested):
 // - Open model: at every segment boundary the agents' rates sum exactly to the global schedule
 //   (coordinator/scheduler.ts splitRate), so the fleet's scheduled load is the scenario's load.
-// - Closed model: the agents' loop counts sum exactly to scenario concurrency (largest remainder).
+// - Closed model: at every segment boundary the agents' loop counts sum exactly to the scenario's
+//   (largest remainder); in-flight caps and default connections are the split of the largest value.
 //   With more agents than loops, the extra agents get a {from: 0, to: 0} segment and stay idle.
 // - Every plan passes common/plan.ts agentPlanSchema.
 import type { Scenario } from '../common/scenario.js';
@@ -50,20 +51,22 @@ export const DEFAULT_MAX_CONNECTIONS_PER_AGENT = 64;
  * moving linearly from `from` to `to` over durationMs. Segments here may be 0 long only if the scenario is.
  */
 export function globalSchedule(load: Scenario['load']): Segment[] {
-  if (load.model === 'closed') {
-    return [{ durationMs: load.duration, from: load.concurrency, to: load.concurrency }];
-  }
   if (load.stages !== undefined) {
-    let previous = load.startRate ?? 0;
+    let previous = (load.model === 'open' ? load.startRate : load.startConcurrency) ?? 0;
     return load.stages.map((stage) => {
       const seg = { durationMs: stage.duration, from: previous, to: stage.target };
       previous = stage.target;
       return seg;
     });
   }
-  // Validation guarantees rate and duration together when stages are absent.
-  const rate = load.rate ?? 0;
-  return [{ durationMs: load.duration ?? 0, from: rate, to: rate }];
+  // Validation guarantees rate (or concurrency) and duration together when stages are absent.
+  const value = (load.model === 'open' ? load.rate : load.concurrency) ?? 0;
+  return [{ durationMs: load.duration ?? 0, from: value, to: value }];
+}
+
+/** The largest value the schedule reaches (a closed model's loop peak sizes its in-flight cap). */
+export function schedulePeak(segments: readonly Segment[]): number {
+  return Math.max(0, ...segments.map((s) => Math.max(s.from, s.to)));
 }
 
 /**
@@ -105,8 +108,8 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
   let maxInFlight: Map<string, number>;
   let connections: Map<string, number>;
   if (load.model === 'closed') {
-    // A closed loop never has more outstanding requests than its loop count.
-    const loops = splitInteger(load.concurrency, agentIds, opts.weights);
+    // A closed loop never has more outstanding requests than its loop count; with stages, the peak's.
+    const loops = splitInteger(Math.round(schedulePeak(global)), agentIds, opts.weights);
     maxInFlight = atLeastOne(loops);
     connections =
       load.connections !== undefined ? atLeastOne(splitInteger(load.connections, agentIds, opts.weights)) : atLeastOne(loops);

@@ -17,7 +17,7 @@ import type { IntervalFigures, PhaseTotals } from './aggregator.js';
 import { planRun, scheduleWithChanges } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
-import { closedShares, openShares, valueAt } from './shares.js';
+import { closedTailShares, isConstant, openShares, valueAt } from './shares.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
 
@@ -215,20 +215,10 @@ export class TestRun {
       plan.intervalOffset = offset;
       plan.firstIntervalMs = firstMs;
       m.lastIndex.main = offset - 1;
-      const remainingMs = this.mainMs - mainElapsed;
-      if (scenario.load.model === 'open') {
-        plan.segments = openShares(this.schedule(), mainElapsed, weights).get(m.key) ?? [];
-      } else {
-        const c = closedShares(this.schedule(), mainElapsed, weights).get(m.key) ?? 0;
-        plan.segments = [{ durationMs: remainingMs, from: c, to: c }];
-      }
+      plan.segments = this.sharesAt(mainElapsed, weights).get(m.key) ?? [];
     } else {
       plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
-      if (scenario.load.model === 'open') plan.segments = openShares(this.schedule(), 0, weights).get(m.key) ?? [];
-      else {
-        const c = closedShares(this.schedule(), 0, weights).get(m.key) ?? 0;
-        plan.segments = [{ durationMs: this.mainMs, from: c, to: c }];
-      }
+      plan.segments = this.sharesAt(0, weights).get(m.key) ?? [];
     }
     if (plan.segments.length === 0 || plan.segments.every((s) => s.durationMs <= 0)) {
       this.members.delete(m.key);
@@ -451,6 +441,13 @@ export class TestRun {
     return new Map(live.map((m) => [m.key, m.weight]));
   }
 
+  /** Each live member's tail of the fleet's schedule from main-phase tMs (open: rates; closed: loops). */
+  private sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]> {
+    return this.opts.scenario.load.model === 'open'
+      ? openShares(this.schedule(), tMs, weights)
+      : closedTailShares(this.schedule(), tMs, weights);
+  }
+
   private schedule(): Segment[] {
     return scheduleWithChanges(this.opts.scenario.load, this.rateChanges);
   }
@@ -490,12 +487,16 @@ export class TestRun {
         }
       }
     } else {
-      const loops = closedShares(this.schedule(), t, weights);
+      const tails = closedTailShares(this.schedule(), t, weights);
       for (const m of live) {
-        m.concurrency = loops.get(m.key) ?? 0;
-        // 0 loops cannot be expressed on the wire (0 means "not a concurrency change"): keep 1 running.
-        const c = Math.max(1, m.concurrency);
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rateRps: 0, concurrency: c, rampMs: 0, changeId })) {
+        const tail = tails.get(m.key) ?? [];
+        m.concurrency = tail[0]?.from ?? 0;
+        // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
+        // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
+        const msg = isConstant(tail)
+          ? { rateRps: 0, concurrency: Math.max(1, m.concurrency) }
+          : { rateRps: 0, concurrency: 0, tail };
+        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rampMs: 0, changeId, ...msg })) {
           pending.expected.add(m.key);
         }
       }

@@ -6,7 +6,8 @@
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { ErrorKind } from '../../common/stats.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
-import { rateAtMs } from './pacer.js';
+import { fitTail, rateAtMs, replaceTail } from './pacer.js';
+import type { Segment } from '../../common/plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowDriver } from './flow-driver.js';
@@ -48,7 +49,7 @@ class Loop implements ResponseSink {
 }
 
 export class ClosedRunner {
-  private readonly schedule: RateSchedule;
+  private schedule: RateSchedule;
   private readonly client: HttpClient;
   private readonly recorder: Recorder;
   private readonly clock: Clock;
@@ -100,6 +101,20 @@ export class ClosedRunner {
     this.control?.cancel();
     this.control = undefined;
     if (this.state === 'running') this.applyTarget(n);
+  }
+
+  /**
+   * Live change: from now, the loop count follows `tail` (this agent's share of the fleet's schedule,
+   * fitted to the time left); a setConcurrency() override no longer applies.
+   */
+  setTail(tail: readonly Segment[]): void {
+    if (this.state === 'ended' || tail.length === 0) return;
+    const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
+    this.schedule = replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs));
+    this.override = undefined;
+    if (this.state !== 'running') return;
+    this.applyTarget(this.scheduledLoops(atMs));
+    this.control ??= this.clock.every(CONTROL_PERIOD_MS, this.onControl);
   }
 
   /** Stops every loop after its current request; does not call onFinished. Idempotent. */

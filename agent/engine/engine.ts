@@ -51,8 +51,9 @@ export interface Engine {
   /** Open model: this agent's new arrival rate, ramped linearly over rampMs from now. */
   setRate(rateRps: number, rampMs: number): void;
   /**
-   * Open model: this agent's schedule from now to its end (a new share of the fleet's schedule). During
-   * warm-up the warm-up rate becomes the tail's first value and the main phase follows the tail.
+   * This agent's schedule from now to its end (a new share of the fleet's schedule): arrival rates (open)
+   * or loop counts (closed). During warm-up the warm-up value becomes the tail's first value and the
+   * main phase follows the tail.
    */
   setTail(tail: readonly Segment[]): void;
   /** Closed model: new loop count. */
@@ -189,18 +190,22 @@ class LoadEngine implements Engine {
   }
 
   setTail(tail: readonly Segment[]): void {
-    if (this.plan.model !== 'open' || tail.length === 0) return;
+    if (tail.length === 0) return;
+    const closed = this.plan.model === 'closed';
     switch (this.state) {
       case 'idle':
       case 'warmup': {
         const first = tail[0] as Segment;
-        if (this.state === 'warmup') (this.warmup?.runner as OpenRunner).setRate(first.from, 0);
+        const warm = this.warmup?.runner;
+        if (warm instanceof OpenRunner) warm.setRate(first.from, 0);
+        else if (warm instanceof ClosedRunner) warm.setConcurrency(Math.round(first.from));
         else this.warmupValue = first.from;
         this.mainSchedule = replaceTail(this.mainSchedule, 0, fitTail(tail, this.mainSchedule.endMs));
+        if (closed) this.mainConcurrency = undefined;
         return;
       }
       case 'main':
-        (this.main?.runner as OpenRunner).setTail(tail);
+        this.main?.runner.setTail(tail);
         return;
       case 'draining':
       case 'done':

@@ -50,7 +50,7 @@ export function describeRun(s: Scenario, agents: string): string {
   const load = s.load;
   const what = load.model === 'open'
     ? (load.rate !== undefined ? `open model at ${load.rate}/s` : `open model, ${load.stages?.length ?? 0} stage(s)`)
-    : `closed model, ${load.concurrency} loop(s)`;
+    : (load.concurrency !== undefined ? `closed model, ${load.concurrency} loop(s)` : `closed model, ${load.stages?.length ?? 0} stage(s)`);
   const warm = s.warmup > 0 ? ` after ${formatDurationMs(s.warmup)} warm-up` : '';
   const p = s.program;
   const runs = p === undefined ? `${s.request.method} ${s.request.url}`

@@ -81,6 +81,11 @@ export function applyOverrides(scenario: Scenario, o: Overrides): Scenario {
   if (o.concurrency !== undefined) {
     if (scenario.load.model !== 'closed') throw new LoadfleetError('USAGE', '--concurrency applies to the closed model; this scenario is open (use --rate)');
     load.concurrency = o.concurrency;
+    if (load.stages !== undefined) {
+      load.duration = `${loadDurationMs(scenario.load)}ms`;
+      delete load.stages;
+      delete load.startConcurrency;
+    }
   }
   if (o.duration !== undefined) {
     if (load.stages !== undefined) throw new LoadfleetError('USAGE', '--duration cannot be combined with stages; give --rate too, or edit the stages');

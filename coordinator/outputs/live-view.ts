@@ -8,9 +8,9 @@ import type { LiveLine } from '../test-run.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
 import { formatClock, formatMs, formatRate, intervalWarning } from './console.js';
 
-/** "stage 2/3" for open-model stages at `mainElapsedMs`, '' without stages. */
+/** "stage 2/3" for stages (either model) at `mainElapsedMs`, '' without stages. */
 export function stageLabel(s: Scenario, mainElapsedMs: number): string {
-  const stages = s.load.model === 'open' ? s.load.stages : undefined;
+  const stages = s.load.stages;
   if (stages === undefined || stages.length === 0) return '';
   let end = 0;
   for (let i = 0; i < stages.length; i++) {

@@ -93,6 +93,24 @@ const rows: Row[] = [
     maxInFlight: { a: 4, b: 4 },
     connections: { a: 2, b: 1 },
   },
+  {
+    // closed stages (ramping loops): each boundary split by largest remainder; caps from the peak (9)
+    why: 'closed stages with startConcurrency over 2',
+    scenario: scenario({ model: 'closed', startConcurrency: 1, stages: [{ duration: '4s', target: 9 }, { duration: '2s', target: 9 }, { duration: '3s', target: 0 }] }),
+    agents: ['a', 'b'],
+    segments: { a: [[4_000, 1, 5], [2_000, 5, 5], [3_000, 5, 0]], b: [[4_000, 0, 4], [2_000, 4, 4], [3_000, 4, 0]] },
+    maxInFlight: { a: 5, b: 4 },
+    connections: { a: 5, b: 4 },
+  },
+  {
+    // closed stages from 0 with explicit connections: connections split as given, caps from the peak 6
+    why: 'closed stages from 0, explicit connections, over 3',
+    scenario: scenario({ model: 'closed', stages: [{ duration: '1s', target: 6 }, { duration: '1s', target: 2 }], connections: 4 }),
+    agents: ['a', 'b', 'c'],
+    segments: { a: [[1_000, 0, 2], [1_000, 2, 1]], b: [[1_000, 0, 2], [1_000, 2, 1]], c: [[1_000, 0, 2], [1_000, 2, 0]] },
+    maxInFlight: { a: 2, b: 2, c: 2 },
+    connections: { a: 2, b: 1, c: 1 },
+  },
 ];
 
 test('planRun table', () => {
@@ -148,6 +166,24 @@ test('planRun: agents rates sum exactly to the global rate at every boundary', (
   assert.equal(sumAt(0, 'to'), 1000 / 7);
   assert.equal(sumAt(1, 'from'), 1000 / 7);
   assert.equal(sumAt(1, 'to'), 0.3);
+});
+
+test('planRun closed stages: loop counts sum exactly to the stage values at every boundary', () => {
+  const targets = [7, 0, 13, 13, 1, 100];
+  const stages = targets.map((target, i) => ({ duration: `${i + 1}s`, target }));
+  const s = scenario({ model: 'closed', startConcurrency: 3, stages });
+  for (const ids of [['a'], ['a', 'b', 'c'], ['a', 'b', 'c', 'd', 'e', 'f', 'g']]) {
+    for (const weights of [undefined, new Map(ids.map((id, i) => [id, i + 1]))]) {
+      const plans = [...planRun(s, ids, { ...OPTS, ...(weights !== undefined ? { weights } : {}) }).values()];
+      const sumAt = (i: number, key: 'from' | 'to'): number => plans.reduce((acc, p) => acc + (p.segments[i]?.[key] ?? 0), 0);
+      targets.forEach((target, i) => {
+        assert.equal(sumAt(i, 'from'), i === 0 ? 3 : targets[i - 1], `${ids.length} agents, stage ${i} from`);
+        assert.equal(sumAt(i, 'to'), target, `${ids.length} agents, stage ${i} to`);
+      });
+      for (const p of plans) assert.ok(p.segments.every((seg) => Number.isInteger(seg.from) && Number.isInteger(seg.to)), 'whole loops');
+      assert.equal(plans.reduce((acc, p) => acc + p.maxInFlight, 0), Math.max(100, ids.length), 'caps are the peak\'s split (min 1 each)');
+    }
+  }
 });
 
 test('planRun honours weights', () => {

@@ -366,3 +366,22 @@ test('an abortOnFail threshold ends the run early once its grace is over; the re
   assert.equal(report.verdict, 'thresholds-failed');
   assert.match(report.thresholds.abortedBy ?? '', /threshold "error_rate < 5%" failed after 2 s: observed 10%/);
 });
+
+test('closed stages: a leaving agent\'s loops move as a tail of whole loops; a live concurrency change still overrides; a joiner gets its tail', () => {
+  const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'closed', startConcurrency: 2, stages: [{ duration: '2s', target: 10 }, { duration: '2s', target: 10 }] } });
+  run.start();
+  const plans = sent.filter((s) => s.m.kind === 'assign').map((s) => agentPlanSchema.parse(JSON.parse((s.m as { planJson: string }).planJson)));
+  assert.deepEqual(plans.map((p) => p.segments), [[{ durationMs: 2_000, from: 1, to: 5 }, { durationMs: 2_000, from: 5, to: 5 }], [{ durationMs: 2_000, from: 1, to: 5 }, { durationMs: 2_000, from: 5, to: 5 }]]);
+  assert.deepEqual(plans.map((p) => p.maxInFlight), [5, 5], 'in-flight caps are the peak\'s split');
+  clock.advance(1_000);
+  run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
+  const toA = sent.filter((s) => s.to === 'a' && s.m.kind === 'set-rate').map((s) => s.m as Extract<CoordMsg, { kind: 'set-rate' }>);
+  assert.equal(toA.length, 1);
+  assert.equal(toA[0]?.concurrency, 0, 'a ramp travels as a tail, not as a loop count');
+  assert.deepEqual(toA[0]?.tail, [{ durationMs: 1_000, from: 6, to: 10 }, { durationMs: 2_000, from: 10, to: 10 }], 'a carries the whole fleet from now');
+  run.setConcurrency(4, 'test');
+  const last = sent.filter((s) => s.to === 'a' && s.m.kind === 'set-rate').at(-1)?.m as Extract<CoordMsg, { kind: 'set-rate' }>;
+  assert.equal(last.concurrency, 4, 'a held value travels as a loop count');
+  assert.equal(last.tail, undefined);
+  assert.equal(run.status().concurrency, 4);
+});
