@@ -52,8 +52,8 @@ interface ActiveRun {
   runId: string;
   assignment: number;
   engine: Engine;
-  /** Its plan's load model: a closed model's tail is loop counts, which --max-rate does not cap. */
-  model: AgentPlan['model'];
+  /** The load model of a plan part (absent: the first): a closed model's tail is loop counts, which --max-rate does not cap. */
+  modelOf: (scenario: string | undefined) => AgentPlan['model'] | undefined;
   /** Told to stop (by the coordinator, a lost link or shutdown): draining, no longer issuing. */
   stopping: boolean;
 }
@@ -288,7 +288,8 @@ export class AgentSession {
       });
     });
     const key = `${runId}/${assignment}`;
-    const run: ActiveRun = { runId, assignment, engine, model: plan.model, stopping: false };
+    const modelOf = (sc: string | undefined): AgentPlan['model'] | undefined => (sc === undefined || sc === '' ? plan.model : plan.parts?.find((p) => p.name === sc)?.model);
+    const run: ActiveRun = { runId, assignment, engine, modelOf, stopping: false };
     this.runs.set(key, run);
     this.state = 'running';
     this.opts.log(
@@ -348,14 +349,14 @@ export class AgentSession {
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
     const cap = this.opts.maxRateRps;
     let capped = false;
-    if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency);
+    if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency, m.scenario);
     else if (m.tail !== undefined) {
-      const t = run.model === 'closed' ? { tail: m.tail, capped: false } : capTail(m.tail, cap);
+      const t = run.modelOf(m.scenario) === 'closed' ? { tail: m.tail, capped: false } : capTail(m.tail, cap);
       capped = t.capped;
-      run.engine.setTail(t.tail);
+      run.engine.setTail(t.tail, m.scenario);
     } else {
       capped = cap !== undefined && m.rateRps > cap;
-      run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs);
+      run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs, m.scenario);
     }
     if (capped) {
       const message = `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;

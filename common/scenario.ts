@@ -138,6 +138,17 @@ export const thresholdSchema = z
     }
   });
 
+/**
+ * One of several scenarios running at the same time (the file's `scenarios`): its own load model over
+ * some of the program's flows. Made by scenario-program.ts; not a field users write.
+ */
+export const scenarioPartSchema = z.strictObject({
+  name: z.string().min(1),
+  load: loadSchema,
+  /** Names in program.flows this part runs (each arrival/loop picks one by weight). */
+  flows: z.array(z.string().min(1)).min(1),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).default('loadfleet'),
   request: requestSchema,
@@ -150,9 +161,24 @@ export const scenarioSchema = z.strictObject({
    * (scenario-program.ts); absent for a single-request scenario. Not a field users write.
    */
   program: programSchema.optional(),
+  /**
+   * Several scenarios at once (the file's `scenarios`), each with its own load model; `load` is then
+   * the first part's (code that knows one load model only sees that part). Needs `program`.
+   */
+  parts: z.array(scenarioPartSchema).min(1).optional(),
+}).superRefine((s, ctx) => {
+  if (s.parts === undefined) return;
+  const flows = new Set((s.program?.flows ?? []).map((f) => f.name));
+  const names = new Set<string>();
+  s.parts.forEach((p, i) => {
+    if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['parts', i, 'name'], message: `"${p.name}" is used twice` });
+    names.add(p.name);
+    for (const f of p.flows) if (!flows.has(f)) ctx.addIssue({ code: 'custom', path: ['parts', i, 'flows'], message: `names flow "${f}", which the program does not have` });
+  });
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioPart = z.output<typeof scenarioPartSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type LoadModel = Scenario['load'];
 export type OpenLoad = Extract<LoadModel, { model: 'open' }>;
@@ -204,6 +230,16 @@ export function loadDurationMs(load: LoadModel): number {
   return load.duration ?? 0;
 }
 
+/** The load models of a scenario: its parts, or one part (named "default", all flows) for a plain `load`. */
+export function scenarioParts(s: Pick<Scenario, 'load' | 'parts'>): { name: string; load: LoadModel; flows: string[] | undefined }[] {
+  return s.parts ?? [{ name: 'default', load: s.load, flows: undefined }];
+}
+
+/** The main phase's length: the longest part's. */
+export function mainDurationMs(s: Pick<Scenario, 'load' | 'parts'>): number {
+  return Math.max(...scenarioParts(s).map((p) => loadDurationMs(p.load)));
+}
+
 /** The input form of a parsed load model (durations back to "<n>ms" strings). */
 export function loadInput(load: LoadModel): ScenarioInput['load'] {
   const ms = (n: number): string => `${n}ms`;
@@ -227,5 +263,6 @@ export function toScenarioInput(s: Scenario): ScenarioInput {
     abortOnFail: t.abortOnFail,
     delayAbortEval: ms(t.delayAbortEvalMs),
   }));
-  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup), thresholds };
+  const parts = s.parts === undefined ? {} : { parts: s.parts.map((p) => ({ ...p, load: loadInput(p.load) })) };
+  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup), thresholds, ...parts };
 }

@@ -9,12 +9,12 @@ import { LoadfleetError } from '../common/errors.js';
 import type { CoordMsg, RunAgentMsg } from '../common/protocol.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Scenario } from '../common/scenario.js';
-import { loadDurationMs } from '../common/scenario.js';
+import { mainDurationMs, scenarioParts } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
 import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
 import type { IntervalFigures, PhaseTotals } from './aggregator.js';
-import { planRun, scheduleWithChanges } from './planner.js';
+import { partSchedules, planRun } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
 import { closedTailShares, isConstant, openShares, valueAt } from './shares.js';
@@ -157,7 +157,7 @@ export class TestRun {
     this.report = new Promise((resolve) => { this.resolveReport = resolve; });
     this.startMs = opts.clock.nowMs();
     this.warmupMs = opts.scenario.warmup;
-    this.mainMs = loadDurationMs(opts.scenario.load);
+    this.mainMs = mainDurationMs(opts.scenario);
   }
 
   get currentState(): RunState {
@@ -171,10 +171,8 @@ export class TestRun {
     for (const a of this.opts.agents) {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
-      const first = plan.segments[0];
       const m = this.addMember(a.id, a.host);
-      m.rateRps = plan.model === 'open' ? (first?.from ?? 0) : 0;
-      m.concurrency = plan.model === 'closed' ? (first?.from ?? 0) : 0;
+      this.noteShares(m, plan);
       if (!this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
         this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');
       }
@@ -200,6 +198,7 @@ export class TestRun {
     const n = live.length + 1;
     plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
     plan.connections = Math.max(1, Math.ceil(plan.connections / n));
+    for (const part of plan.parts ?? []) part.maxInFlight = Math.max(1, Math.ceil(part.maxInFlight / n));
     const weights = this.weightsWith(m);
     if (this.inMain()) {
       plan.warmupMs = 0;
@@ -215,17 +214,19 @@ export class TestRun {
       plan.intervalOffset = offset;
       plan.firstIntervalMs = firstMs;
       m.lastIndex.main = offset - 1;
-      plan.segments = this.sharesAt(mainElapsed, weights).get(m.key) ?? [];
     } else {
       plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
-      plan.segments = this.sharesAt(0, weights).get(m.key) ?? [];
     }
-    if (plan.segments.length === 0 || plan.segments.every((s) => s.durationMs <= 0)) {
+    const shares = this.sharesAt(this.inMain() ? mainElapsed : 0, weights).map((t) => t.get(m.key) ?? []);
+    if (shares.every((segs) => segs.length === 0 || segs.every((s) => s.durationMs <= 0))) {
       this.members.delete(m.key);
       return false;
     }
-    m.rateRps = scenario.load.model === 'open' ? (plan.segments[0]?.from ?? 0) : 0;
-    m.concurrency = scenario.load.model === 'closed' ? (plan.segments[0]?.from ?? 0) : 0;
+    // A part whose schedule already ended runs nothing (a part needs a segment: one of 0 for 1 ms).
+    const owned = shares.map((segs) => (segs.length === 0 ? [{ durationMs: 1, from: 0, to: 0 }] : segs));
+    plan.segments = owned[0] ?? [];
+    plan.parts?.forEach((part, i) => { part.segments = owned[i] ?? []; });
+    this.noteShares(m, plan);
     if (!this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
       this.members.delete(m.key);
       return false;
@@ -236,30 +237,55 @@ export class TestRun {
     return true;
   }
 
+  /**
+   * The part a live change is for: `scenario` is required (and must exist) when the test runs several
+   * scenarios at once, and must not be given otherwise. Throws USAGE naming the scenarios.
+   */
+  private partFor(scenario: string | undefined): { index: number; name: string; model: 'open' | 'closed' } {
+    const parts = scenarioParts(this.opts.scenario);
+    const names = parts.map((p) => p.name).join(', ');
+    if (this.opts.scenario.parts === undefined) {
+      if (scenario !== undefined && scenario !== '') throw new LoadfleetError('USAGE', `this test runs one load model; there is no scenario "${scenario}" to choose (leave out --scenario)`);
+      return { index: 0, name: parts[0]?.name ?? 'default', model: this.opts.scenario.load.model };
+    }
+    if (scenario === undefined || scenario === '') throw new LoadfleetError('USAGE', `this test runs several scenarios (${names}): name the one to change with --scenario NAME`);
+    const index = parts.findIndex((p) => p.name === scenario);
+    const part = parts[index];
+    if (part === undefined) throw new LoadfleetError('USAGE', `no scenario "${scenario}" in this test; its scenarios are ${names}`);
+    return { index, name: part.name, model: part.load.model };
+  }
+
   /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
-  setRate(rateRps: number, rampMs: number, source: string): { changeId: number; agents: number } {
-    if (this.opts.scenario.load.model !== 'open') {
-      throw new LoadfleetError('USAGE', 'this test uses the closed model: change its concurrency, not its rate');
+  setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
+    const part = this.partFor(scenario);
+    if (part.model !== 'open') {
+      throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
     }
     if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
     if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
     this.requireRunning();
-    this.rateChanges.push({ atMs: this.mainElapsedMs(), rateRps, rampMs, source });
-    const r = this.sendShares({ kind: 'rate', detail: `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source})`, rateRps, rampMs, source });
-    this.opts.listener.onNotice('info', `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source}), ${r.agents} agent(s)`);
+    const multi = this.opts.scenario.parts !== undefined;
+    const which = multi ? { scenario: part.name } : {};
+    const what = `${multi ? `${part.name}: ` : ''}rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source})`;
+    this.rateChanges.push({ atMs: this.mainElapsedMs(), rateRps, rampMs, source, ...which });
+    const r = this.sendShares({ kind: 'rate', detail: what, rateRps, rampMs, source }, undefined, part.index);
+    this.opts.listener.onNotice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
 
   /** Live change of the closed model's total concurrency. */
-  setConcurrency(concurrency: number, source: string): { changeId: number; agents: number } {
-    if (this.opts.scenario.load.model !== 'closed') {
-      throw new LoadfleetError('USAGE', 'this test uses the open model: change its rate, not its concurrency');
+  setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
+    const part = this.partFor(scenario);
+    if (part.model !== 'closed') {
+      throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
     }
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
     this.requireRunning();
-    this.rateChanges.push({ atMs: this.mainElapsedMs(), concurrency, rampMs: 0, source });
-    const r = this.sendShares({ kind: 'concurrency', detail: `concurrency -> ${concurrency} (${source})`, concurrency, rampMs: 0, source });
-    this.opts.listener.onNotice('info', `concurrency -> ${concurrency} (${source}), ${r.agents} agent(s)`);
+    const multi = this.opts.scenario.parts !== undefined;
+    const what = `${multi ? `${part.name}: ` : ''}concurrency -> ${concurrency} (${source})`;
+    this.rateChanges.push({ atMs: this.mainElapsedMs(), concurrency, rampMs: 0, source, ...(multi ? { scenario: part.name } : {}) });
+    const r = this.sendShares({ kind: 'concurrency', detail: what, concurrency, rampMs: 0, source }, undefined, part.index);
+    this.opts.listener.onNotice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
 
@@ -390,13 +416,12 @@ export class TestRun {
 
   status(): RunStatus {
     const now = this.opts.clock.nowMs();
-    const schedule = this.schedule();
     const t = this.mainElapsedMs();
-    const value = valueAt(schedule, t);
+    const valueOf = (model: 'open' | 'closed'): number => this.schedules().filter((p) => p.model === model).reduce((sum, p) => sum + valueAt(p.segments, t), 0);
     return {
       runId: this.runId, state: this.state, elapsedMs: now - this.startMs, totalMs: this.warmupMs + this.mainMs,
-      targetRps: this.opts.scenario.load.model === 'open' ? value : 0,
-      concurrency: this.opts.scenario.load.model === 'closed' ? Math.round(value) : 0,
+      targetRps: valueOf('open'),
+      concurrency: Math.round(valueOf('closed')),
       onAgentLoss: this.policy,
       live: this.lastLive,
       agents: [...this.members.values()].map((m) => ({
@@ -441,15 +466,21 @@ export class TestRun {
     return new Map(live.map((m) => [m.key, m.weight]));
   }
 
-  /** Each live member's tail of the fleet's schedule from main-phase tMs (open: rates; closed: loops). */
-  private sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]> {
-    return this.opts.scenario.load.model === 'open'
-      ? openShares(this.schedule(), tMs, weights)
-      : closedTailShares(this.schedule(), tMs, weights);
+  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs (open: rates; closed: loops). */
+  private sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
+    return this.schedules().map((p) => (p.model === 'open' ? openShares(p.segments, tMs, weights) : closedTailShares(p.segments, tMs, weights)));
   }
 
-  private schedule(): Segment[] {
-    return scheduleWithChanges(this.opts.scenario.load, this.rateChanges);
+  /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
+  private schedules(): { name: string; model: 'open' | 'closed'; segments: Segment[] }[] {
+    return partSchedules(this.opts.scenario, this.rateChanges);
+  }
+
+  /** The member's first values, summed over parts (for status). */
+  private noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; parts?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }): void {
+    const parts = plan.parts ?? [plan];
+    m.rateRps = parts.filter((p) => p.model === 'open').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
+    m.concurrency = parts.filter((p) => p.model === 'closed').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
   }
 
   private inMain(): boolean {
@@ -468,7 +499,7 @@ export class TestRun {
    * Sends every live member its share of the fleet's schedule as it is now (after a rate change or a
    * membership change), records the change in the timeline and tracks acknowledgements.
    */
-  private sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string): { changeId: number; agents: number } {
+  private sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
     const changeId = ++this.changeId;
     const event = this.event({ ...base, changeId, acks: [] });
     const live = this.liveMembers().filter((m) => m.key !== skipKey);
@@ -476,31 +507,36 @@ export class TestRun {
     const t = this.mainElapsedMs();
     const pending: PendingChange = { event, sentAtMs: this.opts.clock.nowMs(), expected: new Set(), waiters: [] };
     this.changes.set(changeId, pending);
-    if (this.opts.scenario.load.model === 'open') {
-      const tails = openShares(this.schedule(), t, weights);
-      for (const m of live) {
-        const tail = tails.get(m.key) ?? [];
-        if (tail.length === 0) continue;
-        m.rateRps = tail[0]?.from ?? 0;
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rateRps: m.rateRps, concurrency: 0, rampMs: 0, changeId, tail })) {
-          pending.expected.add(m.key);
-        }
-      }
-    } else {
-      const tails = closedTailShares(this.schedule(), t, weights);
-      for (const m of live) {
-        const tail = tails.get(m.key) ?? [];
-        m.concurrency = tail[0]?.from ?? 0;
-        // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
-        // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
-        const msg = isConstant(tail)
-          ? { rateRps: 0, concurrency: Math.max(1, m.concurrency) }
-          : { rateRps: 0, concurrency: 0, tail };
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rampMs: 0, changeId, ...msg })) {
-          pending.expected.add(m.key);
-        }
-      }
+    const multi = this.opts.scenario.parts !== undefined;
+    const schedules = this.schedules();
+    const shares = this.sharesAt(t, weights);
+    for (const m of live) {
+      m.rateRps = 0;
+      m.concurrency = 0;
     }
+    schedules.forEach((part, i) => {
+      const tails = shares[i] as Map<string, Segment[]>;
+      const scenario = multi ? { scenario: part.name } : {};
+      for (const m of live) {
+        const tail = tails.get(m.key) ?? [];
+        let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
+        if (part.model === 'open') {
+          m.rateRps += tail[0]?.from ?? 0;
+          if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
+        } else {
+          const c = tail[0]?.from ?? 0;
+          m.concurrency += c;
+          // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
+          // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
+          msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
+        }
+        // Several scenarios: a change of one is sent for that one only (the others' shares stand).
+        if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;
+        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rampMs: 0, changeId, ...msg, ...scenario })) {
+          pending.expected.add(m.key);
+        }
+      }
+    });
     return { changeId, agents: live.length };
   }
 
@@ -597,7 +633,7 @@ export class TestRun {
 
   /** Some (not all) live agents saturated in their last interval: their weight drops, shares move. */
   private shiftFromSaturated(index: number): void {
-    if (this.opts.shiftOnSaturation === false || this.state !== 'running' || this.opts.scenario.load.model !== 'open') return;
+    if (this.opts.shiftOnSaturation === false || this.state !== 'running' || scenarioParts(this.opts.scenario).every((p) => p.load.model !== 'open')) return;
     if (index - this.lastShiftIndex < 3) return;
     const live = this.liveMembers().filter((m) => m.last !== undefined);
     if (live.length < 2) return;

@@ -10,7 +10,7 @@ import { fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { Segment } from '../../common/plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
-import type { FlowDriver } from './flow-driver.js';
+import type { FlowSource } from './flow-driver.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
 export const CONTROL_PERIOD_MS = 100;
@@ -29,7 +29,7 @@ export interface ClosedRunnerOptions {
    * The scenario language: each loop iteration runs a flow; a loop whose flow run found a `unique`
    * feeder empty stops (it would find it empty again).
    */
-  flows?: FlowDriver | undefined;
+  flows?: FlowSource | undefined;
 }
 
 class Loop implements ResponseSink {
@@ -55,7 +55,7 @@ export class ClosedRunner {
   private readonly clock: Clock;
   private readonly maxLoops: number;
   private readonly onFinished: () => void;
-  private readonly flows: FlowDriver | undefined;
+  private readonly flows: FlowSource | undefined;
   private readonly loops: Loop[] = [];
   private target = 0;
   private override: number | undefined;
