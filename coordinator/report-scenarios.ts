@@ -6,7 +6,7 @@ import { scheduleMean } from './planner.js';
 
 export interface ScenarioReport {
   model: 'open' | 'closed';
-  /** Mean scheduled arrival rate (open) or loop count (closed) over the main phase; the other is null. */
+  /** Mean scheduled arrival rate (open) or loop count (closed) over the scenario's own length; the other is null. */
   targetRps: number | null;
   concurrency: number | null;
   requests: number;

@@ -10,6 +10,7 @@ import type { ErrorKind } from '../common/stats.js';
 import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote, RequestTotals } from './aggregator.js';
 import type { Segment } from '../common/plan.js';
 import { partSchedules, scheduleMean, sumSchedules } from './planner.js';
+import { mainDurationMs } from '../common/scenario.js';
 import { scenarioReports } from './report-scenarios.js';
 import type { ScenarioReport } from './report-scenarios.js';
 import { meanBetween } from './shares.js';
@@ -390,10 +391,13 @@ export function buildReport(input: ReportInput): Report {
   };
   const fleetSchedule = byModel('open');
   const loopSchedule = byModel('closed');
+  // Parts of different lengths: the mean over the whole main phase (a part that ended counts as 0).
+  const fleetMean = (sched: Segment[]): number =>
+    round3(scenario.parts === undefined ? scheduleMean(sched, mainMs) : meanBetween(sched, 0, Math.min(mainMs, mainDurationMs(scenario))));
   const summary: Summary = {
     ...phaseSummary(main, mainMs),
-    targetRps: fleetSchedule === null ? null : round3(scheduleMean(fleetSchedule, mainMs)),
-    concurrency: loopSchedule === null ? null : round3(scheduleMean(loopSchedule, mainMs)),
+    targetRps: fleetSchedule === null ? null : fleetMean(fleetSchedule),
+    concurrency: loopSchedule === null ? null : fleetMean(loopSchedule),
     inFlightPeakMax: main.inFlightPeakMax,
   };
 
