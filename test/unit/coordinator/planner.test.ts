@@ -231,3 +231,39 @@ test('scheduleWithChanges and scheduleMean table', () => {
     assert.equal(scheduleMean(segs, row.meanOverMs), row.mean, row.why);
   }
 });
+
+test('planRun with several scenarios: each part split over the agents on its own, summing exactly at every boundary; caps are per part, the plan\'s are their sums', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:8080/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] }, b: { url: 'http://127.0.0.1:8080/b', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }, { name: 'b', weight: 1, steps: [{ request: 'b', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:8080'],
+  };
+  const open = { model: 'open' as const, startRate: 1, stages: [{ duration: '3s', target: 100 / 3 }, { duration: '2s', target: 0.7 }], maxInFlight: 10 };
+  const closed = { model: 'closed' as const, startConcurrency: 2, stages: [{ duration: '4s', target: 7 }, { duration: '1s', target: 1 }], connections: 5 };
+  const s = scenario(open, { program, parts: [{ name: 'web', load: open, flows: ['a'] }, { name: 'loops', load: closed, flows: ['b'] }] } as Partial<ScenarioInput>);
+  const ids = ['x', 'y', 'z'];
+  const plans = [...planRun(s, ids, OPTS).values()];
+  const rows: { why: string; part: number; values: [number, number][] }[] = [
+    // the open part's rates: the fleet's exact value at each boundary
+    { why: 'web', part: 0, values: [[1, 100 / 3], [100 / 3, 0.7]] },
+    // the closed part's loops: whole numbers, the fleet's exact count at each boundary
+    { why: 'loops', part: 1, values: [[2, 7], [7, 1]] },
+  ];
+  for (const row of rows) {
+    row.values.forEach(([from, to], i) => {
+      const at = (key: 'from' | 'to'): number => plans.reduce((sum, p) => sum + (p.parts?.[row.part]?.segments[i]?.[key] ?? 0), 0);
+      assert.equal(at('from'), from, `${row.why} segment ${i} from`);
+      assert.equal(at('to'), to, `${row.why} segment ${i} to`);
+    });
+  }
+  for (const p of plans) {
+    assert.ok(agentPlanSchema.safeParse(p).success, 'every plan is valid');
+    assert.deepEqual(p.parts?.map((x) => [x.name, x.model, x.flows]), [['web', 'open', ['a']], ['loops', 'closed', ['b']]]);
+    assert.deepEqual(p.segments, p.parts?.[0]?.segments, 'the top-level schedule is the first part\'s');
+    assert.equal(p.maxInFlight, (p.parts ?? []).reduce((sum, x) => sum + x.maxInFlight, 0));
+  }
+  assert.deepEqual(plans.map((p) => p.parts?.[0]?.maxInFlight), [4, 3, 3], 'web: maxInFlight 10 split');
+  assert.deepEqual(plans.map((p) => p.parts?.[1]?.maxInFlight), [3, 2, 2], 'loops: the peak (7) split');
+  // connections per origin for the agent: web's default (its in-flight share) + loops' 5 split
+  assert.deepEqual(plans.map((p) => p.connections), [4 + 2, 3 + 2, 3 + 1]);
+});

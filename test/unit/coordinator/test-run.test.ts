@@ -385,3 +385,30 @@ test('closed stages: a leaving agent\'s loops move as a tail of whole loops; a l
   assert.equal(last.tail, undefined);
   assert.equal(run.status().concurrency, 4);
 });
+
+test('several scenarios: a live change names its scenario (else USAGE naming them) and moves only that part; a leave moves every part\'s share', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:1'],
+  };
+  const web = { model: 'open' as const, rate: 100, duration: '3s' };
+  const loops = { model: 'closed' as const, concurrency: 4, duration: '3s' };
+  const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/a' }, load: web, program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }] } as ScenarioInput);
+  run.start();
+  const usage = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: unknown) => (e as { code?: string }).code === 'USAGE' && re.test((e as Error).message), String(re));
+  usage(() => run.setRate(50, 0, 'test'), /several scenarios \(web, loops\): name the one to change with --scenario NAME/);
+  usage(() => run.setConcurrency(2, 'test'), /several scenarios \(web, loops\)/);
+  usage(() => run.setRate(50, 0, 'test', 'nope'), /no scenario "nope" in this test; its scenarios are web, loops/);
+  usage(() => run.setRate(50, 0, 'test', 'loops'), /scenario "loops" uses the closed model/);
+  clock.advance(1_000);
+  const setRates = (): Extract<CoordMsg, { kind: 'set-rate' }>[] => sent.splice(0).filter((s) => s.m.kind === 'set-rate').map((s) => s.m as Extract<CoordMsg, { kind: 'set-rate' }>);
+  sent.length = 0;
+  run.setRate(50, 0, 'test', 'web');
+  assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from, m.concurrency]), [['web', 25, 0], ['web', 25, 0]], 'only web moves, halved');
+  run.setConcurrency(6, 'test', 'loops');
+  assert.deepEqual(setRates().map((m) => [m.scenario, m.concurrency]), [['loops', 3], ['loops', 3]], 'only loops moves');
+  assert.deepEqual([run.status().targetRps, run.status().concurrency], [50, 6]);
+  run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
+  assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from ?? m.concurrency]), [['web', 50], ['loops', 6]], 'a carries both scenarios now');
+});
