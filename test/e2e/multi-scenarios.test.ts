@@ -66,3 +66,55 @@ scenarios:
     await target.close();
   }
 });
+
+test('live control of a multi-scenario run on a long-lived coordinator: without --scenario the command exits 2 naming the scenarios; with it, only that scenario changes', async () => {
+  const target = await startInflightTarget(10);
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
+  const env = { LOADFLEET_TOKEN: 'multi-token' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
+  let member: ReturnType<typeof startProcess> | undefined;
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    member = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'm1'], env);
+    await member.waitFor(/joined coordinator/);
+    writeFileSync(join(dir, 's.yaml'), `
+variables: { base: "${target.url}" }
+requests:
+  a: { url: "{{ base }}/a" }
+  b: { url: "{{ base }}/b" }
+scenarios:
+  arrivals: { exec: a, load: { model: open, rate: 20, duration: 6s } }
+  loops: { exec: b, load: { model: closed, startConcurrency: 1, stages: [{ duration: 6s, target: 3 }] } }
+`);
+    const run = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', '1', '--out', 'r.json'], env, dir);
+    await run.waitFor(/\[\s*1s\//);
+    const bare = startProcess([CLI_ENTRY, 'rate', '60', '--coordinator', addr], env);
+    assert.equal(await bare.exited, 2, bare.stderr());
+    assert.match(bare.stderr(), /several scenarios \(arrivals, loops\): name the one to change with --scenario NAME/);
+    const wrongModel = startProcess([CLI_ENTRY, 'concurrency', '2', '--scenario', 'arrivals', '--coordinator', addr], env);
+    assert.equal(await wrongModel.exited, 2);
+    assert.match(wrongModel.stderr(), /scenario "arrivals" uses the open model: change its rate/);
+    const rate = startProcess([CLI_ENTRY, 'rate', '60', '--scenario', 'arrivals', '--coordinator', addr], env);
+    assert.equal(await rate.exited, 0, rate.stderr());
+    assert.match(rate.stdout(), /arrivals: rate 60\/s sent to 1 agent\(s\)/);
+    const loops = startProcess([CLI_ENTRY, 'concurrency', '5', '--scenario', 'loops', '--coordinator', addr], env);
+    assert.equal(await loops.exited, 0, loops.stderr());
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 5]]);
+    assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a']);
+    assert.equal(r.scenarios?.loops?.requests, target.paths()['/b']);
+    // 20/s until the change (CLI processes start slowly on a busy machine), then 60/s: the scheduled mean
+    // lies between, and the open part sent what it scheduled (within 5 %).
+    const a = r.scenarios?.arrivals?.requests ?? 0;
+    const sched = r.scenarios?.arrivals?.targetRps ?? 0;
+    assert.ok(sched > 22 && sched < 60, `arrivals' scheduled mean follows the change: ${sched}`);
+    assert.ok(Math.abs(a - sched * 6) <= sched * 6 * 0.05, `arrivals sent ${a}, scheduled ${sched * 6}`);
+  } finally {
+    member?.kill();
+    coord.kill();
+    await Promise.all([member?.exited, coord.exited]);
+    await target.close();
+  }
+});
