@@ -62,7 +62,9 @@ export function formatLiveLine(
   const total = formatClock(ctx.totalMs);
   const elapsed = formatClock(ctx.elapsedMs).padStart(Math.max(4, total.length));
   const closed = fig.targetRps === 0 && fig.concurrency > 0;
-  const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s`;
+  // Several scenarios at once may run both models: then both figures.
+  const loops = !closed && fig.concurrency > 0 ? ` + ${fig.concurrency} loops` : '';
+  const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s${loops}`;
   return (
     `[${elapsed}/${total}] ${target} achieved ${formatRate(fig.rps).padStart(6)}/s` +
     ` p50 ${formatMs(fig.latencyMs.p50).padStart(7)} p99 ${formatMs(fig.latencyMs.p99).padStart(7)}` +

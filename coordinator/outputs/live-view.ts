@@ -37,7 +37,7 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
   const stage = warm ? 'warm-up' : ['main', stageLabel(s, line.elapsedMs)].filter((x) => x !== '').join(' · ');
   const pct = totalMs > 0 ? Math.min(100, Math.round((100 * elapsedMs) / totalMs)) : 0;
   const closed = f.targetRps === 0 && f.concurrency > 0;
-  const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s`;
+  const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s${f.concurrency > 0 ? ` + ${f.concurrency} loops` : ''}`;
   const errPct = f.errorTotal > 0 && f.requests > 0 ? ` (${((100 * f.errorTotal) / f.requests).toFixed(2)}%)` : '';
   const warning = intervalWarning(f, DEFAULT_GENERATOR_LIMITS).trim();
   return [
