@@ -528,7 +528,8 @@ export class TestRun {
           m.concurrency += c;
           // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
           // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
-          msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
+          // A part already over has nothing left to change.
+          if (tail.length > 0) msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
         }
         // Several scenarios: a change of one is sent for that one only (the others' shares stand).
         if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;

@@ -412,3 +412,29 @@ test('several scenarios: a live change names its scenario (else USAGE naming the
   run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
   assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from ?? m.concurrency]), [['web', 50], ['loops', 6]], 'a carries both scenarios now');
 });
+
+test('several scenarios: a joiner gets its share of every part from now (a part already over: nothing), and both parts of the others shrink', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:1'],
+  };
+  const web = { model: 'open' as const, rate: 90, duration: '4s' };
+  const loops = { model: 'closed' as const, startConcurrency: 0, stages: [{ duration: '2s', target: 6 }] };
+  const short = { model: 'closed' as const, concurrency: 2, duration: '1s' };
+  const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/a' }, load: web, program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }, { name: 'short', load: short, flows: ['a'] }] } as ScenarioInput);
+  run.start();
+  clock.advance(1_500);
+  sent.length = 0;
+  assert.equal(run.join('c', 'hc'), true);
+  const assign = sent.find((s) => s.to === 'c' && s.m.kind === 'assign')?.m as { planJson: string };
+  const plan = agentPlanSchema.parse(JSON.parse(assign.planJson));
+  assert.deepEqual(plan.parts?.map((p) => [p.name, p.segments]), [
+    ['web', [{ durationMs: 2_500, from: 30, to: 30 }]],
+    ['loops', [{ durationMs: 500, from: 1, to: 2 }]], // 4.5 loops now (rounded to 5: 2/2/1), 6 at the end (2/2/2)
+    ['short', [{ durationMs: 1, from: 0, to: 0 }]], // over: nothing to run
+  ]);
+  assert.deepEqual(plan.segments, plan.parts?.[0]?.segments);
+  const others = sent.filter((s) => s.to !== 'c' && s.m.kind === 'set-rate').map((s) => [s.to, (s.m as Extract<CoordMsg, { kind: 'set-rate' }>).scenario]);
+  assert.deepEqual(others, [['a', 'web'], ['b', 'web'], ['a', 'loops'], ['b', 'loops']], 'the others get their new shares of the live parts');
+});
