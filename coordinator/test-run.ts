@@ -17,7 +17,9 @@ import type { IntervalFigures, PhaseTotals } from './aggregator.js';
 import { partSchedules, planRun } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
-import { closedTailShares, isConstant, openShares, valueAt } from './shares.js';
+import { isConstant, valueAt } from './shares.js';
+import { partFor, partShares } from './run-parts.js';
+import type { PartSchedule } from './run-parts.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
 
@@ -237,27 +239,9 @@ export class TestRun {
     return true;
   }
 
-  /**
-   * The part a live change is for: `scenario` is required (and must exist) when the test runs several
-   * scenarios at once, and must not be given otherwise. Throws USAGE naming the scenarios.
-   */
-  private partFor(scenario: string | undefined): { index: number; name: string; model: 'open' | 'closed' } {
-    const parts = scenarioParts(this.opts.scenario);
-    const names = parts.map((p) => p.name).join(', ');
-    if (this.opts.scenario.parts === undefined) {
-      if (scenario !== undefined && scenario !== '') throw new LoadfleetError('USAGE', `this test runs one load model; there is no scenario "${scenario}" to choose (leave out --scenario)`);
-      return { index: 0, name: parts[0]?.name ?? 'default', model: this.opts.scenario.load.model };
-    }
-    if (scenario === undefined || scenario === '') throw new LoadfleetError('USAGE', `this test runs several scenarios (${names}): name the one to change with --scenario NAME`);
-    const index = parts.findIndex((p) => p.name === scenario);
-    const part = parts[index];
-    if (part === undefined) throw new LoadfleetError('USAGE', `no scenario "${scenario}" in this test; its scenarios are ${names}`);
-    return { index, name: part.name, model: part.load.model };
-  }
-
   /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
   setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = this.partFor(scenario);
+    const part = partFor(this.opts.scenario, scenario);
     if (part.model !== 'open') {
       throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
     }
@@ -275,7 +259,7 @@ export class TestRun {
 
   /** Live change of the closed model's total concurrency. */
   setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = this.partFor(scenario);
+    const part = partFor(this.opts.scenario, scenario);
     if (part.model !== 'closed') {
       throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
     }
@@ -466,13 +450,13 @@ export class TestRun {
     return new Map(live.map((m) => [m.key, m.weight]));
   }
 
-  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs (open: rates; closed: loops). */
+  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs. */
   private sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
-    return this.schedules().map((p) => (p.model === 'open' ? openShares(p.segments, tMs, weights) : closedTailShares(p.segments, tMs, weights)));
+    return partShares(this.schedules(), tMs, weights);
   }
 
   /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
-  private schedules(): { name: string; model: 'open' | 'closed'; segments: Segment[] }[] {
+  private schedules(): PartSchedule[] {
     return partSchedules(this.opts.scenario, this.rateChanges);
   }
 

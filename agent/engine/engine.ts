@@ -21,9 +21,10 @@ import { LoadfleetError } from '../../common/errors.js';
 import { HttpClient } from './http-client.js';
 import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
-import { changeRate, constantSchedule, fitTail, rateSchedule, replaceTail } from './pacer.js';
-import type { RateSchedule } from './pacer.js';
+import { changeRate, constantSchedule, fitTail, replaceTail } from './pacer.js';
 import { Recorder } from './recorder.js';
+import { partsOf } from './engine-parts.js';
+import type { Part, PartRun, Runner } from './engine-parts.js';
 import { FlowDriver } from './flow-driver.js';
 import { LangRecorder } from './lang-recorder.js';
 
@@ -91,41 +92,6 @@ export interface EngineDeps {
 
 export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
   return new LoadEngine(plan, deps);
-}
-
-type Runner = OpenRunner | ClosedRunner;
-
-/** One load model of the plan (a plan without parts has one) and its live state across phases. */
-interface Part {
-  readonly name: string;
-  readonly model: AgentPlan['model'];
-  readonly maxInFlight: number;
-  /** Its flows (plan.parts), else undefined: the whole program, or the single-request path. */
-  readonly flowNames: readonly string[] | undefined;
-  /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
-  mainSchedule: RateSchedule;
-  warmupValue: number;
-  mainConcurrency: number | undefined;
-}
-
-function partsOf(plan: AgentPlan): Part[] {
-  const specs = plan.parts ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined }];
-  return specs.map((p) => {
-    const first = p.segments[0];
-    return {
-      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, mainSchedule: rateSchedule(p.segments),
-      warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainConcurrency: undefined,
-    };
-  });
-}
-
-/** One part's runner in one phase. */
-interface PartRun {
-  readonly part: Part;
-  readonly runner: Runner;
-  finished: boolean;
-  /** Open model: arrivals the schedule intended by the phase's lastTakeMs (for the interval's mean scheduled rate). */
-  lastExpected: number;
 }
 
 /** One phase's bookkeeping. */
