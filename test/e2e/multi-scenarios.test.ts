@@ -97,12 +97,15 @@ scenarios:
     const rate = startProcess([CLI_ENTRY, 'rate', '60', '--scenario', 'arrivals', '--coordinator', addr], env);
     assert.equal(await rate.exited, 0, rate.stderr());
     assert.match(rate.stdout(), /arrivals: rate 60\/s sent to 1 agent\(s\)/);
-    const loops = startProcess([CLI_ENTRY, 'concurrency', '5', '--scenario', 'loops', '--coordinator', addr], env);
+    const tooMany = startProcess([CLI_ENTRY, 'concurrency', '9', '--scenario', 'loops', '--coordinator', addr], env);
+    assert.equal(await tooMany.exited, 2);
+    assert.match(tooMany.stderr(), /concurrency 9 is above the 3 loop\(s\) this test was planned for/);
+    const loops = startProcess([CLI_ENTRY, 'concurrency', '2', '--scenario', 'loops', '--coordinator', addr], env);
     assert.equal(await loops.exited, 0, loops.stderr());
     const code = await run.exited;
     assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
     const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 5]]);
+    assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 2]]);
     assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a']);
     assert.equal(r.scenarios?.loops?.requests, target.paths()['/b']);
     // 20/s until the change (CLI processes start slowly on a busy machine), then 60/s: the scheduled mean
