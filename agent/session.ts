@@ -44,6 +44,8 @@ export interface SessionOptions {
   vetPlan?: (plan: AgentPlan) => Promise<string | undefined>;
   /** Live changes above this rate (req/s) are capped to it, loudly. */
   maxRateRps?: number;
+  /** Live closed-model changes above this many loops (its --max-in-flight) are capped to it, loudly. */
+  maxInFlight?: number;
 }
 
 export type SessionState = 'connecting' | 'idle' | 'running' | 'stopped';
@@ -347,11 +349,15 @@ export class AgentSession {
   private onSetRate(m: SetRateMsg): void {
     const run = this.findRun(m.runId, m.assignment);
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
-    const cap = this.opts.maxRateRps;
+    const closed = run.modelOf(m.scenario) === 'closed';
+    // Rates are capped at --max-rate, loop counts at --max-in-flight.
+    const cap = closed ? this.opts.maxInFlight : this.opts.maxRateRps;
     let capped = false;
-    if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency, m.scenario);
-    else if (m.tail !== undefined) {
-      const t = run.modelOf(m.scenario) === 'closed' ? { tail: m.tail, capped: false } : capTail(m.tail, cap);
+    if (m.concurrency > 0) {
+      capped = cap !== undefined && m.concurrency > cap;
+      run.engine.setConcurrency(capped ? (cap as number) : m.concurrency, m.scenario);
+    } else if (m.tail !== undefined) {
+      const t = capTail(m.tail, cap);
       capped = t.capped;
       run.engine.setTail(t.tail, m.scenario);
     } else {
@@ -359,7 +365,9 @@ export class AgentSession {
       run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs, m.scenario);
     }
     if (capped) {
-      const message = `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
+      const message = closed
+        ? `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-in-flight ${cap} loops`
+        : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
       this.opts.log('warn', message);
       this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
     }

@@ -14,7 +14,7 @@ import type { Phase } from '../common/stats.js';
 import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
 import type { IntervalFigures, PhaseTotals } from './aggregator.js';
-import { globalSchedule, partSchedules, planRun, schedulePeak } from './planner.js';
+import { partSchedules, planRun } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
 import { isConstant, valueAt } from './shares.js';
@@ -264,12 +264,6 @@ export class TestRun {
       throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
     }
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
-    // The agents sized their loop caps (and default connections) for the planned peak: more would be
-    // capped there, silently. Say so instead.
-    const peak = Math.round(schedulePeak(globalSchedule(scenarioParts(this.opts.scenario)[part.index]?.load ?? this.opts.scenario.load)));
-    if (concurrency > peak) {
-      throw new LoadfleetError('USAGE', `concurrency ${concurrency} is above the ${peak} loop(s) this test was planned for (the agents' loop caps); give at most ${peak}, or plan a higher concurrency or stage in the scenario`);
-    }
     this.requireRunning();
     const multi = this.opts.scenario.parts !== undefined;
     const what = `${multi ? `${part.name}: ` : ''}concurrency -> ${concurrency} (${source})`;

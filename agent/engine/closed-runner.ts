@@ -21,7 +21,11 @@ export interface ClosedRunnerOptions {
   client: HttpClient;
   recorder: Recorder;
   clock: Clock;
-  /** Upper bound on the loop count (the plan's in-flight cap). */
+  /**
+   * Upper bound on the plan's own loop counts (the plan's in-flight cap). Live changes (setConcurrency,
+   * setTail) are the coordinator's new share, e.g. after another agent left, and may exceed it; the
+   * agent's own ceiling (--max-in-flight) is applied to them before (agent/session.ts).
+   */
   maxLoops: number;
   /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
   onFinished: () => void;
@@ -59,6 +63,8 @@ export class ClosedRunner {
   private readonly loops: Loop[] = [];
   private target = 0;
   private override: number | undefined;
+  /** False once a live change replaced the plan's schedule: maxLoops then no longer applies. */
+  private planned = true;
   private startMsValue = 0;
   private state: 'idle' | 'running' | 'ended' = 'idle';
   private control: TimerHandle | undefined;
@@ -98,6 +104,7 @@ export class ClosedRunner {
   setConcurrency(n: number): void {
     if (this.state === 'ended') return;
     this.override = n;
+    this.planned = false;
     this.control?.cancel();
     this.control = undefined;
     if (this.state === 'running') this.applyTarget(n);
@@ -112,6 +119,7 @@ export class ClosedRunner {
     const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
     this.schedule = replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs));
     this.override = undefined;
+    this.planned = false;
     if (this.state !== 'running') return;
     this.applyTarget(this.scheduledLoops(atMs));
     this.control ??= this.clock.every(CONTROL_PERIOD_MS, this.onControl);
@@ -169,7 +177,7 @@ export class ClosedRunner {
   }
 
   private applyTarget(n: number): void {
-    const want = Math.max(0, Math.min(Math.floor(n), this.maxLoops));
+    const want = Math.max(0, this.planned ? Math.min(Math.floor(n), this.maxLoops) : Math.floor(n));
     this.target = want;
     while (this.loops.length > want) {
       const loop = this.loops.pop() as Loop;

@@ -97,15 +97,13 @@ scenarios:
     const rate = startProcess([CLI_ENTRY, 'rate', '60', '--scenario', 'arrivals', '--coordinator', addr], env);
     assert.equal(await rate.exited, 0, rate.stderr());
     assert.match(rate.stdout(), /arrivals: rate 60\/s sent to 1 agent\(s\)/);
-    const tooMany = startProcess([CLI_ENTRY, 'concurrency', '9', '--scenario', 'loops', '--coordinator', addr], env);
-    assert.equal(await tooMany.exited, 2);
-    assert.match(tooMany.stderr(), /concurrency 9 is above the 3 loop\(s\) this test was planned for/);
-    const loops = startProcess([CLI_ENTRY, 'concurrency', '2', '--scenario', 'loops', '--coordinator', addr], env);
+    // Above the planned peak of 3: the agent takes it (its loops share the connections planned).
+    const loops = startProcess([CLI_ENTRY, 'concurrency', '5', '--scenario', 'loops', '--coordinator', addr], env);
     assert.equal(await loops.exited, 0, loops.stderr());
     const code = await run.exited;
     assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
     const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 2]]);
+    assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 5]]);
     assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a']);
     assert.equal(r.scenarios?.loops?.requests, target.paths()['/b']);
     // 20/s until the change (CLI processes start slowly on a busy machine), then 60/s: the scheduled mean
@@ -113,11 +111,59 @@ scenarios:
     const a = r.scenarios?.arrivals?.requests ?? 0;
     const sched = r.scenarios?.arrivals?.targetRps ?? 0;
     assert.ok(sched > 22 && sched < 60, `arrivals' scheduled mean follows the change: ${sched}`);
+    assert.equal(target.peakBetween(0, 60_000, '/b'), 5, 'the closed part reached the 5 loops asked, above its planned 3');
     assert.ok(Math.abs(a - sched * 6) <= sched * 6 * 0.05, `arrivals sent ${a}, scheduled ${sched * 6}`);
   } finally {
     member?.kill();
     coord.kill();
     await Promise.all([member?.exited, coord.exited]);
+    await target.close();
+  }
+});
+
+test('an agent leaving a multi-scenario run (SIGTERM): every scenario\'s share moves to the other agent; per-scenario totals still equal the target\'s', async () => {
+  const target = await startInflightTarget(20);
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
+  const env = { LOADFLEET_TOKEN: 'multi-leave' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
+  const agents: ReturnType<typeof startProcess>[] = [];
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    for (const id of ['l1', 'l2']) {
+      agents.push(startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], env));
+      await agents.at(-1)!.waitFor(/joined coordinator/);
+    }
+    writeFileSync(join(dir, 's.yaml'), `
+variables: { base: "${target.url}" }
+requests:
+  a: { url: "{{ base }}/a" }
+  b: { url: "{{ base }}/b" }
+scenarios:
+  arrivals: { exec: a, load: { model: open, rate: 60, duration: 5s } }
+  loops: { exec: b, load: { model: closed, concurrency: 4, duration: 5s } }
+`);
+    const run = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], env, dir);
+    await run.waitFor(/\[\s*1s\//);
+    const leaver = agents[1]!;
+    leaver.kill('SIGTERM');
+    assert.equal(await leaver.exited, 0, leaver.stderr());
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a'], 'nothing lost, nothing counted twice (a)');
+    assert.equal(r.scenarios?.loops?.requests, target.paths()['/b'], 'nothing lost, nothing counted twice (b)');
+    const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
+    assert.deepEqual(kinds.slice(0, 2), ['leave l2', 'reshare'], kinds.join(', '));
+    // The open part kept its rate on one agent: 60/s for 5 s = 300 arrivals, within 5 %.
+    const a = r.scenarios?.arrivals?.requests ?? 0;
+    assert.ok(Math.abs(a - 300) <= 15, `arrivals sent ${a} of 300`);
+    // The closed part kept its 4 loops on the one agent left (2 if its share had not moved).
+    const loops = target.meanBetween(3_000, 4_500, '/b');
+    assert.ok(loops > 3.2 && target.peakBetween(3_000, 4_500, '/b') === 4, `loops on /b after the leave: mean ${loops}`);
+  } finally {
+    for (const p of agents) p.kill('SIGKILL');
+    coord.kill('SIGKILL');
+    await Promise.all([...agents.map((p) => p.exited), coord.exited]);
     await target.close();
   }
 });

@@ -11,36 +11,40 @@ export interface InflightTarget {
   total(): number;
   /** Ms since the first request (performance clock) of every change, with the in-flight count after it. */
   changes(): readonly { atMs: number; inFlight: number }[];
-  /** Highest in-flight count within [fromMs, toMs) since the first request. */
-  peakBetween(fromMs: number, toMs: number): number;
-  /** Time-weighted mean in-flight count over [fromMs, toMs). */
-  meanBetween(fromMs: number, toMs: number): number;
+  /** Highest in-flight count within [fromMs, toMs) since the first request (of `path` only, when given). */
+  peakBetween(fromMs: number, toMs: number, path?: string): number;
+  /** Time-weighted mean in-flight count over [fromMs, toMs) (of `path` only, when given). */
+  meanBetween(fromMs: number, toMs: number, path?: string): number;
   close(): Promise<void>;
 }
 
 export async function startInflightTarget(delayMs: number): Promise<InflightTarget> {
   const paths: Record<string, number> = {};
   const log: { atMs: number; inFlight: number }[] = [];
+  const byPath = new Map<string, { n: number; log: { atMs: number; inFlight: number }[] }>();
   let firstMs: number | undefined;
   let inFlight = 0;
   let total = 0;
-  const mark = (): void => {
+  const mark = (path: string, delta: number): void => {
     const now = performance.now();
     firstMs ??= now;
+    inFlight += delta;
     log.push({ atMs: now - firstMs, inFlight });
+    const p = byPath.get(path) ?? { n: 0, log: [] };
+    p.n += delta;
+    p.log.push({ atMs: now - firstMs, inFlight: p.n });
+    byPath.set(path, p);
   };
   const timers = new Set<ReturnType<typeof setTimeout>>();
   const server = createServer((req, res) => {
     total++;
-    inFlight++;
-    mark();
     const path = (req.url ?? '/').split('?')[0] ?? '/';
+    mark(path, +1);
     paths[path] = (paths[path] ?? 0) + 1;
     req.resume();
     const t = setTimeout(() => {
       timers.delete(t);
-      inFlight--;
-      mark();
+      mark(path, -1);
       res.end('ok');
     }, delayMs);
     timers.add(t);
@@ -48,9 +52,10 @@ export async function startInflightTarget(delayMs: number): Promise<InflightTarg
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
-  const valueAt = (ms: number): number => {
+  const logOf = (path: string | undefined): { atMs: number; inFlight: number }[] => (path === undefined ? log : byPath.get(path)?.log ?? []);
+  const valueAt = (ms: number, entries: readonly { atMs: number; inFlight: number }[]): number => {
     let v = 0;
-    for (const c of log) {
+    for (const c of entries) {
       if (c.atMs > ms) break;
       v = c.inFlight;
     }
@@ -61,12 +66,16 @@ export async function startInflightTarget(delayMs: number): Promise<InflightTarg
     paths: () => ({ ...paths }),
     total: () => total,
     changes: () => log,
-    peakBetween: (fromMs, toMs) => Math.max(valueAt(fromMs), ...log.filter((c) => c.atMs >= fromMs && c.atMs < toMs).map((c) => c.inFlight)),
-    meanBetween: (fromMs, toMs) => {
+    peakBetween: (fromMs, toMs, path) => {
+      const entries = logOf(path);
+      return Math.max(valueAt(fromMs, entries), ...entries.filter((c) => c.atMs >= fromMs && c.atMs < toMs).map((c) => c.inFlight));
+    },
+    meanBetween: (fromMs, toMs, path) => {
+      const entries = logOf(path);
       let area = 0;
       let t = fromMs;
-      let v = valueAt(fromMs);
-      for (const c of log) {
+      let v = valueAt(fromMs, entries);
+      for (const c of entries) {
         if (c.atMs <= fromMs) continue;
         if (c.atMs >= toMs) break;
         area += v * (c.atMs - t);

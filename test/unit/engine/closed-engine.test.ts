@@ -95,3 +95,21 @@ test('closed: setTail replaces a live override with a ramp of loops that the run
   assert.equal(target.received(), r.main.sent);
   checkAccounting(snaps, r);
 });
+
+test('closed: a live change may go above the plan\'s loop cap (the coordinator moved another agent\'s share here)', async (t) => {
+  const target = await startTarget({ kind: 'stall', stallMs: 20 });
+  t.after(() => target.close());
+  const snaps: EngineSnapshot[] = [];
+  const engine = createEngine(
+    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 900, from: 2, to: 2 }], maxInFlight: 2, connections: 2, snapshotIntervalMs: 100 }),
+    { onSnapshot: (s) => snaps.push(s) },
+  );
+  engine.start();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  engine.setConcurrency(5);
+  const r = await engine.done;
+  assert.equal(r.main.inFlightPeak, 5, 'five loops, on the two planned connections');
+  assert.ok(snaps.some((s) => s.concurrency === 5));
+  assert.equal(target.received(), r.main.sent);
+  checkAccounting(snaps, r);
+});
