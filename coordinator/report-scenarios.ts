@@ -10,7 +10,7 @@ export interface ScenarioReport {
   targetRps: number | null;
   concurrency: number | null;
   requests: number;
-  /** requests / main-phase duration. */
+  /** requests / the scenario's own length (its schedule's, or the main phase's if shorter). */
   rps: number;
   errors: number;
   errorsByKind: PhaseTotals['errors'];
@@ -35,13 +35,14 @@ export function scenarioReports(
     const t = main.byScenario[p.name];
     const scheduled = round3(scheduleMean(p.segments, mainMs));
     const requests = t?.requests ?? 0;
+    const ownMs = Math.min(mainMs, p.segments.reduce((sum, x) => sum + x.durationMs, 0));
     const evaluated = (t?.checks.passed ?? 0) + (t?.checks.failed ?? 0);
     out[p.name] = {
       model: p.model,
       targetRps: p.model === 'open' ? scheduled : null,
       concurrency: p.model === 'closed' ? scheduled : null,
       requests,
-      rps: mainMs > 0 ? Math.round((requests / (mainMs / 1000)) * 10) / 10 : 0,
+      rps: ownMs > 0 ? Math.round((requests / (ownMs / 1000)) * 10) / 10 : 0,
       errors: t?.errorTotal ?? 0,
       errorsByKind: t?.errors ?? { refused: 0, reset: 0, timeout: 0, other: 0 },
       statusCodes: t?.statusCodes ?? {},

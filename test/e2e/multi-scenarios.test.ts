@@ -51,6 +51,7 @@ scenarios:
     // The closed part: 3 loops against a 20 ms target for 2 s: about 3 x 2000 / 20 = 300 (slower on a busy machine).
     assert.ok(loops.requests > 60 && loops.requests <= 320, `closed part sent ${loops.requests}`);
     assert.equal(loops.model, 'closed');
+    assert.ok(Math.abs(loops.rps - loops.requests / 2) <= 1, `its rate over its own 2 s: ${loops.rps}`);
     // Per-part schedules, each its own length: 3 loops over its 2 s; for the run, 3 loops for 2 s of 3 s = 2.
     assert.equal(loops.concurrency, 3);
     assert.ok(r.summary.concurrency !== null && Math.abs(r.summary.concurrency - 2) < 0.15, `the run's loop mean ${r.summary.concurrency}`);
