@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planRun, scheduleMean, scheduleWithChanges } from '../../../coordinator/planner.js';
+import { partSchedules, planRun, scheduleMean, scheduleWithChanges, sumSchedules } from '../../../coordinator/planner.js';
 import type { ScheduleChange } from '../../../coordinator/planner.js';
 import { agentPlanSchema } from '../../../common/plan.js';
 import type { AgentPlan } from '../../../common/plan.js';
@@ -266,4 +266,39 @@ test('planRun with several scenarios: each part split over the agents on its own
   assert.deepEqual(plans.map((p) => p.parts?.[1]?.maxInFlight), [3, 2, 2], 'loops: the peak (7) split');
   // connections per origin for the agent: web's default (its in-flight share) + loops' 5 split
   assert.deepEqual(plans.map((p) => p.connections), [4 + 2, 3 + 2, 3 + 1]);
+});
+
+test('sumSchedules table: boundaries of every schedule, values added, 0 after each ends', () => {
+  const seg = (durationMs: number, from: number, to: number) => ({ durationMs, from, to });
+  const rows: { why: string; list: ReturnType<typeof seg>[][]; want: [number, number, number][] }[] = [
+    // one schedule: itself
+    { why: 'one', list: [[seg(1000, 1, 2)]], want: [[1000, 1, 2]] },
+    // a constant plus a ramp of another length: cut where each ends
+    { why: 'constant + ramp', list: [[seg(3000, 10, 10)], [seg(2000, 0, 4)]], want: [[2000, 10, 14], [1000, 10, 10]] },
+    // two stage lists: cut at every boundary, each piece interpolated
+    { why: 'stages', list: [[seg(1000, 0, 10), seg(1000, 10, 10)], [seg(500, 2, 2), seg(1500, 2, 8)]], want: [[500, 2, 7], [500, 7, 14], [1000, 14, 18]] },
+  ];
+  for (const row of rows) {
+    const got = sumSchedules(row.list).map((s) => [s.durationMs, Math.round(s.from * 1e9) / 1e9, Math.round(s.to * 1e9) / 1e9]);
+    assert.deepEqual(got, row.want, row.why);
+  }
+});
+
+test('partSchedules: each part with its own live changes (a change without a scenario is the first part\'s)', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:8080/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:8080'],
+  };
+  const web = { model: 'open' as const, rate: 10, duration: '4s' };
+  const loops = { model: 'closed' as const, concurrency: 2, duration: '2s' };
+  const s = scenario(web, { program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }] } as Partial<ScenarioInput>);
+  const got = partSchedules(s, [{ atMs: 1000, rateRps: 30, rampMs: 0, scenario: 'web' }, { atMs: 500, concurrency: 5, rampMs: 0, scenario: 'loops' }]);
+  assert.deepEqual(got.map((p) => [p.name, p.model, p.segments.map((x) => [x.durationMs, x.from, x.to])]), [
+    ['web', 'open', [[1000, 10, 10], [3000, 30, 30]]],
+    ['loops', 'closed', [[500, 2, 2], [1500, 5, 5]]],
+  ]);
+  // a plain load is one part named "default"; its changes carry no scenario
+  const plain = partSchedules(scenario(web), [{ atMs: 2000, rateRps: 0, rampMs: 0 }]);
+  assert.deepEqual(plain.map((p) => [p.name, p.segments.length]), [['default', 2]]);
 });
