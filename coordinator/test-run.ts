@@ -200,7 +200,10 @@ export class TestRun {
     const n = live.length + 1;
     plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
     plan.connections = Math.max(1, Math.ceil(plan.connections / n));
-    for (const part of plan.parts ?? []) part.maxInFlight = Math.max(1, Math.ceil(part.maxInFlight / n));
+    if (plan.parts !== undefined) {
+      for (const part of plan.parts) part.maxInFlight = Math.max(1, Math.ceil(part.maxInFlight / n));
+      plan.maxInFlight = plan.parts.reduce((sum, part) => sum + part.maxInFlight, 0);
+    }
     const weights = this.weightsWith(m);
     if (this.inMain()) {
       plan.warmupMs = 0;
