@@ -145,6 +145,47 @@ export function decodeSparse(encoded: string): SparseCounts | Histogram {
   return { sparse: true, indices: Uint32Array.from(indices), counts: Float64Array.from(counts), totalCount: total, destroy: () => {} };
 }
 
+/**
+ * The non-zero counts of `h` by counts-array index of our layout (a SparseCounts as is). A histogram
+ * of our sub-bucket layout (resized or not) is read straight from its counts; another layout is
+ * re-homed value by value first. For holders of many small tallies (per request name and agent).
+ */
+export function toSparse(h: Histogram | SparseCounts): SparseCounts {
+  if (isSparse(h)) return h;
+  hasOurLayout(undefined);
+  const l = layout as NonNullable<typeof layout>;
+  const x = internals(h);
+  if (!(x._counts instanceof Uint32Array) || x.subBucketCount !== l.subBucketCount || x.unitMagnitude !== l.unitMagnitude) {
+    const own = newHistogram();
+    own.add(h);
+    const s = toSparse(own);
+    own.destroy();
+    return s;
+  }
+  const c = x._counts;
+  const indices: number[] = [];
+  const counts: number[] = [];
+  let total = 0;
+  if (h.totalCount > 0) {
+    const last = Math.min(x.countsArrayIndex(x.maxValue), c.length - 1);
+    for (let i = 0; i <= last; i++) {
+      const n = c[i] as number;
+      if (n === 0) continue;
+      indices.push(i);
+      counts.push(n);
+      total += n;
+    }
+  }
+  return { sparse: true, indices: Uint32Array.from(indices), counts: Float64Array.from(counts), totalCount: total, destroy: () => {} };
+}
+
+/** A histogram of our config holding `s`'s counts (the caller destroys it). */
+export function fromSparse(s: SparseCounts): Histogram {
+  const h = newHistogram();
+  addSparse(h, s);
+  return h;
+}
+
 function isSparse(h: Histogram | SparseCounts): h is SparseCounts {
   return (h as SparseCounts).sparse === true;
 }

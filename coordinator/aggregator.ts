@@ -28,10 +28,10 @@ import { LoadfleetError } from '../common/errors.js';
 import type { Counters } from './aggregator-counters.js';
 import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
 import { IntervalSeries } from './aggregator-intervals.js';
-import { RequestMerge, decodeLang } from './aggregator-requests.js';
-import type { FlowTotals, RequestTotals } from './aggregator-requests.js';
+import { RequestMerge, decodeLang, freeDecoded } from './aggregator-requests.js';
+import type { FlowTotals, RequestLiveSet, RequestTotals } from './aggregator-requests.js';
 
-export type { FlowTotals, RequestTotals } from './aggregator-requests.js';
+export type { FlowTotals, RequestLive, RequestLiveSet, RequestTotals } from './aggregator-requests.js';
 import type { IntervalFigures } from './aggregator-intervals.js';
 
 export type { IntervalFigures } from './aggregator-intervals.js';
@@ -77,8 +77,8 @@ export interface PhaseTotals {
   /** Largest interval inFlightPeak (or single agent's cumulative peak, whichever is larger). */
   inFlightPeakMax: number;
   /**
-   * The scenario language: figures per request name ({} for a single-request run). Merged from the
-   * deltas only: a snapshot that never arrived is repaired into the totals above, not into these.
+   * The scenario language: figures per request name ({} for a single-request run). Repaired at Done
+   * like the totals above (aggregator-requests.ts), so they equal what the agents counted.
    */
   byRequest: Record<string, RequestTotals>;
   /** The scenario language's flow runs (null for a single-request run). */
@@ -276,7 +276,7 @@ export class Aggregator {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
     const delta = decodeDeltaPair(s.stats, where);
-    let lang: Map<string, Histogram> | undefined;
+    let lang: ReturnType<typeof decodeLang> | undefined;
     try {
       lang = s.stats.lang === undefined ? undefined : decodeLang(s.stats.lang);
     } catch (e) {
@@ -310,9 +310,9 @@ export class Aggregator {
       own.inFlightPeakMax = Math.max(own.inFlightPeakMax, s.stats.inFlightPeak);
       own.coveredMs += Math.max(0, s.intervalMs);
     }
-    // Per request name: once per merged seq, like everything above (a late seq after a repair included:
-    // the repair did not cover these).
-    if (lang !== undefined && s.stats.lang !== undefined) phase.requests.add(s.stats.lang, lang);
+    // Per request name: once per merged seq, like everything above; after this agent's per-request
+    // repair at Done only into its interval (aggregator-requests.ts).
+    if (lang !== undefined && s.stats.lang !== undefined) phase.requests.add(s.agentId, s.intervalIndex, s.stats.lang, lang);
     phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, fleetPeak);
     delta.latency.destroy();
     delta.service.destroy();
@@ -339,6 +339,21 @@ export class Aggregator {
       cumulative.warmup.latency.destroy();
       cumulative.warmup.service.destroy();
       throw e;
+    }
+
+    const cumulativeLang: Partial<Record<Phase, ReturnType<typeof decodeLang>>> = {};
+    try {
+      for (const p of PHASES) {
+        const lang = d[p].lang;
+        cumulativeLang[p] = lang === undefined ? new Map() : decodeLang(lang);
+      }
+    } catch (e) {
+      for (const h of [cumulative.warmup, cumulative.main]) {
+        h?.latency.destroy();
+        h?.service.destroy();
+      }
+      for (const m of Object.values(cumulativeLang)) freeDecoded(m);
+      throw violation(`${where}: undecodable per-request histogram`, e);
     }
 
     const missing = new Set<number>();
@@ -396,6 +411,11 @@ export class Aggregator {
       }
       cum.latency.destroy();
       cum.service.destroy();
+      // Per request name, the same check and repair (exactly once: a second Done is ignored above).
+      const r = this.#phases[p].requests.repair(d.agentId, truth.lang, cumulativeLang[p] as ReturnType<typeof decodeLang>);
+      if (r.status === 'mismatch') status = 'mismatch';
+      else if (r.status === 'repaired' && status === 'exact') status = 'repaired';
+      if (r.detail !== undefined) details.push(`${p}: ${r.detail}`);
     }
     const result = status === 'exact' ? { reconciled: true } : { reconciled: false, detail: details.join('; ') };
     agent.done = { lastSeq: d.lastSeq, durationMs: d.durationMs, result, status, missing, repaired, notes: [] };
@@ -435,6 +455,16 @@ export class Aggregator {
       inFlightPeakMax: t.inFlightPeakMax,
       ...this.#phases[phase].requests.totals(),
     };
+  }
+
+  /**
+   * The live view per request name: the interval's figures (undefined when not kept or none reported)
+   * and the phase's so far, each the `limit` names with most requests. Cheap enough for every tick.
+   */
+  liveRequests(phase: Phase, index: number, limit: number): { interval: RequestLiveSet | undefined; soFar: RequestLiveSet } {
+    this.#alive();
+    const r = this.#phases[phase].requests;
+    return { interval: r.liveInterval(index, this.#intervalMs, limit), soFar: r.liveSoFar(this.#intervalMs, limit) };
   }
 
   /** Main phase per agent, in the order agents first reported. */
