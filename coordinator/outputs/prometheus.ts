@@ -9,7 +9,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { LatencyMs } from '../../common/histogram.js';
 import type { Scenario } from '../../common/scenario.js';
 import type { ErrorKind, Phase } from '../../common/stats.js';
-import { ERROR_KINDS } from '../../common/stats.js';
+import { ERROR_KINDS, emptyErrors } from '../../common/stats.js';
 import type { IntervalFigures, PhaseTotals } from '../aggregator.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Report } from '../report.js';
@@ -41,7 +41,7 @@ interface PhaseCounts {
 }
 
 function zeroCounts(): PhaseCounts {
-  return { requests: 0, sent: 0, dropped: 0, bytesReceived: 0, errors: { refused: 0, reset: 0, timeout: 0, other: 0 }, statusCodes: {} };
+  return { requests: 0, sent: 0, dropped: 0, bytesReceived: 0, errors: emptyErrors(), statusCodes: {} };
 }
 
 function addCounts(into: PhaseCounts, t: Pick<PhaseTotals, 'requests' | 'sent' | 'dropped' | 'bytesReceived' | 'errors' | 'statusCodes'>): void {
@@ -71,7 +71,7 @@ function buildMetrics(registry: Registry) {
     requests: counter('loadfleet_requests_total', 'Requests that ended (response or transport error), merged over the fleet', ['phase']),
     sent: counter('loadfleet_sent_total', 'Requests handed to the HTTP client', ['phase']),
     responses: counter('loadfleet_responses_total', 'Responses by HTTP status code', ['phase', 'status']),
-    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, other); HTTP statuses are not errors', ['phase', 'kind']),
+    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, certificate, other); HTTP statuses are not errors', ['phase', 'kind']),
     dropped: counter('loadfleet_dropped_total', 'Open model: arrivals not sent because the in-flight cap was full', ['phase']),
     bytes: counter('loadfleet_received_bytes_total', 'Response body bytes received', ['phase']),
     runs: counter('loadfleet_runs_total', 'Finished runs by verdict', ['verdict']),

@@ -7,7 +7,7 @@ import { Aggregator } from '../../../coordinator/aggregator.js';
 import { LangRecorder } from '../../../agent/engine/lang-recorder.js';
 import { decodeHistogram, encodeHistogram, latencyMs, newHistogram, recordMs } from '../../../common/histogram.js';
 import type { LangStats } from '../../../common/request-stats.js';
-import { emptyStats } from '../../../common/stats.js';
+import { ERROR_KINDS, emptyStats } from '../../../common/stats.js';
 import type { Stats } from '../../../common/stats.js';
 import { prng } from '../../helpers/prng.js';
 
@@ -159,7 +159,7 @@ function agentRunSum(x: LangStats, y: LangStats): LangStats {
       first.extractFailed += p.extractFailed;
       first.renderFailed += p.renderFailed;
       first.bodyTruncated += p.bodyTruncated;
-      for (const k of ['refused', 'reset', 'timeout', 'other'] as const) first.errors[k] += p.errors[k];
+      for (const k of ERROR_KINDS) first.errors[k] += p.errors[k];
       for (const [c, n] of Object.entries(p.statusCodes)) first.statusCodes[c] = (first.statusCodes[c] ?? 0) + n;
       for (const [c, n] of Object.entries(p.checkFailures)) first.checkFailures[c] = (first.checkFailures[c] ?? 0) + n;
     }
