@@ -12,6 +12,18 @@ export const segmentSchema = z.strictObject({
 });
 export type Segment = z.infer<typeof segmentSchema>;
 
+/**
+ * HTTPS targets (the scenario's `tls`): certificate checks on unless insecureSkipVerify (test
+ * environments only; an agent runs such a plan only with --allow-insecure-tls), and an extra CA to
+ * trust besides the system's, as PEM text (it travels with the plan; agents never read the
+ * coordinator's disk).
+ */
+export const targetTlsSchema = z.strictObject({
+  insecureSkipVerify: z.boolean().default(false),
+  caPem: z.string().min(1).max(1024 * 1024).optional(),
+});
+export type TargetTls = z.output<typeof targetTlsSchema>;
+
 export const agentPlanSchema = z.strictObject({
   runId: z.string().min(1),
   request: z.strictObject({
@@ -44,6 +56,8 @@ export const agentPlanSchema = z.strictObject({
    * then only names the first request (for logs). Its `unique` data holds this agent's slice of the rows.
    */
   program: programSchema.optional(),
+  /** HTTPS: certificate checks and trusted CA (absent: verify against the system's CAs). */
+  tls: targetTlsSchema.optional(),
 });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

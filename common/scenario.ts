@@ -8,6 +8,7 @@ import { parseDurationMs } from './duration.js';
 import { parseThresholdExpr } from './thresholds.js';
 import type { Threshold } from './thresholds.js';
 import { programSchema } from './program.js';
+import { targetTlsSchema } from './plan.js';
 
 /** A duration as written ("30s", 1.5) -> milliseconds. Exported for the scenario language (scenario-schema.ts). */
 export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -125,6 +126,8 @@ export const scenarioSchema = z.strictObject({
    * (scenario-program.ts); absent for a single-request scenario. Not a field users write.
    */
   program: programSchema.optional(),
+  /** HTTPS targets: certificate checks and an extra trusted CA (PEM, read from the file's `tls.ca`). */
+  tls: targetTlsSchema.optional(),
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;

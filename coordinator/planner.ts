@@ -140,6 +140,7 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
     if (request.body !== undefined) plan.request.body = request.body;
     const program = programs?.get(id);
     if (program !== undefined) plan.program = program;
+    if (scenario.tls !== undefined) plan.tls = scenario.tls;
     plans.set(id, plan);
   }
   return plans;
