@@ -10,7 +10,7 @@ import { LangRecorder } from '../../../agent/engine/lang-recorder.js';
 import { latencyMs, newHistogram, recordMs } from '../../../common/histogram.js';
 import type { LangStats } from '../../../common/request-stats.js';
 import { emptyStats } from '../../../common/stats.js';
-import { requestRows } from '../../../coordinator/outputs/live-view.js';
+import { formatLiveView, requestRows, TTY_REQUEST_ROWS } from '../../../coordinator/outputs/live-view.js';
 import { DashboardState } from '../../../coordinator/outputs/dashboard-state.js';
 import type { Cursor } from '../../../coordinator/outputs/dashboard-state.js';
 import { FleetMetrics, OTHER_REQUEST, PROM_REQUEST_NAMES, boundRequests } from '../../../coordinator/outputs/prometheus.js';
@@ -97,6 +97,12 @@ test('TTY block: the busiest names so far with this interval\'s figures, and a c
   assert.match(lines[2] ?? '', /^req-1\s+-\s+-/, 'a name with nothing this interval');
   assert.equal(lines[4], '+ 9 more request name(s) (the busiest 3 are shown; report.json has all)');
   assert.equal(requestRows({ interval: null, soFar: set([['a', 1]]) }, 8).length, 2, 'no "more" line when all fit');
+  // In the TTY block, under the run's lines; a single-request tick has none.
+  const S = scenario({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 10, duration: '10s' } });
+  const block = formatLiveView({ phase: 'main', elapsedMs: 1000, totalMs: 10_000, agents: 1, figures: fig(0), requests: { interval: null, soFar } }, S).split('\n');
+  assert.equal(block.length, 5 + 1 + TTY_REQUEST_ROWS + 1);
+  assert.match(block[5] ?? '', /^request\s+req\/s/);
+  assert.equal(formatLiveView({ phase: 'main', elapsedMs: 1000, totalMs: 10_000, agents: 1, figures: fig(0) }, S).split('\n').length, 5);
 });
 
 function fig(index: number): IntervalFigures {
