@@ -12,8 +12,11 @@
 //   older interval only counts in the totals.
 // Memory: per agent and name, the merged latency as sparse counts (a few KB); per kept interval and name
 // likewise; per name one live histogram (~90 KB) for the totals.
+// Measured (bench script in the live branch's report; 20 agents x 50 names, 2,000 requests per agent-second):
+// ~2.3 ms per snapshot (the previous full decode per name: ~4.8 ms), ~12 ms per tick for the live rows
+// (one-pass percentiles, common/histogram.ts percentilesMs).
 import type { Histogram, LatencyMs, SparseCounts } from '../common/histogram.js';
-import { addHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram } from '../common/histogram.js';
+import { addHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram, percentilesMs } from '../common/histogram.js';
 import { addRequestCounters, emptyRequestStats } from '../common/request-stats.js';
 import type { LangStats, RequestStats } from '../common/request-stats.js';
 import type { ErrorKind } from '../common/stats.js';
@@ -125,10 +128,11 @@ function isZeroRequest(r: RequestStats): boolean {
     && Object.values(r.checkFailures).every((n) => n === 0);
 }
 
-function liveRow(name: string, c: RequestStats, l: LatencyMs, seconds: number): RequestLive {
+function liveRow(name: string, c: RequestStats, latency: Histogram | SparseCounts, seconds: number): RequestLive {
+  const [p50Ms, p95Ms, p99Ms] = percentilesMs(latency, [50, 95, 99]) as [number, number, number];
   return {
     name, requests: c.requests, rps: seconds > 0 ? Math.round((c.requests / seconds) * 10) / 10 : 0, errors: totalErrors(c.errors),
-    checksPassed: c.checksPassed, checksFailed: c.checksFailed, p50Ms: l.p50, p95Ms: l.p95, p99Ms: l.p99,
+    checksPassed: c.checksPassed, checksFailed: c.checksFailed, p50Ms, p95Ms, p99Ms,
   };
 }
 
@@ -239,13 +243,13 @@ export class RequestMerge {
   liveInterval(index: number, intervalMs: number, limit: number): RequestLiveSet | undefined {
     const interval = this.intervals.get(index);
     if (interval === undefined || interval.size === 0) return undefined;
-    return busiest(interval, (t) => t.counters.requests, (name, t) => liveRow(name, t.counters, t.latency.latencyMs(), intervalMs / 1000), limit);
+    return busiest(interval, (t) => t.counters.requests, (name, t) => liveRow(name, t.counters, t.latency.toSparse(), intervalMs / 1000), limit);
   }
 
   /** The phase so far: rates over the intervals seen (0..highest index). */
   liveSoFar(intervalMs: number, limit: number): RequestLiveSet {
     const seconds = ((this.maxIndex + 1) * intervalMs) / 1000;
-    return busiest(this.byName, (t) => t.counters.requests, (name, t) => liveRow(name, t.counters, latencyMs(t.latency), seconds), limit);
+    return busiest(this.byName, (t) => t.counters.requests, (name, t) => liveRow(name, t.counters, t.latency, seconds), limit);
   }
 
   destroy(): void {

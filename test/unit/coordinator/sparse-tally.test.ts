@@ -2,7 +2,7 @@
 // merging the histograms gives; sparseMinus finds what a cumulative holds beyond merged deltas.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram, toSparse } from '../../../common/histogram.js';
+import { decodeHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram, percentilesMs, toSparse } from '../../../common/histogram.js';
 import type { Histogram } from '../../../common/histogram.js';
 import { SparseTally, sparseMinus } from '../../../coordinator/sparse-tally.js';
 import { prng } from '../../helpers/prng.js';
@@ -40,6 +40,10 @@ for (const r of rows) {
     }
     assert.equal(tally.totalCount, merged.totalCount);
     assert.deepEqual(tally.latencyMs(), latencyMs(merged));
+    // The live view's one-pass percentiles: hdr's own values (its rounding of the count at a percentile).
+    const ps = [0.1, 50, 90, 95, 99, 99.9, 100];
+    assert.deepEqual(percentilesMs(tally.toSparse(), ps), ps.map((q) => Math.round(merged.getValueAtPercentile(q)) / 1000));
+    assert.deepEqual(percentilesMs(merged, ps), percentilesMs(tally.toSparse(), ps));
     const whole = toSparse(merged);
     assert.deepEqual([...tally.toSparse().indices], [...whole.indices]);
     assert.deepEqual([...tally.toSparse().counts], [...whole.counts]);
