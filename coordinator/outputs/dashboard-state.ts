@@ -110,8 +110,9 @@ interface RunData {
   verdict: Report['verdict'] | null;
   /** The last status while it ran (kept to show the finished run). */
   last: DashRun | null;
-  /** The newest main-phase tick's per-request table (warm-up's until then). */
+  /** The newest main-phase tick's per-request table (warm-up's until then), and its phase. */
   requests: NonNullable<LiveLine['requests']> | null;
+  requestsPhase: Phase | null;
 }
 
 /** An agent whose last snapshot is older than this many intervals is shown as missing. */
@@ -133,7 +134,7 @@ export class DashboardState {
 
   runStarted(runId: string, scenario: Scenario, nowMs: number): void {
     this.generation++;
-    this.run = { runId, scenario, startMs: nowMs, changes: [], points: [], events: [], verdict: null, last: null, requests: null };
+    this.run = { runId, scenario, startMs: nowMs, changes: [], points: [], events: [], verdict: null, last: null, requests: null, requestsPhase: null };
   }
 
   tick(runId: string, line: LiveLine): void {
@@ -145,7 +146,11 @@ export class DashboardState {
       point.byRequest = Object.fromEntries(rows.slice(0, DASH_POINT_NAMES).map((r) => [r.name, { rps: r.rps, p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms }]));
     }
     run.points.push(point);
-    if (line.requests !== undefined && (line.phase === 'main' || run.requests === null || run.points.every((p) => p.phase === 'warmup'))) run.requests = line.requests;
+    // A late warm-up tick does not replace the main phase's table.
+    if (line.requests !== undefined && !(line.phase === 'warmup' && run.requestsPhase === 'main')) {
+      run.requests = line.requests;
+      run.requestsPhase = line.phase;
+    }
   }
 
   notice(runId: string, level: DashEvent['level'], message: string, nowMs: number): void {
