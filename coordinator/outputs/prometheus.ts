@@ -97,7 +97,7 @@ function buildMetrics(registry: Registry) {
     agentLag: gauge('loadfleet_agent_schedule_lag_p99_seconds', 'Per agent: schedule lag p99 in its last snapshot', ['agent']),
     agentAge: gauge('loadfleet_agent_snapshot_age_seconds', 'Per agent: time since its last snapshot', ['agent']),
     // The scenario language, per request name, of the running test's main phase (else of the last test).
-    // Bounded: the PROM_REQUEST_NAMES busiest names; the rest count under request="_other".
+    // Bounded: the PROM_REQUEST_NAMES busiest names; the rest count under request="(other)".
     requestRequests: gauge('loadfleet_request_requests', 'Per request name: requests that ended in the main phase of the running (else the last) test', ['request']),
     requestErrors: gauge('loadfleet_request_errors', 'Per request name: transport errors in the main phase of the running (else the last) test', ['request']),
     requestChecks: gauge('loadfleet_request_checks', 'Per request name: checks evaluated, by result (passed, failed), running (else last) test', ['request', 'result']),
@@ -115,11 +115,12 @@ interface RequestRow {
   latency: LatencyMs;
 }
 
-/** Most request names with their own label values; the rest are summed under request="_other". */
+/** Most request names with their own label values; the rest are summed under request="(other)". */
 export const PROM_REQUEST_NAMES = 50;
-export const OTHER_REQUEST = '_other';
+/** Not a possible request name (names are letters, digits, _ . -), so it never collides with one. */
+export const OTHER_REQUEST = '(other)';
 
-/** The busiest `limit` rows (most requests, then by name), the rest summed into one `_other` row (no latency). */
+/** The busiest `limit` rows (most requests, then by name), the rest summed into one `(other)` row (no latency). */
 export function boundRequests(rows: readonly RequestRow[], limit: number): { rows: RequestRow[]; other: RequestRow | undefined } {
   const sorted = [...rows].sort((a, b) => b.requests - a.requests || a.name.localeCompare(b.name));
   const rest = sorted.slice(limit);
