@@ -32,6 +32,8 @@ export interface AgentArgs extends TlsArgs {
   allowTarget?: string[] | undefined;
   maxRate?: number | undefined;
   maxInFlight?: number | undefined;
+  /** Run plans whose scenario skips the targets' certificate checks (agent/limits.ts allowInsecureTls). */
+  allowInsecureTls?: boolean | undefined;
   /** HOST:PORT for GET /healthz and /readyz (agent/health.ts); off when undefined. */
   health?: string | undefined;
   /** Leave when standard input closes: local agents end with the `loadfleet run` that spawned them. */
@@ -72,12 +74,16 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
     })
     .option('max-rate', { type: 'number', describe: 'highest arrival rate (req/s) this agent accepts; plans above are refused, live changes above are capped' })
     .option('max-in-flight', { type: 'number', describe: 'highest in-flight cap (and closed-model loop count) this agent accepts' })
+    .option('allow-insecure-tls', {
+      type: 'boolean', default: false,
+      describe: 'run scenarios with tls.insecureSkipVerify (no certificate check of HTTPS targets: test environments only); refused by default',
+    })
     .option('health', { type: 'string', describe: 'serve GET /healthz (alive) and /readyz (joined to a coordinator) on HOST:PORT, for probes' })
     .option('exit-with-stdin', { type: 'boolean', default: false, hidden: true, describe: 'leave when standard input closes (local agents)' }) as unknown as Argv<T & AgentArgs>;
 }
 
 /** The agent's own limits from its flags; a bad value is a USAGE error naming it. */
-export function limitsFromArgs(args: Pick<AgentArgs, 'allowTarget' | 'maxRate' | 'maxInFlight'>): AgentLimits {
+export function limitsFromArgs(args: Pick<AgentArgs, 'allowTarget' | 'maxRate' | 'maxInFlight' | 'allowInsecureTls'>): AgentLimits {
   let allow: AllowRule[];
   try {
     allow = (args.allowTarget === undefined || args.allowTarget.length === 0 ? LOOPBACK_RULES : args.allowTarget).map(parseAllowRule);
@@ -87,7 +93,7 @@ export function limitsFromArgs(args: Pick<AgentArgs, 'allowTarget' | 'maxRate' |
   for (const [flag, v] of [['--max-rate', args.maxRate], ['--max-in-flight', args.maxInFlight]] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v > 0)) throw new LoadfleetError('USAGE', `${flag} must be a number > 0, got ${String(v)}`);
   }
-  return { allow, maxRateRps: args.maxRate, maxInFlight: args.maxInFlight };
+  return { allow, maxRateRps: args.maxRate, maxInFlight: args.maxInFlight, allowInsecureTls: args.allowInsecureTls === true };
 }
 
 export async function agentCommand(io: Io, args: AgentArgs, version: string): Promise<number> {
@@ -131,7 +137,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
     }
     log('info', `health on http://${health.address}/healthz and /readyz`);
   }
-  log('info', `joining ${args.join}${tls === undefined ? ' (plaintext)' : tls.cert === undefined ? ' (TLS)' : ' (mutual TLS)'}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}`);
+  log('info', `joining ${args.join}${tls === undefined ? ' (plaintext)' : tls.cert === undefined ? ' (TLS)' : ' (mutual TLS)'}; allowed targets: ${limits.allow.map((r) => r.source).join(', ')}${limits.allowInsecureTls ? '; insecure TLS (no certificate checks) allowed' : ''}`);
   session.start();
   let signalled = 0;
   const remove = io.onSignal((signal) => {

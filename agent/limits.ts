@@ -16,6 +16,12 @@ export interface AgentLimits {
   maxRateRps: number | undefined;
   /** Highest in-flight cap (and closed-model loop count) it accepts; undefined = no ceiling. */
   maxInFlight: number | undefined;
+  /**
+   * Runs plans that skip the targets' certificate checks (--allow-insecure-tls). Off by default: with
+   * checks off, whoever sits between this agent and the target can impersonate it and read what the
+   * agent sends (tokens, data rows); the agent's operator, not a coordinator, accepts that risk.
+   */
+  allowInsecureTls: boolean;
 }
 
 /** Loopback, the default allow-list. */
@@ -126,6 +132,9 @@ export function planRefusal(plan: AgentPlan, limits: AgentLimits): string | unde
   const ratePeak = open.reduce((sum, p) => sum + peak(p.segments), 0);
   if (limits.maxRateRps !== undefined && open.length > 0 && ratePeak > limits.maxRateRps) {
     return `the plan asks for ${Number(ratePeak.toFixed(3))} req/s, above this agent's --max-rate ${limits.maxRateRps}`;
+  }
+  if (plan.tls?.insecureSkipVerify === true && !limits.allowInsecureTls) {
+    return 'the plan skips the targets\' certificate checks (tls.insecureSkipVerify), which this agent refuses; start it with --allow-insecure-tls for a test environment, or give the scenario tls.ca instead';
   }
   if (limits.maxInFlight !== undefined && plan.maxInFlight > limits.maxInFlight) {
     const loops = plan.parts === undefined ? plan.model === 'closed' : plan.parts.every((p) => p.model === 'closed');

@@ -16,6 +16,7 @@ import { createEngine } from '../agent/engine/engine.js';
 import type { EngineSnapshot } from '../agent/engine/engine.js';
 import type { AgentPlan } from '../common/plan.js';
 import { decodeHistogram, latencyMs } from '../common/histogram.js';
+import { totalErrors } from '../common/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const env = process.env;
@@ -86,7 +87,7 @@ async function runWorker(model: 'open' | 'closed', url: string, value: number): 
     achievedRps: Math.round((r.main.requests * 1000) / r.mainDurationMs),
     sent: r.main.sent,
     dropped: r.main.dropped,
-    errors: r.main.errors.refused + r.main.errors.reset + r.main.errors.timeout + r.main.errors.other,
+    errors: totalErrors(r.main.errors),
     lagP99Ms: r.main.scheduleLagP99Ms,
     eldP99Ms: r.main.eventLoopDelayP99Ms,
     intended: { p50: l.p50, p99: l.p99, max: l.max },

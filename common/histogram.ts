@@ -145,6 +145,47 @@ export function decodeSparse(encoded: string): SparseCounts | Histogram {
   return { sparse: true, indices: Uint32Array.from(indices), counts: Float64Array.from(counts), totalCount: total, destroy: () => {} };
 }
 
+/**
+ * The non-zero counts of `h` by counts-array index of our layout (a SparseCounts as is). A histogram
+ * of our sub-bucket layout (resized or not) is read straight from its counts; another layout is
+ * re-homed value by value first. For holders of many small tallies (per request name and agent).
+ */
+export function toSparse(h: Histogram | SparseCounts): SparseCounts {
+  if (isSparse(h)) return h;
+  hasOurLayout(undefined);
+  const l = layout as NonNullable<typeof layout>;
+  const x = internals(h);
+  if (!(x._counts instanceof Uint32Array) || x.subBucketCount !== l.subBucketCount || x.unitMagnitude !== l.unitMagnitude) {
+    const own = newHistogram();
+    own.add(h);
+    const s = toSparse(own);
+    own.destroy();
+    return s;
+  }
+  const c = x._counts;
+  const indices: number[] = [];
+  const counts: number[] = [];
+  let total = 0;
+  if (h.totalCount > 0) {
+    const last = Math.min(x.countsArrayIndex(x.maxValue), c.length - 1);
+    for (let i = 0; i <= last; i++) {
+      const n = c[i] as number;
+      if (n === 0) continue;
+      indices.push(i);
+      counts.push(n);
+      total += n;
+    }
+  }
+  return { sparse: true, indices: Uint32Array.from(indices), counts: Float64Array.from(counts), totalCount: total, destroy: () => {} };
+}
+
+/** A histogram of our config holding `s`'s counts (the caller destroys it). */
+export function fromSparse(s: SparseCounts): Histogram {
+  const h = newHistogram();
+  addSparse(h, s);
+  return h;
+}
+
 function isSparse(h: Histogram | SparseCounts): h is SparseCounts {
   return (h as SparseCounts).sparse === true;
 }
@@ -293,6 +334,37 @@ export function latencyMs(h: Histogram): LatencyMs {
     p999: ms(h.getValueAtPercentile(99.9)),
     max: ms(h.maxValue),
   };
+}
+
+let reference: Histogram | undefined;
+
+/**
+ * Percentiles (ms) of a histogram or sparse counts of our layout in one pass over the non-zero counts,
+ * with getValueAtPercentile's rounding (so the same values as latencyMs), for the many small tallies of
+ * the live per-request view: hdr-histogram-js walks all ~22k counts per percentile through method calls.
+ */
+export function percentilesMs(h: Histogram | SparseCounts, percentiles: readonly number[]): number[] {
+  const s = toSparse(h);
+  if (s.totalCount === 0) return percentiles.map(() => 0);
+  reference ??= newHistogram();
+  const ref = internals(reference);
+  const wanted = percentiles.map((p) => {
+    const fp = (Math.min(p, 100) / 100) * s.totalCount;
+    return Math.max(fp > 0 ? Math.ceil(fp - 2 ** (Math.floor(Math.log2(fp)) - 52)) : 0, 1);
+  });
+  const out = percentiles.map(() => 0);
+  let done = 0;
+  let seen = 0;
+  for (let i = 0; i < s.indices.length && done < wanted.length; i++) {
+    seen += s.counts[i] as number;
+    for (let k = 0; k < wanted.length; k++) {
+      if (out[k] !== 0 || seen < (wanted[k] as number)) continue;
+      const us = ref.highestEquivalentValue(ref.valueFromIndex(s.indices[i] as number));
+      out[k] = Math.round(us) / 1000;
+      done++;
+    }
+  }
+  return out;
 }
 
 /** Records a duration given in milliseconds (fractional) as whole microseconds, at least 1. */

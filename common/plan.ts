@@ -23,6 +23,18 @@ export const planPartSchema = z.strictObject({
 });
 export type PlanPart = z.infer<typeof planPartSchema>;
 
+/**
+ * HTTPS targets (the scenario's `tls`): certificate checks on unless insecureSkipVerify (test
+ * environments only; an agent runs such a plan only with --allow-insecure-tls), and an extra CA to
+ * trust besides the system's, as PEM text (it travels with the plan; agents never read the
+ * coordinator's disk).
+ */
+export const targetTlsSchema = z.strictObject({
+  insecureSkipVerify: z.boolean().default(false),
+  caPem: z.string().min(1).max(1024 * 1024).optional(),
+});
+export type TargetTls = z.output<typeof targetTlsSchema>;
+
 export const agentPlanSchema = z.strictObject({
   runId: z.string().min(1),
   request: z.strictObject({
@@ -61,6 +73,8 @@ export const agentPlanSchema = z.strictObject({
    * `maxInFlight` the parts' sum and `connections` the pool size per origin for them all. Needs `program`.
    */
   parts: z.array(planPartSchema).min(1).optional(),
+  /** HTTPS: certificate checks and trusted CA (absent: verify against the system's CAs). */
+  tls: targetTlsSchema.optional(),
 }).refine((p) => p.parts === undefined || p.program !== undefined, { message: 'parts need a program', path: ['parts'] });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

@@ -20,7 +20,7 @@ import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export type { ControlClient } from './gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from './gen/loadfleet/v1/Control.js';

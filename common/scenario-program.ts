@@ -11,6 +11,7 @@ import { MAX_DATA_JSON_BYTES } from './program.js';
 import { compileTemplate, defaultTemplateContext } from './template.js';
 import { FeederError, parseRows } from './feeder.js';
 import { problem } from './scenario-problems.js';
+import { targetTlsFromFile } from './scenario-tls.js';
 import type { PathSegment, ScenarioFileProblem } from './scenario-problems.js';
 
 /** The metric name of the top-level `request` (thresholds may name it `request: default`). */
@@ -61,8 +62,10 @@ export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; p
 
 /** `readData(path)` reads a data file named in the scenario (relative to it); it may throw. */
 export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string): ScenarioFromFile {
-  const base = { name: f.name, warmup: f.warmup, thresholds: f.thresholds ?? [] };
   const problems: ScenarioFileProblem[] = [];
+  const tls = targetTlsFromFile(f.tls, readData);
+  if ('problem' in tls) problems.push(tls.problem);
+  const base = { name: f.name, warmup: f.warmup, thresholds: f.thresholds ?? [], ...('tls' in tls ? { tls: tls.tls } : {}) };
   const firstEntry = f.scenarios === undefined ? undefined : Object.values(f.scenarios)[0];
   const load = f.load ?? firstEntry?.load;
   if (load === undefined || (f.load !== undefined && f.scenarios !== undefined)) {

@@ -189,6 +189,18 @@ const dataSchema = z
     return { ...d, format };
   });
 
+/** HTTPS targets: certificate checks (on by default) and a CA to trust besides the system's. */
+const targetTlsFileSchema = z
+  .strictObject({
+    insecureSkipVerify: z.boolean().default(false)
+      .meta({ description: 'skip the target certificate check (self-signed test environments only; remote agents need --allow-insecure-tls)' }),
+    ca: z.string().min(1).optional().meta({ description: 'PEM file of a CA to trust for the targets, relative to the scenario file; it travels to the agents with the plan' }),
+  })
+  .superRefine((t, ctx) => {
+    if (t.insecureSkipVerify && t.ca !== undefined) ctx.addIssue({ code: 'custom', path: ['ca'], message: 'is not used when insecureSkipVerify is true: remove one of them' });
+  })
+  .meta({ description: 'HTTPS targets: certificate checks and trusted CA' });
+
 const scenarioEntrySchema = z.strictObject({
   load: loadSchema,
   exec: z.union([entryName, z.array(entryName).min(1)]).optional()
@@ -208,6 +220,7 @@ export const scenarioFileSchema = z
     data: z.record(variableName, dataSchema).optional(),
     thresholds: z.array(thresholdSchema).optional(),
     warmup: durationMs.default(0),
+    tls: targetTlsFileSchema.optional(),
   })
   .meta({ title: 'loadfleet scenario', description: 'A loadfleet scenario file (YAML or JSON); README.md "Scenario format".' });
 

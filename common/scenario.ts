@@ -8,6 +8,7 @@ import { parseDurationMs } from './duration.js';
 import { parseThresholdExpr } from './thresholds.js';
 import type { Threshold } from './thresholds.js';
 import { programSchema } from './program.js';
+import { targetTlsSchema } from './plan.js';
 
 /** A duration as written ("30s", 1.5) -> milliseconds. Exported for the scenario language (scenario-schema.ts). */
 export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -166,6 +167,8 @@ export const scenarioSchema = z.strictObject({
    * the first part's (code that knows one load model only sees that part). Needs `program`.
    */
   parts: z.array(scenarioPartSchema).min(1).optional(),
+  /** HTTPS targets: certificate checks and an extra trusted CA (PEM, read from the file's `tls.ca`). */
+  tls: targetTlsSchema.optional(),
 }).superRefine((s, ctx) => {
   if (s.parts === undefined) return;
   const flows = new Set((s.program?.flows ?? []).map((f) => f.name));

@@ -2,8 +2,12 @@
 // Histograms travel encoded (common/histogram.ts). All counts are whole numbers.
 import type { LangStats } from './request-stats.js';
 
-export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'other';
-export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'other'];
+/**
+ * Transport errors by kind. `certificate`: the HTTPS target's certificate was not trusted (self-signed,
+ * unknown CA, expired, wrong host name); see the scenario's `tls` field. Added in protocol version 3.
+ */
+export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'certificate' | 'other';
+export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'certificate', 'other'];
 
 export type Phase = 'warmup' | 'main';
 
@@ -30,11 +34,11 @@ export interface Stats {
 }
 
 export function emptyErrors(): Record<ErrorKind, number> {
-  return { refused: 0, reset: 0, timeout: 0, other: 0 };
+  return { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
 }
 
 export function totalErrors(errors: Record<ErrorKind, number>): number {
-  return errors.refused + errors.reset + errors.timeout + errors.other;
+  return errors.refused + errors.reset + errors.timeout + errors.certificate + errors.other;
 }
 
 export function emptyStats(): Stats {

@@ -9,6 +9,8 @@
 //   never arrived (seq gaps) are added into the phase and agent totals as "cumulative minus merged", so the
 //   totals equal the agents' own truth; such a repair (or an impossible excess) is reported, never hidden.
 //   A repaired difference belongs to no interval: the per-interval series can be short, the totals cannot.
+//   The per-request-name figures (the scenario language) are checked and repaired the same way, once per
+//   agent (aggregator-requests.ts); a seq arriving after their repair only fills its interval.
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) throws LoadfleetError PROTOCOL_VIOLATION before any state changes.
 //
@@ -28,11 +30,10 @@ import { LoadfleetError } from '../common/errors.js';
 import type { Counters } from './aggregator-counters.js';
 import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
 import { IntervalSeries } from './aggregator-intervals.js';
-import { RequestMerge, decodeLang } from './aggregator-requests.js';
-import type { DecodedLang } from './aggregator-requests.js';
-import type { FlowTotals, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
+import { RequestMerge, decodeLang, emptyDecoded, freeDecoded } from './aggregator-requests.js';
+import type { FlowTotals, RequestLiveSet, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
 
-export type { FlowTotals, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
+export type { FlowTotals, RequestLive, RequestLiveSet, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
 import type { IntervalFigures } from './aggregator-intervals.js';
 
 export type { IntervalFigures } from './aggregator-intervals.js';
@@ -78,8 +79,8 @@ export interface PhaseTotals {
   /** Largest interval inFlightPeak (or single agent's cumulative peak, whichever is larger). */
   inFlightPeakMax: number;
   /**
-   * The scenario language: figures per request name ({} for a single-request run). Merged from the
-   * deltas only: a snapshot that never arrived is repaired into the totals above, not into these.
+   * The scenario language: figures per request name ({} for a single-request run). Repaired at Done
+   * like the totals above (aggregator-requests.ts), so they equal what the agents counted.
    */
   byRequest: Record<string, RequestTotals>;
   /** Several scenarios at once: figures per scenario name, merged like byRequest ({} otherwise). */
@@ -279,7 +280,7 @@ export class Aggregator {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
     const delta = decodeDeltaPair(s.stats, where);
-    let lang: DecodedLang | undefined;
+    let lang: ReturnType<typeof decodeLang> | undefined;
     try {
       lang = s.stats.lang === undefined ? undefined : decodeLang(s.stats.lang);
     } catch (e) {
@@ -313,9 +314,9 @@ export class Aggregator {
       own.inFlightPeakMax = Math.max(own.inFlightPeakMax, s.stats.inFlightPeak);
       own.coveredMs += Math.max(0, s.intervalMs);
     }
-    // Per request name: once per merged seq, like everything above (a late seq after a repair included:
-    // the repair did not cover these).
-    if (lang !== undefined && s.stats.lang !== undefined) phase.requests.add(s.stats.lang, lang);
+    // Per request name: once per merged seq, like everything above; after this agent's per-request
+    // repair at Done only into its interval (aggregator-requests.ts).
+    if (lang !== undefined && s.stats.lang !== undefined) phase.requests.add(s.agentId, s.intervalIndex, s.stats.lang, lang);
     phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, fleetPeak);
     delta.latency.destroy();
     delta.service.destroy();
@@ -342,6 +343,21 @@ export class Aggregator {
       cumulative.warmup.latency.destroy();
       cumulative.warmup.service.destroy();
       throw e;
+    }
+
+    const cumulativeLang: Partial<Record<Phase, ReturnType<typeof decodeLang>>> = {};
+    try {
+      for (const p of PHASES) {
+        const lang = d[p].lang;
+        cumulativeLang[p] = lang === undefined ? emptyDecoded() : decodeLang(lang);
+      }
+    } catch (e) {
+      for (const h of [cumulative.warmup, cumulative.main]) {
+        h?.latency.destroy();
+        h?.service.destroy();
+      }
+      for (const m of Object.values(cumulativeLang)) freeDecoded(m);
+      throw violation(`${where}: undecodable per-request histogram`, e);
     }
 
     const missing = new Set<number>();
@@ -399,6 +415,11 @@ export class Aggregator {
       }
       cum.latency.destroy();
       cum.service.destroy();
+      // Per request name, the same check and repair (exactly once: a second Done is ignored above).
+      const r = this.#phases[p].requests.repair(d.agentId, truth.lang, cumulativeLang[p] as ReturnType<typeof decodeLang>);
+      if (r.status === 'mismatch') status = 'mismatch';
+      else if (r.status === 'repaired' && status === 'exact') status = 'repaired';
+      if (r.detail !== undefined) details.push(`${p}: ${r.detail}`);
     }
     const result = status === 'exact' ? { reconciled: true } : { reconciled: false, detail: details.join('; ') };
     agent.done = { lastSeq: d.lastSeq, durationMs: d.durationMs, result, status, missing, repaired, notes: [] };
@@ -438,6 +459,16 @@ export class Aggregator {
       inFlightPeakMax: t.inFlightPeakMax,
       ...this.#phases[phase].requests.totals(),
     };
+  }
+
+  /**
+   * The live view per request name: the interval's figures (undefined when not kept or none reported)
+   * and the phase's so far, each the `limit` names with most requests. Cheap enough for every tick.
+   */
+  liveRequests(phase: Phase, index: number, limit: number): { interval: RequestLiveSet | undefined; soFar: RequestLiveSet } {
+    this.#alive();
+    const r = this.#phases[phase].requests;
+    return { interval: r.liveInterval(index, this.#intervalMs, limit), soFar: r.liveSoFar(this.#intervalMs, limit) };
   }
 
   /** Main phase per agent, in the order agents first reported. */

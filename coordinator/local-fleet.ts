@@ -25,6 +25,8 @@ export interface LocalFleetOptions {
   joinTimeoutMs?: number;
   /** Targets the local agents may load (their --allow-target); default: loopback only. */
   allowTargets?: readonly string[];
+  /** The local agents run plans that skip certificate checks (their --allow-insecure-tls). */
+  allowInsecureTls?: boolean;
 }
 
 export class LocalFleet {
@@ -50,7 +52,7 @@ export class LocalFleet {
     const fleet = new LocalFleet(coordinator, server, address, children);
     for (let i = 0; i < opts.agents; i++) {
       const allow = (opts.allowTargets ?? []).flatMap((t) => ['--allow-target', t]);
-      const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin', ...allow], {
+      const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin', ...allow, ...(opts.allowInsecureTls === true ? ['--allow-insecure-tls'] : [])], {
         env: { ...opts.env, [TOKEN_ENV]: token },
         // stdin is a pipe the agent watches: when this process dies, the agent leaves instead of
         // reconnecting forever to a coordinator that is gone.

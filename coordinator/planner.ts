@@ -156,6 +156,7 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
       plan.maxInFlight = plan.parts.reduce((sum, p) => sum + p.maxInFlight, 0);
       plan.connections = parts.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);
     }
+    if (scenario.tls !== undefined) plan.tls = scenario.tls;
     plans.set(id, plan);
   }
   return plans;

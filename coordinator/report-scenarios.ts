@@ -3,6 +3,7 @@
 import type { Segment } from '../common/plan.js';
 import type { PhaseTotals } from './aggregator.js';
 import { scheduleMean } from './planner.js';
+import { emptyErrors } from '../common/stats.js';
 
 export interface ScenarioReport {
   model: 'open' | 'closed';
@@ -44,7 +45,7 @@ export function scenarioReports(
       requests,
       rps: ownMs > 0 ? Math.round((requests / (ownMs / 1000)) * 10) / 10 : 0,
       errors: t?.errorTotal ?? 0,
-      errorsByKind: t?.errors ?? { refused: 0, reset: 0, timeout: 0, other: 0 },
+      errorsByKind: t?.errors ?? emptyErrors(),
       statusCodes: t?.statusCodes ?? {},
       checks: { passed: t?.checks.passed ?? 0, failed: t?.checks.failed ?? 0, rate: evaluated > 0 ? (t?.checks.passed ?? 0) / evaluated : null, failures: t?.checks.failures ?? {} },
       latencyMs: t?.latencyMs ?? { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 },

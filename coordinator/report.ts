@@ -419,7 +419,10 @@ export function buildReport(input: ReportInput): Report {
   if (main.requests === 0) failedReasons.push('no request completed in the main phase');
   else if (main.errorTotal === main.requests) {
     const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
-    failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); is the target up and reachable from the agents?`);
+    const hint = main.errors.certificate > 0
+      ? 'the target\'s certificate was not trusted: give the scenario tls.ca (the CA that signed it), or tls.insecureSkipVerify: true in a test environment'
+      : 'is the target up and reachable from the agents?';
+    failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
   }
   const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false), input.abortedByThreshold);
   const failedThresholds = thresholds.results

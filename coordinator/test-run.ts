@@ -13,7 +13,7 @@ import { mainDurationMs, scenarioParts } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
 import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
-import type { IntervalFigures, PhaseTotals } from './aggregator.js';
+import type { IntervalFigures, PhaseTotals, RequestLiveSet } from './aggregator.js';
 import { partSchedules, planRun } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
@@ -31,7 +31,16 @@ export interface LiveLine {
   totalMs: number;
   agents: number;
   figures: IntervalFigures;
+  /**
+   * The scenario language (absent for a single-request run): per request name, this interval's figures
+   * (null when none reported in it) and the phase's so far; each the LIVE_REQUEST_NAMES busiest names,
+   * with `names` saying how many there are.
+   */
+  requests?: { interval: RequestLiveSet | null; soFar: RequestLiveSet };
 }
+
+/** Most request names a live line carries (a Tick is sent to every watching CLI once per interval). */
+export const LIVE_REQUEST_NAMES = 50;
 
 export interface RunListener {
   onTick(line: LiveLine): void;
@@ -589,12 +598,14 @@ export class TestRun {
         this.lastShown[phase] = ready;
         const figures = this.aggregator.interval(phase, ready);
         if (figures === undefined) continue;
+        const requests = this.aggregator.liveRequests(phase, ready, LIVE_REQUEST_NAMES);
         this.opts.listener.onTick({
           phase,
           elapsedMs: (ready + 1) * this.opts.snapshotIntervalMs,
           totalMs: phase === 'warmup' ? this.warmupMs : this.mainMs,
           agents: running.length,
           figures,
+          ...(requests.soFar.names > 0 ? { requests: { interval: requests.interval ?? null, soFar: requests.soFar } } : {}),
         });
         if (phase === 'main') {
           this.lastLive = {

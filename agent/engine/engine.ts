@@ -155,8 +155,9 @@ class LoadEngine implements Engine {
       connections: this.plan.connections,
       clock: this.clock,
       lanes: this.plan.model === 'closed' && this.plan.parts === undefined,
+      tls: this.plan.tls,
     });
-    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}) });
+    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), tls: this.plan.tls });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }

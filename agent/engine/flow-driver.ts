@@ -22,6 +22,7 @@ import type { RowPicker } from '../../common/feeder-select.js';
 import { responseView } from '../../common/response-view.js';
 import { LoadfleetError } from '../../common/errors.js';
 import { FlowHttp } from './flow-http.js';
+import type { TargetTls } from '../../common/plan.js';
 import type { Recorder } from './recorder.js';
 
 interface CompiledRequest {
@@ -57,6 +58,8 @@ export interface FlowDriverOptions {
   random?: () => number;
   /** The DNS lookup connections use (the agent's allow-list at connect time). */
   lookup?: LookupFunction;
+  /** HTTPS certificate policy (the plan's `tls`). */
+  tls?: TargetTls | undefined;
 }
 
 /** Compiles the program; throws LoadfleetError PLAN_INVALID naming what does not compile. */
@@ -145,7 +148,7 @@ export class FlowDriver implements FlowSource {
     for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
-    this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout, ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}) });
+    this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout, ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}), tls: opts.tls });
   }
 
   /** Flow runs started and not finished (sending, waiting for a response or thinking). */

@@ -9,7 +9,8 @@ import type { Dispatcher } from 'undici';
 import { MAX_BODY_BYTES } from '../../common/program.js';
 import type { RawHeaders } from '../../common/response-view.js';
 import type { ErrorKind } from '../../common/stats.js';
-import { classifyError, DRAIN_ABORTED_CODE } from './http-client.js';
+import type { TargetTls } from '../../common/plan.js';
+import { classifyError, connectOptions, DRAIN_ABORTED_CODE, optional } from './http-client.js';
 
 export interface FlowRequest {
   url: string;
@@ -32,6 +33,8 @@ export interface FlowHttpOptions {
   connectTimeoutMs: number;
   /** The DNS lookup connections use (the agent's allow-list at connect time). */
   lookup?: LookupFunction;
+  /** HTTPS certificate policy (the plan's `tls`); default: verify against the system's CAs. */
+  tls?: TargetTls | undefined;
 }
 
 export class FlowHttp {
@@ -39,10 +42,11 @@ export class FlowHttp {
   private closing: Promise<void> | undefined;
 
   constructor(opts: FlowHttpOptions) {
+    const connect = connectOptions(opts.lookup, opts.tls);
     for (const origin of opts.origins) {
       this.pools.set(origin, new Pool(origin, {
         connections: opts.connections, pipelining: 1, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 30_000, connectTimeout: opts.connectTimeoutMs,
-        ...(opts.lookup !== undefined ? { connect: { lookup: opts.lookup } } : {}),
+        ...optional('connect', connect),
       }));
     }
   }

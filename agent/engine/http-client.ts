@@ -10,6 +10,8 @@
 // (measured from send()) as kind 'timeout' and aborts it in undici. So a request that never ends is
 // reported between timeoutMs and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
 import type { LookupFunction } from 'node:net';
+import { createSecureContext, rootCertificates } from 'node:tls';
+import type { TargetTls } from '../../common/plan.js';
 import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock } from '../../common/clock.js';
@@ -42,6 +44,8 @@ export interface HttpClientOptions {
   keepAliveTimeoutMs?: number;
   /** The DNS lookup connections use (the agent's allow-list at connect time); default: the system's. */
   lookup?: LookupFunction;
+  /** HTTPS certificate policy (the plan's `tls`); default: verify against the system's CAs. */
+  tls?: TargetTls | undefined;
   /**
    * Closed model: one undici Client per connection ("lane"), and send() names the lane. A loop that
    * always uses its own connection skips the Pool's search for a free one on every request.
@@ -61,6 +65,35 @@ export const SWEEP_PERIOD_MS = 100;
  * Shared, so a timeout allocates nothing of ours.
  */
 const TIMEOUT_ABORT: Error = Object.assign(new Error('request aborted: it exceeded the request timeout'), { code: TIMEOUT_ABORTED_CODE });
+
+/**
+ * OpenSSL's certificate verification codes as Node reports them (tls.TLSSocket authorizationError
+ * codes, e.g. DEPTH_ZERO_SELF_SIGNED_CERT, UNABLE_TO_VERIFY_LEAF_SIGNATURE, CERT_HAS_EXPIRED) and
+ * Node's host name check (ERR_TLS_CERT_ALTNAME_INVALID).
+ */
+export function isCertificateCode(code: string): boolean {
+  return /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF|DECRYPT_CERT)|INVALID_CA|HOSTNAME_MISMATCH|INVALID_PURPOSE/.test(code) && !code.startsWith('ERR_SSL_');
+}
+
+/**
+ * undici's `connect` options for the agent's connections: its allow-list lookup, and for HTTPS the
+ * plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the system's CAs
+ * plus the plan's CA. Call once per client: each call builds a TLS context. undefined when there is nothing to set (undici's defaults: verify, system CAs).
+ */
+/** `{ [key]: value }`, or {} when value is undefined (for optional fields under exactOptionalPropertyTypes). */
+export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+export function connectOptions(lookup: LookupFunction | undefined, tls: TargetTls | undefined): Record<string, unknown> | undefined {
+  const out: Record<string, unknown> = {};
+  if (lookup !== undefined) out.lookup = lookup;
+  if (tls?.insecureSkipVerify === true) out.rejectUnauthorized = false;
+  // One context for every connection: `ca` given per connection parses ~140 root certificates each
+  // time (tens of ms of blocked event loop per connect, seconds for a pool opening at once).
+  else if (tls?.caPem !== undefined) out.secureContext = createSecureContext({ ca: [...rootCertificates, tls.caPem] });
+  return Object.keys(out).length === 0 ? undefined : out;
+}
 
 /** Maps an undici / Node socket error to the ErrorKind reported in Stats. */
 export function classifyError(err: unknown): ErrorKind {
@@ -85,6 +118,7 @@ export function classifyError(err: unknown): ErrorKind {
     default:
       break;
   }
+  if (typeof code === 'string' && isCertificateCode(code)) return 'certificate';
   const message = e !== null && typeof e === 'object' && typeof e.message === 'string' ? e.message : '';
   return message.includes('other side closed') ? 'reset' : 'other';
 }
@@ -174,7 +208,7 @@ export class HttpClient {
       bodyTimeout: 0,
       // One timer per connection, not per request: undici's is fine.
       connectTimeout: opts.timeoutMs,
-      ...(opts.lookup !== undefined ? { connect: { lookup: opts.lookup } } : {}),
+      ...optional('connect', connectOptions(opts.lookup, opts.tls)),
     };
     this.pool = new Pool(url.origin, { ...connectionOpts, connections: opts.connections });
     this.lanes = opts.lanes === true ? Array.from({ length: opts.connections }, () => new Client(url.origin, connectionOpts)) : [];

@@ -38,6 +38,7 @@ class Tally {
   refused = 0;
   reset = 0;
   timeout = 0;
+  certificate = 0;
   other = 0;
   bytes = 0;
   inFlightPeak = 0;
@@ -67,6 +68,7 @@ class Tally {
     into.refused += this.refused;
     into.reset += this.reset;
     into.timeout += this.timeout;
+    into.certificate += this.certificate;
     into.other += this.other;
     into.bytes += this.bytes;
     if (this.inFlightPeak > into.inFlightPeak) into.inFlightPeak = this.inFlightPeak;
@@ -82,7 +84,7 @@ class Tally {
     this.shared.reset();
     this.lag.reset();
     this.requests = this.sent = this.dropped = 0;
-    this.refused = this.reset = this.timeout = this.other = 0;
+    this.refused = this.reset = this.timeout = this.certificate = this.other = 0;
     this.bytes = 0;
     this.inFlightPeak = 0;
     this.status.fill(0);
@@ -98,6 +100,7 @@ class Tally {
     errors.refused = this.refused;
     errors.reset = this.reset;
     errors.timeout = this.timeout;
+    errors.certificate = this.certificate;
     errors.other = this.other;
     return {
       latencyHist: encodeHistogram(this.latency),
@@ -234,6 +237,9 @@ export class Recorder implements ResponseSink {
         break;
       case 'timeout':
         t.timeout++;
+        break;
+      case 'certificate':
+        t.certificate++;
         break;
       case 'other':
         t.other++;

@@ -121,6 +121,8 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
   })];
   const fleet = await LocalFleet.start({
     allowTargets,
+    // Likewise its certificate policy: the scenario's author owns these agents.
+    allowInsecureTls: o.scenario.tls?.insecureSkipVerify === true,
     agents: o.agents, agentEntry: rt.agentEntry, nodePath: rt.nodePath, env: io.env, clock: systemClock, version: rt.version, log,
     agentLog: (line) => { if (o.verbose || / (warn|error) /.test(line)) io.stderr.write(`${line}\n`); },
   });

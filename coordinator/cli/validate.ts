@@ -1,6 +1,6 @@
 // `loadfleet validate scenario.yaml`: every problem at once as `file:line:column: path: message`
-// (exit 2), or a one-line summary (exit 0). Data files are read and parsed too, relative to the
-// scenario file, so a missing or malformed CSV is caught before a run.
+// (exit 2), or a one-line summary (exit 0). Data files (and the tls.ca file) are read and parsed too,
+// relative to the scenario file, so a missing or malformed CSV is caught before a run.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT } from '../../common/errors.js';
@@ -12,6 +12,7 @@ import { createLocator } from '../../common/scenario-locate.js';
 import { problem } from '../../common/scenario-problems.js';
 import { FeederError, parseRows } from '../../common/feeder.js';
 import { readText } from './scenario-input.js';
+import { targetTlsFromFile } from '../../common/scenario-tls.js';
 
 export interface ValidateArgs {
   scenario: string;
@@ -46,6 +47,9 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
     }
     if (message !== undefined) out.push({ ...problem(segments, message), ...locator(segments) });
   }
+  // The CA file of `tls.ca`, read and parsed like `run` does.
+  const tls = targetTlsFromFile(file.tls, (ca) => readFileSync(resolve(baseDir, ca), 'utf8'));
+  if ('problem' in tls) out.push({ ...tls.problem, ...locator(tls.problem.segments) });
   return out;
 }
 

@@ -22,6 +22,7 @@ export interface DashEl {
   appendChild(child: DashEl): DashEl;
   replaceChildren(...children: DashEl[]): void;
   setAttribute(name: string, value: string): void;
+  getAttribute(name: string): string | null;
   addEventListener(type: string, fn: (e: { preventDefault(): void }) => void): void;
 }
 export interface DashDoc {
@@ -59,11 +60,15 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   const chartHeight = (): number => (win.innerWidth < 600 ? 200 : 240);
 
   // ---- charts: one array per column, appended to on every update ----
-  type Key = keyof Omit<DashPoint, 'phase'>;
+  type Key = keyof Omit<DashPoint, 'phase' | 'byRequest'>;
   const cols: Record<Key, number[]> = {
     t: [], targetRps: [], rps: [], missingRps: [], concurrency: [], p50: [], p90: [], p99: [], max: [],
     s2xx: [], s3xx: [], s4xx: [], s5xx: [], errors: [], dropped: [],
   };
+  /** Per chart point (same order as cols.t), its busiest request names' figures. */
+  const named: (DashPoint['byRequest'] | undefined)[] = [];
+  /** The latency chart shows every request ('') or one request name. */
+  let latencyOf = '';
   let model: 'open' | 'closed' = 'open';
   const charts: { el: DashEl; plot: Plot; keys: Key[] }[] = [];
   function chart(id: string, yLabel: string, names: string[], keys: Key[]): void {
@@ -79,14 +84,21 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
       scales: { x: { time: false }, y: { auto: true } },
       axes: [{ label: 's' }, { label: yLabel, size: 56 }],
     };
-    charts.push({ el, keys, plot: new UPlot(opts, [cols.t, ...keys.map((k) => cols[k])], el) });
+    charts.push({ el, keys, plot: new UPlot(opts, dataOf(keys), el) });
+  }
+  /** A chart's columns; the latency chart's come from one request name's points when one is chosen. */
+  function dataOf(keys: Key[]): (number | null)[][] {
+    if (latencyOf === '' || !keys.includes('p50')) return [cols.t, ...keys.map((k) => cols[k])];
+    const pick = (q: 'p50' | 'p95' | 'p99'): (number | null)[] => named.map((n) => n?.[latencyOf]?.[q] ?? null);
+    return [cols.t, pick('p50'), pick('p95'), pick('p99')];
   }
   function makeCharts(): void {
     for (const c of charts) c.el.replaceChildren();
     charts.length = 0;
     chart('chart-rate', 'req/s', model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s'] : ['loops', 'achieved req/s'],
       model === 'open' ? ['targetRps', 'rps', 'missingRps'] : ['concurrency', 'rps']);
-    chart('chart-latency', 'ms', ['p50', 'p90', 'p99', 'max'], ['p50', 'p90', 'p99', 'max']);
+    if (latencyOf === '') chart('chart-latency', 'ms', ['p50', 'p90', 'p99', 'max'], ['p50', 'p90', 'p99', 'max']);
+    else chart('chart-latency', 'ms', [`${latencyOf} p50`, `${latencyOf} p95`, `${latencyOf} p99`], ['p50', 'p90', 'p99']);
     chart('chart-codes', 'per interval', ['2xx', '3xx', '4xx', '5xx', 'transport errors'], ['s2xx', 's3xx', 's4xx', 's5xx', 'errors']);
     chart('chart-dropped', 'per interval', ['dropped arrivals'], ['dropped']);
   }
@@ -139,6 +151,53 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
     $('agents-body').replaceChildren(...rows);
     $('agents-count').textContent = String(agents.length);
   }
+  function renderRequests(r: DashUpdate['requests']): void {
+    $('requests').className = r === null ? 'hidden' : '';
+    if (r === null) return;
+    const now: Record<string, NonNullable<DashUpdate['requests']>['soFar']['rows'][number]> = {};
+    for (const x of r.interval?.rows ?? []) now[x.name] = x;
+    const okPct = (ok: number, failed: number): string => (ok + failed === 0 ? '-' : `${((100 * ok) / (ok + failed)).toFixed(1)} %`);
+    const rows = r.soFar.rows.map((t) => {
+      const i = now[t.name];
+      const tr = doc.createElement('tr');
+      tr.setAttribute('data-request', t.name);
+      cell(tr, t.name);
+      cell(tr, i === undefined ? '-' : `${num(i.rps)}/s`, 'n');
+      cell(tr, i === undefined ? '-' : ms(i.p50Ms), 'n');
+      cell(tr, i === undefined ? '-' : ms(i.p95Ms), 'n');
+      cell(tr, i === undefined ? '-' : ms(i.p99Ms), 'n');
+      cell(tr, i === undefined ? '-' : num(i.errors), 'n');
+      cell(tr, i === undefined ? '-' : num(i.checksFailed), 'n');
+      cell(tr, num(t.requests), 'n');
+      cell(tr, `${num(t.rps)}/s`, 'n');
+      cell(tr, ms(t.p99Ms), 'n');
+      cell(tr, num(t.errors), 'n');
+      cell(tr, okPct(t.checksPassed, t.checksFailed), 'n');
+      return tr;
+    });
+    $('requests-body').replaceChildren(...rows);
+    const more = r.soFar.names - r.soFar.rows.length;
+    $('requests-more').textContent = more > 0 ? `+ ${more} more request name(s): report.json has all` : '';
+    // The selector offers every name seen in a chart point (the busiest of each interval).
+    const select = $('latency-request');
+    const seen = new Set<string>();
+    for (const n of named) for (const k of Object.keys(n ?? {})) seen.add(k);
+    const names = [...seen].sort();
+    if (select.getAttribute('data-names') !== names.join('\n')) {
+      select.setAttribute('data-names', names.join('\n'));
+      const all = doc.createElement('option');
+      all.value = '';
+      all.textContent = 'all requests';
+      const opts = names.map((n) => {
+        const o = doc.createElement('option');
+        o.value = n;
+        o.textContent = n;
+        return o;
+      });
+      select.replaceChildren(all, ...opts);
+      select.value = latencyOf;
+    }
+  }
   function addEvents(events: DashEvent[]): void {
     const list = $('timeline-list');
     for (const e of events) {
@@ -172,6 +231,7 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
     const before = model;
     if (u.reset) {
       for (const k of Object.keys(cols) as Key[]) cols[k].length = 0;
+      named.length = 0;
       $('timeline-list').replaceChildren();
     }
     // Kept sorted by time: a warm-up interval can be shown after the first main-phase one.
@@ -179,11 +239,13 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
       let i = cols.t.length;
       while (i > 0 && (cols.t[i - 1] ?? 0) > p.t) i--;
       for (const k of Object.keys(cols) as Key[]) cols[k].splice(i, 0, p[k]);
+      named.splice(i, 0, p.byRequest);
     }
     renderRun(u.run, u.points[u.points.length - 1]);
     if (u.reset || before !== model) makeCharts();
-    else for (const c of charts) c.plot.setData([cols.t, ...c.keys.map((k) => cols[k])]);
+    else for (const c of charts) c.plot.setData(dataOf(c.keys));
     renderAgents(u.agents);
+    renderRequests(u.requests);
     addEvents(u.events);
     $('fleet').textContent = `${u.fleet.busy} busy, ${u.fleet.idle} idle`;
     updates++;
@@ -229,6 +291,10 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   });
   if (!cfg.needsToken) $('token-row').className = 'hidden';
 
+  $('latency-request').addEventListener('change', () => {
+    latencyOf = $('latency-request').value;
+    makeCharts();
+  });
   win.addEventListener('resize', () => {
     for (const c of charts) c.plot.setSize({ width: Math.max(260, c.el.clientWidth), height: chartHeight() });
   });

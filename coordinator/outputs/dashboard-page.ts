@@ -50,9 +50,14 @@ ${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat
 </section>
 <section id="charts" data-points="0" data-updates="0">
 ${chart('chart-rate', 'Target vs achieved rate')}
-${chart('chart-latency', 'Latency p50 / p90 / p99 / max (ms, from the intended send)')}
+<figure><figcaption>Latency (ms, from the intended send) of <select id="latency-request" aria-label="request name"><option value="">all requests</option></select></figcaption><div class="chart" id="chart-latency"></div></figure>
 ${chart('chart-codes', 'Status codes and errors')}
 ${chart('chart-dropped', 'Dropped arrivals (in-flight cap full)')}
+</section>
+<section id="requests" class="hidden"><h2>Requests by name</h2>
+<div class="scroll"><table><thead><tr><th>request</th><th class="n">rate</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">errors</th><th class="n">checks failed</th><th class="n">total</th><th class="n">rate so far</th><th class="n">p99 so far</th><th class="n">errors so far</th><th class="n">checks ok</th></tr></thead>
+<tbody id="requests-body"></tbody></table></div>
+<p class="note">Last interval, then the run so far; the busiest names first. <span id="requests-more"></span></p>
 </section>
 <section id="agents"><h2>Agents (<span id="agents-count">0</span>)</h2>
 <div class="scroll"><table><thead><tr><th>agent</th><th>state</th><th class="n">share</th><th class="n">achieved</th><th class="n">event loop p99</th><th class="n">schedule lag p99</th><th class="n">last snapshot</th></tr></thead>
@@ -84,6 +89,7 @@ h2{font-size:1.05em;margin:.1em 0 .5em}
 .stat .k{font-size:.8em;color:#6b7280}.stat .v{font-size:1.25em;font-weight:600;font-variant-numeric:tabular-nums;overflow-wrap:anywhere}
 form{display:flex;flex-wrap:wrap;gap:8px;align-items:flex-end}
 label{display:flex;flex-direction:column;font-size:.85em;color:#374151;flex:1 1 8em}
+select{font:inherit;font-weight:400;padding:1px 4px;max-width:16em}
 input{font:inherit;padding:6px 8px;border:1px solid #d1d5db;border-radius:4px;width:100%;min-height:36px}
 .buttons{display:flex;gap:8px;flex:1 1 12em}
 button{font:inherit;padding:6px 14px;min-height:36px;border:0;border-radius:4px;background:#2563eb;color:#fff;cursor:pointer;flex:1}

@@ -36,7 +36,12 @@ export interface DashPoint {
   s5xx: number;
   errors: number;
   dropped: number;
+  /** The scenario language: the interval's busiest request names (DASH_POINT_NAMES), for the latency chart's selector. */
+  byRequest?: Record<string, { rps: number; p50: number; p95: number; p99: number }>;
 }
+
+/** Request names kept per chart point (the busiest of the interval). */
+export const DASH_POINT_NAMES = 10;
 
 export interface DashEvent {
   /** Milliseconds since the main phase's start (negative in warm-up). */
@@ -85,6 +90,8 @@ export interface DashUpdate {
   events: DashEvent[];
   agents: DashAgent[];
   fleet: { idle: number; busy: number };
+  /** The newest tick's per-request table (the scenario language; null before one or for a single-request run). */
+  requests: NonNullable<LiveLine['requests']> | null;
 }
 
 export interface Cursor {
@@ -103,6 +110,9 @@ interface RunData {
   verdict: Report['verdict'] | null;
   /** The last status while it ran (kept to show the finished run). */
   last: DashRun | null;
+  /** The newest main-phase tick's per-request table (warm-up's until then), and its phase. */
+  requests: NonNullable<LiveLine['requests']> | null;
+  requestsPhase: Phase | null;
 }
 
 /** An agent whose last snapshot is older than this many intervals is shown as missing. */
@@ -124,13 +134,23 @@ export class DashboardState {
 
   runStarted(runId: string, scenario: Scenario, nowMs: number): void {
     this.generation++;
-    this.run = { runId, scenario, startMs: nowMs, changes: [], points: [], events: [], verdict: null, last: null };
+    this.run = { runId, scenario, startMs: nowMs, changes: [], points: [], events: [], verdict: null, last: null, requests: null, requestsPhase: null };
   }
 
   tick(runId: string, line: LiveLine): void {
     const run = this.current(runId);
     if (run === undefined) return;
-    run.points.push(this.point(run, line.phase, line.figures));
+    const point = this.point(run, line.phase, line.figures);
+    const rows = line.requests?.interval?.rows;
+    if (rows !== undefined && rows.length > 0) {
+      point.byRequest = Object.fromEntries(rows.slice(0, DASH_POINT_NAMES).map((r) => [r.name, { rps: r.rps, p50: r.p50Ms, p95: r.p95Ms, p99: r.p99Ms }]));
+    }
+    run.points.push(point);
+    // A late warm-up tick does not replace the main phase's table.
+    if (line.requests !== undefined && !(line.phase === 'warmup' && run.requestsPhase === 'main')) {
+      run.requests = line.requests;
+      run.requestsPhase = line.phase;
+    }
   }
 
   notice(runId: string, level: DashEvent['level'], message: string, nowMs: number): void {
@@ -167,7 +187,7 @@ export class DashboardState {
     const reset = cursor.generation !== this.generation;
     if (reset) Object.assign(cursor, { generation: this.generation, points: 0, events: 0 });
     const fleet = { idle: status.agents.filter((a) => a.state === 'idle').length, busy: status.agents.filter((a) => a.state === 'busy').length };
-    if (run === undefined) return { reset, run: null, points: [], events: [], agents: [], fleet };
+    if (run === undefined) return { reset, run: null, points: [], events: [], agents: [], fleet, requests: null };
     const points = run.points.slice(cursor.points);
     const events = run.events.slice(cursor.events);
     cursor.points = run.points.length;
@@ -182,7 +202,7 @@ export class DashboardState {
       };
     }
     const agents = rs === null ? [] : this.agents(rs.agents, run.scenario.load.model, nowMs - run.startMs);
-    return { reset, run: run.last, points, events, agents, fleet };
+    return { reset, run: run.last, points, events, agents, fleet, requests: run.requests };
   }
 
   private current(runId: string): RunData | undefined {

@@ -139,6 +139,24 @@ ${report.verdictReasons.length > 0 ? list(report.verdictReasons) : ''}
       ]))}${report.thresholds.abortedBy === null ? '' : `<p class="bad">${esc(`aborted early: ${report.thresholds.abortedBy}`)}</p>`}</section>`);
   }
 
+  const named = Object.entries(report.requests ?? {});
+  if (named.length > 0) {
+    const f = report.flows;
+    const checks = (c: NonNullable<Report['requests']>[string]['checks']): string =>
+      c.rate === null ? '-' : `${num(c.passed)} ok, ${num(c.failed)} failed (${(100 * c.rate).toFixed(2)} %)`;
+    const failures = named.flatMap(([name, r]) => Object.entries(r.checks.failures).map(([check, n]) => `${name}: check "${check}" failed ${num(n)} time(s)`));
+    sections.push(`<section id="requests"><h2>Requests by name</h2>${table(
+      ['request', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'max', 'checks', 'extract / render failed', 'status codes'],
+      named.map(([name, r]) => [
+        esc(name), esc(num(r.requests)), esc(`${rate(r.rps)}/s`), esc(num(r.errors)), esc(formatMs(r.latencyMs.p50)), esc(formatMs(r.latencyMs.p95)),
+        esc(formatMs(r.latencyMs.p99)), esc(formatMs(r.latencyMs.max)), esc(checks(r.checks)), esc(`${num(r.extractFailed)} / ${num(r.renderFailed)}`),
+        esc(Object.entries(r.statusCodes).map(([c, n]) => `${c}: ${num(n)}`).join(', ')),
+      ]),
+      [false, true, true, true, true, true, true, true, false, true, false],
+    )}${failures.length > 0 ? list(failures) : ''}${f === undefined || f === null ? '' : `<p class="note">${esc(`${num(f.iterations)} flow run(s)${f.noData > 0 ? `, ${num(f.noData)} sent nothing: a unique data feeder had no row left` : ''}`)}</p>`}
+<p class="note">Main phase; latency from when each request was due, read from each name's merged HDR histogram.</p></section>`);
+  }
+
   const chart = (id: string, title: string, note: string): string => `<figure><figcaption>${esc(title)}</figcaption><div class="chart" id="${id}"></div><p class="note">${esc(note)}</p></figure>`;
   sections.push(`<section id="charts"><h2>Over time</h2>
 ${chart('chart-rate', report.model === 'open' ? 'Target vs achieved rate' : 'Loops and achieved rate', 'req/s per interval; missing = scheduled load no reporting agent carried (a lost agent)')}

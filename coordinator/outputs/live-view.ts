@@ -46,5 +46,37 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
     `latency  p50 ${formatMs(f.latencyMs.p50)}  p90 ${formatMs(f.latencyMs.p90)}  p99 ${formatMs(f.latencyMs.p99)}  max ${formatMs(f.latencyMs.max)}`,
     `errors   ${f.errorTotal}${errPct}  dropped ${f.dropped}  in flight ${f.inFlightPeak}`,
     `agents   ${line.agents}  loop p99 ${formatMs(f.eventLoopDelayP99MsMax)}  lag p99 ${formatMs(f.scheduleLagP99MsMax)}${warning === '' ? '' : `  ${warning}`}`,
+    ...(line.requests === undefined ? [] : requestRows(line.requests, TTY_REQUEST_ROWS)),
   ].join('\n');
+}
+
+/** Request names shown in the TTY block (the busiest so far; the rest are counted in a last line). */
+export const TTY_REQUEST_ROWS = 8;
+
+const pct = (ok: number, failed: number): string => (ok + failed === 0 ? '-' : `${((100 * ok) / (ok + failed)).toFixed(1)}%`);
+
+/**
+ * The per-request table of a tick: the `limit` names with most requests so far, each with this
+ * interval's rate, percentiles, errors and failed checks, then its totals so far; "+ N more" below.
+ */
+export function requestRows(r: NonNullable<LiveLine['requests']>, limit: number): string[] {
+  const now = new Map((r.interval?.rows ?? []).map((x) => [x.name, x]));
+  const shown = r.soFar.rows.slice(0, limit);
+  const rows = [
+    ['request', 'req/s', 'p50', 'p95', 'p99', 'err', 'chk fail', '| total', 'p99', 'checks ok'],
+    ...shown.map((t) => {
+      const i = now.get(t.name);
+      return [
+        t.name.length > 24 ? `${t.name.slice(0, 23)}…` : t.name,
+        i === undefined ? '-' : formatRate(i.rps), i === undefined ? '-' : formatMs(i.p50Ms), i === undefined ? '-' : formatMs(i.p95Ms),
+        i === undefined ? '-' : formatMs(i.p99Ms), i === undefined ? '-' : String(i.errors), i === undefined ? '-' : String(i.checksFailed),
+        `| ${t.requests.toLocaleString('en-US')}`, formatMs(t.p99Ms), pct(t.checksPassed, t.checksFailed),
+      ];
+    }),
+  ];
+  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((row) => (row[c] ?? '').length)));
+  const out = rows.map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] ?? 0) : cell.padStart(widths[c] ?? 0))).join('  ').trimEnd());
+  const more = r.soFar.names - shown.length;
+  if (more > 0) out.push(`+ ${more} more request name(s) (the busiest ${shown.length} are shown; report.json has all)`);
+  return out;
 }

@@ -9,7 +9,7 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { LatencyMs } from '../../common/histogram.js';
 import type { Scenario } from '../../common/scenario.js';
 import type { ErrorKind, Phase } from '../../common/stats.js';
-import { ERROR_KINDS } from '../../common/stats.js';
+import { ERROR_KINDS, emptyErrors } from '../../common/stats.js';
 import type { IntervalFigures, PhaseTotals } from '../aggregator.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Report } from '../report.js';
@@ -41,7 +41,7 @@ interface PhaseCounts {
 }
 
 function zeroCounts(): PhaseCounts {
-  return { requests: 0, sent: 0, dropped: 0, bytesReceived: 0, errors: { refused: 0, reset: 0, timeout: 0, other: 0 }, statusCodes: {} };
+  return { requests: 0, sent: 0, dropped: 0, bytesReceived: 0, errors: emptyErrors(), statusCodes: {} };
 }
 
 function addCounts(into: PhaseCounts, t: Pick<PhaseTotals, 'requests' | 'sent' | 'dropped' | 'bytesReceived' | 'errors' | 'statusCodes'>): void {
@@ -71,7 +71,7 @@ function buildMetrics(registry: Registry) {
     requests: counter('loadfleet_requests_total', 'Requests that ended (response or transport error), merged over the fleet', ['phase']),
     sent: counter('loadfleet_sent_total', 'Requests handed to the HTTP client', ['phase']),
     responses: counter('loadfleet_responses_total', 'Responses by HTTP status code', ['phase', 'status']),
-    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, other); HTTP statuses are not errors', ['phase', 'kind']),
+    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, certificate, other); HTTP statuses are not errors', ['phase', 'kind']),
     dropped: counter('loadfleet_dropped_total', 'Open model: arrivals not sent because the in-flight cap was full', ['phase']),
     bytes: counter('loadfleet_received_bytes_total', 'Response body bytes received', ['phase']),
     runs: counter('loadfleet_runs_total', 'Finished runs by verdict', ['verdict']),
@@ -96,7 +96,38 @@ function buildMetrics(registry: Registry) {
     agentEventLoop: gauge('loadfleet_agent_event_loop_delay_p99_seconds', 'Per agent: event-loop delay p99 in its last snapshot', ['agent']),
     agentLag: gauge('loadfleet_agent_schedule_lag_p99_seconds', 'Per agent: schedule lag p99 in its last snapshot', ['agent']),
     agentAge: gauge('loadfleet_agent_snapshot_age_seconds', 'Per agent: time since its last snapshot', ['agent']),
+    // The scenario language, per request name, of the running test's main phase (else of the last test).
+    // Bounded: the PROM_REQUEST_NAMES busiest names; the rest count under request="(other)".
+    requestRequests: gauge('loadfleet_request_requests', 'Per request name: requests that ended in the main phase of the running (else the last) test', ['request']),
+    requestErrors: gauge('loadfleet_request_errors', 'Per request name: transport errors in the main phase of the running (else the last) test', ['request']),
+    requestChecks: gauge('loadfleet_request_checks', 'Per request name: checks evaluated, by result (passed, failed), running (else last) test', ['request', 'result']),
+    requestLatency: gauge('loadfleet_request_latency_seconds', 'Per request name: latency from when it was due, read from its merged HDR histogram of the test so far (quantile 1 = max)', ['request', 'quantile']),
   };
+}
+
+/** One request name's figures as the metrics show them. */
+interface RequestRow {
+  name: string;
+  requests: number;
+  errors: number;
+  passed: number;
+  failed: number;
+  latency: LatencyMs;
+}
+
+/** Most request names with their own label values; the rest are summed under request="(other)". */
+export const PROM_REQUEST_NAMES = 50;
+/** Not a possible request name (names are letters, digits, _ . -), so it never collides with one. */
+export const OTHER_REQUEST = '(other)';
+
+/** The busiest `limit` rows (most requests, then by name), the rest summed into one `(other)` row (no latency). */
+export function boundRequests(rows: readonly RequestRow[], limit: number): { rows: RequestRow[]; other: RequestRow | undefined } {
+  const sorted = [...rows].sort((a, b) => b.requests - a.requests || a.name.localeCompare(b.name));
+  const rest = sorted.slice(limit);
+  if (rest.length === 0) return { rows: sorted, other: undefined };
+  const other = rest.reduce((o, r) => ({ ...o, requests: o.requests + r.requests, errors: o.errors + r.errors, passed: o.passed + r.passed, failed: o.failed + r.failed }),
+    { name: OTHER_REQUEST, requests: 0, errors: 0, passed: 0, failed: 0, latency: (rest[0] as RequestRow).latency });
+  return { rows: sorted.slice(0, limit), other };
 }
 
 export class FleetMetrics {
@@ -108,7 +139,7 @@ export class FleetMetrics {
   private readonly verdicts = new Map<string, number>();
   private current: CurrentRun | undefined;
   private lastInterval: IntervalFigures | undefined;
-  private lastRun: { runId: string; name: string; model: string; latency: LatencyMs; service: LatencyMs } | undefined;
+  private lastRun: { runId: string; name: string; model: string; latency: LatencyMs; service: LatencyMs; requests: RequestRow[] } | undefined;
 
   private readonly m: ReturnType<typeof buildMetrics>;
 
@@ -148,9 +179,27 @@ export class FleetMetrics {
     addCounts(this.finished.main, { ...report.summary, errors: report.summary.errorsByKind });
     if (report.warmup !== null) addCounts(this.finished.warmup, { ...report.warmup, errors: report.warmup.errorsByKind });
     this.verdicts.set(report.verdict, (this.verdicts.get(report.verdict) ?? 0) + 1);
-    this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs };
+    const requests = Object.entries(report.requests ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }));
+    this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs, requests };
     this.current = undefined;
     this.lastInterval = undefined;
+  }
+
+  private setRequests(all: readonly RequestRow[]): void {
+    const m = this.m;
+    for (const g of [m.requestRequests, m.requestErrors, m.requestChecks, m.requestLatency]) g.reset();
+    const { rows, other } = boundRequests(all, PROM_REQUEST_NAMES);
+    for (const r of other === undefined ? rows : [...rows, other]) {
+      const request = { request: r.name };
+      m.requestRequests.set(request, r.requests);
+      m.requestErrors.set(request, r.errors);
+      m.requestChecks.set({ ...request, result: 'passed' }, r.passed);
+      m.requestChecks.set({ ...request, result: 'failed' }, r.failed);
+    }
+    for (const r of rows) {
+      if (r.latency.count === 0) continue;
+      for (const q of QUANTILES) m.requestLatency.set({ request: r.name, quantile: q.label }, sec(q.pick(r.latency)));
+    }
   }
 
   /** Sets every metric from the coordinator's state now (one read of the merged totals per phase). */
@@ -222,6 +271,12 @@ export class FleetMetrics {
     const info = run !== undefined ? { run_id: run.runId, name: run.scenario.name, model: run.scenario.load.model } : this.lastRun === undefined ? undefined
       : { run_id: this.lastRun.runId, name: this.lastRun.name, model: this.lastRun.model };
     if (info !== undefined) m.info.set(info, 1);
+
+    // Per request name: the running test's main phase so far, else the last test's report.
+    const rows = run !== undefined
+      ? Object.entries(run.live.main?.byRequest ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errorTotal, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }))
+      : this.lastRun?.requests ?? [];
+    this.setRequests(rows);
 
     // Agents: the fleet by state, and each assignment of the running test.
     for (const state of FLEET_STATES) m.agents.set({ state }, status.agents.filter((a) => a.state === state).length);

@@ -168,3 +168,65 @@ test('dashboard: with a control token, a wrong one is refused (401, logged); the
     await browser.close();
   }
 });
+
+test('dashboard: a scenario with named requests shows a row per request name, and the latency chart can show one name; so does the HTML report', async (t) => {
+  const browser = await chromiumOrSkip(t);
+  if (browser === undefined) return;
+  const scenarioPath = join(dir, 'named.json');
+  const reportPath = join(dir, 'named-report.json');
+  const before = target.counts().byMethod;
+  writeFileSync(scenarioPath, JSON.stringify({
+    name: 'named',
+    requests: {
+      list: { url: `${target.url}items`, weight: 3, checks: [{ status: 200 }] },
+      create: { url: `${target.url}items`, method: 'POST', body: '{"n": {{ $seq }}}', weight: 1 },
+    },
+    load: { model: 'open', rate: 60, duration: '8s' },
+  }));
+  const proc = startProcess([CLI_ENTRY, 'run', scenarioPath, '--out', reportPath, '--agents', '2'], { LOADFLEET_PLAIN: '1', LOADFLEET_TOKEN: '' }, dir);
+  try {
+    const url = (await proc.waitFor(/^dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/))[1] as string;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    const row = page.locator('#requests-body tr[data-request="list"]');
+    await row.waitFor({ timeout: 15_000 });
+    assert.ok(await page.isVisible('#requests'), 'the requests table is shown for a scenario with named requests');
+    const cells = await row.locator('td').allTextContents();
+    assert.equal(cells[0], 'list');
+    assert.match(cells[1] ?? '', /^\d+(\.\d)?\/s$/, `this interval's rate: ${cells.join(' | ')}`);
+    assert.match(cells[4] ?? '', /ms$/, 'p99');
+    assert.equal(await page.locator('#requests-body tr[data-request="create"]').count(), 1);
+
+    // The latency chart for one request name: the selector lists it, and the chart is drawn again.
+    await page.waitForSelector('#latency-request option[value="list"]', { state: 'attached', timeout: 10_000 });
+    await page.selectOption('#latency-request', 'list');
+    await waitAttrAtLeast(page, 'charts', 'data-points', 3);
+    const latency = (await canvases(page, '#chart-latency canvas'))[0];
+    assert.ok(latency !== undefined && latency.painted > 1_000, `the latency chart of "list" is drawn: ${latency?.painted} painted pixels`);
+    assert.match((await page.textContent('#chart-latency')) ?? '', /list p99/, 'its legend names the request');
+    await page.screenshot({ path: artifactPath('dashboard-requests.png'), fullPage: true });
+
+    const code = await proc.exited;
+    assert.ok(code === 0 || code === 4, `run exit code ${code}\n${proc.stderr()}`);
+    assert.deepEqual(pageErrors, []);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+    const after = target.counts().byMethod;
+    const sent = (m: string): number => (after[m] ?? 0) - (before[m] ?? 0);
+    assert.equal(report.requests?.list?.requests, sent('GET'), 'the report counts every GET the target received as "list"');
+    assert.equal(report.requests?.create?.requests, sent('POST'));
+
+    const htmlPath = join(dir, 'named.html');
+    const exporter = startProcess([CLI_ENTRY, 'report', reportPath, '--html', htmlPath], {}, dir);
+    assert.ok([0, 4].includes(await exporter.exited), exporter.stderr());
+    const reportPage = await browser.newPage();
+    await reportPage.goto(pathToFileURL(htmlPath).href);
+    const rows = await reportPage.locator('#requests tbody tr').allTextContents();
+    assert.equal(rows.length, 2);
+    assert.ok(rows.some((r) => r.startsWith(`create${report.requests?.create?.requests.toLocaleString('en-US')}`)), rows.join('\n'));
+  } finally {
+    proc.kill('SIGKILL');
+    await browser.close();
+  }
+});

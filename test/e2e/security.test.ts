@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startTarget } from '../../coordinator/demo/target.js';
 import type { Report } from '../../coordinator/report.js';
-import { fleetPackage } from '../../common/protocol.js';
+import { PROTOCOL_VERSION, fleetPackage } from '../../common/protocol.js';
 import type { FleetClient } from '../../common/protocol.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -73,10 +73,10 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     const beforeHello = await rawStream(addr, 'join-secret', [{ heartbeat: { sentAtMs: 1 } }]);
     assert.equal(beforeHello.code, grpc.status.INVALID_ARGUMENT);
     assert.match(beforeHello.details, /first message must be hello/);
-    const noId = await rawStream(addr, 'join-secret', [{ hello: { agentId: '', protocolVersion: 2 } }]);
+    const noId = await rawStream(addr, 'join-secret', [{ hello: { agentId: '', protocolVersion: PROTOCOL_VERSION } }]);
     assert.equal(noId.code, grpc.status.INVALID_ARGUMENT);
     assert.match(noId.details, /hello\.agentId is empty/);
-    const huge = await rawStream(addr, 'join-secret', [{ hello: { agentId: 'big', protocolVersion: 2, host: 'x'.repeat(17 * 1024 * 1024) } }]);
+    const huge = await rawStream(addr, 'join-secret', [{ hello: { agentId: 'big', protocolVersion: PROTOCOL_VERSION, host: 'x'.repeat(17 * 1024 * 1024) } }]);
     assert.equal(huge.code, grpc.status.RESOURCE_EXHAUSTED, huge.details);
 
     const code = await run.exited;
@@ -96,7 +96,7 @@ test('a stream that floods the coordinator beyond its message budget is cut with
   try {
     const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
     const flood = await rawStream(addr, 'join-secret', [
-      { hello: { agentId: 'flood', protocolVersion: 2, host: 'f' } },
+      { hello: { agentId: 'flood', protocolVersion: PROTOCOL_VERSION, host: 'f' } },
       ...Array.from({ length: 5_200 }, (_, i) => ({ heartbeat: { sentAtMs: i } })),
     ]);
     assert.equal(flood.code, grpc.status.RESOURCE_EXHAUSTED, flood.details);

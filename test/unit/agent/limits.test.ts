@@ -64,11 +64,11 @@ test('planRefusal and capTail: ceilings on rate and in-flight', () => {
     runId: 'r', request: { url: 'http://127.0.0.1/', method: 'GET', headers: {}, timeoutMs: 1000 }, model: 'open',
     segments: [{ durationMs: 1000, from: 10, to: 300 }], warmupMs: 0, maxInFlight: 100, connections: 4, snapshotIntervalMs: 1000, ...over,
   });
-  const limits = { allow: [], maxRateRps: 200, maxInFlight: 50 };
+  const limits = { allow: [], maxRateRps: 200, maxInFlight: 50, allowInsecureTls: false };
   assert.match(planRefusal(plan({}), limits) ?? '', /asks for 300 req\/s, above this agent's --max-rate 200/);
   assert.match(planRefusal(plan({ segments: [{ durationMs: 1000, from: 200, to: 200 }] }), limits) ?? '', /100 in flight, above this agent's --max-in-flight 50/);
   assert.equal(planRefusal(plan({ segments: [{ durationMs: 1000, from: 200, to: 200 }], maxInFlight: 50 }), limits), undefined);
-  assert.equal(planRefusal(plan({}), { allow: [], maxRateRps: undefined, maxInFlight: undefined }), undefined);
+  assert.equal(planRefusal(plan({}), { allow: [], maxRateRps: undefined, maxInFlight: undefined, allowInsecureTls: false }), undefined);
   // Closed stages: the in-flight cap is the loop peak's share, checked against --max-in-flight.
   assert.match(planRefusal(plan({ model: 'closed', segments: [{ durationMs: 1000, from: 1, to: 60 }], maxInFlight: 60 }), limits) ?? '', /60 in flight \(loops\), above/);
   // Several scenarios: the open parts' peaks add up (150 + 100 > 200); a closed part adds no rate.
@@ -80,6 +80,29 @@ test('planRefusal and capTail: ceilings on rate and in-flight', () => {
   assert.equal(planRefusal(plan({ ...parts([150, 40]), segments: [{ durationMs: 1000, from: 150, to: 150 }] }), limits), undefined);
   assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 400 }], 200), { tail: [{ durationMs: 10, from: 100, to: 200 }], capped: true });
   assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 150 }], 200), { tail: [{ durationMs: 10, from: 100, to: 150 }], capped: false });
+});
+
+test('planRefusal: a plan that skips certificate checks needs --allow-insecure-tls; a CA or verify-on does not', () => {
+  const plan = (tls: AgentPlan['tls']): AgentPlan => ({
+    runId: 'r', request: { url: 'https://127.0.0.1/', method: 'GET', headers: {}, timeoutMs: 1000 }, model: 'open',
+    segments: [{ durationMs: 1000, from: 10, to: 10 }], warmupMs: 0, maxInFlight: 100, connections: 4, snapshotIntervalMs: 1000, ...(tls === undefined ? {} : { tls }),
+  });
+  const strict = { allow: [], maxRateRps: undefined, maxInFlight: undefined, allowInsecureTls: false };
+  const rows: Array<[string, AgentPlan['tls'], boolean, RegExp | null]> = [
+    // the default: verify, system CAs
+    ['no tls field', undefined, false, null],
+    // an extra CA keeps the checks on
+    ['a CA', { insecureSkipVerify: false, caPem: '-----BEGIN CERTIFICATE-----' }, false, null],
+    // checks off, agent not opted in: refused, naming the flag
+    ['skip, refused by default', { insecureSkipVerify: true }, false, /skips the targets' certificate checks .*--allow-insecure-tls/],
+    // checks off, agent opted in
+    ['skip, allowed by the flag', { insecureSkipVerify: true }, true, null],
+  ];
+  for (const [why, tls, allow, refusal] of rows) {
+    const got = planRefusal(plan(tls), { ...strict, allowInsecureTls: allow });
+    if (refusal === null) assert.equal(got, undefined, why);
+    else assert.match(got ?? '(allowed)', refusal, why);
+  }
 });
 
 test('allowListLookup: the allow-list again at connect time (DNS rebinding cannot move the load)', async () => {

@@ -31,6 +31,15 @@ const rows: Array<[string, unknown, ErrorKind]> = [
   ['UND_ERR_CONNECT_TIMEOUT', new undiciErrors.ConnectTimeoutError(), 'timeout'],
   // an OS-level timeout
   ['ETIMEDOUT', coded('ETIMEDOUT'), 'timeout'],
+  // HTTPS: a self-signed certificate, one from an unknown CA, an expired one, another host's
+  ['DEPTH_ZERO_SELF_SIGNED_CERT', coded('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'certificate'],
+  ['SELF_SIGNED_CERT_IN_CHAIN', coded('SELF_SIGNED_CERT_IN_CHAIN'), 'certificate'],
+  ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', coded('UNABLE_TO_VERIFY_LEAF_SIGNATURE'), 'certificate'],
+  ['UNABLE_TO_GET_ISSUER_CERT_LOCALLY', coded('UNABLE_TO_GET_ISSUER_CERT_LOCALLY'), 'certificate'],
+  ['CERT_HAS_EXPIRED', coded('CERT_HAS_EXPIRED'), 'certificate'],
+  ['ERR_TLS_CERT_ALTNAME_INVALID', coded('ERR_TLS_CERT_ALTNAME_INVALID'), 'certificate'],
+  // a TLS failure that is not about the certificate (e.g. https:// to a plain-HTTP port)
+  ['ERR_SSL_WRONG_VERSION_NUMBER', coded('ERR_SSL_WRONG_VERSION_NUMBER'), 'other'],
   // our own abort at the drain deadline
   ['drain abort', coded(DRAIN_ABORTED_CODE), 'other'],
   // the pool was destroyed
@@ -104,6 +113,6 @@ test('errors: status codes are responses, not errors', async (t) => {
   const r = await engine.done;
   assert.deepEqual(r.main.statusCodes, { '503': 30 });
   assert.equal(r.main.bytesReceived, 30 * 4);
-  assert.deepEqual(r.main.errors, { refused: 0, reset: 0, timeout: 0, other: 0 });
+  assert.deepEqual(r.main.errors, { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 });
   checkAccounting(snaps, r);
 });
