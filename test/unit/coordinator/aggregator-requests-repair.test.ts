@@ -169,3 +169,32 @@ function agentRunSum(x: LangStats, y: LangStats): LangStats {
   }
   return out;
 }
+
+/** Several scenarios at once: a scenario's figures travel like a request name's (here: "shop" = the login requests). */
+function withScenario(lang: LangStats): LangStats {
+  const login = lang.byRequest.login;
+  return login === undefined ? lang : { ...lang, byScenario: { shop: { ...login, iterations: lang.iterations, noData: lang.noData } } };
+}
+
+for (const lost of [[], [2], [1, 5]]) {
+  test(`per-scenario totals equal the agent's cumulative figures: seqs [${lost.join(', ')}] lost`, () => {
+    const agg = new Aggregator({ intervalMs: 1000 });
+    const a = agentRun(11, INTERVALS);
+    a.deltas.forEach((d, i) => {
+      if (!lost.includes(i + 1)) agg.addSnapshot({ agentId: 'a', seq: i + 1, phase: 'main', intervalIndex: i, intervalMs: 1000, stats: stats(withScenario(d)), rateRps: 0, concurrency: 0 });
+    });
+    const cumulative = withScenario(a.cumulative);
+    const r = agg.addDone({ agentId: 'a', lastSeq: INTERVALS, main: stats(cumulative), warmup: emptyStats(), durationMs: INTERVALS * 1000 });
+    assert.equal(r.reconciled, lost.length === 0, r.detail);
+    const shop = agg.totals('main').byScenario.shop;
+    const truth = cumulative.byScenario?.shop;
+    assert.ok(shop !== undefined && truth !== undefined);
+    const h = decodeHistogram(truth.latencyHist);
+    assert.deepEqual(
+      { requests: shop.requests, errors: shop.errors, checks: shop.checks.failed, iterations: shop.iterations, noData: shop.noData, latencyMs: shop.latencyMs },
+      { requests: truth.requests, errors: truth.errors, checks: truth.checksFailed, iterations: truth.iterations, noData: truth.noData, latencyMs: latencyMs(h) },
+    );
+    h.destroy();
+    agg.destroy();
+  });
+}
