@@ -7,13 +7,13 @@ export type Row = Readonly<Record<string, unknown>>;
 export type FeederFormat = 'csv' | 'json' | 'ndjson';
 
 export interface FeederLimits {
-  /** Largest file accepted, in bytes of UTF-8 (default 64 MiB). */
+  /** Largest file accepted, in bytes of UTF-8 (default 256 MiB, common/data-chunks.ts MAX_DATA_BYTES). */
   maxBytes: number;
-  /** Most rows accepted (default 1,000,000). */
+  /** Most rows accepted (default 5,000,000). */
   maxRows: number;
 }
 
-export const DEFAULT_FEEDER_LIMITS: FeederLimits = { maxBytes: 64 * 1024 * 1024, maxRows: 1_000_000 };
+export const DEFAULT_FEEDER_LIMITS: FeederLimits = { maxBytes: 256 * 1024 * 1024, maxRows: 5_000_000 };
 
 /** A data file that cannot be used; `line` is 1-based when known. */
 export class FeederError extends Error {

@@ -18,9 +18,12 @@ import { segmentSchema } from './plan.js';
 import { langStatsFromJson } from './request-stats.js';
 import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
+import { rangeCount, rangesProblem } from './row-ranges.js';
+import type { RowRange } from './row-ranges.js';
+import { CHUNK_BYTES, MAX_CHUNKS, rowsFromJson } from './data-chunks.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export type { ControlClient } from './gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from './gen/loadfleet/v1/Control.js';
@@ -53,9 +56,13 @@ export interface DoneMsg { kind: 'done'; runId: string; assignment: number; last
 export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: string; message: string }
 export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
 export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
-export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg;
+/** A `unique` feeder runs low: the agent asks for about `rows` more (protocol 3). */
+export interface RowsWantedMsg { kind: 'rows-wanted'; runId: string; assignment: number; feeder: string; rows: number }
+/** At the end of an assignment, per `unique` feeder: rows taken, and the ranges never taken (returned). */
+export interface RowsAccountMsg { kind: 'rows-account'; runId: string; assignment: number; feeder: string; used: number; unused: RowRange[] }
+export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 /** Agent messages that belong to one assignment of one run. */
-export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg;
+export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 
 export interface Welcome {
   kind: 'welcome';
@@ -79,7 +86,16 @@ export interface SetRateMsg {
 }
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
 export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
-export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg;
+/** One piece of a chunked data file, sent before the Assign that names it (common/data-chunks.ts). */
+export interface DataChunkMsg { kind: 'data-chunk'; runId: string; assignment: number; feeder: string; index: number; count: number; data: Buffer }
+/** `unique` rows handed to an assignment: `rows` are the rows of `ranges`, in order; none when exhausted. */
+export interface RowBlockMsg { kind: 'row-block'; runId: string; assignment: number; feeder: string; ranges: RowRange[]; rows: Record<string, unknown>[]; exhausted: boolean }
+export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg;
+
+/** Most rows one RowBlock, RowsWanted or RowsAccount may name. */
+export const MAX_ROWS_PER_MESSAGE = 1_000_000;
+/** Longest feeder name on the wire. */
+const MAX_FEEDER_NAME = 256;
 
 // ---------- package loading ----------
 
@@ -205,6 +221,10 @@ export function agentMsgToWire(m: AgentMsg): AgentMessage {
       return { applied: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: m.appliedAtMs } };
     case 'leaving':
       return { leaving: { runId: m.runId, assignment: m.assignment, reason: m.reason } };
+    case 'rows-wanted':
+      return { rowsWanted: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, rows: m.rows } };
+    case 'rows-account':
+      return { rowsAccount: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, used: m.used, unused: m.unused.map((r) => ({ start: r.start, end: r.end })) } };
     default:
       return assertNever(m);
   }
@@ -249,6 +269,18 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
       const l = w.leaving!;
       return { kind: 'leaving', runId: l.runId, assignment: l.assignment, reason: l.reason };
     }
+    case 'rowsWanted': {
+      const x = w.rowsWanted!;
+      if (!Number.isInteger(x.rows) || x.rows < 1 || x.rows > MAX_ROWS_PER_MESSAGE) throw violation(`rowsWanted.rows must be 1-${MAX_ROWS_PER_MESSAGE}, got ${x.rows}`);
+      return { kind: 'rows-wanted', runId: runIdOf(x.runId, 'rowsWanted'), assignment: x.assignment, feeder: feederOf(x.feeder, 'rowsWanted'), rows: x.rows };
+    }
+    case 'rowsAccount': {
+      const x = w.rowsAccount!;
+      const unused = rangesFromWire(x.unused, 'rowsAccount.unused');
+      const used = count(x.used, 'rowsAccount.used');
+      if (!Number.isSafeInteger(used) || used > Number.MAX_SAFE_INTEGER / 2) throw violation('rowsAccount.used is not a whole number');
+      return { kind: 'rows-account', runId: runIdOf(x.runId, 'rowsAccount'), assignment: x.assignment, feeder: feederOf(x.feeder, 'rowsAccount'), used, unused };
+    }
     case undefined:
       throw violation('agent message carries no kind');
     default:
@@ -282,6 +314,15 @@ export function coordMsgToWire(m: CoordMsg): CoordinatorMessage {
       return { stop: { runId: m.runId, reason: m.reason } };
     case 'heartbeat':
       return { heartbeat: { sentAtMs: m.sentAtMs } };
+    case 'data-chunk':
+      return { dataChunk: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, index: m.index, count: m.count, data: m.data } };
+    case 'row-block':
+      return {
+        rowBlock: {
+          runId: m.runId, assignment: m.assignment, feeder: m.feeder, ranges: m.ranges.map((r) => ({ start: r.start, end: r.end })),
+          rowsJson: JSON.stringify(m.rows), exhausted: m.exhausted,
+        },
+      };
     default:
       return assertNever(m);
   }
@@ -315,11 +356,48 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
       return { kind: 'stop', runId: w.stop!.runId, reason: w.stop!.reason };
     case 'heartbeat':
       return { kind: 'heartbeat', sentAtMs: w.heartbeat!.sentAtMs };
+    case 'dataChunk': {
+      const x = w.dataChunk!;
+      if (!Number.isInteger(x.count) || x.count < 1 || x.count > MAX_CHUNKS) throw violation(`dataChunk.count must be 1-${MAX_CHUNKS}, got ${x.count}`);
+      if (!Number.isInteger(x.index) || x.index >= x.count) throw violation(`dataChunk.index ${x.index} is not below its count ${x.count}`);
+      if (x.data.length > CHUNK_BYTES) throw violation(`dataChunk.data is ${x.data.length} bytes, over ${CHUNK_BYTES}`);
+      return { kind: 'data-chunk', runId: runIdOf(x.runId, 'dataChunk'), assignment: x.assignment, feeder: feederOf(x.feeder, 'dataChunk'), index: x.index, count: x.count, data: x.data };
+    }
+    case 'rowBlock': {
+      const x = w.rowBlock!;
+      const ranges = rangesFromWire(x.ranges, 'rowBlock.ranges');
+      let rows: Record<string, unknown>[];
+      try {
+        rows = x.rowsJson === '' ? [] : rowsFromJson(x.rowsJson, 'rowBlock.rowsJson');
+      } catch (e) {
+        throw violation((e as Error).message);
+      }
+      if (rows.length !== rangeCount(ranges)) throw violation(`rowBlock carries ${rows.length} row(s) for ranges of ${rangeCount(ranges)}`);
+      return { kind: 'row-block', runId: runIdOf(x.runId, 'rowBlock'), assignment: x.assignment, feeder: feederOf(x.feeder, 'rowBlock'), ranges, rows, exhausted: x.exhausted };
+    }
     case undefined:
       throw violation('coordinator message carries no kind');
     default:
       return assertNever(w.kind);
   }
+}
+
+function runIdOf(v: string, what: string): string {
+  if (v === '') throw violation(`${what}.runId is empty`);
+  return v;
+}
+
+function feederOf(v: string, what: string): string {
+  if (v === '' || v.length > MAX_FEEDER_NAME) throw violation(`${what}.feeder must be 1-${MAX_FEEDER_NAME} characters`);
+  return v;
+}
+
+function rangesFromWire(ranges: readonly { start: number; end: number }[], what: string): RowRange[] {
+  const out = ranges.map((r) => ({ start: r.start, end: r.end }));
+  const why = rangesProblem(out);
+  if (why !== undefined) throw violation(`${what}: ${why}`);
+  if (rangeCount(out) > MAX_ROWS_PER_MESSAGE) throw violation(`${what} names more than ${MAX_ROWS_PER_MESSAGE} rows`);
+  return out;
 }
 
 const tailSchema = segmentSchema.array().min(1).max(10_000);

@@ -138,7 +138,7 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
     }
   }
   if (dataBytes > MAX_DATA_JSON_BYTES) {
-    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows; the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB (they travel in one message to each agent)`, true));
+    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows (JSON); the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB in all: trim the files or split the test`, true));
   }
   if (problems.length > 0) return { ok: false, problems };
 

@@ -4,6 +4,7 @@
 // Contract: every figure comes from the aggregator (merged histograms, summed counters); the verdict is
 // never 'pass' when the generator was bound, when an agent's figures could not be reconciled, or when the
 // run did not complete.
+import type { PoolSummary } from './row-pool.js';
 import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
@@ -256,6 +257,12 @@ export interface Report {
   requests?: Record<string, RequestReport>;
   /** The scenario language's flow runs of the main phase (null for a single-request run). */
   flows?: FlowTotals | null;
+  /**
+   * Per `unique` data feeder, the whole run (warm-up included): rows in the file, handed out (a returned
+   * row handed out again counts again), used, returned unused, lost with agents that died (never
+   * re-issued), still outstanding, left in the pool. handedOut = used + returned + lost + outstanding.
+   */
+  data?: Record<string, PoolSummary>;
   warmup: PhaseSummary | null;
   intervalMs: number;
   series: SeriesPoint[];
@@ -300,6 +307,8 @@ export interface ReportInput {
   /** Set when an abortOnFail threshold ended the run early: why. */
   abortedByThreshold?: string;
   limits?: GeneratorLimits;
+  /** Per `unique` feeder: the row pool's account (coordinator/run-data.ts). */
+  data?: Record<string, PoolSummary>;
 }
 
 function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
@@ -442,6 +451,7 @@ export function buildReport(input: ReportInput): Report {
     summary,
     requests: requestReports(main, mainMs),
     flows: main.flows,
+    ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
     warmup,
     intervalMs: aggregator.intervalMs,
     series: intervals.map((f, i) => {

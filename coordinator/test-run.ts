@@ -20,6 +20,7 @@ import type { RateChange, Report, TimelineEvent } from './report.js';
 import { closedShares, openShares, valueAt } from './shares.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
+import { RunData } from './run-data.js';
 
 export type { RateChange };
 
@@ -125,6 +126,8 @@ export class TestRun {
   private readonly failures: string[] = [];
   private readonly timers: TimerHandle[] = [];
   private readonly changes = new Map<number, PendingChange>();
+  /** Data files in chunks and the `unique` rows' hand-out (coordinator/run-data.ts). */
+  private readonly data: RunData;
   private readonly startMs: number;
   private readonly warmupMs: number;
   private readonly mainMs: number;
@@ -158,6 +161,10 @@ export class TestRun {
     this.startMs = opts.clock.nowMs();
     this.warmupMs = opts.scenario.warmup;
     this.mainMs = loadDurationMs(opts.scenario.load);
+    this.data = new RunData({
+      runId: opts.runId, program: opts.scenario.program, send: opts.send,
+      notice: (level, message) => opts.listener.onNotice(level, message),
+    });
   }
 
   get currentState(): RunState {
@@ -167,15 +174,18 @@ export class TestRun {
   /** Sends every agent its plan and starts the clock. */
   start(): void {
     const ids = this.opts.agents.map((a) => a.id);
-    const plans = planRun(this.opts.scenario, ids, { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs });
-    for (const a of this.opts.agents) {
+    const plans = planRun(this.opts.scenario, ids, { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, data: this.data.delivery });
+    for (const [k, a] of this.opts.agents.entries()) {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
       const first = plan.segments[0];
       const m = this.addMember(a.id, a.host);
       m.rateRps = plan.model === 'open' ? (first?.from ?? 0) : 0;
       m.concurrency = plan.model === 'closed' ? (first?.from ?? 0) : 0;
-      if (!this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
+      // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
+      const sent = this.data.sendAhead(a.id, m.key, m.assignment, plan, this.opts.agents.length - k)
+        && this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
+      if (!sent) {
         this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');
       }
     }
@@ -194,8 +204,8 @@ export class TestRun {
     const live = this.liveMembers();
     const m = this.addMember(agentId, host);
     const { scenario } = this.opts;
-    // `unique` rows were split over the agents at the start: a joiner gets none (each row is used once).
-    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, uniqueRows: 'none' }).values();
+    // `unique` rows: a joiner gets its first block from what the pool has left (each row used at most once).
+    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, data: this.data.delivery }).values();
     if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for joining agent ${agentId}`);
     const n = live.length + 1;
     plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
@@ -236,7 +246,10 @@ export class TestRun {
     }
     m.rateRps = scenario.load.model === 'open' ? (plan.segments[0]?.from ?? 0) : 0;
     m.concurrency = scenario.load.model === 'closed' ? (plan.segments[0]?.from ?? 0) : 0;
-    if (!this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
+    const sent = this.data.sendAhead(agentId, m.key, m.assignment, plan, n)
+      && this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
+    if (!sent) {
+      this.data.memberEnded(m.key, 'its stream closed before the assignment could be sent');
       this.members.delete(m.key);
       return false;
     }
@@ -348,6 +361,8 @@ export class TestRun {
         const wasLive = m.state === 'assigned' || m.state === 'running';
         if (m.state === 'lost') this.event({ kind: 'recovered', agentId: m.key, detail: 'its figures arrived after it was lost: merged' });
         m.state = 'done';
+        // Its RowsAccounts come before its Done on the stream: unique rows still held now are lost.
+        this.data.memberEnded(m.key, 'it ended without accounting for them');
         // Done well before the schedule's end without a stop: the agent left; its share moves on.
         const early = this.inMain() ? this.mainMs - this.mainElapsedMs() > this.opts.snapshotIntervalMs : true;
         if (wasLive && this.state === 'running' && early) this.memberLeft(m, 'ended its assignment early');
@@ -377,6 +392,12 @@ export class TestRun {
         if (m.state !== 'assigned' && m.state !== 'running') return;
         m.state = 'leaving';
         this.memberLeft(m, msg.reason || 'leaving');
+        return;
+      case 'rows-wanted':
+        if (m.state === 'assigned' || m.state === 'running') this.data.onRowsWanted(agentId, m.key, msg, this.liveMembers().length);
+        return;
+      case 'rows-account':
+        this.data.onRowsAccount(m.key, msg, this.liveMembers().length);
         return;
       default: {
         const never: never = msg;
@@ -522,6 +543,7 @@ export class TestRun {
   private memberGone(m: Member, state: 'failed' | 'lost', reason: string): void {
     const wasLive = m.state === 'assigned' || m.state === 'running';
     m.state = state;
+    this.data.memberEnded(m.key, `agent ${state}`);
     const msg = `agent ${m.key} ${state}: ${reason}`;
     this.event({ kind: state, agentId: m.key, detail: reason });
     this.opts.listener.onNotice('error', msg);
@@ -644,6 +666,7 @@ export class TestRun {
       onAgentLoss: this.policy,
       abortedForAgentLoss: this.abortedForLoss,
       abortedByThreshold: this.abortedByThreshold,
+      data: this.data.summary(),
     });
     this.aggregator.destroy();
     this.resolveReport(report);

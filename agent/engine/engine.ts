@@ -24,6 +24,7 @@ import { OpenRunner } from './open-runner.js';
 import { changeRate, constantSchedule, fitTail, rateSchedule, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import { Recorder } from './recorder.js';
+import type { RowPicker } from '../../common/feeder-select.js';
 import { FlowDriver } from './flow-driver.js';
 import { LangRecorder } from './lang-recorder.js';
 
@@ -82,6 +83,8 @@ export interface EngineDeps {
    * cannot take the load outside it.
    */
   lookup?: LookupFunction;
+  /** Optional: row sources replacing feeders' own rows (the coordinator's `unique` blocks). */
+  pickers?: ReadonlyMap<string, RowPicker>;
 }
 
 export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
@@ -115,6 +118,7 @@ class LoadEngine implements Engine {
   private readonly drainTimeoutMs: number;
   private readonly onLatencySample: EngineDeps['onLatencySample'];
   private readonly lookup: LookupFunction | undefined;
+  private readonly pickers: ReadonlyMap<string, RowPicker> | undefined;
   private resolveDone: (r: EngineResult) => void = () => undefined;
   private state: EngineState = 'idle';
   private client: HttpClient | undefined;
@@ -137,6 +141,7 @@ class LoadEngine implements Engine {
     this.drainTimeoutMs = deps.drainTimeoutMs ?? plan.request.timeoutMs;
     this.onLatencySample = deps.onLatencySample;
     this.lookup = deps.lookup;
+    this.pickers = deps.pickers;
     this.mainSchedule = rateSchedule(plan.segments);
     const first = plan.segments[0];
     this.warmupValue = first === undefined ? 0 : first.from > 0 ? first.from : first.to;
@@ -159,7 +164,7 @@ class LoadEngine implements Engine {
       clock: this.clock,
       lanes: this.plan.model === 'closed',
     });
-    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}) });
+    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), ...(this.pickers !== undefined ? { pickers: this.pickers } : {}) });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }

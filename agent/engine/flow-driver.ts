@@ -57,6 +57,8 @@ export interface FlowDriverOptions {
   random?: () => number;
   /** The DNS lookup connections use (the agent's allow-list at connect time). */
   lookup?: LookupFunction;
+  /** Row sources that replace a feeder's own rows (the coordinator's `unique` blocks, agent/unique-feed.ts). */
+  pickers?: ReadonlyMap<string, RowPicker>;
 }
 
 /** Compiles the program; throws LoadfleetError PLAN_INVALID naming what does not compile. */
@@ -127,7 +129,7 @@ export class FlowDriver {
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
     }
     this.variables = program.variables;
-    for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, createRowPicker(d.rows, d.mode, this.random));
+    for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, opts.pickers?.get(name) ?? createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
     this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout, ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}) });

@@ -1,12 +1,12 @@
 // From a validated scenario file to what the coordinator plans from (common/scenario-program.ts), and
-// how the planner shares `unique` rows out (coordinator/planner.ts programsFor).
+// how the planner ships data (coordinator/planner.ts planProgram).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenarioFile } from '../../../common/scenario-validate.js';
 import { originSource, scenarioFromFile, staticOrigin } from '../../../common/scenario-program.js';
 import type { ScenarioFromFile } from '../../../common/scenario-program.js';
 import { validateScenario, toScenarioInput } from '../../../common/scenario.js';
-import { programsFor } from '../../../coordinator/planner.js';
+import { planProgram } from '../../../coordinator/planner.js';
 
 const LOAD = { model: 'open', rate: 10, duration: '1s' };
 
@@ -85,16 +85,18 @@ test('what run cannot do is a located problem, every one at once', () => {
   assert.deepEqual(r2.problems.map((p) => p.path).sort(), ['data.users.path', 'requests.a.url']);
 });
 
-test('programsFor: unique rows split into disjoint slices covering every row; other modes ship whole; a joiner gets none', () => {
+test('planProgram: unique feeders are block-fed (no rows in the plan), others ride inline or chunked as the delivery says', () => {
   const r = convert({
-    data: { u: { path: 'u.csv', mode: 'unique' }, s: { path: 's.csv', mode: 'sequential' } },
-    requests: { a: { url: 'http://x.test/{{ u.n }}/{{ s.n }}' } },
-  }, { 'u.csv': `n\n${Array.from({ length: 10 }, (_, i) => i).join('\n')}\n`, 's.csv': 'n\n1\n2\n' });
+    data: { u: { path: 'u.csv', mode: 'unique' }, s: { path: 's.csv', mode: 'sequential' }, big: { path: 'b.csv', mode: 'random' } },
+    requests: { a: { url: 'http://x.test/{{ u.n }}/{{ s.n }}/{{ big.n }}' } },
+  }, { 'u.csv': `n\n${Array.from({ length: 10 }, (_, i) => i).join('\n')}\n`, 's.csv': 'n\n1\n2\n', 'b.csv': 'n\n7\n' });
   assert.ok(r.ok);
-  const progs = programsFor(r.scenario.program!, ['a', 'b', 'c'], { weights: new Map([['a', 2], ['b', 1], ['c', 1]]) });
-  const slices = ['a', 'b', 'c'].map((id) => progs.get(id)!.data.u!.rows.map((row) => row.n));
-  assert.deepEqual(slices, [['0', '1', '2', '3', '4'], ['5', '6', '7'], ['8', '9']]);
-  for (const id of ['a', 'b', 'c']) assert.equal(progs.get(id)!.data.s!.rows.length, 2);
-  const joiner = programsFor(r.scenario.program!, ['d'], { uniqueRows: 'none' });
+  const ref = { bytes: 11, sha256: 'a'.repeat(64), chunks: 1 };
+  const p = planProgram(r.scenario.program!, new Map([['big', { kind: 'chunked', ref }]]));
+  assert.deepEqual(p.data.u, { mode: 'unique', totalRows: 10, rows: [], blocks: true }, 'unique: rows come in blocks');
+  assert.equal(p.data.s!.rows.length, 2, 'sequential: inline by default');
+  assert.deepEqual(p.data.big, { mode: 'random', totalRows: 1, rows: [], chunked: ref }, 'chunked: only the reference');
+  assert.equal(r.scenario.program!.data.u!.rows.length, 10, 'the scenario keeps its rows');
+});
   assert.equal(joiner.get('d')!.data.u!.rows.length, 0);
 });
