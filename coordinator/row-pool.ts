@@ -8,6 +8,9 @@
 import { containsAll, normalize, rangeCount, subtract, takeFirst } from '../common/row-ranges.js';
 import type { RowRange } from '../common/row-ranges.js';
 
+/** The smallest fair part while rows are free (see grant). */
+export const MIN_GRANT_ROWS = 16;
+
 export interface PoolSummary {
   /** Rows in the file. */
   rows: number;
@@ -55,13 +58,15 @@ export class RowPool {
 
   /**
    * Hands `holder` up to `wanted` rows, but no more than its fair part of what is free when `sharers`
-   * holders (itself included) may still ask: ceil(free / sharers). Lowest indices first. Returns the
-   * ranges handed out (empty when nothing is free or the holder is closed).
+   * holders (itself included) may still ask: ceil(free / sharers), and never less than MIN_GRANT_ROWS
+   * while that many are free (so the last rows go in a few blocks, not in a stream of tiny ones).
+   * Lowest indices first. Returns the ranges handed out (empty when nothing is free or the holder is closed).
    */
   grant(holder: string, wanted: number, sharers = 1): RowRange[] {
     const h = this.holderOf(holder);
     if (h.closed || wanted <= 0) return [];
-    const fair = Math.ceil(this.freeRows / Math.max(1, sharers));
+    const free = this.freeRows;
+    const fair = Math.max(Math.ceil(free / Math.max(1, sharers)), Math.min(free, MIN_GRANT_ROWS));
     const n = Math.min(Math.floor(wanted), fair);
     const { taken, rest } = takeFirst(this.free, n);
     this.free = rest;

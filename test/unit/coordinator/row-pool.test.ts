@@ -15,7 +15,8 @@ test('grant: lowest rows first, at most the holder\'s fair part of what is free'
   const rows: [string, number, [string, number, number][], RowRange[][]][] = [
     ['one holder gets what it wants', 100, [['a', 30, 1]], [[R(0, 30)]]],
     ['two sharers: each at most half of what is free', 100, [['a', 80, 2], ['b', 80, 1]], [[R(0, 50)], [R(50, 100)]]],
-    ['three sharers: each a third of what is free at its turn; the last may take the rest', 10, [['a', 4, 3], ['b', 4, 3], ['c', 9, 1]], [[R(0, 4)], [R(4, 6)], [R(6, 10)]]],
+    ['three sharers: each a third of what is free at its turn', 90, [['a', 40, 3], ['b', 40, 3], ['c', 90, 1]], [[R(0, 30)], [R(30, 50)], [R(50, 90)]]],
+    ['few rows left: at least 16 per grant, so the end is not a stream of tiny blocks', 20, [['a', 50, 4], ['b', 50, 4]], [[R(0, 16)], [R(16, 20)]]],
     ['nothing free: an empty grant', 5, [['a', 5, 1], ['b', 5, 1]], [[R(0, 5)], []]],
     ['an empty file: nothing to give', 0, [['a', 5, 1]], [[]]],
   ];
