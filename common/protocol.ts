@@ -20,7 +20,7 @@ import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
 import { rangeCount, rangesProblem } from './row-ranges.js';
 import type { RowRange } from './row-ranges.js';
-import { CHUNK_BYTES, MAX_CHUNKS, rowsFromJson } from './data-chunks.js';
+import { CHUNK_BYTES, MAX_CHUNKS, MAX_DATA_BYTES, rowsFromJson } from './data-chunks.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
 export const PROTOCOL_VERSION = 3;
@@ -34,6 +34,8 @@ export type { SetRateRequest__Output } from './gen/loadfleet/v1/SetRateRequest.j
 export type { SetRateReply__Output } from './gen/loadfleet/v1/SetRateReply.js';
 export type { StatusReply__Output } from './gen/loadfleet/v1/StatusReply.js';
 export type { StopReply__Output } from './gen/loadfleet/v1/StopReply.js';
+export type { UploadChunk, UploadChunk__Output } from './gen/loadfleet/v1/UploadChunk.js';
+export type { UploadReply__Output } from './gen/loadfleet/v1/UploadReply.js';
 
 // ---------- typed messages ----------
 
@@ -412,6 +414,21 @@ function tailFromJson(json: string): Segment[] {
   const parsed = tailSchema.safeParse(raw);
   if (!parsed.success) throw violation(`setRate.tailJson: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(tail)'} ${i.message}`).join('; ')}`);
   return parsed.data;
+}
+
+// ---------- control: CLI -> coordinator data upload ----------
+
+/** One piece of a data file uploaded ahead of Start (Control.Upload). */
+export interface UploadPiece { sha256: string; bytes: number; index: number; count: number; data: Buffer }
+
+/** Validates an upload piece (untrusted input); throws PROTOCOL_VIOLATION naming the field. */
+export function uploadPieceFromWire(w: { sha256: string; bytes: number; index: number; count: number; data: Buffer }): UploadPiece {
+  if (!/^[0-9a-f]{64}$/.test(w.sha256)) throw violation('upload.sha256 must be 64 lowercase hex digits');
+  if (!Number.isSafeInteger(w.bytes) || w.bytes < 0 || w.bytes > MAX_DATA_BYTES) throw violation(`upload.bytes must be 0-${MAX_DATA_BYTES}`);
+  if (!Number.isInteger(w.count) || w.count < 1 || w.count > MAX_CHUNKS) throw violation(`upload.count must be 1-${MAX_CHUNKS}, got ${w.count}`);
+  if (!Number.isInteger(w.index) || w.index >= w.count) throw violation(`upload.index ${w.index} is not below its count ${w.count}`);
+  if (w.data.length > CHUNK_BYTES) throw violation(`upload.data is ${w.data.length} bytes, over ${CHUNK_BYTES}`);
+  return { sha256: w.sha256, bytes: w.bytes, index: w.index, count: w.count, data: w.data };
 }
 
 // ---------- control: coordinator -> CLI run events ----------

@@ -4,9 +4,11 @@ import * as grpc from '@grpc/grpc-js';
 import { LoadfleetError, describeError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
 import {
-  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire,
+  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire, uploadPieceFromWire,
 } from '../common/protocol.js';
-import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg } from '../common/protocol.js';
+import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output, UploadPiece } from '../common/protocol.js';
+import { MAX_DATA_BYTES } from '../common/data-chunks.js';
+import { UploadStore } from './upload-store.js';
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
@@ -85,6 +87,8 @@ export class GrpcServer {
   private readonly server = new grpc.Server(SERVER_OPTIONS);
   private readonly opts: ServerOptions;
   private closed = false;
+  /** Data files uploaded ahead of a Start (Control.Upload). */
+  private readonly uploads = new UploadStore();
 
   constructor(opts: ServerOptions) {
     this.opts = opts;
@@ -202,6 +206,11 @@ export class GrpcServer {
           call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', 'scenario_json is not JSON')));
           return;
         }
+        const missing = this.uploads.fill(scenarioValue, call.request.dataSha256);
+        if (missing.length > 0) {
+          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', missing.join('; '))));
+          return;
+        }
         const v = validateScenario(scenarioValue);
         if (!v.ok) {
           const msg = v.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
@@ -255,6 +264,40 @@ export class GrpcServer {
       Stop: (call, callback) => {
         if (!authorized(call.metadata, call.getPeer())) return callback(denied);
         callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
+      },
+      Upload: (call, callback) => {
+        if (!authorized(call.metadata, call.getPeer())) {
+          callback(denied);
+          return;
+        }
+        const pieces: UploadPiece[] = [];
+        let bytes = 0;
+        let failed = false;
+        const fail = (e: unknown, status?: grpc.status): void => {
+          if (failed) return;
+          failed = true;
+          call.removeAllListeners('data');
+          pieces.length = 0;
+          callback(status === undefined ? toStatus(e) : { code: status, details: describeError(e).replace(/^[A-Z_]+: /, '') });
+        };
+        call.on('data', (w: UploadChunk__Output) => {
+          try {
+            const p = uploadPieceFromWire(w);
+            bytes += p.data.length;
+            if (bytes > MAX_DATA_BYTES) throw new LoadfleetError('SCENARIO_INVALID', `the upload is over ${MAX_DATA_BYTES / 1048576} MiB, the data limit`);
+            pieces.push({ ...p, data: Buffer.from(p.data) });
+          } catch (e) {
+            fail(e, e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' ? grpc.status.INVALID_ARGUMENT : undefined);
+          }
+        });
+        call.on('end', () => {
+          if (failed) return;
+          const r = this.uploads.accept(pieces);
+          pieces.length = 0;
+          if (!r.ok) fail(new LoadfleetError('SCENARIO_INVALID', r.why));
+          else callback(null, { sha256: r.sha256, bytes: r.bytes });
+        });
+        call.on('error', () => { failed = true; });
       },
     };
   }

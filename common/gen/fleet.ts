@@ -35,6 +35,8 @@ import type { Stop as _loadfleet_v1_Stop, Stop__Output as _loadfleet_v1_Stop__Ou
 import type { StopReply as _loadfleet_v1_StopReply, StopReply__Output as _loadfleet_v1_StopReply__Output } from './loadfleet/v1/StopReply.js';
 import type { StopRequest as _loadfleet_v1_StopRequest, StopRequest__Output as _loadfleet_v1_StopRequest__Output } from './loadfleet/v1/StopRequest.js';
 import type { Tick as _loadfleet_v1_Tick, Tick__Output as _loadfleet_v1_Tick__Output } from './loadfleet/v1/Tick.js';
+import type { UploadChunk as _loadfleet_v1_UploadChunk, UploadChunk__Output as _loadfleet_v1_UploadChunk__Output } from './loadfleet/v1/UploadChunk.js';
+import type { UploadReply as _loadfleet_v1_UploadReply, UploadReply__Output as _loadfleet_v1_UploadReply__Output } from './loadfleet/v1/UploadReply.js';
 import type { Welcome as _loadfleet_v1_Welcome, Welcome__Output as _loadfleet_v1_Welcome__Output } from './loadfleet/v1/Welcome.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -78,6 +80,8 @@ export interface ProtoGrpcType {
       StopReply: MessageTypeDefinition<_loadfleet_v1_StopReply, _loadfleet_v1_StopReply__Output>
       StopRequest: MessageTypeDefinition<_loadfleet_v1_StopRequest, _loadfleet_v1_StopRequest__Output>
       Tick: MessageTypeDefinition<_loadfleet_v1_Tick, _loadfleet_v1_Tick__Output>
+      UploadChunk: MessageTypeDefinition<_loadfleet_v1_UploadChunk, _loadfleet_v1_UploadChunk__Output>
+      UploadReply: MessageTypeDefinition<_loadfleet_v1_UploadReply, _loadfleet_v1_UploadReply__Output>
       Welcome: MessageTypeDefinition<_loadfleet_v1_Welcome, _loadfleet_v1_Welcome__Output>
     }
   }
