@@ -68,6 +68,11 @@ export class UniqueFeed implements RowPicker {
     return this.held;
   }
 
+  /** More rows may come: it has not been told the pool is empty, and has not accounted yet. */
+  mayRefill(): boolean {
+    return !this.closed && !this.exhausted;
+  }
+
   /** Rows taken so far. */
   get usedRows(): number {
     return this.used;

@@ -13,6 +13,8 @@ export interface RowPicker {
   next(): Row | undefined;
   /** Rows still available for `unique`; undefined for the modes that never run out. */
   remaining(): number | undefined;
+  /** Optional: an empty picker that may still get rows (agent/unique-feed.ts, fed by the coordinator). */
+  mayRefill?(): boolean;
 }
 
 /** `random` is a uniform source in [0, 1) (injected for deterministic tests). */

@@ -135,6 +135,12 @@ export class FlowDriver {
     this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout, ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}) });
   }
 
+  /** True when a feeder that ran dry may still get rows (a `unique` feeder fed by the coordinator). */
+  rowsMayCome(): boolean {
+    for (const p of this.pickers.values()) if (p.mayRefill?.() === true) return true;
+    return false;
+  }
+
   /** Flow runs started and not finished (sending, waiting for a response or thinking). */
   get active(): number {
     return this.activeCount;

@@ -35,14 +35,17 @@ test('UniqueFeed: runs dry -> undefined and a doubled request; an empty "exhaust
   const wants: number[] = [];
   const feed = new UniqueFeed((n) => wants.push(n));
   assert.equal(feed.next(), undefined, 'no rows yet');
+  assert.ok(feed.mayRefill(), 'dry, but rows are on their way (a closed-model loop waits for them)');
   assert.deepEqual(wants, [MIN_WANT_ROWS * 2], 'ran dry: asks for twice the last block (the minimum at first)');
   feed.addBlock([], [], true);
+  assert.ok(!feed.mayRefill(), 'the pool said it is empty');
   assert.equal(feed.next(), undefined);
   assert.deepEqual(wants.length, 1, 'the pool is empty: no more asking');
   feed.addBlock([{ start: 7, end: 9 }], rowsOf(7, 2), false);
   assert.equal(feed.next()?.id, 7, 'returned rows pushed to a starving agent are used');
   assert.equal(wants.length, 2, 'and it may ask again');
   assert.deepEqual(feed.account(), { used: 1, unused: [{ start: 8, end: 9 }] });
+  assert.ok(!feed.mayRefill(), 'accounted: no more rows');
 });
 
 const program = (data: Program['data']): Program => ({
