@@ -1,7 +1,10 @@
-// Data files too large for one message travel as numbered pieces (DataChunk) ahead of the Assign whose
-// plan names them with their size and SHA-256; the agent joins them and checks both before it starts.
-// Pure: splitting, the reference, and the ChunkAssembler that tolerates pieces out of order and exact
-// duplicates, and names what is missing or corrupt. Agents never read the coordinator's disk.
+// Data files too large for one message travel as numbered pieces (DataChunk, and Control.Upload from the
+// CLI) ahead of the Assign whose plan names them with their size and SHA-256; the receiver joins them and
+// checks both before it starts. A feeder's pieces are row-aligned: each is itself a JSON array of whole
+// rows, so a receiver parses each piece as it arrives (the work is spread, never one long block of its
+// event loop) and the file is the pieces in order. Pure: building the pieces, the reference, and the
+// ChunkAssembler that tolerates pieces out of order and exact duplicates, and names what is missing or
+// corrupt. Agents never read the coordinator's disk.
 import { createHash } from 'node:crypto';
 
 /** Bytes per piece: well under the 16 MiB gRPC message limit both sides set (grpc-link.ts, grpc-server.ts). */
@@ -22,6 +25,64 @@ export function sha256Hex(data: Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** Raised when one row alone is larger than a piece may be. */
+export class RowTooLargeError extends Error {
+  constructor(index: number, bytes: number, maxBytes: number) {
+    super(`row ${index + 1} is ${(bytes / 1048576).toFixed(1)} MiB as JSON; one row may be at most ${(maxBytes / 1048576).toFixed(1)} MiB`);
+    this.name = 'RowTooLargeError';
+  }
+}
+
+/**
+ * Row-aligned pieces of `rows`: each a JSON array of whole rows of at most maxBytes (UTF-8). Yields
+ * one piece at a time so that a caller can give its event loop a turn between pieces. No rows: one
+ * piece `[]`. Throws RowTooLargeError for a row that does not fit a piece alone.
+ */
+export function* rowPieces(rows: readonly unknown[], maxBytes = CHUNK_BYTES): Generator<Buffer> {
+  let parts: string[] = [];
+  let bytes = 2;
+  for (const [k, row] of rows.entries()) {
+    const json = JSON.stringify(row);
+    const size = Buffer.byteLength(json, 'utf8') + 1;
+    if (size + 2 > maxBytes) throw new RowTooLargeError(k, size - 1, maxBytes - 3);
+    if (bytes + size > maxBytes && parts.length > 0) {
+      yield Buffer.from(`[${parts.join(',')}]`, 'utf8');
+      parts = [];
+      bytes = 2;
+    }
+    parts.push(json);
+    bytes += size;
+  }
+  if (parts.length > 0 || rows.length === 0) yield Buffer.from(`[${parts.join(',')}]`, 'utf8');
+}
+
+/** The reference of pieces (their joined size and SHA-256). */
+export function refOf(pieces: readonly Buffer[]): ChunkedRef {
+  const h = createHash('sha256');
+  let bytes = 0;
+  for (const p of pieces) {
+    h.update(p);
+    bytes += p.length;
+  }
+  return { bytes, sha256: h.digest('hex'), chunks: pieces.length };
+}
+
+/** Row-aligned pieces of `rows` and their reference, all at once (small data, tests). */
+export function splitRows(rows: readonly unknown[], maxBytes = CHUNK_BYTES): { ref: ChunkedRef; pieces: Buffer[] } {
+  const pieces = [...rowPieces(rows, maxBytes)];
+  return { ref: refOf(pieces), pieces };
+}
+
+/** The same, giving the event loop a turn after every piece (a 256 MiB file takes seconds to serialize). */
+export async function splitRowsYielding(rows: readonly unknown[], maxBytes = CHUNK_BYTES): Promise<{ ref: ChunkedRef; pieces: Buffer[] }> {
+  const pieces: Buffer[] = [];
+  for (const p of rowPieces(rows, maxBytes)) {
+    pieces.push(p);
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  return { ref: refOf(pieces), pieces };
+}
+
 /** The pieces of `data` (views, not copies) and their reference. An empty buffer is one empty piece. */
 export function splitChunks(data: Buffer, chunkBytes = CHUNK_BYTES): { ref: ChunkedRef; pieces: Buffer[] } {
   const pieces: Buffer[] = [];
@@ -37,7 +98,8 @@ export interface ChunkIn {
   data: Buffer;
 }
 
-export type Joined = { ok: true; data: Buffer } | { ok: false; why: string };
+/** On success: the pieces in order (their concatenation is the file). */
+export type Joined = { ok: true; pieces: Buffer[] } | { ok: false; why: string };
 
 /**
  * Collects the pieces of one assignment's feeders. A piece may arrive in any order; an exact duplicate
@@ -100,10 +162,11 @@ export class ChunkAssembler {
     if (missing.length > 0) return { ok: false, why: `piece(s) ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', ...' : ''} of ${ref.chunks} missing` };
     const extra = [...f.pieces.keys()].filter((i) => i >= ref.chunks);
     if (extra.length > 0) return { ok: false, why: `piece ${extra[0]} is beyond the ${ref.chunks} expected` };
-    const data = Buffer.concat([...Array(ref.chunks).keys()].map((i) => f.pieces.get(i) as Buffer));
-    if (data.length !== ref.bytes) return { ok: false, why: `${data.length} bytes arrived, the plan says ${ref.bytes}` };
-    if (sha256Hex(data) !== ref.sha256) return { ok: false, why: 'its SHA-256 differs from the plan\'s (corrupted in transit)' };
-    return { ok: true, data };
+    const pieces = [...Array(ref.chunks).keys()].map((i) => f.pieces.get(i) as Buffer);
+    const got = refOf(pieces);
+    if (got.bytes !== ref.bytes) return { ok: false, why: `${got.bytes} bytes arrived, the plan says ${ref.bytes}` };
+    if (got.sha256 !== ref.sha256) return { ok: false, why: 'its SHA-256 differs from the plan\'s (corrupted in transit)' };
+    return { ok: true, pieces };
   }
 
   /** Feeders with pieces held that no plan asked for (e.g. sent for another assignment). */

@@ -8,7 +8,7 @@ import type { ControlClient, RunEvent__Output, RunEventMsg } from '../common/pro
 import { toScenarioInput } from '../common/scenario.js';
 import type { Scenario } from '../common/scenario.js';
 import type { FleetStatus } from './coordinator.js';
-import { splitChunks } from '../common/data-chunks.js';
+import { splitRowsYielding } from '../common/data-chunks.js';
 import type { ChunkedRef } from '../common/data-chunks.js';
 import { INLINE_DATA_BYTES } from './run-data.js';
 
@@ -91,12 +91,16 @@ export class RemoteControl {
     const data = { ...program.data };
     let inline = 0;
     for (const [name, d] of Object.entries(program.data)) {
-      const json = Buffer.from(JSON.stringify(d.rows), 'utf8');
-      if (inline + json.length <= INLINE_DATA_BYTES) {
-        inline += json.length;
+      let bytes = 2;
+      for (const r of d.rows) {
+        bytes += JSON.stringify(r).length + 1;
+        if (inline + bytes > INLINE_DATA_BYTES) break;
+      }
+      if (inline + bytes <= INLINE_DATA_BYTES) {
+        inline += bytes;
         continue;
       }
-      const { ref, pieces } = splitChunks(json);
+      const { ref, pieces } = await splitRowsYielding(d.rows);
       await this.upload(ref, pieces);
       refs[name] = ref.sha256;
       data[name] = { ...d, rows: [] };

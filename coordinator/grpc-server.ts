@@ -6,9 +6,9 @@ import type { ErrorCode } from '../common/errors.js';
 import {
   agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire, uploadPieceFromWire,
 } from '../common/protocol.js';
-import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output, UploadPiece } from '../common/protocol.js';
+import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output } from '../common/protocol.js';
 import { MAX_DATA_BYTES } from '../common/data-chunks.js';
-import { UploadStore } from './upload-store.js';
+import { UploadIn, UploadStore } from './upload-store.js';
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
@@ -270,14 +270,13 @@ export class GrpcServer {
           callback(denied);
           return;
         }
-        const pieces: UploadPiece[] = [];
+        const upload = new UploadIn();
         let bytes = 0;
         let failed = false;
         const fail = (e: unknown, status?: grpc.status): void => {
           if (failed) return;
           failed = true;
           call.removeAllListeners('data');
-          pieces.length = 0;
           callback(status === undefined ? toStatus(e) : { code: status, details: describeError(e).replace(/^[A-Z_]+: /, '') });
         };
         call.on('data', (w: UploadChunk__Output) => {
@@ -285,17 +284,20 @@ export class GrpcServer {
             const p = uploadPieceFromWire(w);
             bytes += p.data.length;
             if (bytes > MAX_DATA_BYTES) throw new LoadfleetError('SCENARIO_INVALID', `the upload is over ${MAX_DATA_BYTES / 1048576} MiB, the data limit`);
-            pieces.push({ ...p, data: Buffer.from(p.data) });
+            upload.add(p);
           } catch (e) {
             fail(e, e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' ? grpc.status.INVALID_ARGUMENT : undefined);
           }
         });
         call.on('end', () => {
           if (failed) return;
-          const r = this.uploads.accept(pieces);
-          pieces.length = 0;
-          if (!r.ok) fail(new LoadfleetError('SCENARIO_INVALID', r.why));
-          else callback(null, { sha256: r.sha256, bytes: r.bytes });
+          const r = upload.finish();
+          if (!r.ok) {
+            fail(new LoadfleetError('SCENARIO_INVALID', r.why));
+            return;
+          }
+          this.uploads.keep(r.sha256, r.bytes, r.rows);
+          callback(null, { sha256: r.sha256, bytes: r.bytes });
         });
         call.on('error', () => { failed = true; });
       },

@@ -4,12 +4,12 @@
 // Contract: every figure comes from the aggregator (merged histograms, summed counters); the verdict is
 // never 'pass' when the generator was bound, when an agent's figures could not be reconciled, or when the
 // run did not complete.
-import type { PoolSummary } from './row-pool.js';
 import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
 import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote, RequestTotals } from './aggregator.js';
 import type { Segment } from '../common/plan.js';
+import type { PoolSummary } from './row-pool.js';
 import { scheduleMean, scheduleWithChanges } from './planner.js';
 import { meanBetween } from './shares.js';
 import { checkThresholds, thresholdReport } from './threshold-check.js';

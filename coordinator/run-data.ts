@@ -10,7 +10,7 @@
 import type { CoordMsg, RowsAccountMsg, RowsWantedMsg } from '../common/protocol.js';
 import type { AgentPlan } from '../common/plan.js';
 import type { Program } from '../common/program.js';
-import { splitChunks } from '../common/data-chunks.js';
+import { splitRows, splitRowsYielding } from '../common/data-chunks.js';
 import type { ChunkedRef } from '../common/data-chunks.js';
 import { rangeCount } from '../common/row-ranges.js';
 import type { RowRange } from '../common/row-ranges.js';
@@ -50,11 +50,43 @@ export function blockRowsFor(plan: Pick<AgentPlan, 'model' | 'segments' | 'warmu
   return Math.max(MIN_BLOCK_ROWS, Math.ceil(arrivals * 1.25));
 }
 
+/** The chunked feeders' row-aligned pieces, by feeder: built once per run. */
+export type DataPieces = ReadonlyMap<string, { ref: ChunkedRef; pieces: Buffer[] }>;
+
+/** Which non-unique feeders are too large to ride inline (all feeders' rows as JSON, in file order). */
+function chunkedFeeders(program: Program | undefined): string[] {
+  let inlineBytes = 0;
+  const out: string[] = [];
+  for (const [name, d] of Object.entries(program?.data ?? {})) {
+    if (d.mode === 'unique') continue;
+    let bytes = 2;
+    for (const r of d.rows) {
+      bytes += JSON.stringify(r).length + 1;
+      if (inlineBytes + bytes > INLINE_DATA_BYTES) break;
+    }
+    if (inlineBytes + bytes <= INLINE_DATA_BYTES) inlineBytes += bytes;
+    else out.push(name);
+  }
+  return out;
+}
+
+/**
+ * Builds the chunked feeders' pieces, giving the event loop a turn after each piece (serializing 256 MiB
+ * takes seconds; heartbeats must not wait). The coordinator calls it before the run starts.
+ */
+export async function prepareDataPieces(program: Program | undefined): Promise<DataPieces> {
+  const out = new Map<string, { ref: ChunkedRef; pieces: Buffer[] }>();
+  for (const name of chunkedFeeders(program)) out.set(name, await splitRowsYielding(program?.data[name]?.rows ?? []));
+  return out;
+}
+
 export interface RunDataOptions {
   runId: string;
   program: Program | undefined;
   send: (agentId: string, m: CoordMsg) => boolean;
   notice: (level: 'info' | 'warn' | 'error', message: string) => void;
+  /** From prepareDataPieces; without it they are built here, at once. */
+  pieces?: DataPieces | undefined;
 }
 
 interface Starving {
@@ -66,31 +98,23 @@ interface Starving {
 export class RunData {
   private readonly opts: RunDataOptions;
   private readonly deliveryMap = new Map<string, DataDelivery>();
-  private readonly chunked = new Map<string, { ref: ChunkedRef; pieces: Buffer[] }>();
+  private readonly chunked: DataPieces;
   private readonly pools = new Map<string, RowPool>();
   /** Per unique feeder, holders whose last want found the pool empty (by member key). */
   private readonly starving = new Map<string, Map<string, Starving>>();
 
   constructor(opts: RunDataOptions) {
     this.opts = opts;
-    const data = opts.program?.data ?? {};
-    let inlineBytes = 0;
-    for (const [name, d] of Object.entries(data)) {
+    this.chunked = opts.pieces ?? new Map(chunkedFeeders(opts.program).map((name) => [name, splitRows(opts.program?.data[name]?.rows ?? [])]));
+    for (const [name, d] of Object.entries(opts.program?.data ?? {})) {
       if (d.mode === 'unique') {
         this.deliveryMap.set(name, { kind: 'blocks' });
         this.pools.set(name, new RowPool(d.rows.length));
         this.starving.set(name, new Map());
         continue;
       }
-      const json = Buffer.from(JSON.stringify(d.rows), 'utf8');
-      if (inlineBytes + json.length <= INLINE_DATA_BYTES) {
-        inlineBytes += json.length;
-        this.deliveryMap.set(name, { kind: 'inline' });
-        continue;
-      }
-      const c = splitChunks(json);
-      this.chunked.set(name, c);
-      this.deliveryMap.set(name, { kind: 'chunked', ref: c.ref });
+      const c = this.chunked.get(name);
+      this.deliveryMap.set(name, c === undefined ? { kind: 'inline' } : { kind: 'chunked', ref: c.ref });
     }
   }
 

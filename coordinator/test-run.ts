@@ -21,6 +21,7 @@ import { closedShares, openShares, valueAt } from './shares.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
 import { RunData } from './run-data.js';
+import type { DataPieces } from './run-data.js';
 
 export type { RateChange };
 
@@ -74,6 +75,8 @@ export interface TestRunOptions {
   onAgentLoss?: AgentLossPolicy;
   /** Move rate away from a saturated agent while others have room (default true). */
   shiftOnSaturation?: boolean;
+  /** The chunked data files' pieces (run-data.ts prepareDataPieces); built at once when absent. */
+  dataPieces?: DataPieces;
 }
 
 export type RunState = 'running' | 'stopping' | 'finished';
@@ -163,7 +166,7 @@ export class TestRun {
     this.mainMs = loadDurationMs(opts.scenario.load);
     this.data = new RunData({
       runId: opts.runId, program: opts.scenario.program, send: opts.send,
-      notice: (level, message) => opts.listener.onNotice(level, message),
+      notice: (level, message) => opts.listener.onNotice(level, message), pieces: opts.dataPieces,
     });
   }
 

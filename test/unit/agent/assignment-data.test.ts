@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UniqueFeed, MIN_WANT_ROWS } from '../../../agent/unique-feed.js';
 import { DataInbox, prepareData } from '../../../agent/assignment-data.js';
-import { splitChunks } from '../../../common/data-chunks.js';
+import { refOf, splitRows } from '../../../common/data-chunks.js';
 import type { AgentPlan } from '../../../common/plan.js';
 import type { Program } from '../../../common/program.js';
 import type { CoordMsg, DataChunkMsg } from '../../../common/protocol.js';
@@ -53,7 +53,7 @@ const program = (data: Program['data']): Program => ({
   flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data, origins: ['http://127.0.0.1:1'],
 });
 const bigRows = rowsOf(0, 400);
-const { ref, pieces } = splitChunks(Buffer.from(JSON.stringify(bigRows)), 1000);
+const { ref, pieces } = splitRows(bigRows, 1000);
 const chunkMsgs = (assignment = 1): DataChunkMsg[] => pieces.map((data, index) => ({ kind: 'data-chunk', runId: 'r1', assignment, feeder: 'big', index, count: pieces.length, data }));
 const dataPlan: AgentPlan = {
   ...PLAN,
@@ -86,6 +86,13 @@ test('prepareData: chunked rows land in the plan; unique feeders get their first
     assert.ok(!got.ok, why);
     assert.match(got.why, re, why);
   }
+  // Pieces not cut at rows (whole, hash right, but not each a JSON array): refused, naming the piece.
+  const bytes = Buffer.from(JSON.stringify(bigRows));
+  const halves = [bytes.subarray(0, 100), bytes.subarray(100)];
+  const cut = new DataInbox();
+  halves.forEach((data, index) => cut.add({ kind: 'data-chunk', runId: 'r1', assignment: 1, feeder: 'big', index, count: 2, data }));
+  const notRows = prepareData({ ...dataPlan, program: program({ big: { mode: 'random', rows: [], totalRows: 400, chunked: refOf(halves) } }) }, cut.take('r1', 1), () => {});
+  assert.ok(!notRows.ok && /data "big" piece 0 is not JSON/.test(notRows.why), JSON.stringify(notRows));
   const wrongCount = prepareData({ ...dataPlan, program: program({ big: { mode: 'random', rows: [], totalRows: 401, chunked: ref } }) }, (() => { const b = new DataInbox(); for (const m of chunkMsgs()) b.add(m); return b.take('r1', 1); })(), () => {});
   assert.ok(!wrongCount.ok && /400 rows arrived, the plan says 401/.test(wrongCount.why));
 });

@@ -3,7 +3,7 @@
 // hand-out stands on.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ChunkAssembler, rowsFromJson, sha256Hex, splitChunks } from '../../../common/data-chunks.js';
+import { ChunkAssembler, RowTooLargeError, rowsFromJson, sha256Hex, splitChunks, splitRows } from '../../../common/data-chunks.js';
 import type { ChunkIn } from '../../../common/data-chunks.js';
 import { containsAll, normalize, rangeCount, rangesProblem, skipFirst, subtract, takeFirst } from '../../../common/row-ranges.js';
 
@@ -43,10 +43,23 @@ test('ChunkAssembler: a table of arrivals and what join() says', () => {
     for (const c of r.arrive) a.add(c);
     const got = a.join('f', ref);
     assert.equal(got.ok, r.ok, `${r.why}: ${got.ok ? 'ok' : got.why}`);
-    if (got.ok) assert.deepEqual(got.data, file, r.why);
+    if (got.ok) assert.deepEqual(Buffer.concat(got.pieces), file, r.why);
     else assert.match(got.why, r.message as RegExp, r.why);
     assert.equal(a.bytes, 0, `${r.why}: pieces released after join`);
   }
+});
+
+test('rowPieces: row-aligned pieces, each a JSON array of whole rows within the size; together the rows in order; a row too large alone is named', () => {
+  const rows = Array.from({ length: 500 }, (_, i) => ({ id: i, name: `n-${'é'.repeat(i % 7)}` }));
+  const { ref, pieces } = splitRows(rows, 300);
+  assert.ok(pieces.length > 10);
+  for (const p of pieces) assert.ok(p.length <= 300, `piece of ${p.length} bytes`);
+  assert.deepEqual(pieces.flatMap((p) => rowsFromJson(p.toString('utf8'), 'piece')), rows);
+  assert.equal(ref.chunks, pieces.length);
+  assert.equal(ref.bytes, pieces.reduce((n, p) => n + p.length, 0));
+  assert.equal(ref.sha256, sha256Hex(Buffer.concat(pieces)));
+  assert.deepEqual(splitRows([], 300).pieces.map(String), ['[]'], 'no rows: one empty array');
+  assert.throws(() => splitRows([{ a: 1 }, { big: 'x'.repeat(400) }], 300), (e: unknown) => e instanceof RowTooLargeError && /row 2 is/.test(e.message));
 });
 
 test('ChunkAssembler: more bytes than allowed fail at join, naming the limit, and are not kept', () => {

@@ -2,15 +2,24 @@
 // SHA-256 within a byte budget, and filled into the scenario's feeders (every problem named).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { splitChunks } from '../../../common/data-chunks.js';
+import { sha256Hex, splitRows } from '../../../common/data-chunks.js';
 import { LoadfleetError } from '../../../common/errors.js';
 import { uploadPieceFromWire } from '../../../common/protocol.js';
 import type { UploadPiece } from '../../../common/protocol.js';
-import { UploadStore } from '../../../coordinator/upload-store.js';
+import { UploadIn, UploadStore } from '../../../coordinator/upload-store.js';
+
+/** What the Upload handler does: pieces into an UploadIn as they arrive, then into the store. */
+function accept(store: UploadStore, pieces: readonly UploadPiece[]): ReturnType<UploadIn['finish']> {
+  const up = new UploadIn();
+  for (const p of pieces) up.add(p);
+  const r = up.finish();
+  if (r.ok) store.keep(r.sha256, r.bytes, r.rows);
+  return r;
+}
 
 const file = (n: number, tag = 'u'): { rows: Record<string, unknown>[]; pieces: UploadPiece[]; sha: string; bytes: number } => {
   const rows = Array.from({ length: n }, (_, i) => ({ user: `${tag}${i}` }));
-  const { ref, pieces } = splitChunks(Buffer.from(JSON.stringify(rows)), 64);
+  const { ref, pieces } = splitRows(rows, 64);
   return { rows, sha: ref.sha256, bytes: ref.bytes, pieces: pieces.map((data, index) => ({ sha256: ref.sha256, bytes: ref.bytes, index, count: ref.chunks, data })) };
 };
 const scenario = (totalRows: number): { program: { data: Record<string, { rows: unknown[]; totalRows: number; mode: string }> } } => ({ program: { data: { users: { mode: 'unique', rows: [], totalRows } } } });
@@ -18,7 +27,7 @@ const scenario = (totalRows: number): { program: { data: Record<string, { rows: 
 test('an upload in pieces (any order) fills the feeder it is named for, once; then it is gone', () => {
   const store = new UploadStore();
   const f = file(30);
-  assert.deepEqual(store.accept([...f.pieces].reverse()), { ok: true, sha256: f.sha, bytes: f.bytes });
+  assert.deepEqual(accept(store, [...f.pieces].reverse()), { ok: true, sha256: f.sha, bytes: f.bytes, rows: f.rows });
   const s = scenario(30);
   assert.deepEqual(store.fill(s, { users: f.sha }), []);
   assert.deepEqual(s.program.data.users?.rows, f.rows);
@@ -34,13 +43,14 @@ test('what does not add up is refused, naming it', () => {
     ['no pieces', [], /no pieces/],
     ['a piece missing', f.pieces.slice(1), /piece\(s\) 0 of/],
     ['a piece changed', f.pieces.map((p, i) => (i === 1 ? { ...p, data: Buffer.from(p.data.toString().replace('u', 'v')) } : p)), /SHA-256/],
+    ['a piece that is not an array of rows (though size and hash match)', [{ sha256: sha256Hex(Buffer.from('{"a":1}')), bytes: 7, index: 0, count: 1, data: Buffer.from('{"a":1}') }], /piece 0 is not an array/],
     ['pieces of two files', [...f.pieces, ...file(3, 'x').pieces], /different files/],
   ];
   for (const [why, pieces, re] of rows) {
-    const r = store.accept(pieces);
+    const r = accept(store, pieces);
     assert.ok(!r.ok && re.test(r.why), `${why}: ${JSON.stringify(r)}`);
   }
-  assert.ok(store.accept(f.pieces).ok);
+  assert.ok(accept(store, f.pieces).ok);
   const problems = store.fill({ program: { data: { users: { mode: 'unique', rows: [], totalRows: 31 } } } }, { users: f.sha, other: f.sha });
   assert.deepEqual(problems.map((p) => p.replace(/[0-9a-f]{12}/, 'SHA')), [
     'data "users": the upload has 30 rows, the scenario says 31',
@@ -52,8 +62,8 @@ test('the store keeps at most its byte budget: the oldest uploads make room', ()
   const a = file(40, 'a');
   const b = file(40, 'b');
   const store = new UploadStore(a.bytes + 10);
-  assert.ok(store.accept(a.pieces).ok);
-  assert.ok(store.accept(b.pieces).ok);
+  assert.ok(accept(store, a.pieces).ok);
+  assert.ok(accept(store, b.pieces).ok);
   assert.equal(store.bytes, b.bytes);
   assert.match(store.fill(scenario(40), { users: a.sha })[0] ?? '', /evicted/);
   assert.deepEqual(store.fill(scenario(40), { users: b.sha }), []);
