@@ -11,6 +11,8 @@ import { createHash } from 'node:crypto';
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Most data (rows as JSON, all feeders of a scenario) a run may carry; above it `run`/`validate` refuse the file. */
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;
+/** Largest row (as JSON, UTF-8): a piece holds at least one whole row, in `[` `]`. */
+export const MAX_ROW_BYTES = CHUNK_BYTES - 3;
 /** Most pieces one feeder may come in (MAX_DATA_BYTES / CHUNK_BYTES, rounded up). */
 export const MAX_CHUNKS = Math.ceil(MAX_DATA_BYTES / CHUNK_BYTES);
 

@@ -18,9 +18,8 @@ import { segmentSchema } from './plan.js';
 import { langStatsFromJson } from './request-stats.js';
 import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
-import { rangeCount, rangesProblem } from './row-ranges.js';
-import type { RowRange } from './row-ranges.js';
-import { CHUNK_BYTES, MAX_CHUNKS, MAX_DATA_BYTES, rowsFromJson } from './data-chunks.js';
+import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './protocol-data.js';
+import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './protocol-data.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
 export const PROTOCOL_VERSION = 3;
@@ -36,6 +35,8 @@ export type { StatusReply__Output } from './gen/loadfleet/v1/StatusReply.js';
 export type { StopReply__Output } from './gen/loadfleet/v1/StopReply.js';
 export type { UploadChunk, UploadChunk__Output } from './gen/loadfleet/v1/UploadChunk.js';
 export type { UploadReply__Output } from './gen/loadfleet/v1/UploadReply.js';
+export type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg, UploadPiece } from './protocol-data.js';
+export { MAX_ROWS_PER_MESSAGE, uploadPieceFromWire } from './protocol-data.js';
 
 // ---------- typed messages ----------
 
@@ -58,10 +59,6 @@ export interface DoneMsg { kind: 'done'; runId: string; assignment: number; last
 export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: string; message: string }
 export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
 export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
-/** A `unique` feeder runs low: the agent asks for about `rows` more (protocol 3). */
-export interface RowsWantedMsg { kind: 'rows-wanted'; runId: string; assignment: number; feeder: string; rows: number }
-/** At the end of an assignment, per `unique` feeder: rows taken, and the ranges never taken (returned). */
-export interface RowsAccountMsg { kind: 'rows-account'; runId: string; assignment: number; feeder: string; used: number; unused: RowRange[] }
 export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 /** Agent messages that belong to one assignment of one run. */
 export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
@@ -88,16 +85,8 @@ export interface SetRateMsg {
 }
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
 export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
-/** One piece of a chunked data file, sent before the Assign that names it (common/data-chunks.ts). */
-export interface DataChunkMsg { kind: 'data-chunk'; runId: string; assignment: number; feeder: string; index: number; count: number; data: Buffer }
-/** `unique` rows handed to an assignment: `rows` are the rows of `ranges`, in order; none when exhausted. */
-export interface RowBlockMsg { kind: 'row-block'; runId: string; assignment: number; feeder: string; ranges: RowRange[]; rows: Record<string, unknown>[]; exhausted: boolean }
 export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg;
 
-/** Most rows one RowBlock, RowsWanted or RowsAccount may name. */
-export const MAX_ROWS_PER_MESSAGE = 1_000_000;
-/** Longest feeder name on the wire. */
-const MAX_FEEDER_NAME = 256;
 
 // ---------- package loading ----------
 
@@ -271,18 +260,10 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
       const l = w.leaving!;
       return { kind: 'leaving', runId: l.runId, assignment: l.assignment, reason: l.reason };
     }
-    case 'rowsWanted': {
-      const x = w.rowsWanted!;
-      if (!Number.isInteger(x.rows) || x.rows < 1 || x.rows > MAX_ROWS_PER_MESSAGE) throw violation(`rowsWanted.rows must be 1-${MAX_ROWS_PER_MESSAGE}, got ${x.rows}`);
-      return { kind: 'rows-wanted', runId: runIdOf(x.runId, 'rowsWanted'), assignment: x.assignment, feeder: feederOf(x.feeder, 'rowsWanted'), rows: x.rows };
-    }
-    case 'rowsAccount': {
-      const x = w.rowsAccount!;
-      const unused = rangesFromWire(x.unused, 'rowsAccount.unused');
-      const used = count(x.used, 'rowsAccount.used');
-      if (!Number.isSafeInteger(used) || used > Number.MAX_SAFE_INTEGER / 2) throw violation('rowsAccount.used is not a whole number');
-      return { kind: 'rows-account', runId: runIdOf(x.runId, 'rowsAccount'), assignment: x.assignment, feeder: feederOf(x.feeder, 'rowsAccount'), used, unused };
-    }
+    case 'rowsWanted':
+      return rowsWantedFromWire(w.rowsWanted!);
+    case 'rowsAccount':
+      return rowsAccountFromWire(w.rowsAccount!);
     case undefined:
       throw violation('agent message carries no kind');
     default:
@@ -358,48 +339,15 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
       return { kind: 'stop', runId: w.stop!.runId, reason: w.stop!.reason };
     case 'heartbeat':
       return { kind: 'heartbeat', sentAtMs: w.heartbeat!.sentAtMs };
-    case 'dataChunk': {
-      const x = w.dataChunk!;
-      if (!Number.isInteger(x.count) || x.count < 1 || x.count > MAX_CHUNKS) throw violation(`dataChunk.count must be 1-${MAX_CHUNKS}, got ${x.count}`);
-      if (!Number.isInteger(x.index) || x.index >= x.count) throw violation(`dataChunk.index ${x.index} is not below its count ${x.count}`);
-      if (x.data.length > CHUNK_BYTES) throw violation(`dataChunk.data is ${x.data.length} bytes, over ${CHUNK_BYTES}`);
-      return { kind: 'data-chunk', runId: runIdOf(x.runId, 'dataChunk'), assignment: x.assignment, feeder: feederOf(x.feeder, 'dataChunk'), index: x.index, count: x.count, data: x.data };
-    }
-    case 'rowBlock': {
-      const x = w.rowBlock!;
-      const ranges = rangesFromWire(x.ranges, 'rowBlock.ranges');
-      let rows: Record<string, unknown>[];
-      try {
-        rows = x.rowsJson === '' ? [] : rowsFromJson(x.rowsJson, 'rowBlock.rowsJson');
-      } catch (e) {
-        throw violation((e as Error).message);
-      }
-      if (rows.length !== rangeCount(ranges)) throw violation(`rowBlock carries ${rows.length} row(s) for ranges of ${rangeCount(ranges)}`);
-      return { kind: 'row-block', runId: runIdOf(x.runId, 'rowBlock'), assignment: x.assignment, feeder: feederOf(x.feeder, 'rowBlock'), ranges, rows, exhausted: x.exhausted };
-    }
+    case 'dataChunk':
+      return dataChunkFromWire(w.dataChunk!);
+    case 'rowBlock':
+      return rowBlockFromWire(w.rowBlock!);
     case undefined:
       throw violation('coordinator message carries no kind');
     default:
       return assertNever(w.kind);
   }
-}
-
-function runIdOf(v: string, what: string): string {
-  if (v === '') throw violation(`${what}.runId is empty`);
-  return v;
-}
-
-function feederOf(v: string, what: string): string {
-  if (v === '' || v.length > MAX_FEEDER_NAME) throw violation(`${what}.feeder must be 1-${MAX_FEEDER_NAME} characters`);
-  return v;
-}
-
-function rangesFromWire(ranges: readonly { start: number; end: number }[], what: string): RowRange[] {
-  const out = ranges.map((r) => ({ start: r.start, end: r.end }));
-  const why = rangesProblem(out);
-  if (why !== undefined) throw violation(`${what}: ${why}`);
-  if (rangeCount(out) > MAX_ROWS_PER_MESSAGE) throw violation(`${what} names more than ${MAX_ROWS_PER_MESSAGE} rows`);
-  return out;
 }
 
 const tailSchema = segmentSchema.array().min(1).max(10_000);
@@ -414,21 +362,6 @@ function tailFromJson(json: string): Segment[] {
   const parsed = tailSchema.safeParse(raw);
   if (!parsed.success) throw violation(`setRate.tailJson: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(tail)'} ${i.message}`).join('; ')}`);
   return parsed.data;
-}
-
-// ---------- control: CLI -> coordinator data upload ----------
-
-/** One piece of a data file uploaded ahead of Start (Control.Upload). */
-export interface UploadPiece { sha256: string; bytes: number; index: number; count: number; data: Buffer }
-
-/** Validates an upload piece (untrusted input); throws PROTOCOL_VIOLATION naming the field. */
-export function uploadPieceFromWire(w: { sha256: string; bytes: number; index: number; count: number; data: Buffer }): UploadPiece {
-  if (!/^[0-9a-f]{64}$/.test(w.sha256)) throw violation('upload.sha256 must be 64 lowercase hex digits');
-  if (!Number.isSafeInteger(w.bytes) || w.bytes < 0 || w.bytes > MAX_DATA_BYTES) throw violation(`upload.bytes must be 0-${MAX_DATA_BYTES}`);
-  if (!Number.isInteger(w.count) || w.count < 1 || w.count > MAX_CHUNKS) throw violation(`upload.count must be 1-${MAX_CHUNKS}, got ${w.count}`);
-  if (!Number.isInteger(w.index) || w.index >= w.count) throw violation(`upload.index ${w.index} is not below its count ${w.count}`);
-  if (w.data.length > CHUNK_BYTES) throw violation(`upload.data is ${w.data.length} bytes, over ${CHUNK_BYTES}`);
-  return { sha256: w.sha256, bytes: w.bytes, index: w.index, count: w.count, data: w.data };
 }
 
 // ---------- control: coordinator -> CLI run events ----------

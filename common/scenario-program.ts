@@ -8,6 +8,7 @@ import type { ScenarioFile } from './scenario-schema.js';
 import type { Scenario } from './scenario.js';
 import type { Program, ProgramFlow, ProgramRequest } from './program.js';
 import { MAX_DATA_JSON_BYTES } from './program.js';
+import { MAX_ROW_BYTES } from './data-chunks.js';
 import { compileTemplate, defaultTemplateContext } from './template.js';
 import { FeederError, parseRows } from './feeder.js';
 import { problem } from './scenario-problems.js';
@@ -55,6 +56,23 @@ export function staticOrigin(url: string, variables: Readonly<Record<string, unk
   } catch {
     return undefined;
   }
+}
+
+/** Rows as a JSON array: its size in bytes (UTF-8), and the largest row's. */
+function rowsJsonBytes(rows: readonly unknown[]): { bytes: number; largest: { index: number; bytes: number } } {
+  let bytes = 2;
+  const largest = { index: 0, bytes: 0 };
+  for (const [k, r] of rows.entries()) {
+    const json = JSON.stringify(r);
+    // Characters are bytes for ASCII; count exactly only where it could matter.
+    const b = json.length * 3 > MAX_ROW_BYTES || /[^\x00-\x7f]/.test(json) ? Buffer.byteLength(json, 'utf8') : json.length;
+    bytes += b + 1;
+    if (b > largest.bytes) {
+      largest.index = k;
+      largest.bytes = b;
+    }
+  }
+  return { bytes, largest };
 }
 
 export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioFileProblem[] };
@@ -131,7 +149,11 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
     const at = ['data', name, 'path'];
     try {
       const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
-      dataBytes += Buffer.byteLength(JSON.stringify(rows));
+      const size = rowsJsonBytes(rows);
+      dataBytes += size.bytes;
+      if (size.largest.bytes > MAX_ROW_BYTES) {
+        problems.push(problem(at, `${d.path}: row ${size.largest.index + 1} is ${(size.largest.bytes / 1048576).toFixed(1)} MiB as JSON; one row may be at most ${(MAX_ROW_BYTES / 1048576).toFixed(1)} MiB (rows travel in pieces of 4 MiB)`));
+      }
       data[name] = { mode: d.mode, rows, totalRows: rows.length };
     } catch (e) {
       problems.push(problem(at, e instanceof FeederError ? e.message : `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));

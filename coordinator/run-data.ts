@@ -10,7 +10,8 @@
 import type { CoordMsg, RowsAccountMsg, RowsWantedMsg } from '../common/protocol.js';
 import type { AgentPlan } from '../common/plan.js';
 import type { Program } from '../common/program.js';
-import { splitRows, splitRowsYielding } from '../common/data-chunks.js';
+import { RowTooLargeError, splitRows, splitRowsYielding } from '../common/data-chunks.js';
+import { LoadfleetError } from '../common/errors.js';
 import type { ChunkedRef } from '../common/data-chunks.js';
 import { rangeCount } from '../common/row-ranges.js';
 import type { RowRange } from '../common/row-ranges.js';
@@ -76,7 +77,14 @@ function chunkedFeeders(program: Program | undefined): string[] {
  */
 export async function prepareDataPieces(program: Program | undefined): Promise<DataPieces> {
   const out = new Map<string, { ref: ChunkedRef; pieces: Buffer[] }>();
-  for (const name of chunkedFeeders(program)) out.set(name, await splitRowsYielding(program?.data[name]?.rows ?? []));
+  for (const name of chunkedFeeders(program)) {
+    try {
+      out.set(name, await splitRowsYielding(program?.data[name]?.rows ?? []));
+    } catch (e) {
+      if (e instanceof RowTooLargeError) throw new LoadfleetError('SCENARIO_INVALID', `data "${name}": ${e.message}`, { cause: e });
+      throw e;
+    }
+  }
   return out;
 }
 

@@ -98,3 +98,14 @@ test('planProgram: unique feeders are block-fed (no rows in the plan), others ri
   assert.deepEqual(p.data.big, { mode: 'random', totalRows: 1, rows: [], chunked: ref }, 'chunked: only the reference');
   assert.equal(r.scenario.program!.data.u!.rows.length, 10, 'the scenario keeps its rows');
 });
+
+test('a data row too large for one piece is a located problem naming the row and the limit', () => {
+  const big = 'x'.repeat(4 * 1024 * 1024);
+  const r = convert({ data: { u: { path: 'u.csv' } }, requests: { a: { url: 'http://x.test/{{ u.n }}' } } }, { 'u.csv': `n\nsmall\n${big}\n` });
+  assert.ok(!r.ok);
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.problems[0]?.path, 'data.u.path');
+  assert.match(r.problems[0]?.message ?? '', /u\.csv: row 2 is 4\.0 MiB as JSON; one row may be at most 4\.0 MiB/);
+  const ok = convert({ data: { u: { path: 'u.csv' } }, requests: { a: { url: 'http://x.test/{{ u.n }}' } } }, { 'u.csv': `n\n${'é'.repeat(1000)}\n` });
+  assert.ok(ok.ok, 'rows well under the limit pass');
+});
