@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadfleetError } from '../../../common/errors.js';
 import { encodeHistogram, newHistogram } from '../../../common/histogram.js';
-import { agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, runEventFromWire, runEventToWire } from '../../../common/protocol.js';
-import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, RunEvent__Output } from '../../../common/protocol.js';
+import { agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, runEventFromWire, runEventToWire, uploadPieceFromWire } from '../../../common/protocol.js';
+import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, RunEvent__Output, UploadChunk__Output } from '../../../common/protocol.js';
 import { emptyStats } from '../../../common/stats.js';
 import { Aggregator } from '../../../coordinator/aggregator.js';
 import { prng } from '../../helpers/prng.js';
@@ -117,7 +117,7 @@ test('fuzz: agent messages decode to well-formed messages or PROTOCOL_VIOLATION;
   assert.ok(r.decoded > 100 && r.refused > 100, JSON.stringify(r));
 });
 
-test('fuzz: coordinator messages and run events decode or are refused with PROTOCOL_VIOLATION', () => {
+test('fuzz: coordinator messages, upload pieces and run events decode or are refused with PROTOCOL_VIOLATION', () => {
   const svc = fleetPackage().Fleet.service.Connect;
   const c = fuzz('coord', COORD.map((m) => svc.responseSerialize(coordMsgToWire(m))), (b) => svc.responseDeserialize(b) as CoordinatorMessage__Output, coordMsgFromWire, (m) => {
     if (m.kind === 'set-rate' && m.tail !== undefined) assert.ok(m.tail.every((s) => s.durationMs > 0 && s.from >= 0 && s.to >= 0));
@@ -130,6 +130,12 @@ test('fuzz: coordinator messages and run events decode or are refused with PROTO
     }
   }, 6_000);
   assert.ok(c.decoded > 100 && c.refused > 50, JSON.stringify(c));
+  const upload = fleetPackage().Control.service.Upload;
+  const piece = { sha256: 'ab'.repeat(32), bytes: 9000, index: 1, count: 3, data: Buffer.from('[{"user":"a"},{"user":"b"}]') };
+  const u = fuzz('upload', [upload.requestSerialize(piece)], (b) => upload.requestDeserialize(b) as UploadChunk__Output, uploadPieceFromWire, (m) => {
+    assert.ok(/^[0-9a-f]{64}$/.test(m.sha256) && m.index < m.count && m.count >= 1 && m.data.length <= 4 * 1024 * 1024);
+  }, 2_000);
+  assert.ok(u.decoded > 50 && u.refused > 50, JSON.stringify(u));
   const start = fleetPackage().Control.service.Start;
   const e = fuzz('events', EVENTS.map((m) => start.responseSerialize(runEventToWire(m))), (b) => start.responseDeserialize(b) as RunEvent__Output, runEventFromWire, () => {}, 2_000);
   assert.ok(e.decoded > 100, JSON.stringify(e));
