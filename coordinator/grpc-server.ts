@@ -150,6 +150,21 @@ export class GrpcServer {
             call.write(w);
             return true;
           },
+          drained: () => new Promise<void>((resolve) => {
+            if (ended || !call.writableNeedDrain) {
+              resolve();
+              return;
+            }
+            const done = (): void => {
+              call.off('drain', done);
+              call.off('close', done);
+              call.off('cancelled', done);
+              resolve();
+            };
+            call.on('drain', done);
+            call.on('close', done);
+            call.on('cancelled', done);
+          }),
           close: (refusal) => {
             if (ended) return;
             ended = true;

@@ -88,6 +88,29 @@ export async function prepareDataPieces(program: Program | undefined): Promise<D
   return out;
 }
 
+/**
+ * Sends every chunked file's pieces to these assignments ahead of their Assign, one piece at a time per
+ * agent, waiting for its send buffer to drain in between: the coordinator never holds more than about
+ * a piece per agent beyond the transport's own window, however large the file or the fleet. Agents are
+ * served in parallel. Resolves with the agents whose stream took every piece.
+ */
+export async function sendPiecesAhead(
+  pieces: DataPieces, runId: string, targets: readonly { agentId: string; assignment: number }[],
+  send: (agentId: string, m: CoordMsg) => boolean, drained: (agentId: string) => Promise<void>,
+): Promise<Set<string>> {
+  const ok = new Set<string>();
+  await Promise.all(targets.map(async ({ agentId, assignment }) => {
+    for (const [feeder, c] of pieces) {
+      for (const [index, data] of c.pieces.entries()) {
+        if (!send(agentId, { kind: 'data-chunk', runId, assignment, feeder, index, count: c.pieces.length, data })) return;
+        await drained(agentId);
+      }
+    }
+    ok.add(agentId);
+  }));
+  return ok;
+}
+
 export interface RunDataOptions {
   runId: string;
   program: Program | undefined;
@@ -132,13 +155,13 @@ export class RunData {
   }
 
   /**
-   * Sends an assignment's data ahead of its Assign: every chunked file's pieces and a first block of
-   * each `unique` feeder (`sharers`: live assignments the pool is shared by, this one included).
-   * Returns false when the stream closed meanwhile.
+   * Sends an assignment's data ahead of its Assign: every chunked file's pieces (unless sendPiecesAhead
+   * already did: piecesSent) and a first block of each `unique` feeder (`sharers`: live assignments the
+   * pool is shared by, this one included). Returns false when the stream closed meanwhile.
    */
-  sendAhead(agentId: string, key: string, assignment: number, plan: AgentPlan, sharers: number): boolean {
+  sendAhead(agentId: string, key: string, assignment: number, plan: AgentPlan, sharers: number, piecesSent = false): boolean {
     const { runId } = this.opts;
-    for (const [feeder, c] of this.chunked) {
+    for (const [feeder, c] of piecesSent ? [] : this.chunked) {
       for (const [index, data] of c.pieces.entries()) {
         if (!this.opts.send(agentId, { kind: 'data-chunk', runId, assignment, feeder, index, count: c.pieces.length, data })) return false;
       }

@@ -77,6 +77,8 @@ export interface TestRunOptions {
   shiftOnSaturation?: boolean;
   /** The chunked data files' pieces (run-data.ts prepareDataPieces); built at once when absent. */
   dataPieces?: DataPieces;
+  /** The initial agents already got the pieces for their first assignment (run-data.ts sendPiecesAhead). */
+  piecesSentAhead?: boolean;
 }
 
 export type RunState = 'running' | 'stopping' | 'finished';
@@ -186,7 +188,7 @@ export class TestRun {
       m.rateRps = plan.model === 'open' ? (first?.from ?? 0) : 0;
       m.concurrency = plan.model === 'closed' ? (first?.from ?? 0) : 0;
       // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
-      const sent = this.data.sendAhead(a.id, m.key, m.assignment, plan, this.opts.agents.length - k)
+      const sent = this.data.sendAhead(a.id, m.key, m.assignment, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)
         && this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
       if (!sent) {
         this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');

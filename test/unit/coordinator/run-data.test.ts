@@ -12,8 +12,8 @@ import type { Scenario } from '../../../common/scenario.js';
 import type { Program } from '../../../common/program.js';
 import { rangeCount } from '../../../common/row-ranges.js';
 import { TestRun } from '../../../coordinator/test-run.js';
-import { BLOCK_BYTES, INLINE_DATA_BYTES, RunData } from '../../../coordinator/run-data.js';
-import { CHUNK_BYTES } from '../../../common/data-chunks.js';
+import { BLOCK_BYTES, INLINE_DATA_BYTES, RunData, sendPiecesAhead } from '../../../coordinator/run-data.js';
+import { CHUNK_BYTES, splitRows } from '../../../common/data-chunks.js';
 import { ManualClock } from '../../helpers/manual-clock.js';
 
 const rows = (n: number, pad = ''): Record<string, unknown>[] => Array.from({ length: n }, (_, i) => ({ id: String(i), pad }));
@@ -126,4 +126,28 @@ test('a grant larger than one message goes in several blocks of at most BLOCK_BY
   assert.deepEqual(blocks.flatMap((b) => b.rows.map((r) => r.id)), big.map((r) => r.id));
   assert.ok(blocks.slice(0, -1).every((b) => !b.exhausted) && blocks.at(-1)!.exhausted, 'only the last says the pool is empty');
   assert.ok(CHUNK_BYTES <= BLOCK_BYTES * 4);
+});
+
+test('sendPiecesAhead: one piece at a time per agent, waiting for its send buffer in between; agents served in parallel; a closed stream stops it', async () => {
+  const big = rows(2000, 'z'.repeat(50));
+  const pieces = new Map([['big', splitRows(big, 20_000)]]);
+  const n = pieces.get('big')!.pieces.length;
+  const events: string[] = [];
+  const release: Record<string, (() => void)[]> = { a: [], b: [], gone: [] };
+  let goneSends = 0;
+  const done = sendPiecesAhead(pieces, 'r1', [{ agentId: 'a', assignment: 1 }, { agentId: 'b', assignment: 1 }, { agentId: 'gone', assignment: 1 }], (to, m) => {
+    if (to === 'gone' && ++goneSends > 2) return false;
+    events.push(`${to}:${(m as { index: number }).index}`);
+    return true;
+  }, (to) => new Promise<void>((resolve) => release[to]!.push(resolve)));
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(events, ['a:0', 'b:0', 'gone:0'], 'each agent gets one piece, then waits for its buffer');
+  for (let i = 1; i < n + 2; i++) {
+    for (const k of ['a', 'b', 'gone']) release[k]!.splice(0).forEach((f) => f());
+    await new Promise((r) => setImmediate(r));
+  }
+  const ok = await done;
+  assert.deepEqual([...ok].sort(), ['a', 'b']);
+  assert.equal(events.filter((e) => e.startsWith('a:')).length, n);
+  assert.deepEqual(events.filter((e) => e.startsWith('gone:')), ['gone:0', 'gone:1'], 'no piece after the stream closed');
 });
