@@ -93,6 +93,32 @@ test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows
   }
 });
 
+test('unique rows held by an agent killed mid-test are counted lost and never handed out again; the books still balance', async () => {
+  const f = await fleet(['k1', 'k2', 'k3']);
+  try {
+    const rows = 600;
+    writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
+    const run = f.run(loginFlow(f.target.url, 'users', 'unique', 60, '5s'));
+    await run.waitFor(/\[\s*2s\//);
+    f.agents.get('k3')!.kill('SIGKILL');
+    const code = await run.exited;
+    assert.ok(completed(code), run.stdout() + run.stderr());
+    const r = f.report();
+    const logins = f.target.logins();
+    for (const [user, n] of Object.entries(logins)) assert.equal(n, 1, `${user} logged in ${n} times`);
+    const d = r.data?.users;
+    assert.ok(d !== undefined);
+    assert.ok(d.lost > 0, `k3's rows are lost: ${JSON.stringify(d)}`);
+    assert.equal(d.outstanding, 0);
+    assert.equal(d.handedOut, d.used + d.returned + d.lost, JSON.stringify(d));
+    const seen = Object.keys(logins).length;
+    assert.ok(seen >= d.used && seen <= d.used + d.lost, `the target saw ${seen}: the survivors' ${d.used} plus some of k3's ${d.lost} lost rows`);
+    assert.match(run.stdout() + run.stderr(), /unique row\(s\) held by agent k3 are lost/);
+  } finally {
+    await f.close();
+  }
+});
+
 test('a data file larger than one gRPC message (~24 MiB) is uploaded in pieces, reaches the agents in chunks, and its last rows are used', async () => {
   const f = await fleet(['b1', 'b2']);
   try {
