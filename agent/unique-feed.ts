@@ -6,6 +6,7 @@
 import type { Row } from '../common/feeder.js';
 import type { RowPicker } from '../common/feeder-select.js';
 import { skipFirst } from '../common/row-ranges.js';
+import { MAX_ROWS_PER_MESSAGE } from '../common/protocol-data.js';
 import type { RowRange } from '../common/row-ranges.js';
 
 /** The smallest request for more rows. */
@@ -91,7 +92,7 @@ export class UniqueFeed implements RowPicker {
   private maybeWant(): void {
     if (this.closed || this.pending || this.exhausted) return;
     if (this.held > Math.floor(this.lastBlockRows / 2)) return;
-    const rows = Math.max(MIN_WANT_ROWS, this.ranDry ? this.lastBlockRows * 2 : this.lastBlockRows);
+    const rows = Math.min(MAX_ROWS_PER_MESSAGE, Math.max(MIN_WANT_ROWS, this.ranDry ? this.lastBlockRows * 2 : this.lastBlockRows));
     this.ranDry = false;
     this.pending = true;
     this.want(rows);

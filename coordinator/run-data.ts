@@ -27,6 +27,13 @@ export const INLINE_DATA_BYTES = 1024 * 1024;
  * of UTF-8 per character, so a block stays under the 16 MiB gRPC message limit of both sides.
  */
 export const BLOCK_BYTES = 4 * 1024 * 1024;
+/**
+ * Most rows one grant hands out, and one RowBlock message carries: an agent then holds at most about
+ * 1.5 grants (it asks when down to half a block), so its RowsAccount stays within the wire's
+ * MAX_ROWS_PER_MESSAGE (1,000,000).
+ */
+export const MAX_GRANT_ROWS = 500_000;
+export const MAX_BLOCK_ROWS = 100_000;
 /** A block covers about this much of the agent's load. */
 export const BLOCK_HORIZON_MS = 5_000;
 /** The smallest first block. */
@@ -166,7 +173,7 @@ export class RunData {
         if (!this.opts.send(agentId, { kind: 'data-chunk', runId, assignment, feeder, index, count: c.pieces.length, data })) return false;
       }
     }
-    const wanted = blockRowsFor(plan);
+    const wanted = Math.min(MAX_GRANT_ROWS, blockRowsFor(plan));
     for (const [feeder, pool] of this.pools) {
       const ranges = pool.grant(key, wanted, sharers);
       if (!this.sendBlock(agentId, assignment, feeder, ranges, pool.freeRows === 0)) return false;
@@ -178,7 +185,7 @@ export class RunData {
   onRowsWanted(agentId: string, key: string, m: RowsWantedMsg, sharers: number): void {
     const pool = this.pools.get(m.feeder);
     if (pool === undefined || !pool.isOpen(key)) return;
-    const ranges = pool.grant(key, m.rows, sharers);
+    const ranges = pool.grant(key, Math.min(MAX_GRANT_ROWS, m.rows), sharers);
     const starving = this.starving.get(m.feeder) as Map<string, Starving>;
     if (ranges.length === 0) starving.set(key, { agentId, assignment: m.assignment, wanted: m.rows });
     else starving.delete(key);
@@ -213,14 +220,14 @@ export class RunData {
     const starving = this.starving.get(feeder) as Map<string, Starving>;
     for (const [key, s] of [...starving]) {
       if (pool.freeRows === 0) return;
-      const ranges = pool.grant(key, s.wanted, Math.max(1, Math.min(sharers, starving.size)));
+      const ranges = pool.grant(key, Math.min(MAX_GRANT_ROWS, s.wanted), Math.max(1, Math.min(sharers, starving.size)));
       if (ranges.length === 0) continue;
       starving.delete(key);
       this.sendBlock(s.agentId, s.assignment, feeder, ranges, pool.freeRows === 0);
     }
   }
 
-  /** Sends `ranges` of a feeder's rows in messages of at most BLOCK_BYTES; one empty block when none. */
+  /** Sends `ranges` of a feeder's rows in messages of at most BLOCK_BYTES and MAX_BLOCK_ROWS; one empty block when none. */
   private sendBlock(agentId: string, assignment: number, feeder: string, ranges: readonly RowRange[], exhausted: boolean): boolean {
     const rows = this.opts.program?.data[feeder]?.rows ?? [];
     const { runId } = this.opts;
@@ -239,7 +246,7 @@ export class RunData {
       for (let i = r.start; i < r.end; i++) {
         const row = rows[i] as Record<string, unknown>;
         const size = JSON.stringify(row).length + 1;
-        if (bytes + size > BLOCK_BYTES && partRows.length > 0 && !flush(false)) return false;
+        if ((bytes + size > BLOCK_BYTES || partRows.length >= MAX_BLOCK_ROWS) && partRows.length > 0 && !flush(false)) return false;
         const last = part[part.length - 1];
         if (last !== undefined && last.end === i) last.end = i + 1;
         else part.push({ start: i, end: i + 1 });

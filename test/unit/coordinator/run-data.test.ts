@@ -151,3 +151,13 @@ test('sendPiecesAhead: one piece at a time per agent, waiting for its send buffe
   assert.equal(events.filter((e) => e.startsWith('a:')).length, n);
   assert.deepEqual(events.filter((e) => e.startsWith('gone:')), ['gone:0', 'gone:1'], 'no piece after the stream closed');
 });
+
+test('grants stay within what the wire may name: at most 500,000 rows a grant, 100,000 a message', () => {
+  const sent: RowBlockMsg[] = [];
+  const many = Array.from({ length: 700_000 }, () => ({}));
+  const data = new RunData({ runId: 'r', program: scenarioWith({ users: { mode: 'unique', rows: many, totalRows: many.length } }).program, send: (_to, m) => { sent.push(m as RowBlockMsg); return true; }, notice: () => {} });
+  data.onRowsWanted('a', 'a', { kind: 'rows-wanted', runId: 'r', assignment: 1, feeder: 'users', rows: 1_000_000 }, 1);
+  assert.equal(sent.reduce((n, b) => n + b.rows.length, 0), 500_000);
+  assert.equal(sent.length, 5);
+  assert.ok(sent.every((b) => b.rows.length <= 100_000));
+});
