@@ -75,6 +75,26 @@ function rowsJsonBytes(rows: readonly unknown[]): { bytes: number; largest: { in
   return { bytes, largest };
 }
 
+/**
+ * The size rules for a scenario's data (run and validate apply the same): all rows as JSON at most
+ * MAX_DATA_JSON_BYTES, one row at most MAX_ROW_BYTES. A problem per rule broken, located.
+ */
+export function dataSizeProblems(feeders: readonly { name: string; path: string; rows: readonly unknown[] }[]): ScenarioFileProblem[] {
+  const problems: ScenarioFileProblem[] = [];
+  let dataBytes = 0;
+  for (const { name, path, rows } of feeders) {
+    const size = rowsJsonBytes(rows);
+    dataBytes += size.bytes;
+    if (size.largest.bytes > MAX_ROW_BYTES) {
+      problems.push(problem(['data', name, 'path'], `${path}: row ${size.largest.index + 1} is ${(size.largest.bytes / 1048576).toFixed(1)} MiB as JSON; one row may be at most ${(MAX_ROW_BYTES / 1048576).toFixed(1)} MiB (rows travel in pieces of 4 MiB)`));
+    }
+  }
+  if (dataBytes > MAX_DATA_JSON_BYTES) {
+    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows (JSON); the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB in all: trim the files or split the test`, true));
+  }
+  return problems;
+}
+
 export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioFileProblem[] };
 
 /** `readData(path)` reads a data file named in the scenario (relative to it); it may throw. */
@@ -144,24 +164,16 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   }
 
   const data: Program['data'] = {};
-  let dataBytes = 0;
   for (const [name, d] of Object.entries(f.data ?? {})) {
     const at = ['data', name, 'path'];
     try {
       const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
-      const size = rowsJsonBytes(rows);
-      dataBytes += size.bytes;
-      if (size.largest.bytes > MAX_ROW_BYTES) {
-        problems.push(problem(at, `${d.path}: row ${size.largest.index + 1} is ${(size.largest.bytes / 1048576).toFixed(1)} MiB as JSON; one row may be at most ${(MAX_ROW_BYTES / 1048576).toFixed(1)} MiB (rows travel in pieces of 4 MiB)`));
-      }
       data[name] = { mode: d.mode, rows, totalRows: rows.length };
     } catch (e) {
       problems.push(problem(at, e instanceof FeederError ? e.message : `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     }
   }
-  if (dataBytes > MAX_DATA_JSON_BYTES) {
-    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows (JSON); the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB in all: trim the files or split the test`, true));
-  }
+  problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
   if (problems.length > 0) return { ok: false, problems };
 
   const program: Program = { requests, flows, variables, data, origins: [...origins] };

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenarioFile } from '../../../common/scenario-validate.js';
-import { originSource, scenarioFromFile, staticOrigin } from '../../../common/scenario-program.js';
+import { dataSizeProblems, originSource, scenarioFromFile, staticOrigin } from '../../../common/scenario-program.js';
 import type { ScenarioFromFile } from '../../../common/scenario-program.js';
 import { validateScenario, toScenarioInput } from '../../../common/scenario.js';
 import { planProgram } from '../../../coordinator/planner.js';
@@ -108,4 +108,14 @@ test('a data row too large for one piece is a located problem naming the row and
   assert.match(r.problems[0]?.message ?? '', /u\.csv: row 2 is 4\.0 MiB as JSON; one row may be at most 4\.0 MiB/);
   const ok = convert({ data: { u: { path: 'u.csv' } }, requests: { a: { url: 'http://x.test/{{ u.n }}' } } }, { 'u.csv': `n\n${'é'.repeat(1000)}\n` });
   assert.ok(ok.ok, 'rows well under the limit pass');
+});
+
+test('dataSizeProblems: over 256 MiB of rows in all is one problem at `data`, naming the size and the limit (validate and run share it)', () => {
+  const row = { pad: 'x'.repeat(3.9 * 1024 * 1024) }; // the same object many times: cheap to hold
+  const ok = dataSizeProblems([{ name: 'a', path: 'a.csv', rows: Array(60).fill(row) }]);
+  assert.deepEqual(ok, [], '234 MiB is within the limit');
+  const over = dataSizeProblems([{ name: 'a', path: 'a.csv', rows: Array(40).fill(row) }, { name: 'b', path: 'b.csv', rows: Array(30).fill(row) }]);
+  assert.equal(over.length, 1);
+  assert.equal(over[0]?.path, 'data');
+  assert.match(over[0]?.message ?? '', /the data files come to 273\.0 MiB as rows \(JSON\); the limit is 256 MiB in all/);
 });
