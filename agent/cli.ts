@@ -119,6 +119,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
       return undefined;
     },
     ...(limits.maxRateRps !== undefined ? { maxRateRps: limits.maxRateRps } : {}),
+    ...(limits.maxInFlight !== undefined ? { maxInFlight: limits.maxInFlight } : {}),
   });
   let health: HealthEndpoint | undefined;
   if (args.health !== undefined) {

@@ -120,11 +120,16 @@ const peak = (segments: readonly Segment[]): number => Math.max(0, ...segments.m
 
 /** A plan beyond this agent's ceilings: why (undefined when within them). */
 export function planRefusal(plan: AgentPlan, limits: AgentLimits): string | undefined {
-  if (limits.maxRateRps !== undefined && plan.model === 'open' && peak(plan.segments) > limits.maxRateRps) {
-    return `the plan asks for ${Number(peak(plan.segments).toFixed(3))} req/s, above this agent's --max-rate ${limits.maxRateRps}`;
+  // Several scenarios at once: the open parts' peaks add up (an upper bound: they may peak apart), and
+  // plan.maxInFlight is already the parts' sum.
+  const open = (plan.parts ?? [plan]).filter((p) => p.model === 'open');
+  const ratePeak = open.reduce((sum, p) => sum + peak(p.segments), 0);
+  if (limits.maxRateRps !== undefined && open.length > 0 && ratePeak > limits.maxRateRps) {
+    return `the plan asks for ${Number(ratePeak.toFixed(3))} req/s, above this agent's --max-rate ${limits.maxRateRps}`;
   }
   if (limits.maxInFlight !== undefined && plan.maxInFlight > limits.maxInFlight) {
-    return `the plan asks for ${plan.maxInFlight} in flight${plan.model === 'closed' ? ' (loops)' : ''}, above this agent's --max-in-flight ${limits.maxInFlight}`;
+    const loops = plan.parts === undefined ? plan.model === 'closed' : plan.parts.every((p) => p.model === 'closed');
+    return `the plan asks for ${plan.maxInFlight} in flight${loops ? ' (loops)' : ''}, above this agent's --max-in-flight ${limits.maxInFlight}`;
   }
   return undefined;
 }

@@ -48,6 +48,8 @@ export interface SessionOptions {
   vetPlan?: (plan: AgentPlan) => Promise<string | undefined>;
   /** Live changes above this rate (req/s) are capped to it, loudly. */
   maxRateRps?: number;
+  /** Live closed-model changes above this many loops (its --max-in-flight) are capped to it, loudly. */
+  maxInFlight?: number;
 }
 
 export type SessionState = 'connecting' | 'idle' | 'running' | 'stopped';
@@ -56,6 +58,8 @@ interface ActiveRun {
   runId: string;
   assignment: number;
   engine: Engine;
+  /** The load model of a plan part (absent: the first): a closed model's tail is loop counts, which --max-rate does not cap. */
+  modelOf: (scenario: string | undefined) => AgentPlan['model'] | undefined;
   /** Told to stop (by the coordinator, a lost link or shutdown): draining, no longer issuing. */
   stopping: boolean;
 }
@@ -325,7 +329,8 @@ export class AgentSession {
         stats: s.stats, rateRps: s.rateRps, concurrency: s.concurrency,
       });
     }, { pickers: feeds });
-    const run: ActiveRun = { runId, assignment, engine, stopping: false };
+    const modelOf = (sc: string | undefined): AgentPlan['model'] | undefined => (sc === undefined || sc === '' ? plan.model : plan.parts?.find((p) => p.name === sc)?.model);
+    const run: ActiveRun = { runId, assignment, engine, modelOf, stopping: false };
     this.runs.set(key, run);
     this.state = 'running';
     this.opts.log(
@@ -389,19 +394,25 @@ export class AgentSession {
   private onSetRate(m: SetRateMsg): void {
     const run = this.findRun(m.runId, m.assignment);
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
-    const cap = this.opts.maxRateRps;
+    const closed = run.modelOf(m.scenario) === 'closed';
+    // Rates are capped at --max-rate, loop counts at --max-in-flight.
+    const cap = closed ? this.opts.maxInFlight : this.opts.maxRateRps;
     let capped = false;
-    if (m.concurrency > 0) run.engine.setConcurrency(m.concurrency);
-    else if (m.tail !== undefined) {
+    if (m.concurrency > 0) {
+      capped = cap !== undefined && m.concurrency > cap;
+      run.engine.setConcurrency(capped ? (cap as number) : m.concurrency, m.scenario);
+    } else if (m.tail !== undefined) {
       const t = capTail(m.tail, cap);
       capped = t.capped;
-      run.engine.setTail(t.tail);
+      run.engine.setTail(t.tail, m.scenario);
     } else {
       capped = cap !== undefined && m.rateRps > cap;
-      run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs);
+      run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs, m.scenario);
     }
     if (capped) {
-      const message = `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
+      const message = closed
+        ? `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-in-flight ${cap} loops`
+        : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
       this.opts.log('warn', message);
       this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
     }

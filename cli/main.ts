@@ -117,10 +117,12 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       (a) => wrap(() => agentCommand(io, a, version))())
     .command('rate <rate>', 'change the running test\'s arrival rate (req/s for the whole fleet)', (y) => controlOptions(y)
       .positional('rate', { type: 'number', demandOption: true })
-      .option('ramp', { type: 'string', default: '0s', describe: 'reach the new rate linearly over this long' }),
+      .option('ramp', { type: 'string', default: '0s', describe: 'reach the new rate linearly over this long' })
+      .option('scenario', { type: 'string', describe: 'the scenario to change (required when the test runs several at once)' }),
     (a) => wrap(() => rateCommand(io, { ...a, rate: a.rate as number }))())
     .command('concurrency <concurrency>', 'change the running closed-model test\'s loop count', (y) => controlOptions(y)
-      .positional('concurrency', { type: 'number', demandOption: true }),
+      .positional('concurrency', { type: 'number', demandOption: true })
+      .option('scenario', { type: 'string', describe: 'the scenario to change (required when the test runs several at once)' }),
     (a) => wrap(() => concurrencyCommand(io, { ...a, concurrency: a.concurrency as number }))())
     .command('status', 'show the fleet and the running test', (y) => controlOptions(y)
       .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),

@@ -12,6 +12,17 @@ export const segmentSchema = z.strictObject({
 });
 export type Segment = z.infer<typeof segmentSchema>;
 
+/** This agent's share of one of several scenarios running at once (Scenario.parts). */
+export const planPartSchema = z.strictObject({
+  name: z.string().min(1),
+  model: z.enum(['open', 'closed']),
+  segments: z.array(segmentSchema).min(1),
+  maxInFlight: z.number().int().positive(),
+  /** Names in program.flows this part runs. */
+  flows: z.array(z.string().min(1)).min(1),
+});
+export type PlanPart = z.infer<typeof planPartSchema>;
+
 export const agentPlanSchema = z.strictObject({
   runId: z.string().min(1),
   request: z.strictObject({
@@ -44,7 +55,13 @@ export const agentPlanSchema = z.strictObject({
    * then only names the first request (for logs). Its `unique` data holds this agent's slice of the rows.
    */
   program: programSchema.optional(),
-});
+  /**
+   * Several scenarios at once: one runner per part in each phase (the warm-up runs each at its first
+   * value), all counted in the phase's figures. `model`, `segments` are then the first part's,
+   * `maxInFlight` the parts' sum and `connections` the pool size per origin for them all. Needs `program`.
+   */
+  parts: z.array(planPartSchema).min(1).optional(),
+}).refine((p) => p.parts === undefined || p.program !== undefined, { message: 'parts need a program', path: ['parts'] });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 
 export function planDurationMs(plan: Pick<AgentPlan, 'segments'>): number {

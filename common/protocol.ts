@@ -80,8 +80,10 @@ export interface SetRateMsg {
   concurrency: number;
   rampMs: number;
   changeId: number;
-  /** Open model: the agent's schedule from now to its end; replaces rateRps/rampMs when present. */
+  /** The agent's schedule from now to its end (open: rates; closed: loops); replaces rateRps/rampMs when present. */
   tail?: Segment[];
+  /** Several scenarios at once: the plan part this change is for (absent = the first or only one). */
+  scenario?: string;
 }
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
 export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
@@ -288,7 +290,7 @@ export function coordMsgToWire(m: CoordMsg): CoordinatorMessage {
       return {
         setRate: {
           runId: m.runId, assignment: m.assignment, rateRps: m.rateRps, concurrency: m.concurrency, rampMs: m.rampMs, changeId: m.changeId,
-          tailJson: m.tail === undefined ? '' : JSON.stringify(m.tail),
+          tailJson: m.tail === undefined ? '' : JSON.stringify(m.tail), scenario: m.scenario ?? '',
         },
       };
     case 'ack':
@@ -329,6 +331,7 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
         rampMs: x.rampMs, changeId: x.changeId,
       };
       if (x.tailJson !== '') m.tail = tailFromJson(x.tailJson);
+      if (x.scenario !== '') m.scenario = x.scenario;
       return m;
     }
     case 'ack': {

@@ -24,8 +24,16 @@ export interface RequestStats {
   latencyHist: string;
 }
 
+/** Several scenarios at once: one scenario's figures over every request its flows sent, and its flow runs. */
+export interface ScenarioStats extends RequestStats {
+  iterations: number;
+  noData: number;
+}
+
 export interface LangStats {
   byRequest: Record<string, RequestStats>;
+  /** Several scenarios at once (Scenario.parts): figures per scenario name; absent otherwise. */
+  byScenario?: Record<string, ScenarioStats>;
   /** Flow runs started (whatever they sent). */
   iterations: number;
   /** Flow runs that sent nothing because a `unique` feeder had no row left. */
@@ -69,6 +77,7 @@ const requestStatsSchema = z.strictObject({
 
 export const langStatsSchema = z.strictObject({
   byRequest: z.record(z.string().min(1), requestStatsSchema),
+  byScenario: z.record(z.string().min(1), requestStatsSchema.extend({ iterations: count, noData: count })).optional(),
   iterations: count,
   noData: count,
 });

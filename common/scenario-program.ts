@@ -101,17 +101,17 @@ export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; p
 export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string): ScenarioFromFile {
   const base = { name: f.name, warmup: f.warmup, thresholds: f.thresholds ?? [] };
   const problems: ScenarioFileProblem[] = [];
-  if (f.scenarios !== undefined) {
-    problems.push(problem(['scenarios'], 'several scenarios at once are checked by `validate` but not run yet: give one top-level load and the flows or requests to run', true));
-  }
-  if (f.load === undefined) {
-    if (problems.length === 0) problems.push(problem(['load'], 'is required'));
+  const firstEntry = f.scenarios === undefined ? undefined : Object.values(f.scenarios)[0];
+  const load = f.load ?? firstEntry?.load;
+  if (load === undefined || (f.load !== undefined && f.scenarios !== undefined)) {
+    // scenario-refs.ts reports these with their places; this is the fallback for direct callers.
+    problems.push(problem(['load'], load === undefined ? 'is required (or give scenarios, each with its own load)' : 'give load here or in each of scenarios, not both'));
     return { ok: false, problems };
   }
   if (isPlainScenario(f)) {
     const r = f.request as FileRequest;
     const request = { url: r.url, method: r.method, headers: r.headers, timeout: r.timeout, ...(r.body !== undefined ? { body: r.body } : {}) };
-    return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario: { ...base, request, load: f.load } };
+    return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario: { ...base, request, load } };
   }
 
   const variables = f.variables ?? {};
@@ -155,6 +155,8 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
     flows = [...weights].map(([name, weight]) => ({ name, weight, steps: [{ request: name, extract: {}, checks: [], thinkMs: 0 }] }));
   }
 
+  const parts = f.scenarios === undefined ? undefined : partsOf(f, flows, weights);
+
   const origins = new Set<string>();
   for (const [name, r] of Object.entries(requests)) {
     const origin = staticOrigin(r.url, variables);
@@ -187,5 +189,23 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
     // it needs data or extracted values: its origin stands for it
   }
   const timeout = Math.max(...Object.values(requests).map((r) => r.timeoutMs));
-  return { ok: true, scenario: { ...base, request: { url, method: first.method as Scenario['request']['method'], headers: {}, timeout }, load: f.load, program } };
+  const scenario: Scenario = { ...base, request: { url, method: first.method as Scenario['request']['method'], headers: {}, timeout }, load, program };
+  if (parts !== undefined) scenario.parts = parts;
+  return { ok: true, scenario };
+}
+
+/**
+ * The file's `scenarios` as parts. `exec` names flows or requests (default: every flow of the file, else
+ * every request); a request named where the file has flows runs as a one-step flow of its own name,
+ * added to `flows` (names of flows and requests never collide: scenario-refs.ts).
+ */
+function partsOf(f: ScenarioFile, flows: ProgramFlow[], weights: ReadonlyMap<string, number>): NonNullable<Scenario['parts']> {
+  const defaults = flows.map((fl) => fl.name);
+  return Object.entries(f.scenarios ?? {}).map(([name, entry]) => {
+    const exec = entry.exec === undefined ? defaults : typeof entry.exec === 'string' ? [entry.exec] : entry.exec;
+    for (const e of exec) {
+      if (!flows.some((fl) => fl.name === e)) flows.push({ name: e, weight: weights.get(e) ?? 1, steps: [{ request: e, extract: {}, checks: [], thinkMs: 0 }] });
+    }
+    return { name, load: entry.load, flows: [...new Set(exec)] };
+  });
 }

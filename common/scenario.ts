@@ -78,15 +78,40 @@ const openSchema = z
     }
   });
 
-const closedSchema = z.strictObject({
-  model: z.literal('closed'),
-  concurrency: z.number().int().positive(),
+const closedStageSchema = z.strictObject({
   duration: positiveDurationMs,
-  connections: z.number().int().positive().optional(),
+  target: z.number().int().nonnegative(),
 });
 
+const closedSchema = z
+  .strictObject({
+    model: z.literal('closed'),
+    concurrency: z.number().int().positive().optional(),
+    /** Loops at the start of the first stage (k6 ramping-vus startVUs); default 0. */
+    startConcurrency: z.number().int().nonnegative().optional(),
+    stages: z.array(closedStageSchema).min(1).optional(),
+    duration: positiveDurationMs.optional(),
+    connections: z.number().int().positive().optional(),
+  })
+  .superRefine((v, ctx) => {
+    const hasConcurrency = v.concurrency !== undefined;
+    const hasStages = v.stages !== undefined;
+    if (hasConcurrency === hasStages) {
+      ctx.addIssue({ code: 'custom', path: ['concurrency'], message: 'give either concurrency (with duration) or stages, not both or neither' });
+    }
+    if (hasConcurrency && v.duration === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with concurrency (e.g. duration: 30s)' });
+    }
+    if (hasStages && v.duration !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is the sum of the stages; remove it when stages are given' });
+    }
+    if (!hasStages && v.startConcurrency !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['startConcurrency'], message: 'only applies to stages' });
+    }
+  });
+
 export const loadSchema = z.discriminatedUnion('model', [openSchema, closedSchema], {
-  error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency)',
+  error: 'load.model must be "open" (with rate or stages) or "closed" (with concurrency or stages)',
 });
 
 /** A k6-style pass/fail criterion: "p99 < 250ms", or an object with a request name and abortOnFail. */
@@ -113,6 +138,17 @@ export const thresholdSchema = z
     }
   });
 
+/**
+ * One of several scenarios running at the same time (the file's `scenarios`): its own load model over
+ * some of the program's flows. Made by scenario-program.ts; not a field users write.
+ */
+export const scenarioPartSchema = z.strictObject({
+  name: z.string().min(1),
+  load: loadSchema,
+  /** Names in program.flows this part runs (each arrival/loop picks one by weight). */
+  flows: z.array(z.string().min(1)).min(1),
+});
+
 export const scenarioSchema = z.strictObject({
   name: z.string().min(1).default('loadfleet'),
   request: requestSchema,
@@ -125,9 +161,24 @@ export const scenarioSchema = z.strictObject({
    * (scenario-program.ts); absent for a single-request scenario. Not a field users write.
    */
   program: programSchema.optional(),
+  /**
+   * Several scenarios at once (the file's `scenarios`), each with its own load model; `load` is then
+   * the first part's (code that knows one load model only sees that part). Needs `program`.
+   */
+  parts: z.array(scenarioPartSchema).min(1).optional(),
+}).superRefine((s, ctx) => {
+  if (s.parts === undefined) return;
+  const flows = new Set((s.program?.flows ?? []).map((f) => f.name));
+  const names = new Set<string>();
+  s.parts.forEach((p, i) => {
+    if (names.has(p.name)) ctx.addIssue({ code: 'custom', path: ['parts', i, 'name'], message: `"${p.name}" is used twice` });
+    names.add(p.name);
+    for (const f of p.flows) if (!flows.has(f)) ctx.addIssue({ code: 'custom', path: ['parts', i, 'flows'], message: `names flow "${f}", which the program does not have` });
+  });
 });
 
 export type Scenario = z.output<typeof scenarioSchema>;
+export type ScenarioPart = z.output<typeof scenarioPartSchema>;
 export type ScenarioInput = z.input<typeof scenarioSchema>;
 export type LoadModel = Scenario['load'];
 export type OpenLoad = Extract<LoadModel, { model: 'open' }>;
@@ -175,9 +226,28 @@ export function parseScenarioText(text: string, source: string): Scenario {
 
 /** Total main-phase length of the load model, in milliseconds. */
 export function loadDurationMs(load: LoadModel): number {
-  if (load.model === 'closed') return load.duration;
   if (load.stages !== undefined) return load.stages.reduce((sum, s) => sum + s.duration, 0);
   return load.duration ?? 0;
+}
+
+/** The load models of a scenario: its parts, or one part (named "default", all flows) for a plain `load`. */
+export function scenarioParts(s: Pick<Scenario, 'load' | 'parts'>): { name: string; load: LoadModel; flows: string[] | undefined }[] {
+  return s.parts ?? [{ name: 'default', load: s.load, flows: undefined }];
+}
+
+/** The main phase's length: the longest part's. */
+export function mainDurationMs(s: Pick<Scenario, 'load' | 'parts'>): number {
+  return Math.max(...scenarioParts(s).map((p) => loadDurationMs(p.load)));
+}
+
+/** The input form of a parsed load model (durations back to "<n>ms" strings). */
+export function loadInput(load: LoadModel): ScenarioInput['load'] {
+  const ms = (n: number): string => `${n}ms`;
+  const common = {
+    ...(load.duration !== undefined ? { duration: ms(load.duration) } : {}),
+    ...(load.stages !== undefined ? { stages: load.stages.map((st) => ({ ...st, duration: ms(st.duration) })) } : {}),
+  };
+  return load.model === 'closed' ? { ...load, ...common } : { ...load, ...common };
 }
 
 /**
@@ -186,19 +256,13 @@ export function loadDurationMs(load: LoadModel): number {
  */
 export function toScenarioInput(s: Scenario): ScenarioInput {
   const ms = (n: number): string => `${n}ms`;
-  const load: ScenarioInput['load'] =
-    s.load.model === 'closed'
-      ? { ...s.load, duration: ms(s.load.duration) }
-      : {
-          ...s.load,
-          ...(s.load.duration !== undefined ? { duration: ms(s.load.duration) } : {}),
-          ...(s.load.stages !== undefined ? { stages: s.load.stages.map((st) => ({ ...st, duration: ms(st.duration) })) } : {}),
-        };
+  const load = loadInput(s.load);
   const thresholds = s.thresholds.map((t) => ({
     threshold: t.source,
     ...(t.request !== undefined ? { request: t.request } : {}),
     abortOnFail: t.abortOnFail,
     delayAbortEval: ms(t.delayAbortEvalMs),
   }));
-  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup), thresholds };
+  const parts = s.parts === undefined ? {} : { parts: s.parts.map((p) => ({ ...p, load: loadInput(p.load) })) };
+  return { ...s, request: { ...s.request, timeout: ms(s.request.timeout) }, load, warmup: ms(s.warmup), thresholds, ...parts };
 }

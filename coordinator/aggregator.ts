@@ -29,9 +29,10 @@ import type { Counters } from './aggregator-counters.js';
 import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
 import { IntervalSeries } from './aggregator-intervals.js';
 import { RequestMerge, decodeLang } from './aggregator-requests.js';
-import type { FlowTotals, RequestTotals } from './aggregator-requests.js';
+import type { DecodedLang } from './aggregator-requests.js';
+import type { FlowTotals, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
 
-export type { FlowTotals, RequestTotals } from './aggregator-requests.js';
+export type { FlowTotals, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
 import type { IntervalFigures } from './aggregator-intervals.js';
 
 export type { IntervalFigures } from './aggregator-intervals.js';
@@ -81,6 +82,8 @@ export interface PhaseTotals {
    * deltas only: a snapshot that never arrived is repaired into the totals above, not into these.
    */
   byRequest: Record<string, RequestTotals>;
+  /** Several scenarios at once: figures per scenario name, merged like byRequest ({} otherwise). */
+  byScenario: Record<string, ScenarioTotals>;
   /** The scenario language's flow runs (null for a single-request run). */
   flows: FlowTotals | null;
 }
@@ -276,7 +279,7 @@ export class Aggregator {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
     const delta = decodeDeltaPair(s.stats, where);
-    let lang: Map<string, Histogram> | undefined;
+    let lang: DecodedLang | undefined;
     try {
       lang = s.stats.lang === undefined ? undefined : decodeLang(s.stats.lang);
     } catch (e) {

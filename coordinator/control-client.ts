@@ -53,7 +53,8 @@ export class RemoteControl {
     return { deadline: Date.now() + ms };
   }
 
-  setRate(req: { rateRps: number; concurrency: number; rampMs: number }): Promise<{ changeId: number; agents: number; applied: number; appliedMs: number }> {
+  /** `scenario`: the one to change when the test runs several at once. */
+  setRate(req: { rateRps: number; concurrency: number; rampMs: number; scenario?: string }): Promise<{ changeId: number; agents: number; applied: number; appliedMs: number }> {
     return new Promise((resolve, reject) => {
       this.client.SetRate(req, this.md, this.deadline(), (err, reply) => {
         if (err !== null || reply === undefined) reject(fromStatus(err!, this.address));

@@ -24,7 +24,7 @@ export interface RunObserver {
   /** The run's notices (rate changes, agents joining, leaving, lost, stopping): a live timeline. */
   onNotice?(runId: string, level: 'info' | 'warn' | 'error', message: string): void;
   /** A live rate or loop-count change was accepted (sent to the agents, not yet acknowledged). */
-  onRateChange?(runId: string, change: { rateRps?: number; concurrency?: number; rampMs: number; source: string }): void;
+  onRateChange?(runId: string, change: { rateRps?: number; concurrency?: number; rampMs: number; source: string; scenario?: string }): void;
   onRunEnd?(report: Report): void;
 }
 
@@ -172,17 +172,18 @@ export class Coordinator {
     return { runId, agentIds: agents.map((a) => a.id), report };
   }
 
-  setRate(rateRps: number, rampMs: number, source: string): { changeId: number; agents: number } {
+  /** `scenario`: the one to change when the test runs several at once (required then). */
+  setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
     const run = this.requireRun();
-    const r = run.setRate(rateRps, rampMs, source);
-    this.notify((o) => o.onRateChange?.(run.runId, { rateRps, rampMs, source }));
+    const r = run.setRate(rateRps, rampMs, source, scenario);
+    this.notify((o) => o.onRateChange?.(run.runId, { rateRps, rampMs, source, ...(scenario ? { scenario } : {}) }));
     return r;
   }
 
-  setConcurrency(concurrency: number, source: string): { changeId: number; agents: number } {
+  setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
     const run = this.requireRun();
-    const r = run.setConcurrency(concurrency, source);
-    this.notify((o) => o.onRateChange?.(run.runId, { concurrency, rampMs: 0, source }));
+    const r = run.setConcurrency(concurrency, source, scenario);
+    this.notify((o) => o.onRateChange?.(run.runId, { concurrency, rampMs: 0, source, ...(scenario ? { scenario } : {}) }));
     return r;
   }
 

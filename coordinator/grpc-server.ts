@@ -263,8 +263,8 @@ export class GrpcServer {
         let r: { changeId: number; agents: number };
         try {
           r = call.request.concurrency > 0
-            ? c.setConcurrency(call.request.concurrency, 'control API')
-            : c.setRate(call.request.rateRps, call.request.rampMs, 'control API');
+            ? c.setConcurrency(call.request.concurrency, 'control API', call.request.scenario || undefined)
+            : c.setRate(call.request.rateRps, call.request.rampMs, 'control API', call.request.scenario || undefined);
         } catch (e) {
           callback(toStatus(e));
           return;

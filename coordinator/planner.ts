@@ -3,10 +3,12 @@
 // Invariants (tested):
 // - Open model: at every segment boundary the agents' rates sum exactly to the global schedule
 //   (coordinator/scheduler.ts splitRate), so the fleet's scheduled load is the scenario's load.
-// - Closed model: the agents' loop counts sum exactly to scenario concurrency (largest remainder).
+// - Closed model: at every segment boundary the agents' loop counts sum exactly to the scenario's
+//   (largest remainder); in-flight caps and default connections are the split of the largest value.
 //   With more agents than loops, the extra agents get a {from: 0, to: 0} segment and stay idle.
 // - Every plan passes common/plan.ts agentPlanSchema.
 import type { Scenario } from '../common/scenario.js';
+import { scenarioParts } from '../common/scenario.js';
 import type { AgentPlan, Segment } from '../common/plan.js';
 import { LoadfleetError } from '../common/errors.js';
 import { splitInteger, splitRate } from './scheduler.js';
@@ -55,20 +57,22 @@ export const DEFAULT_MAX_CONNECTIONS_PER_AGENT = 64;
  * moving linearly from `from` to `to` over durationMs. Segments here may be 0 long only if the scenario is.
  */
 export function globalSchedule(load: Scenario['load']): Segment[] {
-  if (load.model === 'closed') {
-    return [{ durationMs: load.duration, from: load.concurrency, to: load.concurrency }];
-  }
   if (load.stages !== undefined) {
-    let previous = load.startRate ?? 0;
+    let previous = (load.model === 'open' ? load.startRate : load.startConcurrency) ?? 0;
     return load.stages.map((stage) => {
       const seg = { durationMs: stage.duration, from: previous, to: stage.target };
       previous = stage.target;
       return seg;
     });
   }
-  // Validation guarantees rate and duration together when stages are absent.
-  const rate = load.rate ?? 0;
-  return [{ durationMs: load.duration ?? 0, from: rate, to: rate }];
+  // Validation guarantees rate (or concurrency) and duration together when stages are absent.
+  const value = (load.model === 'open' ? load.rate : load.concurrency) ?? 0;
+  return [{ durationMs: load.duration ?? 0, from: value, to: value }];
+}
+
+/** The largest value the schedule reaches (a closed model's loop peak sizes its in-flight cap). */
+export function schedulePeak(segments: readonly Segment[]): number {
+  return Math.max(0, ...segments.map((s) => Math.max(s.from, s.to)));
 }
 
 /**
@@ -79,6 +83,44 @@ function atLeastOne(split: Map<string, number>): Map<string, number> {
   return new Map([...split].map(([id, v]) => [id, Math.max(1, v)]));
 }
 
+/** One load model's per-agent segments, in-flight caps and connections. */
+interface LoadSplit {
+  segments: Map<string, Segment[]>;
+  maxInFlight: Map<string, number>;
+  connections: Map<string, number>;
+}
+
+function splitLoad(load: Scenario['load'], agentIds: readonly string[], weights: ReadonlyMap<string, number> | undefined): LoadSplit {
+  const global = globalSchedule(load);
+  // Per-agent segments: each boundary value split so that the fleet sums exactly to the global value.
+  const segments = new Map<string, Segment[]>(agentIds.map((id) => [id, []]));
+  const split = load.model === 'closed'
+    ? (v: number): Map<string, number> => splitInteger(v, agentIds, weights)
+    : (v: number): Map<string, number> => splitRate(v, agentIds, weights);
+  for (const seg of global) {
+    const from = split(seg.from);
+    const to = split(seg.to);
+    for (const id of agentIds) {
+      (segments.get(id) as Segment[]).push({ durationMs: seg.durationMs, from: from.get(id) ?? 0, to: to.get(id) ?? 0 });
+    }
+  }
+  let maxInFlight: Map<string, number>;
+  let connections: Map<string, number>;
+  if (load.model === 'closed') {
+    // A closed loop never has more outstanding requests than its loop count; with stages, the peak's.
+    const loops = splitInteger(Math.round(schedulePeak(global)), agentIds, weights);
+    maxInFlight = atLeastOne(loops);
+    connections = load.connections !== undefined ? atLeastOne(splitInteger(load.connections, agentIds, weights)) : atLeastOne(loops);
+  } else {
+    maxInFlight = atLeastOne(splitInteger(load.maxInFlight, agentIds, weights));
+    connections =
+      load.connections !== undefined
+        ? atLeastOne(splitInteger(load.connections, agentIds, weights))
+        : new Map(agentIds.map((id) => [id, Math.min(DEFAULT_MAX_CONNECTIONS_PER_AGENT, maxInFlight.get(id) ?? 1)]));
+  }
+  return { segments, maxInFlight, connections };
+}
+
 export function planRun(scenario: Scenario, agentIds: readonly string[], opts: PlanOptions): Map<string, AgentPlan> {
   if (agentIds.length === 0) {
     throw new LoadfleetError('NO_AGENTS', 'cannot plan a run with no agents', {
@@ -86,42 +128,9 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
     });
   }
   const { load } = scenario;
-  const global = globalSchedule(load);
-
-  // Per-agent segments: each boundary value split so that the fleet sums exactly to the global value.
-  const segmentsByAgent = new Map<string, Segment[]>(agentIds.map((id) => [id, []]));
-  for (const seg of global) {
-    const split =
-      load.model === 'closed'
-        ? (v: number): Map<string, number> => splitInteger(v, agentIds, opts.weights)
-        : (v: number): Map<string, number> => splitRate(v, agentIds, opts.weights);
-    const from = split(seg.from);
-    const to = split(seg.to);
-    for (const id of agentIds) {
-      (segmentsByAgent.get(id) as Segment[]).push({
-        durationMs: seg.durationMs,
-        from: from.get(id) ?? 0,
-        to: to.get(id) ?? 0,
-      });
-    }
-  }
-
-  // In-flight caps and connections.
-  let maxInFlight: Map<string, number>;
-  let connections: Map<string, number>;
-  if (load.model === 'closed') {
-    // A closed loop never has more outstanding requests than its loop count.
-    const loops = splitInteger(load.concurrency, agentIds, opts.weights);
-    maxInFlight = atLeastOne(loops);
-    connections =
-      load.connections !== undefined ? atLeastOne(splitInteger(load.connections, agentIds, opts.weights)) : atLeastOne(loops);
-  } else {
-    maxInFlight = atLeastOne(splitInteger(load.maxInFlight, agentIds, opts.weights));
-    connections =
-      load.connections !== undefined
-        ? atLeastOne(splitInteger(load.connections, agentIds, opts.weights))
-        : new Map(agentIds.map((id) => [id, Math.min(DEFAULT_MAX_CONNECTIONS_PER_AGENT, maxInFlight.get(id) ?? 1)]));
-  }
+  const main = splitLoad(load, agentIds, opts.weights);
+  // Several scenarios at once: each part split over the agents on its own (`load` is the first part's).
+  const parts = (scenario.parts ?? []).map((p) => ({ part: p, split: p === scenario.parts?.[0] ? main : splitLoad(p.load, agentIds, opts.weights) }));
 
   const { request } = scenario;
   const program = scenario.program === undefined ? undefined : planProgram(scenario.program, opts.data);
@@ -136,14 +145,21 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
         timeoutMs: request.timeout,
       },
       model: load.model,
-      segments: segmentsByAgent.get(id) as Segment[],
+      segments: main.segments.get(id) as Segment[],
       warmupMs: scenario.warmup,
-      maxInFlight: maxInFlight.get(id) ?? 1,
-      connections: connections.get(id) ?? 1,
+      maxInFlight: main.maxInFlight.get(id) ?? 1,
+      connections: main.connections.get(id) ?? 1,
       snapshotIntervalMs: opts.snapshotIntervalMs,
     };
     if (request.body !== undefined) plan.request.body = request.body;
     if (program !== undefined) plan.program = program;
+    if (parts.length > 0) {
+      plan.parts = parts.map(({ part, split }) => ({
+        name: part.name, model: part.load.model, segments: split.segments.get(id) as Segment[], maxInFlight: split.maxInFlight.get(id) ?? 1, flows: [...part.flows],
+      }));
+      plan.maxInFlight = plan.parts.reduce((sum, p) => sum + p.maxInFlight, 0);
+      plan.connections = parts.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);
+    }
     plans.set(id, plan);
   }
   return plans;
@@ -153,6 +169,8 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
 export interface ScheduleChange {
   /** Milliseconds since the main phase started. */
   atMs: number;
+  /** Several scenarios at once: the one changed (absent: the first, the only one otherwise). */
+  scenario?: string;
   rateRps?: number;
   concurrency?: number;
   rampMs: number;
@@ -203,4 +221,47 @@ export function scheduleWithChanges(load: Scenario['load'], changes: readonly Sc
 export function scheduleMean(segments: readonly Segment[], durationMs: number): number {
   const totalMs = segments.reduce((sum, s) => sum + s.durationMs, 0);
   return meanBetween(segments, 0, Math.min(durationMs, totalMs));
+}
+
+/** Each part's fleet schedule after the live changes for it (open: rates; closed: loops). */
+export function partSchedules(scenario: Scenario, changes: readonly ScheduleChange[]): { name: string; model: Scenario['load']['model']; segments: Segment[] }[] {
+  return scenarioParts(scenario).map((p, i) => ({
+    name: p.name,
+    model: p.load.model,
+    segments: scheduleWithChanges(p.load, changes.filter((c) => (c.scenario === undefined ? i === 0 : c.scenario === p.name))),
+  }));
+}
+
+/** The sum of several schedules, as one (boundaries at every boundary of each; 0 after each one ends). */
+export function sumSchedules(list: readonly (readonly Segment[])[]): Segment[] {
+  if (list.length === 1) return [...(list[0] as Segment[])];
+  const cuts = new Set<number>([0]);
+  for (const segs of list) {
+    let t = 0;
+    for (const s of segs) cuts.add((t += s.durationMs));
+  }
+  const times = [...cuts].sort((a, b) => a - b);
+  const out: Segment[] = [];
+  for (let i = 0; i + 1 < times.length; i++) {
+    const a = times[i] as number;
+    const b = times[i + 1] as number;
+    let from = 0;
+    let to = 0;
+    for (const segs of list) {
+      let t = 0;
+      for (const s of segs) {
+        if ((a + b) / 2 < t + s.durationMs) {
+          if ((a + b) / 2 >= t) {
+            const slope = (s.to - s.from) / s.durationMs;
+            from += s.from + slope * (a - t);
+            to += s.from + slope * (b - t);
+          }
+          break;
+        }
+        t += s.durationMs;
+      }
+    }
+    out.push({ durationMs: b - a, from, to });
+  }
+  return out;
 }

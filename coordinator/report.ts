@@ -10,7 +10,10 @@ import type { ErrorKind } from '../common/stats.js';
 import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote, RequestTotals } from './aggregator.js';
 import type { Segment } from '../common/plan.js';
 import type { PoolSummary } from './row-pool.js';
-import { scheduleMean, scheduleWithChanges } from './planner.js';
+import { partSchedules, scheduleMean, sumSchedules } from './planner.js';
+import { mainDurationMs } from '../common/scenario.js';
+import { scenarioReports } from './report-scenarios.js';
+import type { ScenarioReport } from './report-scenarios.js';
 import { meanBetween } from './shares.js';
 import { checkThresholds, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
@@ -24,6 +27,8 @@ export interface RateChange {
   rampMs: number;
   /** Who asked: e.g. "terminal", "control", "api". */
   source: string;
+  /** Several scenarios at once: the scenario changed. */
+  scenario?: string;
 }
 
 /** Something that happened to the fleet during the run, in order. */
@@ -255,6 +260,8 @@ export interface Report {
    * latency from when each request was due (a flow's first step: the arrival's intended time).
    */
   requests?: Record<string, RequestReport>;
+  /** Several scenarios at once: main-phase figures per scenario (report-scenarios.ts); absent otherwise. */
+  scenarios?: Record<string, ScenarioReport>;
   /** The scenario language's flow runs of the main phase (null for a single-request run). */
   flows?: FlowTotals | null;
   /**
@@ -385,12 +392,21 @@ export function buildReport(input: ReportInput): Report {
   const mainMs = agentMainMs > 0 ? agentMainMs : Math.max(0, input.durationMs - scenario.warmup);
   // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
   // mean scheduled figure is computed from the schedule itself.
-  const fleetSchedule = scheduleWithChanges(scenario.load, input.rateChanges);
-  const scheduled = round3(scheduleMean(fleetSchedule, mainMs));
+  // Several scenarios at once: the open parts' rates add up, and so do the closed parts' loops.
+  const parts = partSchedules(scenario, input.rateChanges);
+  const byModel = (model: 'open' | 'closed'): Segment[] | null => {
+    const of = parts.filter((p) => p.model === model).map((p) => p.segments);
+    return of.length === 0 ? null : sumSchedules(of);
+  };
+  const fleetSchedule = byModel('open');
+  const loopSchedule = byModel('closed');
+  // Parts of different lengths: the mean over the whole main phase (a part that ended counts as 0).
+  const fleetMean = (sched: Segment[]): number =>
+    round3(scenario.parts === undefined ? scheduleMean(sched, mainMs) : meanBetween(sched, 0, Math.min(mainMs, mainDurationMs(scenario))));
   const summary: Summary = {
     ...phaseSummary(main, mainMs),
-    targetRps: scenario.load.model === 'open' ? scheduled : null,
-    concurrency: scenario.load.model === 'closed' ? scheduled : null,
+    targetRps: fleetSchedule === null ? null : fleetMean(fleetSchedule),
+    concurrency: loopSchedule === null ? null : fleetMean(loopSchedule),
     inFlightPeakMax: main.inFlightPeakMax,
   };
 
@@ -450,12 +466,13 @@ export function buildReport(input: ReportInput): Report {
     warmupMs: scenario.warmup,
     summary,
     requests: requestReports(main, mainMs),
+    ...(scenario.parts === undefined ? {} : { scenarios: scenarioReports(parts, main, mainMs) }),
     flows: main.flows,
     ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
     warmup,
     intervalMs: aggregator.intervalMs,
     series: intervals.map((f, i) => {
-      const point = seriesPoint(f, aggregator.intervalMs, scenario.load.model === 'open' ? fleetSchedule : null, mainMs);
+      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs);
       const hist = intervalHists?.[i];
       return hist === undefined ? point : { ...point, latencyHist: hist };
     }),

@@ -79,3 +79,25 @@ export function openShares(schedule: readonly Segment[], tMs: number, weights: R
 export function closedShares(schedule: readonly Segment[], tMs: number, weights: ReadonlyMap<string, number>): Map<string, number> {
   return splitInteger(Math.round(valueAt(schedule, Math.max(0, tMs))), [...weights.keys()], weights);
 }
+
+/**
+ * Closed model: each agent's tail of the fleet's loop schedule from tMs. Every boundary value (rounded
+ * to whole loops) is split by largest remainder, so at each boundary the agents' loops sum exactly to
+ * the fleet's; in between each agent rounds its own line (the sum may then differ by a loop or so).
+ */
+export function closedTailShares(schedule: readonly Segment[], tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]> {
+  const ids = [...weights.keys()];
+  const out = new Map<string, Segment[]>(ids.map((id) => [id, []]));
+  for (const s of tailFrom(schedule, Math.max(0, tMs))) {
+    const from = splitInteger(Math.round(s.from), ids, weights);
+    const to = splitInteger(Math.round(s.to), ids, weights);
+    for (const id of ids) (out.get(id) as Segment[]).push({ durationMs: s.durationMs, from: from.get(id) ?? 0, to: to.get(id) ?? 0 });
+  }
+  return out;
+}
+
+/** True when the tail holds one value throughout (a live override can express it as a plain number). */
+export function isConstant(tail: readonly Segment[]): boolean {
+  const v = tail[0]?.from;
+  return tail.every((s) => s.from === v && s.to === v);
+}

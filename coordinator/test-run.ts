@@ -9,15 +9,17 @@ import { LoadfleetError } from '../common/errors.js';
 import type { CoordMsg, RunAgentMsg } from '../common/protocol.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Scenario } from '../common/scenario.js';
-import { loadDurationMs } from '../common/scenario.js';
+import { mainDurationMs, scenarioParts } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
 import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
 import type { IntervalFigures, PhaseTotals } from './aggregator.js';
-import { planRun, scheduleWithChanges } from './planner.js';
+import { partSchedules, planRun } from './planner.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
-import { closedShares, openShares, valueAt } from './shares.js';
+import { isConstant, valueAt } from './shares.js';
+import { partFor, partShares } from './run-parts.js';
+import type { PartSchedule } from './run-parts.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
 import { RunData } from './run-data.js';
@@ -165,7 +167,7 @@ export class TestRun {
     this.report = new Promise((resolve) => { this.resolveReport = resolve; });
     this.startMs = opts.clock.nowMs();
     this.warmupMs = opts.scenario.warmup;
-    this.mainMs = loadDurationMs(opts.scenario.load);
+    this.mainMs = mainDurationMs(opts.scenario);
     this.data = new RunData({
       runId: opts.runId, program: opts.scenario.program, send: opts.send,
       notice: (level, message) => opts.listener.onNotice(level, message), pieces: opts.dataPieces,
@@ -183,10 +185,8 @@ export class TestRun {
     for (const [k, a] of this.opts.agents.entries()) {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
-      const first = plan.segments[0];
       const m = this.addMember(a.id, a.host);
-      m.rateRps = plan.model === 'open' ? (first?.from ?? 0) : 0;
-      m.concurrency = plan.model === 'closed' ? (first?.from ?? 0) : 0;
+      this.noteShares(m, plan);
       // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
       const sent = this.data.sendAhead(a.id, m.key, m.assignment, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)
         && this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
@@ -215,6 +215,10 @@ export class TestRun {
     const n = live.length + 1;
     plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
     plan.connections = Math.max(1, Math.ceil(plan.connections / n));
+    if (plan.parts !== undefined) {
+      for (const part of plan.parts) part.maxInFlight = Math.max(1, Math.ceil(part.maxInFlight / n));
+      plan.maxInFlight = plan.parts.reduce((sum, part) => sum + part.maxInFlight, 0);
+    }
     const weights = this.weightsWith(m);
     if (this.inMain()) {
       plan.warmupMs = 0;
@@ -230,27 +234,19 @@ export class TestRun {
       plan.intervalOffset = offset;
       plan.firstIntervalMs = firstMs;
       m.lastIndex.main = offset - 1;
-      const remainingMs = this.mainMs - mainElapsed;
-      if (scenario.load.model === 'open') {
-        plan.segments = openShares(this.schedule(), mainElapsed, weights).get(m.key) ?? [];
-      } else {
-        const c = closedShares(this.schedule(), mainElapsed, weights).get(m.key) ?? 0;
-        plan.segments = [{ durationMs: remainingMs, from: c, to: c }];
-      }
     } else {
       plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
-      if (scenario.load.model === 'open') plan.segments = openShares(this.schedule(), 0, weights).get(m.key) ?? [];
-      else {
-        const c = closedShares(this.schedule(), 0, weights).get(m.key) ?? 0;
-        plan.segments = [{ durationMs: this.mainMs, from: c, to: c }];
-      }
     }
-    if (plan.segments.length === 0 || plan.segments.every((s) => s.durationMs <= 0)) {
+    const shares = this.sharesAt(this.inMain() ? mainElapsed : 0, weights).map((t) => t.get(m.key) ?? []);
+    if (shares.every((segs) => segs.length === 0 || segs.every((s) => s.durationMs <= 0))) {
       this.members.delete(m.key);
       return false;
     }
-    m.rateRps = scenario.load.model === 'open' ? (plan.segments[0]?.from ?? 0) : 0;
-    m.concurrency = scenario.load.model === 'closed' ? (plan.segments[0]?.from ?? 0) : 0;
+    // A part whose schedule already ended runs nothing (a part needs a segment: one of 0 for 1 ms).
+    const owned = shares.map((segs) => (segs.length === 0 ? [{ durationMs: 1, from: 0, to: 0 }] : segs));
+    plan.segments = owned[0] ?? [];
+    plan.parts?.forEach((part, i) => { part.segments = owned[i] ?? []; });
+    this.noteShares(m, plan);
     const sent = this.data.sendAhead(agentId, m.key, m.assignment, plan, n)
       && this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
     if (!sent) {
@@ -265,29 +261,36 @@ export class TestRun {
   }
 
   /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
-  setRate(rateRps: number, rampMs: number, source: string): { changeId: number; agents: number } {
-    if (this.opts.scenario.load.model !== 'open') {
-      throw new LoadfleetError('USAGE', 'this test uses the closed model: change its concurrency, not its rate');
+  setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
+    const part = partFor(this.opts.scenario, scenario);
+    if (part.model !== 'open') {
+      throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
     }
     if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
     if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
     this.requireRunning();
-    this.rateChanges.push({ atMs: this.mainElapsedMs(), rateRps, rampMs, source });
-    const r = this.sendShares({ kind: 'rate', detail: `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source})`, rateRps, rampMs, source });
-    this.opts.listener.onNotice('info', `rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source}), ${r.agents} agent(s)`);
+    const multi = this.opts.scenario.parts !== undefined;
+    const which = multi ? { scenario: part.name } : {};
+    const what = `${multi ? `${part.name}: ` : ''}rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source})`;
+    this.rateChanges.push({ atMs: this.mainElapsedMs(), rateRps, rampMs, source, ...which });
+    const r = this.sendShares({ kind: 'rate', detail: what, rateRps, rampMs, source }, undefined, part.index);
+    this.opts.listener.onNotice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
 
   /** Live change of the closed model's total concurrency. */
-  setConcurrency(concurrency: number, source: string): { changeId: number; agents: number } {
-    if (this.opts.scenario.load.model !== 'closed') {
-      throw new LoadfleetError('USAGE', 'this test uses the open model: change its rate, not its concurrency');
+  setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
+    const part = partFor(this.opts.scenario, scenario);
+    if (part.model !== 'closed') {
+      throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
     }
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
     this.requireRunning();
-    this.rateChanges.push({ atMs: this.mainElapsedMs(), concurrency, rampMs: 0, source });
-    const r = this.sendShares({ kind: 'concurrency', detail: `concurrency -> ${concurrency} (${source})`, concurrency, rampMs: 0, source });
-    this.opts.listener.onNotice('info', `concurrency -> ${concurrency} (${source}), ${r.agents} agent(s)`);
+    const multi = this.opts.scenario.parts !== undefined;
+    const what = `${multi ? `${part.name}: ` : ''}concurrency -> ${concurrency} (${source})`;
+    this.rateChanges.push({ atMs: this.mainElapsedMs(), concurrency, rampMs: 0, source, ...(multi ? { scenario: part.name } : {}) });
+    const r = this.sendShares({ kind: 'concurrency', detail: what, concurrency, rampMs: 0, source }, undefined, part.index);
+    this.opts.listener.onNotice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
 
@@ -426,13 +429,12 @@ export class TestRun {
 
   status(): RunStatus {
     const now = this.opts.clock.nowMs();
-    const schedule = this.schedule();
     const t = this.mainElapsedMs();
-    const value = valueAt(schedule, t);
+    const valueOf = (model: 'open' | 'closed'): number => this.schedules().filter((p) => p.model === model).reduce((sum, p) => sum + valueAt(p.segments, t), 0);
     return {
       runId: this.runId, state: this.state, elapsedMs: now - this.startMs, totalMs: this.warmupMs + this.mainMs,
-      targetRps: this.opts.scenario.load.model === 'open' ? value : 0,
-      concurrency: this.opts.scenario.load.model === 'closed' ? Math.round(value) : 0,
+      targetRps: valueOf('open'),
+      concurrency: Math.round(valueOf('closed')),
       onAgentLoss: this.policy,
       live: this.lastLive,
       agents: [...this.members.values()].map((m) => ({
@@ -477,8 +479,21 @@ export class TestRun {
     return new Map(live.map((m) => [m.key, m.weight]));
   }
 
-  private schedule(): Segment[] {
-    return scheduleWithChanges(this.opts.scenario.load, this.rateChanges);
+  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs. */
+  private sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
+    return partShares(this.schedules(), tMs, weights);
+  }
+
+  /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
+  private schedules(): PartSchedule[] {
+    return partSchedules(this.opts.scenario, this.rateChanges);
+  }
+
+  /** The member's first values, summed over parts (for status). */
+  private noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; parts?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }): void {
+    const parts = plan.parts ?? [plan];
+    m.rateRps = parts.filter((p) => p.model === 'open').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
+    m.concurrency = parts.filter((p) => p.model === 'closed').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
   }
 
   private inMain(): boolean {
@@ -497,7 +512,7 @@ export class TestRun {
    * Sends every live member its share of the fleet's schedule as it is now (after a rate change or a
    * membership change), records the change in the timeline and tracks acknowledgements.
    */
-  private sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string): { changeId: number; agents: number } {
+  private sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
     const changeId = ++this.changeId;
     const event = this.event({ ...base, changeId, acks: [] });
     const live = this.liveMembers().filter((m) => m.key !== skipKey);
@@ -505,27 +520,37 @@ export class TestRun {
     const t = this.mainElapsedMs();
     const pending: PendingChange = { event, sentAtMs: this.opts.clock.nowMs(), expected: new Set(), waiters: [] };
     this.changes.set(changeId, pending);
-    if (this.opts.scenario.load.model === 'open') {
-      const tails = openShares(this.schedule(), t, weights);
+    const multi = this.opts.scenario.parts !== undefined;
+    const schedules = this.schedules();
+    const shares = this.sharesAt(t, weights);
+    for (const m of live) {
+      m.rateRps = 0;
+      m.concurrency = 0;
+    }
+    schedules.forEach((part, i) => {
+      const tails = shares[i] as Map<string, Segment[]>;
+      const scenario = multi ? { scenario: part.name } : {};
       for (const m of live) {
         const tail = tails.get(m.key) ?? [];
-        if (tail.length === 0) continue;
-        m.rateRps = tail[0]?.from ?? 0;
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rateRps: m.rateRps, concurrency: 0, rampMs: 0, changeId, tail })) {
+        let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
+        if (part.model === 'open') {
+          m.rateRps += tail[0]?.from ?? 0;
+          if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
+        } else {
+          const c = tail[0]?.from ?? 0;
+          m.concurrency += c;
+          // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
+          // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
+          // A part already over has nothing left to change.
+          if (tail.length > 0) msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
+        }
+        // Several scenarios: a change of one is sent for that one only (the others' shares stand).
+        if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;
+        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rampMs: 0, changeId, ...msg, ...scenario })) {
           pending.expected.add(m.key);
         }
       }
-    } else {
-      const loops = closedShares(this.schedule(), t, weights);
-      for (const m of live) {
-        m.concurrency = loops.get(m.key) ?? 0;
-        // 0 loops cannot be expressed on the wire (0 means "not a concurrency change"): keep 1 running.
-        const c = Math.max(1, m.concurrency);
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rateRps: 0, concurrency: c, rampMs: 0, changeId })) {
-          pending.expected.add(m.key);
-        }
-      }
-    }
+    });
     return { changeId, agents: live.length };
   }
 
@@ -623,7 +648,7 @@ export class TestRun {
 
   /** Some (not all) live agents saturated in their last interval: their weight drops, shares move. */
   private shiftFromSaturated(index: number): void {
-    if (this.opts.shiftOnSaturation === false || this.state !== 'running' || this.opts.scenario.load.model !== 'open') return;
+    if (this.opts.shiftOnSaturation === false || this.state !== 'running' || scenarioParts(this.opts.scenario).every((p) => p.load.model !== 'open')) return;
     if (index - this.lastShiftIndex < 3) return;
     const live = this.liveMembers().filter((m) => m.last !== undefined);
     if (live.length < 2) return;

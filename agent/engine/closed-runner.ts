@@ -6,10 +6,11 @@
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { ErrorKind } from '../../common/stats.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
-import { rateAtMs } from './pacer.js';
+import { fitTail, rateAtMs, replaceTail } from './pacer.js';
+import type { Segment } from '../../common/plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
-import type { FlowDriver } from './flow-driver.js';
+import type { FlowSource } from './flow-driver.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
 export const CONTROL_PERIOD_MS = 100;
@@ -20,7 +21,11 @@ export interface ClosedRunnerOptions {
   client: HttpClient;
   recorder: Recorder;
   clock: Clock;
-  /** Upper bound on the loop count (the plan's in-flight cap). */
+  /**
+   * Upper bound on the plan's own loop counts (the plan's in-flight cap). Live changes (setConcurrency,
+   * setTail) are the coordinator's new share, e.g. after another agent left, and may exceed it; the
+   * agent's own ceiling (--max-in-flight) is applied to them before (agent/session.ts).
+   */
   maxLoops: number;
   /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
   onFinished: () => void;
@@ -29,7 +34,7 @@ export interface ClosedRunnerOptions {
    * feeder empty tries again after ROW_WAIT_MS while more rows may come (the coordinator's blocks),
    * else it stops (it would find it empty again).
    */
-  flows?: FlowDriver | undefined;
+  flows?: FlowSource | undefined;
 }
 
 /** How long a loop waits for `unique` rows that are on their way before it tries again. */
@@ -52,16 +57,18 @@ class Loop implements ResponseSink {
 }
 
 export class ClosedRunner {
-  private readonly schedule: RateSchedule;
+  private schedule: RateSchedule;
   private readonly client: HttpClient;
   private readonly recorder: Recorder;
   private readonly clock: Clock;
   private readonly maxLoops: number;
   private readonly onFinished: () => void;
-  private readonly flows: FlowDriver | undefined;
+  private readonly flows: FlowSource | undefined;
   private readonly loops: Loop[] = [];
   private target = 0;
   private override: number | undefined;
+  /** False once a live change replaced the plan's schedule: maxLoops then no longer applies. */
+  private planned = true;
   private startMsValue = 0;
   private state: 'idle' | 'running' | 'ended' = 'idle';
   private control: TimerHandle | undefined;
@@ -101,9 +108,25 @@ export class ClosedRunner {
   setConcurrency(n: number): void {
     if (this.state === 'ended') return;
     this.override = n;
+    this.planned = false;
     this.control?.cancel();
     this.control = undefined;
     if (this.state === 'running') this.applyTarget(n);
+  }
+
+  /**
+   * Live change: from now, the loop count follows `tail` (this agent's share of the fleet's schedule,
+   * fitted to the time left); a setConcurrency() override no longer applies.
+   */
+  setTail(tail: readonly Segment[]): void {
+    if (this.state === 'ended' || tail.length === 0) return;
+    const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
+    this.schedule = replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs));
+    this.override = undefined;
+    this.planned = false;
+    if (this.state !== 'running') return;
+    this.applyTarget(this.scheduledLoops(atMs));
+    this.control ??= this.clock.every(CONTROL_PERIOD_MS, this.onControl);
   }
 
   /** Stops every loop after its current request; does not call onFinished. Idempotent. */
@@ -159,7 +182,7 @@ export class ClosedRunner {
   }
 
   private applyTarget(n: number): void {
-    const want = Math.max(0, Math.min(Math.floor(n), this.maxLoops));
+    const want = Math.max(0, this.planned ? Math.min(Math.floor(n), this.maxLoops) : Math.floor(n));
     this.target = want;
     while (this.loops.length > want) {
       const loop = this.loops.pop() as Loop;

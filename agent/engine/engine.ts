@@ -21,10 +21,11 @@ import { LoadfleetError } from '../../common/errors.js';
 import { HttpClient } from './http-client.js';
 import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
-import { changeRate, constantSchedule, fitTail, rateSchedule, replaceTail } from './pacer.js';
-import type { RateSchedule } from './pacer.js';
+import { changeRate, constantSchedule, fitTail, replaceTail } from './pacer.js';
 import { Recorder } from './recorder.js';
 import type { RowPicker } from '../../common/feeder-select.js';
+import { partsOf } from './engine-parts.js';
+import type { Part, PartRun, Runner } from './engine-parts.js';
 import { FlowDriver } from './flow-driver.js';
 import { LangRecorder } from './lang-recorder.js';
 
@@ -49,15 +50,20 @@ export interface EngineResult {
 export interface Engine {
   /** Starts warm-up (if plan.warmupMs > 0) then the main phase. Call once. */
   start(): void;
-  /** Open model: this agent's new arrival rate, ramped linearly over rampMs from now. */
-  setRate(rateRps: number, rampMs: number): void;
   /**
-   * Open model: this agent's schedule from now to its end (a new share of the fleet's schedule). During
-   * warm-up the warm-up rate becomes the tail's first value and the main phase follows the tail.
+   * Open model: this agent's new arrival rate, ramped linearly over rampMs from now. `scenario` names
+   * the part of a plan with several (plan.parts); absent or '' means the first (the only one otherwise).
+   * A change for an unknown scenario or the other model is ignored. Likewise setTail and setConcurrency.
    */
-  setTail(tail: readonly Segment[]): void;
+  setRate(rateRps: number, rampMs: number, scenario?: string): void;
+  /**
+   * This agent's schedule from now to its end (a new share of the fleet's schedule): arrival rates (open)
+   * or loop counts (closed). During warm-up the warm-up value becomes the tail's first value and the
+   * main phase follows the tail.
+   */
+  setTail(tail: readonly Segment[], scenario?: string): void;
   /** Closed model: new loop count. */
-  setConcurrency(concurrency: number): void;
+  setConcurrency(concurrency: number, scenario?: string): void;
   /** Main-phase ms since this engine's main phase started (0 before it). */
   mainElapsedMs(): number;
   /**
@@ -91,19 +97,15 @@ export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
   return new LoadEngine(plan, deps);
 }
 
-type Runner = OpenRunner | ClosedRunner;
-
 /** One phase's bookkeeping. */
 interface PhaseRun {
   readonly phase: Phase;
   readonly recorder: Recorder;
-  readonly runner: Runner;
+  readonly runs: PartRun[];
   startMs: number;
-  /** When issuing stopped (schedule end or stop()); undefined while running. */
+  /** When issuing stopped (every part's schedule ended, or stop()); undefined while running. */
   endMs: number | undefined;
   lastTakeMs: number;
-  /** Open model: arrivals the schedule intended by lastTakeMs (for the interval's mean scheduled rate). */
-  lastExpected: number;
   nextIndex: number;
   timer: TimerHandle | undefined;
 }
@@ -126,10 +128,7 @@ class LoadEngine implements Engine {
   private flows: FlowDriver | undefined;
   private warmup: PhaseRun | undefined;
   private main: PhaseRun | undefined;
-  /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
-  private mainSchedule: RateSchedule;
-  private warmupValue: number;
-  private mainConcurrency: number | undefined;
+  private readonly parts: Part[];
   private seq = 0;
   private stoppedEarly = false;
   private snapshotError: { error: unknown } | undefined;
@@ -142,9 +141,7 @@ class LoadEngine implements Engine {
     this.onLatencySample = deps.onLatencySample;
     this.lookup = deps.lookup;
     this.pickers = deps.pickers;
-    this.mainSchedule = rateSchedule(plan.segments);
-    const first = plan.segments[0];
-    this.warmupValue = first === undefined ? 0 : first.from > 0 ? first.from : first.to;
+    this.parts = partsOf(plan);
     this.done = new Promise<EngineResult>((resolve) => {
       this.resolveDone = resolve;
     });
@@ -162,30 +159,43 @@ class LoadEngine implements Engine {
       timeoutMs: r.timeoutMs,
       connections: this.plan.connections,
       clock: this.clock,
-      lanes: this.plan.model === 'closed',
+      lanes: this.plan.model === 'closed' && this.plan.parts === undefined,
     });
     if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), ...(this.pickers !== undefined ? { pickers: this.pickers } : {}) });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }
 
-  setRate(rateRps: number, rampMs: number): void {
+  /** The part a live change names (see Engine.setRate), if it has `model`. */
+  private partFor(scenario: string | undefined, model: AgentPlan['model']): Part | undefined {
+    const p = scenario === undefined || scenario === '' ? this.parts[0] : this.parts.find((x) => x.name === scenario);
+    return p?.model === model ? p : undefined;
+  }
+
+  /** The runner of `part` in the phase now issuing, if any. */
+  private runnerOf(part: Part): Runner | undefined {
+    const run = this.state === 'warmup' ? this.warmup : this.state === 'main' ? this.main : undefined;
+    return run?.runs.find((r) => r.part === part)?.runner;
+  }
+
+  setRate(rateRps: number, rampMs: number, scenario?: string): void {
     if (!(Number.isFinite(rateRps) && rateRps >= 0 && Number.isFinite(rampMs) && rampMs >= 0)) {
       throw new LoadfleetError('INTERNAL', `setRate needs a rate >= 0 and a ramp >= 0, got ${rateRps} req/s over ${rampMs} ms`);
     }
-    if (this.plan.model !== 'open') return;
+    const part = this.partFor(scenario, 'open');
+    if (part === undefined) return;
     switch (this.state) {
       case 'idle':
-        this.warmupValue = rateRps;
-        this.mainSchedule = changeRate(this.mainSchedule, 0, rateRps, 0);
+        part.warmupValue = rateRps;
+        part.mainSchedule = changeRate(part.mainSchedule, 0, rateRps, 0);
         return;
       case 'warmup':
         // The warm-up follows now; the main phase will start at the new rate.
-        (this.warmup?.runner as OpenRunner).setRate(rateRps, rampMs);
-        this.mainSchedule = changeRate(this.mainSchedule, 0, rateRps, 0);
+        (this.runnerOf(part) as OpenRunner | undefined)?.setRate(rateRps, rampMs);
+        part.mainSchedule = changeRate(part.mainSchedule, 0, rateRps, 0);
         return;
       case 'main':
-        (this.main?.runner as OpenRunner).setRate(rateRps, rampMs);
+        (this.runnerOf(part) as OpenRunner | undefined)?.setRate(rateRps, rampMs);
         return;
       case 'draining':
       case 'done':
@@ -193,19 +203,24 @@ class LoadEngine implements Engine {
     }
   }
 
-  setTail(tail: readonly Segment[]): void {
-    if (this.plan.model !== 'open' || tail.length === 0) return;
+  setTail(tail: readonly Segment[], scenario?: string): void {
+    if (tail.length === 0) return;
+    const part = this.partFor(scenario, 'open') ?? this.partFor(scenario, 'closed');
+    if (part === undefined) return;
     switch (this.state) {
       case 'idle':
       case 'warmup': {
         const first = tail[0] as Segment;
-        if (this.state === 'warmup') (this.warmup?.runner as OpenRunner).setRate(first.from, 0);
-        else this.warmupValue = first.from;
-        this.mainSchedule = replaceTail(this.mainSchedule, 0, fitTail(tail, this.mainSchedule.endMs));
+        const warm = this.runnerOf(part);
+        if (warm instanceof OpenRunner) warm.setRate(first.from, 0);
+        else if (warm instanceof ClosedRunner) warm.setConcurrency(Math.round(first.from));
+        else part.warmupValue = first.from;
+        part.mainSchedule = replaceTail(part.mainSchedule, 0, fitTail(tail, part.mainSchedule.endMs));
+        part.mainConcurrency = undefined;
         return;
       }
       case 'main':
-        (this.main?.runner as OpenRunner).setTail(tail);
+        this.runnerOf(part)?.setTail(tail);
         return;
       case 'draining':
       case 'done':
@@ -219,22 +234,23 @@ class LoadEngine implements Engine {
     return (main.endMs ?? this.clock.nowMs()) - main.startMs;
   }
 
-  setConcurrency(concurrency: number): void {
+  setConcurrency(concurrency: number, scenario?: string): void {
     if (!(Number.isInteger(concurrency) && concurrency >= 0)) {
       throw new LoadfleetError('INTERNAL', `setConcurrency needs a whole number >= 0, got ${concurrency}`);
     }
-    if (this.plan.model !== 'closed') return;
+    const part = this.partFor(scenario, 'closed');
+    if (part === undefined) return;
     switch (this.state) {
       case 'idle':
-        this.warmupValue = concurrency;
-        this.mainConcurrency = concurrency;
+        part.warmupValue = concurrency;
+        part.mainConcurrency = concurrency;
         return;
       case 'warmup':
-        (this.warmup?.runner as ClosedRunner).setConcurrency(concurrency);
-        this.mainConcurrency = concurrency;
+        (this.runnerOf(part) as ClosedRunner | undefined)?.setConcurrency(concurrency);
+        part.mainConcurrency = concurrency;
         return;
       case 'main':
-        (this.main?.runner as ClosedRunner).setConcurrency(concurrency);
+        (this.runnerOf(part) as ClosedRunner | undefined)?.setConcurrency(concurrency);
         return;
       case 'draining':
       case 'done':
@@ -271,17 +287,21 @@ class LoadEngine implements Engine {
     const recorder = new Recorder(this.clock, flows === undefined ? undefined : new LangRecorder());
     const sample = this.onLatencySample;
     if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
-    const schedule = phase === 'warmup' ? constantSchedule(this.warmupValue, this.plan.warmupMs) : this.mainSchedule;
-    const onFinished = (): void => this.phaseFinished(run);
-    const runner: Runner =
-      this.plan.model === 'open'
-        ? new OpenRunner({ schedule, client, recorder, clock: this.clock, maxInFlight: this.plan.maxInFlight, onFinished, flows })
-        : new ClosedRunner({ schedule, client, recorder, clock: this.clock, maxLoops: this.plan.maxInFlight, onFinished, flows });
-    if (phase === 'main' && runner instanceof ClosedRunner && this.mainConcurrency !== undefined) {
-      runner.setConcurrency(this.mainConcurrency);
-    }
     const nowMs = this.clock.nowMs();
-    const run: PhaseRun = { phase, recorder, runner, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, lastExpected: 0, nextIndex: 0, timer: undefined };
+    const runs: PartRun[] = [];
+    const run: PhaseRun = { phase, recorder, runs, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
+    for (const part of this.parts) {
+      const schedule = phase === 'warmup' ? constantSchedule(part.warmupValue, this.plan.warmupMs) : part.mainSchedule;
+      const source = flows === undefined || part.flowNames === undefined ? flows : flows.part(part.name, part.flowNames);
+      const entry = { part, finished: false, lastExpected: 0 } as PartRun;
+      const onFinished = (): void => this.partFinished(run, entry);
+      const common = { schedule, client, recorder, clock: this.clock, onFinished, flows: source };
+      const runner: Runner = part.model === 'open'
+        ? new OpenRunner({ ...common, maxInFlight: part.maxInFlight })
+        : new ClosedRunner({ ...common, maxLoops: part.maxInFlight });
+      if (phase === 'main' && runner instanceof ClosedRunner && part.mainConcurrency !== undefined) runner.setConcurrency(part.mainConcurrency);
+      runs.push(Object.assign(entry, { runner }));
+    }
     if (phase === 'warmup') this.warmup = run;
     else this.main = run;
     this.state = phase;
@@ -297,9 +317,15 @@ class LoadEngine implements Engine {
     } else {
       run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
     }
-    runner.start();
-    run.startMs = runner.startMs;
-    run.lastTakeMs = runner.startMs;
+    for (const r of runs) r.runner.start();
+    run.startMs = runs[0]?.runner.startMs ?? nowMs;
+    run.lastTakeMs = run.startMs;
+  }
+
+  /** A part's runner reached the end of its schedule; the phase ends with its last part. */
+  private partFinished(run: PhaseRun, entry: PartRun): void {
+    entry.finished = true;
+    if (run.runs.every((r) => r.finished)) this.phaseFinished(run);
   }
 
   /** The runner reached the end of its schedule. */
@@ -312,7 +338,7 @@ class LoadEngine implements Engine {
 
   /** The phase stops issuing requests (its in-flight ones keep counting in it). */
   private endIssuing(run: PhaseRun): void {
-    run.runner.stop();
+    for (const r of run.runs) r.runner.stop();
     run.endMs = this.clock.nowMs();
     run.recorder.stopMonitoring();
     if (run.phase === 'warmup') {
@@ -393,14 +419,19 @@ class LoadEngine implements Engine {
     const intervalMs = nowMs - run.lastTakeMs;
     run.lastTakeMs = nowMs;
     const issuing = run.endMs === undefined && this.state === run.phase;
-    const runner = run.runner;
     // Open model: the mean scheduled rate over this interval (exact across ramps and live changes),
-    // comparable with the achieved rate of the same interval.
+    // comparable with the achieved rate of the same interval; summed over the open parts.
     let rateRps = 0;
-    if (runner instanceof OpenRunner) {
-      const expected = runner.expectedBy(Math.min(nowMs, run.endMs ?? nowMs));
-      rateRps = intervalMs > 0 ? Math.max(0, expected - run.lastExpected) / (intervalMs / 1000) : 0;
-      run.lastExpected = expected;
+    let concurrency = 0;
+    for (const r of run.runs) {
+      const runner = r.runner;
+      if (runner instanceof OpenRunner) {
+        const expected = runner.expectedBy(Math.min(nowMs, run.endMs ?? nowMs));
+        rateRps += intervalMs > 0 ? Math.max(0, expected - r.lastExpected) / (intervalMs / 1000) : 0;
+        r.lastExpected = expected;
+      } else if (issuing) {
+        concurrency += runner.concurrency();
+      }
     }
     this.deliver({
       seq: ++this.seq,
@@ -410,7 +441,7 @@ class LoadEngine implements Engine {
       intervalMs,
       stats,
       rateRps,
-      concurrency: issuing && runner instanceof ClosedRunner ? runner.concurrency() : 0,
+      concurrency,
     });
   }
 

@@ -103,11 +103,28 @@ function compileFlows(program: Program): { flows: CompiledFlow[]; totalWeight: n
   return { flows, totalWeight: total };
 }
 
-export class FlowDriver {
+/** What a runner starts flow runs from: the whole program (FlowDriver) or one scenario's flows (part()). */
+export interface FlowSource {
+  /** Flow runs of this source started and not finished. */
+  readonly active: number;
+  run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void;
+  /** True when a feeder that ran dry may still get rows (a `unique` feeder fed by the coordinator). */
+  rowsMayCome(): boolean;
+}
+
+/** Flows to pick from, by weight; `scenario` names the part whose figures they also count in. */
+interface Selection {
+  flows: CompiledFlow[];
+  totalWeight: number;
+  scenario: string | undefined;
+  active: number;
+}
+
+export class FlowDriver implements FlowSource {
   private readonly clock: Clock;
   private readonly random: () => number;
   private readonly flows: CompiledFlow[];
-  private readonly totalWeight: number;
+  private readonly all: Selection;
   private readonly variables: Readonly<Record<string, unknown>>;
   private readonly pickers = new Map<string, RowPicker>();
   private readonly ctx: TemplateContext;
@@ -123,7 +140,7 @@ export class FlowDriver {
     try {
       const c = compileFlows(program);
       this.flows = c.flows;
-      this.totalWeight = c.totalWeight;
+      this.all = { flows: c.flows, totalWeight: c.totalWeight, scenario: undefined, active: 0 };
     } catch (e) {
       if (e instanceof LoadfleetError) throw e;
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
@@ -147,47 +164,82 @@ export class FlowDriver {
   }
 
   /**
+   * One scenario of several running at once: flow runs picked from `flowNames` only (by weight), counted
+   * in the phase's figures and under `scenario` (recorder.scenario()), with their own `active` count
+   * (each part's in-flight cap). Throws PLAN_INVALID for a flow the program does not have.
+   */
+  part(scenario: string, flowNames: readonly string[]): FlowSource {
+    const flows = flowNames.map((n) => {
+      const f = this.flows.find((x) => x.name === n);
+      if (f === undefined) throw new LoadfleetError('PLAN_INVALID', `scenario "${scenario}" names flow "${n}", which the plan's program does not have`);
+      return f;
+    });
+    let total = 0;
+    const weighted = flows.map((f) => {
+      total += f.cumulativeWeight - (this.flows[this.flows.indexOf(f) - 1]?.cumulativeWeight ?? 0);
+      return { ...f, cumulativeWeight: total };
+    });
+    const sel: Selection = { flows: weighted, totalWeight: total, scenario, active: 0 };
+    return {
+      get active() { return sel.active; },
+      run: (recorder, intendedMs, done) => this.start(sel, recorder, intendedMs, done),
+      rowsMayCome: () => this.rowsMayCome(),
+    };
+  }
+
+  /**
    * Starts one flow run, counted in `recorder` (the phase's). `intendedMs` is when the arrival was due
    * (the first step's latency counts from it). `done(sent)` is called once at its end, never
    * synchronously; `sent` is false when it sent nothing because a `unique` feeder was empty.
    */
   run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void {
+    this.start(this.all, recorder, intendedMs, done);
+  }
+
+  private start(sel: Selection, recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void {
     const lang = recorder.lang;
     if (lang === undefined) throw new LoadfleetError('INTERNAL', 'a flow run needs a recorder with per-request figures');
     if (this.closed) {
       if (done !== undefined) setImmediate(done, false);
       return;
     }
+    const scen = sel.scenario === undefined ? undefined : recorder.scenario(sel.scenario);
     lang.onIteration();
-    const flow = this.pick();
+    scen?.onIteration();
+    const flow = this.pickFrom(sel);
     const vars: Record<string, unknown> = { ...this.variables };
     for (const f of flow.feeders) {
       const row = (this.pickers.get(f) as RowPicker).next();
       if (row === undefined) {
         lang.onNoData();
+        scen?.onNoData();
         if (done !== undefined) setImmediate(done, false);
         return;
       }
       vars[f] = row;
     }
     this.activeCount++;
-    void this.iterate(flow, vars, recorder, intendedMs).then(() => {
+    sel.active++;
+    void this.iterate(flow, vars, recorder, intendedMs, sel.scenario).then(() => {
       this.activeCount--;
+      sel.active--;
       if (this.activeCount === 0) this.onIdle?.();
       done?.(true);
     });
   }
 
-  private pick(): CompiledFlow {
-    const flows = this.flows;
+  private pickFrom(sel: Selection): CompiledFlow {
+    const flows = sel.flows;
     if (flows.length === 1) return flows[0] as CompiledFlow;
-    const x = this.random() * this.totalWeight;
+    const x = this.random() * sel.totalWeight;
     for (const f of flows) if (x < f.cumulativeWeight) return f;
     return flows[flows.length - 1] as CompiledFlow;
   }
 
-  private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number): Promise<void> {
+  private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number, scenario: string | undefined): Promise<void> {
     const lang = recorder.lang!;
+    // Several scenarios at once: every figure also counts under the scenario's name.
+    const scen = scenario === undefined ? undefined : recorder.scenario(scenario);
     let dueMs = intendedMs;
     for (const step of flow.steps) {
       if (this.closed) return;
@@ -203,6 +255,7 @@ export class FlowDriver {
         } catch {
           // e.g. a value an earlier step failed to extract: this run cannot go on.
           lang.onRenderFailed(req.name);
+          scen?.onRenderFailed(scenario as string);
           return;
         }
         const sentMs = this.clock.nowMs();
@@ -211,17 +264,21 @@ export class FlowDriver {
         const endMs = this.clock.nowMs();
         if (!res.ok) {
           recorder.onEndAt(res.kind, res.bytes, dueMs, sentMs, endMs);
-          lang.onEnd(req.name, { outcome: res.kind, latencyMs: 0, checksPassed: 0, failedChecks: [], extractFailed: 0, bodyTruncated: false });
+          const outcome = { outcome: res.kind, latencyMs: 0, checksPassed: 0, failedChecks: [], extractFailed: 0, bodyTruncated: false };
+          lang.onEnd(req.name, outcome);
+          scen?.onEnd(scenario as string, outcome);
         } else {
           recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs);
           const view = responseView(res.status, res.headers, res.body);
           const checked = step.checks.length === 0 ? { passed: 0, failed: [] } : runChecks(step.checks, view);
           const extracted = step.extractors.length === 0 ? undefined : extractAll(step.extractors, view);
           if (extracted !== undefined) Object.assign(vars, extracted.values);
-          lang.onEnd(req.name, {
+          const outcome = {
             outcome: res.status, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
             extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated,
-          });
+          };
+          lang.onEnd(req.name, outcome);
+          scen?.onEnd(scenario as string, outcome);
         }
         dueMs = endMs;
       }

@@ -16,7 +16,7 @@ import type { Segment } from '../../common/plan.js';
 import { arrivalTimeMs, changeRate, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
-import type { FlowDriver } from './flow-driver.js';
+import type { FlowSource } from './flow-driver.js';
 
 /**
  * setTimeout on an idle loop fires about this late, ms (measured: p50 0.1-0.2, occasionally up to 1 ms
@@ -37,7 +37,7 @@ export interface OpenRunnerOptions {
   /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
   onFinished: () => void;
   /** The scenario language: each arrival runs a flow (the cap applies to flow runs in flight). */
-  flows?: FlowDriver | undefined;
+  flows?: FlowSource | undefined;
 }
 
 export class OpenRunner {
@@ -47,7 +47,7 @@ export class OpenRunner {
   private readonly clock: Clock;
   private readonly maxInFlight: number;
   private readonly onFinished: () => void;
-  private readonly flows: FlowDriver | undefined;
+  private readonly flows: FlowSource | undefined;
   /** Fine-grained pacing (setImmediate spinning) needs the real clock; a manual clock only uses timers. */
   private readonly precise: boolean;
   private startMsValue = 0;

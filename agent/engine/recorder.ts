@@ -17,7 +17,9 @@ import type { Histogram } from '../../common/histogram.js';
 import { emptyErrors } from '../../common/stats.js';
 import type { ErrorKind, Stats } from '../../common/stats.js';
 import type { ResponseSink } from './http-client.js';
-import type { LangRecorder } from './lang-recorder.js';
+import { LangRecorder } from './lang-recorder.js';
+import { emptyRequestStats } from '../../common/request-stats.js';
+import type { LangStats, ScenarioStats } from '../../common/request-stats.js';
 
 const STATUS_SLOTS = 1000;
 /** Event-loop delay sampling period, ms (Node's default). */
@@ -133,9 +135,38 @@ export class Recorder implements ResponseSink {
   /** The scenario language's per-request-name figures of this phase (flows only); in every Stats taken. */
   readonly lang: LangRecorder | undefined;
 
+  /**
+   * Several scenarios at once: per scenario name, a LangRecorder that counts everything under that one
+   * name (so its byRequest[name] is the scenario's figures). Fed alongside `lang`, never alone.
+   */
+  private readonly scenarios = new Map<string, LangRecorder>();
+
   constructor(clock: Clock, lang?: LangRecorder) {
     this.clock = clock;
     this.lang = lang;
+  }
+
+  /** The recorder of one scenario's figures (several scenarios at once), made on first use. */
+  scenario(name: string): LangRecorder {
+    let r = this.scenarios.get(name);
+    if (r === undefined) {
+      r = new LangRecorder();
+      this.scenarios.set(name, r);
+    }
+    return r;
+  }
+
+  /** Adds the scenarios' figures to `lang` (taken with `take`: a delta or the cumulative). */
+  private withScenarios(lang: LangStats, take: (r: LangRecorder) => LangStats): LangStats {
+    if (this.scenarios.size === 0) return lang;
+    const byScenario: Record<string, ScenarioStats> = {};
+    for (const [name, r] of this.scenarios) {
+      const d = take(r);
+      const own = d.byRequest[name] ?? emptyRequestStats();
+      if (own.requests === 0 && own.renderFailed === 0 && d.iterations === 0 && d.noData === 0) continue;
+      byScenario[name] = { ...own, iterations: d.iterations, noData: d.noData };
+    }
+    return { ...lang, byScenario };
   }
 
   /** Requests of this phase sent and not yet ended. */
@@ -221,7 +252,7 @@ export class Recorder implements ResponseSink {
     if (this.inFlightCount > t.inFlightPeak) t.inFlightPeak = this.inFlightCount;
     t.foldShared();
     const stats = t.toStats(eldP99Ms(this.eldInterval));
-    if (this.lang !== undefined) stats.lang = this.lang.takeDelta();
+    if (this.lang !== undefined) stats.lang = this.withScenarios(this.lang.takeDelta(), (r) => r.takeDelta());
     t.addInto(this.total);
     t.reset_();
     // The next interval starts with what is in flight now.
@@ -233,7 +264,7 @@ export class Recorder implements ResponseSink {
   /** Everything taken so far (not the current interval). */
   cumulative(): Stats {
     const stats = this.total.toStats(eldP99Ms(this.eldTotal));
-    if (this.lang !== undefined) stats.lang = this.lang.cumulative();
+    if (this.lang !== undefined) stats.lang = this.withScenarios(this.lang.cumulative(), (r) => r.cumulative());
     return stats;
   }
 
@@ -245,6 +276,8 @@ export class Recorder implements ResponseSink {
     this.interval.destroy();
     this.total.destroy();
     this.lang?.destroy();
+    for (const r of this.scenarios.values()) r.destroy();
+    this.scenarios.clear();
   }
 }
 

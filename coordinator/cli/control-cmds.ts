@@ -21,12 +21,12 @@ async function withRemote<T>(io: Io, args: ControlArgs, fn: (r: RemoteControl) =
   }
 }
 
-export async function rateCommand(io: Io, args: ControlArgs & { rate: number; ramp: string }): Promise<number> {
+export async function rateCommand(io: Io, args: ControlArgs & { rate: number; ramp: string; scenario?: string | undefined }): Promise<number> {
   if (!Number.isFinite(args.rate) || args.rate < 0) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${args.rate}`);
   const rampMs = parseDurationMs(args.ramp);
   if (rampMs === undefined) throw new LoadfleetError('USAGE', `--ramp "${args.ramp}" is not a duration (e.g. 30s)`);
-  const r = await withRemote(io, args, (c) => c.setRate({ rateRps: args.rate, concurrency: 0, rampMs }));
-  io.stdout.write(`rate ${args.rate}/s sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
+  const r = await withRemote(io, args, (c) => c.setRate({ rateRps: args.rate, concurrency: 0, rampMs, scenario: args.scenario ?? '' }));
+  io.stdout.write(`${args.scenario !== undefined ? `${args.scenario}: ` : ''}rate ${args.rate}/s sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
   return 0;
 }
 
@@ -35,10 +35,10 @@ function applied(r: { agents: number; applied: number; appliedMs: number }): str
   return `only ${r.applied} of ${r.agents} agent(s) acknowledged within 2 s`;
 }
 
-export async function concurrencyCommand(io: Io, args: ControlArgs & { concurrency: number }): Promise<number> {
+export async function concurrencyCommand(io: Io, args: ControlArgs & { concurrency: number; scenario?: string | undefined }): Promise<number> {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
-  const r = await withRemote(io, args, (c) => c.setRate({ rateRps: 0, concurrency: args.concurrency, rampMs: 0 }));
-  io.stdout.write(`concurrency ${args.concurrency} sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
+  const r = await withRemote(io, args, (c) => c.setRate({ rateRps: 0, concurrency: args.concurrency, rampMs: 0, scenario: args.scenario ?? '' }));
+  io.stdout.write(`${args.scenario !== undefined ? `${args.scenario}: ` : ''}concurrency ${args.concurrency} sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
   return 0;
 }
 
@@ -53,12 +53,14 @@ export async function statusCommand(io: Io, args: ControlArgs & { json: boolean 
   if (s.run === null) io.stdout.write('no test running\n');
   else {
     const r = s.run;
-    const target = r.concurrency > 0 ? `concurrency ${r.concurrency}` : `target ${r.targetRps.toFixed(1)}/s`;
+    // Several scenarios at once may run both models: then both.
+    const target = r.concurrency > 0 && r.targetRps > 0 ? `target ${r.targetRps.toFixed(1)}/s + concurrency ${r.concurrency}`
+      : r.concurrency > 0 ? `concurrency ${r.concurrency}` : `target ${r.targetRps.toFixed(1)}/s`;
     const live = r.live === null ? 'no interval reported yet' : `achieved ${r.live.achievedRps.toFixed(1)}/s, p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, errors ${r.live.errors}`;
     io.stdout.write(`test ${r.runId}: ${r.state}, ${Math.round(r.elapsedMs / 1000)}/${Math.round(r.totalMs / 1000)} s, ${target}, ${live}; on agent loss: ${r.onAgentLoss}\n`);
     io.stdout.write(`  ${'agent'.padEnd(16)} ${'state'.padEnd(9)} ${'share'.padStart(10)} ${'achieved'.padStart(10)} ${'loop p99'.padStart(9)} ${'lag p99'.padStart(8)} ${'last snap'.padStart(9)}\n`);
     for (const a of r.agents) {
-      const share = r.concurrency > 0 ? `${a.concurrency}` : `${a.rateRps.toFixed(1)}/s`;
+      const share = r.concurrency > 0 && r.targetRps > 0 ? `${a.rateRps.toFixed(1)}/s+${a.concurrency}` : r.concurrency > 0 ? `${a.concurrency}` : `${a.rateRps.toFixed(1)}/s`;
       const ms = (v: number | null): string => (v === null ? '-' : `${v.toFixed(1)}ms`);
       io.stdout.write(
         `  ${a.id.padEnd(16)} ${a.state.padEnd(9)} ${share.padStart(10)} ${(a.achievedRps === null ? '-' : `${a.achievedRps.toFixed(1)}/s`).padStart(10)} ` +

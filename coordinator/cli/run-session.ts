@@ -17,13 +17,15 @@ import type { LiveView } from './live-view.js';
 /** What a run can be driven through: the in-process coordinator or a remote one. */
 export interface RunControl {
   /** `source` is recorded in the report's rate changes (in-process runs only). */
-  setRate(rateRps: number, rampMs: number, source?: string): Promise<string>;
-  setConcurrency(concurrency: number): Promise<string>;
+  /** `scenario`: the one to change when the test runs several at once. */
+  setRate(rateRps: number, rampMs: number, source?: string, scenario?: string): Promise<string>;
+  setConcurrency(concurrency: number, scenario?: string): Promise<string>;
   stop(reason: string): Promise<void>;
 }
 
 /**
- * Reads commands typed during the run: `rate 5000`, `rate 5000 10s` (ramp), `concurrency 50`, `stop`.
+ * Reads commands typed during the run: `rate 5000`, `rate 5000 10s` (ramp), `concurrency 50`, `stop`;
+ * with several scenarios at once, `@name` names the one to change (`rate 500 10s @browse`).
  * Returns the function that stops reading.
  */
 export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveView, 'say' | 'typed'>): () => void {
@@ -32,7 +34,9 @@ export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveVi
   const rl = createInterface({ input: io.stdin, terminal: false });
   rl.on('line', (raw) => {
     view?.typed();
-    const [cmd, arg, ramp] = raw.trim().split(/\s+/);
+    const words = raw.trim().split(/\s+/);
+    const scenario = words.find((w) => w.startsWith('@'))?.slice(1);
+    const [cmd, arg, ramp] = words.filter((w) => !w.startsWith('@'));
     if (cmd === undefined || cmd === '') return;
     const run = async (): Promise<string> => {
       switch (cmd) {
@@ -41,12 +45,12 @@ export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveVi
           if (arg === undefined || !Number.isFinite(rate) || rate < 0) throw new LoadfleetError('USAGE', 'usage: rate <requests per second> [ramp, e.g. 10s]');
           const rampMs = ramp === undefined ? 0 : parseDurationMs(ramp);
           if (rampMs === undefined) throw new LoadfleetError('USAGE', `"${ramp}" is not a duration (e.g. 10s)`);
-          return control.setRate(rate, rampMs);
+          return control.setRate(rate, rampMs, undefined, scenario);
         }
         case 'concurrency': {
           const n = Number(arg);
           if (!Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'usage: concurrency <whole number >= 1>');
-          return control.setConcurrency(n);
+          return control.setConcurrency(n, scenario);
         }
         case 'stop':
           await control.stop('stop typed on the terminal');

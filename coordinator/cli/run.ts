@@ -9,7 +9,7 @@ import { readToken } from '../../common/token.js';
 import { readTls } from '../../common/tls.js';
 import type { TlsArgs } from '../../common/tls.js';
 import type { Scenario } from '../../common/scenario.js';
-import { loadDurationMs } from '../../common/scenario.js';
+import { mainDurationMs } from '../../common/scenario.js';
 import { formatDurationMs, parseDurationMs } from '../../common/duration.js';
 import { RemoteControl } from '../control-client.js';
 import { LocalFleet } from '../local-fleet.js';
@@ -47,17 +47,19 @@ export interface LocalRuntime {
 }
 
 export function describeRun(s: Scenario, agents: string): string {
-  const load = s.load;
-  const what = load.model === 'open'
+  const describe = (load: Scenario['load']): string => load.model === 'open'
     ? (load.rate !== undefined ? `open model at ${load.rate}/s` : `open model, ${load.stages?.length ?? 0} stage(s)`)
-    : `closed model, ${load.concurrency} loop(s)`;
+    : (load.concurrency !== undefined ? `closed model, ${load.concurrency} loop(s)` : `closed model, ${load.stages?.length ?? 0} stage(s)`);
+  const what = s.parts === undefined
+    ? describe(s.load)
+    : `${s.parts.length} scenario(s) at once (${s.parts.map((p) => `${p.name}: ${describe(p.load)} running ${p.flows.join(', ')}`).join('; ')})`;
   const warm = s.warmup > 0 ? ` after ${formatDurationMs(s.warmup)} warm-up` : '';
   const p = s.program;
   const runs = p === undefined ? `${s.request.method} ${s.request.url}`
     : p.flows.length === 1 && p.flows[0]?.steps.length === 1 && p.flows[0].steps[0]?.request !== undefined && Object.keys(p.requests).length === 1
       ? `${s.request.method} ${s.request.url}`
       : `flows ${p.flows.map((f) => `${f.name} (${f.steps.length} step${f.steps.length === 1 ? '' : 's'})`).join(', ')} on ${p.origins.join(', ')}`;
-  return `${s.name}: ${what} for ${formatDurationMs(loadDurationMs(load))}${warm}, ${agents}, ${runs}`;
+  return `${s.name}: ${what} for ${formatDurationMs(mainDurationMs(s))}${warm}, ${agents}, ${runs}`;
 }
 
 export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promise<number> {
@@ -143,8 +145,8 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
     const handle = await c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);
     const control: RunControl = {
-      setRate: async (r, rampMs, source = 'terminal') => `rate ${r}/s sent to ${c.setRate(r, rampMs, source).agents} agent(s)`,
-      setConcurrency: async (n) => `concurrency ${n} sent to ${c.setConcurrency(n, 'terminal').agents} agent(s)`,
+      setRate: async (r, rampMs, source = 'terminal', sc) => `${sc === undefined ? '' : `${sc}: `}rate ${r}/s sent to ${c.setRate(r, rampMs, source, sc).agents} agent(s)`,
+      setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${c.setConcurrency(n, 'terminal', sc).agents} agent(s)`,
       stop: async (reason) => { c.stop(reason); },
     };
     let aborted = false;
@@ -174,8 +176,8 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
   const remote = new RemoteControl(address, readToken(io.env, args.tokenFile, 'control'), readTls(args));
   io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
   const control: RunControl = {
-    setRate: async (r, rampMs) => `rate ${r}/s sent to ${(await remote.setRate({ rateRps: r, concurrency: 0, rampMs })).agents} agent(s)`,
-    setConcurrency: async (n) => `concurrency ${n} sent to ${(await remote.setRate({ rateRps: 0, concurrency: n, rampMs: 0 })).agents} agent(s)`,
+    setRate: async (r, rampMs, _source, sc) => `${sc === undefined ? '' : `${sc}: `}rate ${r}/s sent to ${(await remote.setRate({ rateRps: r, concurrency: 0, rampMs, scenario: sc ?? '' })).agents} agent(s)`,
+    setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${(await remote.setRate({ rateRps: 0, concurrency: n, rampMs: 0, scenario: sc ?? '' })).agents} agent(s)`,
     stop: async (reason) => { await remote.stop(reason); },
   };
   let report: Report | undefined;

@@ -67,6 +67,12 @@ function durationFlag(name: string, value: string): number {
 
 /** Returns the scenario with the overrides applied; throws USAGE naming the flag that does not fit. */
 export function applyOverrides(scenario: Scenario, o: Overrides): Scenario {
+  if (scenario.parts !== undefined) {
+    const given = (['rate', 'concurrency', 'duration', 'maxInFlight', 'connections'] as const).filter((k) => o[k] !== undefined);
+    if (given.length > 0) {
+      throw new LoadfleetError('USAGE', `${given.map((k) => `--${k === 'maxInFlight' ? 'max-in-flight' : k}`).join(', ')} cannot apply: this file runs several scenarios, each with its own load (${scenario.parts.map((p) => p.name).join(', ')}); edit their load in the file`);
+    }
+  }
   const input = toScenarioInput(scenario);
   const load: Record<string, unknown> = { ...input.load };
   if (o.rate !== undefined) {
@@ -81,6 +87,11 @@ export function applyOverrides(scenario: Scenario, o: Overrides): Scenario {
   if (o.concurrency !== undefined) {
     if (scenario.load.model !== 'closed') throw new LoadfleetError('USAGE', '--concurrency applies to the closed model; this scenario is open (use --rate)');
     load.concurrency = o.concurrency;
+    if (load.stages !== undefined) {
+      load.duration = `${loadDurationMs(scenario.load)}ms`;
+      delete load.stages;
+      delete load.startConcurrency;
+    }
   }
   if (o.duration !== undefined) {
     if (load.stages !== undefined) throw new LoadfleetError('USAGE', '--duration cannot be combined with stages; give --rate too, or edit the stages');

@@ -62,7 +62,9 @@ export function formatLiveLine(
   const total = formatClock(ctx.totalMs);
   const elapsed = formatClock(ctx.elapsedMs).padStart(Math.max(4, total.length));
   const closed = fig.targetRps === 0 && fig.concurrency > 0;
-  const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s`;
+  // Several scenarios at once may run both models: then both figures.
+  const loops = !closed && fig.concurrency > 0 ? ` + ${fig.concurrency} loops` : '';
+  const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s${loops}`;
   return (
     `[${elapsed}/${total}] ${target} achieved ${formatRate(fig.rps).padStart(6)}/s` +
     ` p50 ${formatMs(fig.latencyMs.p50).padStart(7)} p99 ${formatMs(fig.latencyMs.p99).padStart(7)}` +
@@ -107,12 +109,12 @@ export function formatSummary(report: Report): string {
   const warm = report.warmupMs > 0 ? ` after ${formatClock(report.warmupMs)} warm-up` : '';
   out.push(`loadfleet ${report.name} (run ${report.runId}): ${report.target.method} ${report.target.url}`);
   out.push(
-    `${report.model} model, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
+    `${report.scenarios === undefined ? `${report.model} model` : `${Object.keys(report.scenarios).length} scenarios at once`}, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
   );
   out.push('');
 
-  const planned =
-    s.targetRps !== null ? ` (scheduled ${rate1(s.targetRps)}/s)` : s.concurrency !== null ? ` (${rate1(s.concurrency)} loops)` : '';
+  const scheduled = [s.targetRps !== null ? `scheduled ${rate1(s.targetRps)}/s` : '', s.concurrency !== null ? `${rate1(s.concurrency)} loops` : ''].filter((x) => x !== '');
+  const planned = scheduled.length === 0 ? '' : ` (${scheduled.join(' + ')})`;
   out.push(
     ...table(
       [
@@ -156,6 +158,23 @@ export function formatSummary(report: Report): string {
       for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${count(n)} time(s)`);
       if (r.bodyTruncated > 0) out.push(`  ${name}: ${count(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
     }
+  }
+  const scenarios = Object.entries(report.scenarios ?? {});
+  if (scenarios.length > 0) {
+    out.push('', 'scenarios');
+    out.push(
+      ...table(
+        [
+          ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'flow runs'],
+          ...scenarios.map(([name, r]) => [
+            name, r.model, r.targetRps !== null ? `${rate1(r.targetRps)}/s` : `${rate1(r.concurrency ?? 0)} loops`, count(r.requests), `${rate1(r.rps)}/s`,
+            count(r.errors), formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), formatMs(r.latencyMs.p99),
+            `${count(r.iterations)}${r.noData > 0 ? ` (${count(r.noData)} no data)` : ''}`,
+          ]),
+        ],
+        [false, false, true, true, true, true, true, true, true, true],
+      ),
+    );
   }
   if (report.flows !== undefined && report.flows !== null) {
     const f = report.flows;

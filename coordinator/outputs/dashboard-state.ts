@@ -7,11 +7,11 @@
 // Missing rate is computed exactly as the report's series[].missingRps (the scenario's schedule with
 // every live change applied, minus what the reporting agents were scheduled to send).
 import type { Scenario } from '../../common/scenario.js';
-import { loadDurationMs } from '../../common/scenario.js';
+import { mainDurationMs } from '../../common/scenario.js';
 import type { Phase } from '../../common/stats.js';
 import type { IntervalFigures } from '../aggregator.js';
 import type { FleetStatus } from '../coordinator.js';
-import { scheduleWithChanges } from '../planner.js';
+import { partSchedules, sumSchedules } from '../planner.js';
 import type { RateChange, Report } from '../report.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
 import { meanBetween } from '../shares.js';
@@ -155,7 +155,7 @@ export class DashboardState {
     const s = run.scenario;
     const last = run.last ?? {
       runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`, phase: 'main' as const,
-      elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + loadDurationMs(s.load), warmupMs: s.warmup,
+      elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + mainDurationMs(s), warmupMs: s.warmup,
       targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0,
     };
     run.last = { ...last, state: 'finished', verdict: report.verdict };
@@ -197,9 +197,11 @@ export class DashboardState {
     const s = run.scenario;
     const startMs = f.index * this.intervalMs;
     let missingRps = 0;
-    if (phase === 'main' && s.load.model === 'open') {
-      const to = Math.min(loadDurationMs(s.load), startMs + this.intervalMs);
-      const planned = to > startMs ? meanBetween(scheduleWithChanges(s.load, run.changes), startMs, to) : 0;
+    const open = partSchedules(s, run.changes).filter((p) => p.model === 'open').map((p) => p.segments);
+    if (phase === 'main' && open.length > 0) {
+      const to = Math.min(mainDurationMs(s), startMs + this.intervalMs);
+      // Several scenarios at once: the open ones' rates add up.
+      const planned = to > startMs ? meanBetween(sumSchedules(open), startMs, to) : 0;
       missingRps = Math.max(0, round1(planned - f.targetRps));
     }
     const byClass = [0, 0, 0, 0];

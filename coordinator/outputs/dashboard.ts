@@ -1,7 +1,8 @@
 // The live web dashboard: routes for coordinator/http-server.ts.
 //   GET  /             the page (dashboard-page.ts: uPlot inlined, no network beyond this server)
 //   GET  /api/events   server-sent events: one `update` (dashboard-state.ts DashUpdate) per second
-//   POST /api/rate     {"rateRps": N, "rampMs": M} or {"concurrency": N}: a live change, source "dashboard"
+//   POST /api/rate     {"rateRps": N, "rampMs": M} or {"concurrency": N}, plus "scenario" for a test with
+//                      several: a live change, source "dashboard"
 //   POST /api/stop     ends the running test (agents drain; the report is complete)
 // Control needs `Authorization: Bearer TOKEN` when a control token is set (compared in constant time);
 // a refusal is a 401 and a warning in the log. POSTs must be JSON and same-origin (a cross-site form
@@ -226,15 +227,17 @@ export class Dashboard {
     }
     let change: { changeId: number; agents: number };
     let what: string;
+    const sc = body.scenario;
+    if (sc !== undefined && typeof sc !== 'string') throw new LoadfleetError('USAGE', 'scenario must be a scenario name');
     if (body.concurrency !== undefined) {
       const n = body.concurrency;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new LoadfleetError('USAGE', 'concurrency must be a whole number >= 0');
-      change = source.setConcurrency(n, 'dashboard');
+      change = source.setConcurrency(n, 'dashboard', sc);
       what = `concurrency ${n}`;
     } else {
       const r = body.rateRps;
       if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new LoadfleetError('USAGE', 'rateRps must be a number >= 0');
-      change = source.setRate(r, Math.round(rampMs), 'dashboard');
+      change = source.setRate(r, Math.round(rampMs), 'dashboard', sc);
       what = `rate ${r}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''}`;
     }
     const applied = await source.whenApplied(change.changeId);

@@ -3,14 +3,14 @@
 // errors and agents of the newest interval. Pure string formatting; non-TTY output stays one plain
 // line per interval (console.ts formatLiveLine).
 import type { Scenario } from '../../common/scenario.js';
-import { loadDurationMs } from '../../common/scenario.js';
+import { mainDurationMs } from '../../common/scenario.js';
 import type { LiveLine } from '../test-run.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
 import { formatClock, formatMs, formatRate, intervalWarning } from './console.js';
 
-/** "stage 2/3" for open-model stages at `mainElapsedMs`, '' without stages. */
+/** "stage 2/3" for stages (either model) at `mainElapsedMs`, '' without stages. */
 export function stageLabel(s: Scenario, mainElapsedMs: number): string {
-  const stages = s.load.model === 'open' ? s.load.stages : undefined;
+  const stages = s.parts === undefined ? s.load.stages : undefined; // several scenarios: no one stage list
   if (stages === undefined || stages.length === 0) return '';
   let end = 0;
   for (let i = 0; i < stages.length; i++) {
@@ -32,12 +32,12 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
   const f = line.figures;
   const warm = line.phase === 'warmup';
   // A tick carries its own phase's length; the other phase's comes from the scenario.
-  const totalMs = warm ? line.totalMs + loadDurationMs(s.load) : s.warmup + line.totalMs;
+  const totalMs = warm ? line.totalMs + mainDurationMs(s) : s.warmup + line.totalMs;
   const elapsedMs = warm ? line.elapsedMs : s.warmup + line.elapsedMs;
   const stage = warm ? 'warm-up' : ['main', stageLabel(s, line.elapsedMs)].filter((x) => x !== '').join(' · ');
   const pct = totalMs > 0 ? Math.min(100, Math.round((100 * elapsedMs) / totalMs)) : 0;
   const closed = f.targetRps === 0 && f.concurrency > 0;
-  const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s`;
+  const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s${f.concurrency > 0 ? ` + ${f.concurrency} loops` : ''}`;
   const errPct = f.errorTotal > 0 && f.requests > 0 ? ` (${((100 * f.errorTotal) / f.requests).toFixed(2)}%)` : '';
   const warning = intervalWarning(f, DEFAULT_GENERATOR_LIMITS).trim();
   return [

@@ -78,8 +78,9 @@ export class FakeEngine implements Engine {
   }
   start(): void { this.started = true; }
   setRate(r: number, ramp: number): void { this.rates.push([r, ramp]); }
-  setTail(tail: readonly unknown[]): void { this.tails.push(tail); }
-  setConcurrency(): void {}
+  setTail(tail: readonly unknown[], scenario?: string): void { this.tails.push(scenario === undefined ? tail : [scenario, tail]); }
+  loops: [number, string | undefined][] = [];
+  setConcurrency(n: number, scenario?: string): void { this.loops.push([n, scenario]); }
   mainElapsedMs(): number { return 250; }
   stop(reason: string): void {
     this.stopped ??= reason;

@@ -69,6 +69,15 @@ test('planRefusal and capTail: ceilings on rate and in-flight', () => {
   assert.match(planRefusal(plan({ segments: [{ durationMs: 1000, from: 200, to: 200 }] }), limits) ?? '', /100 in flight, above this agent's --max-in-flight 50/);
   assert.equal(planRefusal(plan({ segments: [{ durationMs: 1000, from: 200, to: 200 }], maxInFlight: 50 }), limits), undefined);
   assert.equal(planRefusal(plan({}), { allow: [], maxRateRps: undefined, maxInFlight: undefined }), undefined);
+  // Closed stages: the in-flight cap is the loop peak's share, checked against --max-in-flight.
+  assert.match(planRefusal(plan({ model: 'closed', segments: [{ durationMs: 1000, from: 1, to: 60 }], maxInFlight: 60 }), limits) ?? '', /60 in flight \(loops\), above/);
+  // Several scenarios: the open parts' peaks add up (150 + 100 > 200); a closed part adds no rate.
+  const parts = (rates: number[]): Partial<AgentPlan> => ({
+    maxInFlight: 40, parts: [...rates.map((r, i) => ({ name: `o${i}`, model: 'open' as const, segments: [{ durationMs: 1000, from: r, to: r }], maxInFlight: 10, flows: ['f'] })),
+      { name: 'c', model: 'closed' as const, segments: [{ durationMs: 1000, from: 500, to: 500 }], maxInFlight: 10, flows: ['f'] }],
+  });
+  assert.match(planRefusal(plan(parts([150, 100])), limits) ?? '', /asks for 250 req\/s, above this agent's --max-rate 200/);
+  assert.equal(planRefusal(plan({ ...parts([150, 40]), segments: [{ durationMs: 1000, from: 150, to: 150 }] }), limits), undefined);
   assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 400 }], 200), { tail: [{ durationMs: 10, from: 100, to: 200 }], capped: true });
   assert.deepEqual(capTail([{ durationMs: 10, from: 100, to: 150 }], 200), { tail: [{ durationMs: 10, from: 100, to: 150 }], capped: false });
 });

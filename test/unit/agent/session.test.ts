@@ -199,3 +199,30 @@ test('an agent refuses a plan its own limits forbid (coded failure, no engine) a
   assert.ok(capped?.kind === 'failure' && capped.code === 'LIMIT_CAPPED', JSON.stringify(capped));
   assert.ok(log.some((l) => /^warn agent a1 capped change 1 at its --max-rate 20/.test(l)));
 });
+
+test('closed-model live changes are capped at the agent\'s --max-in-flight (not its --max-rate), loudly, and reach the named scenario', async () => {
+  const { dialer, engines, log, session } = setup({ maxRateRps: 20, maxInFlight: 4 });
+  session.start();
+  dialer.last.deliver(WELCOME);
+  const plan = {
+    ...PLAN, model: 'open', segments: [{ durationMs: 1_000, from: 10, to: 10 }], maxInFlight: 7,
+    program: { requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } }, flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data: {}, origins: ['http://127.0.0.1:1'] },
+    parts: [
+      { name: 'web', model: 'open', segments: [{ durationMs: 1_000, from: 10, to: 10 }], maxInFlight: 5, flows: ['a'] },
+      { name: 'loops', model: 'closed', segments: [{ durationMs: 1_000, from: 2, to: 2 }], maxInFlight: 2, flows: ['a'] },
+    ],
+  };
+  dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(plan) });
+  await tick();
+  assert.equal(engines.length, 1);
+  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 0, concurrency: 3, rampMs: 0, changeId: 1, scenario: 'loops' });
+  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 0, concurrency: 9, rampMs: 0, changeId: 2, scenario: 'loops' });
+  assert.deepEqual(engines[0]!.loops, [[3, 'loops'], [4, 'loops']], 'within the ceiling as asked, above it capped (not at the 20 of --max-rate)');
+  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 0, concurrency: 0, rampMs: 0, changeId: 3, scenario: 'loops', tail: [{ durationMs: 500, from: 3, to: 30 }] });
+  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 30, concurrency: 0, rampMs: 0, changeId: 4, scenario: 'web', tail: [{ durationMs: 500, from: 30, to: 30 }] });
+  assert.deepEqual(engines[0]!.tails, [['loops', [{ durationMs: 500, from: 3, to: 4 }]], ['web', [{ durationMs: 500, from: 20, to: 20 }]]], 'loops capped at 4, the open part at 20/s');
+  assert.ok(log.some((l) => /^warn agent a1 capped change 2 at its --max-in-flight 4 loops/.test(l)), log.join('\n'));
+  assert.ok(log.some((l) => /^warn agent a1 capped change 4 at its --max-rate 20 req\/s/.test(l)), log.join('\n'));
+  const capped = dialer.last.sent.filter((m) => m.kind === 'failure' && m.code === 'LIMIT_CAPPED');
+  assert.equal(capped.length, 3);
+});

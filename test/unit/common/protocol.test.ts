@@ -39,6 +39,7 @@ test('every coordinator message survives the wire unchanged', () => {
     { kind: 'assign', runId: 'r', assignment: 2, planJson: '{}' },
     { kind: 'set-rate', runId: 'r', assignment: 1, rateRps: 2.5, concurrency: 0, rampMs: 100, changeId: 4 },
     { kind: 'set-rate', runId: 'r', assignment: 2, rateRps: 2.5, concurrency: 0, rampMs: 0, changeId: 5, tail: [{ durationMs: 500, from: 2.5, to: 7 }] },
+    { kind: 'set-rate', runId: 'r', assignment: 2, rateRps: 0, concurrency: 3, rampMs: 0, changeId: 6, scenario: 'loops' },
     { kind: 'ack', runId: 'r', assignment: 1, seq: 12, done: false, unknownRun: false },
     { kind: 'ack', runId: 'r', assignment: 1, seq: 0, done: true, unknownRun: true },
     { kind: 'stop', runId: 'r', reason: 'why' },

@@ -79,7 +79,7 @@ test('what run cannot do is a located problem, every one at once', () => {
     scenarios: { s: { load: LOAD } },
   });
   assert.ok(!r.ok);
-  assert.deepEqual(r.problems.map((p) => p.path).sort(), ['scenarios']);
+  assert.deepEqual(r.problems.map((p) => p.path).sort(), ['data.users.path', 'requests.a.url'], 'several scenarios run: only the real problems remain');
   const r2 = convert({ data: { users: { path: 'missing.csv' } }, requests: { a: { url: '{{ users.base }}/x' } } });
   assert.ok(!r2.ok);
   assert.deepEqual(r2.problems.map((p) => p.path).sort(), ['data.users.path', 'requests.a.url']);
@@ -118,4 +118,50 @@ test('dataSizeProblems: over 256 MiB of rows in all is one problem at `data`, na
   assert.equal(over.length, 1);
   assert.equal(over[0]?.path, 'data');
   assert.match(over[0]?.message ?? '', /the data files come to 273\.0 MiB as rows \(JSON\); the limit is 256 MiB in all/);
+});
+
+test('scenarios become parts: exec by flow or request name (a request where flows exist runs as its own one-step flow), default every flow; the parts survive the trip to a remote coordinator', () => {
+  const CLOSED = { model: 'closed', startConcurrency: 1, stages: [{ duration: '2s', target: 4 }] };
+  const rows: { why: string; file: Record<string, unknown>; parts: [string, string, string[]][]; flows: string[] }[] = [
+    {
+      // requests only: each request is a flow of its own name; no exec = every one
+      why: 'requests only',
+      file: { requests: { a: { url: 'http://x.test/a', weight: 3 }, b: { url: 'http://x.test/b' } }, scenarios: { browse: { load: LOAD, exec: 'a' }, all: { load: CLOSED } } },
+      parts: [['browse', 'open', ['a']], ['all', 'closed', ['a', 'b']]],
+      flows: ['a', 'b'],
+    },
+    {
+      // flows and a request named in exec: the request joins the program as a one-step flow, only for that part
+      why: 'flows plus a named request',
+      file: {
+        requests: { health: { url: 'http://x.test/h' } },
+        flows: { shop: { steps: [{ request: 'health' }, { request: { name: 'buy', url: 'http://x.test/buy' } }] } },
+        scenarios: { shoppers: { load: LOAD }, probes: { load: CLOSED, exec: ['health'] } },
+      },
+      parts: [['shoppers', 'open', ['shop']], ['probes', 'closed', ['health']]],
+      flows: ['shop', 'health'],
+    },
+  ];
+  for (const row of rows) {
+    const r = convert({ load: undefined, ...row.file });
+    assert.ok(r.ok, `${row.why}: ${JSON.stringify(!r.ok && r.problems)}`);
+    const s = r.scenario;
+    assert.deepEqual(s.parts?.map((p) => [p.name, p.load.model, p.flows]), row.parts, row.why);
+    assert.deepEqual(s.program?.flows.map((f) => f.name), row.flows, row.why);
+    assert.equal(s.load, s.parts?.[0]?.load, `${row.why}: load is the first part's`);
+    const back = validateScenario(toScenarioInput(s));
+    assert.ok(back.ok, `${row.why}: ${JSON.stringify(!back.ok && back.problems)}`);
+    assert.deepEqual(back.scenario, s, `${row.why}: round trip`);
+  }
+  const weights = convert({ load: undefined, ...rows[0]!.file });
+  assert.ok(weights.ok);
+  assert.equal(weights.scenario.program?.flows.find((f) => f.name === 'a')?.weight, 3, 'a request\'s weight is its flow\'s');
+});
+
+test('a Scenario whose parts name flows the program lacks is invalid, naming the part', () => {
+  const r = convert({ load: undefined, requests: { a: { url: 'http://x.test/a' } }, scenarios: { s: { load: LOAD } } });
+  assert.ok(r.ok);
+  const bad = validateScenario({ ...toScenarioInput(r.scenario), parts: [{ name: 's', load: LOAD, flows: ['nope'] }, { name: 's', load: LOAD, flows: ['a'] }] });
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems.map((p) => [p.path, p.message]), [['parts.0.flows', 'names flow "nope", which the program does not have'], ['parts.1.name', '"s" is used twice']]);
 });

@@ -57,6 +57,12 @@ test('invalid scenarios report every problem with its field', () => {
     { why: 'rate without duration', input: { request: { url: URL_OK }, load: { model: 'open', rate: 5 } }, problems: [['load.duration', /required/]] },
     { why: 'unknown field (typo)', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 1, duration: '1s' }, warmpu: '1s' }, problems: [['(top level)', /warmpu/]] },
     { why: 'fractional concurrency', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 1.5, duration: '1s' } }, problems: [['load.concurrency', /int/i]] },
+    // closed stages follow the open model's rules and messages
+    { why: 'concurrency and stages together', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 1, duration: '1s', stages: [{ duration: '1s', target: 1 }] } }, problems: [['load.concurrency', /either concurrency/], ['load.duration', /sum of the stages/]] },
+    { why: 'concurrency without duration', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 5 } }, problems: [['load.duration', /required with concurrency/]] },
+    { why: 'startConcurrency without stages', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 2, duration: '1s', startConcurrency: 1 } }, problems: [['load.startConcurrency', /only applies to stages/]] },
+    { why: 'fractional closed stage target', input: { request: { url: URL_OK }, load: { model: 'closed', stages: [{ duration: '1s', target: 2.5 }] } }, problems: [['load.stages.0.target', /int/i]] },
+    { why: 'empty closed stages', input: { request: { url: URL_OK }, load: { model: 'closed', stages: [] } }, problems: [['load.stages', />=1|at least/i]] },
     { why: 'zero duration', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 1, duration: '0s' } }, problems: [['load.duration', /longer than 0/]] },
   ];
   for (const row of rows) {
@@ -77,7 +83,7 @@ test('parseScenarioText: YAML and JSON, errors as one coded error listing all pr
   assert.throws(() => parseScenarioText('request: [unclosed', 'bad.yaml'), (e: unknown) => e instanceof LoadfleetError && e.code === 'SCENARIO_INVALID' && /bad\.yaml: not valid YAML/.test(e.message));
   assert.throws(
     () => parseScenarioText('request:\n  url: nope\nload:\n  model: closed\n', 'x.yaml'),
-    (e: unknown) => e instanceof LoadfleetError && e.code === 'SCENARIO_INVALID' && /request\.url/.test(e.message) && /load\.concurrency/.test(e.message) && /load\.duration/.test(e.message),
+    (e: unknown) => e instanceof LoadfleetError && e.code === 'SCENARIO_INVALID' && /request\.url/.test(e.message) && /load\.concurrency: give either concurrency \(with duration\) or stages/.test(e.message),
   );
 });
 
@@ -86,6 +92,7 @@ test('toScenarioInput round-trips through validation', () => {
     { request: { url: URL_OK, headers: { a: 'b' }, timeout: '2s' }, load: { model: 'open', startRate: 5, stages: [{ duration: '1500ms', target: 10 }] }, warmup: '1s' },
     { request: { url: URL_OK }, load: { model: 'open', rate: 3.5, duration: '1m', maxInFlight: 7, connections: 3 } },
     { request: { url: URL_OK, method: 'PUT', body: 'x' }, load: { model: 'closed', concurrency: 4, duration: '10s' } },
+    { request: { url: URL_OK }, load: { model: 'closed', startConcurrency: 2, stages: [{ duration: '2s', target: 10 }, { duration: '1s', target: 0 }], connections: 4 } },
   ];
   for (const input of inputs) {
     const s = parseOk(input, 'input');

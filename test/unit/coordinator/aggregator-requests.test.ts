@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Aggregator } from '../../../coordinator/aggregator.js';
 import { checkThresholds } from '../../../coordinator/threshold-check.js';
 import { encodeHistogram, newHistogram, recordMs } from '../../../common/histogram.js';
-import { emptyRequestStats } from '../../../common/request-stats.js';
+import { emptyRequestStats, langStatsFromJson } from '../../../common/request-stats.js';
 import type { LangStats } from '../../../common/request-stats.js';
 import { emptyStats } from '../../../common/stats.js';
 import type { Stats } from '../../../common/stats.js';
@@ -55,4 +55,25 @@ test('per-request figures merge once per seq and feed request-scoped and checks 
   assert.deepEqual(v.results.map((r) => r.status), ['fail', 'pass', 'fail', 'no-data']);
   assert.equal(v.results[2]?.observedText, '91.667%');
   agg.destroy();
+});
+
+test('per-scenario figures merge once per seq, with their own histogram and flow runs; the wire form validates them', () => {
+  const agg = new Aggregator({ intervalMs: 1000 });
+  const snap = (agentId: string, seq: number, lang: LangStats) => agg.addSnapshot({ agentId, seq, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats(lang), rateRps: 0, concurrency: 0 });
+  const scen = (n: number, latencyMs: number, iterations: number, noData = 0) => ({ ...login(n, latencyMs), iterations, noData });
+  assert.equal(snap('a', 1, { byRequest: { a: login(4, 10), b: login(2, 50) }, byScenario: { web: scen(4, 10, 4), loops: scen(2, 50, 2) }, iterations: 6, noData: 0 }), 'merged');
+  assert.equal(snap('a', 1, { byRequest: { a: login(4, 10), b: login(2, 50) }, byScenario: { web: scen(4, 10, 4), loops: scen(2, 50, 2) }, iterations: 6, noData: 0 }), 'duplicate');
+  assert.equal(snap('b', 1, { byRequest: { a: login(3, 20) }, byScenario: { web: scen(3, 20, 5, 2) }, iterations: 5, noData: 2 }), 'merged');
+  const t = agg.totals('main');
+  assert.deepEqual(Object.keys(t.byScenario).sort(), ['loops', 'web']);
+  assert.equal(t.byScenario.web?.requests, 7);
+  assert.equal(t.byScenario.web?.iterations, 9);
+  assert.equal(t.byScenario.web?.noData, 2);
+  assert.equal(t.byScenario.loops?.requests, 2);
+  assert.ok(Math.abs((t.byScenario.web?.latencyMs.max ?? 0) - 20) < 0.1, 'web: its own histogram (max 20 ms)');
+  assert.ok(Math.abs((t.byScenario.loops?.latencyMs.min ?? 0) - 50) < 0.1, 'loops: its own histogram (min 50 ms)');
+  agg.destroy();
+  // The wire: byScenario is optional, and validated when present.
+  assert.equal(langStatsFromJson(JSON.stringify({ byRequest: {}, iterations: 0, noData: 0 }))?.byScenario, undefined);
+  assert.throws(() => langStatsFromJson(JSON.stringify({ byRequest: {}, byScenario: { web: { ...emptyRequestStats(), iterations: -1, noData: 0 } }, iterations: 0, noData: 0 })), /byScenario\.web\.iterations/);
 });

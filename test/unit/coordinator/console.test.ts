@@ -41,6 +41,9 @@ test('formatLiveLine', () => {
     // closed model: loops instead of a target rate
     ['closed', fig({ targetRps: 0, concurrency: 50, rps: 4321.5 }), { elapsedMs: 65_000, totalMs: 120_000, agents: 3 },
       '[1m05s/2m00s] loops      50   achieved   4322/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 3'],
+    // several scenarios at once, open and closed: both figures
+    ['mixed', fig({ targetRps: 40, concurrency: 3 }), ctx,
+      '[ 12s/20s] target     40/s + 3 loops achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2'],
     // low rates keep a decimal
     ['low rate', fig({ targetRps: 2.5, rps: 2, latencyMs: lat(0.8, 0.95) }), { elapsedMs: 3000, totalMs: 10_000, agents: 1 },
       '[  3s/10s] target    2.5/s achieved      2/s p50 0.800ms p99 0.950ms err     0 drop     0 agents 1'],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planRun, scheduleMean, scheduleWithChanges } from '../../../coordinator/planner.js';
+import { partSchedules, planRun, scheduleMean, scheduleWithChanges, sumSchedules } from '../../../coordinator/planner.js';
 import type { ScheduleChange } from '../../../coordinator/planner.js';
 import { agentPlanSchema } from '../../../common/plan.js';
 import type { AgentPlan } from '../../../common/plan.js';
@@ -93,6 +93,24 @@ const rows: Row[] = [
     maxInFlight: { a: 4, b: 4 },
     connections: { a: 2, b: 1 },
   },
+  {
+    // closed stages (ramping loops): each boundary split by largest remainder; caps from the peak (9)
+    why: 'closed stages with startConcurrency over 2',
+    scenario: scenario({ model: 'closed', startConcurrency: 1, stages: [{ duration: '4s', target: 9 }, { duration: '2s', target: 9 }, { duration: '3s', target: 0 }] }),
+    agents: ['a', 'b'],
+    segments: { a: [[4_000, 1, 5], [2_000, 5, 5], [3_000, 5, 0]], b: [[4_000, 0, 4], [2_000, 4, 4], [3_000, 4, 0]] },
+    maxInFlight: { a: 5, b: 4 },
+    connections: { a: 5, b: 4 },
+  },
+  {
+    // closed stages from 0 with explicit connections: connections split as given, caps from the peak 6
+    why: 'closed stages from 0, explicit connections, over 3',
+    scenario: scenario({ model: 'closed', stages: [{ duration: '1s', target: 6 }, { duration: '1s', target: 2 }], connections: 4 }),
+    agents: ['a', 'b', 'c'],
+    segments: { a: [[1_000, 0, 2], [1_000, 2, 1]], b: [[1_000, 0, 2], [1_000, 2, 1]], c: [[1_000, 0, 2], [1_000, 2, 0]] },
+    maxInFlight: { a: 2, b: 2, c: 2 },
+    connections: { a: 2, b: 1, c: 1 },
+  },
 ];
 
 test('planRun table', () => {
@@ -150,6 +168,24 @@ test('planRun: agents rates sum exactly to the global rate at every boundary', (
   assert.equal(sumAt(1, 'to'), 0.3);
 });
 
+test('planRun closed stages: loop counts sum exactly to the stage values at every boundary', () => {
+  const targets = [7, 0, 13, 13, 1, 100];
+  const stages = targets.map((target, i) => ({ duration: `${i + 1}s`, target }));
+  const s = scenario({ model: 'closed', startConcurrency: 3, stages });
+  for (const ids of [['a'], ['a', 'b', 'c'], ['a', 'b', 'c', 'd', 'e', 'f', 'g']]) {
+    for (const weights of [undefined, new Map(ids.map((id, i) => [id, i + 1]))]) {
+      const plans = [...planRun(s, ids, { ...OPTS, ...(weights !== undefined ? { weights } : {}) }).values()];
+      const sumAt = (i: number, key: 'from' | 'to'): number => plans.reduce((acc, p) => acc + (p.segments[i]?.[key] ?? 0), 0);
+      targets.forEach((target, i) => {
+        assert.equal(sumAt(i, 'from'), i === 0 ? 3 : targets[i - 1], `${ids.length} agents, stage ${i} from`);
+        assert.equal(sumAt(i, 'to'), target, `${ids.length} agents, stage ${i} to`);
+      });
+      for (const p of plans) assert.ok(p.segments.every((seg) => Number.isInteger(seg.from) && Number.isInteger(seg.to)), 'whole loops');
+      assert.equal(plans.reduce((acc, p) => acc + p.maxInFlight, 0), Math.max(100, ids.length), 'caps are the peak\'s split (min 1 each)');
+    }
+  }
+});
+
 test('planRun honours weights', () => {
   const s = scenario({ model: 'open', rate: 400, duration: '1s' });
   const plans = planRun(s, ['big', 'small'], { ...OPTS, weights: new Map([['big', 3], ['small', 1]]) });
@@ -194,4 +230,75 @@ test('scheduleWithChanges and scheduleMean table', () => {
     assert.deepEqual(segs.map((s) => [s.durationMs, s.from, s.to]), row.segments, row.why);
     assert.equal(scheduleMean(segs, row.meanOverMs), row.mean, row.why);
   }
+});
+
+test('planRun with several scenarios: each part split over the agents on its own, summing exactly at every boundary; caps are per part, the plan\'s are their sums', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:8080/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] }, b: { url: 'http://127.0.0.1:8080/b', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }, { name: 'b', weight: 1, steps: [{ request: 'b', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:8080'],
+  };
+  const open = { model: 'open' as const, startRate: 1, stages: [{ duration: '3s', target: 100 / 3 }, { duration: '2s', target: 0.7 }], maxInFlight: 10 };
+  const closed = { model: 'closed' as const, startConcurrency: 2, stages: [{ duration: '4s', target: 7 }, { duration: '1s', target: 1 }], connections: 5 };
+  const s = scenario(open, { program, parts: [{ name: 'web', load: open, flows: ['a'] }, { name: 'loops', load: closed, flows: ['b'] }] } as Partial<ScenarioInput>);
+  const ids = ['x', 'y', 'z'];
+  const plans = [...planRun(s, ids, OPTS).values()];
+  const rows: { why: string; part: number; values: [number, number][] }[] = [
+    // the open part's rates: the fleet's exact value at each boundary
+    { why: 'web', part: 0, values: [[1, 100 / 3], [100 / 3, 0.7]] },
+    // the closed part's loops: whole numbers, the fleet's exact count at each boundary
+    { why: 'loops', part: 1, values: [[2, 7], [7, 1]] },
+  ];
+  for (const row of rows) {
+    row.values.forEach(([from, to], i) => {
+      const at = (key: 'from' | 'to'): number => plans.reduce((sum, p) => sum + (p.parts?.[row.part]?.segments[i]?.[key] ?? 0), 0);
+      assert.equal(at('from'), from, `${row.why} segment ${i} from`);
+      assert.equal(at('to'), to, `${row.why} segment ${i} to`);
+    });
+  }
+  for (const p of plans) {
+    assert.ok(agentPlanSchema.safeParse(p).success, 'every plan is valid');
+    assert.deepEqual(p.parts?.map((x) => [x.name, x.model, x.flows]), [['web', 'open', ['a']], ['loops', 'closed', ['b']]]);
+    assert.deepEqual(p.segments, p.parts?.[0]?.segments, 'the top-level schedule is the first part\'s');
+    assert.equal(p.maxInFlight, (p.parts ?? []).reduce((sum, x) => sum + x.maxInFlight, 0));
+  }
+  assert.deepEqual(plans.map((p) => p.parts?.[0]?.maxInFlight), [4, 3, 3], 'web: maxInFlight 10 split');
+  assert.deepEqual(plans.map((p) => p.parts?.[1]?.maxInFlight), [3, 2, 2], 'loops: the peak (7) split');
+  // connections per origin for the agent: web's default (its in-flight share) + loops' 5 split
+  assert.deepEqual(plans.map((p) => p.connections), [4 + 2, 3 + 2, 3 + 1]);
+});
+
+test('sumSchedules table: boundaries of every schedule, values added, 0 after each ends', () => {
+  const seg = (durationMs: number, from: number, to: number) => ({ durationMs, from, to });
+  const rows: { why: string; list: ReturnType<typeof seg>[][]; want: [number, number, number][] }[] = [
+    // one schedule: itself
+    { why: 'one', list: [[seg(1000, 1, 2)]], want: [[1000, 1, 2]] },
+    // a constant plus a ramp of another length: cut where each ends
+    { why: 'constant + ramp', list: [[seg(3000, 10, 10)], [seg(2000, 0, 4)]], want: [[2000, 10, 14], [1000, 10, 10]] },
+    // two stage lists: cut at every boundary, each piece interpolated
+    { why: 'stages', list: [[seg(1000, 0, 10), seg(1000, 10, 10)], [seg(500, 2, 2), seg(1500, 2, 8)]], want: [[500, 2, 7], [500, 7, 14], [1000, 14, 18]] },
+  ];
+  for (const row of rows) {
+    const got = sumSchedules(row.list).map((s) => [s.durationMs, Math.round(s.from * 1e9) / 1e9, Math.round(s.to * 1e9) / 1e9]);
+    assert.deepEqual(got, row.want, row.why);
+  }
+});
+
+test('partSchedules: each part with its own live changes (a change without a scenario is the first part\'s)', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:8080/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:8080'],
+  };
+  const web = { model: 'open' as const, rate: 10, duration: '4s' };
+  const loops = { model: 'closed' as const, concurrency: 2, duration: '2s' };
+  const s = scenario(web, { program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }] } as Partial<ScenarioInput>);
+  const got = partSchedules(s, [{ atMs: 1000, rateRps: 30, rampMs: 0, scenario: 'web' }, { atMs: 500, concurrency: 5, rampMs: 0, scenario: 'loops' }]);
+  assert.deepEqual(got.map((p) => [p.name, p.model, p.segments.map((x) => [x.durationMs, x.from, x.to])]), [
+    ['web', 'open', [[1000, 10, 10], [3000, 30, 30]]],
+    ['loops', 'closed', [[500, 2, 2], [1500, 5, 5]]],
+  ]);
+  // a plain load is one part named "default"; its changes carry no scenario
+  const plain = partSchedules(scenario(web), [{ atMs: 2000, rateRps: 0, rampMs: 0 }]);
+  assert.deepEqual(plain.map((p) => [p.name, p.segments.length]), [['default', 2]]);
 });

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Segment } from '../../../common/plan.js';
-import { closedShares, meanBetween, openShares, tailFrom, valueAt } from '../../../coordinator/shares.js';
+import { closedShares, closedTailShares, isConstant, meanBetween, openShares, tailFrom, valueAt } from '../../../coordinator/shares.js';
 
 const seg = (durationMs: number, from: number, to: number): Segment => ({ durationMs, from, to });
 const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
@@ -42,6 +42,24 @@ test('closed shares: loop counts sum exactly to the fleet value at that moment',
     [15_000, new Map([['a', 0.7], ['b', 1]]), [41, 59]],
   ];
   for (const [t, w, want] of rows) assert.deepEqual([...closedShares(STAGES, t, w).values()], want, `t=${t}`);
+});
+
+test('closed tail shares: whole loops that sum exactly to the fleet schedule at every boundary', () => {
+  const rows: { why: string; t: number; w: Map<string, number>; want: Record<string, Segment[]> }[] = [
+    // mid-ramp: 50 loops now, split 17/17/16; the later boundaries 100 -> 34/33/33, 0 -> 0
+    { why: 'three equal, mid-ramp', t: 5_000, w: new Map([['a', 1], ['b', 1], ['c', 1]]),
+      want: { a: [seg(5_000, 17, 34), seg(20_000, 34, 34), seg(10_000, 34, 0)], b: [seg(5_000, 17, 33), seg(20_000, 33, 33), seg(10_000, 33, 0)], c: [seg(5_000, 16, 33), seg(20_000, 33, 33), seg(10_000, 33, 0)] } },
+    // a fractional fleet value is rounded to whole loops before the split (37.5 -> 38)
+    { why: 'weighted, on the way down', t: 36_250, w: new Map([['a', 1], ['b', 3]]), want: { a: [seg(3_750, 10, 0)], b: [seg(3_750, 28, 0)] } },
+    // at the end there is nothing left to share
+    { why: 'after the end', t: 40_000, w: new Map([['a', 1]]), want: { a: [] } },
+  ];
+  for (const row of rows) {
+    const got = closedTailShares(STAGES, row.t, row.w);
+    assert.deepEqual(Object.fromEntries(got), row.want, row.why);
+  }
+  assert.equal(isConstant([seg(1, 3, 3), seg(2, 3, 3)]), true, 'a held value');
+  assert.equal(isConstant([seg(1, 3, 3), seg(2, 3, 4)]), false, 'a ramp');
 });
 
 test('meanBetween table', () => {

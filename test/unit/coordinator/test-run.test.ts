@@ -366,3 +366,75 @@ test('an abortOnFail threshold ends the run early once its grace is over; the re
   assert.equal(report.verdict, 'thresholds-failed');
   assert.match(report.thresholds.abortedBy ?? '', /threshold "error_rate < 5%" failed after 2 s: observed 10%/);
 });
+
+test('closed stages: a leaving agent\'s loops move as a tail of whole loops; a live concurrency change still overrides; a joiner gets its tail', () => {
+  const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'closed', startConcurrency: 2, stages: [{ duration: '2s', target: 10 }, { duration: '2s', target: 10 }] } });
+  run.start();
+  const plans = sent.filter((s) => s.m.kind === 'assign').map((s) => agentPlanSchema.parse(JSON.parse((s.m as { planJson: string }).planJson)));
+  assert.deepEqual(plans.map((p) => p.segments), [[{ durationMs: 2_000, from: 1, to: 5 }, { durationMs: 2_000, from: 5, to: 5 }], [{ durationMs: 2_000, from: 1, to: 5 }, { durationMs: 2_000, from: 5, to: 5 }]]);
+  assert.deepEqual(plans.map((p) => p.maxInFlight), [5, 5], 'in-flight caps are the peak\'s split');
+  clock.advance(1_000);
+  run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
+  const toA = sent.filter((s) => s.to === 'a' && s.m.kind === 'set-rate').map((s) => s.m as Extract<CoordMsg, { kind: 'set-rate' }>);
+  assert.equal(toA.length, 1);
+  assert.equal(toA[0]?.concurrency, 0, 'a ramp travels as a tail, not as a loop count');
+  assert.deepEqual(toA[0]?.tail, [{ durationMs: 1_000, from: 6, to: 10 }, { durationMs: 2_000, from: 10, to: 10 }], 'a carries the whole fleet from now');
+  run.setConcurrency(4, 'test');
+  const last = sent.filter((s) => s.to === 'a' && s.m.kind === 'set-rate').at(-1)?.m as Extract<CoordMsg, { kind: 'set-rate' }>;
+  assert.equal(last.concurrency, 4, 'a held value travels as a loop count');
+  assert.equal(last.tail, undefined);
+  assert.equal(run.status().concurrency, 4);
+});
+
+test('several scenarios: a live change names its scenario (else USAGE naming them) and moves only that part; a leave moves every part\'s share', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:1'],
+  };
+  const web = { model: 'open' as const, rate: 100, duration: '3s' };
+  const loops = { model: 'closed' as const, concurrency: 4, duration: '3s' };
+  const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/a' }, load: web, program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }] } as ScenarioInput);
+  run.start();
+  const usage = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: unknown) => (e as { code?: string }).code === 'USAGE' && re.test((e as Error).message), String(re));
+  usage(() => run.setRate(50, 0, 'test'), /several scenarios \(web, loops\): name the one to change with --scenario NAME/);
+  usage(() => run.setConcurrency(2, 'test'), /several scenarios \(web, loops\)/);
+  usage(() => run.setRate(50, 0, 'test', 'nope'), /no scenario "nope" in this test; its scenarios are web, loops/);
+  usage(() => run.setRate(50, 0, 'test', 'loops'), /scenario "loops" uses the closed model/);
+  clock.advance(1_000);
+  const setRates = (): Extract<CoordMsg, { kind: 'set-rate' }>[] => sent.splice(0).filter((s) => s.m.kind === 'set-rate').map((s) => s.m as Extract<CoordMsg, { kind: 'set-rate' }>);
+  sent.length = 0;
+  run.setRate(50, 0, 'test', 'web');
+  assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from, m.concurrency]), [['web', 25, 0], ['web', 25, 0]], 'only web moves, halved');
+  run.setConcurrency(6, 'test', 'loops'); // above the planned 4: the agents take it (live changes are not capped by the plan)
+  assert.deepEqual(setRates().map((m) => [m.scenario, m.concurrency]), [['loops', 3], ['loops', 3]], 'only loops moves');
+  assert.deepEqual([run.status().targetRps, run.status().concurrency], [50, 6]);
+  run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
+  assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from ?? m.concurrency]), [['web', 50], ['loops', 6]], 'a carries both scenarios now');
+});
+
+test('several scenarios: a joiner gets its share of every part from now (a part already over: nothing), and both parts of the others shrink', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:1'],
+  };
+  const web = { model: 'open' as const, rate: 90, duration: '4s' };
+  const loops = { model: 'closed' as const, startConcurrency: 0, stages: [{ duration: '2s', target: 6 }] };
+  const short = { model: 'closed' as const, concurrency: 2, duration: '1s' };
+  const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/a' }, load: web, program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }, { name: 'short', load: short, flows: ['a'] }] } as ScenarioInput);
+  run.start();
+  clock.advance(1_500);
+  sent.length = 0;
+  assert.equal(run.join('c', 'hc'), true);
+  const assign = sent.find((s) => s.to === 'c' && s.m.kind === 'assign')?.m as { planJson: string };
+  const plan = agentPlanSchema.parse(JSON.parse(assign.planJson));
+  assert.deepEqual(plan.parts?.map((p) => [p.name, p.segments]), [
+    ['web', [{ durationMs: 2_500, from: 30, to: 30 }]],
+    ['loops', [{ durationMs: 500, from: 1, to: 2 }]], // 4.5 loops now (rounded to 5: 2/2/1), 6 at the end (2/2/2)
+    ['short', [{ durationMs: 1, from: 0, to: 0 }]], // over: nothing to run
+  ]);
+  assert.deepEqual(plan.segments, plan.parts?.[0]?.segments);
+  const others = sent.filter((s) => s.to !== 'c' && s.m.kind === 'set-rate').map((s) => [s.to, (s.m as Extract<CoordMsg, { kind: 'set-rate' }>).scenario]);
+  assert.deepEqual(others, [['a', 'web'], ['b', 'web'], ['a', 'loops'], ['b', 'loops']], 'the others get their new shares of the live parts');
+});

@@ -72,3 +72,44 @@ test('closed vs open: one 1 s stall is hidden by a closed loop (coordinated omis
   assert.equal(target.received(), r.main.sent);
   checkAccounting(snaps, r);
 });
+
+test('closed: setTail replaces a live override with a ramp of loops that the runner follows', async (t) => {
+  const target = await startTarget({ kind: 'stall', stallMs: 5 });
+  t.after(() => target.close());
+  const snaps: EngineSnapshot[] = [];
+  const engine = createEngine(
+    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 1500, from: 2, to: 2 }], connections: 16, snapshotIntervalMs: 100 }),
+    { onSnapshot: (s) => snaps.push(s) },
+  );
+  engine.start();
+  engine.setConcurrency(3);
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  // From here: 1 -> 9 loops over 600 ms, then 9 to the end.
+  engine.setTail([{ durationMs: 600, from: 1, to: 9 }, { durationMs: 600, from: 9, to: 9 }]);
+  const r = await engine.done;
+  const loops = snaps.filter((s) => s.phase === 'main' && s.concurrency > 0).map((s) => s.concurrency);
+  assert.equal(loops[0], 3, `the override first: ${loops.join(',')}`);
+  assert.ok(loops.some((n) => n >= 2 && n <= 7), `then the ramp: ${loops.join(',')}`);
+  assert.ok(loops.slice(-3).every((n) => n === 9), `ends on the tail's last value: ${loops.join(',')}`);
+  assert.equal(r.main.inFlightPeak, 9);
+  assert.equal(target.received(), r.main.sent);
+  checkAccounting(snaps, r);
+});
+
+test('closed: a live change may go above the plan\'s loop cap (the coordinator moved another agent\'s share here)', async (t) => {
+  const target = await startTarget({ kind: 'stall', stallMs: 20 });
+  t.after(() => target.close());
+  const snaps: EngineSnapshot[] = [];
+  const engine = createEngine(
+    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 900, from: 2, to: 2 }], maxInFlight: 2, connections: 2, snapshotIntervalMs: 100 }),
+    { onSnapshot: (s) => snaps.push(s) },
+  );
+  engine.start();
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  engine.setConcurrency(5);
+  const r = await engine.done;
+  assert.equal(r.main.inFlightPeak, 5, 'five loops, on the two planned connections');
+  assert.ok(snaps.some((s) => s.concurrency === 5));
+  assert.equal(target.received(), r.main.sent);
+  checkAccounting(snaps, r);
+});

@@ -10,6 +10,7 @@ export interface SetRate {
   'changeId'?: (number | string | Long);
   'assignment'?: (number);
   'tailJson'?: (string);
+  'scenario'?: (string);
 }
 
 export interface SetRate__Output {
@@ -20,4 +21,5 @@ export interface SetRate__Output {
   'changeId': (number);
   'assignment': (number);
   'tailJson': (string);
+  'scenario': (string);
 }

@@ -1,0 +1,170 @@
+// Several scenarios in one test, at the same time, each with its own load model: `loadfleet run` as
+// users run it (2 agent processes, real gRPC) against a target that counts requests by path.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '../../coordinator/report.js';
+import { CLI_ENTRY } from '../helpers/paths.js';
+import { startProcess } from '../helpers/processes.js';
+import { startInflightTarget } from '../helpers/inflight-target.js';
+
+test('an open scenario on request a and a closed one on request b, on 2 agents: per-scenario totals equal what the target counted per path; the open part keeps its rate; the closed part ends on its own schedule', async () => {
+  const target = await startInflightTarget(20);
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
+  try {
+    writeFileSync(join(dir, 's.yaml'), `
+name: mixed
+variables: { base: "${target.url}" }
+requests:
+  a: { url: "{{ base }}/a", checks: [{ status: 200 }] }
+  b: { url: "{{ base }}/b" }
+scenarios:
+  arrivals:
+    exec: a
+    load: { model: open, rate: 40, duration: 3s }
+  loops:
+    exec: [b]
+    load: { model: closed, concurrency: 3, duration: 2s }
+`);
+    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
+    const code = await p.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code}; stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    const paths = target.paths();
+    const arrivals = r.scenarios?.arrivals;
+    const loops = r.scenarios?.loops;
+    assert.ok(arrivals !== undefined && loops !== undefined, `report.scenarios: ${JSON.stringify(r.scenarios)}`);
+    // Exactly what the target saw, per scenario (each scenario runs one path here).
+    assert.equal(arrivals.requests, paths['/a'], 'arrivals = requests to /a');
+    assert.equal(loops.requests, paths['/b'], 'loops = requests to /b');
+    assert.equal(arrivals.requests + loops.requests, r.summary.requests, 'the scenarios add up to the run');
+    assert.equal(r.requests?.a?.requests, paths['/a']);
+    assert.equal(r.requests?.b?.requests, paths['/b']);
+    // The open part: 40/s for 3 s is 120 arrivals; within 5 % (an arrival due at the very end may miss it).
+    assert.ok(Math.abs(arrivals.requests - 120) <= 6, `open part sent ${arrivals.requests} of 120`);
+    assert.equal(arrivals.iterations, arrivals.requests, 'one flow run per arrival');
+    assert.equal(arrivals.checks.passed, arrivals.requests, 'its checks ran');
+    assert.equal(arrivals.model, 'open');
+    assert.equal(arrivals.targetRps, 40);
+    // The closed part: 3 loops against a 20 ms target for 2 s: about 3 x 2000 / 20 = 300 (slower on a busy machine).
+    assert.ok(loops.requests > 60 && loops.requests <= 320, `closed part sent ${loops.requests}`);
+    assert.equal(loops.model, 'closed');
+    assert.ok(Math.abs(loops.rps - loops.requests / 2) <= 1, `its rate over its own 2 s: ${loops.rps}`);
+    // Per-part schedules, each its own length: 3 loops over its 2 s; for the run, 3 loops for 2 s of 3 s = 2.
+    assert.equal(loops.concurrency, 3);
+    assert.ok(r.summary.concurrency !== null && Math.abs(r.summary.concurrency - 2) < 0.15, `the run's loop mean ${r.summary.concurrency}`);
+    assert.equal(r.summary.targetRps, 40, 'the open parts\' rates add up');
+    const lastB = Math.max(...target.changes().map((c) => c.atMs));
+    assert.ok(lastB > 2_500, 'the run went on after the closed part ended');
+    assert.ok(loops.latencyMs.p50 >= 15 && arrivals.latencyMs.p50 >= 15, 'per-scenario latency from their own histograms');
+    assert.equal(r.summary.sent, target.total(), 'the target saw every request sent and nothing else');
+    assert.match(p.stdout(), /2 scenarios at once/);
+    assert.match(p.stdout(), /scenarios\n.*scenario.*model.*scheduled/);
+    assert.match(p.stdout(), new RegExp(`arrivals +open +40/s +${arrivals.requests} `));
+  } finally {
+    await target.close();
+  }
+});
+
+test('live control of a multi-scenario run on a long-lived coordinator: without --scenario the command exits 2 naming the scenarios; with it, only that scenario changes', async () => {
+  const target = await startInflightTarget(10);
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
+  const env = { LOADFLEET_TOKEN: 'multi-token' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
+  let member: ReturnType<typeof startProcess> | undefined;
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    member = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'm1'], env);
+    await member.waitFor(/joined coordinator/);
+    writeFileSync(join(dir, 's.yaml'), `
+variables: { base: "${target.url}" }
+requests:
+  a: { url: "{{ base }}/a" }
+  b: { url: "{{ base }}/b" }
+scenarios:
+  arrivals: { exec: a, load: { model: open, rate: 20, duration: 6s } }
+  loops: { exec: b, load: { model: closed, startConcurrency: 1, stages: [{ duration: 6s, target: 3 }] } }
+`);
+    const run = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', '1', '--out', 'r.json'], env, dir);
+    await run.waitFor(/\[\s*1s\//);
+    const bare = startProcess([CLI_ENTRY, 'rate', '60', '--coordinator', addr], env);
+    assert.equal(await bare.exited, 2, bare.stderr());
+    assert.match(bare.stderr(), /several scenarios \(arrivals, loops\): name the one to change with --scenario NAME/);
+    const wrongModel = startProcess([CLI_ENTRY, 'concurrency', '2', '--scenario', 'arrivals', '--coordinator', addr], env);
+    assert.equal(await wrongModel.exited, 2);
+    assert.match(wrongModel.stderr(), /scenario "arrivals" uses the open model: change its rate/);
+    const rate = startProcess([CLI_ENTRY, 'rate', '60', '--scenario', 'arrivals', '--coordinator', addr], env);
+    assert.equal(await rate.exited, 0, rate.stderr());
+    assert.match(rate.stdout(), /arrivals: rate 60\/s sent to 1 agent\(s\)/);
+    // Above the planned peak of 3: the agent takes it (its loops share the connections planned).
+    const loops = startProcess([CLI_ENTRY, 'concurrency', '5', '--scenario', 'loops', '--coordinator', addr], env);
+    assert.equal(await loops.exited, 0, loops.stderr());
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 5]]);
+    assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a']);
+    assert.equal(r.scenarios?.loops?.requests, target.paths()['/b']);
+    // 20/s until the change (CLI processes start slowly on a busy machine), then 60/s: the scheduled mean
+    // lies between, and the open part sent what it scheduled (within 5 %).
+    const a = r.scenarios?.arrivals?.requests ?? 0;
+    const sched = r.scenarios?.arrivals?.targetRps ?? 0;
+    assert.ok(sched > 22 && sched < 60, `arrivals' scheduled mean follows the change: ${sched}`);
+    assert.equal(target.peakBetween(0, 60_000, '/b'), 5, 'the closed part reached the 5 loops asked, above its planned 3');
+    assert.ok(Math.abs(a - sched * 6) <= sched * 6 * 0.05, `arrivals sent ${a}, scheduled ${sched * 6}`);
+  } finally {
+    member?.kill();
+    coord.kill();
+    await Promise.all([member?.exited, coord.exited]);
+    await target.close();
+  }
+});
+
+test('an agent leaving a multi-scenario run (SIGTERM): every scenario\'s share moves to the other agent; per-scenario totals still equal the target\'s', async () => {
+  const target = await startInflightTarget(20);
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
+  const env = { LOADFLEET_TOKEN: 'multi-leave' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
+  const agents: ReturnType<typeof startProcess>[] = [];
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    for (const id of ['l1', 'l2']) {
+      agents.push(startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], env));
+      await agents.at(-1)!.waitFor(/joined coordinator/);
+    }
+    writeFileSync(join(dir, 's.yaml'), `
+variables: { base: "${target.url}" }
+requests:
+  a: { url: "{{ base }}/a" }
+  b: { url: "{{ base }}/b" }
+scenarios:
+  arrivals: { exec: a, load: { model: open, rate: 60, duration: 5s } }
+  loops: { exec: b, load: { model: closed, concurrency: 4, duration: 5s } }
+`);
+    const run = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], env, dir);
+    await run.waitFor(/\[\s*1s\//);
+    const leaver = agents[1]!;
+    leaver.kill('SIGTERM');
+    assert.equal(await leaver.exited, 0, leaver.stderr());
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a'], 'nothing lost, nothing counted twice (a)');
+    assert.equal(r.scenarios?.loops?.requests, target.paths()['/b'], 'nothing lost, nothing counted twice (b)');
+    const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
+    assert.deepEqual(kinds.slice(0, 2), ['leave l2', 'reshare'], kinds.join(', '));
+    // The open part kept its rate on one agent: 60/s for 5 s = 300 arrivals, within 5 %.
+    const a = r.scenarios?.arrivals?.requests ?? 0;
+    assert.ok(Math.abs(a - 300) <= 15, `arrivals sent ${a} of 300`);
+    // The closed part kept its 4 loops on the one agent left (2 if its share had not moved).
+    const loops = target.meanBetween(3_000, 4_500, '/b');
+    assert.ok(loops > 3.2 && target.peakBetween(3_000, 4_500, '/b') === 4, `loops on /b after the leave: mean ${loops}`);
+  } finally {
+    for (const p of agents) p.kill('SIGKILL');
+    coord.kill('SIGKILL');
+    await Promise.all([...agents.map((p) => p.exited), coord.exited]);
+    await target.close();
+  }
+});
