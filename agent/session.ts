@@ -3,15 +3,19 @@
 // a factory passed in). Never touches `process`.
 import { LoadfleetError, describeError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
-import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol.js';
+import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol.js';
 import { agentPlanSchema } from '../common/plan.js';
 import type { AgentPlan } from '../common/plan.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Engine, EngineSnapshot } from './engine/engine.js';
 import type { AgentLink, Dialer } from './link.js';
 import { capTail } from './limits.js';
+import type { RowPicker } from '../common/feeder-select.js';
+import { DataInbox, prepareData } from './assignment-data.js';
+import type { UniqueFeed } from './unique-feed.js';
 
-export type EngineFactory = (plan: AgentPlan, onSnapshot: (s: EngineSnapshot) => void) => Engine;
+/** `data.pickers`: the `unique` feeders fed by the coordinator's blocks, for the engine's flows. */
+export type EngineFactory = (plan: AgentPlan, onSnapshot: (s: EngineSnapshot) => void, data?: { pickers: ReadonlyMap<string, RowPicker> }) => Engine;
 
 export interface SessionOptions {
   dialer: Dialer;
@@ -72,6 +76,10 @@ export class AgentSession {
   private readonly runs = new Map<string, ActiveRun>();
   /** Unacknowledged snapshots and Dones, oldest first (Map keeps insertion order). */
   private readonly outbox = new Map<string, Figures>();
+  /** Data pieces and row blocks that came ahead of their Assign. */
+  private readonly inbox = new DataInbox();
+  /** `unique` feeders of accepted assignments, by `runId/assignment`. */
+  private readonly feeds = new Map<string, Map<string, UniqueFeed>>();
   private outboxDroppedCount = 0;
   private ackWaiters = new Set<() => void>();
   private attempt = 0;
@@ -198,6 +206,12 @@ export class AgentSession {
       case 'ack':
         this.onAck(m);
         return;
+      case 'data-chunk':
+        this.inbox.add(m);
+        return;
+      case 'row-block':
+        this.onRowBlock(m);
+        return;
       default: {
         const never: never = m;
         throw new LoadfleetError('INTERNAL', `unhandled message ${JSON.stringify(never)}`);
@@ -231,12 +245,24 @@ export class AgentSession {
     );
   }
 
+  private onRowBlock(m: RowBlockMsg): void {
+    const feeds = this.feeds.get(`${m.runId}/${m.assignment}`);
+    if (feeds === undefined) {
+      this.inbox.add(m);
+      return;
+    }
+    const feed = feeds.get(m.feeder);
+    if (feed === undefined) this.opts.log('warn', `run ${m.runId}: rows for data "${m.feeder}", which its plan does not hand out in blocks: ignored`);
+    else feed.addBlock(m.ranges, m.rows, m.exhausted);
+  }
+
   private issuing(): boolean {
     return [...this.runs.values()].some((r) => !r.stopping);
   }
 
   private onAssign(link: AgentLink, a: Assign): void {
     const busy = [...this.runs.values()].find((r) => !r.stopping);
+    const arrived = this.inbox.take(a.runId, a.assignment);
     if (busy !== undefined || this.vetting) {
       const what = busy === undefined ? 'checking another assignment' : `already running ${busy.runId}`;
       link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'BUSY', message: `agent is ${what}` });
@@ -251,6 +277,13 @@ export class AgentSession {
       }
       plan = parsed.data;
       if (plan.runId !== a.runId) throw new LoadfleetError('PLAN_INVALID', 'assignment rejected: plan.runId differs from assign.runId');
+      const { runId, assignment } = a;
+      const prepared = prepareData(plan, arrived, (feeder, rows) => {
+        if (this.welcome !== undefined) this.link?.send({ kind: 'rows-wanted', runId, assignment, feeder, rows });
+      });
+      if (!prepared.ok) throw new LoadfleetError('PLAN_INVALID', `assignment rejected: its data did not arrive whole: ${prepared.why}`);
+      plan = prepared.plan;
+      if (prepared.feeds.size > 0) this.feeds.set(`${runId}/${assignment}`, prepared.feeds);
     } catch (e) {
       const err = e instanceof LoadfleetError ? e : new LoadfleetError('PLAN_INVALID', `assignment rejected: ${describeError(e)}`);
       this.opts.log('error', err.message);
@@ -267,15 +300,20 @@ export class AgentSession {
       (refusal) => {
         this.vetting = false;
         if (refusal !== undefined) {
+          this.feeds.delete(`${a.runId}/${a.assignment}`);
           this.opts.log('error', `refused run ${a.runId}: ${refusal}`);
           link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'REFUSED_LIMIT', message: `agent ${this.opts.agentId} refused: ${refusal}` });
           return;
         }
-        if (link !== this.link || this.stopping) return; // the coordinator went away meanwhile: it will reassign
+        if (link !== this.link || this.stopping) {
+          this.feeds.delete(`${a.runId}/${a.assignment}`);
+          return; // the coordinator went away meanwhile: it will reassign
+        }
         this.startAssignment(link, a, plan);
       },
       (e: unknown) => {
         this.vetting = false;
+        this.feeds.delete(`${a.runId}/${a.assignment}`);
         link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'REFUSED_LIMIT', message: `agent ${this.opts.agentId} could not check the plan: ${describeError(e)}` });
       },
     );
@@ -283,13 +321,14 @@ export class AgentSession {
 
   private startAssignment(link: AgentLink, a: Assign, plan: AgentPlan): void {
     const { runId, assignment } = a;
+    const key = `${runId}/${assignment}`;
+    const feeds = this.feeds.get(key) ?? new Map<string, UniqueFeed>();
     const engine = this.opts.createEngine(plan, (s) => {
       this.deliver({
         kind: 'snapshot', runId, assignment, seq: s.seq, phase: s.phase, intervalIndex: s.intervalIndex, intervalMs: s.intervalMs,
         stats: s.stats, rateRps: s.rateRps, concurrency: s.concurrency,
       });
-    });
-    const key = `${runId}/${assignment}`;
+    }, { pickers: feeds });
     const modelOf = (sc: string | undefined): AgentPlan['model'] | undefined => (sc === undefined || sc === '' ? plan.model : plan.parts?.find((p) => p.name === sc)?.model);
     const run: ActiveRun = { runId, assignment, engine, modelOf, stopping: false };
     this.runs.set(key, run);
@@ -301,6 +340,12 @@ export class AgentSession {
     link.send({ kind: 'ready', runId, assignment });
     engine.start();
     void engine.done.then((result) => {
+      // Before the Done: which `unique` rows were taken, and the rest back to the pool (lost if unsent).
+      for (const [feeder, feed] of feeds) {
+        const { used, unused } = feed.account();
+        if (this.welcome !== undefined) this.link?.send({ kind: 'rows-account', runId, assignment, feeder, used, unused });
+      }
+      this.feeds.delete(key);
       this.deliver({
         kind: 'done', runId, assignment, lastSeq: result.lastSeq, main: result.main, warmup: result.warmup, durationMs: result.mainDurationMs,
       });

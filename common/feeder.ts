@@ -7,13 +7,13 @@ export type Row = Readonly<Record<string, unknown>>;
 export type FeederFormat = 'csv' | 'json' | 'ndjson';
 
 export interface FeederLimits {
-  /** Largest file accepted, in bytes of UTF-8 (default 64 MiB). */
+  /** Largest file accepted, in bytes of UTF-8 (default 256 MiB, common/data-chunks.ts MAX_DATA_BYTES). */
   maxBytes: number;
-  /** Most rows accepted (default 1,000,000). */
+  /** Most rows accepted (default 5,000,000). */
   maxRows: number;
 }
 
-export const DEFAULT_FEEDER_LIMITS: FeederLimits = { maxBytes: 64 * 1024 * 1024, maxRows: 1_000_000 };
+export const DEFAULT_FEEDER_LIMITS: FeederLimits = { maxBytes: 256 * 1024 * 1024, maxRows: 5_000_000 };
 
 /** A data file that cannot be used; `line` is 1-based when known. */
 export class FeederError extends Error {
@@ -56,19 +56,37 @@ function tooMany(source: string, line: number, limits: FeederLimits): FeederErro
 }
 
 function parseCsv(text: string, source: string, limits: FeederLimits): Row[] {
-  const records: { fields: string[]; line: number }[] = [];
+  // Rows are built as each record ends (not kept as records first): a 1M-row file is parsed in one pass.
+  let names: string[] | undefined;
+  const rows: Row[] = [];
   let fields: string[] = [];
   let field = '';
   let line = 1;
   let recordLine = 1;
   let i = 0;
   let atFieldStart = true;
+  const header = (hf: string[]): string[] => {
+    const ns = hf.map((f) => f.trim());
+    const seen = new Set<string>();
+    ns.forEach((n, k) => {
+      if (n === '') throw new FeederError(source, recordLine, `column ${k + 1} of the header row has no name`);
+      if (seen.has(n)) throw new FeederError(source, recordLine, `column name "${n}" appears twice in the header row`);
+      seen.add(n);
+    });
+    return ns;
+  };
   const endRecord = (): void => {
     fields.push(field);
     // A record that is one empty field is a blank line: skipped.
     if (!(fields.length === 1 && fields[0] === '')) {
-      if (records.length > limits.maxRows) throw tooMany(source, recordLine, limits);
-      records.push({ fields, line: recordLine });
+      if (names === undefined) names = header(fields);
+      else {
+        if (rows.length >= limits.maxRows) throw tooMany(source, recordLine, limits);
+        if (fields.length !== names.length) throw new FeederError(source, recordLine, `${fields.length} field(s), the header has ${names.length}`);
+        const row: Record<string, unknown> = {};
+        for (let k = 0; k < names.length; k++) row[names[k] as string] = fields[k];
+        rows.push(row);
+      }
     }
     fields = [];
     field = '';
@@ -103,27 +121,18 @@ function parseCsv(text: string, source: string, limits: FeederLimits): Row[] {
     if (c === '\r' && text[i + 1] === '\n') { i++; continue; }
     if (c === '\n') { endRecord(); i++; line++; recordLine = line; continue; }
     if (c === '"') throw new FeederError(source, line, 'a " inside an unquoted field; quote the field and write the quote as ""');
-    field += c;
-    i++;
+    // The rest of an unquoted field in one slice (up to , CR LF or ").
+    let j = i + 1;
+    while (j < text.length) {
+      const d = text.charCodeAt(j);
+      if (d === 44 || d === 10 || d === 13 || d === 34) break;
+      j++;
+    }
+    field += text.slice(i, j);
+    i = j;
   }
   if (field !== '' || fields.length > 0) endRecord();
-
-  const header = records[0];
-  if (header === undefined) throw new FeederError(source, undefined, 'has no header row');
-  const names = header.fields.map((f) => f.trim());
-  const seen = new Set<string>();
-  names.forEach((n, k) => {
-    if (n === '') throw new FeederError(source, header.line, `column ${k + 1} of the header row has no name`);
-    if (seen.has(n)) throw new FeederError(source, header.line, `column name "${n}" appears twice in the header row`);
-    seen.add(n);
-  });
-  const rows: Row[] = [];
-  for (const r of records.slice(1)) {
-    if (r.fields.length !== names.length) throw new FeederError(source, r.line, `${r.fields.length} field(s), the header has ${names.length}`);
-    const row: Record<string, unknown> = {};
-    names.forEach((n, k) => { row[n] = r.fields[k]; });
-    rows.push(row);
-  }
+  if (names === undefined) throw new FeederError(source, undefined, 'has no header row');
   return rows;
 }
 

@@ -2,15 +2,18 @@
 // Scenario) and the coordinator ships to each agent (inside the AgentPlan). Normalized so the engine
 // only knows flows: a file with `requests` only becomes one single-step flow per request (with that
 // request's weight); inline step requests are entered into `requests` under their metric name.
-// Durations are milliseconds; data rows are embedded (agents never read the coordinator's disk).
+// Durations are milliseconds. Data rows are embedded in the Scenario; in an AgentPlan a feeder's rows
+// may instead come separately (agents never read the coordinator's disk): `chunked` files in DataChunk
+// messages before the Assign, `unique` rows in RowBlock messages handed out by the coordinator.
 // Validated with zod at every hop (the wire is untrusted input); checks and extractors are compiled
 // by the engine (agent/engine/flow-program.ts), which rejects what does not compile.
 import { z } from 'zod';
 import type { CheckSpec } from './checks.js';
 import type { ExtractSpec } from './extract.js';
+import { MAX_CHUNKS, MAX_DATA_BYTES } from './data-chunks.js';
 
-/** The most data (rows as JSON, all feeders) a scenario may carry: one gRPC message is 16 MiB. */
-export const MAX_DATA_JSON_BYTES = 12 * 1024 * 1024;
+/** The most data (rows as JSON, all feeders) a scenario may carry; larger files travel in chunks. */
+export const MAX_DATA_JSON_BYTES = MAX_DATA_BYTES;
 /** Bodies read for checks and extractors are cut here (counted as truncated). */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -39,11 +42,31 @@ const flowSchema = z.strictObject({
   steps: z.array(stepSchema).min(1),
 });
 
+/**
+ * Rows: an array of plain objects, checked in one loop (zod checking each of a million rows took half a
+ * second of the coordinator's event loop, long enough with the rest to miss agents' heartbeats).
+ */
+const rowsSchema = z.custom<Record<string, unknown>[]>(
+  (v) => Array.isArray(v) && v.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)),
+  { message: 'must be an array of row objects' },
+);
+
 const dataSchema = z.strictObject({
   mode: z.enum(['sequential', 'random', 'unique']),
-  rows: z.array(z.record(z.string(), z.unknown())),
-  /** All rows of the file (before a `unique` split): for the report. */
+  rows: rowsSchema,
+  /** All rows of the file: for the report, and checked against chunked or block-fed rows. */
   totalRows: z.number().int().nonnegative(),
+  /**
+   * Plans only: `rows` is empty and the file (its rows as a JSON array, UTF-8) arrives in DataChunk
+   * pieces before the Assign; the agent joins them and checks size and SHA-256 before it starts.
+   */
+  chunked: z.strictObject({
+    bytes: z.number().int().nonnegative().max(MAX_DATA_BYTES),
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    chunks: z.number().int().min(1).max(MAX_CHUNKS),
+  }).optional(),
+  /** Plans only, `unique` feeders: `rows` is empty; the coordinator hands rows out in RowBlock messages. */
+  blocks: z.literal(true).optional(),
 });
 
 export const programSchema = z.strictObject({

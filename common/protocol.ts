@@ -18,6 +18,8 @@ import { segmentSchema } from './plan.js';
 import { langStatsFromJson } from './request-stats.js';
 import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
+import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './protocol-data.js';
+import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './protocol-data.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
 export const PROTOCOL_VERSION = 3;
@@ -31,6 +33,10 @@ export type { SetRateRequest__Output } from './gen/loadfleet/v1/SetRateRequest.j
 export type { SetRateReply__Output } from './gen/loadfleet/v1/SetRateReply.js';
 export type { StatusReply__Output } from './gen/loadfleet/v1/StatusReply.js';
 export type { StopReply__Output } from './gen/loadfleet/v1/StopReply.js';
+export type { UploadChunk, UploadChunk__Output } from './gen/loadfleet/v1/UploadChunk.js';
+export type { UploadReply__Output } from './gen/loadfleet/v1/UploadReply.js';
+export type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg, UploadPiece } from './protocol-data.js';
+export { MAX_ROWS_PER_MESSAGE, uploadPieceFromWire } from './protocol-data.js';
 
 // ---------- typed messages ----------
 
@@ -53,9 +59,9 @@ export interface DoneMsg { kind: 'done'; runId: string; assignment: number; last
 export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: string; message: string }
 export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
 export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
-export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg;
+export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 /** Agent messages that belong to one assignment of one run. */
-export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg;
+export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 
 export interface Welcome {
   kind: 'welcome';
@@ -81,7 +87,8 @@ export interface SetRateMsg {
 }
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
 export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
-export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg;
+export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg;
+
 
 // ---------- package loading ----------
 
@@ -207,6 +214,10 @@ export function agentMsgToWire(m: AgentMsg): AgentMessage {
       return { applied: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: m.appliedAtMs } };
     case 'leaving':
       return { leaving: { runId: m.runId, assignment: m.assignment, reason: m.reason } };
+    case 'rows-wanted':
+      return { rowsWanted: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, rows: m.rows } };
+    case 'rows-account':
+      return { rowsAccount: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, used: m.used, unused: m.unused.map((r) => ({ start: r.start, end: r.end })) } };
     default:
       return assertNever(m);
   }
@@ -251,6 +262,10 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
       const l = w.leaving!;
       return { kind: 'leaving', runId: l.runId, assignment: l.assignment, reason: l.reason };
     }
+    case 'rowsWanted':
+      return rowsWantedFromWire(w.rowsWanted!);
+    case 'rowsAccount':
+      return rowsAccountFromWire(w.rowsAccount!);
     case undefined:
       throw violation('agent message carries no kind');
     default:
@@ -284,6 +299,15 @@ export function coordMsgToWire(m: CoordMsg): CoordinatorMessage {
       return { stop: { runId: m.runId, reason: m.reason } };
     case 'heartbeat':
       return { heartbeat: { sentAtMs: m.sentAtMs } };
+    case 'data-chunk':
+      return { dataChunk: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, index: m.index, count: m.count, data: m.data } };
+    case 'row-block':
+      return {
+        rowBlock: {
+          runId: m.runId, assignment: m.assignment, feeder: m.feeder, ranges: m.ranges.map((r) => ({ start: r.start, end: r.end })),
+          rowsJson: JSON.stringify(m.rows), exhausted: m.exhausted,
+        },
+      };
     default:
       return assertNever(m);
   }
@@ -318,6 +342,10 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
       return { kind: 'stop', runId: w.stop!.runId, reason: w.stop!.reason };
     case 'heartbeat':
       return { kind: 'heartbeat', sentAtMs: w.heartbeat!.sentAtMs };
+    case 'dataChunk':
+      return dataChunkFromWire(w.dataChunk!);
+    case 'rowBlock':
+      return rowBlockFromWire(w.rowBlock!);
     case undefined:
       throw violation('coordinator message carries no kind');
     default:

@@ -8,6 +8,7 @@ import type { ScenarioFile } from './scenario-schema.js';
 import type { Scenario } from './scenario.js';
 import type { Program, ProgramFlow, ProgramRequest } from './program.js';
 import { MAX_DATA_JSON_BYTES } from './program.js';
+import { MAX_ROW_BYTES } from './data-chunks.js';
 import { compileTemplate, defaultTemplateContext } from './template.js';
 import { FeederError, parseRows } from './feeder.js';
 import { problem } from './scenario-problems.js';
@@ -56,6 +57,43 @@ export function staticOrigin(url: string, variables: Readonly<Record<string, unk
   } catch {
     return undefined;
   }
+}
+
+/** Rows as a JSON array: its size in bytes (UTF-8), and the largest row's. */
+function rowsJsonBytes(rows: readonly unknown[]): { bytes: number; largest: { index: number; bytes: number } } {
+  let bytes = 2;
+  const largest = { index: 0, bytes: 0 };
+  for (const [k, r] of rows.entries()) {
+    const json = JSON.stringify(r);
+    // Characters are bytes for ASCII; count exactly only where it could matter.
+    const b = json.length * 3 > MAX_ROW_BYTES || /[^\x00-\x7f]/.test(json) ? Buffer.byteLength(json, 'utf8') : json.length;
+    bytes += b + 1;
+    if (b > largest.bytes) {
+      largest.index = k;
+      largest.bytes = b;
+    }
+  }
+  return { bytes, largest };
+}
+
+/**
+ * The size rules for a scenario's data (run and validate apply the same): all rows as JSON at most
+ * MAX_DATA_JSON_BYTES, one row at most MAX_ROW_BYTES. A problem per rule broken, located.
+ */
+export function dataSizeProblems(feeders: readonly { name: string; path: string; rows: readonly unknown[] }[]): ScenarioFileProblem[] {
+  const problems: ScenarioFileProblem[] = [];
+  let dataBytes = 0;
+  for (const { name, path, rows } of feeders) {
+    const size = rowsJsonBytes(rows);
+    dataBytes += size.bytes;
+    if (size.largest.bytes > MAX_ROW_BYTES) {
+      problems.push(problem(['data', name, 'path'], `${path}: row ${size.largest.index + 1} is ${(size.largest.bytes / 1048576).toFixed(1)} MiB as JSON; one row may be at most ${(MAX_ROW_BYTES / 1048576).toFixed(1)} MiB (rows travel in pieces of 4 MiB)`));
+    }
+  }
+  if (dataBytes > MAX_DATA_JSON_BYTES) {
+    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows (JSON); the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB in all: trim the files or split the test`, true));
+  }
+  return problems;
 }
 
 export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioFileProblem[] };
@@ -131,20 +169,16 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   }
 
   const data: Program['data'] = {};
-  let dataBytes = 0;
   for (const [name, d] of Object.entries(f.data ?? {})) {
     const at = ['data', name, 'path'];
     try {
       const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
-      dataBytes += Buffer.byteLength(JSON.stringify(rows));
       data[name] = { mode: d.mode, rows, totalRows: rows.length };
     } catch (e) {
       problems.push(problem(at, e instanceof FeederError ? e.message : `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
     }
   }
-  if (dataBytes > MAX_DATA_JSON_BYTES) {
-    problems.push(problem(['data'], `the data files come to ${(dataBytes / 1048576).toFixed(1)} MiB as rows; the limit is ${MAX_DATA_JSON_BYTES / 1048576} MiB (they travel in one message to each agent)`, true));
-  }
+  problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
   if (problems.length > 0) return { ok: false, problems };
 
   const program: Program = { requests, flows, variables, data, origins: [...origins] };

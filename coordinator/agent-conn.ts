@@ -9,6 +9,11 @@ export interface AgentConn {
   readonly peer: string;
   /** Returns false when the stream is already closed. */
   send(m: CoordMsg): boolean;
+  /**
+   * Optional flow control: resolves once what was sent has left the send buffer (at once when it is not
+   * full, or when the stream closed). Large data is sent a piece at a time, awaiting this in between.
+   */
+  drained?(): Promise<void>;
   /** Ends the stream; with a refusal the agent gets a status and message. Idempotent. */
   close(refusal?: { reason: Refusal; message: string }): void;
 }

@@ -8,6 +8,12 @@ import type { ControlClient, RunEvent__Output, RunEventMsg } from '../common/pro
 import { toScenarioInput } from '../common/scenario.js';
 import type { Scenario } from '../common/scenario.js';
 import type { FleetStatus } from './coordinator.js';
+import { splitRowsYielding } from '../common/data-chunks.js';
+import type { ChunkedRef } from '../common/data-chunks.js';
+import { INLINE_DATA_BYTES } from './run-data.js';
+
+/** How long one data upload may take (256 MiB over a slow link). */
+const UPLOAD_DEADLINE_MS = 10 * 60_000;
 
 const KNOWN_CODES: readonly ErrorCode[] = ['USAGE', 'SCENARIO_INVALID', 'NO_AGENTS', 'BUSY', 'NOT_RUNNING', 'UNAUTHENTICATED', 'INTERNAL'];
 
@@ -75,11 +81,67 @@ export class RemoteControl {
     });
   }
 
+  /**
+   * Data files larger than what rides in the Start request (INLINE_DATA_BYTES in all) are uploaded first
+   * (Control.Upload, in pieces); the scenario then carries them empty, named by SHA-256.
+   */
+  private async withUploads(scenario: Scenario): Promise<{ scenario: Scenario; refs: Record<string, string> }> {
+    const program = scenario.program;
+    const refs: Record<string, string> = {};
+    if (program === undefined) return { scenario, refs };
+    const data = { ...program.data };
+    let inline = 0;
+    for (const [name, d] of Object.entries(program.data)) {
+      let bytes = 2;
+      for (const r of d.rows) {
+        bytes += JSON.stringify(r).length + 1;
+        if (inline + bytes > INLINE_DATA_BYTES) break;
+      }
+      if (inline + bytes <= INLINE_DATA_BYTES) {
+        inline += bytes;
+        continue;
+      }
+      const { ref, pieces } = await splitRowsYielding(d.rows);
+      await this.upload(ref, pieces);
+      refs[name] = ref.sha256;
+      data[name] = { ...d, rows: [] };
+    }
+    return { scenario: { ...scenario, program: { ...program, data } }, refs };
+  }
+
+  private upload(ref: ChunkedRef, pieces: readonly Buffer[]): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.Upload(this.md, this.deadline(UPLOAD_DEADLINE_MS), (err) => {
+        if (err !== null) reject(fromStatus(err, this.address));
+        else resolve();
+      });
+      let i = 0;
+      // Respects the stream's flow control: write until it is full, continue on 'drain'.
+      const pump = (): void => {
+        while (i < pieces.length) {
+          const data = pieces[i] as Buffer;
+          const ok = call.write({ sha256: ref.sha256, bytes: ref.bytes, index: i, count: ref.chunks, data });
+          i++;
+          if (!ok) {
+            call.once('drain', pump);
+            return;
+          }
+        }
+        call.end();
+      };
+      pump();
+    });
+  }
+
   /** Starts a test and calls onEvent for every event; resolves after Finished, rejects on failure. */
-  start(scenario: Scenario, opts: { minAgents: number; waitAgentsMs: number; onAgentLoss: string }, onEvent: (e: RunEventMsg) => void): Promise<void> {
+  async start(scenario: Scenario, opts: { minAgents: number; waitAgentsMs: number; onAgentLoss: string }, onEvent: (e: RunEventMsg) => void): Promise<void> {
+    const up = await this.withUploads(scenario);
     return new Promise((resolve, reject) => {
       const call = this.client.Start(
-        { scenarioJson: JSON.stringify(toScenarioInput(scenario)), minAgents: opts.minAgents, waitAgentsMs: opts.waitAgentsMs, onAgentLoss: opts.onAgentLoss },
+        {
+          scenarioJson: JSON.stringify(toScenarioInput(up.scenario)), minAgents: opts.minAgents, waitAgentsMs: opts.waitAgentsMs, onAgentLoss: opts.onAgentLoss,
+          dataSha256: up.refs,
+        },
         this.md,
       );
       let finished = false;

@@ -8,6 +8,7 @@ import { Fleet } from './fleet.js';
 import type { AgentInfo } from './fleet.js';
 import type { Report } from './report.js';
 import { TestRun } from './test-run.js';
+import { prepareDataPieces, sendPiecesAhead } from './run-data.js';
 import type { AgentLossPolicy, LiveLine, RunListener, RunStatus } from './test-run.js';
 import type { PhaseTotals } from './aggregator.js';
 import type { Phase } from '../common/stats.js';
@@ -135,8 +136,14 @@ export class Coordinator {
   async start(scenario: Scenario, listener: RunListener, opts: StartOptions = {}): Promise<RunHandle> {
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${this.run.runId} is still running`, { hint: 'wait for it, or `loadfleet stop`' });
     const agents = await this.waitForAgents(opts.minAgents ?? 1, opts.waitAgentsMs ?? 30_000);
-    if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
     const runId = `run-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
+    // Large data files are cut into pieces (a piece per event-loop turn) and sent to the agents with flow
+    // control, all before the run's clock starts.
+    const dataPieces = await prepareDataPieces(scenario.program);
+    if (dataPieces.size > 0) {
+      await sendPiecesAhead(dataPieces, runId, agents.map((a) => ({ agentId: a.id, assignment: 1 })), (id, m) => this.fleet.send(id, m), (id) => this.fleet.drained(id));
+    }
+    if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
     const run = new TestRun({
       runId,
       scenario,
@@ -147,6 +154,8 @@ export class Coordinator {
       send: (id, m) => this.fleet.send(id, m),
       listener: this.observed(runId, listener),
       onAgentLoss: opts.onAgentLoss ?? 'rebalance',
+      dataPieces,
+      piecesSentAhead: true,
     });
     for (const a of agents) this.fleet.setState(a.id, 'busy', runId);
     this.run = run;

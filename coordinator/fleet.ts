@@ -85,6 +85,11 @@ export class Fleet {
     return this.members.get(id)?.conn.send(m) ?? false;
   }
 
+  /** Resolves when the agent's send buffer has room (see AgentConn.drained); at once for an unknown agent. */
+  drained(id: string): Promise<void> {
+    return this.members.get(id)?.conn.drained?.() ?? Promise.resolve();
+  }
+
   setState(id: string, state: AgentState, runId: string | undefined): void {
     const m = this.members.get(id);
     if (m === undefined) return;

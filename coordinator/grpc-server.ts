@@ -4,9 +4,11 @@ import * as grpc from '@grpc/grpc-js';
 import { LoadfleetError, describeError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
 import {
-  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire,
+  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire, uploadPieceFromWire,
 } from '../common/protocol.js';
-import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg } from '../common/protocol.js';
+import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output } from '../common/protocol.js';
+import { MAX_DATA_BYTES } from '../common/data-chunks.js';
+import { UploadIn, UploadStore } from './upload-store.js';
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
@@ -85,6 +87,8 @@ export class GrpcServer {
   private readonly server = new grpc.Server(SERVER_OPTIONS);
   private readonly opts: ServerOptions;
   private closed = false;
+  /** Data files uploaded ahead of a Start (Control.Upload). */
+  private readonly uploads = new UploadStore();
 
   constructor(opts: ServerOptions) {
     this.opts = opts;
@@ -146,6 +150,21 @@ export class GrpcServer {
             call.write(w);
             return true;
           },
+          drained: () => new Promise<void>((resolve) => {
+            if (ended || !call.writableNeedDrain) {
+              resolve();
+              return;
+            }
+            const done = (): void => {
+              call.off('drain', done);
+              call.off('close', done);
+              call.off('cancelled', done);
+              resolve();
+            };
+            call.on('drain', done);
+            call.on('close', done);
+            call.on('cancelled', done);
+          }),
           close: (refusal) => {
             if (ended) return;
             ended = true;
@@ -202,6 +221,11 @@ export class GrpcServer {
           call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', 'scenario_json is not JSON')));
           return;
         }
+        const missing = this.uploads.fill(scenarioValue, call.request.dataSha256);
+        if (missing.length > 0) {
+          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', missing.join('; '))));
+          return;
+        }
         const v = validateScenario(scenarioValue);
         if (!v.ok) {
           const msg = v.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
@@ -255,6 +279,42 @@ export class GrpcServer {
       Stop: (call, callback) => {
         if (!authorized(call.metadata, call.getPeer())) return callback(denied);
         callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
+      },
+      Upload: (call, callback) => {
+        if (!authorized(call.metadata, call.getPeer())) {
+          callback(denied);
+          return;
+        }
+        const upload = new UploadIn();
+        let bytes = 0;
+        let failed = false;
+        const fail = (e: unknown, status?: grpc.status): void => {
+          if (failed) return;
+          failed = true;
+          call.removeAllListeners('data');
+          callback(status === undefined ? toStatus(e) : { code: status, details: describeError(e).replace(/^[A-Z_]+: /, '') });
+        };
+        call.on('data', (w: UploadChunk__Output) => {
+          try {
+            const p = uploadPieceFromWire(w);
+            bytes += p.data.length;
+            if (bytes > MAX_DATA_BYTES) throw new LoadfleetError('SCENARIO_INVALID', `the upload is over ${MAX_DATA_BYTES / 1048576} MiB, the data limit`);
+            upload.add(p);
+          } catch (e) {
+            fail(e, e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' ? grpc.status.INVALID_ARGUMENT : undefined);
+          }
+        });
+        call.on('end', () => {
+          if (failed) return;
+          const r = upload.finish();
+          if (!r.ok) {
+            fail(new LoadfleetError('SCENARIO_INVALID', r.why));
+            return;
+          }
+          this.uploads.keep(r.sha256, r.bytes, r.rows);
+          callback(null, { sha256: r.sha256, bytes: r.bytes });
+        });
+        call.on('error', () => { failed = true; });
       },
     };
   }

@@ -13,35 +13,40 @@ import type { AgentPlan, Segment } from '../common/plan.js';
 import { LoadfleetError } from '../common/errors.js';
 import { splitInteger, splitRate } from './scheduler.js';
 import { meanBetween } from './shares.js';
-import { partitionRows } from '../common/feeder-select.js';
 import type { Program } from '../common/program.js';
+import type { ChunkedRef } from '../common/data-chunks.js';
 
 export interface PlanOptions {
   runId: string;
   snapshotIntervalMs: number;
   /** Optional relative capacity per agent (e.g. cores); equal split when absent. */
   weights?: ReadonlyMap<string, number>;
-  /**
-   * `unique` data rows: split over these agents so each row is used once fleet-wide ('partition', the
-   * default), or none at all ('none': an agent joining a running test, whose rows went to the others).
-   */
-  uniqueRows?: 'partition' | 'none';
+  /** How each feeder's rows reach the agents (coordinator/run-data.ts); absent feeders: see planProgram. */
+  data?: ReadonlyMap<string, DataDelivery>;
 }
 
-/** Each agent's program: the scenario's, with every `unique` feeder's rows cut into disjoint slices. */
-export function programsFor(program: Program, agentIds: readonly string[], opts: Pick<PlanOptions, 'weights' | 'uniqueRows'>): Map<string, Program> {
-  const out = new Map<string, Program>(agentIds.map((id) => [id, { ...program, data: { ...program.data } }]));
+/**
+ * inline: the rows ride in the plan; chunked: in DataChunk pieces before the Assign; blocks: a `unique`
+ * feeder's rows, handed out by the coordinator in RowBlock messages (each row at most once fleet-wide).
+ */
+export type DataDelivery = { kind: 'inline' } | { kind: 'chunked'; ref: ChunkedRef } | { kind: 'blocks' };
+
+/**
+ * The program every agent gets: the scenario's, each feeder's rows delivered as `delivery` says.
+ * Without an entry a `unique` feeder is block-fed and any other inline.
+ */
+export function planProgram(program: Program, delivery: ReadonlyMap<string, DataDelivery> = new Map()): Program {
+  const data: Program['data'] = {};
   for (const [name, d] of Object.entries(program.data)) {
-    if (d.mode !== 'unique') continue;
-    const ranges = opts.uniqueRows === 'none'
-      ? agentIds.map(() => ({ start: 0, end: 0 }))
-      : partitionRows(d.rows.length, agentIds.map((id) => opts.weights?.get(id) ?? 1));
-    agentIds.forEach((id, k) => {
-      const r = ranges[k] ?? { start: 0, end: 0 };
-      (out.get(id) as Program).data[name] = { ...d, rows: d.rows.slice(r.start, r.end) };
-    });
+    const how = delivery.get(name) ?? (d.mode === 'unique' ? { kind: 'blocks' } : { kind: 'inline' });
+    const base = { mode: d.mode, totalRows: d.totalRows };
+    switch (how.kind) {
+      case 'inline': data[name] = { ...base, rows: d.rows }; break;
+      case 'chunked': data[name] = { ...base, rows: [], chunked: { ...how.ref } }; break;
+      case 'blocks': data[name] = { ...base, rows: [], blocks: true }; break;
+    }
   }
-  return out;
+  return { ...program, data };
 }
 
 /** Default keep-alive connections per agent in the open model, capped by its in-flight share. */
@@ -128,7 +133,7 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
   const parts = (scenario.parts ?? []).map((p) => ({ part: p, split: p === scenario.parts?.[0] ? main : splitLoad(p.load, agentIds, opts.weights) }));
 
   const { request } = scenario;
-  const programs = scenario.program === undefined ? undefined : programsFor(scenario.program, agentIds, opts);
+  const program = scenario.program === undefined ? undefined : planProgram(scenario.program, opts.data);
   const plans = new Map<string, AgentPlan>();
   for (const id of agentIds) {
     const plan: AgentPlan = {
@@ -147,7 +152,6 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
       snapshotIntervalMs: opts.snapshotIntervalMs,
     };
     if (request.body !== undefined) plan.request.body = request.body;
-    const program = programs?.get(id);
     if (program !== undefined) plan.program = program;
     if (parts.length > 0) {
       plan.parts = parts.map(({ part, split }) => ({

@@ -9,6 +9,7 @@ import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
 import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote, RequestTotals } from './aggregator.js';
 import type { Segment } from '../common/plan.js';
+import type { PoolSummary } from './row-pool.js';
 import { partSchedules, scheduleMean, sumSchedules } from './planner.js';
 import { mainDurationMs } from '../common/scenario.js';
 import { scenarioReports } from './report-scenarios.js';
@@ -263,6 +264,12 @@ export interface Report {
   scenarios?: Record<string, ScenarioReport>;
   /** The scenario language's flow runs of the main phase (null for a single-request run). */
   flows?: FlowTotals | null;
+  /**
+   * Per `unique` data feeder, the whole run (warm-up included): rows in the file, handed out (a returned
+   * row handed out again counts again), used, returned unused, lost with agents that died (never
+   * re-issued), still outstanding, left in the pool. handedOut = used + returned + lost + outstanding.
+   */
+  data?: Record<string, PoolSummary>;
   warmup: PhaseSummary | null;
   intervalMs: number;
   series: SeriesPoint[];
@@ -307,6 +314,8 @@ export interface ReportInput {
   /** Set when an abortOnFail threshold ended the run early: why. */
   abortedByThreshold?: string;
   limits?: GeneratorLimits;
+  /** Per `unique` feeder: the row pool's account (coordinator/run-data.ts). */
+  data?: Record<string, PoolSummary>;
 }
 
 function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
@@ -462,6 +471,7 @@ export function buildReport(input: ReportInput): Report {
     requests: requestReports(main, mainMs),
     ...(scenario.parts === undefined ? {} : { scenarios: scenarioReports(parts, main, mainMs) }),
     flows: main.flows,
+    ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
     warmup,
     intervalMs: aggregator.intervalMs,
     series: intervals.map((f, i) => {

@@ -22,6 +22,8 @@ import { partFor, partShares } from './run-parts.js';
 import type { PartSchedule } from './run-parts.js';
 import { isSaturated, saturationWhy } from './saturation.js';
 import { checkThresholds } from './threshold-check.js';
+import { RunData } from './run-data.js';
+import type { DataPieces } from './run-data.js';
 
 export type { RateChange };
 
@@ -84,6 +86,10 @@ export interface TestRunOptions {
   onAgentLoss?: AgentLossPolicy;
   /** Move rate away from a saturated agent while others have room (default true). */
   shiftOnSaturation?: boolean;
+  /** The chunked data files' pieces (run-data.ts prepareDataPieces); built at once when absent. */
+  dataPieces?: DataPieces;
+  /** The initial agents already got the pieces for their first assignment (run-data.ts sendPiecesAhead). */
+  piecesSentAhead?: boolean;
 }
 
 export type RunState = 'running' | 'stopping' | 'finished';
@@ -136,6 +142,8 @@ export class TestRun {
   private readonly failures: string[] = [];
   private readonly timers: TimerHandle[] = [];
   private readonly changes = new Map<number, PendingChange>();
+  /** Data files in chunks and the `unique` rows' hand-out (coordinator/run-data.ts). */
+  private readonly data: RunData;
   private readonly startMs: number;
   private readonly warmupMs: number;
   private readonly mainMs: number;
@@ -169,6 +177,10 @@ export class TestRun {
     this.startMs = opts.clock.nowMs();
     this.warmupMs = opts.scenario.warmup;
     this.mainMs = mainDurationMs(opts.scenario);
+    this.data = new RunData({
+      runId: opts.runId, program: opts.scenario.program, send: opts.send,
+      notice: (level, message) => opts.listener.onNotice(level, message), pieces: opts.dataPieces,
+    });
   }
 
   get currentState(): RunState {
@@ -178,13 +190,16 @@ export class TestRun {
   /** Sends every agent its plan and starts the clock. */
   start(): void {
     const ids = this.opts.agents.map((a) => a.id);
-    const plans = planRun(this.opts.scenario, ids, { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs });
-    for (const a of this.opts.agents) {
+    const plans = planRun(this.opts.scenario, ids, { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, data: this.data.delivery });
+    for (const [k, a] of this.opts.agents.entries()) {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
       const m = this.addMember(a.id, a.host);
       this.noteShares(m, plan);
-      if (!this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
+      // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
+      const sent = this.data.sendAhead(a.id, m.key, m.assignment, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)
+        && this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
+      if (!sent) {
         this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');
       }
     }
@@ -203,8 +218,8 @@ export class TestRun {
     const live = this.liveMembers();
     const m = this.addMember(agentId, host);
     const { scenario } = this.opts;
-    // `unique` rows were split over the agents at the start: a joiner gets none (each row is used once).
-    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, uniqueRows: 'none' }).values();
+    // `unique` rows: a joiner gets its first block from what the pool has left (each row used at most once).
+    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, data: this.data.delivery }).values();
     if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for joining agent ${agentId}`);
     const n = live.length + 1;
     plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
@@ -241,7 +256,10 @@ export class TestRun {
     plan.segments = owned[0] ?? [];
     plan.parts?.forEach((part, i) => { part.segments = owned[i] ?? []; });
     this.noteShares(m, plan);
-    if (!this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) })) {
+    const sent = this.data.sendAhead(agentId, m.key, m.assignment, plan, n)
+      && this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
+    if (!sent) {
+      this.data.memberEnded(m.key, 'its stream closed before the assignment could be sent');
       this.members.delete(m.key);
       return false;
     }
@@ -360,6 +378,8 @@ export class TestRun {
         const wasLive = m.state === 'assigned' || m.state === 'running';
         if (m.state === 'lost') this.event({ kind: 'recovered', agentId: m.key, detail: 'its figures arrived after it was lost: merged' });
         m.state = 'done';
+        // Its RowsAccounts come before its Done on the stream: unique rows still held now are lost.
+        this.data.memberEnded(m.key, 'it ended without accounting for them');
         // Done well before the schedule's end without a stop: the agent left; its share moves on.
         const early = this.inMain() ? this.mainMs - this.mainElapsedMs() > this.opts.snapshotIntervalMs : true;
         if (wasLive && this.state === 'running' && early) this.memberLeft(m, 'ended its assignment early');
@@ -389,6 +409,12 @@ export class TestRun {
         if (m.state !== 'assigned' && m.state !== 'running') return;
         m.state = 'leaving';
         this.memberLeft(m, msg.reason || 'leaving');
+        return;
+      case 'rows-wanted':
+        if (m.state === 'assigned' || m.state === 'running') this.data.onRowsWanted(agentId, m.key, msg, this.liveMembers().length);
+        return;
+      case 'rows-account':
+        this.data.onRowsAccount(m.key, msg, this.liveMembers().length);
         return;
       default: {
         const never: never = msg;
@@ -556,6 +582,7 @@ export class TestRun {
   private memberGone(m: Member, state: 'failed' | 'lost', reason: string): void {
     const wasLive = m.state === 'assigned' || m.state === 'running';
     m.state = state;
+    this.data.memberEnded(m.key, `agent ${state}`);
     const msg = `agent ${m.key} ${state}: ${reason}`;
     this.event({ kind: state, agentId: m.key, detail: reason });
     this.opts.listener.onNotice('error', msg);
@@ -680,6 +707,7 @@ export class TestRun {
       onAgentLoss: this.policy,
       abortedForAgentLoss: this.abortedForLoss,
       abortedByThreshold: this.abortedByThreshold,
+      data: this.data.summary(),
     });
     this.aggregator.destroy();
     this.resolveReport(report);

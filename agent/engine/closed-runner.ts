@@ -31,10 +31,14 @@ export interface ClosedRunnerOptions {
   onFinished: () => void;
   /**
    * The scenario language: each loop iteration runs a flow; a loop whose flow run found a `unique`
-   * feeder empty stops (it would find it empty again).
+   * feeder empty tries again after ROW_WAIT_MS while more rows may come (the coordinator's blocks),
+   * else it stops (it would find it empty again).
    */
   flows?: FlowSource | undefined;
 }
+
+/** How long a loop waits for `unique` rows that are on their way before it tries again. */
+const ROW_WAIT_MS = 100;
 
 class Loop implements ResponseSink {
   readonly runner: ClosedRunner;
@@ -160,6 +164,7 @@ export class ClosedRunner {
     if (flows !== undefined) {
       flows.run(this.recorder, nowMs, (sent) => {
         if (sent) this.resend(loop);
+        else if (loop.active && flows.rowsMayCome()) this.clock.after(ROW_WAIT_MS, () => this.resend(loop));
       });
       return;
     }

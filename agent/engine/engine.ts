@@ -23,6 +23,7 @@ import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
 import { changeRate, constantSchedule, fitTail, replaceTail } from './pacer.js';
 import { Recorder } from './recorder.js';
+import type { RowPicker } from '../../common/feeder-select.js';
 import { partsOf } from './engine-parts.js';
 import type { Part, PartRun, Runner } from './engine-parts.js';
 import { FlowDriver } from './flow-driver.js';
@@ -88,6 +89,8 @@ export interface EngineDeps {
    * cannot take the load outside it.
    */
   lookup?: LookupFunction;
+  /** Optional: row sources replacing feeders' own rows (the coordinator's `unique` blocks). */
+  pickers?: ReadonlyMap<string, RowPicker>;
 }
 
 export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
@@ -117,6 +120,7 @@ class LoadEngine implements Engine {
   private readonly drainTimeoutMs: number;
   private readonly onLatencySample: EngineDeps['onLatencySample'];
   private readonly lookup: LookupFunction | undefined;
+  private readonly pickers: ReadonlyMap<string, RowPicker> | undefined;
   private resolveDone: (r: EngineResult) => void = () => undefined;
   private state: EngineState = 'idle';
   private client: HttpClient | undefined;
@@ -136,6 +140,7 @@ class LoadEngine implements Engine {
     this.drainTimeoutMs = deps.drainTimeoutMs ?? plan.request.timeoutMs;
     this.onLatencySample = deps.onLatencySample;
     this.lookup = deps.lookup;
+    this.pickers = deps.pickers;
     this.parts = partsOf(plan);
     this.done = new Promise<EngineResult>((resolve) => {
       this.resolveDone = resolve;
@@ -157,7 +162,7 @@ class LoadEngine implements Engine {
       lanes: this.plan.model === 'closed' && this.plan.parts === undefined,
       tls: this.plan.tls,
     });
-    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), tls: this.plan.tls });
+    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), ...(this.pickers !== undefined ? { pickers: this.pickers } : {}), tls: this.plan.tls });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }

@@ -60,6 +60,8 @@ export interface FlowDriverOptions {
   lookup?: LookupFunction;
   /** HTTPS certificate policy (the plan's `tls`). */
   tls?: TargetTls | undefined;
+  /** Row sources that replace a feeder's own rows (the coordinator's `unique` blocks, agent/unique-feed.ts). */
+  pickers?: ReadonlyMap<string, RowPicker>;
 }
 
 /** Compiles the program; throws LoadfleetError PLAN_INVALID naming what does not compile. */
@@ -109,6 +111,8 @@ export interface FlowSource {
   /** Flow runs of this source started and not finished. */
   readonly active: number;
   run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void;
+  /** True when a feeder that ran dry may still get rows (a `unique` feeder fed by the coordinator). */
+  rowsMayCome(): boolean;
 }
 
 /** Flows to pick from, by weight; `scenario` names the part whose figures they also count in. */
@@ -145,10 +149,16 @@ export class FlowDriver implements FlowSource {
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
     }
     this.variables = program.variables;
-    for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, createRowPicker(d.rows, d.mode, this.random));
+    for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, opts.pickers?.get(name) ?? createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
     this.http = new FlowHttp({ origins: program.origins, connections: opts.connections, connectTimeoutMs: timeout, ...(opts.lookup !== undefined ? { lookup: opts.lookup } : {}), tls: opts.tls });
+  }
+
+  /** True when a feeder that ran dry may still get rows (a `unique` feeder fed by the coordinator). */
+  rowsMayCome(): boolean {
+    for (const p of this.pickers.values()) if (p.mayRefill?.() === true) return true;
+    return false;
   }
 
   /** Flow runs started and not finished (sending, waiting for a response or thinking). */
@@ -176,6 +186,7 @@ export class FlowDriver implements FlowSource {
     return {
       get active() { return sel.active; },
       run: (recorder, intendedMs, done) => this.start(sel, recorder, intendedMs, done),
+      rowsMayCome: () => this.rowsMayCome(),
     };
   }
 

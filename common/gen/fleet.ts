@@ -7,6 +7,7 @@ import type { Applied as _loadfleet_v1_Applied, Applied__Output as _loadfleet_v1
 import type { Assign as _loadfleet_v1_Assign, Assign__Output as _loadfleet_v1_Assign__Output } from './loadfleet/v1/Assign.js';
 import type { ControlClient as _loadfleet_v1_ControlClient, ControlDefinition as _loadfleet_v1_ControlDefinition } from './loadfleet/v1/Control.js';
 import type { CoordinatorMessage as _loadfleet_v1_CoordinatorMessage, CoordinatorMessage__Output as _loadfleet_v1_CoordinatorMessage__Output } from './loadfleet/v1/CoordinatorMessage.js';
+import type { DataChunk as _loadfleet_v1_DataChunk, DataChunk__Output as _loadfleet_v1_DataChunk__Output } from './loadfleet/v1/DataChunk.js';
 import type { Done as _loadfleet_v1_Done, Done__Output as _loadfleet_v1_Done__Output } from './loadfleet/v1/Done.js';
 import type { Failure as _loadfleet_v1_Failure, Failure__Output as _loadfleet_v1_Failure__Output } from './loadfleet/v1/Failure.js';
 import type { Finished as _loadfleet_v1_Finished, Finished__Output as _loadfleet_v1_Finished__Output } from './loadfleet/v1/Finished.js';
@@ -16,6 +17,10 @@ import type { Hello as _loadfleet_v1_Hello, Hello__Output as _loadfleet_v1_Hello
 import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from './loadfleet/v1/Leaving.js';
 import type { Notice as _loadfleet_v1_Notice, Notice__Output as _loadfleet_v1_Notice__Output } from './loadfleet/v1/Notice.js';
 import type { Ready as _loadfleet_v1_Ready, Ready__Output as _loadfleet_v1_Ready__Output } from './loadfleet/v1/Ready.js';
+import type { RowBlock as _loadfleet_v1_RowBlock, RowBlock__Output as _loadfleet_v1_RowBlock__Output } from './loadfleet/v1/RowBlock.js';
+import type { RowRange as _loadfleet_v1_RowRange, RowRange__Output as _loadfleet_v1_RowRange__Output } from './loadfleet/v1/RowRange.js';
+import type { RowsAccount as _loadfleet_v1_RowsAccount, RowsAccount__Output as _loadfleet_v1_RowsAccount__Output } from './loadfleet/v1/RowsAccount.js';
+import type { RowsWanted as _loadfleet_v1_RowsWanted, RowsWanted__Output as _loadfleet_v1_RowsWanted__Output } from './loadfleet/v1/RowsWanted.js';
 import type { RunEvent as _loadfleet_v1_RunEvent, RunEvent__Output as _loadfleet_v1_RunEvent__Output } from './loadfleet/v1/RunEvent.js';
 import type { SetRate as _loadfleet_v1_SetRate, SetRate__Output as _loadfleet_v1_SetRate__Output } from './loadfleet/v1/SetRate.js';
 import type { SetRateReply as _loadfleet_v1_SetRateReply, SetRateReply__Output as _loadfleet_v1_SetRateReply__Output } from './loadfleet/v1/SetRateReply.js';
@@ -30,6 +35,8 @@ import type { Stop as _loadfleet_v1_Stop, Stop__Output as _loadfleet_v1_Stop__Ou
 import type { StopReply as _loadfleet_v1_StopReply, StopReply__Output as _loadfleet_v1_StopReply__Output } from './loadfleet/v1/StopReply.js';
 import type { StopRequest as _loadfleet_v1_StopRequest, StopRequest__Output as _loadfleet_v1_StopRequest__Output } from './loadfleet/v1/StopRequest.js';
 import type { Tick as _loadfleet_v1_Tick, Tick__Output as _loadfleet_v1_Tick__Output } from './loadfleet/v1/Tick.js';
+import type { UploadChunk as _loadfleet_v1_UploadChunk, UploadChunk__Output as _loadfleet_v1_UploadChunk__Output } from './loadfleet/v1/UploadChunk.js';
+import type { UploadReply as _loadfleet_v1_UploadReply, UploadReply__Output as _loadfleet_v1_UploadReply__Output } from './loadfleet/v1/UploadReply.js';
 import type { Welcome as _loadfleet_v1_Welcome, Welcome__Output as _loadfleet_v1_Welcome__Output } from './loadfleet/v1/Welcome.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -45,6 +52,7 @@ export interface ProtoGrpcType {
       Assign: MessageTypeDefinition<_loadfleet_v1_Assign, _loadfleet_v1_Assign__Output>
       Control: SubtypeConstructor<typeof grpc.Client, _loadfleet_v1_ControlClient> & { service: _loadfleet_v1_ControlDefinition }
       CoordinatorMessage: MessageTypeDefinition<_loadfleet_v1_CoordinatorMessage, _loadfleet_v1_CoordinatorMessage__Output>
+      DataChunk: MessageTypeDefinition<_loadfleet_v1_DataChunk, _loadfleet_v1_DataChunk__Output>
       Done: MessageTypeDefinition<_loadfleet_v1_Done, _loadfleet_v1_Done__Output>
       Failure: MessageTypeDefinition<_loadfleet_v1_Failure, _loadfleet_v1_Failure__Output>
       Finished: MessageTypeDefinition<_loadfleet_v1_Finished, _loadfleet_v1_Finished__Output>
@@ -54,6 +62,10 @@ export interface ProtoGrpcType {
       Leaving: MessageTypeDefinition<_loadfleet_v1_Leaving, _loadfleet_v1_Leaving__Output>
       Notice: MessageTypeDefinition<_loadfleet_v1_Notice, _loadfleet_v1_Notice__Output>
       Ready: MessageTypeDefinition<_loadfleet_v1_Ready, _loadfleet_v1_Ready__Output>
+      RowBlock: MessageTypeDefinition<_loadfleet_v1_RowBlock, _loadfleet_v1_RowBlock__Output>
+      RowRange: MessageTypeDefinition<_loadfleet_v1_RowRange, _loadfleet_v1_RowRange__Output>
+      RowsAccount: MessageTypeDefinition<_loadfleet_v1_RowsAccount, _loadfleet_v1_RowsAccount__Output>
+      RowsWanted: MessageTypeDefinition<_loadfleet_v1_RowsWanted, _loadfleet_v1_RowsWanted__Output>
       RunEvent: MessageTypeDefinition<_loadfleet_v1_RunEvent, _loadfleet_v1_RunEvent__Output>
       SetRate: MessageTypeDefinition<_loadfleet_v1_SetRate, _loadfleet_v1_SetRate__Output>
       SetRateReply: MessageTypeDefinition<_loadfleet_v1_SetRateReply, _loadfleet_v1_SetRateReply__Output>
@@ -68,6 +80,8 @@ export interface ProtoGrpcType {
       StopReply: MessageTypeDefinition<_loadfleet_v1_StopReply, _loadfleet_v1_StopReply__Output>
       StopRequest: MessageTypeDefinition<_loadfleet_v1_StopRequest, _loadfleet_v1_StopRequest__Output>
       Tick: MessageTypeDefinition<_loadfleet_v1_Tick, _loadfleet_v1_Tick__Output>
+      UploadChunk: MessageTypeDefinition<_loadfleet_v1_UploadChunk, _loadfleet_v1_UploadChunk__Output>
+      UploadReply: MessageTypeDefinition<_loadfleet_v1_UploadReply, _loadfleet_v1_UploadReply__Output>
       Welcome: MessageTypeDefinition<_loadfleet_v1_Welcome, _loadfleet_v1_Welcome__Output>
     }
   }

@@ -11,6 +11,7 @@ import type { ScenarioFile } from '../../common/scenario-schema.js';
 import { createLocator } from '../../common/scenario-locate.js';
 import { problem } from '../../common/scenario-problems.js';
 import { FeederError, parseRows } from '../../common/feeder.js';
+import { dataSizeProblems } from '../../common/scenario-program.js';
 import { readText } from './scenario-input.js';
 import { targetTlsFromFile } from '../../common/scenario-tls.js';
 
@@ -32,15 +33,19 @@ export async function validateCommand(io: Io, args: ValidateArgs): Promise<numbe
   return EXIT.OK;
 }
 
-/** Reads and parses every data file; a problem (located at data.<name>.path) for each that fails. */
+/**
+ * Reads and parses every data file; a problem (located at data.<name>.path) for each that fails, and
+ * the size rules `run` applies (common/scenario-program.ts dataSizeProblems).
+ */
 function dataProblems(file: ScenarioFile, baseDir: string, text: string): LocatedProblem[] {
   const out: LocatedProblem[] = [];
   const locator = createLocator(text);
+  const read: { name: string; path: string; rows: readonly unknown[] }[] = [];
   for (const [name, d] of Object.entries(file.data ?? {})) {
     const segments = ['data', name, 'path'];
     let message: string | undefined;
     try {
-      parseRows(readFileSync(resolve(baseDir, d.path), 'utf8'), d.format, d.path);
+      read.push({ name, path: d.path, rows: parseRows(readFileSync(resolve(baseDir, d.path), 'utf8'), d.format, d.path) });
     } catch (e) {
       if (e instanceof FeederError) message = e.message;
       else message = `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
@@ -50,6 +55,7 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
   // The CA file of `tls.ca`, read and parsed like `run` does.
   const tls = targetTlsFromFile(file.tls, (ca) => readFileSync(resolve(baseDir, ca), 'utf8'));
   if ('problem' in tls) out.push({ ...tls.problem, ...locator(tls.problem.segments) });
+  for (const p of dataSizeProblems(read)) out.push({ ...p, ...locator(p.segments, p.atKey === true ? 'key' : 'value') });
   return out;
 }
 

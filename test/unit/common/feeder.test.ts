@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FeederError, formatOf, parseRows } from '../../../common/feeder.js';
 import type { FeederFormat, Row } from '../../../common/feeder.js';
-import { createRowPicker, partitionRows } from '../../../common/feeder-select.js';
+import { createRowPicker } from '../../../common/feeder-select.js';
 
 test('parse: CSV, JSON and NDJSON into rows', () => {
   const rows: { why: string; format: FeederFormat; text: string; want: Row[] }[] = [
@@ -65,31 +65,3 @@ test('pickers: sequential wraps, random is uniform by the source, unique runs ou
   assert.equal(createRowPicker([], 'sequential').next(), undefined);
 });
 
-test('partitionRows: contiguous, proportional, every row exactly once, stable', () => {
-  const rows: { why: string; count: number; weights: number[]; want: [number, number][] }[] = [
-    { why: 'even split', count: 10, weights: [1, 1], want: [[0, 5], [5, 10]] },
-    { why: 'remainder to the lower index on ties', count: 10, weights: [1, 1, 1], want: [[0, 4], [4, 7], [7, 10]] },
-    { why: 'proportional to weights', count: 10, weights: [3, 1], want: [[0, 8], [8, 10]] },
-    { why: 'largest remainder wins', count: 5, weights: [1, 2, 2], want: [[0, 1], [1, 3], [3, 5]] },
-    { why: 'zero weight gets nothing', count: 4, weights: [0, 1], want: [[0, 0], [0, 4]] },
-    { why: 'all zero counts as equal', count: 4, weights: [0, 0], want: [[0, 2], [2, 4]] },
-    { why: 'fewer rows than agents', count: 2, weights: [1, 1, 1], want: [[0, 1], [1, 2], [2, 2]] },
-    { why: 'no rows', count: 0, weights: [1, 1], want: [[0, 0], [0, 0]] },
-  ];
-  for (const row of rows) {
-    const got = partitionRows(row.count, row.weights);
-    assert.deepEqual(got.map((r) => [r.start, r.end]), row.want, row.why);
-    assert.deepEqual(partitionRows(row.count, row.weights), got, `${row.why}: stable`);
-  }
-  for (let agents = 1; agents <= 7; agents++) {
-    for (const count of [0, 1, 13, 1000]) {
-      const ranges = partitionRows(count, Array.from({ length: agents }, (_, i) => 1 + (i % 3)));
-      assert.equal(ranges[0]?.start, 0);
-      assert.equal(ranges.at(-1)?.end, count);
-      for (let i = 1; i < ranges.length; i++) assert.equal(ranges[i]?.start, ranges[i - 1]?.end, 'contiguous, no gaps or overlaps');
-    }
-  }
-  assert.throws(() => partitionRows(3, []), RangeError);
-  assert.throws(() => partitionRows(3, [1, -1]), RangeError);
-  assert.throws(() => partitionRows(1.5, [1]), RangeError);
-});

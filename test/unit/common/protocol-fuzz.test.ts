@@ -6,11 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadfleetError } from '../../../common/errors.js';
 import { encodeHistogram, newHistogram } from '../../../common/histogram.js';
-import { agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, runEventFromWire, runEventToWire } from '../../../common/protocol.js';
-import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, RunEvent__Output } from '../../../common/protocol.js';
+import { agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, runEventFromWire, runEventToWire, uploadPieceFromWire } from '../../../common/protocol.js';
+import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, RunEvent__Output, UploadChunk__Output } from '../../../common/protocol.js';
 import { emptyStats } from '../../../common/stats.js';
 import { Aggregator } from '../../../coordinator/aggregator.js';
 import { prng } from '../../helpers/prng.js';
+import { rangeCount, rangesProblem } from '../../../common/row-ranges.js';
 
 
 function mutate(buf: Buffer, r: () => number): Buffer {
@@ -47,6 +48,8 @@ const AGENT: AgentMsg[] = [
   { kind: 'failure', runId: 'r', assignment: 1, code: 'X', message: 'm' },
   { kind: 'applied', runId: 'r', assignment: 1, changeId: 1, appliedAtMs: 5 },
   { kind: 'leaving', runId: 'r', assignment: 1, reason: 'x' },
+  { kind: 'rows-wanted', runId: 'r', assignment: 1, feeder: 'users', rows: 40 },
+  { kind: 'rows-account', runId: 'r', assignment: 1, feeder: 'users', used: 7, unused: [{ start: 3, end: 9 }, { start: 20, end: 22 }] },
 ];
 const COORD: CoordMsg[] = [
   { kind: 'welcome', protocolVersion: 2, coordinatorVersion: 'x', heartbeatIntervalMs: 500, heartbeatMissLimit: 4, snapshotIntervalMs: 1000 },
@@ -55,6 +58,8 @@ const COORD: CoordMsg[] = [
   { kind: 'stop', runId: 'r', reason: 'x' },
   { kind: 'heartbeat', sentAtMs: 2 },
   { kind: 'ack', runId: 'r', assignment: 1, seq: 1, done: false, unknownRun: false },
+  { kind: 'data-chunk', runId: 'r', assignment: 1, feeder: 'big', index: 1, count: 3, data: Buffer.from('[{"a":"1"},{"a":"2"}]') },
+  { kind: 'row-block', runId: 'r', assignment: 1, feeder: 'users', ranges: [{ start: 0, end: 2 }, { start: 5, end: 6 }], rows: [{ u: 'a' }, { u: 'b' }, { u: 'c' }], exhausted: false },
 ];
 const EVENTS: RunEventMsg[] = [
   { kind: 'started', runId: 'r', agentIds: ['a'] },
@@ -102,17 +107,35 @@ test('fuzz: agent messages decode to well-formed messages or PROTOCOL_VIOLATION;
       agg.addSnapshot({ agentId: 'fuzz', seq: ++seq, phase: m.phase, intervalIndex: m.intervalIndex, intervalMs: m.intervalMs, stats: m.stats, rateRps: m.rateRps, concurrency: m.concurrency });
     }
     if (m.kind === 'hello') assert.ok(m.agentId !== '');
-  }, 6_000);
+    if (m.kind === 'rows-wanted') assert.ok(m.feeder !== '' && Number.isInteger(m.rows) && m.rows >= 1);
+    if (m.kind === 'rows-account') {
+      assert.equal(rangesProblem(m.unused), undefined);
+      assert.ok(Number.isSafeInteger(m.used) && m.used >= 0);
+    }
+  }, 8_000);
   agg.destroy();
   assert.ok(r.decoded > 100 && r.refused > 100, JSON.stringify(r));
 });
 
-test('fuzz: coordinator messages and run events decode or are refused with PROTOCOL_VIOLATION', () => {
+test('fuzz: coordinator messages, upload pieces and run events decode or are refused with PROTOCOL_VIOLATION', () => {
   const svc = fleetPackage().Fleet.service.Connect;
   const c = fuzz('coord', COORD.map((m) => svc.responseSerialize(coordMsgToWire(m))), (b) => svc.responseDeserialize(b) as CoordinatorMessage__Output, coordMsgFromWire, (m) => {
     if (m.kind === 'set-rate' && m.tail !== undefined) assert.ok(m.tail.every((s) => s.durationMs > 0 && s.from >= 0 && s.to >= 0));
-  }, 4_000);
+    if (m.kind === 'data-chunk') assert.ok(m.index < m.count && m.count >= 1 && m.runId !== '' && m.feeder !== '');
+    if (m.kind === 'row-block') {
+      // What the agent relies on: well-formed ranges and exactly one object row per index.
+      assert.equal(rangesProblem(m.ranges), undefined);
+      assert.equal(m.rows.length, rangeCount(m.ranges));
+      assert.ok(m.rows.every((r) => typeof r === 'object' && r !== null && !Array.isArray(r)));
+    }
+  }, 6_000);
   assert.ok(c.decoded > 100 && c.refused > 50, JSON.stringify(c));
+  const upload = fleetPackage().Control.service.Upload;
+  const piece = { sha256: 'ab'.repeat(32), bytes: 9000, index: 1, count: 3, data: Buffer.from('[{"user":"a"},{"user":"b"}]') };
+  const u = fuzz('upload', [upload.requestSerialize(piece)], (b) => upload.requestDeserialize(b) as UploadChunk__Output, uploadPieceFromWire, (m) => {
+    assert.ok(/^[0-9a-f]{64}$/.test(m.sha256) && m.index < m.count && m.count >= 1 && m.data.length <= 4 * 1024 * 1024);
+  }, 2_000);
+  assert.ok(u.decoded > 50 && u.refused > 50, JSON.stringify(u));
   const start = fleetPackage().Control.service.Start;
   const e = fuzz('events', EVENTS.map((m) => start.responseSerialize(runEventToWire(m))), (b) => start.responseDeserialize(b) as RunEvent__Output, runEventFromWire, () => {}, 2_000);
   assert.ok(e.decoded > 100, JSON.stringify(e));

@@ -26,6 +26,9 @@ test('every agent message survives the wire unchanged', () => {
     { kind: 'failure', runId: 'r', assignment: 1, code: 'PLAN_INVALID', message: 'no' },
     { kind: 'applied', runId: 'r', assignment: 3, changeId: 7, appliedAtMs: 1234.5 },
     { kind: 'leaving', runId: 'r', assignment: 1, reason: 'SIGTERM' },
+    { kind: 'rows-wanted', runId: 'r', assignment: 2, feeder: 'users', rows: 64 },
+    { kind: 'rows-account', runId: 'r', assignment: 2, feeder: 'users', used: 12, unused: [{ start: 4, end: 8 }, { start: 30, end: 31 }] },
+    { kind: 'rows-account', runId: 'r', assignment: 1, feeder: 'users', used: 0, unused: [] },
   ];
   for (const m of rows) assert.deepEqual(agentMsgFromWire(throughWire<AgentMessage__Output>('AgentMessage', agentMsgToWire(m))), m, m.kind);
 });
@@ -41,6 +44,9 @@ test('every coordinator message survives the wire unchanged', () => {
     { kind: 'ack', runId: 'r', assignment: 1, seq: 0, done: true, unknownRun: true },
     { kind: 'stop', runId: 'r', reason: 'why' },
     { kind: 'heartbeat', sentAtMs: 5 },
+    { kind: 'data-chunk', runId: 'r', assignment: 1, feeder: 'big', index: 2, count: 3, data: Buffer.from([0, 1, 2, 255]) },
+    { kind: 'row-block', runId: 'r', assignment: 1, feeder: 'users', ranges: [{ start: 0, end: 2 }], rows: [{ email: 'a' }, { email: 'b', n: 2 }], exhausted: false },
+    { kind: 'row-block', runId: 'r', assignment: 1, feeder: 'users', ranges: [], rows: [], exhausted: true },
   ];
   for (const m of rows) assert.deepEqual(coordMsgFromWire(throughWire<CoordinatorMessage__Output>('CoordinatorMessage', coordMsgToWire(m))), m, m.kind);
 });
@@ -68,6 +74,36 @@ test('malformed agent messages are refused with PROTOCOL_VIOLATION', () => {
   for (const [why, value] of rows) {
     const w = throughWire<AgentMessage__Output>('AgentMessage', value);
     assert.throws(() => agentMsgFromWire(w), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION', why);
+  }
+});
+
+test('malformed data messages (protocol 3) are refused with PROTOCOL_VIOLATION, naming the field', () => {
+  const agentRows: [string, unknown, RegExp][] = [
+    ['rows-wanted for 0 rows', { rowsWanted: { runId: 'r', assignment: 1, feeder: 'u', rows: 0 } }, /rowsWanted.rows/],
+    ['rows-wanted for more than a message may name', { rowsWanted: { runId: 'r', assignment: 1, feeder: 'u', rows: 2_000_000 } }, /rowsWanted.rows/],
+    ['rows-wanted without a feeder', { rowsWanted: { runId: 'r', assignment: 1, feeder: '', rows: 5 } }, /feeder/],
+    ['rows-wanted without a run', { rowsWanted: { runId: '', assignment: 1, feeder: 'u', rows: 5 } }, /runId/],
+    ['rows-account with an empty range', { rowsAccount: { runId: 'r', assignment: 1, feeder: 'u', used: 1, unused: [{ start: 3, end: 3 }] } }, /unused/],
+    ['rows-account with overlapping ranges', { rowsAccount: { runId: 'r', assignment: 1, feeder: 'u', used: 1, unused: [{ start: 0, end: 5 }, { start: 4, end: 6 }] } }, /overlaps/],
+    ['rows-account with ranges out of order', { rowsAccount: { runId: 'r', assignment: 1, feeder: 'u', used: 1, unused: [{ start: 10, end: 12 }, { start: 0, end: 2 }] } }, /unused/],
+  ];
+  for (const [why, value, re] of agentRows) {
+    const w = throughWire<AgentMessage__Output>('AgentMessage', value);
+    assert.throws(() => agentMsgFromWire(w), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' && re.test(e.message), why);
+  }
+  const coordRows: [string, unknown, RegExp][] = [
+    ['chunk index beyond its count', { dataChunk: { runId: 'r', assignment: 1, feeder: 'b', index: 3, count: 3, data: Buffer.from('x') } }, /index/],
+    ['chunk count 0', { dataChunk: { runId: 'r', assignment: 1, feeder: 'b', index: 0, count: 0, data: Buffer.from('x') } }, /count/],
+    ['chunk count beyond the data limit', { dataChunk: { runId: 'r', assignment: 1, feeder: 'b', index: 0, count: 100_000, data: Buffer.from('x') } }, /count/],
+    ['chunk larger than a piece may be', { dataChunk: { runId: 'r', assignment: 1, feeder: 'b', index: 0, count: 1, data: Buffer.alloc(4 * 1024 * 1024 + 1) } }, /bytes/],
+    ['block whose rows are not JSON', { rowBlock: { runId: 'r', assignment: 1, feeder: 'u', ranges: [{ start: 0, end: 1 }], rowsJson: '[{' } }, /not JSON/],
+    ['block whose rows are not objects', { rowBlock: { runId: 'r', assignment: 1, feeder: 'u', ranges: [{ start: 0, end: 1 }], rowsJson: '[1]' } }, /not an object/],
+    ['block with fewer rows than its ranges', { rowBlock: { runId: 'r', assignment: 1, feeder: 'u', ranges: [{ start: 0, end: 2 }], rowsJson: '[{}]' } }, /1 row/],
+    ['block with reversed range', { rowBlock: { runId: 'r', assignment: 1, feeder: 'u', ranges: [{ start: 5, end: 2 }], rowsJson: '[]' } }, /reversed/],
+  ];
+  for (const [why, value, re] of coordRows) {
+    const w = throughWire<CoordinatorMessage__Output>('CoordinatorMessage', value);
+    assert.throws(() => coordMsgFromWire(w), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' && re.test(e.message), why);
   }
 });
 

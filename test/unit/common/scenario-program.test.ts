@@ -1,12 +1,12 @@
 // From a validated scenario file to what the coordinator plans from (common/scenario-program.ts), and
-// how the planner shares `unique` rows out (coordinator/planner.ts programsFor).
+// how the planner ships data (coordinator/planner.ts planProgram).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateScenarioFile } from '../../../common/scenario-validate.js';
-import { originSource, scenarioFromFile, staticOrigin } from '../../../common/scenario-program.js';
+import { dataSizeProblems, originSource, scenarioFromFile, staticOrigin } from '../../../common/scenario-program.js';
 import type { ScenarioFromFile } from '../../../common/scenario-program.js';
 import { validateScenario, toScenarioInput } from '../../../common/scenario.js';
-import { programsFor } from '../../../coordinator/planner.js';
+import { planProgram } from '../../../coordinator/planner.js';
 
 const LOAD = { model: 'open', rate: 10, duration: '1s' };
 
@@ -85,18 +85,39 @@ test('what run cannot do is a located problem, every one at once', () => {
   assert.deepEqual(r2.problems.map((p) => p.path).sort(), ['data.users.path', 'requests.a.url']);
 });
 
-test('programsFor: unique rows split into disjoint slices covering every row; other modes ship whole; a joiner gets none', () => {
+test('planProgram: unique feeders are block-fed (no rows in the plan), others ride inline or chunked as the delivery says', () => {
   const r = convert({
-    data: { u: { path: 'u.csv', mode: 'unique' }, s: { path: 's.csv', mode: 'sequential' } },
-    requests: { a: { url: 'http://x.test/{{ u.n }}/{{ s.n }}' } },
-  }, { 'u.csv': `n\n${Array.from({ length: 10 }, (_, i) => i).join('\n')}\n`, 's.csv': 'n\n1\n2\n' });
+    data: { u: { path: 'u.csv', mode: 'unique' }, s: { path: 's.csv', mode: 'sequential' }, big: { path: 'b.csv', mode: 'random' } },
+    requests: { a: { url: 'http://x.test/{{ u.n }}/{{ s.n }}/{{ big.n }}' } },
+  }, { 'u.csv': `n\n${Array.from({ length: 10 }, (_, i) => i).join('\n')}\n`, 's.csv': 'n\n1\n2\n', 'b.csv': 'n\n7\n' });
   assert.ok(r.ok);
-  const progs = programsFor(r.scenario.program!, ['a', 'b', 'c'], { weights: new Map([['a', 2], ['b', 1], ['c', 1]]) });
-  const slices = ['a', 'b', 'c'].map((id) => progs.get(id)!.data.u!.rows.map((row) => row.n));
-  assert.deepEqual(slices, [['0', '1', '2', '3', '4'], ['5', '6', '7'], ['8', '9']]);
-  for (const id of ['a', 'b', 'c']) assert.equal(progs.get(id)!.data.s!.rows.length, 2);
-  const joiner = programsFor(r.scenario.program!, ['d'], { uniqueRows: 'none' });
-  assert.equal(joiner.get('d')!.data.u!.rows.length, 0);
+  const ref = { bytes: 11, sha256: 'a'.repeat(64), chunks: 1 };
+  const p = planProgram(r.scenario.program!, new Map([['big', { kind: 'chunked' as const, ref }]]));
+  assert.deepEqual(p.data.u, { mode: 'unique', totalRows: 10, rows: [], blocks: true }, 'unique: rows come in blocks');
+  assert.equal(p.data.s!.rows.length, 2, 'sequential: inline by default');
+  assert.deepEqual(p.data.big, { mode: 'random', totalRows: 1, rows: [], chunked: ref }, 'chunked: only the reference');
+  assert.equal(r.scenario.program!.data.u!.rows.length, 10, 'the scenario keeps its rows');
+});
+
+test('a data row too large for one piece is a located problem naming the row and the limit', () => {
+  const big = 'x'.repeat(4 * 1024 * 1024);
+  const r = convert({ data: { u: { path: 'u.csv' } }, requests: { a: { url: 'http://x.test/{{ u.n }}' } } }, { 'u.csv': `n\nsmall\n${big}\n` });
+  assert.ok(!r.ok);
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.problems[0]?.path, 'data.u.path');
+  assert.match(r.problems[0]?.message ?? '', /u\.csv: row 2 is 4\.0 MiB as JSON; one row may be at most 4\.0 MiB/);
+  const ok = convert({ data: { u: { path: 'u.csv' } }, requests: { a: { url: 'http://x.test/{{ u.n }}' } } }, { 'u.csv': `n\n${'é'.repeat(1000)}\n` });
+  assert.ok(ok.ok, 'rows well under the limit pass');
+});
+
+test('dataSizeProblems: over 256 MiB of rows in all is one problem at `data`, naming the size and the limit (validate and run share it)', () => {
+  const row = { pad: 'x'.repeat(3.9 * 1024 * 1024) }; // the same object many times: cheap to hold
+  const ok = dataSizeProblems([{ name: 'a', path: 'a.csv', rows: Array(60).fill(row) }]);
+  assert.deepEqual(ok, [], '234 MiB is within the limit');
+  const over = dataSizeProblems([{ name: 'a', path: 'a.csv', rows: Array(40).fill(row) }, { name: 'b', path: 'b.csv', rows: Array(30).fill(row) }]);
+  assert.equal(over.length, 1);
+  assert.equal(over[0]?.path, 'data');
+  assert.match(over[0]?.message ?? '', /the data files come to 273\.0 MiB as rows \(JSON\); the limit is 256 MiB in all/);
 });
 
 test('scenarios become parts: exec by flow or request name (a request where flows exist runs as its own one-step flow), default every flow; the parts survive the trip to a remote coordinator', () => {

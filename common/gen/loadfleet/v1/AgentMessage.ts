@@ -8,6 +8,8 @@ import type { Done as _loadfleet_v1_Done, Done__Output as _loadfleet_v1_Done__Ou
 import type { Failure as _loadfleet_v1_Failure, Failure__Output as _loadfleet_v1_Failure__Output } from '../../loadfleet/v1/Failure.js';
 import type { Applied as _loadfleet_v1_Applied, Applied__Output as _loadfleet_v1_Applied__Output } from '../../loadfleet/v1/Applied.js';
 import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from '../../loadfleet/v1/Leaving.js';
+import type { RowsWanted as _loadfleet_v1_RowsWanted, RowsWanted__Output as _loadfleet_v1_RowsWanted__Output } from '../../loadfleet/v1/RowsWanted.js';
+import type { RowsAccount as _loadfleet_v1_RowsAccount, RowsAccount__Output as _loadfleet_v1_RowsAccount__Output } from '../../loadfleet/v1/RowsAccount.js';
 
 export interface AgentMessage {
   'hello'?: (_loadfleet_v1_Hello | null);
@@ -18,7 +20,9 @@ export interface AgentMessage {
   'failure'?: (_loadfleet_v1_Failure | null);
   'applied'?: (_loadfleet_v1_Applied | null);
   'leaving'?: (_loadfleet_v1_Leaving | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving";
+  'rowsWanted'?: (_loadfleet_v1_RowsWanted | null);
+  'rowsAccount'?: (_loadfleet_v1_RowsAccount | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount";
 }
 
 export interface AgentMessage__Output {
@@ -30,5 +34,7 @@ export interface AgentMessage__Output {
   'failure'?: (_loadfleet_v1_Failure__Output | null);
   'applied'?: (_loadfleet_v1_Applied__Output | null);
   'leaving'?: (_loadfleet_v1_Leaving__Output | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving";
+  'rowsWanted'?: (_loadfleet_v1_RowsWanted__Output | null);
+  'rowsAccount'?: (_loadfleet_v1_RowsAccount__Output | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount";
 }

@@ -10,6 +10,8 @@ import type { StatusReply as _loadfleet_v1_StatusReply, StatusReply__Output as _
 import type { StatusRequest as _loadfleet_v1_StatusRequest, StatusRequest__Output as _loadfleet_v1_StatusRequest__Output } from '../../loadfleet/v1/StatusRequest.js';
 import type { StopReply as _loadfleet_v1_StopReply, StopReply__Output as _loadfleet_v1_StopReply__Output } from '../../loadfleet/v1/StopReply.js';
 import type { StopRequest as _loadfleet_v1_StopRequest, StopRequest__Output as _loadfleet_v1_StopRequest__Output } from '../../loadfleet/v1/StopRequest.js';
+import type { UploadChunk as _loadfleet_v1_UploadChunk, UploadChunk__Output as _loadfleet_v1_UploadChunk__Output } from '../../loadfleet/v1/UploadChunk.js';
+import type { UploadReply as _loadfleet_v1_UploadReply, UploadReply__Output as _loadfleet_v1_UploadReply__Output } from '../../loadfleet/v1/UploadReply.js';
 
 export interface ControlClient extends grpc.Client {
   SetRate(argument: _loadfleet_v1_SetRateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_SetRateReply__Output>): grpc.ClientUnaryCall;
@@ -44,6 +46,15 @@ export interface ControlClient extends grpc.Client {
   stop(argument: _loadfleet_v1_StopRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_StopReply__Output>): grpc.ClientUnaryCall;
   stop(argument: _loadfleet_v1_StopRequest, callback: grpc.requestCallback<_loadfleet_v1_StopReply__Output>): grpc.ClientUnaryCall;
   
+  Upload(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  Upload(metadata: grpc.Metadata, callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  Upload(options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  Upload(callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  upload(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  upload(metadata: grpc.Metadata, callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  upload(options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  upload(callback: grpc.requestCallback<_loadfleet_v1_UploadReply__Output>): grpc.ClientWritableStream<_loadfleet_v1_UploadChunk>;
+  
 }
 
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
@@ -55,6 +66,8 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
   
   Stop: grpc.handleUnaryCall<_loadfleet_v1_StopRequest__Output, _loadfleet_v1_StopReply>;
   
+  Upload: grpc.handleClientStreamingCall<_loadfleet_v1_UploadChunk__Output, _loadfleet_v1_UploadReply>;
+  
 }
 
 export interface ControlDefinition extends grpc.ServiceDefinition {
@@ -62,4 +75,5 @@ export interface ControlDefinition extends grpc.ServiceDefinition {
   Start: MethodDefinition<_loadfleet_v1_StartRequest, _loadfleet_v1_RunEvent, _loadfleet_v1_StartRequest__Output, _loadfleet_v1_RunEvent__Output>
   Status: MethodDefinition<_loadfleet_v1_StatusRequest, _loadfleet_v1_StatusReply, _loadfleet_v1_StatusRequest__Output, _loadfleet_v1_StatusReply__Output>
   Stop: MethodDefinition<_loadfleet_v1_StopRequest, _loadfleet_v1_StopReply, _loadfleet_v1_StopRequest__Output, _loadfleet_v1_StopReply__Output>
+  Upload: MethodDefinition<_loadfleet_v1_UploadChunk, _loadfleet_v1_UploadReply, _loadfleet_v1_UploadChunk__Output, _loadfleet_v1_UploadReply__Output>
 }

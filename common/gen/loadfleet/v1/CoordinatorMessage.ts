@@ -6,6 +6,8 @@ import type { SetRate as _loadfleet_v1_SetRate, SetRate__Output as _loadfleet_v1
 import type { Stop as _loadfleet_v1_Stop, Stop__Output as _loadfleet_v1_Stop__Output } from '../../loadfleet/v1/Stop.js';
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from '../../loadfleet/v1/Heartbeat.js';
 import type { Ack as _loadfleet_v1_Ack, Ack__Output as _loadfleet_v1_Ack__Output } from '../../loadfleet/v1/Ack.js';
+import type { DataChunk as _loadfleet_v1_DataChunk, DataChunk__Output as _loadfleet_v1_DataChunk__Output } from '../../loadfleet/v1/DataChunk.js';
+import type { RowBlock as _loadfleet_v1_RowBlock, RowBlock__Output as _loadfleet_v1_RowBlock__Output } from '../../loadfleet/v1/RowBlock.js';
 
 export interface CoordinatorMessage {
   'welcome'?: (_loadfleet_v1_Welcome | null);
@@ -14,7 +16,9 @@ export interface CoordinatorMessage {
   'stop'?: (_loadfleet_v1_Stop | null);
   'heartbeat'?: (_loadfleet_v1_Heartbeat | null);
   'ack'?: (_loadfleet_v1_Ack | null);
-  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat"|"ack";
+  'dataChunk'?: (_loadfleet_v1_DataChunk | null);
+  'rowBlock'?: (_loadfleet_v1_RowBlock | null);
+  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat"|"ack"|"dataChunk"|"rowBlock";
 }
 
 export interface CoordinatorMessage__Output {
@@ -24,5 +28,7 @@ export interface CoordinatorMessage__Output {
   'stop'?: (_loadfleet_v1_Stop__Output | null);
   'heartbeat'?: (_loadfleet_v1_Heartbeat__Output | null);
   'ack'?: (_loadfleet_v1_Ack__Output | null);
-  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat"|"ack";
+  'dataChunk'?: (_loadfleet_v1_DataChunk__Output | null);
+  'rowBlock'?: (_loadfleet_v1_RowBlock__Output | null);
+  'kind'?: "welcome"|"assign"|"setRate"|"stop"|"heartbeat"|"ack"|"dataChunk"|"rowBlock";
 }

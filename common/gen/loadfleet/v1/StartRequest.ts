@@ -6,6 +6,7 @@ export interface StartRequest {
   'minAgents'?: (number);
   'waitAgentsMs'?: (number);
   'onAgentLoss'?: (string);
+  'dataSha256'?: ({[key: string]: string});
 }
 
 export interface StartRequest__Output {
@@ -13,4 +14,5 @@ export interface StartRequest__Output {
   'minAgents': (number);
   'waitAgentsMs': (number);
   'onAgentLoss': (string);
+  'dataSha256': ({[key: string]: string});
 }
