@@ -116,6 +116,14 @@ export function crossFieldProblems(value: unknown): ScenarioFileProblem[] {
       if (isObj(t) && typeof t.request === 'string' && !metricNames.has(t.request)) {
         add(['thresholds', i, 'request'], `unknown request name "${t.request}"; ${list(metricNames)}`);
       }
+      if (isObj(t) && typeof t.scenario === 'string') {
+        const scenarioNames = new Set(keys(v.scenarios));
+        if (!scenarioNames.has(t.scenario)) {
+          add(['thresholds', i, 'scenario'], scenarioNames.size === 0
+            ? 'applies to a file with several `scenarios`; this one has a single load (drop scenario: to judge the whole run)'
+            : `unknown scenario "${t.scenario}"; ${list(scenarioNames)}`);
+        }
+      }
     });
   }
   return problems;

@@ -122,17 +122,22 @@ export const thresholdSchema = z
     z.strictObject({
       threshold: z.string().meta({ description: 'e.g. "p99 < 250ms", "error_rate < 1%", "checks > 99%", "rps > 900"' }),
       request: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, _ . and -').optional().meta({ description: 'only this request name' }),
+      scenario: z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, 'must be a name of letters, digits, _ . and -').optional().meta({ description: 'only this scenario (of several at once); not with request' }),
       abortOnFail: z.boolean().default(false),
       delayAbortEval: durationMs.default(0).meta({ description: 'abortOnFail waits this long into the run (grace period)' }),
     }),
   ])
   .transform((t, ctx): Threshold => {
     const source = typeof t === 'string' ? t : t.threshold;
+    if (typeof t !== 'string' && t.request !== undefined && t.scenario !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['scenario'], message: 'give request or scenario, not both (a threshold reads one set of figures)' });
+      return z.NEVER;
+    }
     try {
       const expr = parseThresholdExpr(source);
       return typeof t === 'string'
         ? { ...expr, source, request: undefined, abortOnFail: false, delayAbortEvalMs: 0 }
-        : { ...expr, source, request: t.request, abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEval };
+        : { ...expr, source, request: t.request, ...(t.scenario !== undefined ? { scenario: t.scenario } : {}), abortOnFail: t.abortOnFail, delayAbortEvalMs: t.delayAbortEval };
     } catch (e) {
       ctx.addIssue({ code: 'custom', path: typeof t === 'string' ? [] : ['threshold'], message: (e as Error).message });
       return z.NEVER;
@@ -263,6 +268,7 @@ export function toScenarioInput(s: Scenario): ScenarioInput {
   const thresholds = s.thresholds.map((t) => ({
     threshold: t.source,
     ...(t.request !== undefined ? { request: t.request } : {}),
+    ...(t.scenario !== undefined ? { scenario: t.scenario } : {}),
     abortOnFail: t.abortOnFail,
     delayAbortEval: ms(t.delayAbortEvalMs),
   }));

@@ -7,9 +7,10 @@
 //           rps                                                     achieved requests per second: 900 (or 900/s)
 //   op      <  <=  >  >=  ==  !=
 //
-// A threshold may apply to one request name, and may abort the run when it fails (`abortOnFail`), but
+// A threshold may apply to one request name or one scenario (several at once), and may abort the run when it fails (`abortOnFail`), but
 // not before `delayAbortEval` has passed (the grace period, letting the figures settle).
-// Evaluation is a pure function of a ThresholdSummary: figures for the whole run and per request name.
+// Evaluation is a pure function of a ThresholdSummary: figures for the whole run, per request name and
+// per scenario.
 
 export type ThresholdMetric = 'percentile' | 'min' | 'max' | 'mean' | 'error_rate' | 'checks' | 'rps';
 export type ThresholdOp = '<' | '<=' | '>' | '>=' | '==' | '!=';
@@ -28,6 +29,8 @@ export interface Threshold extends ThresholdExpr {
   source: string;
   /** Only this request's figures; undefined for the whole run. */
   request: string | undefined;
+  /** Only this scenario's figures (several scenarios at once); undefined otherwise. Never with `request`. */
+  scenario?: string | undefined;
   abortOnFail: boolean;
   /** Abort only once this much of the run has elapsed. */
   delayAbortEvalMs: number;
@@ -140,6 +143,8 @@ export interface ThresholdFigures {
 
 export interface ThresholdSummary extends ThresholdFigures {
   byRequest: Readonly<Record<string, ThresholdFigures>>;
+  /** Several scenarios at once: per scenario name (absent otherwise). */
+  byScenario?: Readonly<Record<string, ThresholdFigures>>;
 }
 
 export interface ThresholdResult {
@@ -171,7 +176,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], summary: Th
 }
 
 function evaluateOne(t: Threshold, summary: ThresholdSummary): ThresholdResult {
-  const figures = t.request === undefined ? summary : summary.byRequest[t.request];
+  const figures = t.request !== undefined ? summary.byRequest[t.request] : t.scenario !== undefined ? summary.byScenario?.[t.scenario] : summary;
   const observed = figures === undefined ? undefined : observe(t, figures);
   if (observed === undefined || Number.isNaN(observed)) return { threshold: t, status: 'no-data', observed: undefined, observedText: 'no data' };
   return { threshold: t, status: compare(observed, t.op, t.value) ? 'pass' : 'fail', observed, observedText: formatObserved(t.metric, observed) };

@@ -15,7 +15,7 @@ import { mainDurationMs } from '../common/scenario.js';
 import { scenarioReports } from './report-scenarios.js';
 import type { ScenarioReport } from './report-scenarios.js';
 import { meanBetween } from './shares.js';
-import { checkThresholds, thresholdReport } from './threshold-check.js';
+import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
@@ -433,10 +433,10 @@ export function buildReport(input: ReportInput): Report {
       : 'is the target up and reachable from the agents?';
     failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
   }
-  const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false), input.abortedByThreshold);
+  const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false, scenarioLengths(scenario)), input.abortedByThreshold);
   const failedThresholds = thresholds.results
     .filter((r) => r.status !== 'pass')
-    .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
+    .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`}${typeof r.scenario === 'string' ? ` (scenario ${r.scenario})` : ''} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
   if (input.abortedByThreshold !== undefined) failedThresholds.unshift(`aborted early: ${input.abortedByThreshold}`);
   const aborted = input.abortedForAgentLoss;
   // Precedence: figures that cannot be trusted first (failed, agent lost, generator-bound), then thresholds.

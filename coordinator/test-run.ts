@@ -21,7 +21,7 @@ import { isConstant, valueAt } from './shares.js';
 import { partFor, partShares } from './run-parts.js';
 import type { PartSchedule } from './run-parts.js';
 import { isSaturated, saturationWhy } from './saturation.js';
-import { checkThresholds } from './threshold-check.js';
+import { checkThresholds, scenarioLengths } from './threshold-check.js';
 import { RunData } from './run-data.js';
 import type { DataPieces } from './run-data.js';
 
@@ -650,9 +650,10 @@ export class TestRun {
   private checkAbortThresholds(elapsedMs: number): void {
     const thresholds = this.opts.scenario.thresholds.filter((t) => t.abortOnFail);
     if (thresholds.length === 0 || this.state !== 'running') return;
-    const v = checkThresholds(thresholds, this.aggregator.totals('main'), elapsedMs, true);
+    const v = checkThresholds(thresholds, this.aggregator.totals('main'), elapsedMs, true, scenarioLengths(this.opts.scenario));
     if (v.abortBy === undefined) return;
-    this.abortedByThreshold = `threshold "${v.abortBy.threshold.source}" failed after ${Math.round(elapsedMs / 1000)} s: observed ${v.abortBy.observedText}`;
+    const of = v.abortBy.threshold.request !== undefined ? ` (request ${v.abortBy.threshold.request})` : v.abortBy.threshold.scenario !== undefined ? ` (scenario ${v.abortBy.threshold.scenario})` : '';
+    this.abortedByThreshold = `threshold "${v.abortBy.threshold.source}"${of} failed after ${Math.round(elapsedMs / 1000)} s: observed ${v.abortBy.observedText}`;
     this.opts.listener.onNotice('error', this.abortedByThreshold);
     this.stop(`${this.abortedByThreshold} (abortOnFail)`);
   }

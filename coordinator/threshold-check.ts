@@ -6,13 +6,15 @@ import type { Histogram } from '../common/histogram.js';
 import { evaluateThresholds } from '../common/thresholds.js';
 import type { Threshold, ThresholdFigures, ThresholdVerdict } from '../common/thresholds.js';
 import type { PhaseTotals } from './aggregator.js';
+import { loadDurationMs } from '../common/scenario.js';
+import type { Scenario } from '../common/scenario.js';
 
 /** The single-request scenario's metric name (thresholds may name it with `request: default`). */
 export const DEFAULT_REQUEST_NAME = 'default';
 
 export interface ThresholdReport {
   passed: boolean;
-  results: { threshold: string; request: string | null; abortOnFail: boolean; status: 'pass' | 'fail' | 'no-data'; observed: number | null; observedText: string }[];
+  results: { threshold: string; request: string | null; scenario: string | null; abortOnFail: boolean; status: 'pass' | 'fail' | 'no-data'; observed: number | null; observedText: string }[];
   /** Set when an abortOnFail threshold ended the run early. */
   abortedBy: string | null;
 }
@@ -47,9 +49,11 @@ function figuresOf(t: Figures, checks: { passed: number; failed: number } | unde
  */
 export function checkThresholds(
   thresholds: readonly Threshold[],
-  totals: Figures & Partial<Pick<PhaseTotals, 'byRequest'>>,
+  totals: Figures & Partial<Pick<PhaseTotals, 'byRequest' | 'byScenario'>>,
   elapsedMs: number,
   live: boolean,
+  /** Several scenarios at once: each one's own length (its rps is over min(elapsed, length), like the report's). */
+  scenarioLengthMs: Readonly<Record<string, number>> = {},
 ): ThresholdVerdict {
   if (thresholds.length === 0) return { results: [], passed: true, abortBy: undefined };
   const decoded: Histogram[] = [];
@@ -62,17 +66,26 @@ export function checkThresholds(
       // Only the names some threshold reads are decoded.
       if (thresholds.some((t) => t.request === name)) byRequest[name] = figuresOf(r, r.checks, elapsedMs, decoded);
     }
-    return evaluateThresholds(thresholds, { ...figures, byRequest }, live ? elapsedMs : undefined);
+    const byScenario: Record<string, ThresholdFigures> = {};
+    for (const [name, s] of Object.entries(totals.byScenario ?? {})) {
+      if (thresholds.some((t) => t.scenario === name)) byScenario[name] = figuresOf(s, s.checks, Math.min(elapsedMs, scenarioLengthMs[name] ?? elapsedMs), decoded);
+    }
+    return evaluateThresholds(thresholds, { ...figures, byRequest, byScenario }, live ? elapsedMs : undefined);
   } finally {
     for (const h of decoded) h.destroy();
   }
+}
+
+/** Each scenario's own main-phase length, ms ({} for a single load model). */
+export function scenarioLengths(scenario: Pick<Scenario, 'parts'>): Record<string, number> {
+  return Object.fromEntries((scenario.parts ?? []).map((p) => [p.name, loadDurationMs(p.load)]));
 }
 
 export function thresholdReport(v: ThresholdVerdict, abortedBy: string | undefined): ThresholdReport {
   return {
     passed: v.passed,
     results: v.results.map((r) => ({
-      threshold: r.threshold.source, request: r.threshold.request ?? null, abortOnFail: r.threshold.abortOnFail, status: r.status,
+      threshold: r.threshold.source, request: r.threshold.request ?? null, scenario: r.threshold.scenario ?? null, abortOnFail: r.threshold.abortOnFail, status: r.status,
       observed: r.observed ?? null, observedText: r.observedText,
     })),
     abortedBy: abortedBy ?? null,

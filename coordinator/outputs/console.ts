@@ -244,7 +244,7 @@ export function formatSummary(report: Report): string {
     out.push('', 'thresholds');
     for (const r of report.thresholds.results) {
       const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'NONE';
-      out.push(`  ${mark} ${r.threshold}${r.request === null ? '' : ` [${r.request}]`}: ${r.observedText}${r.abortOnFail ? ' (abortOnFail)' : ''}`);
+      out.push(`  ${mark} ${r.threshold}${r.request === null ? '' : ` [${r.request}]`}${typeof r.scenario === 'string' ? ` [scenario ${r.scenario}]` : ''}: ${r.observedText}${r.abortOnFail ? ' (abortOnFail)' : ''}`);
     }
   }
 

@@ -135,7 +135,7 @@ ${report.verdictReasons.length > 0 ? list(report.verdictReasons) : ''}
   if (report.thresholds.results.length > 0) {
     sections.push(`<section id="thresholds"><h2>Thresholds</h2>${table(['status', 'threshold', 'request', 'observed', 'abortOnFail'],
       report.thresholds.results.map((r) => [
-        `<span class="${r.status === 'pass' ? 'ok' : 'bad'}">${esc(r.status)}</span>`, esc(r.threshold), esc(r.request ?? ''), esc(r.observedText), r.abortOnFail ? 'yes' : '',
+        `<span class="${r.status === 'pass' ? 'ok' : 'bad'}">${esc(r.status)}</span>`, esc(r.threshold), esc(r.request ?? (typeof r.scenario === 'string' ? `scenario ${r.scenario}` : '')), esc(r.observedText), r.abortOnFail ? 'yes' : '',
       ]))}${report.thresholds.abortedBy === null ? '' : `<p class="bad">${esc(`aborted early: ${report.thresholds.abortedBy}`)}</p>`}</section>`);
   }
 

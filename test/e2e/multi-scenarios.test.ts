@@ -27,6 +27,9 @@ scenarios:
   loops:
     exec: [b]
     load: { model: closed, concurrency: 3, duration: 2s }
+thresholds:
+  - { threshold: "rps < 60", scenario: arrivals }
+  - { threshold: "checks > 99%", scenario: arrivals }
 `);
     const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
     const code = await p.exited;
@@ -60,6 +63,10 @@ scenarios:
     assert.ok(lastB > 2_500, 'the run went on after the closed part ended');
     assert.ok(loops.latencyMs.p50 >= 15 && arrivals.latencyMs.p50 >= 15, 'per-scenario latency from their own histograms');
     assert.equal(r.summary.sent, target.total(), 'the target saw every request sent and nothing else');
+    // Thresholds by scenario read that scenario's figures: its rate (about 40/s), not the run's (~150/s).
+    const [rps, checks] = r.thresholds.results;
+    assert.deepEqual([rps?.scenario, rps?.status, checks?.scenario, checks?.status], ['arrivals', 'pass', 'arrivals', 'pass'], JSON.stringify(r.thresholds));
+    assert.ok(rps?.observed !== null && rps !== undefined && Math.abs(rps.observed - 40) <= 4, `the scenario's rate: ${rps?.observed}`);
     assert.match(p.stdout(), /2 scenarios at once/);
     assert.match(p.stdout(), /scenarios\n.*scenario.*model.*scheduled/);
     assert.match(p.stdout(), new RegExp(`arrivals +open +40/s +${arrivals.requests} `));

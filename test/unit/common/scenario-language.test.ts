@@ -116,6 +116,23 @@ test('problems: each with its path, line and column, all at once', () => {
       want: [['load', 2, 7, /not both/], ['scenarios.a.load', 4, 6, /is required/], ['scenarios.a.exec', 4, 14, /unknown flow or request "nope"/]],
     },
     {
+      why: 'thresholds by scenario: an unknown scenario; request and scenario together',
+      yaml: [
+        'requests: { a: { url: "http://h" } }',
+        'scenarios:',
+        '  s1: { load: { model: closed, concurrency: 1, duration: 1s } }',
+        'thresholds:',
+        '  - { threshold: p99 < 1s, scenario: s2 }',
+        '  - { threshold: p99 < 1s, scenario: s1, request: a }',
+      ].join('\n'),
+      want: [['thresholds.0.scenario', 5, 38, /unknown scenario "s2"; known: s1/], ['thresholds.1.scenario', 6, 38, /request or scenario, not both/]],
+    },
+    {
+      why: 'a threshold by scenario in a file with a single load',
+      yaml: ['request: { url: "http://h" }', OK_LOAD, 'thresholds: [{ threshold: p99 < 1s, scenario: s1 }]'].join('\n'),
+      want: [['thresholds.0.scenario', 3, 47, /applies to a file with several `scenarios`/]],
+    },
+    {
       why: 'data: format unknown from the name, bad mode, a name clash with variables',
       yaml: ['request: { url: "http://h" }', OK_LOAD, 'variables: { u: 1 }', 'data:', '  u: { path: users.txt, mode: shuffle }'].join('\n'),
       want: [['data.u.mode', 5, 31, /sequential.*random.*unique/], ['data.u', 5, 6, /also a name in variables/]],

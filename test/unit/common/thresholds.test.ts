@@ -67,6 +67,9 @@ const SUMMARY: ThresholdSummary = {
     login: figures({ requests: 100, pct: { 95: 120 }, errorRate: 0 }),
     idle: figures({ requests: 0 }),
   },
+  byScenario: {
+    shoppers: figures({ pct: { 95: 60, 99: 310 }, errorRate: 0.02, rps: 400 }),
+  },
 };
 
 test('evaluate: each threshold with its status and observed value', () => {
@@ -82,6 +85,10 @@ test('evaluate: each threshold with its status and observed value', () => {
     { why: 'a request that never ran has no data', t: threshold('p95 < 100ms', { request: 'idle' }), status: 'no-data', observedText: 'no data' },
     { why: 'an unknown request name has no data', t: threshold('p95 < 100ms', { request: 'nope' }), status: 'no-data', observedText: 'no data' },
     { why: 'no checks ran: no data', t: threshold('checks > 99%', { request: 'login' }), status: 'no-data', observedText: 'no data' },
+    { why: 'one scenario: its own p99, not the run\'s', t: threshold('p99 < 250ms', { scenario: 'shoppers' }), status: 'fail', observedText: '310ms' },
+    { why: 'one scenario: its own error rate', t: threshold('error_rate < 1%', { scenario: 'shoppers' }), status: 'fail', observedText: '2%' },
+    { why: 'one scenario: its own rps', t: threshold('rps > 300', { scenario: 'shoppers' }), status: 'pass', observedText: '400.0/s' },
+    { why: 'an unknown scenario has no data', t: threshold('rps > 300', { scenario: 'nope' }), status: 'no-data', observedText: 'no data' },
   ];
   for (const row of rows) {
     const [r] = evaluateThresholds([row.t], SUMMARY).results;
