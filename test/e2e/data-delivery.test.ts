@@ -4,46 +4,12 @@
 // agents in chunks. The target records which row logged in.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../../coordinator/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
-import type { Proc } from '../helpers/processes.js';
+import { completed, startFleet } from '../helpers/fleet.js';
 import { startApiTarget } from '../helpers/api-target.js';
 
-const ENV = { LOADFLEET_TOKEN: 'data-e2e' };
-
-async function fleet(ids: string[]) {
-  const target = await startApiTarget();
-  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-data-'));
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], ENV);
-  const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-  const agents = new Map<string, Proc>();
-  const addAgent = async (id: string): Promise<Proc> => {
-    const p = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], ENV);
-    agents.set(id, p);
-    await p.waitFor(/joined coordinator/);
-    return p;
-  };
-  for (const id of ids) await addAgent(id);
-  const run = (scenarioYaml: string): Proc => {
-    writeFileSync(join(dir, 's.yaml'), scenarioYaml);
-    return startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', String(ids.length), '--out', 'r.json'], ENV, dir);
-  };
-  const report = (): Report => JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-  const close = async (): Promise<void> => {
-    for (const a of agents.values()) a.kill('SIGKILL');
-    coord.kill('SIGKILL');
-    await Promise.all([...[...agents.values()].map((a) => a.exited), coord.exited]);
-    await target.close();
-  };
-  return { target, dir, addr, agents, coord, addAgent, run, report, close };
-}
-
-/** 0 = pass; 4 = generator-bound, which a loaded 2-core machine honestly causes; the figures are asserted. */
-const completed = (code: number): boolean => code === 0 || code === 4;
+const fleet = async (ids: string[]) => startFleet({ target: await startApiTarget(), ids, token: 'data-e2e', dirPrefix: 'loadfleet-data-' });
 
 const loginFlow = (base: string, feeder: string, mode: string, rate: number, duration: string): string => `
 name: data-delivery

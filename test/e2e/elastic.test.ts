@@ -3,51 +3,18 @@
 // Multi-host versions (separate network namespaces, cut links) are in netns-*.test.ts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget } from '../../coordinator/demo/target.js';
-import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
-import type { Proc } from '../helpers/processes.js';
+import { completed, startFleet } from '../helpers/fleet.js';
 
 const ENV = { LOADFLEET_TOKEN: 'elastic-e2e' };
 
 /** A long-lived coordinator with `ids` agents joined, a counting target, and a work dir. */
-async function fleet(ids: string[]) {
-  const target = await startTarget();
-  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-elastic-'));
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], ENV);
-  const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-  const agents = new Map<string, Proc>();
-  const addAgent = async (id: string): Promise<Proc> => {
-    const p = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], ENV);
-    agents.set(id, p);
-    await p.waitFor(/joined coordinator/);
-    return p;
-  };
-  for (const id of ids) await addAgent(id);
-  const run = (scenario: object, extra: string[] = []): Proc => {
-    writeFileSync(join(dir, 's.json'), JSON.stringify(scenario));
-    return startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', String(ids.length), '--out', 'r.json', ...extra], ENV, dir);
-  };
-  const report = (): Report => JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-  const close = async (): Promise<void> => {
-    for (const a of agents.values()) a.kill('SIGKILL');
-    coord.kill('SIGKILL');
-    await Promise.all([...[...agents.values()].map((a) => a.exited), coord.exited]);
-    await target.close();
-  };
-  return { target, addr, agents, addAgent, run, report, close };
-}
-
-/**
- * The run completed: 0 = pass, or 4 = generator-bound, which a loaded 2-core machine honestly causes
- * (every process of the test shares it) and which is not what these tests are about; their figures are
- * still asserted exactly.
- */
-const completed = (code: number): boolean => code === 0 || code === 4;
+const fleet = async (ids: string[]) => startFleet({ target: await startTarget(), ids, token: 'elastic-e2e', dirPrefix: 'loadfleet-elastic-' });
 
 const open = (url: string, rate: number, duration: string) => ({ request: { url }, load: { model: 'open', rate, duration } });
 
