@@ -70,6 +70,9 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   /** The latency chart shows every request ('') or one request name. */
   let latencyOf = '';
   let model: 'open' | 'closed' = 'open';
+  /** Several scenarios at once: their models by name (the rate form changes the one selected). */
+  let scenarioModels = new Map<string, 'open' | 'closed'>();
+  const controlModel = (): 'open' | 'closed' => scenarioModels.get($('rate-scenario').value) ?? model;
   const charts: { el: DashEl; plot: Plot; keys: Key[] }[] = [];
   function chart(id: string, yLabel: string, names: string[], keys: Key[]): void {
     const el = $(id);
@@ -125,7 +128,18 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
     $('stat-elapsed').textContent = `${clock(run.elapsedMs)} / ${clock(run.totalMs)}`;
     $('progress-bar').style.width = `${Math.min(100, (100 * run.elapsedMs) / Math.max(1, run.totalMs)).toFixed(1)}%`;
     $('stat-target').textContent = run.model === 'open' ? `${num(run.targetRps)}/s` : `${num(run.concurrency)} loops`;
-    $('rate-label').textContent = run.model === 'open' ? 'rate (req/s)' : 'loops';
+    const names = (run.scenarios ?? []).map((p) => p.name).join('\n');
+    if (names !== [...scenarioModels.keys()].join('\n')) {
+      scenarioModels = new Map((run.scenarios ?? []).map((p) => [p.name, p.model]));
+      $('rate-scenario').replaceChildren(...[...scenarioModels].map(([name, m]) => {
+        const o = doc.createElement('option');
+        o.setAttribute('value', name);
+        o.textContent = `${name} (${m === 'open' ? 'arrivals' : 'loops'})`;
+        return o;
+      }));
+      $('scenario-row').className = scenarioModels.size > 0 ? '' : 'hidden';
+    }
+    $('rate-label').textContent = controlModel() === 'open' ? 'rate (req/s)' : 'loops';
     if (last !== undefined) {
       $('stat-achieved').textContent = `${num(last.rps)}/s`;
       $('stat-p99').textContent = ms(last.p99);
@@ -283,7 +297,8 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
       say('enter a number >= 0', false);
       return;
     }
-    void post('api/rate', model === 'open' ? { rateRps: value, rampMs: Math.round(rampS * 1000) } : { concurrency: Math.round(value) });
+    const scenario = scenarioModels.size > 0 ? { scenario: $('rate-scenario').value } : {};
+    void post('api/rate', controlModel() === 'open' ? { rateRps: value, rampMs: Math.round(rampS * 1000), ...scenario } : { concurrency: Math.round(value), ...scenario });
   });
   $('stop-btn').addEventListener('click', (e) => {
     e.preventDefault();
@@ -291,6 +306,9 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   });
   if (!cfg.needsToken) $('token-row').className = 'hidden';
 
+  $('rate-scenario').addEventListener('change', () => {
+    $('rate-label').textContent = controlModel() === 'open' ? 'rate (req/s)' : 'loops';
+  });
   $('latency-request').addEventListener('change', () => {
     latencyOf = $('latency-request').value;
     makeCharts();

@@ -41,6 +41,7 @@ ${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat
 </section>
 <section id="control"><h2>Control</h2>
 <form id="rate-form" autocomplete="off">
+<label id="scenario-row" class="hidden"><span>scenario</span><select id="rate-scenario" aria-label="scenario to change"></select></label>
 <label><span id="rate-label">rate (req/s)</span><input id="rate-input" type="number" min="0" step="any" inputmode="decimal" required></label>
 <label><span>ramp (s)</span><input id="ramp-input" type="number" min="0" step="any" inputmode="decimal" placeholder="0"></label>
 <label id="token-row"><span>control token</span><input id="token-input" type="password" autocomplete="off" placeholder="required by this coordinator"></label>

@@ -81,6 +81,8 @@ export interface DashRun {
   targetRps: number;
   concurrency: number;
   verdict: Report['verdict'] | null;
+  /** Several scenarios at once: each one's name and model (live changes name one); [] otherwise. */
+  scenarios: { name: string; model: 'open' | 'closed' }[];
 }
 
 export interface DashUpdate {
@@ -176,7 +178,7 @@ export class DashboardState {
     const last = run.last ?? {
       runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`, phase: 'main' as const,
       elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + mainDurationMs(s), warmupMs: s.warmup,
-      targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0,
+      targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0, scenarios: scenariosOf(s),
     };
     run.last = { ...last, state: 'finished', verdict: report.verdict };
   }
@@ -199,6 +201,7 @@ export class DashboardState {
         runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`,
         state: run.verdict !== null ? 'finished' : rs.state, phase: rs.elapsedMs < s.warmup ? 'warmup' : 'main',
         elapsedMs: Math.round(rs.elapsedMs), totalMs: rs.totalMs, warmupMs: s.warmup, targetRps: rs.targetRps, concurrency: rs.concurrency, verdict: run.verdict,
+        scenarios: scenariosOf(s),
       };
     }
     const agents = rs === null ? [] : this.agents(rs.agents, run.scenario.load.model, nowMs - run.startMs);
@@ -269,4 +272,8 @@ export class DashboardState {
       };
     });
   }
+}
+
+function scenariosOf(s: Scenario): DashRun['scenarios'] {
+  return (s.parts ?? []).map((p) => ({ name: p.name, model: p.load.model }));
 }

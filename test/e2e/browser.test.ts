@@ -230,3 +230,52 @@ test('dashboard: a scenario with named requests shows a row per request name, an
     await browser.close();
   }
 });
+
+test('dashboard: several scenarios at once: the control names the scenario, its label follows its model, and each change reaches only that scenario', async (t) => {
+  const browser = await chromiumOrSkip(t);
+  if (browser === undefined) return;
+  const scenarioPath = join(dir, 'parts.json');
+  const reportPath = join(dir, 'parts-report.json');
+  writeFileSync(scenarioPath, JSON.stringify({
+    name: 'parts',
+    requests: { a: { url: `${target.url}a` }, b: { url: `${target.url}b` } },
+    scenarios: {
+      arrivals: { exec: 'a', load: { model: 'open', rate: 20, duration: '30s' } },
+      loops: { exec: 'b', load: { model: 'closed', concurrency: 1, duration: '30s' } },
+    },
+  }));
+  const proc = startProcess([CLI_ENTRY, 'run', scenarioPath, '--out', reportPath, '--agents', '1'], { LOADFLEET_PLAIN: '1', LOADFLEET_TOKEN: '' }, dir);
+  try {
+    const url = (await proc.waitFor(/^dashboard on (http:\/\/127\.0\.0\.1:\d+\/)/))[1] as string;
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const pageErrors: string[] = [];
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    await page.goto(url);
+    await page.waitForSelector('#rate-scenario option[value="loops"]', { state: 'attached', timeout: 15_000 });
+    assert.ok(await page.isVisible('#scenario-row'), 'the scenario selector is shown for a test with several scenarios');
+    assert.equal(await page.textContent('#rate-label'), 'rate (req/s)', 'the first scenario is open');
+
+    await page.selectOption('#rate-scenario', 'loops');
+    assert.equal(await page.textContent('#rate-label'), 'loops', 'the label follows the chosen scenario\'s model');
+    await page.fill('#rate-input', '3');
+    await page.click('#rate-btn');
+    await waitText(page, 'timeline-list', /loops: concurrency -> 3 \(dashboard\)/);
+
+    await page.selectOption('#rate-scenario', 'arrivals');
+    await page.fill('#rate-input', '40');
+    await page.click('#rate-btn');
+    await waitText(page, 'timeline-list', /arrivals: rate -> 40\/s \(dashboard\)/);
+    await page.screenshot({ path: artifactPath('dashboard-scenarios.png'), fullPage: true });
+    await page.click('#stop-btn');
+
+    const code = await proc.exited;
+    assert.ok(code === 0 || code === 4, `run exit code ${code}\n${proc.stderr()}`);
+    assert.deepEqual(pageErrors, []);
+    const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
+    const changes = report.rateChanges.filter((c) => c.source === 'dashboard').map((c) => ({ scenario: c.scenario, rateRps: c.rateRps, concurrency: c.concurrency }));
+    assert.deepEqual(changes, [{ scenario: 'loops', rateRps: undefined, concurrency: 3 }, { scenario: 'arrivals', rateRps: 40, concurrency: undefined }]);
+  } finally {
+    proc.kill('SIGKILL');
+    await browser.close();
+  }
+});
