@@ -98,8 +98,12 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   function makeCharts(): void {
     for (const c of charts) c.el.replaceChildren();
     charts.length = 0;
-    chart('chart-rate', 'req/s', model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s'] : ['loops', 'achieved req/s'],
-      model === 'open' ? ['targetRps', 'rps', 'missingRps'] : ['concurrency', 'rps']);
+    const mixed = new Set(scenarioModels.values()).size > 1;
+    if (mixed) chart('chart-rate', 'req/s', ['target req/s (open)', 'achieved req/s', 'missing req/s', 'loops (closed)'], ['targetRps', 'rps', 'missingRps', 'concurrency']);
+    else {
+      chart('chart-rate', 'req/s', model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s'] : ['loops', 'achieved req/s'],
+        model === 'open' ? ['targetRps', 'rps', 'missingRps'] : ['concurrency', 'rps']);
+    }
     if (latencyOf === '') chart('chart-latency', 'ms', ['p50', 'p90', 'p99', 'max'], ['p50', 'p90', 'p99', 'max']);
     else chart('chart-latency', 'ms', [`${latencyOf} p50`, `${latencyOf} p95`, `${latencyOf} p99`], ['p50', 'p90', 'p99']);
     chart('chart-codes', 'per interval', ['2xx', '3xx', '4xx', '5xx', 'transport errors'], ['s2xx', 's3xx', 's4xx', 's5xx', 'errors']);
@@ -243,6 +247,7 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   es.addEventListener('update', (ev) => {
     const u = JSON.parse(ev.data) as DashUpdate;
     const before = model;
+    const beforeScenarios = scenarioModels;
     if (u.reset) {
       for (const k of Object.keys(cols) as Key[]) cols[k].length = 0;
       named.length = 0;
@@ -256,7 +261,7 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
       named.splice(i, 0, p.byRequest);
     }
     renderRun(u.run, u.points[u.points.length - 1]);
-    if (u.reset || before !== model) makeCharts();
+    if (u.reset || before !== model || beforeScenarios !== scenarioModels) makeCharts();
     else for (const c of charts) c.plot.setData(dataOf(c.keys));
     renderAgents(u.agents);
     renderRequests(u.requests);

@@ -5,7 +5,8 @@
 
 /** The JSON the page carries for its charts (numbers only, apart from series labels chosen here). */
 export interface ChartData {
-  model: 'open' | 'closed';
+  /** 'mixed': several scenarios at once, some open and some closed (the rate chart shows both). */
+  model: 'open' | 'closed' | 'mixed';
   /** Seconds since the main phase's start, one per interval. */
   t: number[];
   targetRps: number[];
@@ -73,8 +74,9 @@ export function clientMain(doc: MiniDocument, win: MiniWindow, UPlot: UPlotCtor 
     charts.push({ el, plot: new Plot(opts, [xs, ...ys], el) });
   }
 
-  const rateNames = d.model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s'] : ['loops', 'achieved req/s'];
-  const rateYs = d.model === 'open' ? [d.targetRps, d.rps, d.missingRps] : [d.concurrency, d.rps];
+  const rateNames = d.model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s']
+    : d.model === 'closed' ? ['loops', 'achieved req/s'] : ['target req/s (open)', 'achieved req/s', 'missing req/s', 'loops (closed)'];
+  const rateYs = d.model === 'open' ? [d.targetRps, d.rps, d.missingRps] : d.model === 'closed' ? [d.concurrency, d.rps] : [d.targetRps, d.rps, d.missingRps, d.concurrency];
   chart('chart-rate', 's', 'req/s', rateNames, rateYs, d.t);
   chart('chart-latency', 's', 'ms', ['p50', 'p90', 'p99', 'max'], [d.p50, d.p90, d.p99, d.max], d.t);
   chart('chart-errors', 's', 'per interval', ['errors', 'dropped'], [d.errors, d.dropped], d.t);

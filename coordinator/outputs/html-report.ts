@@ -74,7 +74,7 @@ function chartData(report: Report): ChartData {
   const service = percentileSpectrum(report.histograms.service);
   const n = Math.min(latency.length, service.length);
   return {
-    model: report.model,
+    model: new Set(Object.values(report.scenarios ?? {}).map((x) => x.model)).size > 1 ? 'mixed' : report.model,
     t: s.map((p) => p.atMs / 1000),
     targetRps: s.map((p) => p.targetRps),
     rps: s.map((p) => p.rps),

@@ -254,6 +254,8 @@ test('dashboard: several scenarios at once: the control names the scenario, its 
     await page.waitForSelector('#rate-scenario option[value="loops"]', { state: 'attached', timeout: 15_000 });
     assert.ok(await page.isVisible('#scenario-row'), 'the scenario selector is shown for a test with several scenarios');
     assert.equal(await page.textContent('#rate-label'), 'rate (req/s)', 'the first scenario is open');
+    await waitText(page, 'chart-rate', /loops \(closed\)/);
+    assert.match((await page.textContent('#chart-rate')) ?? '', /target req\/s \(open\)/, 'a mixed test charts both the open rate and the loops');
 
     await page.selectOption('#rate-scenario', 'loops');
     assert.equal(await page.textContent('#rate-label'), 'loops', 'the label follows the chosen scenario\'s model');
@@ -274,6 +276,14 @@ test('dashboard: several scenarios at once: the control names the scenario, its 
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
     const changes = report.rateChanges.filter((c) => c.source === 'dashboard').map((c) => ({ scenario: c.scenario, rateRps: c.rateRps, concurrency: c.concurrency }));
     assert.deepEqual(changes, [{ scenario: 'loops', rateRps: undefined, concurrency: 3 }, { scenario: 'arrivals', rateRps: 40, concurrency: undefined }]);
+
+    // The HTML report of the same run charts both too.
+    const htmlPath = join(dir, 'parts.html');
+    const exporter = startProcess([CLI_ENTRY, 'report', reportPath, '--html', htmlPath], {}, dir);
+    assert.ok([0, 4].includes(await exporter.exited), exporter.stderr());
+    const reportPage = await browser.newPage();
+    await reportPage.goto(pathToFileURL(htmlPath).href);
+    await waitText(reportPage, 'chart-rate', /loops \(closed\)/);
   } finally {
     proc.kill('SIGKILL');
     await browser.close();
