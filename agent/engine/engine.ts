@@ -1,6 +1,8 @@
 // The engine facade the agent session drives: runs the warm-up phase (if any) then the main phase of
 // one AgentPlan with the plan's executor (open-runner.ts or closed-runner.ts), and reports per-interval
-// deltas. Knows nothing of gRPC or of the coordinator.
+// deltas. Knows nothing of gRPC or of the coordinator. This file owns the engine's states, the phase
+// order, the snapshots' numbering and delivery; engine-phases.ts builds a phase and takes its deltas,
+// engine-control.ts lands live changes, engine-parts.ts holds the plan's parts.
 //
 // Accounting contract:
 // - every request is counted exactly once, in the phase it was SENT in (a warm-up request that ends
@@ -16,28 +18,18 @@ import type { AgentPlan, Segment } from '../../common/plan.js';
 import type { Stats, Phase } from '../../common/stats.js';
 import { emptyStats } from '../../common/stats.js';
 import { systemClock } from '../../common/clock.js';
-import type { Clock, TimerHandle } from '../../common/clock.js';
-import { LoadfleetError } from '../../common/errors.js';
+import type { Clock } from '../../common/clock.js';
 import { HttpClient } from './http-client.js';
-import { ClosedRunner } from './closed-runner.js';
-import { OpenRunner } from './open-runner.js';
-import { changeRate, constantSchedule, fitTail, replaceTail } from './pacer.js';
-import { Recorder } from './recorder.js';
 import type { RowPicker } from '../../common/feeder-select.js';
 import { partsOf } from './engine-parts.js';
 import type { Part, PartRun, Runner } from './engine-parts.js';
+import { liveConcurrency, liveRate, liveTail } from './engine-control.js';
+import type { EngineState, LiveTarget } from './engine-control.js';
+import { newPhase, startPhase, takeDelta } from './engine-phases.js';
+import type { EngineSnapshot, PhaseRun } from './engine-phases.js';
 import { FlowDriver } from './flow-driver.js';
-import { LangRecorder } from './lang-recorder.js';
 
-export interface EngineSnapshot {
-  seq: number;            // 1,2,3... across both phases of this run
-  phase: Phase;           // 'warmup' | 'main'
-  intervalIndex: number;  // 0-based interval of that phase, by the engine's own clock since the phase started
-  intervalMs: number;     // time actually covered by this delta
-  stats: Stats;           // delta
-  rateRps: number;        // mean scheduled arrival rate over the interval (open; 0 for closed)
-  concurrency: number;    // loop count (closed; 0 for open)
-}
+export type { EngineSnapshot };
 
 export interface EngineResult {
   main: Stats;
@@ -97,21 +89,6 @@ export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
   return new LoadEngine(plan, deps);
 }
 
-/** One phase's bookkeeping. */
-interface PhaseRun {
-  readonly phase: Phase;
-  readonly recorder: Recorder;
-  readonly runs: PartRun[];
-  startMs: number;
-  /** When issuing stopped (every part's schedule ended, or stop()); undefined while running. */
-  endMs: number | undefined;
-  lastTakeMs: number;
-  nextIndex: number;
-  timer: TimerHandle | undefined;
-}
-
-type EngineState = 'idle' | 'warmup' | 'main' | 'draining' | 'done';
-
 class LoadEngine implements Engine {
   readonly done: Promise<EngineResult>;
   private readonly plan: AgentPlan;
@@ -167,96 +144,37 @@ class LoadEngine implements Engine {
     else this.beginPhase('main');
   }
 
-  /** The part a live change names (see Engine.setRate), if it has `model`. */
-  private partFor(scenario: string | undefined, model: AgentPlan['model']): Part | undefined {
-    const p = scenario === undefined || scenario === '' ? this.parts[0] : this.parts.find((x) => x.name === scenario);
-    return p?.model === model ? p : undefined;
+  /** The phase now issuing, if any. */
+  private issuing(): PhaseRun | undefined {
+    return this.state === 'warmup' ? this.warmup : this.state === 'main' ? this.main : undefined;
   }
 
   /** The runner of `part` in the phase now issuing, if any. */
   private runnerOf(part: Part): Runner | undefined {
-    const run = this.state === 'warmup' ? this.warmup : this.state === 'main' ? this.main : undefined;
-    return run?.runs.find((r) => r.part === part)?.runner;
+    return this.issuing()?.runs.find((r) => r.part === part)?.runner;
+  }
+
+  /** What a live change sees of this engine now (engine-control.ts). */
+  private live(): LiveTarget {
+    return { state: this.state, parts: this.parts, runnerOf: (part) => this.runnerOf(part) };
   }
 
   setRate(rateRps: number, rampMs: number, scenario?: string): void {
-    if (!(Number.isFinite(rateRps) && rateRps >= 0 && Number.isFinite(rampMs) && rampMs >= 0)) {
-      throw new LoadfleetError('INTERNAL', `setRate needs a rate >= 0 and a ramp >= 0, got ${rateRps} req/s over ${rampMs} ms`);
-    }
-    const part = this.partFor(scenario, 'open');
-    if (part === undefined) return;
-    switch (this.state) {
-      case 'idle':
-        part.warmupValue = rateRps;
-        part.mainSchedule = changeRate(part.mainSchedule, 0, rateRps, 0);
-        return;
-      case 'warmup':
-        // The warm-up follows now; the main phase will start at the new rate.
-        (this.runnerOf(part) as OpenRunner | undefined)?.setRate(rateRps, rampMs);
-        part.mainSchedule = changeRate(part.mainSchedule, 0, rateRps, 0);
-        return;
-      case 'main':
-        (this.runnerOf(part) as OpenRunner | undefined)?.setRate(rateRps, rampMs);
-        return;
-      case 'draining':
-      case 'done':
-        return;
-    }
+    liveRate(this.live(), rateRps, rampMs, scenario);
   }
 
   setTail(tail: readonly Segment[], scenario?: string): void {
-    if (tail.length === 0) return;
-    const part = this.partFor(scenario, 'open') ?? this.partFor(scenario, 'closed');
-    if (part === undefined) return;
-    switch (this.state) {
-      case 'idle':
-      case 'warmup': {
-        const first = tail[0] as Segment;
-        const warm = this.runnerOf(part);
-        if (warm instanceof OpenRunner) warm.setRate(first.from, 0);
-        else if (warm instanceof ClosedRunner) warm.setConcurrency(Math.round(first.from));
-        else part.warmupValue = first.from;
-        part.mainSchedule = replaceTail(part.mainSchedule, 0, fitTail(tail, part.mainSchedule.endMs));
-        part.mainConcurrency = undefined;
-        return;
-      }
-      case 'main':
-        this.runnerOf(part)?.setTail(tail);
-        return;
-      case 'draining':
-      case 'done':
-        return;
-    }
+    liveTail(this.live(), tail, scenario);
+  }
+
+  setConcurrency(concurrency: number, scenario?: string): void {
+    liveConcurrency(this.live(), concurrency, scenario);
   }
 
   mainElapsedMs(): number {
     const main = this.main;
     if (main === undefined) return 0;
     return (main.endMs ?? this.clock.nowMs()) - main.startMs;
-  }
-
-  setConcurrency(concurrency: number, scenario?: string): void {
-    if (!(Number.isInteger(concurrency) && concurrency >= 0)) {
-      throw new LoadfleetError('INTERNAL', `setConcurrency needs a whole number >= 0, got ${concurrency}`);
-    }
-    const part = this.partFor(scenario, 'closed');
-    if (part === undefined) return;
-    switch (this.state) {
-      case 'idle':
-        part.warmupValue = concurrency;
-        part.mainConcurrency = concurrency;
-        return;
-      case 'warmup':
-        (this.runnerOf(part) as ClosedRunner | undefined)?.setConcurrency(concurrency);
-        part.mainConcurrency = concurrency;
-        return;
-      case 'main':
-        (this.runnerOf(part) as ClosedRunner | undefined)?.setConcurrency(concurrency);
-        return;
-      case 'draining':
-      case 'done':
-        return;
-    }
   }
 
   stop(_reason: string): void {
@@ -267,13 +185,9 @@ class LoadEngine implements Engine {
         this.finish();
         return;
       case 'warmup':
-        this.stoppedEarly = true;
-        this.endIssuing(this.warmup as PhaseRun);
-        this.drain();
-        return;
       case 'main':
         this.stoppedEarly = true;
-        this.endIssuing(this.main as PhaseRun);
+        this.endIssuing(this.issuing() as PhaseRun);
         this.drain();
         return;
       case 'draining':
@@ -283,44 +197,12 @@ class LoadEngine implements Engine {
   }
 
   private beginPhase(phase: Phase): void {
-    const client = this.client as HttpClient;
-    const flows = this.flows;
-    const recorder = new Recorder(this.clock, flows === undefined ? undefined : new LangRecorder());
-    const sample = this.onLatencySample;
-    if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
-    const nowMs = this.clock.nowMs();
-    const runs: PartRun[] = [];
-    const run: PhaseRun = { phase, recorder, runs, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
-    for (const part of this.parts) {
-      const schedule = phase === 'warmup' ? constantSchedule(part.warmupValue, this.plan.warmupMs) : part.mainSchedule;
-      const source = flows === undefined || part.flowNames === undefined ? flows : flows.part(part.name, part.flowNames);
-      const entry = { part, finished: false, lastExpected: 0 } as PartRun;
-      const onFinished = (): void => this.partFinished(run, entry);
-      const common = { schedule, client, recorder, clock: this.clock, onFinished, flows: source };
-      const runner: Runner = part.model === 'open'
-        ? new OpenRunner({ ...common, maxInFlight: part.maxInFlight })
-        : new ClosedRunner({ ...common, maxLoops: part.maxInFlight });
-      if (phase === 'main' && runner instanceof ClosedRunner && part.mainConcurrency !== undefined) runner.setConcurrency(part.mainConcurrency);
-      runs.push(Object.assign(entry, { runner }));
-    }
+    const setup = { plan: this.plan, clock: this.clock, client: this.client as HttpClient, flows: this.flows, parts: this.parts, onLatencySample: this.onLatencySample };
+    const run = newPhase(phase, setup, (r, entry) => this.partFinished(r, entry));
     if (phase === 'warmup') this.warmup = run;
     else this.main = run;
     this.state = phase;
-    recorder.startMonitoring();
-    const first = phase === 'main' ? this.plan.firstIntervalMs : undefined;
-    if (first !== undefined && first > 0 && first !== this.plan.snapshotIntervalMs) {
-      // A joiner's first interval ends on the run's next interval boundary; the later ones follow it.
-      run.timer = this.clock.after(first, () => {
-        if (run.timer === undefined) return;
-        this.onInterval(run);
-        run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
-      });
-    } else {
-      run.timer = this.clock.every(this.plan.snapshotIntervalMs, () => this.onInterval(run));
-    }
-    for (const r of runs) r.runner.start();
-    run.startMs = runs[0]?.runner.startMs ?? nowMs;
-    run.lastTakeMs = run.startMs;
+    startPhase(run, this.plan, this.clock, (r) => this.onInterval(r));
   }
 
   /** A part's runner reached the end of its schedule; the phase ends with its last part. */
@@ -397,53 +279,10 @@ class LoadEngine implements Engine {
     }
   }
 
-  /**
-   * Takes and emits the phase's delta. Regular ticks (`tick`) advance the interval index even when the
-   * delta is skipped; `always` forces an emit even when idle (the final main delta).
-   */
+  /** Takes and delivers the phase's delta, numbered (engine-phases.ts takeDelta says when it is skipped). */
   private emit(run: PhaseRun, always: boolean, tick = false): void {
-    const nowMs = this.clock.nowMs();
-    const interval = this.plan.snapshotIntervalMs;
-    let intervalIndex: number;
-    if (tick) {
-      intervalIndex = run.nextIndex++;
-    } else if (run.phase === 'main') {
-      // The main phase's final delta belongs to the interval it started in (the one ticks were filling),
-      // even when the schedule's end and the tick at that boundary race.
-      intervalIndex = run.nextIndex;
-    } else {
-      intervalIndex = Math.max(run.nextIndex, Math.floor((nowMs - run.startMs) / interval));
-    }
-    if (!always && run.recorder.isIdle()) return;
-    if (!tick) run.nextIndex = intervalIndex + 1;
-    const stats = run.recorder.takeDelta();
-    const intervalMs = nowMs - run.lastTakeMs;
-    run.lastTakeMs = nowMs;
-    const issuing = run.endMs === undefined && this.state === run.phase;
-    // Open model: the mean scheduled rate over this interval (exact across ramps and live changes),
-    // comparable with the achieved rate of the same interval; summed over the open parts.
-    let rateRps = 0;
-    let concurrency = 0;
-    for (const r of run.runs) {
-      const runner = r.runner;
-      if (runner instanceof OpenRunner) {
-        const expected = runner.expectedBy(Math.min(nowMs, run.endMs ?? nowMs));
-        rateRps += intervalMs > 0 ? Math.max(0, expected - r.lastExpected) / (intervalMs / 1000) : 0;
-        r.lastExpected = expected;
-      } else if (issuing) {
-        concurrency += runner.concurrency();
-      }
-    }
-    this.deliver({
-      seq: ++this.seq,
-      phase: run.phase,
-      // A joiner's main phase starts part-way through the run: its intervals are the run's from the offset.
-      intervalIndex: run.phase === 'main' ? intervalIndex + (this.plan.intervalOffset ?? 0) : intervalIndex,
-      intervalMs,
-      stats,
-      rateRps,
-      concurrency,
-    });
+    const delta = takeDelta(run, this.plan, this.clock.nowMs(), always, tick, run.endMs === undefined && this.state === run.phase);
+    if (delta !== undefined) this.deliver({ seq: ++this.seq, ...delta });
   }
 
   private deliver(s: EngineSnapshot): void {

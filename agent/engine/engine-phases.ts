@@ -1,0 +1,145 @@
+// One phase of the engine (engine.ts, the only caller): its recorder, one runner per part, its interval
+// timer, and the delta snapshots taken from it. The engine owns the phase order, the `seq` numbering and
+// delivery; this file owns what one phase's delta says (engine.ts states the accounting contract).
+import type { AgentPlan } from '../../common/plan.js';
+import type { Stats, Phase } from '../../common/stats.js';
+import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { HttpClient } from './http-client.js';
+import { ClosedRunner } from './closed-runner.js';
+import { OpenRunner } from './open-runner.js';
+import { constantSchedule } from './pacer.js';
+import { Recorder } from './recorder.js';
+import type { Part, PartRun, Runner } from './engine-parts.js';
+import type { FlowDriver } from './flow-driver.js';
+import { LangRecorder } from './lang-recorder.js';
+
+export interface EngineSnapshot {
+  seq: number;            // 1,2,3... across both phases of this run
+  phase: Phase;           // 'warmup' | 'main'
+  intervalIndex: number;  // 0-based interval of that phase, by the engine's own clock since the phase started
+  intervalMs: number;     // time actually covered by this delta
+  stats: Stats;           // delta
+  rateRps: number;        // mean scheduled arrival rate over the interval (open; 0 for closed)
+  concurrency: number;    // loop count (closed; 0 for open)
+}
+
+/** One phase's bookkeeping. */
+export interface PhaseRun {
+  readonly phase: Phase;
+  readonly recorder: Recorder;
+  readonly runs: PartRun[];
+  startMs: number;
+  /** When issuing stopped (every part's schedule ended, or stop()); undefined while running. */
+  endMs: number | undefined;
+  lastTakeMs: number;
+  nextIndex: number;
+  timer: TimerHandle | undefined;
+}
+
+/** What every phase of one engine is built from. */
+export interface PhaseSetup {
+  plan: AgentPlan;
+  clock: Clock;
+  client: HttpClient;
+  /** The scenario language's flows (plan.program), else undefined: the single-request path. */
+  flows: FlowDriver | undefined;
+  parts: readonly Part[];
+  onLatencySample: ((phase: Phase, latencyMs: number) => void) | undefined;
+}
+
+/**
+ * A phase with a runner per part, not started yet (the engine makes it its current phase first: a
+ * runner may finish inside start()). `onPartFinished` is each runner's end of schedule.
+ */
+export function newPhase(phase: Phase, setup: PhaseSetup, onPartFinished: (run: PhaseRun, entry: PartRun) => void): PhaseRun {
+  const { client, flows, clock, plan } = setup;
+  const recorder = new Recorder(clock, flows === undefined ? undefined : new LangRecorder());
+  const sample = setup.onLatencySample;
+  if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
+  const nowMs = clock.nowMs();
+  const runs: PartRun[] = [];
+  const run: PhaseRun = { phase, recorder, runs, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
+  for (const part of setup.parts) {
+    const schedule = phase === 'warmup' ? constantSchedule(part.warmupValue, plan.warmupMs) : part.mainSchedule;
+    const source = flows === undefined || part.flowNames === undefined ? flows : flows.part(part.name, part.flowNames);
+    const entry = { part, finished: false, lastExpected: 0 } as PartRun;
+    const onFinished = (): void => onPartFinished(run, entry);
+    const common = { schedule, client, recorder, clock, onFinished, flows: source };
+    const runner: Runner = part.model === 'open'
+      ? new OpenRunner({ ...common, maxInFlight: part.maxInFlight })
+      : new ClosedRunner({ ...common, maxLoops: part.maxInFlight });
+    if (phase === 'main' && runner instanceof ClosedRunner && part.mainConcurrency !== undefined) runner.setConcurrency(part.mainConcurrency);
+    runs.push(Object.assign(entry, { runner }));
+  }
+  return run;
+}
+
+/**
+ * Starts the phase's monitoring, its interval timer (`onInterval` every snapshotIntervalMs; a joiner's
+ * first main interval is plan.firstIntervalMs) and its runners; its startMs is then the runners' start.
+ */
+export function startPhase(run: PhaseRun, plan: AgentPlan, clock: Clock, onInterval: (run: PhaseRun) => void): void {
+  run.recorder.startMonitoring();
+  const first = run.phase === 'main' ? plan.firstIntervalMs : undefined;
+  if (first !== undefined && first > 0 && first !== plan.snapshotIntervalMs) {
+    // A joiner's first interval ends on the run's next interval boundary; the later ones follow it.
+    run.timer = clock.after(first, () => {
+      if (run.timer === undefined) return;
+      onInterval(run);
+      run.timer = clock.every(plan.snapshotIntervalMs, () => onInterval(run));
+    });
+  } else {
+    run.timer = clock.every(plan.snapshotIntervalMs, () => onInterval(run));
+  }
+  for (const r of run.runs) r.runner.start();
+  run.startMs = run.runs[0]?.runner.startMs ?? run.startMs;
+  run.lastTakeMs = run.startMs;
+}
+
+/**
+ * Takes the phase's delta at nowMs, or undefined when it is skipped (idle and not `always`). Regular
+ * ticks (`tick`) advance the interval index even when the delta is skipped; `always` forces a delta even
+ * when idle (the final main delta). `issuing`: the phase is the engine's current one and still issuing
+ * (only then does a closed part's loop count show). The caller numbers it (seq).
+ */
+export function takeDelta(run: PhaseRun, plan: AgentPlan, nowMs: number, always: boolean, tick: boolean, issuing: boolean): Omit<EngineSnapshot, 'seq'> | undefined {
+  const interval = plan.snapshotIntervalMs;
+  let intervalIndex: number;
+  if (tick) {
+    intervalIndex = run.nextIndex++;
+  } else if (run.phase === 'main') {
+    // The main phase's final delta belongs to the interval it started in (the one ticks were filling),
+    // even when the schedule's end and the tick at that boundary race.
+    intervalIndex = run.nextIndex;
+  } else {
+    intervalIndex = Math.max(run.nextIndex, Math.floor((nowMs - run.startMs) / interval));
+  }
+  if (!always && run.recorder.isIdle()) return undefined;
+  if (!tick) run.nextIndex = intervalIndex + 1;
+  const stats = run.recorder.takeDelta();
+  const intervalMs = nowMs - run.lastTakeMs;
+  run.lastTakeMs = nowMs;
+  // Open model: the mean scheduled rate over this interval (exact across ramps and live changes),
+  // comparable with the achieved rate of the same interval; summed over the open parts.
+  let rateRps = 0;
+  let concurrency = 0;
+  for (const r of run.runs) {
+    const runner = r.runner;
+    if (runner instanceof OpenRunner) {
+      const expected = runner.expectedBy(Math.min(nowMs, run.endMs ?? nowMs));
+      rateRps += intervalMs > 0 ? Math.max(0, expected - r.lastExpected) / (intervalMs / 1000) : 0;
+      r.lastExpected = expected;
+    } else if (issuing) {
+      concurrency += runner.concurrency();
+    }
+  }
+  return {
+    phase: run.phase,
+    // A joiner's main phase starts part-way through the run: its intervals are the run's from the offset.
+    intervalIndex: run.phase === 'main' ? intervalIndex + (plan.intervalOffset ?? 0) : intervalIndex,
+    intervalMs,
+    stats,
+    rateRps,
+    concurrency,
+  };
+}
