@@ -2,47 +2,32 @@
 // when agents join, leave, die or saturate, stop, finish with a report. Time comes from the injected
 // Clock; agents are reached through `send`. Never touches `process`.
 //
-// Members: every Assign makes a member, keyed by agent id (first assignment) or `id#n` (the agent's n-th
-// assignment in this run, e.g. after a reconnect). Each member's figures are merged exactly once under
-// its key; live members (assigned or running) share the fleet's schedule in proportion to their weight.
+// This file decides every change of the run's and its members' states (and what a lost member means:
+// AgentLossPolicy); its helpers keep the books: run-members.ts (members, keys, weights), run-changes.ts
+// (live changes, shares of each part, acknowledgements), run-assign.ts (plans, data sent ahead of the
+// Assign), run-ticks.ts (live lines). Each member's figures are merged exactly once under its key.
 import { LoadfleetError } from '../common/errors.js';
 import type { CoordMsg, RunAgentMsg } from '../common/protocol.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Scenario } from '../common/scenario.js';
 import { mainDurationMs, scenarioParts } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
-import type { Segment } from '../common/plan.js';
 import { Aggregator } from './aggregator.js';
-import type { IntervalFigures, PhaseTotals, RequestLiveSet } from './aggregator.js';
-import { partSchedules, planRun } from './planner.js';
+import type { PhaseTotals } from './aggregator.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report, TimelineEvent } from './report.js';
-import { isConstant, valueAt } from './shares.js';
-import { partFor, partShares } from './run-parts.js';
-import type { PartSchedule } from './run-parts.js';
-import { isSaturated, saturationWhy } from './saturation.js';
+import { valueAt } from './shares.js';
 import { checkThresholds, scenarioLengths } from './threshold-check.js';
-import { RunData } from './run-data.js';
 import type { DataPieces } from './run-data.js';
+import { RunMembers, isActive, isLive, lowerSaturated, noteShares, noteSnapshot } from './run-members.js';
+import type { Member, MemberStatus } from './run-members.js';
+import { LiveChanges, concurrencyPart, ratePart } from './run-changes.js';
+import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './run-assign.js';
+import { LIVE_REQUEST_NAMES, LiveTicker } from './run-ticks.js';
+import type { LiveFigures, LiveLine } from './run-ticks.js';
 
-export type { RateChange };
-
-export interface LiveLine {
-  phase: Phase;
-  elapsedMs: number;
-  totalMs: number;
-  agents: number;
-  figures: IntervalFigures;
-  /**
-   * The scenario language (absent for a single-request run): per request name, this interval's figures
-   * (null when none reported in it) and the phase's so far; each the LIVE_REQUEST_NAMES busiest names,
-   * with `names` saying how many there are.
-   */
-  requests?: { interval: RequestLiveSet | null; soFar: RequestLiveSet };
-}
-
-/** Most request names a live line carries (a Tick is sent to every watching CLI once per interval). */
-export const LIVE_REQUEST_NAMES = 50;
+export type { LiveLine, MemberStatus, RateChange };
+export { LIVE_REQUEST_NAMES };
 
 export interface RunListener {
   onTick(line: LiveLine): void;
@@ -52,24 +37,6 @@ export interface RunListener {
 /** What happens to an agent's share when it is lost (stream ended or heartbeats missed). */
 export type AgentLossPolicy = 'rebalance' | 'fail' | 'continue';
 export const AGENT_LOSS_POLICIES: readonly AgentLossPolicy[] = ['rebalance', 'fail', 'continue'];
-
-type MemberState = 'assigned' | 'running' | 'leaving' | 'done' | 'failed' | 'lost';
-
-interface Member {
-  key: string;
-  agentId: string;
-  host: string;
-  assignment: number;
-  state: MemberState;
-  /** Relative capacity; lowered when the member saturates while others do not. */
-  weight: number;
-  rateRps: number;
-  concurrency: number;
-  lastIndex: Record<Phase, number>;
-  /** Coordinator clock of the last snapshot (for its age in status). */
-  lastSnapshotAtMs: number | undefined;
-  last: { rps: number; eventLoopP99Ms: number; scheduleLagP99Ms: number; dropped: number; sent: number } | undefined;
-}
 
 export interface TestRunOptions {
   runId: string;
@@ -94,20 +61,6 @@ export interface TestRunOptions {
 
 export type RunState = 'running' | 'stopping' | 'finished';
 
-export interface MemberStatus {
-  id: string;
-  agentId: string;
-  host: string;
-  state: MemberState;
-  rateRps: number;
-  concurrency: number;
-  weight: number;
-  achievedRps: number | null;
-  eventLoopP99Ms: number | null;
-  scheduleLagP99Ms: number | null;
-  lastSnapshotAgeMs: number | null;
-}
-
 export interface RunStatus {
   runId: string;
   state: RunState;
@@ -117,54 +70,29 @@ export interface RunStatus {
   concurrency: number;
   onAgentLoss: AgentLossPolicy;
   /** The newest main-phase interval every live agent reported (null before the first). */
-  live: { index: number; achievedRps: number; p50Ms: number; p99Ms: number; errors: number; requests: number } | null;
+  live: LiveFigures | null;
   agents: MemberStatus[];
-}
-
-/** How long a live change waits for acknowledgements before callers stop waiting. */
-const APPLY_WAIT_MS = 2_000;
-
-interface PendingChange {
-  event: TimelineEvent;
-  sentAtMs: number;
-  expected: Set<string>;
-  waiters: (() => void)[];
 }
 
 export class TestRun {
   readonly runId: string;
   private readonly opts: TestRunOptions;
   private readonly aggregator: Aggregator;
-  private readonly members = new Map<string, Member>();
-  private readonly assignments = new Map<string, number>();
-  private readonly rateChanges: RateChange[] = [];
+  private readonly members = new RunMembers();
+  private readonly changes: LiveChanges;
+  private readonly assigner: RunAssigner;
+  private readonly ticker: LiveTicker;
   private readonly timeline: TimelineEvent[] = [];
   private readonly failures: string[] = [];
   private readonly timers: TimerHandle[] = [];
-  private readonly changes = new Map<number, PendingChange>();
-  /** Data files in chunks and the `unique` rows' hand-out (coordinator/run-data.ts). */
-  private readonly data: RunData;
   private readonly startMs: number;
   private readonly warmupMs: number;
   private readonly mainMs: number;
   private readonly policy: AgentLossPolicy;
   private state: RunState = 'running';
-  private changeId = 0;
   private lastShiftIndex = -10;
   private abortedForLoss: string | undefined;
   private abortedByThreshold: string | undefined;
-  private lastLive: RunStatus['live'] = null;
-  private lastShown: Record<Phase, number> = { warmup: -1, main: -1 };
-  /**
-   * Per phase, live members not yet past the last shown interval, recounted by every tick(); when a
-   * snapshot brings it to 0 the interval is shown a quarter interval later (earlyShow) instead of at the
-   * next timer tick (up to one interval later: the timer fires just before the agents' snapshots). Not
-   * at once: the coordinator's and the CLI's per-interval work would then fall on the agents' own
-   * interval edges and, on a small machine, delay their sending. Only a hint: a stale count makes tick()
-   * run early (harmless) or late (the timer still runs).
-   */
-  private waiting: Record<Phase, number> = { warmup: 0, main: 0 };
-  private earlyShow: TimerHandle | undefined;
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
 
@@ -177,9 +105,21 @@ export class TestRun {
     this.startMs = opts.clock.nowMs();
     this.warmupMs = opts.scenario.warmup;
     this.mainMs = mainDurationMs(opts.scenario);
-    this.data = new RunData({
-      runId: opts.runId, program: opts.scenario.program, send: opts.send,
-      notice: (level, message) => opts.listener.onNotice(level, message), pieces: opts.dataPieces,
+    const notice = (level: 'info' | 'warn' | 'error', message: string): void => opts.listener.onNotice(level, message);
+    const { runId, scenario, clock, send, snapshotIntervalMs } = opts;
+    this.assigner = new RunAssigner({ runId, scenario, snapshotIntervalMs, send, notice, pieces: opts.dataPieces });
+    this.changes = new LiveChanges({
+      runId, scenario, clock, send, members: this.members, notice,
+      mainElapsedMs: () => this.mainElapsedMs(), event: (e) => this.event(e),
+    });
+    this.ticker = new LiveTicker({
+      aggregator: this.aggregator, clock, snapshotIntervalMs, phaseMs: { warmup: this.warmupMs, main: this.mainMs },
+      onTick: (line) => opts.listener.onTick(line),
+      onMainShown: (index, elapsedMs) => {
+        this.shiftFromSaturated(index);
+        this.checkAbortThresholds(elapsedMs);
+      },
+      tick: () => this.tick(),
     });
   }
 
@@ -189,17 +129,14 @@ export class TestRun {
 
   /** Sends every agent its plan and starts the clock. */
   start(): void {
-    const ids = this.opts.agents.map((a) => a.id);
-    const plans = planRun(this.opts.scenario, ids, { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, data: this.data.delivery });
+    const plans = this.assigner.plans(this.opts.agents.map((a) => a.id));
     for (const [k, a] of this.opts.agents.entries()) {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
-      const m = this.addMember(a.id, a.host);
-      this.noteShares(m, plan);
+      const m = this.members.add(a.id, a.host);
+      noteShares(m, plan);
       // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
-      const sent = this.data.sendAhead(a.id, m.key, m.assignment, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)
-        && this.opts.send(a.id, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
-      if (!sent) {
+      if (!this.assigner.send(m, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)) {
         this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');
       }
     }
@@ -215,52 +152,23 @@ export class TestRun {
     if (this.state !== 'running') return false;
     const mainElapsed = this.mainElapsedMs();
     if (this.inMain() && mainElapsed >= this.mainMs - this.opts.snapshotIntervalMs) return false; // too late to matter
-    const live = this.liveMembers();
-    const m = this.addMember(agentId, host);
-    const { scenario } = this.opts;
+    const n = this.members.live().length + 1;
+    const m = this.members.add(agentId, host);
     // `unique` rows: a joiner gets its first block from what the pool has left (each row used at most once).
-    const [plan] = planRun(scenario, [agentId], { runId: this.runId, snapshotIntervalMs: this.opts.snapshotIntervalMs, data: this.data.delivery }).values();
-    if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for joining agent ${agentId}`);
-    const n = live.length + 1;
-    plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
-    plan.connections = Math.max(1, Math.ceil(plan.connections / n));
-    if (plan.parts !== undefined) {
-      for (const part of plan.parts) part.maxInFlight = Math.max(1, Math.ceil(part.maxInFlight / n));
-      plan.maxInFlight = plan.parts.reduce((sum, part) => sum + part.maxInFlight, 0);
-    }
-    const weights = this.weightsWith(m);
-    if (this.inMain()) {
-      plan.warmupMs = 0;
-      // Its intervals fall on the run's: the first one ends at the next boundary (one more if that is
-      // too close to matter), so each of its deltas counts in the interval it covers.
-      const interval = this.opts.snapshotIntervalMs;
-      let offset = Math.floor(mainElapsed / interval);
-      let firstMs = (offset + 1) * interval - mainElapsed;
-      if (firstMs < interval / 10) {
-        offset++;
-        firstMs += interval;
-      }
-      plan.intervalOffset = offset;
-      plan.firstIntervalMs = firstMs;
-      m.lastIndex.main = offset - 1;
-    } else {
-      plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
-    }
-    const shares = this.sharesAt(this.inMain() ? mainElapsed : 0, weights).map((t) => t.get(m.key) ?? []);
-    if (shares.every((segs) => segs.length === 0 || segs.every((s) => s.durationMs <= 0))) {
-      this.members.delete(m.key);
+    const plan = this.assigner.joinerPlan(agentId);
+    fitJoiner(plan, n);
+    const weights = this.members.weights(m);
+    if (this.inMain()) m.lastIndex.main = alignJoiner(plan, mainElapsed, this.opts.snapshotIntervalMs);
+    else plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
+    const shares = this.changes.sharesAt(this.inMain() ? mainElapsed : 0, weights).map((t) => t.get(m.key) ?? []);
+    if (!giveShares(plan, shares)) {
+      this.members.remove(m);
       return false;
     }
-    // A part whose schedule already ended runs nothing (a part needs a segment: one of 0 for 1 ms).
-    const owned = shares.map((segs) => (segs.length === 0 ? [{ durationMs: 1, from: 0, to: 0 }] : segs));
-    plan.segments = owned[0] ?? [];
-    plan.parts?.forEach((part, i) => { part.segments = owned[i] ?? []; });
-    this.noteShares(m, plan);
-    const sent = this.data.sendAhead(agentId, m.key, m.assignment, plan, n)
-      && this.opts.send(agentId, { kind: 'assign', runId: this.runId, assignment: m.assignment, planJson: JSON.stringify(plan) });
-    if (!sent) {
-      this.data.memberEnded(m.key, 'its stream closed before the assignment could be sent');
-      this.members.delete(m.key);
+    noteShares(m, plan);
+    if (!this.assigner.send(m, plan, n)) {
+      this.assigner.data.memberEnded(m.key, 'its stream closed before the assignment could be sent');
+      this.members.remove(m);
       return false;
     }
     this.event({ kind: 'join', agentId: m.key, detail: `joined from ${host || 'unknown host'}; shares move to ${n} agent(s)` });
@@ -271,54 +179,21 @@ export class TestRun {
 
   /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
   setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = partFor(this.opts.scenario, scenario);
-    if (part.model !== 'open') {
-      throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
-    }
-    if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
-    if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
+    const part = ratePart(this.opts.scenario, rateRps, rampMs, scenario);
     this.requireRunning();
-    const multi = this.opts.scenario.parts !== undefined;
-    const which = multi ? { scenario: part.name } : {};
-    const what = `${multi ? `${part.name}: ` : ''}rate -> ${rateRps}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''} (${source})`;
-    this.rateChanges.push({ atMs: this.mainElapsedMs(), rateRps, rampMs, source, ...which });
-    const r = this.sendShares({ kind: 'rate', detail: what, rateRps, rampMs, source }, undefined, part.index);
-    this.opts.listener.onNotice('info', `${what}, ${r.agents} agent(s)`);
-    return r;
+    return this.changes.apply(part, { rateRps, rampMs }, source);
   }
 
   /** Live change of the closed model's total concurrency. */
   setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = partFor(this.opts.scenario, scenario);
-    if (part.model !== 'closed') {
-      throw new LoadfleetError('USAGE', `${this.opts.scenario.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
-    }
-    if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
+    const part = concurrencyPart(this.opts.scenario, concurrency, scenario);
     this.requireRunning();
-    const multi = this.opts.scenario.parts !== undefined;
-    const what = `${multi ? `${part.name}: ` : ''}concurrency -> ${concurrency} (${source})`;
-    this.rateChanges.push({ atMs: this.mainElapsedMs(), concurrency, rampMs: 0, source, ...(multi ? { scenario: part.name } : {}) });
-    const r = this.sendShares({ kind: 'concurrency', detail: what, concurrency, rampMs: 0, source }, undefined, part.index);
-    this.opts.listener.onNotice('info', `${what}, ${r.agents} agent(s)`);
-    return r;
+    return this.changes.apply(part, { concurrency, rampMs: 0 }, source);
   }
 
   /** Resolves when every agent sent the change has acknowledged it, or after timeoutMs. */
-  whenApplied(changeId: number, timeoutMs = APPLY_WAIT_MS): Promise<{ applied: number; expected: number; appliedMs: number }> {
-    const c = this.changes.get(changeId);
-    if (c === undefined) return Promise.resolve({ applied: 0, expected: 0, appliedMs: 0 });
-    const result = (): { applied: number; expected: number; appliedMs: number } => {
-      const acks = c.event.acks ?? [];
-      return { applied: acks.length, expected: c.expected.size, appliedMs: Math.max(0, ...acks.map((a) => a.latencyMs)) };
-    };
-    if ((c.event.acks?.length ?? 0) >= c.expected.size) return Promise.resolve(result());
-    return new Promise((resolve) => {
-      const timer = this.opts.clock.after(timeoutMs, () => resolve(result()));
-      c.waiters.push(() => {
-        timer.cancel();
-        resolve(result());
-      });
-    });
+  whenApplied(changeId: number, timeoutMs?: number): Promise<{ applied: number; expected: number; appliedMs: number }> {
+    return this.changes.whenApplied(changeId, timeoutMs);
   }
 
   /** Ends the test early; agents drain and report, and the report is still complete. Idempotent. */
@@ -327,8 +202,8 @@ export class TestRun {
     this.state = 'stopping';
     this.event({ kind: 'stop', detail: reason });
     this.opts.listener.onNotice('info', `stopping: ${reason}`);
-    for (const m of this.members.values()) {
-      if (m.state === 'assigned' || m.state === 'running' || m.state === 'leaving') this.opts.send(m.agentId, { kind: 'stop', runId: this.runId, reason });
+    for (const m of this.members.all()) {
+      if (isActive(m)) this.opts.send(m.agentId, { kind: 'stop', runId: this.runId, reason });
     }
     this.maybeFinish();
   }
@@ -336,7 +211,7 @@ export class TestRun {
   /** A message about this run from one of its agents. */
   onAgentMessage(agentId: string, msg: RunAgentMsg): void {
     if (msg.runId !== this.runId && msg.runId !== '') return;
-    const m = this.members.get(this.keyOf(agentId, msg.assignment));
+    const m = this.members.get(agentId, msg.assignment);
     if (m === undefined) return;
     if (this.state === 'finished') {
       if (msg.kind === 'snapshot') this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: true });
@@ -353,33 +228,19 @@ export class TestRun {
           rateRps: msg.rateRps, concurrency: msg.concurrency,
         });
         this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: false });
-        const before = m.lastIndex[msg.phase];
-        if (msg.intervalIndex > before) m.lastIndex[msg.phase] = msg.intervalIndex;
-        if (msg.phase === 'main' && msg.intervalMs > 0) {
-          m.lastSnapshotAtMs = this.opts.clock.nowMs();
-          m.last = {
-            rps: msg.stats.requests / (msg.intervalMs / 1000), eventLoopP99Ms: msg.stats.eventLoopDelayP99Ms,
-            scheduleLagP99Ms: msg.stats.scheduleLagP99Ms, dropped: msg.stats.dropped, sent: msg.stats.sent,
-          };
-        }
-        const shown = this.lastShown[msg.phase];
-        if (before <= shown && msg.intervalIndex > shown && --this.waiting[msg.phase] <= 0 && this.earlyShow === undefined) {
-          this.earlyShow = this.opts.clock.after(this.opts.snapshotIntervalMs / 4, () => {
-            this.earlyShow = undefined;
-            this.tick();
-          });
-        }
+        const before = noteSnapshot(m, msg, this.opts.clock.nowMs());
+        this.ticker.onSnapshot(msg.phase, before, msg.intervalIndex);
         return;
       }
       case 'done': {
         const r = this.aggregator.addDone({ agentId: m.key, lastSeq: msg.lastSeq, main: msg.main, warmup: msg.warmup, durationMs: msg.durationMs });
         this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: 0, done: true, unknownRun: false });
         if (!r.reconciled) this.opts.listener.onNotice('warn', `agent ${m.key}: ${r.detail ?? 'snapshots did not add up'}`);
-        const wasLive = m.state === 'assigned' || m.state === 'running';
+        const wasLive = isLive(m);
         if (m.state === 'lost') this.event({ kind: 'recovered', agentId: m.key, detail: 'its figures arrived after it was lost: merged' });
         m.state = 'done';
         // Its RowsAccounts come before its Done on the stream: unique rows still held now are lost.
-        this.data.memberEnded(m.key, 'it ended without accounting for them');
+        this.assigner.data.memberEnded(m.key, 'it ended without accounting for them');
         // Done well before the schedule's end without a stop: the agent left; its share moves on.
         const early = this.inMain() ? this.mainMs - this.mainElapsedMs() > this.opts.snapshotIntervalMs : true;
         if (wasLive && this.state === 'running' && early) this.memberLeft(m, 'ended its assignment early');
@@ -396,25 +257,19 @@ export class TestRun {
         if (m.state === 'done' || m.state === 'failed') return;
         this.memberGone(m, 'failed', `${msg.code}: ${msg.message}`);
         return;
-      case 'applied': {
-        const c = this.changes.get(msg.changeId);
-        if (c === undefined || !c.expected.has(m.key)) return;
-        const acks = (c.event.acks ??= []);
-        if (acks.some((a) => a.agentId === m.key)) return;
-        acks.push({ agentId: m.key, latencyMs: round1(this.opts.clock.nowMs() - c.sentAtMs) });
-        if (acks.length >= c.expected.size) for (const w of c.waiters.splice(0)) w();
+      case 'applied':
+        this.changes.onApplied(msg.changeId, m.key);
         return;
-      }
       case 'leaving':
-        if (m.state !== 'assigned' && m.state !== 'running') return;
+        if (!isLive(m)) return;
         m.state = 'leaving';
         this.memberLeft(m, msg.reason || 'leaving');
         return;
       case 'rows-wanted':
-        if (m.state === 'assigned' || m.state === 'running') this.data.onRowsWanted(agentId, m.key, msg, this.liveMembers().length);
+        if (isLive(m)) this.assigner.data.onRowsWanted(agentId, m.key, msg, this.members.live().length);
         return;
       case 'rows-account':
-        this.data.onRowsAccount(m.key, msg, this.liveMembers().length);
+        this.assigner.data.onRowsAccount(m.key, msg, this.members.live().length);
         return;
       default: {
         const never: never = msg;
@@ -425,34 +280,28 @@ export class TestRun {
 
   /** The agent's stream ended or it missed its heartbeats: every live assignment of it is lost. */
   onAgentLeft(agentId: string, reason: string): void {
-    for (const m of this.members.values()) {
+    for (const m of this.members.all()) {
       if (m.agentId !== agentId) continue;
-      if (m.state === 'assigned' || m.state === 'running' || m.state === 'leaving') this.memberGone(m, 'lost', reason);
+      if (isActive(m)) this.memberGone(m, 'lost', reason);
     }
   }
 
   /** Agents of this run (any member, past or present). */
   hasAgent(agentId: string): boolean {
-    return this.assignments.has(agentId);
+    return this.members.hasAgent(agentId);
   }
 
   status(): RunStatus {
     const now = this.opts.clock.nowMs();
     const t = this.mainElapsedMs();
-    const valueOf = (model: 'open' | 'closed'): number => this.schedules().filter((p) => p.model === model).reduce((sum, p) => sum + valueAt(p.segments, t), 0);
+    const valueOf = (model: 'open' | 'closed'): number => this.changes.schedules().filter((p) => p.model === model).reduce((sum, p) => sum + valueAt(p.segments, t), 0);
     return {
       runId: this.runId, state: this.state, elapsedMs: now - this.startMs, totalMs: this.warmupMs + this.mainMs,
       targetRps: valueOf('open'),
       concurrency: Math.round(valueOf('closed')),
       onAgentLoss: this.policy,
-      live: this.lastLive,
-      agents: [...this.members.values()].map((m) => ({
-        id: m.key, agentId: m.agentId, host: m.host, state: m.state, rateRps: round3(m.rateRps), concurrency: m.concurrency, weight: round3(m.weight),
-        achievedRps: m.last === undefined ? null : round1(m.last.rps),
-        eventLoopP99Ms: m.last?.eventLoopP99Ms ?? null,
-        scheduleLagP99Ms: m.last?.scheduleLagP99Ms ?? null,
-        lastSnapshotAgeMs: m.lastSnapshotAtMs === undefined ? null : Math.round(now - m.lastSnapshotAtMs),
-      })),
+      live: this.ticker.lastLive,
+      agents: this.members.statuses(now),
     };
   }
 
@@ -462,48 +311,6 @@ export class TestRun {
   }
 
   // ---------- internals ----------
-
-  private keyOf(agentId: string, assignment: number): string {
-    return assignment <= 1 ? agentId : `${agentId}#${assignment}`;
-  }
-
-  private addMember(agentId: string, host: string): Member {
-    const assignment = (this.assignments.get(agentId) ?? 0) + 1;
-    this.assignments.set(agentId, assignment);
-    const m: Member = {
-      key: this.keyOf(agentId, assignment), agentId, host, assignment, state: 'assigned', weight: 1, rateRps: 0, concurrency: 0,
-      lastIndex: { warmup: -1, main: -1 }, lastSnapshotAtMs: undefined, last: undefined,
-    };
-    this.members.set(m.key, m);
-    return m;
-  }
-
-  private liveMembers(): Member[] {
-    return [...this.members.values()].filter((m) => m.state === 'assigned' || m.state === 'running');
-  }
-
-  private weightsWith(extra?: Member): Map<string, number> {
-    const live = this.liveMembers();
-    if (extra !== undefined && !live.includes(extra)) live.push(extra);
-    return new Map(live.map((m) => [m.key, m.weight]));
-  }
-
-  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs. */
-  private sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
-    return partShares(this.schedules(), tMs, weights);
-  }
-
-  /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
-  private schedules(): PartSchedule[] {
-    return partSchedules(this.opts.scenario, this.rateChanges);
-  }
-
-  /** The member's first values, summed over parts (for status). */
-  private noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; parts?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }): void {
-    const parts = plan.parts ?? [plan];
-    m.rateRps = parts.filter((p) => p.model === 'open').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
-    m.concurrency = parts.filter((p) => p.model === 'closed').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
-  }
 
   private inMain(): boolean {
     return this.opts.clock.nowMs() - this.startMs >= this.warmupMs;
@@ -517,62 +324,17 @@ export class TestRun {
     if (this.state !== 'running') throw new LoadfleetError('NOT_RUNNING', `test ${this.runId} is ${this.state}`, { hint: 'start a new one with `loadfleet run`' });
   }
 
-  /**
-   * Sends every live member its share of the fleet's schedule as it is now (after a rate change or a
-   * membership change), records the change in the timeline and tracks acknowledgements.
-   */
-  private sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
-    const changeId = ++this.changeId;
-    const event = this.event({ ...base, changeId, acks: [] });
-    const live = this.liveMembers().filter((m) => m.key !== skipKey);
-    const weights = this.weightsWith();
-    const t = this.mainElapsedMs();
-    const pending: PendingChange = { event, sentAtMs: this.opts.clock.nowMs(), expected: new Set(), waiters: [] };
-    this.changes.set(changeId, pending);
-    const multi = this.opts.scenario.parts !== undefined;
-    const schedules = this.schedules();
-    const shares = this.sharesAt(t, weights);
-    for (const m of live) {
-      m.rateRps = 0;
-      m.concurrency = 0;
-    }
-    schedules.forEach((part, i) => {
-      const tails = shares[i] as Map<string, Segment[]>;
-      const scenario = multi ? { scenario: part.name } : {};
-      for (const m of live) {
-        const tail = tails.get(m.key) ?? [];
-        let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
-        if (part.model === 'open') {
-          m.rateRps += tail[0]?.from ?? 0;
-          if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
-        } else {
-          const c = tail[0]?.from ?? 0;
-          m.concurrency += c;
-          // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
-          // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
-          // A part already over has nothing left to change.
-          if (tail.length > 0) msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
-        }
-        // Several scenarios: a change of one is sent for that one only (the others' shares stand).
-        if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId: this.runId, assignment: m.assignment, rampMs: 0, changeId, ...msg, ...scenario })) {
-          pending.expected.add(m.key);
-        }
-      }
-    });
-    return { changeId, agents: live.length };
-  }
-
+  /** After a membership change: every live member (but skipKey) gets its new shares. */
   private reshare(why: string, skipKey?: string): void {
-    if (this.state !== 'running' || this.liveMembers().length === 0) return;
-    this.sendShares({ kind: 'reshare', detail: why }, skipKey);
+    if (this.state !== 'running' || this.members.live().length === 0) return;
+    this.changes.sendShares({ kind: 'reshare', detail: why }, skipKey);
   }
 
   /** A member stopped taking load on purpose (leaving, or Done early): its share goes to the others. */
   private memberLeft(m: Member, reason: string): void {
     this.event({ kind: 'leave', agentId: m.key, detail: reason });
     this.opts.listener.onNotice('warn', `agent ${m.key} left: ${reason}`);
-    if (this.liveMembers().length === 0) {
+    if (this.members.live().length === 0) {
       this.opts.listener.onNotice('error', 'no agent left to carry the load');
       return;
     }
@@ -580,9 +342,9 @@ export class TestRun {
   }
 
   private memberGone(m: Member, state: 'failed' | 'lost', reason: string): void {
-    const wasLive = m.state === 'assigned' || m.state === 'running';
+    const wasLive = isLive(m);
     m.state = state;
-    this.data.memberEnded(m.key, `agent ${state}`);
+    this.assigner.data.memberEnded(m.key, `agent ${state}`);
     const msg = `agent ${m.key} ${state}: ${reason}`;
     this.event({ kind: state, agentId: m.key, detail: reason });
     this.opts.listener.onNotice('error', msg);
@@ -606,44 +368,12 @@ export class TestRun {
     return full;
   }
 
-  /** Shows the newest interval that every live agent has reported, and moves load off saturated agents. */
+  /** Shows the newest interval that every live agent has reported (run-ticks.ts). */
   private tick(): void {
     if (this.state === 'finished') return;
-    const running = this.liveMembers();
+    const running = this.members.live();
     if (running.length === 0) return;
-    this.showReady(running);
-    for (const phase of ['warmup', 'main'] as const) {
-      const shown = this.lastShown[phase];
-      this.waiting[phase] = running.reduce((n, m) => (m.lastIndex[phase] <= shown ? n + 1 : n), 0);
-    }
-  }
-
-  private showReady(running: Member[]): void {
-    for (const phase of ['warmup', 'main'] as const) {
-      const ready = Math.min(...running.map((m) => m.lastIndex[phase]));
-      if (ready > this.lastShown[phase]) {
-        this.lastShown[phase] = ready;
-        const figures = this.aggregator.interval(phase, ready);
-        if (figures === undefined) continue;
-        const requests = this.aggregator.liveRequests(phase, ready, LIVE_REQUEST_NAMES);
-        this.opts.listener.onTick({
-          phase,
-          elapsedMs: (ready + 1) * this.opts.snapshotIntervalMs,
-          totalMs: phase === 'warmup' ? this.warmupMs : this.mainMs,
-          agents: running.length,
-          figures,
-          ...(requests.soFar.names > 0 ? { requests: { interval: requests.interval ?? null, soFar: requests.soFar } } : {}),
-        });
-        if (phase === 'main') {
-          this.lastLive = {
-            index: ready, achievedRps: figures.rps, p50Ms: figures.latencyMs.p50, p99Ms: figures.latencyMs.p99, errors: figures.errorTotal,
-            requests: figures.requests,
-          };
-          this.shiftFromSaturated(ready);
-          this.checkAbortThresholds((ready + 1) * this.opts.snapshotIntervalMs);
-        }
-      }
-    }
+    this.ticker.tick(running);
   }
 
   /** abortOnFail thresholds, on the merged figures so far: a failed one past its grace ends the run. */
@@ -662,21 +392,17 @@ export class TestRun {
   private shiftFromSaturated(index: number): void {
     if (this.opts.shiftOnSaturation === false || this.state !== 'running' || scenarioParts(this.opts.scenario).every((p) => p.load.model !== 'open')) return;
     if (index - this.lastShiftIndex < 3) return;
-    const live = this.liveMembers().filter((m) => m.last !== undefined);
-    if (live.length < 2) return;
-    const saturated = live.filter((m) => isSaturated(m.last!));
-    if (saturated.length === 0 || saturated.length === live.length) return;
-    for (const m of saturated) m.weight = Math.max(0.1, m.weight * 0.7);
+    const names = lowerSaturated(this.members.live());
+    if (names === '') return;
     this.lastShiftIndex = index;
-    const names = saturated.map((m) => `${m.key} (${saturationWhy(m.last!)})`).join(', ');
     this.opts.listener.onNotice('warn', `saturated: ${names}; moving rate to the other agents`);
     this.reshare(`saturated: ${names}`);
   }
 
   /** Past the end plus the grace: members still connected but silent have failed (not lost: no share moves). */
   private giveUp(): void {
-    for (const m of this.members.values()) {
-      if (m.state === 'assigned' || m.state === 'running' || m.state === 'leaving') this.memberGone(m, 'failed', 'sent no final report in time');
+    for (const m of this.members.all()) {
+      if (isActive(m)) this.memberGone(m, 'failed', 'sent no final report in time');
     }
     // Lost members that never came back: stop waiting for them.
     this.maybeFinish();
@@ -684,14 +410,15 @@ export class TestRun {
 
   private maybeFinish(): void {
     if (this.state === 'finished') return;
-    if ([...this.members.values()].some((m) => m.state === 'assigned' || m.state === 'running' || m.state === 'leaving')) return;
+    if (this.members.all().some(isActive)) return;
     // Every member lost mid-test with no Done yet: wait (until giveUp) for reconnects while time remains.
     this.state = 'finished';
     for (const t of this.timers) t.cancel();
-    this.earlyShow?.cancel();
-    for (const c of this.changes.values()) for (const w of c.waiters.splice(0)) w();
+    this.ticker.cancel();
+    this.changes.releaseWaiters();
+    const members = this.members.all();
     const failures = [...this.failures];
-    for (const m of this.members.values()) {
+    for (const m of members) {
       if (m.state === 'lost') failures.push(`agent ${m.key} was lost and its final figures never arrived: requests it sent after its last merged snapshot are not in this report`);
     }
     const report = buildReport({
@@ -700,21 +427,17 @@ export class TestRun {
       startedAtMs: this.opts.startedAtEpochMs,
       durationMs: this.opts.clock.nowMs() - this.startMs,
       aggregator: this.aggregator,
-      rateChanges: this.rateChanges,
-      agents: [...this.members.values()].map((m) => ({ id: m.key, host: m.host })),
+      rateChanges: this.changes.rateChanges,
+      agents: members.map((m) => ({ id: m.key, host: m.host })),
       failures: this.failures,
       incomplete: failures.slice(this.failures.length),
       timeline: this.timeline,
       onAgentLoss: this.policy,
       abortedForAgentLoss: this.abortedForLoss,
       abortedByThreshold: this.abortedByThreshold,
-      data: this.data.summary(),
+      data: this.assigner.data.summary(),
     });
     this.aggregator.destroy();
     this.resolveReport(report);
   }
 }
-
-
-const round1 = (v: number): number => Math.round(v * 10) / 10;
-const round3 = (v: number): number => Math.round(v * 1000) / 1000;
