@@ -17,6 +17,7 @@ import { partFor, partShares } from './run-parts.js';
 import type { PartSchedule } from './run-parts.js';
 import { round1 } from './run-members.js';
 import type { RunMembers } from './run-members.js';
+import type { RunTimeline } from './run-timeline.js';
 
 /** How long a live change waits for acknowledgements before callers stop waiting. */
 const APPLY_WAIT_MS = 2_000;
@@ -40,10 +41,8 @@ export interface LiveChangesOptions {
   clock: Clock;
   send: (agentId: string, m: CoordMsg) => boolean;
   members: RunMembers;
-  /** Main-phase ms so far (0 during warm-up): changes and shares start there. */
-  mainElapsedMs: () => number;
-  /** Adds an event to the run's timeline (the run stamps its time). */
-  event: (e: Omit<TimelineEvent, 'atMs'>) => TimelineEvent;
+  /** Changes and shares start at its mainElapsedMs(); each change is one of its events. */
+  timeline: RunTimeline;
   notice: (level: 'info', message: string) => void;
 }
 
@@ -100,7 +99,7 @@ export class LiveChanges {
       ? `concurrency -> ${figures.concurrency}`
       : `rate -> ${figures.rateRps}/s${figures.rampMs > 0 ? ` over ${figures.rampMs} ms` : ''}`;
     const what = `${multi ? `${part.name}: ` : ''}${change} (${source})`;
-    this.rateChanges.push({ atMs: this.opts.mainElapsedMs(), ...figures, source, ...which });
+    this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...figures, source, ...which });
     const kind = 'concurrency' in figures ? 'concurrency' : 'rate';
     const r = this.sendShares({ kind, detail: what, ...figures, source }, undefined, part.index);
     this.opts.notice('info', `${what}, ${r.agents} agent(s)`);
@@ -114,11 +113,11 @@ export class LiveChanges {
    */
   sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
     const changeId = ++this.changeId;
-    const event = this.opts.event({ ...base, changeId, acks: [] });
+    const event = this.opts.timeline.event({ ...base, changeId, acks: [] });
     const { members, runId } = this.opts;
     const live = members.live().filter((m) => m.key !== skipKey);
     const weights = members.weights();
-    const t = this.opts.mainElapsedMs();
+    const t = this.opts.timeline.mainElapsedMs();
     const pending: PendingChange = { event, sentAtMs: this.opts.clock.nowMs(), expected: new Set(), waiters: [] };
     this.pending.set(changeId, pending);
     const multi = this.opts.scenario.parts !== undefined;

@@ -2,77 +2,36 @@
 // when agents join, leave, die or saturate, stop, finish with a report. Time comes from the injected
 // Clock; agents are reached through `send`. Never touches `process`.
 //
-// This file decides every change of the run's and its members' states (and what a lost member means:
-// AgentLossPolicy); its helpers keep the books: run-members.ts (members, keys, weights), run-changes.ts
-// (live changes, shares of each part, acknowledgements), run-assign.ts (plans, data sent ahead of the
-// Assign), run-ticks.ts (live lines). Each member's figures are merged exactly once under its key.
+// This file owns the run's state (running, stopping, finished), its agents' messages, the merge and the
+// report. Its helpers: run-members.ts (members' books: keys, weights, figures), run-member-life.ts (a
+// member's end: leave, failure, loss and AgentLossPolicy), run-changes.ts (live changes, shares of each
+// part, acknowledgements), run-assign.ts (plans, data sent ahead of the Assign), run-ticks.ts (live
+// lines), run-timeline.ts (phase time, events). test-run-api.ts holds the public types, re-exported
+// here. Each member's figures are merged exactly once under its key.
 import { LoadfleetError } from '../common/errors.js';
-import type { CoordMsg, RunAgentMsg } from '../common/protocol.js';
-import type { Clock, TimerHandle } from '../common/clock.js';
-import type { Scenario } from '../common/scenario.js';
+import type { RunAgentMsg } from '../common/protocol.js';
+import type { TimerHandle } from '../common/clock.js';
 import { mainDurationMs, scenarioParts } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
 import { Aggregator } from './aggregator.js';
 import type { PhaseTotals } from './aggregator.js';
 import { buildReport } from './report.js';
-import type { RateChange, Report, TimelineEvent } from './report.js';
+import type { RateChange, Report } from './report.js';
 import { valueAt } from './shares.js';
 import { checkThresholds, scenarioLengths } from './threshold-check.js';
-import type { DataPieces } from './run-data.js';
+import { RunTimeline } from './run-timeline.js';
+import { MemberLife } from './run-member-life.js';
 import { RunMembers, isActive, isLive, lowerSaturated, noteShares, noteSnapshot } from './run-members.js';
 import type { Member, MemberStatus } from './run-members.js';
 import { LiveChanges, concurrencyPart, ratePart } from './run-changes.js';
 import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './run-assign.js';
 import { LIVE_REQUEST_NAMES, LiveTicker } from './run-ticks.js';
-import type { LiveFigures, LiveLine } from './run-ticks.js';
+import type { LiveLine } from './run-ticks.js';
+import { AGENT_LOSS_POLICIES } from './test-run-api.js';
+import type { AgentLossPolicy, RunListener, RunState, RunStatus, TestRunOptions } from './test-run-api.js';
 
-export type { LiveLine, MemberStatus, RateChange };
-export { LIVE_REQUEST_NAMES };
-
-export interface RunListener {
-  onTick(line: LiveLine): void;
-  onNotice(level: 'info' | 'warn' | 'error', message: string): void;
-}
-
-/** What happens to an agent's share when it is lost (stream ended or heartbeats missed). */
-export type AgentLossPolicy = 'rebalance' | 'fail' | 'continue';
-export const AGENT_LOSS_POLICIES: readonly AgentLossPolicy[] = ['rebalance', 'fail', 'continue'];
-
-export interface TestRunOptions {
-  runId: string;
-  scenario: Scenario;
-  agents: readonly { id: string; host: string }[];
-  clock: Clock;
-  /** Wall-clock epoch ms of the start, for the report only. */
-  startedAtEpochMs: number;
-  snapshotIntervalMs: number;
-  send: (agentId: string, m: CoordMsg) => boolean;
-  listener: RunListener;
-  /** Grace after the planned end before agents that sent no Done are given up on. */
-  finishGraceMs?: number;
-  onAgentLoss?: AgentLossPolicy;
-  /** Move rate away from a saturated agent while others have room (default true). */
-  shiftOnSaturation?: boolean;
-  /** The chunked data files' pieces (run-data.ts prepareDataPieces); built at once when absent. */
-  dataPieces?: DataPieces;
-  /** The initial agents already got the pieces for their first assignment (run-data.ts sendPiecesAhead). */
-  piecesSentAhead?: boolean;
-}
-
-export type RunState = 'running' | 'stopping' | 'finished';
-
-export interface RunStatus {
-  runId: string;
-  state: RunState;
-  elapsedMs: number;
-  totalMs: number;
-  targetRps: number;
-  concurrency: number;
-  onAgentLoss: AgentLossPolicy;
-  /** The newest main-phase interval every live agent reported (null before the first). */
-  live: LiveFigures | null;
-  agents: MemberStatus[];
-}
+export type { AgentLossPolicy, LiveLine, MemberStatus, RateChange, RunListener, RunState, RunStatus, TestRunOptions };
+export { AGENT_LOSS_POLICIES, LIVE_REQUEST_NAMES };
 
 export class TestRun {
   readonly runId: string;
@@ -82,16 +41,13 @@ export class TestRun {
   private readonly changes: LiveChanges;
   private readonly assigner: RunAssigner;
   private readonly ticker: LiveTicker;
-  private readonly timeline: TimelineEvent[] = [];
-  private readonly failures: string[] = [];
+  private readonly life: MemberLife;
+  private readonly time: RunTimeline;
   private readonly timers: TimerHandle[] = [];
-  private readonly startMs: number;
-  private readonly warmupMs: number;
   private readonly mainMs: number;
   private readonly policy: AgentLossPolicy;
   private state: RunState = 'running';
   private lastShiftIndex = -10;
-  private abortedForLoss: string | undefined;
   private abortedByThreshold: string | undefined;
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
@@ -102,18 +58,21 @@ export class TestRun {
     this.policy = opts.onAgentLoss ?? 'rebalance';
     this.aggregator = new Aggregator({ intervalMs: opts.snapshotIntervalMs });
     this.report = new Promise((resolve) => { this.resolveReport = resolve; });
-    this.startMs = opts.clock.nowMs();
-    this.warmupMs = opts.scenario.warmup;
+    this.time = new RunTimeline(opts.clock, opts.scenario.warmup);
     this.mainMs = mainDurationMs(opts.scenario);
     const notice = (level: 'info' | 'warn' | 'error', message: string): void => opts.listener.onNotice(level, message);
     const { runId, scenario, clock, send, snapshotIntervalMs } = opts;
     this.assigner = new RunAssigner({ runId, scenario, snapshotIntervalMs, send, notice, pieces: opts.dataPieces });
     this.changes = new LiveChanges({
-      runId, scenario, clock, send, members: this.members, notice,
-      mainElapsedMs: () => this.mainElapsedMs(), event: (e) => this.event(e),
+      runId, scenario, clock, send, members: this.members, notice, timeline: this.time,
+    });
+    this.life = new MemberLife({
+      members: this.members, changes: this.changes, data: this.assigner.data, time: this.time, listener: opts.listener, policy: this.policy,
+      mainMs: this.mainMs, snapshotIntervalMs,
+      run: { state: () => this.state, stop: (reason) => this.stop(reason), settle: () => this.maybeFinish() },
     });
     this.ticker = new LiveTicker({
-      aggregator: this.aggregator, clock, snapshotIntervalMs, phaseMs: { warmup: this.warmupMs, main: this.mainMs },
+      aggregator: this.aggregator, clock, snapshotIntervalMs, phaseMs: { warmup: this.time.warmupMs, main: this.mainMs },
       onTick: (line) => opts.listener.onTick(line),
       onMainShown: (index, elapsedMs) => {
         this.shiftFromSaturated(index);
@@ -137,30 +96,30 @@ export class TestRun {
       noteShares(m, plan);
       // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
       if (!this.assigner.send(m, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)) {
-        this.memberGone(m, 'lost', 'stream closed before the assignment could be sent');
+        this.life.gone(m, 'lost', 'stream closed before the assignment could be sent');
       }
     }
     const { clock } = this.opts;
     this.timers.push(clock.every(this.opts.snapshotIntervalMs, () => this.tick()));
-    const giveUpMs = this.warmupMs + this.mainMs + (this.opts.finishGraceMs ?? 30_000);
-    this.timers.push(clock.after(giveUpMs, () => this.giveUp()));
+    const giveUpMs = this.time.warmupMs + this.mainMs + (this.opts.finishGraceMs ?? 30_000);
+    this.timers.push(clock.after(giveUpMs, () => this.life.giveUp()));
     this.maybeFinish();
   }
 
   /** An agent joined the fleet while this run is going: it gets a share and the others' shrink. */
   join(agentId: string, host: string): boolean {
     if (this.state !== 'running') return false;
-    const mainElapsed = this.mainElapsedMs();
-    if (this.inMain() && mainElapsed >= this.mainMs - this.opts.snapshotIntervalMs) return false; // too late to matter
+    const mainElapsed = this.time.mainElapsedMs();
+    if (this.time.inMain() && mainElapsed >= this.mainMs - this.opts.snapshotIntervalMs) return false; // too late to matter
     const n = this.members.live().length + 1;
     const m = this.members.add(agentId, host);
     // `unique` rows: a joiner gets its first block from what the pool has left (each row used at most once).
     const plan = this.assigner.joinerPlan(agentId);
     fitJoiner(plan, n);
     const weights = this.members.weights(m);
-    if (this.inMain()) m.lastIndex.main = alignJoiner(plan, mainElapsed, this.opts.snapshotIntervalMs);
-    else plan.warmupMs = Math.max(1, this.warmupMs - (this.opts.clock.nowMs() - this.startMs));
-    const shares = this.changes.sharesAt(this.inMain() ? mainElapsed : 0, weights).map((t) => t.get(m.key) ?? []);
+    if (this.time.inMain()) m.lastIndex.main = alignJoiner(plan, mainElapsed, this.opts.snapshotIntervalMs);
+    else plan.warmupMs = Math.max(1, this.time.warmupMs - this.time.elapsedMs());
+    const shares = this.changes.sharesAt(this.time.inMain() ? mainElapsed : 0, weights).map((t) => t.get(m.key) ?? []);
     if (!giveShares(plan, shares)) {
       this.members.remove(m);
       return false;
@@ -171,9 +130,9 @@ export class TestRun {
       this.members.remove(m);
       return false;
     }
-    this.event({ kind: 'join', agentId: m.key, detail: `joined from ${host || 'unknown host'}; shares move to ${n} agent(s)` });
+    this.time.event({ kind: 'join', agentId: m.key, detail: `joined from ${host || 'unknown host'}; shares move to ${n} agent(s)` });
     this.opts.listener.onNotice('info', `agent ${m.key} joined mid-test; rate split over ${n} agent(s)`);
-    this.reshare(`agent ${m.key} joined`, m.key);
+    this.life.reshare(`agent ${m.key} joined`, m.key);
     return true;
   }
 
@@ -200,7 +159,7 @@ export class TestRun {
   stop(reason: string): void {
     if (this.state !== 'running') return;
     this.state = 'stopping';
-    this.event({ kind: 'stop', detail: reason });
+    this.time.event({ kind: 'stop', detail: reason });
     this.opts.listener.onNotice('info', `stopping: ${reason}`);
     for (const m of this.members.all()) {
       if (isActive(m)) this.opts.send(m.agentId, { kind: 'stop', runId: this.runId, reason });
@@ -236,34 +195,17 @@ export class TestRun {
         const r = this.aggregator.addDone({ agentId: m.key, lastSeq: msg.lastSeq, main: msg.main, warmup: msg.warmup, durationMs: msg.durationMs });
         this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: 0, done: true, unknownRun: false });
         if (!r.reconciled) this.opts.listener.onNotice('warn', `agent ${m.key}: ${r.detail ?? 'snapshots did not add up'}`);
-        const wasLive = isLive(m);
-        if (m.state === 'lost') this.event({ kind: 'recovered', agentId: m.key, detail: 'its figures arrived after it was lost: merged' });
-        m.state = 'done';
-        // Its RowsAccounts come before its Done on the stream: unique rows still held now are lost.
-        this.assigner.data.memberEnded(m.key, 'it ended without accounting for them');
-        // Done well before the schedule's end without a stop: the agent left; its share moves on.
-        const early = this.inMain() ? this.mainMs - this.mainElapsedMs() > this.opts.snapshotIntervalMs : true;
-        if (wasLive && this.state === 'running' && early) this.memberLeft(m, 'ended its assignment early');
-        this.maybeFinish();
+        this.life.done(m);
         return;
       }
       case 'failure':
-        if (msg.code === 'LIMIT_CAPPED') {
-          // Not fatal: the agent runs at its own ceiling; the fleet delivers less than asked.
-          this.event({ kind: 'limit', agentId: m.key, detail: msg.message });
-          this.opts.listener.onNotice('warn', msg.message);
-          return;
-        }
-        if (m.state === 'done' || m.state === 'failed') return;
-        this.memberGone(m, 'failed', `${msg.code}: ${msg.message}`);
+        this.life.failure(m, msg.code, msg.message);
         return;
       case 'applied':
         this.changes.onApplied(msg.changeId, m.key);
         return;
       case 'leaving':
-        if (!isLive(m)) return;
-        m.state = 'leaving';
-        this.memberLeft(m, msg.reason || 'leaving');
+        this.life.leaving(m, msg.reason);
         return;
       case 'rows-wanted':
         if (isLive(m)) this.assigner.data.onRowsWanted(agentId, m.key, msg, this.members.live().length);
@@ -280,10 +222,7 @@ export class TestRun {
 
   /** The agent's stream ended or it missed its heartbeats: every live assignment of it is lost. */
   onAgentLeft(agentId: string, reason: string): void {
-    for (const m of this.members.all()) {
-      if (m.agentId !== agentId) continue;
-      if (isActive(m)) this.memberGone(m, 'lost', reason);
-    }
+    this.life.agentLeft(agentId, reason);
   }
 
   /** Agents of this run (any member, past or present). */
@@ -293,10 +232,10 @@ export class TestRun {
 
   status(): RunStatus {
     const now = this.opts.clock.nowMs();
-    const t = this.mainElapsedMs();
+    const t = this.time.mainElapsedMs();
     const valueOf = (model: 'open' | 'closed'): number => this.changes.schedules().filter((p) => p.model === model).reduce((sum, p) => sum + valueAt(p.segments, t), 0);
     return {
-      runId: this.runId, state: this.state, elapsedMs: now - this.startMs, totalMs: this.warmupMs + this.mainMs,
+      runId: this.runId, state: this.state, elapsedMs: now - this.time.startMs, totalMs: this.time.warmupMs + this.mainMs,
       targetRps: valueOf('open'),
       concurrency: Math.round(valueOf('closed')),
       onAgentLoss: this.policy,
@@ -312,60 +251,8 @@ export class TestRun {
 
   // ---------- internals ----------
 
-  private inMain(): boolean {
-    return this.opts.clock.nowMs() - this.startMs >= this.warmupMs;
-  }
-
-  private mainElapsedMs(): number {
-    return Math.max(0, this.opts.clock.nowMs() - this.startMs - this.warmupMs);
-  }
-
   private requireRunning(): void {
     if (this.state !== 'running') throw new LoadfleetError('NOT_RUNNING', `test ${this.runId} is ${this.state}`, { hint: 'start a new one with `loadfleet run`' });
-  }
-
-  /** After a membership change: every live member (but skipKey) gets its new shares. */
-  private reshare(why: string, skipKey?: string): void {
-    if (this.state !== 'running' || this.members.live().length === 0) return;
-    this.changes.sendShares({ kind: 'reshare', detail: why }, skipKey);
-  }
-
-  /** A member stopped taking load on purpose (leaving, or Done early): its share goes to the others. */
-  private memberLeft(m: Member, reason: string): void {
-    this.event({ kind: 'leave', agentId: m.key, detail: reason });
-    this.opts.listener.onNotice('warn', `agent ${m.key} left: ${reason}`);
-    if (this.members.live().length === 0) {
-      this.opts.listener.onNotice('error', 'no agent left to carry the load');
-      return;
-    }
-    this.reshare(`agent ${m.key} left`);
-  }
-
-  private memberGone(m: Member, state: 'failed' | 'lost', reason: string): void {
-    const wasLive = isLive(m);
-    m.state = state;
-    this.assigner.data.memberEnded(m.key, `agent ${state}`);
-    const msg = `agent ${m.key} ${state}: ${reason}`;
-    this.event({ kind: state, agentId: m.key, detail: reason });
-    this.opts.listener.onNotice('error', msg);
-    if (state === 'failed') this.failures.push(msg);
-    if (state === 'lost' && this.state === 'running' && this.inMain() && this.mainElapsedMs() < this.mainMs) {
-      if (this.policy === 'fail') {
-        this.abortedForLoss = msg;
-        this.stop(`${msg} (--on-agent-loss fail)`);
-      } else if (this.policy === 'rebalance' && wasLive) {
-        this.reshare(`agent ${m.key} lost`);
-      }
-    } else if (state === 'lost' && this.policy === 'rebalance' && wasLive && this.state === 'running') {
-      this.reshare(`agent ${m.key} lost`);
-    }
-    this.maybeFinish();
-  }
-
-  private event(e: Omit<TimelineEvent, 'atMs'>): TimelineEvent {
-    const full: TimelineEvent = { atMs: Math.round(this.opts.clock.nowMs() - this.startMs - this.warmupMs), ...e };
-    this.timeline.push(full);
-    return full;
   }
 
   /** Shows the newest interval that every live agent has reported (run-ticks.ts). */
@@ -396,16 +283,7 @@ export class TestRun {
     if (names === '') return;
     this.lastShiftIndex = index;
     this.opts.listener.onNotice('warn', `saturated: ${names}; moving rate to the other agents`);
-    this.reshare(`saturated: ${names}`);
-  }
-
-  /** Past the end plus the grace: members still connected but silent have failed (not lost: no share moves). */
-  private giveUp(): void {
-    for (const m of this.members.all()) {
-      if (isActive(m)) this.memberGone(m, 'failed', 'sent no final report in time');
-    }
-    // Lost members that never came back: stop waiting for them.
-    this.maybeFinish();
+    this.life.reshare(`saturated: ${names}`);
   }
 
   private maybeFinish(): void {
@@ -417,7 +295,7 @@ export class TestRun {
     this.ticker.cancel();
     this.changes.releaseWaiters();
     const members = this.members.all();
-    const failures = [...this.failures];
+    const failures = [...this.life.failures];
     for (const m of members) {
       if (m.state === 'lost') failures.push(`agent ${m.key} was lost and its final figures never arrived: requests it sent after its last merged snapshot are not in this report`);
     }
@@ -425,15 +303,15 @@ export class TestRun {
       runId: this.runId,
       scenario: this.opts.scenario,
       startedAtMs: this.opts.startedAtEpochMs,
-      durationMs: this.opts.clock.nowMs() - this.startMs,
+      durationMs: this.time.elapsedMs(),
       aggregator: this.aggregator,
       rateChanges: this.changes.rateChanges,
       agents: members.map((m) => ({ id: m.key, host: m.host })),
-      failures: this.failures,
-      incomplete: failures.slice(this.failures.length),
-      timeline: this.timeline,
+      failures: this.life.failures,
+      incomplete: failures.slice(this.life.failures.length),
+      timeline: this.time.events,
       onAgentLoss: this.policy,
-      abortedForAgentLoss: this.abortedForLoss,
+      abortedForAgentLoss: this.life.abortedForLoss,
       abortedByThreshold: this.abortedByThreshold,
       data: this.assigner.data.summary(),
     });
