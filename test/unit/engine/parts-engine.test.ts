@@ -51,7 +51,11 @@ test('two parts (open 40/s on a, closed 2 loops on b, with warm-up): per-part fl
   const main = snaps.filter((s) => s.phase === 'main' && s.intervalMs > 100);
   assert.ok(main.some((s) => s.concurrency === 2) && main.some((s) => s.concurrency === 1), `loops: ${main.map((s) => s.concurrency).join(',')}`);
   assert.equal(main.at(-1)?.concurrency, 0, 'the closed part ended before the phase');
-  assert.ok(main.every((s) => Math.abs(s.rateRps - 40) < 1), `the open part's scheduled rate only: ${main.map((s) => s.rateRps.toFixed(1)).join(',')}`);
+  // The open part's scheduled rate only (the closed part adds nothing to it). The final delta may also
+  // cover the drain after the schedule's end, when nothing is scheduled: its mean is 40/s or less.
+  const rates = main.map((s) => s.rateRps.toFixed(1)).join(',');
+  assert.ok(main.slice(0, -1).every((s) => Math.abs(s.rateRps - 40) < 1), `the open part's scheduled rate only: ${rates}`);
+  assert.ok((main.at(-1)?.rateRps ?? 0) < 41, `the final delta's: ${rates}`);
   assert.ok(r.warmup.lang?.byScenario?.web !== undefined && r.warmup.lang.byScenario.loops !== undefined, 'both parts warm up');
   // The deltas' per-scenario counters sum to the cumulative.
   const sum = (name: string): number => snaps.filter((s) => s.phase === 'main').reduce((acc, s) => acc + (s.stats.lang?.byScenario?.[name]?.requests ?? 0), 0);
