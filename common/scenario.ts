@@ -79,17 +79,20 @@ const openSchema = z
     }
   });
 
+/** A loop count: whole loops only (a fractional one is a located problem that says so). */
+const wholeLoops = z.number().int({ error: 'must be a whole number of loops (e.g. 2, not 1.5)' });
+
 const closedStageSchema = z.strictObject({
   duration: positiveDurationMs,
-  target: z.number().int().nonnegative(),
+  target: wholeLoops.nonnegative(),
 });
 
 const closedSchema = z
   .strictObject({
     model: z.literal('closed'),
-    concurrency: z.number().int().positive().optional(),
+    concurrency: wholeLoops.positive().optional(),
     /** Loops at the start of the first stage (k6 ramping-vus startVUs); default 0. */
-    startConcurrency: z.number().int().nonnegative().optional(),
+    startConcurrency: wholeLoops.nonnegative().optional(),
     stages: z.array(closedStageSchema).min(1).optional(),
     duration: positiveDurationMs.optional(),
     connections: z.number().int().positive().optional(),

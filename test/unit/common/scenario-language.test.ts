@@ -116,6 +116,18 @@ test('problems: each with its path, line and column, all at once', () => {
       want: [['load', 2, 7, /not both/], ['scenarios.a.load', 4, 6, /is required/], ['scenarios.a.exec', 4, 14, /unknown flow or request "nope"/]],
     },
     {
+      // validate once passed this (0 scenarios) while run refused it: the two now agree
+      why: 'scenarios: an empty map and no load',
+      yaml: ['request: { url: "http://h" }', 'scenarios: {}'].join('\n'),
+      want: [['scenarios', 2, 12, /is empty: name at least one scenario/]],
+    },
+    {
+      // a fractional loop count says what a loop count is, not zod's "expected int"
+      why: 'closed stages with fractional loop counts',
+      yaml: ['request: { url: "http://h" }', 'load: { model: closed, startConcurrency: 0.5, stages: [{ duration: 1s, target: 2.5 }] }'].join('\n'),
+      want: [['load.startConcurrency', 2, 42, /whole number of loops/], ['load.stages.0.target', 2, 80, /whole number of loops/]],
+    },
+    {
       why: 'thresholds by scenario: an unknown scenario; request and scenario together',
       yaml: [
         'requests: { a: { url: "http://h" } }',
