@@ -9,7 +9,7 @@ import { formatProblem, validateScenarioText } from '../../common/scenario-valid
 import type { LocatedProblem } from '../../common/scenario-validate.js';
 import type { ScenarioFile } from '../../common/scenario-schema.js';
 import { createLocator } from '../../common/scenario-locate.js';
-import { problem } from '../../common/scenario-problems.js';
+import { problem, unreadableFileMessage } from '../../common/scenario-problems.js';
 import { FeederError, parseRows } from '../../common/feeder.js';
 import { dataSizeProblems } from '../../common/scenario-program.js';
 import { readText } from './scenario-input.js';
@@ -48,7 +48,7 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
       read.push({ name, path: d.path, rows: parseRows(readFileSync(resolve(baseDir, d.path), 'utf8'), d.format, d.path) });
     } catch (e) {
       if (e instanceof FeederError) message = e.message;
-      else message = `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      else message = unreadableFileMessage(d.path, e);
     }
     if (message !== undefined) out.push({ ...problem(segments, message), ...locator(segments) });
   }

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { validateScenarioFile, validateScenarioText } from '../../../common/scenario-validate.js';
 import type { LocatedProblem } from '../../../common/scenario-validate.js';
 import { locate } from '../../../common/scenario-locate.js';
+import { unreadableFileMessage } from '../../../common/scenario-problems.js';
 import { SCHEMA_FILE, scenarioJsonSchemaText } from '../../../common/scenario-json-schema.js';
 import { validateCommand } from '../../../coordinator/cli/validate.js';
 import { captureIo } from '../../helpers/io.js';
@@ -231,7 +232,7 @@ test('loadfleet validate: problems as file:line:column (exit 2), a summary when 
 
   io = captureIo(dir);
   assert.equal(await validateCommand(io, { scenario: 'nodata.yaml' }), 2);
-  assert.match(io.out(), /^nodata\.yaml:4:14: data\.u\.path: cannot read missing\.csv: ENOENT\n$/);
+  assert.match(io.out(), /^nodata\.yaml:4:14: data\.u\.path: cannot read missing\.csv: no such file \(paths are relative to the scenario file\)\n$/);
 
   io = captureIo(dir);
   assert.equal(await validateCommand(io, { scenario: 'baddata.yaml' }), 2);
@@ -246,4 +247,18 @@ test(`${SCHEMA_FILE} is up to date with the zod source (npm run schema) and desc
   const schema = JSON.parse(shipped) as { properties: Record<string, unknown>; additionalProperties: boolean };
   for (const k of ['name', 'request', 'requests', 'flows', 'load', 'scenarios', 'variables', 'data', 'thresholds', 'warmup']) assert.ok(k in schema.properties, k);
   assert.equal(schema.additionalProperties, false);
+});
+
+test('a file the scenario names that cannot be read: the reason in words, not an errno code', () => {
+  const err = (code: string): Error => Object.assign(new Error(`${code}: raw`), { code });
+  const rows: [string, unknown, string][] = [
+    // the usual mistake: a path relative to the shell's directory instead of the scenario file's
+    ['missing', err('ENOENT'), 'cannot read d/u.csv: no such file (paths are relative to the scenario file)'],
+    ['a directory', err('EISDIR'), 'cannot read d/u.csv: it is a directory; name a file'],
+    ['unreadable', err('EACCES'), 'cannot read d/u.csv: permission denied'],
+    // anything else keeps its code
+    ['other code', err('EIO'), 'cannot read d/u.csv: EIO'],
+    ['no code', new Error('boom'), 'cannot read d/u.csv: boom'],
+  ];
+  for (const [why, e, want] of rows) assert.equal(unreadableFileMessage('d/u.csv', e), want, why);
 });
