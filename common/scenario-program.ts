@@ -13,6 +13,7 @@ import { compileTemplate, defaultTemplateContext } from './template.js';
 import { FeederError, parseRows } from './feeder.js';
 import { problem, unreadableFileMessage } from './scenario-problems.js';
 import { targetTlsFromFile } from './scenario-tls.js';
+import { dataColumnProblems } from './scenario-data-columns.js';
 import type { PathSegment, ScenarioFileProblem } from './scenario-problems.js';
 
 /** The metric name of the top-level `request` (thresholds may name it `request: default`). */
@@ -179,6 +180,7 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
     }
   }
   problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
+  problems.push(...dataColumnProblems(f, new Map(Object.entries(data).map(([name, d]) => [name, d.rows]))));
   if (problems.length > 0) return { ok: false, problems };
 
   const program: Program = { requests, flows, variables, data, origins: [...origins] };

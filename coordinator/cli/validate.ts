@@ -12,6 +12,7 @@ import { createLocator } from '../../common/scenario-locate.js';
 import { problem, unreadableFileMessage } from '../../common/scenario-problems.js';
 import { FeederError, parseRows } from '../../common/feeder.js';
 import { dataSizeProblems } from '../../common/scenario-program.js';
+import { dataColumnProblems } from '../../common/scenario-data-columns.js';
 import { readText } from './scenario-input.js';
 import { targetTlsFromFile } from '../../common/scenario-tls.js';
 
@@ -35,7 +36,8 @@ export async function validateCommand(io: Io, args: ValidateArgs): Promise<numbe
 
 /**
  * Reads and parses every data file; a problem (located at data.<name>.path) for each that fails, and
- * the size rules `run` applies (common/scenario-program.ts dataSizeProblems).
+ * the size rules `run` applies (common/scenario-program.ts dataSizeProblems), and every template's
+ * `FEEDER.COLUMN` against the file's columns (common/scenario-data-columns.ts).
  */
 function dataProblems(file: ScenarioFile, baseDir: string, text: string): LocatedProblem[] {
   const out: LocatedProblem[] = [];
@@ -56,6 +58,7 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
   const tls = targetTlsFromFile(file.tls, (ca) => readFileSync(resolve(baseDir, ca), 'utf8'));
   if ('problem' in tls) out.push({ ...tls.problem, ...locator(tls.problem.segments) });
   for (const p of dataSizeProblems(read)) out.push({ ...p, ...locator(p.segments, p.atKey === true ? 'key' : 'value') });
+  for (const p of dataColumnProblems(file, new Map(read.map((r) => [r.name, r.rows])))) out.push({ ...p, ...locator(p.segments) });
   return out;
 }
 
