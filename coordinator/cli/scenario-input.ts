@@ -1,6 +1,7 @@
 // Reads a scenario file and applies the command-line overrides, then validates the result again, so
 // a flag can never produce a scenario the file format would reject.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_FEEDER_LIMITS, fileTooLarge } from '../../common/feeder.js';
 import { dirname, resolve } from 'node:path';
 import { LoadfleetError } from '../../common/errors.js';
 import { parseDurationMs } from '../../common/duration.js';
@@ -31,7 +32,7 @@ export function loadScenarioFile(cwd: string, file: string): ScenarioRead {
   const text = readText(path);
   const v = validateScenarioText(text);
   if (!v.ok) return { ok: false, lines: v.problems.map((p) => formatProblem(file, p)) };
-  const r = scenarioFromFile(v.file, (data) => readFileSync(resolve(dirname(path), data), 'utf8'));
+  const r = scenarioFromFile(v.file, (data) => readDataText(resolve(dirname(path), data), data));
   if (r.ok) return r;
   const locate = createLocator(text);
   return { ok: false, lines: r.problems.map((p) => formatProblem(file, { ...p, ...locate(p.segments, p.atKey === true ? 'key' : 'value') })) };
@@ -57,6 +58,16 @@ export function readText(path: string): string {
     });
   }
   return text;
+}
+
+/**
+ * A file the scenario names (data, `tls.ca`), as text; `source` is its name in the file. One over the
+ * data size limit is refused from its size, unread (a string past ~512 MiB cannot even be made).
+ */
+export function readDataText(path: string, source: string): string {
+  const bytes = statSync(path).size;
+  if (bytes > DEFAULT_FEEDER_LIMITS.maxBytes) throw fileTooLarge(source, bytes);
+  return readFileSync(path, 'utf8');
 }
 
 function durationFlag(name: string, value: string): number {

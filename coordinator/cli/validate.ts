@@ -1,7 +1,6 @@
 // `loadfleet validate scenario.yaml`: every problem at once as `file:line:column: path: message`
 // (exit 2), or a one-line summary (exit 0). Data files (and the tls.ca file) are read and parsed too,
 // relative to the scenario file, so a missing or malformed CSV is caught before a run.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
@@ -13,7 +12,7 @@ import { problem, unreadableFileMessage } from '../../common/scenario-problems.j
 import { FeederError, parseRows } from '../../common/feeder.js';
 import { dataSizeProblems } from '../../common/scenario-program.js';
 import { dataColumnProblems } from '../../common/scenario-data-columns.js';
-import { readText } from './scenario-input.js';
+import { readDataText, readText } from './scenario-input.js';
 import { targetTlsFromFile } from '../../common/scenario-tls.js';
 
 export interface ValidateArgs {
@@ -47,7 +46,7 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
     const segments = ['data', name, 'path'];
     let message: string | undefined;
     try {
-      read.push({ name, path: d.path, rows: parseRows(readFileSync(resolve(baseDir, d.path), 'utf8'), d.format, d.path) });
+      read.push({ name, path: d.path, rows: parseRows(readDataText(resolve(baseDir, d.path), d.path), d.format, d.path) });
     } catch (e) {
       if (e instanceof FeederError) message = e.message;
       else message = unreadableFileMessage(d.path, e);
@@ -55,7 +54,7 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
     if (message !== undefined) out.push({ ...problem(segments, message), ...locator(segments) });
   }
   // The CA file of `tls.ca`, read and parsed like `run` does.
-  const tls = targetTlsFromFile(file.tls, (ca) => readFileSync(resolve(baseDir, ca), 'utf8'));
+  const tls = targetTlsFromFile(file.tls, (ca) => readDataText(resolve(baseDir, ca), ca));
   if ('problem' in tls) out.push({ ...tls.problem, ...locator(tls.problem.segments) });
   for (const p of dataSizeProblems(read)) out.push({ ...p, ...locator(p.segments, p.atKey === true ? 'key' : 'value') });
   for (const p of dataColumnProblems(file, new Map(read.map((r) => [r.name, r.rows])))) out.push({ ...p, ...locator(p.segments) });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync, copyFileSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +10,7 @@ import { locate } from '../../../common/scenario-locate.js';
 import { unreadableFileMessage } from '../../../common/scenario-problems.js';
 import { SCHEMA_FILE, scenarioJsonSchemaText } from '../../../common/scenario-json-schema.js';
 import { validateCommand } from '../../../coordinator/cli/validate.js';
+import { loadScenarioFile } from '../../../coordinator/cli/scenario-input.js';
 import { captureIo } from '../../helpers/io.js';
 
 // From dist/test/unit/common/ up to the repository.
@@ -261,4 +262,21 @@ test('a file the scenario names that cannot be read: the reason in words, not an
     ['no code', new Error('boom'), 'cannot read d/u.csv: boom'],
   ];
   for (const [why, e, want] of rows) assert.equal(unreadableFileMessage('d/u.csv', e), want, why);
+});
+
+test('a data file over 256 MiB is refused from its size, unread, by validate and run alike (not ERR_STRING_TOO_LONG)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lf-huge-'));
+  // sparse: 600 MB on paper, nothing on disk; past the longest string Node can make, so reading it fails
+  const fd = openSync(join(dir, 'huge.csv'), 'w');
+  ftruncateSync(fd, 600_000_000);
+  closeSync(fd);
+  writeFileSync(join(dir, 'huge.yaml'), 'request: { url: "http://h/{{ u.id }}" }\nload: { model: closed, concurrency: 1, duration: 1s }\ndata:\n  u: { path: huge.csv }\n');
+  const want = /^huge\.yaml:4:14: data\.u\.path: huge\.csv: 600000000 bytes \(572\.2 MiB\) is over the limit of 268435456 bytes \(256\.0 MiB\): trim the file or split the test$/;
+  const io = captureIo(dir);
+  assert.equal(await validateCommand(io, { scenario: 'huge.yaml' }), 2);
+  assert.match(io.out().trim(), want);
+  const run = loadScenarioFile(dir, 'huge.yaml');
+  assert.ok(!run.ok);
+  assert.deepEqual(run.lines.length, 1);
+  assert.match(run.lines[0] ?? '', want);
 });
