@@ -76,8 +76,20 @@ function durationFlag(name: string, value: string): number {
   return ms;
 }
 
+/** A number flag's value that is out of range (yargs turns `--rate abc` into NaN): USAGE naming the flag. */
+function numberFlag(flag: string, value: number | undefined, whole: boolean): void {
+  if (value === undefined) return;
+  if (Number.isFinite(value) && value > 0 && (!whole || Number.isInteger(value))) return;
+  const want = whole ? 'a whole number >= 1' : 'a number > 0';
+  throw new LoadfleetError('USAGE', `${flag} must be ${want}, got ${Number.isNaN(value) ? 'something that is not a number' : value}`);
+}
+
 /** Returns the scenario with the overrides applied; throws USAGE naming the flag that does not fit. */
 export function applyOverrides(scenario: Scenario, o: Overrides): Scenario {
+  numberFlag('--rate', o.rate, false);
+  numberFlag('--concurrency', o.concurrency, true);
+  numberFlag('--max-in-flight', o.maxInFlight, true);
+  numberFlag('--connections', o.connections, true);
   if (scenario.parts !== undefined) {
     const given = (['rate', 'concurrency', 'duration', 'maxInFlight', 'connections'] as const).filter((k) => o[k] !== undefined);
     if (given.length > 0) {
