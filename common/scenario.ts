@@ -80,7 +80,7 @@ const openSchema = z
   });
 
 /** A loop count: whole loops only (a fractional one is a located problem that says so). */
-const wholeLoops = z.number().int({ error: 'must be a whole number of loops (e.g. 2, not 1.5)' });
+const wholeLoops = z.number().int({ error: 'must be a whole number of loops (an integer: 2, not 1.5)' });
 
 const closedStageSchema = z.strictObject({
   duration: positiveDurationMs,
