@@ -68,7 +68,7 @@ const openSchema = z
     if (hasRate === hasStages) {
       ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either rate (with duration) or stages, not both or neither' });
     }
-    if (hasRate && v.duration === undefined) {
+    if (hasRate && !hasStages && v.duration === undefined) {
       ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with rate (e.g. duration: 30s)' });
     }
     if (hasStages && v.duration !== undefined) {
@@ -103,7 +103,7 @@ const closedSchema = z
     if (hasConcurrency === hasStages) {
       ctx.addIssue({ code: 'custom', path: ['concurrency'], message: 'give either concurrency (with duration) or stages, not both or neither' });
     }
-    if (hasConcurrency && v.duration === undefined) {
+    if (hasConcurrency && !hasStages && v.duration === undefined) {
       ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with concurrency (e.g. duration: 30s)' });
     }
     if (hasStages && v.duration !== undefined) {

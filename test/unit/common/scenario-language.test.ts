@@ -51,7 +51,8 @@ test('the parsed language: durations in ms, thresholds parsed, data formats infe
 const OK_LOAD = 'load: { model: open, rate: 10, duration: 10s }';
 
 test('problems: each with its path, line and column, all at once', () => {
-  const rows: { why: string; yaml: string; want: [string, number, number, RegExp][] }[] = [
+  // only: these are all the problems (no noise beside them)
+  const rows: { why: string; yaml: string; want: [string, number, number, RegExp][]; only?: boolean }[] = [
     {
       why: 'single-request scenario mistakes',
       yaml: `request:\n  url: nope\n  methd: GET\nload:\n  model: open\n  rate: 5\n`,
@@ -130,6 +131,13 @@ test('problems: each with its path, line and column, all at once', () => {
       want: [['load.startConcurrency', 2, 42, /whole number of loops/], ['load.stages.0.target', 2, 80, /whole number of loops/]],
     },
     {
+      // both forms of a load at once: one problem saying so, not also "duration is required"
+      why: 'scenarios: an empty exec list; concurrency and stages together',
+      yaml: ['requests: { a: { url: "http://h" } }', 'scenarios:', '  c: { exec: [], load: { model: closed, concurrency: 2, stages: [{ duration: 1s, target: 2 }] } }'].join('\n'),
+      want: [['scenarios.c.exec', 3, 14, /names no flow or request: name at least one, or leave exec out/], ['scenarios.c.load.concurrency', 3, 54, /give either concurrency \(with duration\) or stages, not both/]],
+      only: true,
+    },
+    {
       why: 'thresholds by scenario: an unknown scenario; request and scenario together',
       yaml: [
         'requests: { a: { url: "http://h" } }',
@@ -166,6 +174,7 @@ test('problems: each with its path, line and column, all at once', () => {
       assert.ok(p !== undefined, `${row.why}: expected ${path} ~ ${re} in\n${r.problems.map((q) => `${q.line}:${q.column} ${q.path}: ${q.message}`).join('\n')}`);
       assert.deepEqual([p.line, p.column], [line, column], `${row.why}: ${path} at`);
     }
+    if (row.only === true) assert.equal(r.problems.length, row.want.length, `${row.why}: only these, got\n${r.problems.map((q) => `${q.path}: ${q.message}`).join('\n')}`);
     const sorted = r.problems.map((p) => p.line * 1e6 + p.column);
     assert.deepEqual(sorted, [...sorted].sort((a, b) => a - b), `${row.why}: sorted by position`);
   }
