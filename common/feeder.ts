@@ -39,7 +39,7 @@ export function formatOf(path: string): FeederFormat | undefined {
 /** Parses a data file's text into rows; throws FeederError. */
 export function parseRows(text: string, format: FeederFormat, source: string, limits: FeederLimits = DEFAULT_FEEDER_LIMITS): Row[] {
   const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > limits.maxBytes) throw new FeederError(source, undefined, `${bytes} bytes is over the limit of ${limits.maxBytes}`);
+  if (bytes > limits.maxBytes) throw fileTooLarge(source, bytes, limits);
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   let rows: Row[];
   switch (format) {
@@ -49,6 +49,15 @@ export function parseRows(text: string, format: FeederFormat, source: string, li
   }
   if (rows.length === 0) throw new FeederError(source, undefined, 'has no rows');
   return rows;
+}
+
+/**
+ * A data file over the size limit. Readers check the size before reading (coordinator/cli
+ * scenario-input.ts readDataText), so a mistaken 2 GB file is refused without being read.
+ */
+export function fileTooLarge(source: string, bytes: number, limits: FeederLimits = DEFAULT_FEEDER_LIMITS): FeederError {
+  const mib = (n: number): string => `${(n / 1048576).toFixed(1)} MiB`;
+  return new FeederError(source, undefined, `${bytes} bytes (${mib(bytes)}) is over the limit of ${limits.maxBytes} bytes (${mib(limits.maxBytes)}): trim the file or split the test`);
 }
 
 function tooMany(source: string, line: number, limits: FeederLimits): FeederError {

@@ -70,3 +70,17 @@ function valueAt(root: unknown, path: readonly PathSegment[]): unknown {
   }
   return v;
 }
+
+/**
+ * Why a file the scenario names (a data file, `tls.ca`) could not be read, in words a user can act
+ * on: `cannot read d/users.csv: no such file (paths are relative to the scenario file)`.
+ */
+export function unreadableFileMessage(path: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  const why =
+    code === 'ENOENT' ? 'no such file (paths are relative to the scenario file)'
+      : code === 'EISDIR' ? 'it is a directory; name a file'
+        : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+          : code ?? (e instanceof Error ? e.message : String(e));
+  return `cannot read ${path}: ${why}`;
+}

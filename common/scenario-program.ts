@@ -11,8 +11,9 @@ import { MAX_DATA_JSON_BYTES } from './program.js';
 import { MAX_ROW_BYTES } from './data-chunks.js';
 import { compileTemplate, defaultTemplateContext } from './template.js';
 import { FeederError, parseRows } from './feeder.js';
-import { problem } from './scenario-problems.js';
+import { problem, unreadableFileMessage } from './scenario-problems.js';
 import { targetTlsFromFile } from './scenario-tls.js';
+import { dataColumnProblems } from './scenario-data-columns.js';
 import type { PathSegment, ScenarioFileProblem } from './scenario-problems.js';
 
 /** The metric name of the top-level `request` (thresholds may name it `request: default`). */
@@ -175,10 +176,11 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
       const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
       data[name] = { mode: d.mode, rows, totalRows: rows.length };
     } catch (e) {
-      problems.push(problem(at, e instanceof FeederError ? e.message : `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`));
+      problems.push(problem(at, e instanceof FeederError ? e.message : unreadableFileMessage(d.path, e)));
     }
   }
   problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
+  problems.push(...dataColumnProblems(f, new Map(Object.entries(data).map(([name, d]) => [name, d.rows]))));
   if (problems.length > 0) return { ok: false, problems };
 
   const program: Program = { requests, flows, variables, data, origins: [...origins] };

@@ -34,6 +34,7 @@ export function crossFieldProblems(value: unknown): ScenarioFileProblem[] {
   const hasScenarios = isObj(v.scenarios);
   if (!hasScenarios && v.load === undefined) add(['load'], 'is required (or give scenarios, each with its own load)');
   if (hasScenarios && v.load !== undefined) add(['load'], 'give load here or in each of scenarios, not both');
+  if (hasScenarios && v.load === undefined && keys(v.scenarios).length === 0) add(['scenarios'], 'is empty: name at least one scenario, each with its own load (or give load instead of scenarios)');
   if (v.request === undefined && v.requests === undefined && v.flows === undefined) add(['request'], 'is required: give request, requests (several, by weight) or flows');
   if (v.request !== undefined && v.requests !== undefined) add(['requests'], 'give either request (one) or requests (several), not both');
 

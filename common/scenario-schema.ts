@@ -203,7 +203,7 @@ const targetTlsFileSchema = z
 
 const scenarioEntrySchema = z.strictObject({
   load: loadSchema,
-  exec: z.union([entryName, z.array(entryName).min(1)]).optional()
+  exec: z.union([entryName, z.array(entryName).min(1, 'names no flow or request: name at least one, or leave exec out to run every flow')]).optional()
     .meta({ description: 'flow or request names this scenario runs (default: every flow, else every request)' }),
 });
 

@@ -3,7 +3,7 @@
 import { X509Certificate } from 'node:crypto';
 import type { TargetTls } from './plan.js';
 import type { ScenarioFile } from './scenario-schema.js';
-import { problem } from './scenario-problems.js';
+import { problem, unreadableFileMessage } from './scenario-problems.js';
 import type { ScenarioFileProblem } from './scenario-problems.js';
 
 /** Largest CA file accepted (it is copied into every agent's plan). */
@@ -23,7 +23,7 @@ export function targetTlsFromFile(
   try {
     pem = readData(tls.ca);
   } catch (e) {
-    return { problem: problem(['tls', 'ca'], `cannot read ${tls.ca}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`) };
+    return { problem: problem(['tls', 'ca'], unreadableFileMessage(tls.ca, e)) };
   }
   if (Buffer.byteLength(pem) > MAX_CA_BYTES) return { problem: problem(['tls', 'ca'], `${tls.ca} is over ${MAX_CA_BYTES / 1048576} MiB; give the CA certificate(s) only`) };
   try {

@@ -68,7 +68,7 @@ const openSchema = z
     if (hasRate === hasStages) {
       ctx.addIssue({ code: 'custom', path: ['rate'], message: 'give either rate (with duration) or stages, not both or neither' });
     }
-    if (hasRate && v.duration === undefined) {
+    if (hasRate && !hasStages && v.duration === undefined) {
       ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with rate (e.g. duration: 30s)' });
     }
     if (hasStages && v.duration !== undefined) {
@@ -79,17 +79,20 @@ const openSchema = z
     }
   });
 
+/** A loop count: whole loops only (a fractional one is a located problem that says so). */
+const wholeLoops = z.number().int({ error: 'must be a whole number of loops (an integer: 2, not 1.5)' });
+
 const closedStageSchema = z.strictObject({
   duration: positiveDurationMs,
-  target: z.number().int().nonnegative(),
+  target: wholeLoops.nonnegative(),
 });
 
 const closedSchema = z
   .strictObject({
     model: z.literal('closed'),
-    concurrency: z.number().int().positive().optional(),
+    concurrency: wholeLoops.positive().optional(),
     /** Loops at the start of the first stage (k6 ramping-vus startVUs); default 0. */
-    startConcurrency: z.number().int().nonnegative().optional(),
+    startConcurrency: wholeLoops.nonnegative().optional(),
     stages: z.array(closedStageSchema).min(1).optional(),
     duration: positiveDurationMs.optional(),
     connections: z.number().int().positive().optional(),
@@ -100,7 +103,7 @@ const closedSchema = z
     if (hasConcurrency === hasStages) {
       ctx.addIssue({ code: 'custom', path: ['concurrency'], message: 'give either concurrency (with duration) or stages, not both or neither' });
     }
-    if (hasConcurrency && v.duration === undefined) {
+    if (hasConcurrency && !hasStages && v.duration === undefined) {
       ctx.addIssue({ code: 'custom', path: ['duration'], message: 'is required with concurrency (e.g. duration: 30s)' });
     }
     if (hasStages && v.duration !== undefined) {

@@ -57,6 +57,8 @@ export interface Template {
   readonly source: string;
   /** Root variable names the template reads (for static checks against the known variables). */
   readonly variables: readonly string[];
+  /** Every variable path it reads, root first (`users.email` -> ['users', 'email']), for static checks. */
+  readonly paths: readonly (readonly (string | number)[])[];
   /** True when the template has no {{ }}: render always returns the source. */
   readonly isStatic: boolean;
   /** Throws TemplateError TEMPLATE_UNKNOWN_VARIABLE or TEMPLATE_RENDER. */
@@ -82,12 +84,13 @@ export function defaultTemplateContext(): TemplateContext {
 export function compileTemplate(source: string, name: string): Template {
   const parts: (string | Eval)[] = [];
   const roots = new Set<string>();
+  const paths: (string | number)[][] = [];
   let i = 0;
   while (i < source.length) {
     const open = source.indexOf('{{', i);
     if (open === -1) { parts.push(source.slice(i)); break; }
     if (open > i) parts.push(source.slice(i, open));
-    const p = new ExprParser(source, open + 2, name, roots);
+    const p = new ExprParser(source, open + 2, name, roots, paths);
     parts.push(p.parseTag());
     i = p.pos;
   }
@@ -102,7 +105,7 @@ export function compileTemplate(source: string, name: string): Template {
           for (const part of parts) out += typeof part === 'string' ? part : toText(part(vars, ctx));
           return out;
         };
-  return { name, source, variables: [...roots], isStatic: parts.every((p) => typeof p === 'string'), render };
+  return { name, source, variables: [...roots], paths, isStatic: parts.every((p) => typeof p === 'string'), render };
 }
 
 function toText(v: unknown): string {
@@ -140,12 +143,14 @@ class ExprParser {
   private readonly src: string;
   private readonly name: string;
   private readonly roots: Set<string>;
+  private readonly paths: (string | number)[][];
 
-  constructor(src: string, pos: number, name: string, roots: Set<string>) {
+  constructor(src: string, pos: number, name: string, roots: Set<string>, paths: (string | number)[][]) {
     this.src = src;
     this.pos = pos;
     this.name = name;
     this.roots = roots;
+    this.paths = paths;
   }
 
   /** Parses `expr }}` after the opening braces. */
@@ -214,6 +219,7 @@ class ExprParser {
       } else break;
     }
     this.roots.add(root);
+    this.paths.push(segs);
     const template = this.src;
     const name = this.name;
     return (vars) => {

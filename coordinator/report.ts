@@ -15,6 +15,7 @@ import { mainDurationMs } from '../common/scenario.js';
 import { scenarioReports } from './report-scenarios.js';
 import type { ScenarioReport } from './report-scenarios.js';
 import { meanBetween } from './shares.js';
+import { noRequestReason } from './report-empty.js';
 import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
 
@@ -425,7 +426,7 @@ export function buildReport(input: ReportInput): Report {
   for (const note of reconciliation) {
     if (note.status === 'mismatch') failedReasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
   }
-  if (main.requests === 0) failedReasons.push('no request completed in the main phase');
+  if (main.requests === 0) failedReasons.push(noRequestReason(main, summary.targetRps, summary.concurrency));
   else if (main.errorTotal === main.requests) {
     const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
     const hint = main.errors.certificate > 0

@@ -22,7 +22,7 @@ async function withRemote<T>(io: Io, args: ControlArgs, fn: (r: RemoteControl) =
 }
 
 export async function rateCommand(io: Io, args: ControlArgs & { rate: number; ramp: string; scenario?: string | undefined }): Promise<number> {
-  if (!Number.isFinite(args.rate) || args.rate < 0) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${args.rate}`);
+  if (!Number.isFinite(args.rate) || args.rate < 0) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${Number.isNaN(args.rate) ? 'something that is not a number' : args.rate}`);
   const rampMs = parseDurationMs(args.ramp);
   if (rampMs === undefined) throw new LoadfleetError('USAGE', `--ramp "${args.ramp}" is not a duration (e.g. 30s)`);
   const r = await withRemote(io, args, (c) => c.setRate({ rateRps: args.rate, concurrency: 0, rampMs, scenario: args.scenario ?? '' }));
@@ -36,7 +36,7 @@ function applied(r: { agents: number; applied: number; appliedMs: number }): str
 }
 
 export async function concurrencyCommand(io: Io, args: ControlArgs & { concurrency: number; scenario?: string | undefined }): Promise<number> {
-  if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
+  if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1, got ${Number.isNaN(args.concurrency) ? 'something that is not a number' : args.concurrency}`);
   const r = await withRemote(io, args, (c) => c.setRate({ rateRps: 0, concurrency: args.concurrency, rampMs: 0, scenario: args.scenario ?? '' }));
   io.stdout.write(`${args.scenario !== undefined ? `${args.scenario}: ` : ''}concurrency ${args.concurrency} sent to ${r.agents} agent(s) (change ${r.changeId}); ${applied(r)}\n`);
   return 0;

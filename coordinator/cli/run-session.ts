@@ -8,6 +8,7 @@ import { EXIT, LoadfleetError, describeError } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
 import { parseDurationMs } from '../../common/duration.js';
 import type { Scenario } from '../../common/scenario.js';
+import { scenarioParts } from '../../common/scenario.js';
 import { formatSummary } from '../outputs/console.js';
 import type { Report } from '../report.js';
 import { writeExports } from './exports.js';
@@ -42,21 +43,21 @@ export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveVi
       switch (cmd) {
         case 'rate': {
           const rate = Number(arg);
-          if (arg === undefined || !Number.isFinite(rate) || rate < 0) throw new LoadfleetError('USAGE', 'usage: rate <requests per second> [ramp, e.g. 10s]');
+          if (arg === undefined || !Number.isFinite(rate) || rate < 0) throw new LoadfleetError('USAGE', 'usage: rate <requests per second> [ramp, e.g. 10s] [@scenario]');
           const rampMs = ramp === undefined ? 0 : parseDurationMs(ramp);
           if (rampMs === undefined) throw new LoadfleetError('USAGE', `"${ramp}" is not a duration (e.g. 10s)`);
           return control.setRate(rate, rampMs, undefined, scenario);
         }
         case 'concurrency': {
           const n = Number(arg);
-          if (!Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'usage: concurrency <whole number >= 1>');
+          if (!Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'usage: concurrency <whole number >= 1> [@scenario]');
           return control.setConcurrency(n, scenario);
         }
         case 'stop':
           await control.stop('stop typed on the terminal');
           return 'stopping';
         default:
-          throw new LoadfleetError('USAGE', `unknown command "${cmd}"; type rate <N> [ramp], concurrency <N> or stop`);
+          throw new LoadfleetError('USAGE', `unknown command "${cmd}"; type rate <N> [ramp] [@scenario], concurrency <N> [@scenario] or stop`);
       }
     };
     run().then(
@@ -65,6 +66,27 @@ export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveVi
     );
   });
   return () => rl.close();
+}
+
+/**
+ * The line that tells the user what to type while the test runs, after its load model(s): `rate N`
+ * for the open model, `concurrency N` for the closed one, and with several scenarios an `@name` of
+ * one that uses it.
+ */
+export function liveCommandsHint(s: Pick<Scenario, 'load' | 'parts'>): string {
+  const parts = scenarioParts(s);
+  const at = (model: 'open' | 'closed'): string | undefined => {
+    const part = parts.find((p) => p.load.model === model);
+    if (part === undefined) return undefined;
+    return s.parts === undefined ? '' : ` @${part.name}`;
+  };
+  const open = at('open');
+  const closed = at('closed');
+  const cmds = [
+    ...(open !== undefined ? [`\`rate N${open}\` (\`rate N 10s${open}\` ramps)`] : []),
+    ...(closed !== undefined ? [`\`concurrency N${closed}\``] : []),
+  ];
+  return `type ${cmds.join(', ')} or \`stop\` + Enter to change the test`;
 }
 
 /** Stops the run on the first SIGINT/SIGTERM; a second one gives up at once. Returns the remover. */

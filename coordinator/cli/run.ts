@@ -17,7 +17,7 @@ import type { Report } from '../report.js';
 import type { AgentLossPolicy, LiveLine } from '../test-run.js';
 import { applyOverrides, loadScenarioFile } from './scenario-input.js';
 import type { Overrides } from './scenario-input.js';
-import { finishRun, readLiveCommands, stopOnSignal } from './run-session.js';
+import { finishRun, liveCommandsHint, readLiveCommands, stopOnSignal } from './run-session.js';
 import type { RunControl } from './run-session.js';
 import type { ExportPaths } from './exports.js';
 import { startHttpEndpoints } from './http-endpoint.js';
@@ -145,7 +145,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
       }
     }
     const handle = await c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
-    io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; type \`rate N\` + Enter to change the rate\n`);
+    io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; ${liveCommandsHint(o.scenario)}\n`);
     const control: RunControl = {
       setRate: async (r, rampMs, source = 'terminal', sc) => `${sc === undefined ? '' : `${sc}: `}rate ${r}/s sent to ${c.setRate(r, rampMs, source, sc).agents} agent(s)`,
       setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${c.setConcurrency(n, 'terminal', sc).agents} agent(s)`,

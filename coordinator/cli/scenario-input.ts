@@ -1,6 +1,7 @@
 // Reads a scenario file and applies the command-line overrides, then validates the result again, so
 // a flag can never produce a scenario the file format would reject.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
+import { DEFAULT_FEEDER_LIMITS, fileTooLarge } from '../../common/feeder.js';
 import { dirname, resolve } from 'node:path';
 import { LoadfleetError } from '../../common/errors.js';
 import { parseDurationMs } from '../../common/duration.js';
@@ -31,7 +32,7 @@ export function loadScenarioFile(cwd: string, file: string): ScenarioRead {
   const text = readText(path);
   const v = validateScenarioText(text);
   if (!v.ok) return { ok: false, lines: v.problems.map((p) => formatProblem(file, p)) };
-  const r = scenarioFromFile(v.file, (data) => readFileSync(resolve(dirname(path), data), 'utf8'));
+  const r = scenarioFromFile(v.file, (data) => readDataText(resolve(dirname(path), data), data));
   if (r.ok) return r;
   const locate = createLocator(text);
   return { ok: false, lines: r.problems.map((p) => formatProblem(file, { ...p, ...locate(p.segments, p.atKey === true ? 'key' : 'value') })) };
@@ -59,14 +60,36 @@ export function readText(path: string): string {
   return text;
 }
 
+/**
+ * A file the scenario names (data, `tls.ca`), as text; `source` is its name in the file. One over the
+ * data size limit is refused from its size, unread (a string past ~512 MiB cannot even be made).
+ */
+export function readDataText(path: string, source: string): string {
+  const bytes = statSync(path).size;
+  if (bytes > DEFAULT_FEEDER_LIMITS.maxBytes) throw fileTooLarge(source, bytes);
+  return readFileSync(path, 'utf8');
+}
+
 function durationFlag(name: string, value: string): number {
   const ms = parseDurationMs(value);
   if (ms === undefined) throw new LoadfleetError('USAGE', `--${name} "${value}" is not a duration; write e.g. 30s, 2m or 500ms`);
   return ms;
 }
 
+/** A number flag's value that is out of range (yargs turns `--rate abc` into NaN): USAGE naming the flag. */
+function numberFlag(flag: string, value: number | undefined, whole: boolean): void {
+  if (value === undefined) return;
+  if (Number.isFinite(value) && value > 0 && (!whole || Number.isInteger(value))) return;
+  const want = whole ? 'a whole number >= 1' : 'a number > 0';
+  throw new LoadfleetError('USAGE', `${flag} must be ${want}, got ${Number.isNaN(value) ? 'something that is not a number' : value}`);
+}
+
 /** Returns the scenario with the overrides applied; throws USAGE naming the flag that does not fit. */
 export function applyOverrides(scenario: Scenario, o: Overrides): Scenario {
+  numberFlag('--rate', o.rate, false);
+  numberFlag('--concurrency', o.concurrency, true);
+  numberFlag('--max-in-flight', o.maxInFlight, true);
+  numberFlag('--connections', o.connections, true);
   if (scenario.parts !== undefined) {
     const given = (['rate', 'concurrency', 'duration', 'maxInFlight', 'connections'] as const).filter((k) => o[k] !== undefined);
     if (given.length > 0) {

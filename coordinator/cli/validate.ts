@@ -1,7 +1,6 @@
 // `loadfleet validate scenario.yaml`: every problem at once as `file:line:column: path: message`
 // (exit 2), or a one-line summary (exit 0). Data files (and the tls.ca file) are read and parsed too,
 // relative to the scenario file, so a missing or malformed CSV is caught before a run.
-import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { EXIT } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
@@ -9,10 +8,11 @@ import { formatProblem, validateScenarioText } from '../../common/scenario-valid
 import type { LocatedProblem } from '../../common/scenario-validate.js';
 import type { ScenarioFile } from '../../common/scenario-schema.js';
 import { createLocator } from '../../common/scenario-locate.js';
-import { problem } from '../../common/scenario-problems.js';
+import { problem, unreadableFileMessage } from '../../common/scenario-problems.js';
 import { FeederError, parseRows } from '../../common/feeder.js';
 import { dataSizeProblems } from '../../common/scenario-program.js';
-import { readText } from './scenario-input.js';
+import { dataColumnProblems } from '../../common/scenario-data-columns.js';
+import { readDataText, readText } from './scenario-input.js';
 import { targetTlsFromFile } from '../../common/scenario-tls.js';
 
 export interface ValidateArgs {
@@ -35,7 +35,8 @@ export async function validateCommand(io: Io, args: ValidateArgs): Promise<numbe
 
 /**
  * Reads and parses every data file; a problem (located at data.<name>.path) for each that fails, and
- * the size rules `run` applies (common/scenario-program.ts dataSizeProblems).
+ * the size rules `run` applies (common/scenario-program.ts dataSizeProblems), and every template's
+ * `FEEDER.COLUMN` against the file's columns (common/scenario-data-columns.ts).
  */
 function dataProblems(file: ScenarioFile, baseDir: string, text: string): LocatedProblem[] {
   const out: LocatedProblem[] = [];
@@ -45,17 +46,18 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
     const segments = ['data', name, 'path'];
     let message: string | undefined;
     try {
-      read.push({ name, path: d.path, rows: parseRows(readFileSync(resolve(baseDir, d.path), 'utf8'), d.format, d.path) });
+      read.push({ name, path: d.path, rows: parseRows(readDataText(resolve(baseDir, d.path), d.path), d.format, d.path) });
     } catch (e) {
       if (e instanceof FeederError) message = e.message;
-      else message = `cannot read ${d.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+      else message = unreadableFileMessage(d.path, e);
     }
     if (message !== undefined) out.push({ ...problem(segments, message), ...locator(segments) });
   }
   // The CA file of `tls.ca`, read and parsed like `run` does.
-  const tls = targetTlsFromFile(file.tls, (ca) => readFileSync(resolve(baseDir, ca), 'utf8'));
+  const tls = targetTlsFromFile(file.tls, (ca) => readDataText(resolve(baseDir, ca), ca));
   if ('problem' in tls) out.push({ ...tls.problem, ...locator(tls.problem.segments) });
   for (const p of dataSizeProblems(read)) out.push({ ...p, ...locator(p.segments, p.atKey === true ? 'key' : 'value') });
+  for (const p of dataColumnProblems(file, new Map(read.map((r) => [r.name, r.rows])))) out.push({ ...p, ...locator(p.segments) });
   return out;
 }
 

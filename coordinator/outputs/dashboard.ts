@@ -231,7 +231,7 @@ export class Dashboard {
     if (sc !== undefined && typeof sc !== 'string') throw new LoadfleetError('USAGE', 'scenario must be a scenario name');
     if (body.concurrency !== undefined) {
       const n = body.concurrency;
-      if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new LoadfleetError('USAGE', 'concurrency must be a whole number >= 0');
+      if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'concurrency must be a whole number >= 1');
       change = source.setConcurrency(n, 'dashboard', sc);
       what = `concurrency ${n}`;
     } else {

@@ -37,6 +37,35 @@ test('an invalid scenario lists every problem with its field and exits 2, sendin
   assert.doesNotMatch(err, /at .*\.js:\d+/, 'no stack trace');
 });
 
+test('run refuses what would load nothing or something else with exit 2, a message naming the fix, no stack trace, nothing sent', async () => {
+  const target = await startTarget();
+  const dir = workdir();
+  try {
+    const load = 'load: { model: open, rate: 20, duration: 1s }';
+    writeFileSync(join(dir, 'u.csv'), 'mail\na@b\n');
+    writeFileSync(join(dir, 'column.yaml'), `variables: { base: "${target.url}" }\ndata: { users: { path: u.csv } }\nflows: { f: { steps: [{ request: { url: "{{ base }}x/{{ users.email }}" } }] } }\n${load}\n`);
+    writeFileSync(join(dir, 'empty.yaml'), `request: { url: "${target.url}" }\nscenarios: {}\n`);
+    writeFileSync(join(dir, 'ok.yaml'), `request: { url: "${target.url}" }\n${load}\n`);
+    const rows: [string, string[], RegExp][] = [
+      // a header typo: before, every flow run sent nothing and the run blamed the target (exit 3)
+      ['data column', ['column.yaml'], /column\.yaml:3:\d+: flows\.f\.steps\.0\.request\.url: data "users" has no column "email" in any row .*; its columns: mail/],
+      // before, validate passed this and only run refused it
+      ['empty scenarios', ['empty.yaml'], /empty\.yaml:2:\d+: scenarios: is empty: name at least one scenario/],
+      // yargs gives NaN: the flag is named, not the field it lands in
+      ['--rate abc', ['ok.yaml', '--rate', 'abc'], /--rate must be a number > 0, got something that is not a number/],
+    ];
+    for (const [why, args, re] of rows) {
+      const p = startProcess([CLI_ENTRY, 'run', ...args, '--agents', '1', '--no-dashboard'], {}, dir);
+      assert.equal(await p.exited, 2, `${why}: ${p.stderr()}`);
+      assert.match(p.stdout() + p.stderr(), re, why);
+      assert.doesNotMatch(p.stderr(), /at .*\.js:\d+/, `${why}: no stack trace`);
+    }
+    assert.equal(target.counts().requests, 0, 'nothing reached the target');
+  } finally {
+    await target.close();
+  }
+});
+
 test('a missing scenario file and a bad flag get clear errors and distinct exit codes', async () => {
   const dir = workdir();
   const missing = startProcess([CLI_ENTRY, 'run', 'nope.yaml'], {}, dir);

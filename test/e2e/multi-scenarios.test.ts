@@ -68,6 +68,8 @@ thresholds:
     assert.deepEqual([rps?.scenario, rps?.status, checks?.scenario, checks?.status], ['arrivals', 'pass', 'arrivals', 'pass'], JSON.stringify(r.thresholds));
     assert.ok(rps?.observed !== null && rps !== undefined && Math.abs(rps.observed - 40) <= 4, `the scenario's rate: ${rps?.observed}`);
     assert.match(p.stdout(), /2 scenarios at once/);
+    // the start line tells what to type: each model's command with a scenario of that model
+    assert.match(p.stdout(), /type `rate N @arrivals` \(`rate N 10s @arrivals` ramps\), `concurrency N @loops` or `stop` \+ Enter to change the test/);
     assert.match(p.stdout(), /scenarios\n.*scenario.*model.*scheduled/);
     assert.match(p.stdout(), new RegExp(`arrivals +open +40/s +${arrivals.requests} `));
   } finally {

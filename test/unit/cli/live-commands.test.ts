@@ -2,7 +2,8 @@
 // scenario of several.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLiveCommands } from '../../../coordinator/cli/run-session.js';
+import { liveCommandsHint, readLiveCommands } from '../../../coordinator/cli/run-session.js';
+import type { Scenario } from '../../../common/scenario.js';
 import type { RunControl } from '../../../coordinator/cli/run-session.js';
 import { captureIo } from '../../helpers/io.js';
 
@@ -25,4 +26,19 @@ test('typed commands: rate and concurrency, with an optional ramp and @scenario 
   await new Promise((resolve) => setTimeout(resolve, 50));
   stopReading();
   assert.deepEqual(calls, rows.map(([, want]) => want));
+});
+
+test('the hint printed when the run starts names the commands its load models take, with @name for several scenarios', () => {
+  const open = { model: 'open', rateRps: 10, durationMs: 1000, maxInFlight: 10 } as unknown as Scenario['load'];
+  const closed = { model: 'closed', concurrency: 2, durationMs: 1000 } as unknown as Scenario['load'];
+  const rows: [string, Pick<Scenario, 'load' | 'parts'>, string][] = [
+    // one open load: rate, no @
+    ['open', { load: open }, 'type `rate N` (`rate N 10s` ramps) or `stop` + Enter to change the test'],
+    // one closed load: `rate N` would be refused, so it is not offered
+    ['closed', { load: closed }, 'type `concurrency N` or `stop` + Enter to change the test'],
+    // several scenarios: the coordinator refuses a change without @name, so the hint shows one of each model
+    ['mixed', { load: open, parts: [{ name: 'shoppers', load: open, flows: ['b'] }, { name: 'monitors', load: closed, flows: ['p'] }] },
+      'type `rate N @shoppers` (`rate N 10s @shoppers` ramps), `concurrency N @monitors` or `stop` + Enter to change the test'],
+  ];
+  for (const [why, s, want] of rows) assert.equal(liveCommandsHint(s), want, why);
 });

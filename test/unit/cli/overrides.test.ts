@@ -28,6 +28,12 @@ test('applyOverrides table', () => {
     { why: 'duration over stages', s: scenario({ load: STAGED }), o: { duration: '9s' }, error: /--duration cannot be combined with stages/ },
     // several scenarios: the load flags cannot say which; the message names them
     { why: 'several scenarios refuse load flags', s: MULTI, o: { rate: 5, connections: 2 }, error: /--rate, --connections cannot apply: this file runs several scenarios, each with its own load \(web, loops\)/ },
+    // a number flag out of range names the flag, not the scenario field it lands in (yargs gives NaN for `--rate abc`)
+    { why: 'rate not a number', s: scenario({ load: { model: 'open', rate: 5, duration: '1s' } }), o: { rate: Number.NaN }, error: /^--rate must be a number > 0, got something that is not a number$/ },
+    { why: 'rate 0', s: scenario({ load: { model: 'open', rate: 5, duration: '1s' } }), o: { rate: 0 }, error: /^--rate must be a number > 0, got 0$/ },
+    { why: 'fractional connections', s: scenario({ load: STAGED }), o: { connections: 1.5 }, error: /^--connections must be a whole number >= 1, got 1\.5$/ },
+    { why: 'negative in-flight cap', s: scenario({ load: { model: 'open', rate: 5, duration: '1s' } }), o: { maxInFlight: -1 }, error: /^--max-in-flight must be a whole number >= 1, got -1$/ },
+    { why: 'fractional concurrency', s: scenario({ load: STAGED }), o: { concurrency: 2.5 }, error: /^--concurrency must be a whole number >= 1, got 2\.5$/ },
     // ... but --warmup is global
     { why: 'several scenarios take --warmup', s: MULTI, o: { warmup: '2s' } },
   ];

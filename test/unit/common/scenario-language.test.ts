@@ -1,14 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
+import { readFileSync, readdirSync, mkdtempSync, writeFileSync, copyFileSync, openSync, ftruncateSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { validateScenarioFile, validateScenarioText } from '../../../common/scenario-validate.js';
 import type { LocatedProblem } from '../../../common/scenario-validate.js';
 import { locate } from '../../../common/scenario-locate.js';
+import { unreadableFileMessage } from '../../../common/scenario-problems.js';
 import { SCHEMA_FILE, scenarioJsonSchemaText } from '../../../common/scenario-json-schema.js';
 import { validateCommand } from '../../../coordinator/cli/validate.js';
+import { loadScenarioFile } from '../../../coordinator/cli/scenario-input.js';
 import { captureIo } from '../../helpers/io.js';
 
 // From dist/test/unit/common/ up to the repository.
@@ -49,7 +51,8 @@ test('the parsed language: durations in ms, thresholds parsed, data formats infe
 const OK_LOAD = 'load: { model: open, rate: 10, duration: 10s }';
 
 test('problems: each with its path, line and column, all at once', () => {
-  const rows: { why: string; yaml: string; want: [string, number, number, RegExp][] }[] = [
+  // only: these are all the problems (no noise beside them)
+  const rows: { why: string; yaml: string; want: [string, number, number, RegExp][]; only?: boolean }[] = [
     {
       why: 'single-request scenario mistakes',
       yaml: `request:\n  url: nope\n  methd: GET\nload:\n  model: open\n  rate: 5\n`,
@@ -116,6 +119,25 @@ test('problems: each with its path, line and column, all at once', () => {
       want: [['load', 2, 7, /not both/], ['scenarios.a.load', 4, 6, /is required/], ['scenarios.a.exec', 4, 14, /unknown flow or request "nope"/]],
     },
     {
+      // validate once passed this (0 scenarios) while run refused it: the two now agree
+      why: 'scenarios: an empty map and no load',
+      yaml: ['request: { url: "http://h" }', 'scenarios: {}'].join('\n'),
+      want: [['scenarios', 2, 12, /is empty: name at least one scenario/]],
+    },
+    {
+      // a fractional loop count says what a loop count is, not zod's "expected int"
+      why: 'closed stages with fractional loop counts',
+      yaml: ['request: { url: "http://h" }', 'load: { model: closed, startConcurrency: 0.5, stages: [{ duration: 1s, target: 2.5 }] }'].join('\n'),
+      want: [['load.startConcurrency', 2, 42, /whole number of loops/], ['load.stages.0.target', 2, 80, /whole number of loops/]],
+    },
+    {
+      // both forms of a load at once: one problem saying so, not also "duration is required"
+      why: 'scenarios: an empty exec list; concurrency and stages together',
+      yaml: ['requests: { a: { url: "http://h" } }', 'scenarios:', '  c: { exec: [], load: { model: closed, concurrency: 2, stages: [{ duration: 1s, target: 2 }] } }'].join('\n'),
+      want: [['scenarios.c.exec', 3, 14, /names no flow or request: name at least one, or leave exec out/], ['scenarios.c.load.concurrency', 3, 54, /give either concurrency \(with duration\) or stages, not both/]],
+      only: true,
+    },
+    {
       why: 'thresholds by scenario: an unknown scenario; request and scenario together',
       yaml: [
         'requests: { a: { url: "http://h" } }',
@@ -152,6 +174,7 @@ test('problems: each with its path, line and column, all at once', () => {
       assert.ok(p !== undefined, `${row.why}: expected ${path} ~ ${re} in\n${r.problems.map((q) => `${q.line}:${q.column} ${q.path}: ${q.message}`).join('\n')}`);
       assert.deepEqual([p.line, p.column], [line, column], `${row.why}: ${path} at`);
     }
+    if (row.only === true) assert.equal(r.problems.length, row.want.length, `${row.why}: only these, got\n${r.problems.map((q) => `${q.path}: ${q.message}`).join('\n')}`);
     const sorted = r.problems.map((p) => p.line * 1e6 + p.column);
     assert.deepEqual(sorted, [...sorted].sort((a, b) => a - b), `${row.why}: sorted by position`);
   }
@@ -219,7 +242,7 @@ test('loadfleet validate: problems as file:line:column (exit 2), a summary when 
 
   io = captureIo(dir);
   assert.equal(await validateCommand(io, { scenario: 'nodata.yaml' }), 2);
-  assert.match(io.out(), /^nodata\.yaml:4:14: data\.u\.path: cannot read missing\.csv: ENOENT\n$/);
+  assert.match(io.out(), /^nodata\.yaml:4:14: data\.u\.path: cannot read missing\.csv: no such file \(paths are relative to the scenario file\)\n$/);
 
   io = captureIo(dir);
   assert.equal(await validateCommand(io, { scenario: 'baddata.yaml' }), 2);
@@ -234,4 +257,35 @@ test(`${SCHEMA_FILE} is up to date with the zod source (npm run schema) and desc
   const schema = JSON.parse(shipped) as { properties: Record<string, unknown>; additionalProperties: boolean };
   for (const k of ['name', 'request', 'requests', 'flows', 'load', 'scenarios', 'variables', 'data', 'thresholds', 'warmup']) assert.ok(k in schema.properties, k);
   assert.equal(schema.additionalProperties, false);
+});
+
+test('a file the scenario names that cannot be read: the reason in words, not an errno code', () => {
+  const err = (code: string): Error => Object.assign(new Error(`${code}: raw`), { code });
+  const rows: [string, unknown, string][] = [
+    // the usual mistake: a path relative to the shell's directory instead of the scenario file's
+    ['missing', err('ENOENT'), 'cannot read d/u.csv: no such file (paths are relative to the scenario file)'],
+    ['a directory', err('EISDIR'), 'cannot read d/u.csv: it is a directory; name a file'],
+    ['unreadable', err('EACCES'), 'cannot read d/u.csv: permission denied'],
+    // anything else keeps its code
+    ['other code', err('EIO'), 'cannot read d/u.csv: EIO'],
+    ['no code', new Error('boom'), 'cannot read d/u.csv: boom'],
+  ];
+  for (const [why, e, want] of rows) assert.equal(unreadableFileMessage('d/u.csv', e), want, why);
+});
+
+test('a data file over 256 MiB is refused from its size, unread, by validate and run alike (not ERR_STRING_TOO_LONG)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lf-huge-'));
+  // sparse: 600 MB on paper, nothing on disk; past the longest string Node can make, so reading it fails
+  const fd = openSync(join(dir, 'huge.csv'), 'w');
+  ftruncateSync(fd, 600_000_000);
+  closeSync(fd);
+  writeFileSync(join(dir, 'huge.yaml'), 'request: { url: "http://h/{{ u.id }}" }\nload: { model: closed, concurrency: 1, duration: 1s }\ndata:\n  u: { path: huge.csv }\n');
+  const want = /^huge\.yaml:4:14: data\.u\.path: huge\.csv: 600000000 bytes \(572\.2 MiB\) is over the limit of 268435456 bytes \(256\.0 MiB\): trim the file or split the test$/;
+  const io = captureIo(dir);
+  assert.equal(await validateCommand(io, { scenario: 'huge.yaml' }), 2);
+  assert.match(io.out().trim(), want);
+  const run = loadScenarioFile(dir, 'huge.yaml');
+  assert.ok(!run.ok);
+  assert.deepEqual(run.lines.length, 1);
+  assert.match(run.lines[0] ?? '', want);
 });

@@ -165,3 +165,12 @@ test('a Scenario whose parts name flows the program lacks is invalid, naming the
   assert.ok(!bad.ok);
   assert.deepEqual(bad.problems.map((p) => [p.path, p.message]), [['parts.0.flows', 'names flow "nope", which the program does not have'], ['parts.1.name', '"s" is used twice']]);
 });
+
+test('run refuses a template reading a data column the file lacks, like validate (before, every flow run sent nothing)', () => {
+  const files = { 'u.csv': 'mail\na@b\n' };
+  const flows = (col: string): Record<string, unknown> => ({ f: { steps: [{ request: { url: `http://h/{{ users.${col} }}` } }] } });
+  const bad = convert({ data: { users: { path: 'u.csv' } }, flows: flows('email') }, files);
+  assert.ok(!bad.ok);
+  assert.deepEqual(bad.problems.map((p) => `${p.path}: ${p.message}`), ['flows.f.steps.0.request.url: data "users" has no column "email" in any row (every flow run reading it would send nothing); its columns: mail']);
+  assert.ok(convert({ data: { users: { path: 'u.csv' } }, flows: flows('mail') }, files).ok);
+});

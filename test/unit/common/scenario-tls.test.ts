@@ -39,7 +39,7 @@ test('tls in the file -> the Scenario: defaults, the CA embedded as PEM, and eve
     // both: contradictory
     ['both', { insecureSkipVerify: true, ca: 'ca.pem' }, { problems: ['tls.ca: is not used when insecureSkipVerify is true: remove one of them'] }],
     // a missing file, a file without a certificate, a broken certificate
-    ['missing', { ca: 'nope.pem' }, { problems: ['tls.ca: cannot read nope.pem: ENOENT'] }],
+    ['missing', { ca: 'nope.pem' }, { problems: ['tls.ca: cannot read nope.pem: no such file (paths are relative to the scenario file)'] }],
     ['not PEM', { ca: 'junk.pem' }, { problems: ['tls.ca: junk.pem is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block); give the CA that signed the target\'s certificate'] }],
     // unknown field: a typo is caught
     ['typo', { insecureSkipVerfy: true }, { problems: [] }],

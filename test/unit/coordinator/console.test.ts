@@ -165,3 +165,10 @@ test('formatSummary: closed model, no warm-up, no changes, all exact', () => {
   assert.match(text, /^  \+5s  concurrency 80  at once  \(control\)$/m);
   assert.doesNotMatch(text, /warm-up|reconciliation/);
 });
+
+test('formatSummary: flow runs a unique feeder could not feed say so and what to do', () => {
+  const withFlows = (noData: number): string => formatSummary(report({ flows: { iterations: 20, noData } } as Partial<Report>));
+  assert.match(withFlows(17), /^flow runs 20, 17 sent NOTHING: a unique data feeder had no row left \(each row is used once: add rows to its file, or lower the rate or duration\)$/m);
+  // every run fed: no warning
+  assert.match(withFlows(0), /^flow runs 20$/m);
+});

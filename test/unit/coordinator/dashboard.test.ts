@@ -231,10 +231,15 @@ test('Dashboard HTTP: control needs the token (401, logged), JSON, same origin a
       ['a negative rate', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"rateRps":-1}' }, 400],
       ['a rate that is a string', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"rateRps":"5"}' }, 400],
       ['not JSON', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{' }, 400],
+      // loop counts as the CLI and the terminal take them: whole, at least 1 (0 once passed here)
+      ['0 loops', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"concurrency":0}' }, 400],
+      ['a fractional loop count', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"concurrency":2.5}' }, 400],
       ['a GET', { method: 'GET' }, 405],
     ];
     for (const [what, init, status] of rows) assert.equal((await fetch(`${base}/api/rate`, init)).status, status, what);
     assert.equal(f.calls.length, 3, 'none of them reached the coordinator');
+    const zero = await post(`${base}/api/rate`, { concurrency: 0 }, auth);
+    assert.match(((await zero.json()) as { error: string }).error, /^concurrency must be a whole number >= 1$/);
   });
 });
 
