@@ -123,22 +123,17 @@ export class LiveChanges {
     const multi = this.opts.scenario.parts !== undefined;
     const schedules = this.schedules();
     const shares = this.sharesAt(t, weights);
-    for (const m of live) {
-      m.rateRps = 0;
-      m.concurrency = 0;
-    }
     schedules.forEach((part, i) => {
       const tails = shares[i] as Map<string, Segment[]>;
       const scenario = multi ? { scenario: part.name } : {};
       for (const m of live) {
         const tail = tails.get(m.key) ?? [];
+        m.shares[i] = { model: part.model, atMs: t, tail };
         let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
         if (part.model === 'open') {
-          m.rateRps += tail[0]?.from ?? 0;
           if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
         } else {
           const c = tail[0]?.from ?? 0;
-          m.concurrency += c;
           // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
           // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
           // A part already over has nothing left to change.

@@ -8,6 +8,7 @@ import type { Phase } from '../common/stats.js';
 import type { Segment } from '../common/plan.js';
 import type { SnapshotMsg } from '../common/protocol.js';
 import { isSaturated, saturationWhy } from './saturation.js';
+import { valueAt } from './shares.js';
 
 export type MemberState = 'assigned' | 'running' | 'leaving' | 'done' | 'failed' | 'lost';
 
@@ -19,12 +20,18 @@ export interface Member {
   state: MemberState;
   /** Relative capacity; lowered when the member saturates while others do not. */
   weight: number;
-  rateRps: number;
-  concurrency: number;
+  /** Per part (index), its share of the schedule from main-phase ms `atMs` on: status reads the value now. */
+  shares: ShareTail[];
   lastIndex: Record<Phase, number>;
   /** Coordinator clock of the last snapshot (for its age in status). */
   lastSnapshotAtMs: number | undefined;
   last: { rps: number; eventLoopP99Ms: number; scheduleLagP99Ms: number; dropped: number; sent: number } | undefined;
+}
+
+export interface ShareTail {
+  model: 'open' | 'closed';
+  atMs: number;
+  tail: Segment[];
 }
 
 export interface MemberStatus {
@@ -56,7 +63,7 @@ export class RunMembers {
     const assignment = (this.assignments.get(agentId) ?? 0) + 1;
     this.assignments.set(agentId, assignment);
     const m: Member = {
-      key: keyOf(agentId, assignment), agentId, host, assignment, state: 'assigned', weight: 1, rateRps: 0, concurrency: 0,
+      key: keyOf(agentId, assignment), agentId, host, assignment, state: 'assigned', weight: 1, shares: [],
       lastIndex: { warmup: -1, main: -1 }, lastSnapshotAtMs: undefined, last: undefined,
     };
     this.byKey.set(m.key, m);
@@ -93,9 +100,11 @@ export class RunMembers {
     return this.assignments.has(agentId);
   }
 
-  statuses(nowMs: number): MemberStatus[] {
+  /** `mainElapsedMs`: the run's main-phase ms now (a share is read there; warm-up: its first value). */
+  statuses(nowMs: number, mainElapsedMs: number): MemberStatus[] {
     return this.all().map((m) => ({
-      id: m.key, agentId: m.agentId, host: m.host, state: m.state, rateRps: round3(m.rateRps), concurrency: m.concurrency, weight: round3(m.weight),
+      id: m.key, agentId: m.agentId, host: m.host, state: m.state,
+      rateRps: round3(shareNow(m, 'open', mainElapsedMs)), concurrency: Math.round(shareNow(m, 'closed', mainElapsedMs)), weight: round3(m.weight),
       achievedRps: m.last === undefined ? null : round1(m.last.rps),
       eventLoopP99Ms: m.last?.eventLoopP99Ms ?? null,
       scheduleLagP99Ms: m.last?.scheduleLagP99Ms ?? null,
@@ -108,11 +117,16 @@ function keyOf(agentId: string, assignment: number): string {
   return assignment <= 1 ? agentId : `${agentId}#${assignment}`;
 }
 
-/** The member's first values of its plan, summed over parts (for status). */
-export function noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; parts?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }): void {
+/** The member's share of `model` parts at main-phase ms `mainMs` (a live member; 0 for one that ended). */
+function shareNow(m: Member, model: 'open' | 'closed', mainMs: number): number {
+  if (!isLive(m)) return 0;
+  return m.shares.filter((s) => s.model === model).reduce((sum, s) => sum + valueAt(s.tail, Math.max(0, mainMs - s.atMs)), 0);
+}
+
+/** The member's plan as its shares from main-phase ms `atMs` (its segments' start) on, for status. */
+export function noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; parts?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }, atMs: number): void {
   const parts = plan.parts ?? [plan];
-  m.rateRps = parts.filter((p) => p.model === 'open').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
-  m.concurrency = parts.filter((p) => p.model === 'closed').reduce((sum, p) => sum + (p.segments[0]?.from ?? 0), 0);
+  m.shares = parts.map((p) => ({ model: p.model, atMs, tail: p.segments }));
 }
 
 /**

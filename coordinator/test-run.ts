@@ -93,7 +93,7 @@ export class TestRun {
       const plan = plans.get(a.id);
       if (plan === undefined) throw new LoadfleetError('INTERNAL', `no plan for agent ${a.id}`);
       const m = this.members.add(a.id, a.host);
-      noteShares(m, plan);
+      noteShares(m, plan, 0);
       // Each agent's first `unique` block is its fair part of what the agents not yet served leave.
       if (!this.assigner.send(m, plan, this.opts.agents.length - k, this.opts.piecesSentAhead === true && m.assignment === 1)) {
         this.life.gone(m, 'lost', 'stream closed before the assignment could be sent');
@@ -124,7 +124,7 @@ export class TestRun {
       this.members.remove(m);
       return false;
     }
-    noteShares(m, plan);
+    noteShares(m, plan, this.time.inMain() ? mainElapsed : 0);
     if (!this.assigner.send(m, plan, n)) {
       this.assigner.data.memberEnded(m.key, 'its stream closed before the assignment could be sent');
       this.members.remove(m);
@@ -240,7 +240,7 @@ export class TestRun {
       concurrency: Math.round(valueOf('closed')),
       onAgentLoss: this.policy,
       live: this.ticker.lastLive,
-      agents: this.members.statuses(now),
+      agents: this.members.statuses(now, t),
     };
   }
 

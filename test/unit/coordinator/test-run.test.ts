@@ -438,3 +438,27 @@ test('several scenarios: a joiner gets its share of every part from now (a part 
   const others = sent.filter((s) => s.to !== 'c' && s.m.kind === 'set-rate').map((s) => [s.to, (s.m as Extract<CoordMsg, { kind: 'set-rate' }>).scenario]);
   assert.deepEqual(others, [['a', 'web'], ['b', 'web'], ['a', 'loops'], ['b', 'loops']], 'the others get their new shares of the live parts');
 });
+
+test('status reads each agent\'s share where its schedule is now: along a ramp, after a reshare, and for closed stages', () => {
+  const share = (run: TestRun, id: string) => {
+    const a = run.status().agents.find((x) => x.id === id);
+    return [a?.rateRps, a?.concurrency];
+  };
+  const open = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', startRate: 10, stages: [{ duration: '2s', target: 70 }] } });
+  open.run.start();
+  // 10 -> 70/s over 2 s, half each: 5/s at the start, 20/s (of 40) after 1 s.
+  assert.deepEqual(share(open.run, 'a'), [5, 0]);
+  open.clock.advance(1_000);
+  assert.deepEqual(share(open.run, 'a'), [20, 0], 'the share follows the ramp (it was frozen at its start)');
+  // b leaves: a carries the whole ramp from here, 55/s after 1.5 s; b's share is 0.
+  open.run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
+  open.clock.advance(500);
+  assert.deepEqual(share(open.run, 'a'), [55, 0]);
+  assert.deepEqual(share(open.run, 'b'), [0, 0]);
+
+  const closed = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'closed', startConcurrency: 2, stages: [{ duration: '2s', target: 10 }] } });
+  closed.run.start();
+  closed.clock.advance(1_000);
+  // 2 -> 10 loops over 2 s: 6 after 1 s, 3 each.
+  assert.deepEqual(share(closed.run, 'a'), [0, 3]);
+});
