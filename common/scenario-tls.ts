@@ -26,11 +26,18 @@ export function targetTlsFromFile(
     return { problem: problem(['tls', 'ca'], unreadableFileMessage(tls.ca, e)) };
   }
   if (Buffer.byteLength(pem) > MAX_CA_BYTES) return { problem: problem(['tls', 'ca'], `${tls.ca} is over ${MAX_CA_BYTES / 1048576} MiB; give the CA certificate(s) only`) };
+  // A bundle (several CAs, e.g. an intermediate and its root) is trusted whole: every block must parse.
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? [];
+  let at = 0;
   try {
-    if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new Error('no "-----BEGIN CERTIFICATE-----" block');
-    new X509Certificate(pem);
+    if (blocks.length === 0) throw new Error('no "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block');
+    for (const block of blocks) {
+      at++;
+      new X509Certificate(block);
+    }
   } catch (e) {
-    return { problem: problem(['tls', 'ca'], `${tls.ca} is not a PEM certificate (${(e as Error).message}); give the CA that signed the target's certificate`) };
+    const which = blocks.length > 1 ? ` (certificate ${at} of ${blocks.length})` : '';
+    return { problem: problem(['tls', 'ca'], `${tls.ca} is not a PEM certificate${which} (${(e as Error).message}); give the CA that signed the target's certificate`) };
   }
   return { tls: { insecureSkipVerify: tls.insecureSkipVerify, caPem: pem } };
 }

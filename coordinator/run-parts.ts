@@ -23,7 +23,7 @@ export function partFor(s: Scenario, scenario: string | undefined): { index: num
     if (scenario !== undefined && scenario !== '') throw new LoadfleetError('USAGE', `this test runs one load model; there is no scenario "${scenario}" to choose (leave out --scenario, or the @NAME typed on the run's terminal)`);
     return { index: 0, name: parts[0]?.name ?? 'default', model: s.load.model };
   }
-  if (scenario === undefined || scenario === '') throw new LoadfleetError('USAGE', `this test runs several scenarios (${names}): name the one to change with --scenario NAME (on the run's terminal: @NAME, e.g. rate 50 @${parts[0]?.name ?? 'NAME'})`);
+  if (scenario === undefined || scenario === '') throw new LoadfleetError('USAGE', `this test runs several scenarios (${names}): name the one to change with --scenario NAME (on the run's terminal: @NAME, e.g. rate 50 @${parts[0]?.name ?? 'NAME'}; in the dashboard's POST /api/rate: "scenario": "NAME")`);
   const index = parts.findIndex((p) => p.name === scenario);
   const part = parts[index];
   if (part === undefined) throw new LoadfleetError('USAGE', `no scenario "${scenario}" in this test; its scenarios are ${names}`);

@@ -15,7 +15,8 @@ import { planRun } from '../../../coordinator/planner.js';
 const dir = mkdtempSync(join(tmpdir(), 'loadfleet-scenario-tls-'));
 execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'k.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=t'], { cwd: dir, stdio: 'ignore' });
 const PEM = readFileSync(join(dir, 'ca.pem'), 'utf8');
-const FILES: Record<string, string> = { 'ca.pem': PEM, 'junk.pem': 'hello', 'half.pem': '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n' };
+const HALF = '-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n';
+const FILES: Record<string, string> = { 'ca.pem': PEM, 'junk.pem': 'hello', 'half.pem': HALF, 'bundle.pem': PEM + PEM, 'bad-bundle.pem': PEM + HALF };
 
 function convert(tls: unknown, request: object = { url: 'https://127.0.0.1:8443/' }) {
   const v = validateScenarioFile({ request, load: { model: 'open', rate: 10, duration: '1s' }, ...(tls === undefined ? {} : { tls }) });
@@ -40,7 +41,9 @@ test('tls in the file -> the Scenario: defaults, the CA embedded as PEM, and eve
     ['both', { insecureSkipVerify: true, ca: 'ca.pem' }, { problems: ['tls.ca: is not used when insecureSkipVerify is true: remove one of them'] }],
     // a missing file, a file without a certificate, a broken certificate
     ['missing', { ca: 'nope.pem' }, { problems: ['tls.ca: cannot read nope.pem: no such file (paths are relative to the scenario file)'] }],
-    ['not PEM', { ca: 'junk.pem' }, { problems: ['tls.ca: junk.pem is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" block); give the CA that signed the target\'s certificate'] }],
+    ['not PEM', { ca: 'junk.pem' }, { problems: ['tls.ca: junk.pem is not a PEM certificate (no "-----BEGIN CERTIFICATE-----" ... "-----END CERTIFICATE-----" block); give the CA that signed the target\'s certificate'] }],
+    // a bundle (e.g. intermediate + root) is trusted whole
+    ['bundle', { ca: 'bundle.pem' }, { tls: { insecureSkipVerify: false, caPem: PEM + PEM } }],
     // unknown field: a typo is caught
     ['typo', { insecureSkipVerfy: true }, { problems: [] }],
   ];
@@ -52,6 +55,8 @@ test('tls in the file -> the Scenario: defaults, the CA embedded as PEM, and eve
   }
   const broken = convert({ ca: 'half.pem' });
   assert.match(broken.problems?.[0] ?? '', /^tls\.ca: half\.pem is not a PEM certificate \(/);
+  // Every certificate of a bundle must parse: a broken second one is named.
+  assert.match(convert({ ca: 'bad-bundle.pem' }).problems?.[0] ?? '', /^tls\.ca: bad-bundle\.pem is not a PEM certificate \(certificate 2 of 2\)/);
 });
 
 test('tls travels: the language path keeps it, the remote form round-trips, every agent plan carries it', () => {

@@ -13,7 +13,7 @@ const single = { load: closed } as unknown as Scenario;
 test('partFor: the chosen part, or USAGE saying how to name one on the command line and on the terminal', () => {
   const rows: [string, Scenario, string | undefined, RegExp | { index: number; name: string; model: string }][] = [
     // several scenarios, none named: both spellings, with a real name as the example
-    ['unnamed', several, undefined, /^this test runs several scenarios \(shoppers, monitors\): name the one to change with --scenario NAME \(on the run's terminal: @NAME, e\.g\. rate 50 @shoppers\)$/],
+    ['unnamed', several, undefined, /^this test runs several scenarios \(shoppers, monitors\): name the one to change with --scenario NAME \(on the run's terminal: @NAME, e\.g\. rate 50 @shoppers; in the dashboard's POST \/api\/rate: "scenario": "NAME"\)$/],
     ['unknown', several, 'nope', /^no scenario "nope" in this test; its scenarios are shoppers, monitors$/],
     ['named', several, 'monitors', { index: 1, name: 'monitors', model: 'closed' }],
     // one load model: a name is refused, on either surface
