@@ -7,12 +7,16 @@
 import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
-import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote, RequestTotals } from './aggregator.js';
+import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote } from './aggregator.js';
+
+export type { RequestReport } from './report-named.js';
 import type { Segment } from '../common/plan.js';
 import type { PoolSummary } from './row-pool.js';
 import { partSchedules, scheduleMean, sumSchedules } from './planner.js';
 import { mainDurationMs } from '../common/scenario.js';
 import { scenarioReports } from './report-scenarios.js';
+import { requestReport } from './report-named.js';
+import type { RequestReport } from './report-named.js';
 import type { ScenarioReport } from './report-scenarios.js';
 import { meanBetween } from './shares.js';
 import { noRequestReason } from './report-empty.js';
@@ -214,32 +218,8 @@ export interface Summary extends PhaseSummary {
 
 export type AgentRow = AgentTotals & { host: string };
 
-export interface RequestReport {
-  requests: number;
-  rps: number;
-  errors: number;
-  errorsByKind: RequestTotals['errors'];
-  statusCodes: Record<string, number>;
-  /** rate: passed / evaluated (null when no check ran); failures: by check name. */
-  checks: { passed: number; failed: number; rate: number | null; failures: Record<string, number> };
-  extractFailed: number;
-  renderFailed: number;
-  bodyTruncated: number;
-  latencyMs: RequestTotals['latencyMs'];
-}
-
 function requestReports(t: PhaseTotals, durationMs: number): Record<string, RequestReport> {
-  const out: Record<string, RequestReport> = {};
-  for (const [name, r] of Object.entries(t.byRequest)) {
-    const evaluated = r.checks.passed + r.checks.failed;
-    out[name] = {
-      requests: r.requests, rps: durationMs > 0 ? Math.round((r.requests / (durationMs / 1000)) * 10) / 10 : 0,
-      errors: r.errorTotal, errorsByKind: r.errors, statusCodes: r.statusCodes,
-      checks: { ...r.checks, rate: evaluated > 0 ? r.checks.passed / evaluated : null },
-      extractFailed: r.extractFailed, renderFailed: r.renderFailed, bodyTruncated: r.bodyTruncated, latencyMs: r.latencyMs,
-    };
-  }
-  return out;
+  return Object.fromEntries(Object.entries(t.byRequest).map(([name, r]) => [name, requestReport(r, durationMs)]));
 }
 
 export interface Report {
