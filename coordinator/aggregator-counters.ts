@@ -1,5 +1,5 @@
 // The summable counters of common/stats.ts Stats, and the arithmetic the aggregator needs on them.
-// Pure helpers for coordinator/aggregator.ts only.
+// Pure helpers for coordinator/aggregator.ts (and the Prometheus output, which sums finished runs' counters).
 import type { ErrorKind, Stats } from '../common/stats.js';
 import { ERROR_KINDS, emptyErrors } from '../common/stats.js';
 

@@ -8,13 +8,15 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LatencyMs } from '../../common/histogram.js';
 import type { Scenario } from '../../common/scenario.js';
-import type { ErrorKind, Phase } from '../../common/stats.js';
-import { ERROR_KINDS, emptyErrors } from '../../common/stats.js';
+import type { Phase } from '../../common/stats.js';
+import { ERROR_KINDS } from '../../common/stats.js';
 import type { IntervalFigures, PhaseTotals } from '../aggregator.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Report } from '../report.js';
 import type { Route } from '../http-server.js';
 import { text } from '../http-server.js';
+import { addCounters, emptyCounters } from '../aggregator-counters.js';
+import type { Counters } from '../aggregator-counters.js';
 
 /** What the metrics read from a coordinator. */
 export type MetricsSource = Pick<Coordinator, 'status' | 'liveTotals' | 'observe'>;
@@ -29,29 +31,6 @@ const QUANTILES: readonly { label: string; pick: (l: LatencyMs) => number }[] = 
 ];
 const MEMBER_STATES = ['assigned', 'running', 'leaving', 'done', 'failed', 'lost'] as const;
 const FLEET_STATES = ['idle', 'busy'] as const;
-
-/** The counters of one phase, as the metrics keep them. */
-interface PhaseCounts {
-  requests: number;
-  sent: number;
-  dropped: number;
-  bytesReceived: number;
-  errors: Record<ErrorKind, number>;
-  statusCodes: Record<string, number>;
-}
-
-function zeroCounts(): PhaseCounts {
-  return { requests: 0, sent: 0, dropped: 0, bytesReceived: 0, errors: emptyErrors(), statusCodes: {} };
-}
-
-function addCounts(into: PhaseCounts, t: Pick<PhaseTotals, 'requests' | 'sent' | 'dropped' | 'bytesReceived' | 'errors' | 'statusCodes'>): void {
-  into.requests += t.requests;
-  into.sent += t.sent;
-  into.dropped += t.dropped;
-  into.bytesReceived += t.bytesReceived;
-  for (const k of ERROR_KINDS) into.errors[k] += t.errors[k];
-  for (const [code, n] of Object.entries(t.statusCodes)) into.statusCodes[code] = (into.statusCodes[code] ?? 0) + n;
-}
 
 interface CurrentRun {
   runId: string;
@@ -135,7 +114,7 @@ export class FleetMetrics {
   private readonly source: MetricsSource;
   private readonly removeObserver: () => void;
   /** Counts of every finished run. */
-  private readonly finished: Record<Phase, PhaseCounts> = { warmup: zeroCounts(), main: zeroCounts() };
+  private readonly finished: Record<Phase, Counters> = { warmup: emptyCounters(), main: emptyCounters() };
   private readonly verdicts = new Map<string, number>();
   private current: CurrentRun | undefined;
   private lastInterval: IntervalFigures | undefined;
@@ -176,8 +155,8 @@ export class FleetMetrics {
   }
 
   private runEnded(report: Report): void {
-    addCounts(this.finished.main, { ...report.summary, errors: report.summary.errorsByKind });
-    if (report.warmup !== null) addCounts(this.finished.warmup, { ...report.warmup, errors: report.warmup.errorsByKind });
+    addCounters(this.finished.main, { ...report.summary, errors: report.summary.errorsByKind });
+    if (report.warmup !== null) addCounters(this.finished.warmup, { ...report.warmup, errors: report.warmup.errorsByKind });
     this.verdicts.set(report.verdict, (this.verdicts.get(report.verdict) ?? 0) + 1);
     const requests = Object.entries(report.requests ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }));
     this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs, requests };
@@ -211,12 +190,12 @@ export class FleetMetrics {
     // Counters: finished runs plus the running one's merged totals.
     for (const metric of [m.requests, m.sent, m.responses, m.errors, m.dropped, m.bytes, m.runs]) metric.reset();
     for (const phase of PHASES) {
-      const counts = zeroCounts();
-      addCounts(counts, this.finished[phase]);
+      const counts = emptyCounters();
+      addCounters(counts, this.finished[phase]);
       if (run !== undefined) {
         run.live[phase] = this.source.liveTotals(phase) ?? run.live[phase];
         const live = run.live[phase];
-        if (live !== null) addCounts(counts, live);
+        if (live !== null) addCounters(counts, live);
       }
       m.requests.inc({ phase }, counts.requests);
       m.sent.inc({ phase }, counts.sent);
