@@ -9,6 +9,7 @@ import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { startInflightTarget } from '../helpers/inflight-target.js';
+import { startFleet } from '../helpers/fleet.js';
 
 test('an open scenario on request a and a closed one on request b, on 2 agents: per-scenario totals equal what the target counted per path; the open part keeps its rate; the closed part ends on its own schedule', async () => {
   const target = await startInflightTarget(20);
@@ -78,16 +79,10 @@ thresholds:
 });
 
 test('live control of a multi-scenario run on a long-lived coordinator: without --scenario the command exits 2 naming the scenarios; with it, only that scenario changes', async () => {
-  const target = await startInflightTarget(10);
-  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
-  const env = { LOADFLEET_TOKEN: 'multi-token' };
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
-  let member: ReturnType<typeof startProcess> | undefined;
+  const f = await startFleet({ target: await startInflightTarget(10), ids: ['m1'], token: 'multi-token', dirPrefix: 'loadfleet-multi-' });
+  const { target, addr, env } = f;
   try {
-    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-    member = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'm1'], env);
-    await member.waitFor(/joined coordinator/);
-    writeFileSync(join(dir, 's.yaml'), `
+    const run = f.run(`
 variables: { base: "${target.url}" }
 requests:
   a: { url: "{{ base }}/a" }
@@ -96,7 +91,6 @@ scenarios:
   arrivals: { exec: a, load: { model: open, rate: 20, duration: 6s } }
   loops: { exec: b, load: { model: closed, startConcurrency: 1, stages: [{ duration: 6s, target: 3 }] } }
 `);
-    const run = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', '1', '--out', 'r.json'], env, dir);
     await run.waitFor(/\[\s*1s\//);
     const bare = startProcess([CLI_ENTRY, 'rate', '60', '--coordinator', addr], env);
     assert.equal(await bare.exited, 2, bare.stderr());
@@ -112,7 +106,7 @@ scenarios:
     assert.equal(await loops.exited, 0, loops.stderr());
     const code = await run.exited;
     assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
-    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    const r = f.report();
     assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 5]]);
     assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a']);
     assert.equal(r.scenarios?.loops?.requests, target.paths()['/b']);
@@ -124,26 +118,15 @@ scenarios:
     assert.equal(target.peakBetween(0, 60_000, '/b'), 5, 'the closed part reached the 5 loops asked, above its planned 3');
     assert.ok(Math.abs(a - sched * 6) <= sched * 6 * 0.05, `arrivals sent ${a}, scheduled ${sched * 6}`);
   } finally {
-    member?.kill();
-    coord.kill();
-    await Promise.all([member?.exited, coord.exited]);
-    await target.close();
+    await f.close();
   }
 });
 
 test('an agent leaving a multi-scenario run (SIGTERM): every scenario\'s share moves to the other agent; per-scenario totals still equal the target\'s', async () => {
-  const target = await startInflightTarget(20);
-  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
-  const env = { LOADFLEET_TOKEN: 'multi-leave' };
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
-  const agents: ReturnType<typeof startProcess>[] = [];
+  const f = await startFleet({ target: await startInflightTarget(20), ids: ['l1', 'l2'], token: 'multi-leave', dirPrefix: 'loadfleet-multi-' });
+  const { target } = f;
   try {
-    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-    for (const id of ['l1', 'l2']) {
-      agents.push(startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], env));
-      await agents.at(-1)!.waitFor(/joined coordinator/);
-    }
-    writeFileSync(join(dir, 's.yaml'), `
+    const run = f.run(`
 variables: { base: "${target.url}" }
 requests:
   a: { url: "{{ base }}/a" }
@@ -152,14 +135,13 @@ scenarios:
   arrivals: { exec: a, load: { model: open, rate: 60, duration: 5s } }
   loops: { exec: b, load: { model: closed, concurrency: 4, duration: 5s } }
 `);
-    const run = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], env, dir);
     await run.waitFor(/\[\s*1s\//);
-    const leaver = agents[1]!;
+    const leaver = f.agents.get('l2')!;
     leaver.kill('SIGTERM');
     assert.equal(await leaver.exited, 0, leaver.stderr());
     const code = await run.exited;
     assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
-    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    const r = f.report();
     assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a'], 'nothing lost, nothing counted twice (a)');
     assert.equal(r.scenarios?.loops?.requests, target.paths()['/b'], 'nothing lost, nothing counted twice (b)');
     const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
@@ -171,9 +153,6 @@ scenarios:
     const loops = target.meanBetween(3_000, 4_500, '/b');
     assert.ok(loops > 3.2 && target.peakBetween(3_000, 4_500, '/b') === 4, `loops on /b after the leave: mean ${loops}`);
   } finally {
-    for (const p of agents) p.kill('SIGKILL');
-    coord.kill('SIGKILL');
-    await Promise.all([...agents.map((p) => p.exited), coord.exited]);
-    await target.close();
+    await f.close();
   }
 });

@@ -1,5 +1,5 @@
 // A long-lived coordinator with agents joined as real processes, a target, and a work dir: what the
-// fleet e2e tests (elastic, data delivery) start from. `run` drives it as a user does, with
+// fleet e2e tests (elastic, data delivery, several scenarios) start from. `run` drives it as a user does, with
 // `loadfleet run FILE --coordinator ADDR` (a string scenario is written as YAML, an object as JSON).
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
