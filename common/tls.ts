@@ -45,3 +45,27 @@ export const TLS_OPTION_TEXT = {
   key: 'PEM private key of --tls-cert',
   ca: 'PEM CA (coordinator: require client certificates signed by it; agent/CLI: trust the coordinator signed by it)',
 } as const;
+
+/**
+ * What a client certificate may do, carried as a subjectAltName URI `urn:loadfleet:role:<role>` that
+ * `loadfleet certs` writes: an `agent` certificate may only join (Fleet), a `control` one may only drive
+ * tests (Control). Under mutual TLS the coordinator refuses a certificate without the right role.
+ */
+export type CertRole = 'agent' | 'control';
+export const CERT_ROLES: readonly CertRole[] = ['agent', 'control'];
+export const ROLE_URI_PREFIX = 'urn:loadfleet:role:';
+
+/**
+ * The loadfleet roles in a peer certificate's subjectAltName as Node reports it
+ * ("DNS:a, URI:urn:loadfleet:role:agent"); unknown role names are ignored.
+ */
+export function certRoles(subjectAltName: string | undefined): CertRole[] {
+  if (subjectAltName === undefined) return [];
+  const roles: CertRole[] = [];
+  for (const entry of subjectAltName.split(', ')) {
+    if (!entry.startsWith(`URI:${ROLE_URI_PREFIX}`)) continue;
+    const role = entry.slice(4 + ROLE_URI_PREFIX.length);
+    if ((CERT_ROLES as readonly string[]).includes(role) && !roles.includes(role as CertRole)) roles.push(role as CertRole);
+  }
+  return roles;
+}

@@ -8,8 +8,26 @@ export const JOIN_TOKEN_ENV = 'LOADFLEET_JOIN_TOKEN';
 export const CONTROL_TOKEN_ENV = 'LOADFLEET_CONTROL_TOKEN';
 
 /**
+ * Longest token accepted (bytes): it travels in an HTTP/2 header, and a coordinator's header limit
+ * would otherwise cut the stream without a word to either side. `openssl rand -base64 32` is 44.
+ */
+export const MAX_TOKEN_BYTES = 4_096;
+
+function checked(token: string, source: string): string {
+  const bytes = Buffer.byteLength(token);
+  if (bytes > MAX_TOKEN_BYTES) {
+    throw new LoadfleetError('USAGE', `the token in ${source} is ${bytes} bytes; tokens are at most ${MAX_TOKEN_BYTES}`, { hint: 'make one with `openssl rand -base64 32`' });
+  }
+  if (/[^\x21-\x7e]/.test(token)) {
+    throw new LoadfleetError('USAGE', `the token in ${source} has spaces or characters outside printable ASCII`, { hint: 'make one with `openssl rand -base64 32`' });
+  }
+  return token;
+}
+
+/**
  * The token from --token-file if given, else from the role's variable (LOADFLEET_JOIN_TOKEN or
  * LOADFLEET_CONTROL_TOKEN) if set, else from LOADFLEET_TOKEN (one token for both roles), else undefined.
+ * A token over MAX_TOKEN_BYTES, or with characters an HTTP header cannot carry, is a USAGE error.
  */
 export function readToken(env: Readonly<Record<string, string | undefined>>, tokenFile: string | undefined, role?: 'join' | 'control'): string | undefined {
   if (tokenFile !== undefined) {
@@ -21,13 +39,13 @@ export function readToken(env: Readonly<Record<string, string | undefined>>, tok
     }
     const token = text.trim();
     if (token === '') throw new LoadfleetError('USAGE', `--token-file ${tokenFile} is empty`);
-    return token;
+    return checked(token, `--token-file ${tokenFile}`);
   }
   const roleVar = role === 'join' ? JOIN_TOKEN_ENV : role === 'control' ? CONTROL_TOKEN_ENV : undefined;
   for (const name of [roleVar, TOKEN_ENV]) {
     if (name === undefined) continue;
     const v = env[name]?.trim();
-    if (v !== undefined && v !== '') return v;
+    if (v !== undefined && v !== '') return checked(v, name);
   }
   return undefined;
 }

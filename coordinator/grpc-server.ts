@@ -1,5 +1,8 @@
 // The coordinator side's only user of @grpc/grpc-js: serves Fleet.Connect (agents) and Control (CLI).
 import { timingSafeEqual } from 'node:crypto';
+import { createServer as createTlsServer } from 'node:tls';
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { LoadfleetError, describeError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
@@ -12,7 +15,9 @@ import { UploadIn, UploadStore } from './upload-store.js';
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
-import type { TlsMaterial } from '../common/tls.js';
+import { certRoles } from '../common/tls.js';
+import type { CertRole, TlsMaterial } from '../common/tls.js';
+import { parseHostPort } from './http-server.js';
 import { AGENT_LOSS_POLICIES } from './test-run.js';
 import type { AgentLossPolicy } from './test-run.js';
 
@@ -76,6 +81,9 @@ function tokenMatches(md: grpc.Metadata, expected: string | undefined): boolean 
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** What a role check reads of a call: its TLS peer certificate. */
+type RoleCall = Pick<grpc.ServerUnaryCall<unknown, unknown>, 'getAuthContext'>;
+
 /** The wire's on_agent_loss ('' means the default); an unknown value is refused before anything starts. */
 function policyFromWire(v: string): AgentLossPolicy {
   if (v === '') return 'rebalance';
@@ -89,6 +97,11 @@ export class GrpcServer {
   private closed = false;
   /** Data files uploaded ahead of a Start (Control.Upload). */
   private readonly uploads = new UploadStore();
+  /** Under TLS: the listener that terminates it, and the door into the gRPC server for its connections. */
+  private tlsServer: TlsServer | undefined;
+  private injector: grpc.ConnectionInjector | undefined;
+  /** Refused handshakes' last log line per peer address, to bound the log. */
+  private readonly handshakeLogged = new Map<string, { atMs: number; suppressed: number }>();
 
   constructor(opts: ServerOptions) {
     this.opts = opts;
@@ -100,18 +113,10 @@ export class GrpcServer {
   /** Binds and returns the bound address (host:port). */
   listen(): Promise<string> {
     const { listen } = this.opts;
+    const tls = this.opts.tls;
+    if (tls !== undefined) return this.listenTls(tls);
     return new Promise((resolve, reject) => {
-      const tls = this.opts.tls;
-      let creds: grpc.ServerCredentials;
-      if (tls === undefined) creds = grpc.ServerCredentials.createInsecure();
-      else {
-        if (tls.cert === undefined || tls.key === undefined) {
-          reject(new LoadfleetError('USAGE', 'a TLS coordinator needs --tls-cert and --tls-key (its own certificate)'));
-          return;
-        }
-        creds = grpc.ServerCredentials.createSsl(tls.ca ?? null, [{ cert_chain: tls.cert, private_key: tls.key }], tls.ca !== undefined);
-      }
-      this.server.bindAsync(listen, creds, (err, port) => {
+      this.server.bindAsync(listen, grpc.ServerCredentials.createInsecure(), (err, port) => {
         if (err !== null) {
           reject(new LoadfleetError('UNAVAILABLE', `cannot listen on ${listen}: ${err.message}`, { cause: err, hint: 'pick another --listen address or port' }));
           return;
@@ -122,20 +127,108 @@ export class GrpcServer {
     });
   }
 
+  /**
+   * TLS is terminated here (node:tls), and each verified connection is handed to the gRPC server: so a
+   * failed handshake (an untrusted, expired or missing client certificate) is logged with its peer,
+   * which grpc-js's own TLS listener does not report. Peer certificates stay readable per call.
+   */
+  private listenTls(tls: TlsMaterial): Promise<string> {
+    const { listen } = this.opts;
+    if (tls.cert === undefined || tls.key === undefined) {
+      return Promise.reject(new LoadfleetError('USAGE', 'a TLS coordinator needs --tls-cert and --tls-key (its own certificate)'));
+    }
+    const { host, port } = parseHostPort(listen, '--listen');
+    const mutual = tls.ca !== undefined;
+    const injector = this.server.createConnectionInjector(grpc.ServerCredentials.createInsecure());
+    const server = createTlsServer({
+      cert: tls.cert, key: tls.key, ...(mutual ? { ca: tls.ca } : {}),
+      // Verified below rather than by node:tls, which would drop an unverified peer without saying why.
+      requestCert: mutual, rejectUnauthorized: false, ALPNProtocols: ['h2'],
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (mutual && !socket.authorized) {
+        const cert = socket.getPeerCertificate();
+        const none = cert === null || typeof cert !== 'object' || Object.keys(cert).length === 0;
+        this.refusedHandshake(none ? 'it presented no client certificate' : `its client certificate failed verification (${String(socket.authorizationError)})`, socket);
+        socket.destroy();
+        return;
+      }
+      injector.injectConnection(socket);
+    });
+    server.on('tlsClientError', (e: Error, socket: TLSSocket) => this.refusedHandshake(e.message, socket));
+    this.tlsServer = server;
+    this.injector = injector;
+    return new Promise((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException): void => {
+        reject(new LoadfleetError('UNAVAILABLE', `cannot listen on ${listen}: ${e.code ?? e.message}`, { cause: e, hint: 'pick another --listen address or port' }));
+      };
+      server.once('error', onError);
+      server.listen(port, host, () => {
+        server.off('error', onError);
+        const a = server.address() as AddressInfo;
+        resolve(`${listen.slice(0, listen.lastIndexOf(':'))}:${a.port}`);
+      });
+    });
+  }
+
+  /**
+   * Logs a refused TLS connection: at most one line per peer address and reason every 10 s (an agent
+   * retrying, a scanner), with the count of those left out.
+   */
+  private refusedHandshake(why: string, socket: TLSSocket): void {
+    const reason = why.replace(/^.*:error:[0-9A-F]+:SSL routines:[^:]*:/, '').replace(/:\.\.\/deps.*$/s, '');
+    const from = socket.remoteAddress === undefined ? 'a client' : `${socket.remoteAddress}:${socket.remotePort ?? '?'}`;
+    const key = `${socket.remoteAddress ?? '?'} ${reason}`;
+    const nowMs = Date.now();
+    const last = this.handshakeLogged.get(key);
+    if (last !== undefined && nowMs - last.atMs < 10_000) {
+      last.suppressed++;
+      return;
+    }
+    const more = last !== undefined && last.suppressed > 0 ? ` (${last.suppressed} more like it since the last line)` : '';
+    this.handshakeLogged.set(key, { atMs: nowMs, suppressed: 0 });
+    if (this.handshakeLogged.size > 1_000) this.handshakeLogged.delete(this.handshakeLogged.keys().next().value as string);
+    this.opts.log('warn', `refused a TLS connection from ${from}: ${reason}${more}`);
+  }
+
   /** Stops accepting, ends open streams. Idempotent. */
   close(): Promise<void> {
     if (this.closed) return Promise.resolve();
     this.closed = true;
+    this.tlsServer?.close();
+    this.injector?.destroy();
     return new Promise((resolve) => {
       const t = setTimeout(() => { this.server.forceShutdown(); resolve(); }, 2_000);
       this.server.tryShutdown(() => { clearTimeout(t); resolve(); });
     });
   }
 
+  /**
+   * Under mutual TLS, why the caller's certificate may not act as `role` (undefined: it may). Without
+   * client certificates (plaintext, or TLS without --tls-ca) the roles rest on the two tokens alone.
+   */
+  private roleRefusal(call: RoleCall, role: CertRole): string | undefined {
+    if (this.opts.tls?.ca === undefined) return undefined;
+    const cert = call.getAuthContext()?.sslPeerCertificate;
+    const roles = certRoles(cert?.subjectaltname);
+    if (roles.includes(role)) return undefined;
+    const what = role === 'agent' ? 'joining needs an agent certificate (agent.crt)' : 'control calls need a control certificate (cli.crt)';
+    if (roles.length === 0) {
+      return `its client certificate${cert?.subject?.CN === undefined ? '' : ` "${String(cert.subject.CN)}"`} carries no loadfleet role; ${what}: reissue it with \`loadfleet certs\``;
+    }
+    return `its client certificate has the ${roles.join(' and ')} role; ${what}`;
+  }
+
   private fleetHandlers(): FleetHandlers {
     return {
       Connect: (call) => {
         const peer = call.getPeer();
+        const wrongRole = this.roleRefusal(call, 'agent');
+        if (wrongRole !== undefined) {
+          this.opts.log('warn', `refused agent from ${peer}: ${wrongRole}`);
+          call.emit('error', { code: grpc.status.PERMISSION_DENIED, details: wrongRole });
+          return;
+        }
         if (!tokenMatches(call.metadata, this.opts.joinToken)) {
           this.opts.log('warn', `refused agent from ${peer}: missing or wrong join token`);
           call.emit('error', { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong join token' });
@@ -202,15 +295,21 @@ export class GrpcServer {
 
   private controlHandlers(): ControlHandlers {
     const c = this.opts.coordinator;
-    const authorized = (md: grpc.Metadata, peer?: string): boolean => {
-      if (tokenMatches(md, this.opts.controlToken)) return true;
-      this.opts.log('warn', `refused a control call from ${peer ?? 'a client'}: missing or wrong control token`);
-      return false;
+    /** The refusal of a control call (logged), or undefined when its certificate role and token allow it. */
+    const refusal = (call: RoleCall & { metadata: grpc.Metadata; getPeer(): string }): Partial<grpc.StatusObject> | undefined => {
+      const wrongRole = this.roleRefusal(call, 'control');
+      if (wrongRole !== undefined) {
+        this.opts.log('warn', `refused a control call from ${call.getPeer()}: ${wrongRole}`);
+        return { code: grpc.status.PERMISSION_DENIED, details: wrongRole };
+      }
+      if (tokenMatches(call.metadata, this.opts.controlToken)) return undefined;
+      this.opts.log('warn', `refused a control call from ${call.getPeer()}: missing or wrong control token`);
+      return { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token' };
     };
-    const denied = { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token' };
     return {
       Start: (call) => {
-        if (!authorized(call.metadata, call.getPeer())) {
+        const denied = refusal(call);
+        if (denied !== undefined) {
           call.emit('error', denied);
           return;
         }
@@ -259,7 +358,8 @@ export class GrpcServer {
           });
       },
       SetRate: (call, callback) => {
-        if (!authorized(call.metadata, call.getPeer())) return callback(denied);
+        const denied = refusal(call);
+        if (denied !== undefined) return callback(denied);
         let r: { changeId: number; agents: number };
         try {
           r = call.request.concurrency > 0
@@ -273,15 +373,18 @@ export class GrpcServer {
         void c.whenApplied(r.changeId).then((a) => callback(null, { changeId: r.changeId, agents: r.agents, applied: a.applied, appliedMs: a.appliedMs }));
       },
       Status: (call, callback) => {
-        if (!authorized(call.metadata, call.getPeer())) return callback(denied);
+        const denied = refusal(call);
+        if (denied !== undefined) return callback(denied);
         callback(null, { json: JSON.stringify(c.status()) });
       },
       Stop: (call, callback) => {
-        if (!authorized(call.metadata, call.getPeer())) return callback(denied);
+        const denied = refusal(call);
+        if (denied !== undefined) return callback(denied);
         callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
       },
       Upload: (call, callback) => {
-        if (!authorized(call.metadata, call.getPeer())) {
+        const denied = refusal(call);
+        if (denied !== undefined) {
           callback(denied);
           return;
         }

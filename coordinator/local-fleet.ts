@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { LoadfleetError } from '../common/errors.js';
 import type { Clock } from '../common/clock.js';
 import type { Logger } from '../common/io.js';
-import { TOKEN_ENV } from '../common/token.js';
+import { JOIN_TOKEN_ENV, TOKEN_ENV } from '../common/token.js';
 import { Coordinator } from './coordinator.js';
 import { GrpcServer } from './grpc-server.js';
 
@@ -44,16 +44,18 @@ export class LocalFleet {
   }
 
   static async start(opts: LocalFleetOptions): Promise<LocalFleet> {
+    // Two secrets, as in a fleet: the agents hold the join one only; nothing outside this process controls.
     const token = randomBytes(24).toString('base64url');
+    const controlToken = randomBytes(24).toString('base64url');
     const coordinator = new Coordinator({ clock: opts.clock, version: opts.version, log: opts.log });
-    const server = new GrpcServer({ coordinator, listen: '127.0.0.1:0', joinToken: token, controlToken: token, log: opts.log });
+    const server = new GrpcServer({ coordinator, listen: '127.0.0.1:0', joinToken: token, controlToken, log: opts.log });
     const address = await server.listen();
     const children: ChildProcess[] = [];
     const fleet = new LocalFleet(coordinator, server, address, children);
     for (let i = 0; i < opts.agents; i++) {
       const allow = (opts.allowTargets ?? []).flatMap((t) => ['--allow-target', t]);
       const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin', ...allow, ...(opts.allowInsecureTls === true ? ['--allow-insecure-tls'] : [])], {
-        env: { ...opts.env, [TOKEN_ENV]: token },
+        env: { ...opts.env, [TOKEN_ENV]: token, [JOIN_TOKEN_ENV]: token },
         // stdin is a pipe the agent watches: when this process dies, the agent leaves instead of
         // reconnecting forever to a coordinator that is gone.
         stdio: ['pipe', 'ignore', 'pipe'],

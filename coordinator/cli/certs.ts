@@ -1,5 +1,6 @@
 // `loadfleet certs --out DIR`: a small CA plus a coordinator (server) certificate and agent and CLI
-// (client) certificates, for TLS and mutual TLS on the fleet's gRPC channel. Uses the `openssl` command
+// (client) certificates, for TLS and mutual TLS on the fleet's gRPC channel. Each client certificate
+// carries its role (common/tls.ts CertRole: agent.crt may only join, cli.crt may only control). Uses the `openssl` command
 // (OpenSSL 1.1.1 or 3.x; Debian: apt-get install openssl): P-256 keys, SHA-256 signatures.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -7,6 +8,8 @@ import { join, resolve } from 'node:path';
 import { isIP } from 'node:net';
 import { LoadfleetError } from '../../common/errors.js';
 import type { Io } from '../../common/io.js';
+import { ROLE_URI_PREFIX } from '../../common/tls.js';
+import type { CertRole } from '../../common/tls.js';
 
 export interface CertsArgs {
   out: string;
@@ -54,8 +57,9 @@ export function certsCommand(io: Io, args: CertsArgs): number {
   };
   const common = 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n';
   leaf('coordinator', 'loadfleet coordinator', `${common}extendedKeyUsage=serverAuth\nsubjectAltName=${san}\n`);
-  leaf('agent', 'loadfleet agent', `${common}extendedKeyUsage=clientAuth\n`);
-  leaf('cli', 'loadfleet cli', `${common}extendedKeyUsage=clientAuth\n`);
+  const role = (r: CertRole): string => `${common}extendedKeyUsage=clientAuth\nsubjectAltName=URI:${ROLE_URI_PREFIX}${r}\n`;
+  leaf('agent', 'loadfleet agent', role('agent'));
+  leaf('cli', 'loadfleet cli', role('control'));
   rmSync(join(dir, 'ca.srl'), { force: true });
   io.stdout.write(
     [
@@ -63,6 +67,7 @@ export function certsCommand(io: Io, args: CertsArgs): number {
       `  coordinator: loadfleet coordinator --listen HOST:PORT --tls-cert ${dir}/coordinator.crt --tls-key ${dir}/coordinator.key --tls-ca ${dir}/ca.crt`,
       `  agents:      loadfleet agent --join HOST:PORT --tls-ca ${dir}/ca.crt --tls-cert ${dir}/agent.crt --tls-key ${dir}/agent.key`,
       `  CLI:         loadfleet status --coordinator HOST:PORT --tls-ca ${dir}/ca.crt --tls-cert ${dir}/cli.crt --tls-key ${dir}/cli.key`,
+      `roles: agent.crt may only join the fleet, cli.crt may only drive tests (the coordinator checks them under mutual TLS)`,
       `keep ca.key offline: whoever holds it can mint agents and controllers for this fleet`,
       '',
     ].join('\n'),

@@ -89,7 +89,7 @@ export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promi
   return runLocal(io, {
     scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss, metrics: args.metrics,
     dashboard: args.dashboard === false || args.dashboard === 'false' ? undefined : (args.dashboard ?? '127.0.0.1:0'),
-    controlToken: readToken(io.env, args.tokenFile),
+    controlToken: readToken(io.env, args.tokenFile, 'control'),
     exports: { html: args.html, csv: args.csv, exportHdr: args.exportHdr },
   }, rt);
 }

@@ -189,7 +189,8 @@ export class Dashboard {
   private async control(req: IncomingMessage, res: ServerResponse, act: (body: Record<string, unknown>) => Promise<unknown>): Promise<void> {
     const who = `${req.socket.remoteAddress ?? '?'}`;
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null' && hostOf(origin) !== req.headers.host) {
+    // An opaque origin ("null": sandboxed frames, file: pages, some redirects) is never this page's own.
+    if (origin !== undefined && hostOf(origin) !== req.headers.host) {
       this.opts.log('warn', `dashboard: refused POST ${req.url} from ${who}: cross-origin request from ${origin}`);
       return json(res, 403, { error: 'cross-origin requests are refused' });
     }
