@@ -138,9 +138,9 @@ export function createGrpcDialer(opts: GrpcDialerOptions): Dialer {
   const refused = (why: string, cause: unknown): LoadfleetError => {
     refusals++;
     if (refusals >= limit) {
-      return new LoadfleetError('UNAUTHENTICATED', `coordinator refused this agent's credentials ${refusals} times in a row: ${why}`, { cause, hint: CREDENTIAL_HINT });
+      return new LoadfleetError('UNAUTHENTICATED', `coordinator refused this agent: ${why} (${refusals} times in a row: giving up)`, { cause, hint: CREDENTIAL_HINT });
     }
-    return new LoadfleetError('UNAVAILABLE', `coordinator refused this agent's credentials (${refusals} of ${limit} before giving up): ${why}`, { cause });
+    return new LoadfleetError('UNAVAILABLE', `coordinator refused this agent: ${why} (refusal ${refusals} of ${limit} before giving up)`, { cause });
   };
 
   return {

@@ -25,7 +25,12 @@ function fromStatus(e: grpc.ServiceError, address: string): LoadfleetError {
   }
   if (e.code === grpc.status.UNAUTHENTICATED) {
     return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${e.details}`, {
-      cause: e, hint: 'set LOADFLEET_TOKEN (or --token-file) to the coordinator\'s control token',
+      cause: e, hint: 'set LOADFLEET_CONTROL_TOKEN (or LOADFLEET_TOKEN, or --token-file) to the coordinator\'s control token',
+    });
+  }
+  if (e.code === grpc.status.PERMISSION_DENIED) {
+    return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${e.details}`, {
+      cause: e, hint: 'under mutual TLS the CLI presents a control certificate: --tls-cert cli.crt --tls-key cli.key from `loadfleet certs`',
     });
   }
   if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {

@@ -24,6 +24,16 @@ function mintExpired(pki: string): { cert: string; key: string } {
   return { cert: join(pki, 'old.crt'), key: join(pki, 'old.key') };
 }
 
+/** A client certificate signed by the fleet's CA with no loadfleet role (as issued before roles existed). */
+function mintRoleless(pki: string): { cert: string; key: string } {
+  const run = (args: string[]): void => { execFileSync('openssl', args, { cwd: pki, stdio: 'ignore' }); };
+  writeFileSync(join(pki, 'plain.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
+  run(['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'plain.key']);
+  run(['req', '-new', '-key', 'plain.key', '-subj', '/CN=roleless client', '-out', 'plain.csr']);
+  run(['x509', '-req', '-in', 'plain.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-sha256', '-days', '2', '-extfile', 'plain.ext', '-out', 'plain.crt']);
+  return { cert: join(pki, 'plain.crt'), key: join(pki, 'plain.key') };
+}
+
 const ENV = { LOADFLEET_TOKEN: 'tls-e2e' };
 
 test('mutual TLS: certs, a run that reconciles, and refusals for plaintext, missing and untrusted certificates', async () => {
@@ -102,4 +112,97 @@ test('--require-tls without certificates is an error; a non-loopback listener wi
   const badFile = startProcess([CLI_ENTRY, 'agent', '--join', '127.0.0.1:1', '--tls-ca', '/nonexistent/ca.crt']);
   assert.equal(await badFile.exited, 2);
   assert.match(badFile.stderr(), /--tls-ca \/nonexistent\/ca\.crt: ENOENT/);
+});
+
+test('roles under mutual TLS: agent and control certificates each do only their own part; refused agents exit 6 after 5 tries; both sides log', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-roles-'));
+  for (const out of ['pki', 'rogue']) {
+    const c = startProcess([CLI_ENTRY, 'certs', '--out', join(dir, out)]);
+    assert.equal(await c.exited, 0, c.stderr());
+  }
+  const p = (f: string): string => join(dir, 'pki', f);
+  const tlsOf = (cert: string, key: string): string[] => ['--tls-ca', p('ca.crt'), '--tls-cert', cert, '--tls-key', key];
+  const tokens = { LOADFLEET_JOIN_TOKEN: 'join-secret', LOADFLEET_CONTROL_TOKEN: 'control-secret' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0', '--tls-cert', p('coordinator.crt'), '--tls-key', p('coordinator.key'), '--tls-ca', p('ca.crt')], tokens);
+  const procs = [coord];
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    // The right pairs work: agent.crt joins, cli.crt controls.
+    const good = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'good', ...tlsOf(p('agent.crt'), p('agent.key'))], tokens);
+    procs.push(good);
+    await good.waitFor(/joined coordinator/);
+    const ok = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, ...tlsOf(p('cli.crt'), p('cli.key'))], tokens);
+    assert.equal(await ok.exited, 0, ok.stderr());
+
+    // An agent certificate (with the control token) cannot drive the fleet.
+    const agentAsControl = startProcess([CLI_ENTRY, 'stop', '--coordinator', addr, ...tlsOf(p('agent.crt'), p('agent.key'))], tokens);
+    assert.equal(await agentAsControl.exited, 6, agentAsControl.stderr());
+    assert.match(agentAsControl.stderr(), /its client certificate has the agent role; control calls need a control certificate/);
+    await coord.waitFor(/refused a control call from .*: its client certificate has the agent role/);
+
+    // A control certificate (with the join token) cannot join: refused 5 times in a row, then exit 6.
+    const controlAsAgent = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'ctl', ...tlsOf(p('cli.crt'), p('cli.key'))], tokens);
+    assert.equal(await controlAsAgent.exited, 6, controlAsAgent.stderr());
+    assert.equal(controlAsAgent.stderr().match(/refusal \d of 5 before giving up/g)?.length, 4, controlAsAgent.stderr());
+    assert.match(controlAsAgent.stderr(), /its client certificate has the control role; joining needs an agent certificate .*\(5 times in a row: giving up\)/);
+    await coord.waitFor(/refused agent from .*: its client certificate has the control role/);
+
+    // A certificate without a role is refused on both services, with the way out.
+    const plain = mintRoleless(join(dir, 'pki'));
+    const roleless = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, ...tlsOf(plain.cert, plain.key)], tokens);
+    assert.equal(await roleless.exited, 6, roleless.stderr());
+    assert.match(roleless.stderr(), /carries no loadfleet role; .*reissue it with `loadfleet certs`/);
+
+    // A certificate from another CA: the TLS handshake is refused; the agent gives up, the coordinator says why.
+    const r = (f: string): string => join(dir, 'rogue', f);
+    const rogue = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'rogue', ...tlsOf(r('agent.crt'), r('agent.key'))], tokens);
+    assert.equal(await rogue.exited, 6, rogue.stderr());
+    assert.match(rogue.stderr(), /did not accept this agent's certificate .*\(5 times in a row: giving up\)/);
+    await coord.waitFor(/refused a TLS connection from 127\.0\.0\.1:\d+: its client certificate failed verification/);
+    // An agent that does not trust the coordinator's certificate gives up as well.
+    const untrusting = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'untrusting', '--tls-ca', r('ca.crt'), '--tls-cert', p('agent.crt'), '--tls-key', p('agent.key')], tokens);
+    assert.equal(await untrusting.exited, 6, untrusting.stderr());
+    assert.match(untrusting.stderr(), /TLS handshake failed: self[- ]signed certificate/);
+
+    const status = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json', ...tlsOf(p('cli.crt'), p('cli.key'))], tokens);
+    assert.equal(await status.exited, 0, status.stderr());
+    assert.deepEqual((JSON.parse(status.stdout()) as { agents: { id: string }[] }).agents.map((a) => a.id), ['good']);
+  } finally {
+    for (const x of procs) x.kill('SIGKILL');
+    await Promise.all(procs.map((x) => x.exited));
+  }
+});
+
+test('a TLS agent keeps retrying a coordinator that is down: unreachable is no refusal and has no bound', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-down-'));
+  const c = startProcess([CLI_ENTRY, 'certs', '--out', dir]);
+  assert.equal(await c.exited, 0, c.stderr());
+  // A port nothing listens on: bind one and close it.
+  const { createServer } = await import('node:net');
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  const agent = startProcess([CLI_ENTRY, 'agent', '--join', `127.0.0.1:${port}`, '--id', 'patient',
+    '--tls-ca', join(dir, 'ca.crt'), '--tls-cert', join(dir, 'agent.crt'), '--tls-key', join(dir, 'agent.key')], { LOADFLEET_JOIN_TOKEN: 'j' });
+  try {
+    // Seven tries (backoff from 250 ms, doubling): more than the 5 refusals after which a refused agent gives up.
+    const tries = (): number => (agent.stderr().match(/reconnecting in \d+ ms/g) ?? []).length;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`only ${tries()} tries:\n${agent.stderr()}`)), 60_000);
+      const check = (): void => {
+        if (tries() < 7) return;
+        clearTimeout(timer);
+        agent.child.stderr?.off('data', check);
+        resolve();
+      };
+      agent.child.stderr?.on('data', check);
+      check();
+    });
+    assert.equal(agent.child.exitCode, null, 'still running');
+    assert.doesNotMatch(agent.stderr(), /refused this agent|giving up/);
+  } finally {
+    agent.kill('SIGKILL');
+    await agent.exited;
+  }
 });
