@@ -57,7 +57,14 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     const swapped = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'x1'], { LOADFLEET_JOIN_TOKEN: 'control-secret' });
     assert.equal(await swapped.exited, 6, swapped.stderr());
     assert.match(swapped.stderr(), /coordinator refused this agent: missing or wrong join token/);
-    await coord.waitFor(/refused agent from .*: missing or wrong join token/);
+    // A bounded number of tries (5), each logged on both sides, then exit 6.
+    assert.equal(swapped.stderr().match(/missing or wrong join token \(refusal \d of 5 before giving up\); reconnecting in/g)?.length, 4, swapped.stderr());
+    assert.match(swapped.stderr(), /missing or wrong join token \(5 times in a row: giving up\)/);
+    assert.equal(coord.stderr().match(/refused agent from .*: missing or wrong join token/g)?.length, 5, coord.stderr());
+    // A token too long for an HTTP/2 header is refused before anything is sent (it would be cut unseen).
+    const longToken = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'x2'], { LOADFLEET_JOIN_TOKEN: 'k'.repeat(70_000) });
+    assert.equal(await longToken.exited, 2, longToken.stderr());
+    assert.match(longToken.stderr(), /the token in LOADFLEET_JOIN_TOKEN is 70000 bytes; tokens are at most 4096/);
     const noToken = startProcess([CLI_ENTRY, 'status', '--coordinator', addr], { LOADFLEET_CONTROL_TOKEN: 'join-secret' });
     assert.equal(await noToken.exited, 6);
     assert.match(noToken.stderr(), /control token/);
