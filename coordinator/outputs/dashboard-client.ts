@@ -29,15 +29,17 @@ export interface DashDoc {
   getElementById(id: string): DashEl | null;
   createElement(tag: string): DashEl;
 }
-export interface DashSource {
-  addEventListener(type: string, fn: (e: { data: string }) => void): void;
-  onopen: (() => void) | null;
-  onerror: (() => void) | null;
+/** A fetch response: the event stream is read from `body` (EventSource cannot send the token). */
+export interface DashResponse {
+  status: number;
+  json(): Promise<unknown>;
+  body: { getReader(): { read(): Promise<{ done: boolean; value?: Uint8Array }> } } | null;
 }
 export interface DashWin {
   addEventListener(type: 'resize', fn: () => void): void;
-  EventSource: new (url: string) => DashSource;
-  fetch(url: string, init: { method: string; headers: Record<string, string>; body: string }): Promise<{ status: number; json(): Promise<unknown> }>;
+  fetch(url: string, init: { method: string; headers: Record<string, string>; body?: string; cache?: string }): Promise<DashResponse>;
+  setTimeout(fn: () => void, ms: number): unknown;
+  TextDecoder: new () => { decode(b?: Uint8Array, o?: { stream: boolean }): string };
   innerWidth: number;
 }
 type Plot = { setData(d: (number | null)[][]): void; setSize(s: { width: number; height: number }): void };
@@ -233,19 +235,16 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
   }
 
   // ---- the event stream ----
+  // Read with fetch so that the token travels in a header. With a token required, it waits for one to
+  // be entered; a refused token waits for another; a dropped stream reconnects after 2 s.
   let updates = 0;
   const conn = $('conn');
-  const es = new win.EventSource('api/events');
-  es.onopen = () => {
-    conn.textContent = 'live';
-    conn.className = 'conn ok';
+  const status = (text: string, ok: boolean): void => {
+    conn.textContent = text;
+    conn.className = ok ? 'conn ok' : 'conn bad';
   };
-  es.onerror = () => {
-    conn.textContent = 'reconnecting…';
-    conn.className = 'conn bad';
-  };
-  es.addEventListener('update', (ev) => {
-    const u = JSON.parse(ev.data) as DashUpdate;
+  const onUpdate = (data: string): void => {
+    const u = JSON.parse(data) as DashUpdate;
     const before = model;
     const beforeScenarios = scenarioModels;
     if (u.reset) {
@@ -271,7 +270,55 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
     const charts$ = $('charts');
     charts$.setAttribute('data-points', String(cols.t.length));
     charts$.setAttribute('data-updates', String(updates));
-  });
+  };
+  let streaming = false;
+  let refusedToken: string | undefined;
+  async function stream(): Promise<void> {
+    const token = $('token-input').value.trim();
+    if (streaming || (cfg.needsToken && (token === '' || token === refusedToken))) return;
+    streaming = true;
+    let retry = true;
+    try {
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (token !== '') headers.authorization = `Bearer ${token}`;
+      const res = await win.fetch('api/events', { method: 'GET', headers, cache: 'no-store' });
+      if (res.status === 401) {
+        refusedToken = token;
+        retry = false;
+        status('token refused', false);
+        return;
+      }
+      if (res.status !== 200 || res.body === null) throw new Error(`HTTP ${res.status}`);
+      status('live', true);
+      const reader = res.body.getReader();
+      const decoder = new win.TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+        let end = buffered.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const lines = block.split('\n');
+          if (lines.includes('event: update')) onUpdate(lines.filter((l) => l.startsWith('data: ')).map((l) => l.slice(6)).join('\n'));
+          end = buffered.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // a dropped connection: shown below, and retried
+    } finally {
+      streaming = false;
+    }
+    if (retry) {
+      status('reconnecting…', false);
+      win.setTimeout(() => { void stream(); }, 2_000);
+    }
+  }
+  if (cfg.needsToken) status('enter the token to see the run', false);
+  $('token-input').addEventListener('input', () => { void stream(); });
+  void stream();
 
   // ---- control ----
   const result = $('control-result');

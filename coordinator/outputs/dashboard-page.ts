@@ -44,7 +44,7 @@ ${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat
 <label id="scenario-row" class="hidden"><span>scenario</span><select id="rate-scenario" aria-label="scenario to change"></select></label>
 <label><span id="rate-label">rate (req/s)</span><input id="rate-input" type="number" min="0" step="any" inputmode="decimal" required></label>
 <label><span>ramp (s)</span><input id="ramp-input" type="number" min="0" step="any" inputmode="decimal" placeholder="0"></label>
-<label id="token-row"><span>control token</span><input id="token-input" type="password" autocomplete="off" placeholder="required by this coordinator"></label>
+<label id="token-row"><span>token</span><input id="token-input" type="password" autocomplete="off" placeholder="required to see and control this run"></label>
 <div class="buttons"><button id="rate-btn" type="submit">Set</button><button id="stop-btn" type="button" class="danger">Stop test</button></div>
 </form>
 <p id="control-result" role="status"></p>

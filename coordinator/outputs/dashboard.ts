@@ -5,7 +5,8 @@
 //                      several: a live change, source "dashboard"
 //   POST /api/stop     ends the running test (agents drain; the report is complete)
 // Control needs `Authorization: Bearer TOKEN` when a control token is set (compared in constant time);
-// a refusal is a 401 and a warning in the log. POSTs must be JSON and same-origin (a cross-site form
+// the event stream needs the control token or the read token when either is set (the page itself holds
+// no data and is open); a refusal is a 401 and a warning in the log. POSTs must be JSON and same-origin (a cross-site form
 // cannot send them), and on a loopback listener every route wants a loopback Host (DNS rebinding).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -28,8 +29,10 @@ export interface DashboardOptions {
   clock: Clock;
   log: Logger;
   assets: ChartAssets;
-  /** When set, POSTs need it as a Bearer token. */
+  /** When set, POSTs need it as a Bearer token, and so does the event stream (or the read token). */
   controlToken?: string | undefined;
+  /** When set, the event stream also takes this token (which cannot control). */
+  readToken?: string | undefined;
   /** The listener is on loopback: only loopback Host headers are answered. */
   loopbackOnly: boolean;
   /** The coordinator's snapshot interval (default 1,000 ms); updates are pushed at this period too. */
@@ -47,6 +50,15 @@ const MAX_RAMP_MS = 3_600_000;
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?$/i;
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/**
+ * Whether a request may read (event stream, /metrics): open when neither token is set, else it needs
+ * the control or the read token.
+ */
+export function readAllowed(header: string | undefined, controlToken: string | undefined, readToken: string | undefined): boolean {
+  if (controlToken === undefined && readToken === undefined) return true;
+  return (controlToken !== undefined && bearerMatches(header, controlToken)) || (readToken !== undefined && bearerMatches(header, readToken));
+}
 
 /** Constant-time comparison of a request's Bearer token with the expected one (no length leak: both hashed). */
 export function bearerMatches(header: string | undefined, expected: string | undefined): boolean {
@@ -147,7 +159,8 @@ export class Dashboard {
   }
 
   private servePage(res: ServerResponse): void {
-    this.page ??= renderDashboardPage(this.opts.assets, { needsToken: this.opts.controlToken !== undefined, intervalMs: this.intervalMs });
+    const needsToken = this.opts.controlToken !== undefined || this.opts.readToken !== undefined;
+    this.page ??= renderDashboardPage(this.opts.assets, { needsToken, intervalMs: this.intervalMs });
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
@@ -161,6 +174,11 @@ export class Dashboard {
 
   private openStream(req: IncomingMessage, res: ServerResponse): void {
     if (this.closing !== undefined) return text(res, 503, 'dashboard closed\n');
+    if (!readAllowed(req.headers.authorization, this.opts.controlToken, this.opts.readToken)) {
+      this.opts.log('warn', `dashboard: refused GET /api/events from ${req.socket.remoteAddress ?? '?'}: missing or wrong token`);
+      res.setHeader('www-authenticate', 'Bearer');
+      return json(res, 401, { error: 'missing or wrong token' });
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     res.write(`retry: 2000\n\n`);
     const client: Client = { res, cursor: { generation: -1, points: 0, events: 0 } };

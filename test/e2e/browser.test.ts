@@ -126,7 +126,7 @@ test('dashboard: charts update during a real run; a rate change made in the page
   }
 });
 
-test('dashboard: with a control token, a wrong one is refused (401, logged); the right one changes the rate and stops the test', async (t) => {
+test('dashboard: with a control token, the run is shown and controlled only with it: a wrong one is refused (401, logged); the right one changes the rate and stops the test', async (t) => {
   const browser = await chromiumOrSkip(t);
   if (browser === undefined) return;
   const tokenFile = join(dir, 'token');
@@ -137,8 +137,15 @@ test('dashboard: with a control token, a wrong one is refused (401, logged); the
     assert.match(run.proc.stdout(), /its controls need the control token/);
     const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await page.goto(run.url);
-    await waitAttrAtLeast(page, 'charts', 'data-updates', 1);
     assert.ok(await page.isVisible('#token-input'), 'the page asks for the token');
+    // The run's figures need the token too: none without it, nor with a wrong one.
+    await waitText(page, 'conn', /enter the token/);
+    await page.fill('#token-input', 'a-wrong-token');
+    await waitText(page, 'conn', /token refused/);
+    await run.proc.waitFor(/dashboard: refused GET \/api\/events from \S+: missing or wrong token/, 5_000);
+    assert.equal(await page.getAttribute('#charts', 'data-updates'), '0', 'no update reached the page');
+    await page.fill('#token-input', 'the-right-token');
+    await waitAttrAtLeast(page, 'charts', 'data-updates', 1);
 
     await page.fill('#rate-input', '80');
     await page.fill('#token-input', 'a-wrong-token');

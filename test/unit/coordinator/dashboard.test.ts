@@ -143,12 +143,12 @@ function fakeSource(): Fake {
   return f;
 }
 
-async function withDashboard(token: string | undefined, fn: (base: string, f: Fake, logs: string[], clock: ManualClock) => Promise<void>): Promise<void> {
+async function withDashboard(token: string | undefined, fn: (base: string, f: Fake, logs: string[], clock: ManualClock) => Promise<void>, readToken?: string): Promise<void> {
   const f = fakeSource();
   const logs: string[] = [];
   const clock = new ManualClock();
   const log = (level: string, m: string): void => { logs.push(`${level} ${m}`); };
-  const dashboard = new Dashboard({ source: f, clock, log, assets: { js: '/* uPlot */', css: '' }, controlToken: token, loopbackOnly: true });
+  const dashboard = new Dashboard({ source: f, clock, log, assets: { js: '/* uPlot */', css: '' }, controlToken: token, readToken, loopbackOnly: true });
   const server = new HttpServer({ listen: '127.0.0.1:0', routes: dashboard.routes(), log, flag: '--dashboard' });
   const base = `http://${await server.listen()}`;
   try {
@@ -228,6 +228,8 @@ test('Dashboard HTTP: control needs the token (401, logged), JSON, same origin a
       // [what, request, status]
       ['a form post (not JSON)', { method: 'POST', headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' }, body: 'rateRps=1' }, 415],
       ['another origin', { method: 'POST', headers: { ...auth, 'content-type': 'application/json', origin: 'http://evil.example' }, body: '{"rateRps":1}' }, 403],
+      // an opaque origin: a sandboxed frame, a file: page, some redirects
+      ['Origin: null', { method: 'POST', headers: { ...auth, 'content-type': 'application/json', origin: 'null' }, body: '{"rateRps":1}' }, 403],
       ['a negative rate', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"rateRps":-1}' }, 400],
       ['a rate that is a string', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"rateRps":"5"}' }, 400],
       ['not JSON', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{' }, 400],
@@ -258,4 +260,25 @@ test('Dashboard HTTP: a loopback listener answers only loopback Host headers (DN
     assert.equal(status, 421);
     assert.match(logs.join('\n'), /refused GET \/ with Host "rebound\.example/);
   });
+});
+
+test('Dashboard HTTP: with a token set, the event stream needs the control or the read token (401, logged); the read token cannot control', async () => {
+  await withDashboard('s3cret', async (base, f, logs) => {
+    const rows: Array<[string, Record<string, string>, number]> = [
+      // [what, headers, status]
+      ['no token', {}, 401],
+      ['a wrong token', { authorization: 'Bearer nope' }, 401],
+      ['the control token', { authorization: 'Bearer s3cret' }, 200],
+      ['the read token', { authorization: 'Bearer r3ad' }, 200],
+    ];
+    for (const [what, headers, status] of rows) {
+      const res = await fetch(`${base}/api/events`, { headers });
+      assert.equal(res.status, status, what);
+      await res.body?.cancel();
+    }
+    assert.equal(logs.filter((l) => /^warn dashboard: refused GET \/api\/events from .*: missing or wrong token/.test(l)).length, 2);
+    assert.equal((await fetch(`${base}/`)).status, 200, 'the page (which holds no data) stays open');
+    assert.equal((await post(`${base}/api/stop`, {}, { authorization: 'Bearer r3ad' })).status, 401, 'the read token cannot stop a run');
+    assert.deepEqual(f.calls, []);
+  }, 'r3ad');
 });
