@@ -13,6 +13,7 @@ import { capTail } from './limits.js';
 import type { RowPicker } from '../common/feeder-select.js';
 import { DataInbox, prepareData } from './assignment-data.js';
 import type { UniqueFeed } from './unique-feed.js';
+import { redactUrl } from '../common/redact.js';
 
 /** `data.pickers`: the `unique` feeders fed by the coordinator's blocks, for the engine's flows. */
 export type EngineFactory = (plan: AgentPlan, onSnapshot: (s: EngineSnapshot) => void, data?: { pickers: ReadonlyMap<string, RowPicker> }) => Engine;
@@ -335,7 +336,7 @@ export class AgentSession {
     this.state = 'running';
     this.opts.log(
       'info',
-      `run ${runId}${assignment > 1 ? ` (assignment ${assignment})` : ''}: ${plan.model} model, ${plan.segments.length} segment(s), ${plan.request.method} ${plan.request.url}`,
+      `run ${runId}${assignment > 1 ? ` (assignment ${assignment})` : ''}: ${plan.model} model, ${plan.segments.length} segment(s), ${plan.request.method} ${redactUrl(plan.request.url)}`,
     );
     link.send({ kind: 'ready', runId, assignment });
     engine.start();

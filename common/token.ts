@@ -6,6 +6,17 @@ export const TOKEN_ENV = 'LOADFLEET_TOKEN';
 /** Role-specific tokens: agents present the join token, the CLI/dashboard/control API the control token. */
 export const JOIN_TOKEN_ENV = 'LOADFLEET_JOIN_TOKEN';
 export const CONTROL_TOKEN_ENV = 'LOADFLEET_CONTROL_TOKEN';
+/**
+ * Optional token that may only read: GET /metrics and the dashboard's event stream (for a Prometheus
+ * scraper or a wall screen), never control. Those reads also take the control token.
+ */
+export const READ_TOKEN_ENV = 'LOADFLEET_READ_TOKEN';
+
+/** LOADFLEET_READ_TOKEN if set (it never falls back to LOADFLEET_TOKEN), else undefined. */
+export function readReadToken(env: Readonly<Record<string, string | undefined>>): string | undefined {
+  const v = env[READ_TOKEN_ENV]?.trim();
+  return v === undefined || v === '' ? undefined : checked(v, READ_TOKEN_ENV);
+}
 
 /**
  * Longest token accepted (bytes): it travels in an HTTP/2 header, and a coordinator's header limit

@@ -22,6 +22,7 @@ import { meanBetween } from './shares.js';
 import { noRequestReason } from './report-empty.js';
 import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
+import { redactUrl } from '../common/redact.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -445,7 +446,7 @@ export function buildReport(input: ReportInput): Report {
     startedAt: new Date(input.startedAtMs).toISOString(),
     durationMs: Math.round(input.durationMs),
     model: scenario.load.model,
-    target: { method: scenario.request.method, url: scenario.request.url },
+    target: { method: scenario.request.method, url: redactUrl(scenario.request.url) },
     load: scenario.load,
     warmupMs: scenario.warmup,
     summary,

@@ -3,7 +3,7 @@
 import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
-import { readToken } from '../../common/token.js';
+import { readReadToken, readToken } from '../../common/token.js';
 import { LoadfleetError } from '../../common/errors.js';
 import { readTls } from '../../common/tls.js';
 import type { TlsArgs } from '../../common/tls.js';
@@ -59,7 +59,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
       if (args.dashboard !== undefined && controlToken === undefined && !isLoopbackHost(parseHostPort(args.dashboard, '--dashboard').host)) {
         log('warn', `!!! the dashboard on ${args.dashboard} has no control token: anyone who can reach it can change the rate or stop tests. Set LOADFLEET_CONTROL_TOKEN.`);
       }
-      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken, clock: systemClock, ready: () => ready }, log);
+      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken, readToken: readReadToken(io.env), clock: systemClock, ready: () => ready }, log);
     } catch (e) {
       coordinator.close();
       await server.close();

@@ -5,7 +5,7 @@ import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/io.js';
 import { HttpServer, parseHostPort, text } from '../http-server.js';
 import type { Route } from '../http-server.js';
-import { Dashboard } from '../outputs/dashboard.js';
+import { Dashboard, readAllowed } from '../outputs/dashboard.js';
 import type { DashboardSource } from '../outputs/dashboard.js';
 import { loadChartAssets } from '../outputs/html-report.js';
 import { FleetMetrics } from '../outputs/prometheus.js';
@@ -54,8 +54,10 @@ export interface EndpointOptions {
   metrics?: string | undefined;
   /** HOST:PORT for the dashboard; off when undefined. */
   dashboard?: string | undefined;
-  /** The dashboard's controls need it when set. */
+  /** The dashboard's controls need it when set; so do /metrics and the event stream (or the read token). */
   controlToken?: string | undefined;
+  /** When set, /metrics and the dashboard's event stream also take it (it cannot control). */
+  readToken?: string | undefined;
   clock: Clock;
   /** The coordinator's snapshot interval (default 1,000 ms). */
   intervalMs?: number;
@@ -68,6 +70,22 @@ export interface HttpEndpoints {
   dashboardAddress?: string;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+/**
+ * `route` answering only requests with the control or the read token when either is set (a 401 and a
+ * warning otherwise); /healthz and /readyz stay open for probes.
+ */
+function withReadToken(route: Route, o: Pick<EndpointOptions, 'controlToken' | 'readToken'>, log: Logger): Route {
+  return {
+    ...route,
+    handle: (req, res) => {
+      if (readAllowed(req.headers.authorization, o.controlToken, o.readToken)) return route.handle(req, res);
+      log('warn', `refused GET ${route.path} from ${req.socket.remoteAddress ?? '?'}: missing or wrong token`);
+      res.setHeader('www-authenticate', 'Bearer');
+      return text(res, 401, 'missing or wrong token: send Authorization: Bearer with the read or control token\n');
+    },
+  };
 }
 
 export function isLoopbackHost(host: string): boolean {
@@ -93,13 +111,13 @@ export async function startHttpEndpoints(coordinator: MetricsSource & DashboardS
     if (o.metrics !== undefined) {
       const metrics = new FleetMetrics(coordinator);
       closers.push(() => metrics.close());
-      metricsRoutes = [metrics.route(), readyzRoute(o.ready ?? (() => true))];
+      metricsRoutes = [withReadToken(metrics.route(), o, log), readyzRoute(o.ready ?? (() => true))];
     }
     const shared = o.dashboard !== undefined && o.dashboard === o.metrics && !o.dashboard.endsWith(':0');
     if (o.dashboard !== undefined) {
       const { host } = parseHostPort(o.dashboard, '--dashboard');
       const dashboard = new Dashboard({
-        source: coordinator, clock: o.clock, log, assets: loadChartAssets(), controlToken: o.controlToken,
+        source: coordinator, clock: o.clock, log, assets: loadChartAssets(), controlToken: o.controlToken, readToken: o.readToken,
         loopbackOnly: isLoopbackHost(host), intervalMs: o.intervalMs,
       });
       closers.push(() => dashboard.close());

@@ -5,7 +5,7 @@ import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
 import type { Logger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
-import { readToken } from '../../common/token.js';
+import { readReadToken, readToken } from '../../common/token.js';
 import { readTls } from '../../common/tls.js';
 import type { TlsArgs } from '../../common/tls.js';
 import type { Scenario } from '../../common/scenario.js';
@@ -23,6 +23,7 @@ import type { ExportPaths } from './exports.js';
 import { startHttpEndpoints } from './http-endpoint.js';
 import type { HttpEndpoints } from './http-endpoint.js';
 import { createLiveView } from './live-view.js';
+import { redactUrl } from '../../common/redact.js';
 
 export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   scenario: string;
@@ -55,9 +56,9 @@ export function describeRun(s: Scenario, agents: string): string {
     : `${s.parts.length} scenario(s) at once (${s.parts.map((p) => `${p.name}: ${describe(p.load)} running ${p.flows.join(', ')}`).join('; ')})`;
   const warm = s.warmup > 0 ? ` after ${formatDurationMs(s.warmup)} warm-up` : '';
   const p = s.program;
-  const runs = p === undefined ? `${s.request.method} ${s.request.url}`
+  const runs = p === undefined ? `${s.request.method} ${redactUrl(s.request.url)}`
     : p.flows.length === 1 && p.flows[0]?.steps.length === 1 && p.flows[0].steps[0]?.request !== undefined && Object.keys(p.requests).length === 1
-      ? `${s.request.method} ${s.request.url}`
+      ? `${s.request.method} ${redactUrl(s.request.url)}`
       : `flows ${p.flows.map((f) => `${f.name} (${f.steps.length} step${f.steps.length === 1 ? '' : 's'})`).join(', ')} on ${p.origins.join(', ')}`;
   return `${s.name}: ${what} for ${formatDurationMs(mainDurationMs(s))}${warm}, ${agents}, ${runs}`;
 }
@@ -90,6 +91,7 @@ export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promi
     scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss, metrics: args.metrics,
     dashboard: args.dashboard === false || args.dashboard === 'false' ? undefined : (args.dashboard ?? '127.0.0.1:0'),
     controlToken: readToken(io.env, args.tokenFile, 'control'),
+    readToken: readReadToken(io.env),
     exports: { html: args.html, csv: args.csv, exportHdr: args.exportHdr },
   }, rt);
 }
@@ -106,8 +108,10 @@ export interface LocalRunOptions {
   metrics?: string | undefined;
   /** HOST:PORT for the live dashboard while the run lasts (off when undefined). */
   dashboard?: string | undefined;
-  /** The dashboard's controls need this token when set. */
+  /** The dashboard's controls need this token when set; so do /metrics and the event stream (or readToken). */
   controlToken?: string | undefined;
+  /** Also opens /metrics and the dashboard's event stream, not its controls. */
+  readToken?: string | undefined;
   exports?: ExportPaths;
 }
 
@@ -138,7 +142,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
         if (o.verbose) log(level, message);
         else if (level !== 'info') view.onNotice(level, message);
       };
-      http = await startHttpEndpoints(c, { metrics: o.metrics, dashboard: o.dashboard, controlToken: o.controlToken, clock: systemClock }, httpLog);
+      http = await startHttpEndpoints(c, { metrics: o.metrics, dashboard: o.dashboard, controlToken: o.controlToken, readToken: o.readToken, clock: systemClock }, httpLog);
       if (http.metricsAddress !== undefined) io.stdout.write(`metrics on http://${http.metricsAddress}/metrics\n`);
       if (http.dashboardAddress !== undefined) {
         io.stdout.write(`dashboard on http://${http.dashboardAddress}/${o.controlToken === undefined ? '' : ' (its controls need the control token)'}\n`);

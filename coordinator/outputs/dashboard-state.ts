@@ -16,6 +16,7 @@ import type { RateChange, Report } from '../report.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
 import { meanBetween } from '../shares.js';
 import type { LiveLine, MemberStatus } from '../test-run.js';
+import { redactUrl } from '../../common/redact.js';
 
 /** One merged interval. `t` is seconds from the main phase's start to the interval's start (negative in warm-up). */
 export interface DashPoint {
@@ -176,7 +177,7 @@ export class DashboardState {
     // A run nobody watched while it ran is still shown, from its report.
     const s = run.scenario;
     const last = run.last ?? {
-      runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`, phase: 'main' as const,
+      runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${redactUrl(s.request.url)}`, phase: 'main' as const,
       elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + mainDurationMs(s), warmupMs: s.warmup,
       targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0, scenarios: scenariosOf(s),
     };
@@ -198,7 +199,7 @@ export class DashboardState {
     if (rs !== null) {
       const s = run.scenario;
       run.last = {
-        runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${s.request.url}`,
+        runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${redactUrl(s.request.url)}`,
         state: run.verdict !== null ? 'finished' : rs.state, phase: rs.elapsedMs < s.warmup ? 'warmup' : 'main',
         elapsedMs: Math.round(rs.elapsedMs), totalMs: rs.totalMs, warmupMs: s.warmup, targetRps: rs.targetRps, concurrency: rs.concurrency, verdict: run.verdict,
         scenarios: scenariosOf(s),

@@ -114,3 +114,60 @@ test('a stream that floods the coordinator beyond its message budget is cut with
     await coord.exited;
   }
 });
+
+test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream and /metrics need it, Origin: null is refused, and the URL\'s query and userinfo appear nowhere', async () => {
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-redact-'));
+  const SECRET = 'apikey-s3cret-8472';
+  const USERINFO = 'bob:pa55word';
+  const url = new URL(target.url);
+  const secretUrl = `http://${USERINFO}@${url.host}/items?apikey=${SECRET}`;
+  writeFileSync(join(dir, 's.json'), JSON.stringify({ name: 'redact', request: { url: secretUrl }, load: { model: 'open', rate: 40, duration: '30s' } }));
+  const run = startProcess([CLI_ENTRY, 'run', 's.json', '--agents', '1', '--out', 'r.json', '--dashboard', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--verbose'],
+    { LOADFLEET_CONTROL_TOKEN: 'ctl-token', LOADFLEET_TOKEN: '' }, dir);
+  try {
+    const dash = (await run.waitFor(/^dashboard on (http:\/\/\S+?)\/? /))[1] as string;
+    const metrics = (await run.waitFor(/^metrics on (http:\/\/\S+)\/metrics/))[1] as string;
+    await run.waitFor(/\[\s*1s\//);
+    const auth = { authorization: 'Bearer ctl-token' };
+    const stop = (headers: Record<string, string>): Promise<Response> => fetch(`${dash}/api/stop`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: '{}' });
+
+    // Without the control token: no stop, no event stream, no metrics. With it, but from an opaque origin: no stop.
+    assert.equal((await stop({})).status, 401, 'unauthenticated POST /api/stop');
+    assert.equal((await stop({ ...auth, origin: 'null' })).status, 403, 'Origin: null');
+    assert.equal((await fetch(`${dash}/api/events`)).status, 401);
+    assert.equal((await fetch(`${metrics}/metrics`)).status, 401);
+
+    const events = await fetch(`${dash}/api/events`, { headers: auth });
+    assert.equal(events.status, 200);
+    const reader = (events.body as ReadableStream<Uint8Array>).getReader();
+    let seen = '';
+    while (!/event: update\ndata: .*"target"/.test(seen)) {
+      const { value, done } = await reader.read();
+      assert.ok(!done);
+      seen += new TextDecoder().decode(value);
+    }
+    await reader.cancel();
+    assert.match(seen, /"target":"GET http:\/\/\*\*\*@127\.0\.0\.1:\d+\/items\?\*\*\*"/);
+    const scraped = await fetch(`${metrics}/metrics`, { headers: auth });
+    assert.equal(scraped.status, 200);
+    const metricsText = await scraped.text();
+    assert.match(metricsText, /loadfleet_requests_total/);
+
+    assert.equal((await stop(auth)).status, 200);
+    const code = await run.exited;
+    assert.ok(code === 0 || code === 4, `run exited ${code}:\n${run.stdout()}${run.stderr()}`);
+    const reportText = readFileSync(join(dir, 'r.json'), 'utf8');
+    assert.equal((JSON.parse(reportText) as Report).target.url, `http://***@${url.host}/items?***`);
+    assert.match(run.stdout(), /GET http:\/\/\*\*\*@127\.0\.0\.1:\d+\/items\?\*\*\*/, 'the start line and the summary show the redacted URL');
+    for (const [where, textOf] of [['event stream', seen], ['/metrics', metricsText], ['console output and logs', run.stdout() + run.stderr()], ['report', reportText]] as const) {
+      assert.ok(!textOf.includes(SECRET), `the API key is not in the ${where}`);
+      assert.ok(!textOf.includes(USERINFO), `the userinfo is not in the ${where}`);
+    }
+    assert.ok(target.counts().requests > 0, 'the requests were sent (with the full URL)');
+  } finally {
+    run.kill('SIGKILL');
+    await run.exited;
+    await target.close();
+  }
+});
