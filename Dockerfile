@@ -1,9 +1,9 @@
 # loadfleet: one image for both roles.
 #   docker build -t loadfleet .
-#   docker run --rm -p 7878:7878 -p 9464:9464 -e LOADFLEET_TOKEN loadfleet coordinator
-#   docker run --rm -e LOADFLEET_TOKEN -e LOADFLEET_JOIN=HOST:7878 loadfleet agent --allow-target 10.0.0.0/8
+#   docker run --rm -p 7878:7878 -p 9464:9464 -e LOADFLEET_JOIN_TOKEN -e LOADFLEET_CONTROL_TOKEN loadfleet coordinator
+#   docker run --rm -e LOADFLEET_JOIN_TOKEN -e LOADFLEET_JOIN=HOST:7878 loadfleet agent --allow-target 10.0.0.0/8
 # Every flag can also come from LOADFLEET_<FLAG> (README: "Environment variables"). Tokens come from
-# LOADFLEET_TOKEN or a mounted --token-file, never from the image.
+# the environment or mounted files, never from the image: two secrets, agents get only the join one.
 
 # ---- build: all dependencies, compile TypeScript to dist/ ----
 FROM node:20-slim AS build

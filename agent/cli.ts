@@ -67,7 +67,7 @@ export function agentOptions<T>(y: Argv<T>): Argv<T & AgentArgs> {
   return y
     .option('join', { type: 'string', demandOption: true, describe: 'coordinator address HOST:PORT to join' })
     .option('id', { type: 'string', describe: 'agent id (default: <hostname>-<random>); reused across reconnects' })
-    .option('token-file', { type: 'string', describe: 'file holding the join token (default: $LOADFLEET_TOKEN)' })
+    .option('token-file', { type: 'string', describe: 'file holding the join token (default: $LOADFLEET_JOIN_TOKEN, else $LOADFLEET_TOKEN)' })
     .option('allow-target', {
       type: 'string', array: true,
       describe: 'targets this agent may load (repeatable): host names (api.test, *.test), addresses or CIDRs (10.0.0.0/8, ::1), each optionally :PORT; default loopback only (127.0.0.0/8, ::1)',

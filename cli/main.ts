@@ -51,7 +51,7 @@ function exportOptions<T>(y: Argv<T>) {
 function controlOptions<T>(y: Argv<T>) {
   return tlsOptions(y
     .option('coordinator', { type: 'string', demandOption: true, describe: 'coordinator control address HOST:PORT' })
-    .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' }));
+    .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_CONTROL_TOKEN, else $LOADFLEET_TOKEN)' }));
 }
 
 /** Builds the parser; `done` receives the exit code of the command that ran. */
@@ -78,7 +78,7 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('connections', { type: 'number', describe: 'keep-alive connections for the fleet' })
       .option('out', { type: 'string', default: 'report.json', describe: 'report file' })
       .option('coordinator', { type: 'string', describe: 'run on the agents of a long-lived coordinator HOST:PORT instead of local agents' })
-      .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' })
+      .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_CONTROL_TOKEN, else $LOADFLEET_TOKEN)' })
       .option('wait-agents', { type: 'string', default: '30s', describe: 'with --coordinator: how long to wait for --agents agents' })
       .option('tls-cert', { type: 'string', describe: `with --coordinator: ${TLS_OPTION_TEXT.cert}` })
       .option('tls-key', { type: 'string', describe: `with --coordinator: ${TLS_OPTION_TEXT.key}` })
@@ -101,11 +101,12 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('require-tls', { type: 'boolean', default: false, describe: 'refuse to start without --tls-cert/--tls-key' })
       .option('join-token-file', { type: 'string', describe: 'file holding the token agents must present (default: $LOADFLEET_JOIN_TOKEN, else the shared token)' })
       .option('control-token-file', { type: 'string', describe: 'file holding the token the CLI, dashboard and control API must present (default: $LOADFLEET_CONTROL_TOKEN, else the shared token)' })
+      .option('read-token-file', { type: 'string', describe: 'file holding a token that may only read GET /metrics and the dashboard\'s figures, not control (default: $LOADFLEET_READ_TOKEN)' })
       .option('max-agents', { type: 'number', describe: 'refuse agents beyond this many (default 1000)' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics, /healthz and /readyz (200 once the gRPC server listens) on HOST:PORT' })
-      .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT (may equal --metrics); its controls need the token when one is set' }), io.env),
+      .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT (may equal --metrics); with a control token set, its figures and /metrics need it (or the read token) and its controls need it' }), io.env),
     (a) => wrap(() => coordinatorCommand(io, a, version))())
     .command('certs', 'create a CA and coordinator, agent and CLI certificates for TLS and mutual TLS (uses openssl)', (y) => y
       .option('out', { type: 'string', default: 'loadfleet-certs', describe: 'directory to write ca.crt/key, coordinator.crt/key, agent.crt/key, cli.crt/key' })

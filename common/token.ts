@@ -12,8 +12,9 @@ export const CONTROL_TOKEN_ENV = 'LOADFLEET_CONTROL_TOKEN';
  */
 export const READ_TOKEN_ENV = 'LOADFLEET_READ_TOKEN';
 
-/** LOADFLEET_READ_TOKEN if set (it never falls back to LOADFLEET_TOKEN), else undefined. */
-export function readReadToken(env: Readonly<Record<string, string | undefined>>): string | undefined {
+/** The read token from `tokenFile` if given, else LOADFLEET_READ_TOKEN (never LOADFLEET_TOKEN), else undefined. */
+export function readReadToken(env: Readonly<Record<string, string | undefined>>, tokenFile?: string | undefined): string | undefined {
+  if (tokenFile !== undefined) return readToken({}, tokenFile);
   const v = env[READ_TOKEN_ENV]?.trim();
   return v === undefined || v === '' ? undefined : checked(v, READ_TOKEN_ENV);
 }

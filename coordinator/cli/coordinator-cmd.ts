@@ -18,6 +18,7 @@ export interface CoordinatorArgs extends TlsArgs {
   tokenFile?: string | undefined;
   joinTokenFile?: string | undefined;
   controlTokenFile?: string | undefined;
+  readTokenFile?: string | undefined;
   requireTls?: boolean | undefined;
   maxAgents?: number | undefined;
   /** HOST:PORT for GET /metrics (Prometheus), /healthz and /readyz; off when undefined. */
@@ -30,12 +31,17 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   const log = stderrLogger(io, 'coordinator');
   const joinToken = readToken(io.env, args.joinTokenFile ?? args.tokenFile, 'join');
   const controlToken = readToken(io.env, args.controlTokenFile ?? args.tokenFile, 'control');
+  const readOnlyToken = readReadToken(io.env, args.readTokenFile);
   const token = joinToken !== undefined && controlToken !== undefined ? joinToken : undefined;
   if ((joinToken === undefined) !== (controlToken === undefined)) {
     log('warn', `!!! only the ${joinToken === undefined ? 'control' : 'join'} token is set: ${joinToken === undefined ? 'any agent can join' : 'anyone can drive the fleet'}`);
   }
   const host = args.listen.slice(0, args.listen.lastIndexOf(':'));
   const loopback = host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  // One token for both roles (LOADFLEET_TOKEN) stays allowed, for a laptop; beyond loopback it is said loudly.
+  if (!loopback && token !== undefined && joinToken === controlToken) {
+    log('warn', `!!! one token serves both roles on ${args.listen}: every agent host holds what starts, changes and stops tests. Give agents LOADFLEET_JOIN_TOKEN and operators a different LOADFLEET_CONTROL_TOKEN (or --join-token-file / --control-token-file).`);
+  }
   const tls = readTls(args);
   if (tls !== undefined && (tls.cert === undefined || tls.key === undefined)) {
     throw new LoadfleetError('USAGE', 'a TLS coordinator needs --tls-cert and --tls-key (its own certificate); --tls-ca alone only applies to agents and the CLI');
@@ -45,7 +51,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
   }
   if (!loopback && (token === undefined || tls === undefined)) {
     const missing = [tls === undefined ? 'TLS (the control channel and tokens travel in plaintext)' : '', token === undefined ? 'a token (anyone who can reach it can join agents and drive load)' : ''].filter(Boolean);
-    log('warn', `!!! listening on ${args.listen} WITHOUT ${missing.join(' and WITHOUT ')}. Use --tls-cert/--tls-key/--tls-ca and LOADFLEET_TOKEN, or --require-tls to make this an error.`);
+    log('warn', `!!! listening on ${args.listen} WITHOUT ${missing.join(' and WITHOUT ')}. Use --tls-cert/--tls-key/--tls-ca and LOADFLEET_JOIN_TOKEN plus LOADFLEET_CONTROL_TOKEN, or --require-tls to make this an error.`);
   }
   const coordinator = new Coordinator({ clock: systemClock, version, log, ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}) });
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken, controlToken, log, tls });
@@ -59,7 +65,7 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
       if (args.dashboard !== undefined && controlToken === undefined && !isLoopbackHost(parseHostPort(args.dashboard, '--dashboard').host)) {
         log('warn', `!!! the dashboard on ${args.dashboard} has no control token: anyone who can reach it can change the rate or stop tests. Set LOADFLEET_CONTROL_TOKEN.`);
       }
-      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken, readToken: readReadToken(io.env), clock: systemClock, ready: () => ready }, log);
+      http = await startHttpEndpoints(coordinator, { metrics: args.metrics, dashboard: args.dashboard, controlToken, readToken: readOnlyToken, clock: systemClock, ready: () => ready }, log);
     } catch (e) {
       coordinator.close();
       await server.close();

@@ -148,7 +148,7 @@ function parseUnit(file: string): Map<string, Map<string, string[]>> {
 }
 
 for (const role of ['coordinator', 'agent'] as const) {
-  test(`systemd: loadfleet-${role}.service runs the ${role} unprivileged, with its token as a credential`, () => {
+  test(`systemd: loadfleet-${role}.service runs the ${role} unprivileged, with its role's token(s) as credentials`, () => {
     const u = parseUnit(join(REPO, 'deploy', 'systemd', `loadfleet-${role}.service`));
     assert.deepEqual([...u.keys()], ['Unit', 'Service', 'Install']);
     const svc = u.get('Service') as Map<string, string[]>;
@@ -157,8 +157,18 @@ for (const role of ['coordinator', 'agent'] as const) {
     assert.equal(one('DynamicUser'), 'yes');
     assert.equal(one('KillSignal'), 'SIGTERM');
     assert.equal(one('NoNewPrivileges'), 'yes');
-    assert.match(one('LoadCredential'), /^token:/);
-    assert.ok((svc.get('Environment') ?? []).includes('LOADFLEET_TOKEN_FILE=%d/token'));
+    // Two secrets by role: the coordinator reads the join and the control token from two files; agents
+    // get the join one only.
+    const credentials = svc.get('LoadCredential') ?? [];
+    const environment = svc.get('Environment') ?? [];
+    if (role === 'coordinator') {
+      assert.deepEqual(credentials, ['join-token:/etc/loadfleet/join-token', 'control-token:/etc/loadfleet/control-token']);
+      assert.ok(environment.includes('LOADFLEET_JOIN_TOKEN_FILE=%d/join-token') && environment.includes('LOADFLEET_CONTROL_TOKEN_FILE=%d/control-token'), environment.join(' '));
+      assert.ok(!environment.some((e) => e.startsWith('LOADFLEET_TOKEN_FILE=')), 'no one token for both roles');
+    } else {
+      assert.deepEqual(credentials, ['token:/etc/loadfleet/join-token']);
+      assert.ok(environment.includes('LOADFLEET_TOKEN_FILE=%d/token'));
+    }
     if (role === 'agent') assert.ok(Number(one('TimeoutStopSec')) >= 17, 'stop timeout covers the drain (10 s timeout + 2 s ack + margin)');
     assert.equal(one('EnvironmentFile'), `/etc/loadfleet/${role}.env`);
     // The example environment file sets real flags only.

@@ -66,6 +66,16 @@ test('the validator does catch mistakes (so the test above means something)', ()
 
 const ROLE_FLAGS = { coordinator: flagsOf('coordinator'), agent: flagsOf('agent') };
 
+/** The Secret whose mounted file the container's `variable` names ('' when it names none). */
+function tokenSecret(dep: Doc, variable: string): string {
+  const pod = dep.spec.template.spec;
+  const c = pod.containers[0];
+  const path = (c.env.find((e: { name: string }) => e.name === variable) as { value?: string } | undefined)?.value ?? '';
+  const mount = c.volumeMounts.find((m: { mountPath: string }) => path.startsWith(`${m.mountPath}/`));
+  const vol = mount === undefined ? undefined : pod.volumes.find((v: { name: string }) => v.name === mount.name);
+  return (vol?.secret?.secretName as string | undefined) ?? '';
+}
+
 for (const role of ['coordinator', 'agent'] as const) {
   test(`${role}: probes, ports, env, secrets, resources and security agree with the code`, () => {
     const dep = find('Deployment', `loadfleet-${role}`);
@@ -87,15 +97,21 @@ for (const role of ['coordinator', 'agent'] as const) {
       if (name === 'LOADFLEET_TOKEN') continue;
       assert.ok(ROLE_FLAGS[role].has(name), `${name} is a flag of \`loadfleet ${role}\``);
     }
-    // The token comes from a Secret (env secretKeyRef or a mounted file), never a literal.
-    const token = env.get('LOADFLEET_TOKEN');
-    const tokenFile = env.get('LOADFLEET_TOKEN_FILE')?.value;
-    assert.ok(token?.valueFrom !== undefined || tokenFile !== undefined, 'a token from a Secret');
-    assert.equal(token?.value, undefined, 'no literal token');
-    // Mounted files (TLS, token file) live under a mount of a Secret volume that exists.
+    // Tokens come from Secrets as mounted files, never literals, and by role: the coordinator reads the
+    // join and the control token from two different Secrets (no one token for both); agents the join one.
+    for (const name of ['LOADFLEET_TOKEN', 'LOADFLEET_JOIN_TOKEN', 'LOADFLEET_CONTROL_TOKEN']) assert.equal(env.get(name)?.value, undefined, `no literal ${name}`);
+    if (role === 'coordinator') {
+      assert.equal(env.get('LOADFLEET_TOKEN_FILE'), undefined, 'no shared token for both roles');
+      const join = tokenSecret(dep, 'LOADFLEET_JOIN_TOKEN_FILE');
+      const control = tokenSecret(dep, 'LOADFLEET_CONTROL_TOKEN_FILE');
+      assert.notEqual(join, control, 'the join and the control token are two Secrets');
+    } else {
+      assert.ok(tokenSecret(dep, 'LOADFLEET_TOKEN_FILE') !== '', 'the agent\'s join token from a Secret');
+    }
+    // Mounted files (TLS, token files) live under a mount of a Secret volume that exists.
     for (const [name, e] of env) {
       const path = e.value ?? '';
-      if (!/^LOADFLEET_(TLS_|TOKEN_FILE)/.test(name)) continue;
+      if (!/^LOADFLEET_(TLS_|([A-Z]+_)?TOKEN_FILE)/.test(name)) continue;
       const mount = c.volumeMounts.find((m: { mountPath: string }) => path.startsWith(`${m.mountPath}/`));
       assert.ok(mount !== undefined, `${name}=${path} is on a mounted volume`);
       const vol = pod.volumes.find((v: { name: string }) => v.name === mount.name);
@@ -114,6 +130,20 @@ for (const role of ['coordinator', 'agent'] as const) {
     assert.deepEqual(dep.spec.selector.matchLabels, dep.spec.template.metadata.labels);
   });
 }
+
+test('agents hold the join token only: the coordinator\'s join Secret, never its control or read Secret', () => {
+  const coordinator = find('Deployment', 'loadfleet-coordinator');
+  const agents = find('Deployment', 'loadfleet-agent');
+  assert.equal(tokenSecret(agents, 'LOADFLEET_TOKEN_FILE'), tokenSecret(coordinator, 'LOADFLEET_JOIN_TOKEN_FILE'));
+  const agentSecrets = new Set<string>(agents.spec.template.spec.volumes.map((v: { secret?: { secretName: string } }) => v.secret?.secretName));
+  for (const v of ['LOADFLEET_CONTROL_TOKEN_FILE', 'LOADFLEET_READ_TOKEN_FILE']) {
+    const secret = tokenSecret(coordinator, v);
+    if (secret !== '') assert.ok(!agentSecrets.has(secret), `agents do not mount ${secret}`);
+  }
+  // The example Secrets show different values for the roles (copying one into the other is the mistake).
+  const values = ['loadfleet-join-token', 'loadfleet-control-token', 'loadfleet-read-token'].map((n) => find('Secret', n).stringData?.token);
+  assert.equal(new Set(values).size, values.length, `distinct placeholder tokens: ${values.join(', ')}`);
+});
 
 test('agents: an allow-list, a unique id per pod, and a grace period covering the drain', () => {
   const pod = find('Deployment', 'loadfleet-agent').spec.template.spec;
