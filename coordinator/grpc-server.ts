@@ -163,7 +163,8 @@ export class GrpcServer {
         reject(new LoadfleetError('UNAVAILABLE', `cannot listen on ${listen}: ${e.code ?? e.message}`, { cause: e, hint: 'pick another --listen address or port' }));
       };
       server.once('error', onError);
-      server.listen(port, host, () => {
+      // "localhost" as 127.0.0.1: one address, as agents dialing it by name or number both reach.
+      server.listen(port, host === 'localhost' ? '127.0.0.1' : host, () => {
         server.off('error', onError);
         const a = server.address() as AddressInfo;
         resolve(`${listen.slice(0, listen.lastIndexOf(':'))}:${a.port}`);
