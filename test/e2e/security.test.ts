@@ -115,7 +115,7 @@ test('a stream that floods the coordinator beyond its message budget is cut with
   }
 });
 
-test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream and /metrics need it, Origin: null is refused, and the URL\'s query and userinfo appear nowhere', async () => {
+test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream and /metrics need it (or the read token, which cannot control), Origin: null is refused, and the URL\'s query and userinfo appear nowhere', async () => {
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-redact-'));
   const SECRET = 'apikey-s3cret-8472';
@@ -124,7 +124,7 @@ test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream 
   const secretUrl = `http://${USERINFO}@${url.host}/items?apikey=${SECRET}`;
   writeFileSync(join(dir, 's.json'), JSON.stringify({ name: 'redact', request: { url: secretUrl }, load: { model: 'open', rate: 40, duration: '30s' } }));
   const run = startProcess([CLI_ENTRY, 'run', 's.json', '--agents', '1', '--out', 'r.json', '--dashboard', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--verbose'],
-    { LOADFLEET_CONTROL_TOKEN: 'ctl-token', LOADFLEET_TOKEN: '' }, dir);
+    { LOADFLEET_CONTROL_TOKEN: 'ctl-token', LOADFLEET_READ_TOKEN: 'read-token', LOADFLEET_TOKEN: '' }, dir);
   try {
     const dash = (await run.waitFor(/^dashboard on (http:\/\/\S+?)\/? /))[1] as string;
     const metrics = (await run.waitFor(/^metrics on (http:\/\/\S+)\/metrics/))[1] as string;
@@ -137,6 +137,10 @@ test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream 
     assert.equal((await stop({ ...auth, origin: 'null' })).status, 403, 'Origin: null');
     assert.equal((await fetch(`${dash}/api/events`)).status, 401);
     assert.equal((await fetch(`${metrics}/metrics`)).status, 401);
+    await run.waitFor(/refused GET \/metrics from .*: missing or wrong token/);
+    // The read token reads (a scraper's), and cannot stop the run.
+    assert.equal((await fetch(`${metrics}/metrics`, { headers: { authorization: 'Bearer read-token' } })).status, 200);
+    assert.equal((await stop({ authorization: 'Bearer read-token' })).status, 401, 'the read token cannot control');
 
     const events = await fetch(`${dash}/api/events`, { headers: auth });
     assert.equal(events.status, 200);
