@@ -109,6 +109,21 @@ test('--require-tls without certificates is an error; a non-loopback listener wi
     open.kill('SIGKILL');
     await open.exited;
   }
+  // One token for both roles beyond loopback: allowed, said loudly; two distinct ones: no such warning.
+  const rows: Array<[Record<string, string>, boolean]> = [
+    [{ LOADFLEET_TOKEN: 'both' }, true],
+    [{ LOADFLEET_TOKEN: '', LOADFLEET_JOIN_TOKEN: 'j', LOADFLEET_CONTROL_TOKEN: 'c' }, false],
+  ];
+  for (const [env, warns] of rows) {
+    const shared = startProcess([CLI_ENTRY, 'coordinator', '--listen', '0.0.0.0:0'], env);
+    try {
+      await shared.waitFor(/coordinator listening/);
+      assert.equal(/!!! one token serves both roles on 0\.0\.0\.0:0/.test(shared.stderr()), warns, shared.stderr());
+    } finally {
+      shared.kill('SIGKILL');
+      await shared.exited;
+    }
+  }
   const badFile = startProcess([CLI_ENTRY, 'agent', '--join', '127.0.0.1:1', '--tls-ca', '/nonexistent/ca.crt']);
   assert.equal(await badFile.exited, 2);
   assert.match(badFile.stderr(), /--tls-ca \/nonexistent\/ca\.crt: ENOENT/);
