@@ -6,7 +6,7 @@ import { LoadfleetError } from '../../common/errors.js';
 import { PROTOCOL_VERSION } from '../../common/protocol.js';
 import { Coordinator } from '../../coordinator/coordinator.js';
 import { GrpcServer } from '../../coordinator/grpc-server.js';
-import { createGrpcDialer } from '../../agent/grpc-link.js';
+import { CREDENTIAL_REFUSAL_LIMIT, createGrpcDialer } from '../../agent/grpc-link.js';
 import { AgentSession } from '../../agent/session.js';
 
 test('an agent with a wrong protocol version is refused with a readable message', async () => {
@@ -45,9 +45,10 @@ test('an agent with a wrong protocol version is refused with a readable message'
   }
 });
 
-test('an agent with a wrong join token is refused and not retried', async () => {
+test('an agent with a wrong join token is refused, and gives up after CREDENTIAL_REFUSAL_LIMIT tries', async () => {
   const coordinator = new Coordinator({ clock: systemClock, version: 'test', log: () => {} });
-  const server = new GrpcServer({ coordinator, listen: '127.0.0.1:0', joinToken: 'secret', controlToken: 'secret', log: () => {} });
+  const refusals: string[] = [];
+  const server = new GrpcServer({ coordinator, listen: '127.0.0.1:0', joinToken: 'secret', controlToken: 'secret', log: (_l, m) => { if (/refused agent/.test(m)) refusals.push(m); } });
   const address = await server.listen();
   const session = new AgentSession({
     dialer: createGrpcDialer({ address, token: 'wrong' }),
@@ -59,6 +60,7 @@ test('an agent with a wrong join token is refused and not retried', async () => 
     const error = await session.finished;
     assert.equal(error?.code, 'UNAUTHENTICATED');
     assert.match(error?.message ?? '', /join token/);
+    assert.equal(refusals.length, CREDENTIAL_REFUSAL_LIMIT, 'each try was refused and logged; none after the last');
   } finally {
     await session.stop();
     coordinator.close();
