@@ -20,6 +20,8 @@ export interface CoordinatorArgs extends TlsArgs {
   controlTokenFile?: string | undefined;
   requireTls?: boolean | undefined;
   maxAgents?: number | undefined;
+  /** Finished runs whose reports are kept for `report --coordinator` (default 20). */
+  keepReports?: number | undefined;
   /** HOST:PORT for GET /metrics (Prometheus), /healthz and /readyz; off when undefined. */
   metrics?: string | undefined;
   /** HOST:PORT for the live dashboard (may equal metrics); off when undefined. */
@@ -47,7 +49,14 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
     const missing = [tls === undefined ? 'TLS (the control channel and tokens travel in plaintext)' : '', token === undefined ? 'a token (anyone who can reach it can join agents and drive load)' : ''].filter(Boolean);
     log('warn', `!!! listening on ${args.listen} WITHOUT ${missing.join(' and WITHOUT ')}. Use --tls-cert/--tls-key/--tls-ca and LOADFLEET_TOKEN, or --require-tls to make this an error.`);
   }
-  const coordinator = new Coordinator({ clock: systemClock, version, log, ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}) });
+  if (args.keepReports !== undefined && (!Number.isInteger(args.keepReports) || args.keepReports < 1)) {
+    throw new LoadfleetError('USAGE', `--keep-reports must be a whole number >= 1, got ${Number.isNaN(args.keepReports) ? 'something that is not a number' : args.keepReports}`);
+  }
+  const coordinator = new Coordinator({
+    clock: systemClock, version, log,
+    ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}),
+    ...(args.keepReports !== undefined ? { keepReports: args.keepReports } : {}),
+  });
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken, controlToken, log, tls });
   const address = await server.listen();
   let ready = true; // GET /readyz: the gRPC server listens; false again from the shutdown signal on
