@@ -180,13 +180,6 @@ export async function main(io: Io, argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  // A reader that goes away (`loadfleet report r.json | head`) only ends the output: the command goes on
-  // quietly (its files are still written) and exits with its own code, without a stack trace.
-  for (const stream of [process.stdout, process.stderr]) {
-    stream.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
-    });
-  }
   const io = processIo();
   const code = await main(io, hideBin(process.argv));
   process.exitCode = code;
