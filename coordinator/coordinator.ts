@@ -41,6 +41,8 @@ export interface CoordinatorOptions {
   maxAgents?: number;
   /** Finished runs whose reports are kept for `report --coordinator` (>= 1; default 20, report-store.ts). */
   keepReports?: number;
+  /** Where finished reports are kept (default: a new ReportStore of keepReports); tests pass their own. */
+  reports?: ReportStore;
 }
 
 export interface StartOptions {
@@ -78,7 +80,7 @@ export class Coordinator {
   constructor(opts: CoordinatorOptions) {
     this.opts = opts;
     this.snapshotIntervalMs = opts.snapshotIntervalMs ?? 1_000;
-    this.reports = new ReportStore(opts.keepReports);
+    this.reports = opts.reports ?? new ReportStore(opts.keepReports);
     this.fleet = new Fleet({
       clock: opts.clock,
       version: opts.version,
