@@ -107,6 +107,7 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('control-token-file', { type: 'string', describe: 'file holding the token the CLI, dashboard and control API must present (default: $LOADFLEET_CONTROL_TOKEN, else the shared token)' })
       .option('max-agents', { type: 'number', describe: 'refuse agents beyond this many (default 1000)' })
       .option('keep-reports', { type: 'number', default: DEFAULT_KEEP_REPORTS, describe: 'keep the reports of this many finished runs (>= 1) for `loadfleet report --coordinator`' })
+      .option('report-dir', { type: 'string', describe: 'also write every finished run\'s report to DIR/RUN_ID.json' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics, /healthz and /readyz (200 once the gRPC server listens) on HOST:PORT' })

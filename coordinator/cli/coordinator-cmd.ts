@@ -1,5 +1,7 @@
 // `loadfleet coordinator --listen HOST:PORT`: a long-lived coordinator that agents join and the CLI
 // drives (`run --coordinator`, `rate`, `status`, `stop`).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
@@ -22,6 +24,8 @@ export interface CoordinatorArgs extends TlsArgs {
   maxAgents?: number | undefined;
   /** Finished runs whose reports are kept for `report --coordinator` (default 20). */
   keepReports?: number | undefined;
+  /** Also write every finished run's report to DIR/RUN_ID.json (they outlive the coordinator there). */
+  reportDir?: string | undefined;
   /** HOST:PORT for GET /metrics (Prometheus), /healthz and /readyz; off when undefined. */
   metrics?: string | undefined;
   /** HOST:PORT for the live dashboard (may equal metrics); off when undefined. */
@@ -57,6 +61,25 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
     ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}),
     ...(args.keepReports !== undefined ? { keepReports: args.keepReports } : {}),
   });
+  if (args.reportDir !== undefined) {
+    const dir = resolve(io.cwd, args.reportDir);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new LoadfleetError('USAGE', `--report-dir ${dir}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+    coordinator.observe({
+      onRunEnd: (report) => {
+        const path = join(dir, `${report.runId}.json`);
+        try {
+          writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+          log('info', `report of run ${report.runId} written to ${path}`);
+        } catch (e) {
+          log('error', `cannot write the report of run ${report.runId} to ${path}: ${(e as Error).message}`);
+        }
+      },
+    });
+  }
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken, controlToken, log, tls });
   const address = await server.listen();
   let ready = true; // GET /readyz: the gRPC server listens; false again from the shutdown signal on
