@@ -10,6 +10,7 @@ import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { completed, startFleet } from '../helpers/fleet.js';
+import { startInflightTarget } from '../helpers/inflight-target.js';
 
 test('a killed `run --coordinator` loses nothing: the coordinator keeps the report and `report --coordinator RUN_ID` fetches it whole', async () => {
   const fleet = await startFleet({ target: await startTarget(), ids: ['keep1'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
@@ -55,6 +56,29 @@ test('a killed `run --coordinator` loses nothing: the coordinator keeps the repo
     const unknown = cli(['report', 'run-nope']);
     assert.equal(await unknown.exited, 3);
     assert.match(unknown.stderr(), new RegExp(`no report of run run-nope on this coordinator; it keeps the last 20 finished run\\(s\\): ${runId}`));
+  } finally {
+    await fleet.close();
+  }
+});
+
+test('a second Ctrl-C on `run --coordinator` gives up at once (exit 130) and names the command that fetches the report, which the coordinator keeps', async () => {
+  // Each request takes 3 s, so the drain after the first Ctrl-C is still going when the second comes.
+  const fleet = await startFleet({ target: await startInflightTarget(3_000), ids: ['keep2'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
+  try {
+    const run = fleet.run({ request: { url: fleet.target.url }, load: { model: 'open', rate: 20, duration: '120s' } });
+    const runId = (await run.waitFor(/^run id: (\S+)/))[1] as string;
+    await run.waitFor(/\[\s*1s\//);
+    run.kill('SIGINT');
+    await run.waitFor(/again to abort/);
+    run.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.match(run.stderr(), new RegExp(`aborted; run ${runId} ends on the coordinator, which keeps its report: loadfleet report --coordinator \\S+ ${runId}`));
+    await fleet.coord.waitFor(new RegExp(`run ${runId} finished`), 30_000);
+    const fetched = startProcess([CLI_ENTRY, 'report', runId, '--coordinator', fleet.addr, '--out', 'fetched.json'], fleet.env, fleet.dir);
+    const code = await fetched.exited;
+    assert.ok(completed(code), `exit ${code}: ${fetched.stderr()}`);
+    const report = JSON.parse(readFileSync(join(fleet.dir, 'fetched.json'), 'utf8')) as Report;
+    assert.equal(report.summary.requests, fleet.target.total(), 'every request the target received, drained after the CLI went');
   } finally {
     await fleet.close();
   }
