@@ -10,7 +10,7 @@ import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHa
 import { MAX_DATA_BYTES } from '../common/data-chunks.js';
 import { UploadIn, UploadStore } from './upload-store.js';
 import { REPORT_PIECE_BYTES, reportPieces } from './report-store.js';
-import { boundStatus, boundText } from './status-bounds.js';
+import { NOTICE_CHARS, boundStatus, boundText } from './status-bounds.js';
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
@@ -249,7 +249,7 @@ export class GrpcServer {
         call.on('cancelled', () => { open = false; });
         c.start(v.scenario, {
           onTick: (line) => write({ kind: 'tick', json: JSON.stringify(line) }),
-          onNotice: (level, message) => write({ kind: 'notice', level, message }),
+          onNotice: (level, message) => write({ kind: 'notice', level, message: boundText(message, NOTICE_CHARS) }),
         }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000, onAgentLoss })
           .then(async (handle) => {
             write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds.map((id) => boundText(id)) });

@@ -6,6 +6,9 @@ import type { FleetStatus } from './coordinator.js';
 /** The longest agent id, host, version or peer address a status shows, in characters. */
 export const STATUS_TEXT_CHARS = 128;
 
+/** The longest notice a watching CLI is sent (a notice may quote an agent's id or failure message). */
+export const NOTICE_CHARS = 4096;
+
 export function boundText(text: string, maxChars: number = STATUS_TEXT_CHARS): string {
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`;
 }

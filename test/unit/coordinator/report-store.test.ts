@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { REPORT_PIECE_BYTES, ReportStore, reportPieces } from '../../../coordinator/report-store.js';
 import type { Report } from '../../../coordinator/report.js';
-import { STATUS_TEXT_CHARS, boundStatus, boundText } from '../../../coordinator/status-bounds.js';
+import { NOTICE_CHARS, STATUS_TEXT_CHARS, boundStatus, boundText } from '../../../coordinator/status-bounds.js';
 import type { FleetStatus } from '../../../coordinator/coordinator.js';
 
 const report = (runId: string): Report => ({ runId, version: 1 }) as unknown as Report;
@@ -63,4 +63,5 @@ test('status: agent ids, hosts, versions and peers beyond the bound are cut, the
   }
   assert.deepEqual(b.agents[1], s.agents[1], 'short fields unchanged');
   assert.equal(boundText('abc'), 'abc');
+  assert.equal(boundText(long, NOTICE_CHARS).length, NOTICE_CHARS, 'a notice quoting a huge id is cut too');
 });
