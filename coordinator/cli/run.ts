@@ -178,6 +178,8 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
 
 async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<number> {
   const address = args.coordinator as string;
+  const waitMs = parseDurationMs(args.waitAgents);
+  if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
   const remote = new RemoteControl(address, readToken(io.env, args.tokenFile, 'control'), readTls(args));
   io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
   const control: RunControl = {
@@ -196,8 +198,6 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
     remote.cancel();
   }, view.say);
   const stopReading = readLiveCommands(io, control, view);
-  const waitMs = parseDurationMs(args.waitAgents);
-  if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
   let report: Report;
   try {
     try {
