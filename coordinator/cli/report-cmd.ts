@@ -1,5 +1,6 @@
 // `loadfleet report report.json [--html FILE] [--csv FILE] [--export-hdr FILE]`: prints a written
-// report's summary and exports it. Reads the file only; exit 0, or 2 when it is not a loadfleet report.
+// report's summary and exports it. Reads the file only; exits with the code its verdict earns (as `run`
+// did), or 2 when it is not a loadfleet report or an export cannot be written.
 // `loadfleet report --coordinator HOST:PORT [RUN_ID] [--out FILE] [exports]`: fetches a finished run's
 // report from the coordinator that ran it (the latest without RUN_ID), prints its summary, writes it,
 // and exits with the code its verdict earns, as `run` would have; 3 when the coordinator keeps no
@@ -61,7 +62,7 @@ export async function reportCommand(io: Io, args: ReportArgs): Promise<number> {
   if (args.report === undefined) throw new LoadfleetError('USAGE', 'name a report file, or --coordinator HOST:PORT [RUN_ID] to fetch one', { hint: 'see `loadfleet report --help`' });
   const report = readReportFile(io.cwd, args.report);
   io.stdout.write(`${formatSummary(report)}\n`);
-  return writeExports(io, report, args) ? EXIT.OK : EXIT.INVALID_INPUT;
+  return writeExports(io, report, args) ? verdictExitCode(report) : EXIT.INVALID_INPUT;
 }
 
 async function fetchReport(io: Io, args: ReportArgs & { coordinator: string }): Promise<number> {
