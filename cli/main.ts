@@ -14,6 +14,7 @@ import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from '../
 import { demoCommand } from '../coordinator/cli/demo.js';
 import { runCommand } from '../coordinator/cli/run.js';
 import { reportCommand } from '../coordinator/cli/report-cmd.js';
+import { DEFAULT_KEEP_REPORTS } from '../coordinator/report-store.js';
 import { validateCommand } from '../coordinator/cli/validate.js';
 import { certsCommand } from '../coordinator/cli/certs.js';
 import { TLS_OPTION_TEXT } from '../common/tls.js';
@@ -91,9 +92,12 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT while the run lasts (local agents; default 127.0.0.1:0, the URL is printed; --no-dashboard turns it off)' })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
     (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
-    .command('report <report>', 'print a written report\'s summary and export it (--html, --csv, --export-hdr)', (y) => exportOptions(y)
-      .positional('report', { type: 'string', demandOption: true, describe: 'report.json written by run --out' }),
-    (a) => wrap(() => reportCommand(io, { ...a, report: a.report as string }))())
+    .command('report [report]', 'print a written report\'s summary and export it (--html, --csv, --export-hdr); with --coordinator, fetch a finished run\'s report', (y) => tlsOptions(exportOptions(y)
+      .positional('report', { type: 'string', describe: 'report.json written by run --out; with --coordinator, the RUN_ID to fetch (default: the latest finished run)' })
+      .option('coordinator', { type: 'string', describe: 'fetch the report from this coordinator HOST:PORT (it keeps its last --keep-reports finished runs); exits with the code of its verdict' })
+      .option('out', { type: 'string', describe: 'with --coordinator: also write the fetched report to this file' })
+      .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' })),
+    (a) => wrap(() => reportCommand(io, a))())
     .command('validate <scenario>', 'check a scenario file: every problem as file:line:column, exit 2; or a one-line summary', (y) => y
       .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }),
     (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
@@ -103,6 +107,8 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('control-token-file', { type: 'string', describe: 'file holding the token the CLI, dashboard and control API must present (default: $LOADFLEET_CONTROL_TOKEN, else the shared token)' })
       .option('read-token-file', { type: 'string', describe: 'file holding a token that may only read GET /metrics and the dashboard\'s figures, not control (default: $LOADFLEET_READ_TOKEN)' })
       .option('max-agents', { type: 'number', describe: 'refuse agents beyond this many (default 1000)' })
+      .option('keep-reports', { type: 'number', default: DEFAULT_KEEP_REPORTS, describe: 'keep the reports of this many finished runs (>= 1) for `loadfleet report --coordinator`' })
+      .option('report-dir', { type: 'string', describe: 'also write every finished run\'s report to DIR/RUN_ID.json' })
       .option('listen', { type: 'string', default: '127.0.0.1:7878', describe: 'HOST:PORT for agents and the CLI' })
       .option('token-file', { type: 'string', describe: 'file holding the token agents and the CLI must present (default: $LOADFLEET_TOKEN)' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics, /healthz and /readyz (200 once the gRPC server listens) on HOST:PORT' })
@@ -142,11 +148,26 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
     });
 }
 
+/**
+ * `--duration -5s` reaches yargs as `--duration=-5s`: a value that starts with a minus sign and a digit
+ * after a long flag is that flag's value (which the command then refuses, naming the flag), not the
+ * short flags -5 and -s. A negative number (`--rate -5`) parses the same either way.
+ */
+export function joinSignedValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    const prev = out[out.length - 1];
+    if (/^-\d/.test(a) && prev !== undefined && /^--[a-z][\w-]*$/i.test(prev)) out[out.length - 1] = `${prev}=${a}`;
+    else out.push(a);
+  }
+  return out;
+}
+
 /** Runs the CLI; resolves to the exit code. */
 export async function main(io: Io, argv: string[]): Promise<number> {
   let code: number = EXIT.OK;
   try {
-    await buildCli(io, argv, (c) => { code = c; }).parseAsync();
+    await buildCli(io, joinSignedValues(argv), (c) => { code = c; }).parseAsync();
     return code;
   } catch (e) {
     if (e instanceof LoadfleetError) {

@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'NO_AGENTS'             // not enough agents to run
   | 'BUSY'                  // a test is already running
   | 'NOT_RUNNING'           // a control call needs a running test
+  | 'NO_REPORT'             // the coordinator keeps no report of that run (unknown, evicted, still running)
   | 'RUN_FAILED'            // the run could not complete (agents failed or vanished)
   | 'INTERRUPTED'           // the user stopped the run (SIGINT)
   | 'INTERNAL';             // a bug: please report it
@@ -63,6 +64,7 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'NO_AGENTS':
     case 'BUSY':
     case 'NOT_RUNNING':
+    case 'NO_REPORT':
     case 'RUN_FAILED':
     case 'PROTOCOL_VIOLATION':
       return EXIT.RUN_FAILED;

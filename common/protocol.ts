@@ -35,6 +35,7 @@ export type { StatusReply__Output } from './gen/loadfleet/v1/StatusReply.js';
 export type { StopReply__Output } from './gen/loadfleet/v1/StopReply.js';
 export type { UploadChunk, UploadChunk__Output } from './gen/loadfleet/v1/UploadChunk.js';
 export type { UploadReply__Output } from './gen/loadfleet/v1/UploadReply.js';
+export type { ReportPiece, ReportPiece__Output } from './gen/loadfleet/v1/ReportPiece.js';
 export type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg, UploadPiece } from './protocol-data.js';
 export { MAX_ROWS_PER_MESSAGE, uploadPieceFromWire } from './protocol-data.js';
 
@@ -372,7 +373,8 @@ function tailFromJson(json: string): Segment[] {
 export type RunEventMsg =
   | { kind: 'started'; runId: string; agentIds: string[] }
   | { kind: 'tick'; json: string }
-  | { kind: 'finished'; reportJson: string }
+  /** reportJson is "" when the report is too large for one message: GetReport(runId) then. */
+  | { kind: 'finished'; runId: string; reportBytes: number; reportJson: string }
   | { kind: 'notice'; level: 'info' | 'warn' | 'error'; message: string };
 
 export function runEventToWire(e: RunEventMsg): RunEvent {
@@ -382,7 +384,7 @@ export function runEventToWire(e: RunEventMsg): RunEvent {
     case 'tick':
       return { tick: { json: e.json } };
     case 'finished':
-      return { finished: { reportJson: e.reportJson } };
+      return { finished: { reportJson: e.reportJson, runId: e.runId, reportBytes: e.reportBytes } };
     case 'notice':
       return { notice: { level: e.level, message: e.message } };
     default:
@@ -397,7 +399,7 @@ export function runEventFromWire(w: RunEvent__Output): RunEventMsg {
     case 'tick':
       return { kind: 'tick', json: w.tick!.json };
     case 'finished':
-      return { kind: 'finished', reportJson: w.finished!.reportJson };
+      return { kind: 'finished', runId: w.finished!.runId, reportBytes: w.finished!.reportBytes, reportJson: w.finished!.reportJson };
     case 'notice': {
       const level = w.notice!.level;
       return { kind: 'notice', level: level === 'warn' || level === 'error' ? level : 'info', message: w.notice!.message };

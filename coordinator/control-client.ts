@@ -4,7 +4,7 @@ import type { TlsMaterial } from '../common/tls.js';
 import { LoadfleetError } from '../common/errors.js';
 import type { ErrorCode } from '../common/errors.js';
 import { fleetPackage, runEventFromWire } from '../common/protocol.js';
-import type { ControlClient, RunEvent__Output, RunEventMsg } from '../common/protocol.js';
+import type { ControlClient, ReportPiece__Output, RunEvent__Output, RunEventMsg } from '../common/protocol.js';
 import { toScenarioInput } from '../common/scenario.js';
 import type { Scenario } from '../common/scenario.js';
 import type { FleetStatus } from './coordinator.js';
@@ -15,7 +15,26 @@ import { INLINE_DATA_BYTES } from './run-data.js';
 /** How long one data upload may take (256 MiB over a slow link). */
 const UPLOAD_DEADLINE_MS = 10 * 60_000;
 
-const KNOWN_CODES: readonly ErrorCode[] = ['USAGE', 'SCENARIO_INVALID', 'NO_AGENTS', 'BUSY', 'NOT_RUNNING', 'UNAUTHENTICATED', 'INTERNAL'];
+/** How long fetching one report may take (hundreds of MiB over a slow link). */
+const REPORT_DEADLINE_MS = 10 * 60_000;
+
+/**
+ * Channel options. Reports arrive in pieces of at most 1 MiB (GetReport) and status replies are bounded
+ * (status-bounds.ts), so no reply needs more than this; it matches the coordinator's own receive limit.
+ */
+const CLIENT_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+};
+
+const KNOWN_CODES: readonly ErrorCode[] = ['USAGE', 'SCENARIO_INVALID', 'NO_AGENTS', 'BUSY', 'NOT_RUNNING', 'NO_REPORT', 'UNAUTHENTICATED', 'INTERNAL'];
+
+/**
+ * grpc-js's details of a failed connection end with "Resolution note: " and the resolver's note, which
+ * is empty for a plain HOST:PORT: the empty one is dropped.
+ */
+export function cleanDetails(details: string): string {
+  return details.replace(/[.\s]*Resolution note:\s*$/, '').trim();
+}
 
 function fromStatus(e: grpc.ServiceError, address: string): LoadfleetError {
   const code = e.metadata?.get('loadfleet-code')[0];
@@ -24,33 +43,35 @@ function fromStatus(e: grpc.ServiceError, address: string): LoadfleetError {
     return new LoadfleetError(code as ErrorCode, e.details, { cause: e, ...(typeof hint === 'string' ? { hint } : {}) });
   }
   if (e.code === grpc.status.UNAUTHENTICATED) {
-    return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${e.details}`, {
+    return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${cleanDetails(e.details)}`, {
       cause: e, hint: 'set LOADFLEET_CONTROL_TOKEN (or LOADFLEET_TOKEN, or --token-file) to the coordinator\'s control token',
     });
   }
   if (e.code === grpc.status.PERMISSION_DENIED) {
-    return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${e.details}`, {
+    return new LoadfleetError('UNAUTHENTICATED', `coordinator ${address} refused the call: ${cleanDetails(e.details)}`, {
       cause: e, hint: 'under mutual TLS the CLI presents a control certificate: --tls-cert cli.crt --tls-key cli.key from `loadfleet certs`',
     });
   }
   if (e.code === grpc.status.UNAVAILABLE || e.code === grpc.status.DEADLINE_EXCEEDED) {
-    return new LoadfleetError('UNAVAILABLE', `cannot reach the coordinator at ${address}: ${e.details}`, {
+    return new LoadfleetError('UNAVAILABLE', `cannot reach the coordinator at ${address}: ${cleanDetails(e.details)}`, {
       cause: e, hint: 'is `loadfleet coordinator --listen` running there?',
     });
   }
-  return new LoadfleetError('RUN_FAILED', `coordinator ${address}: ${e.details}`, { cause: e });
+  return new LoadfleetError('RUN_FAILED', `coordinator ${address}: ${cleanDetails(e.details)}`, { cause: e });
 }
 
 export class RemoteControl {
   private readonly client: ControlClient;
   private readonly address: string;
   private readonly md = new grpc.Metadata();
+  /** Streaming calls in progress, for cancel(). */
+  private readonly calls = new Set<grpc.Call>();
 
   constructor(address: string, token: string | undefined, tls?: TlsMaterial) {
     this.address = address;
     const Control = fleetPackage().Control;
     const creds = tls === undefined ? grpc.credentials.createInsecure() : grpc.credentials.createSsl(tls.ca ?? null, tls.key ?? null, tls.cert ?? null);
-    this.client = new Control(address, creds) as unknown as ControlClient;
+    this.client = new Control(address, creds, CLIENT_OPTIONS) as unknown as ControlClient;
     if (token !== undefined) this.md.set('authorization', `Bearer ${token}`);
   }
 
@@ -138,6 +159,61 @@ export class RemoteControl {
     });
   }
 
+  /**
+   * A finished run's report JSON as the coordinator keeps it (the latest when runId is undefined),
+   * joined from its pieces in order; rejects NO_REPORT (exit 3) for a run it does not keep or one still
+   * running, and RUN_FAILED when the pieces do not add up.
+   */
+  getReport(runId?: string): Promise<{ runId: string; json: string }> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.GetReport({ runId: runId ?? '' }, this.md, this.deadline(REPORT_DEADLINE_MS));
+      this.calls.add(call);
+      const pieces: Buffer[] = [];
+      let first: ReportPiece__Output | undefined;
+      let received = 0;
+      let failed = false;
+      const fail = (e: LoadfleetError): void => {
+        if (failed) return;
+        failed = true;
+        this.calls.delete(call);
+        call.cancel();
+        reject(e);
+      };
+      call.on('data', (p: ReportPiece__Output) => {
+        first ??= p;
+        if (p.index !== pieces.length || p.count !== first.count || p.bytes !== first.bytes || p.runId !== first.runId) {
+          fail(new LoadfleetError('RUN_FAILED', `coordinator ${this.address} sent report piece ${p.index} of ${p.count} out of order (expected ${pieces.length} of ${first.count})`));
+          return;
+        }
+        received += p.data.length;
+        pieces.push(p.data);
+      });
+      call.on('error', (e: grpc.ServiceError) => {
+        if (!failed) {
+          failed = true;
+          this.calls.delete(call);
+          reject(fromStatus(e, this.address));
+        }
+      });
+      call.on('end', () => {
+        this.calls.delete(call);
+        if (failed) return;
+        if (first === undefined || pieces.length !== first.count || received !== first.bytes) {
+          failed = true;
+          reject(new LoadfleetError('RUN_FAILED', `coordinator ${this.address} sent ${pieces.length} report piece(s), ${received} bytes, of ${first?.count ?? '?'} piece(s), ${first?.bytes ?? '?'} bytes`));
+          return;
+        }
+        resolve({ runId: first.runId, json: Buffer.concat(pieces, received).toString('utf8') });
+      });
+    });
+  }
+
+  /** Gives up every streaming call in progress (a second Ctrl-C): they reject with CANCELLED. */
+  cancel(): void {
+    for (const c of this.calls) c.cancel();
+    this.calls.clear();
+  }
+
   /** Starts a test and calls onEvent for every event; resolves after Finished, rejects on failure. */
   async start(scenario: Scenario, opts: { minAgents: number; waitAgentsMs: number; onAgentLoss: string }, onEvent: (e: RunEventMsg) => void): Promise<void> {
     const up = await this.withUploads(scenario);
@@ -149,14 +225,19 @@ export class RemoteControl {
         },
         this.md,
       );
+      this.calls.add(call);
       let finished = false;
       call.on('data', (w: RunEvent__Output) => {
         const e = runEventFromWire(w);
         if (e.kind === 'finished') finished = true;
         onEvent(e);
       });
-      call.on('error', (e: grpc.ServiceError) => reject(fromStatus(e, this.address)));
+      call.on('error', (e: grpc.ServiceError) => {
+        this.calls.delete(call);
+        reject(fromStatus(e, this.address));
+      });
       call.on('end', () => {
+        this.calls.delete(call);
         if (finished) resolve();
         else reject(new LoadfleetError('RUN_FAILED', `coordinator ${this.address} ended the run without a report`));
       });

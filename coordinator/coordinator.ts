@@ -9,6 +9,8 @@ import type { AgentInfo } from './fleet.js';
 import type { Report } from './report.js';
 import { TestRun } from './test-run.js';
 import { prepareDataPieces, sendPiecesAhead } from './run-data.js';
+import { ReportStore } from './report-store.js';
+import type { KeptReport } from './report-store.js';
 import type { AgentLossPolicy, LiveLine, RunListener, RunStatus } from './test-run.js';
 import type { PhaseTotals } from './aggregator.js';
 import type { Phase } from '../common/stats.js';
@@ -37,6 +39,10 @@ export interface CoordinatorOptions {
   snapshotIntervalMs?: number;
   /** Agents beyond this many are refused; default 1000 (fleet.ts). */
   maxAgents?: number;
+  /** Finished runs whose reports are kept for `report --coordinator` (>= 1; default 20, report-store.ts). */
+  keepReports?: number;
+  /** Where finished reports are kept (default: a new ReportStore of keepReports); tests pass their own. */
+  reports?: ReportStore;
 }
 
 export interface StartOptions {
@@ -69,10 +75,12 @@ export class Coordinator {
   private elastic = true;
   private joinWaiters = new Set<() => void>();
   private readonly observers = new Set<RunObserver>();
+  private readonly reports: ReportStore;
 
   constructor(opts: CoordinatorOptions) {
     this.opts = opts;
     this.snapshotIntervalMs = opts.snapshotIntervalMs ?? 1_000;
+    this.reports = opts.reports ?? new ReportStore(opts.keepReports);
     this.fleet = new Fleet({
       clock: opts.clock,
       version: opts.version,
@@ -163,6 +171,8 @@ export class Coordinator {
     this.notify((o) => o.onRunStart?.(runId, scenario));
     run.start();
     const report = run.report.then((r) => {
+      // Kept before the run is forgotten: from here on its report is fetchable, whoever started it.
+      this.reports.keep(r);
       for (const a of this.fleet.agents()) if (a.runId === runId) this.fleet.setState(a.id, 'idle', undefined);
       if (this.run === run) this.run = undefined;
       this.notify((o) => o.onRunEnd?.(r));
@@ -240,6 +250,26 @@ export class Coordinator {
         this.opts.log('error', `run observer failed: ${e instanceof Error ? e.message : String(e)}`);
       }
     }
+  }
+
+  /**
+   * A finished run's report as kept (the latest when `runId` is undefined). Throws NO_REPORT for a run
+   * still in progress, or one not kept (unknown, or older than the last N), naming the kept ids.
+   */
+  keptReport(runId?: string): KeptReport {
+    const kept = this.reports.get(runId);
+    if (kept !== undefined) return kept;
+    const run = this.run;
+    if (run !== undefined && (runId === undefined || runId === run.runId)) {
+      const s = run.status();
+      throw new LoadfleetError('NO_REPORT', `run ${run.runId} is still running (${Math.round(s.elapsedMs / 1000)}/${Math.round(s.totalMs / 1000)} s)${runId === undefined ? ' and no run has finished here before it' : ''}`, {
+        hint: 'fetch its report once it has ended, or end it now with `loadfleet stop`',
+      });
+    }
+    const ids = this.reports.ids();
+    const have = ids.length === 0 ? 'it keeps none: no run has finished since it started'
+      : `it keeps the last ${this.reports.limit} finished run(s): ${ids.join(', ')}`;
+    throw new LoadfleetError('NO_REPORT', runId === undefined ? `no report on this coordinator: ${have}` : `no report of run ${runId} on this coordinator; ${have}`);
   }
 
   status(): FleetStatus {

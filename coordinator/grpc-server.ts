@@ -12,6 +12,8 @@ import {
 import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output } from '../common/protocol.js';
 import { MAX_DATA_BYTES } from '../common/data-chunks.js';
 import { UploadIn, UploadStore } from './upload-store.js';
+import { REPORT_PIECE_BYTES, reportPieces } from './report-store.js';
+import { NOTICE_CHARS, boundStatus, boundText } from './status-bounds.js';
 import { validateScenario } from '../common/scenario.js';
 import type { AgentConn, Refusal } from './agent-conn.js';
 import type { Coordinator } from './coordinator.js';
@@ -60,6 +62,7 @@ const CODE_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   NO_AGENTS: grpc.status.UNAVAILABLE,
   BUSY: grpc.status.ALREADY_EXISTS,
   NOT_RUNNING: grpc.status.NOT_FOUND,
+  NO_REPORT: grpc.status.NOT_FOUND,
   UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
 };
 
@@ -346,12 +349,15 @@ export class GrpcServer {
         call.on('cancelled', () => { open = false; });
         c.start(v.scenario, {
           onTick: (line) => write({ kind: 'tick', json: JSON.stringify(line) }),
-          onNotice: (level, message) => write({ kind: 'notice', level, message }),
+          onNotice: (level, message) => write({ kind: 'notice', level, message: boundText(message, NOTICE_CHARS) }),
         }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000, onAgentLoss })
           .then(async (handle) => {
-            write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds });
-            const report = await handle.report;
-            write({ kind: 'finished', reportJson: JSON.stringify(report) });
+            write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds.map((id) => boundText(id)) });
+            await handle.report;
+            // The report is kept by then; one too large for a message is fetched with GetReport.
+            const kept = c.keptReport(handle.runId);
+            const inline = kept.json.length <= REPORT_PIECE_BYTES;
+            write({ kind: 'finished', runId: handle.runId, reportBytes: kept.json.length, reportJson: inline ? kept.json.toString('utf8') : '' });
             if (open) call.end();
           })
           .catch((e: unknown) => {
@@ -376,12 +382,44 @@ export class GrpcServer {
       Status: (call, callback) => {
         const denied = refusal(call);
         if (denied !== undefined) return callback(denied);
-        callback(null, { json: JSON.stringify(c.status()) });
+        callback(null, { json: JSON.stringify(boundStatus(c.status())) });
       },
       Stop: (call, callback) => {
         const denied = refusal(call);
         if (denied !== undefined) return callback(denied);
         callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
+      },
+      GetReport: (call) => {
+        const denied = refusal(call);
+        if (denied !== undefined) {
+          call.emit('error', denied);
+          return;
+        }
+        let kept;
+        try {
+          kept = c.keptReport(call.request.runId === '' ? undefined : call.request.runId);
+        } catch (e) {
+          call.emit('error', toStatus(e));
+          return;
+        }
+        const { runId, json } = kept;
+        const pieces = reportPieces(json);
+        let i = 0;
+        let open = true;
+        call.on('cancelled', () => { open = false; });
+        // Respects the stream's flow control: write until it is full, continue on 'drain'.
+        const pump = (): void => {
+          while (open && i < pieces.length) {
+            const ok = call.write({ runId, index: i, count: pieces.length, bytes: json.length, data: pieces[i] as Buffer });
+            i++;
+            if (!ok) {
+              call.once('drain', pump);
+              return;
+            }
+          }
+          if (open) call.end();
+        };
+        pump();
       },
       Upload: (call, callback) => {
         const denied = refusal(call);

@@ -82,11 +82,14 @@ export class LocalFleet {
     return fleet;
   }
 
-  /** Stops the agents (SIGTERM, then SIGKILL after a grace) and the coordinator. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops the agents (SIGTERM, then SIGKILL after `graceMs`; 0 kills them at once, for an abort) and
+   * the coordinator. Idempotent.
+   */
+  async close(graceMs = 5_000): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all(this.children.map((c) => stopChild(c, 5_000)));
+    await Promise.all(this.children.map((c) => stopChild(c, graceMs)));
     this.coordinator.close();
     await this.server.close();
   }
@@ -95,6 +98,11 @@ export class LocalFleet {
 function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
+    if (graceMs <= 0) {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+      return;
+    }
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
     child.once('exit', () => {
       clearTimeout(timer);

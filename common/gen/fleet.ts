@@ -12,11 +12,13 @@ import type { Done as _loadfleet_v1_Done, Done__Output as _loadfleet_v1_Done__Ou
 import type { Failure as _loadfleet_v1_Failure, Failure__Output as _loadfleet_v1_Failure__Output } from './loadfleet/v1/Failure.js';
 import type { Finished as _loadfleet_v1_Finished, Finished__Output as _loadfleet_v1_Finished__Output } from './loadfleet/v1/Finished.js';
 import type { FleetClient as _loadfleet_v1_FleetClient, FleetDefinition as _loadfleet_v1_FleetDefinition } from './loadfleet/v1/Fleet.js';
+import type { GetReportRequest as _loadfleet_v1_GetReportRequest, GetReportRequest__Output as _loadfleet_v1_GetReportRequest__Output } from './loadfleet/v1/GetReportRequest.js';
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from './loadfleet/v1/Heartbeat.js';
 import type { Hello as _loadfleet_v1_Hello, Hello__Output as _loadfleet_v1_Hello__Output } from './loadfleet/v1/Hello.js';
 import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from './loadfleet/v1/Leaving.js';
 import type { Notice as _loadfleet_v1_Notice, Notice__Output as _loadfleet_v1_Notice__Output } from './loadfleet/v1/Notice.js';
 import type { Ready as _loadfleet_v1_Ready, Ready__Output as _loadfleet_v1_Ready__Output } from './loadfleet/v1/Ready.js';
+import type { ReportPiece as _loadfleet_v1_ReportPiece, ReportPiece__Output as _loadfleet_v1_ReportPiece__Output } from './loadfleet/v1/ReportPiece.js';
 import type { RowBlock as _loadfleet_v1_RowBlock, RowBlock__Output as _loadfleet_v1_RowBlock__Output } from './loadfleet/v1/RowBlock.js';
 import type { RowRange as _loadfleet_v1_RowRange, RowRange__Output as _loadfleet_v1_RowRange__Output } from './loadfleet/v1/RowRange.js';
 import type { RowsAccount as _loadfleet_v1_RowsAccount, RowsAccount__Output as _loadfleet_v1_RowsAccount__Output } from './loadfleet/v1/RowsAccount.js';
@@ -57,11 +59,13 @@ export interface ProtoGrpcType {
       Failure: MessageTypeDefinition<_loadfleet_v1_Failure, _loadfleet_v1_Failure__Output>
       Finished: MessageTypeDefinition<_loadfleet_v1_Finished, _loadfleet_v1_Finished__Output>
       Fleet: SubtypeConstructor<typeof grpc.Client, _loadfleet_v1_FleetClient> & { service: _loadfleet_v1_FleetDefinition }
+      GetReportRequest: MessageTypeDefinition<_loadfleet_v1_GetReportRequest, _loadfleet_v1_GetReportRequest__Output>
       Heartbeat: MessageTypeDefinition<_loadfleet_v1_Heartbeat, _loadfleet_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_loadfleet_v1_Hello, _loadfleet_v1_Hello__Output>
       Leaving: MessageTypeDefinition<_loadfleet_v1_Leaving, _loadfleet_v1_Leaving__Output>
       Notice: MessageTypeDefinition<_loadfleet_v1_Notice, _loadfleet_v1_Notice__Output>
       Ready: MessageTypeDefinition<_loadfleet_v1_Ready, _loadfleet_v1_Ready__Output>
+      ReportPiece: MessageTypeDefinition<_loadfleet_v1_ReportPiece, _loadfleet_v1_ReportPiece__Output>
       RowBlock: MessageTypeDefinition<_loadfleet_v1_RowBlock, _loadfleet_v1_RowBlock__Output>
       RowRange: MessageTypeDefinition<_loadfleet_v1_RowRange, _loadfleet_v1_RowRange__Output>
       RowsAccount: MessageTypeDefinition<_loadfleet_v1_RowsAccount, _loadfleet_v1_RowsAccount__Output>

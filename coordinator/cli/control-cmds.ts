@@ -73,6 +73,7 @@ export async function statusCommand(io: Io, args: ControlArgs & { json: boolean 
 
 export async function stopCommand(io: Io, args: ControlArgs): Promise<number> {
   const was = await withRemote(io, args, (c) => c.stop('loadfleet stop'));
-  io.stdout.write(was ? 'stopping the running test\n' : 'no test was running\n');
+  if (!was) throw new LoadfleetError('NOT_RUNNING', 'no test is running: nothing to stop', { hint: 'start one with `loadfleet run`' });
+  io.stdout.write('stopping the running test\n');
   return 0;
 }

@@ -1,5 +1,7 @@
 // `loadfleet coordinator --listen HOST:PORT`: a long-lived coordinator that agents join and the CLI
 // drives (`run --coordinator`, `rate`, `status`, `stop`).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Io } from '../../common/io.js';
 import { stderrLogger } from '../../common/io.js';
 import { systemClock } from '../../common/clock.js';
@@ -21,6 +23,10 @@ export interface CoordinatorArgs extends TlsArgs {
   readTokenFile?: string | undefined;
   requireTls?: boolean | undefined;
   maxAgents?: number | undefined;
+  /** Finished runs whose reports are kept for `report --coordinator` (default 20). */
+  keepReports?: number | undefined;
+  /** Also write every finished run's report to DIR/RUN_ID.json (they outlive the coordinator there). */
+  reportDir?: string | undefined;
   /** HOST:PORT for GET /metrics (Prometheus), /healthz and /readyz; off when undefined. */
   metrics?: string | undefined;
   /** HOST:PORT for the live dashboard (may equal metrics); off when undefined. */
@@ -53,7 +59,33 @@ export async function coordinatorCommand(io: Io, args: CoordinatorArgs, version:
     const missing = [tls === undefined ? 'TLS (the control channel and tokens travel in plaintext)' : '', token === undefined ? 'a token (anyone who can reach it can join agents and drive load)' : ''].filter(Boolean);
     log('warn', `!!! listening on ${args.listen} WITHOUT ${missing.join(' and WITHOUT ')}. Use --tls-cert/--tls-key/--tls-ca and LOADFLEET_JOIN_TOKEN plus LOADFLEET_CONTROL_TOKEN, or --require-tls to make this an error.`);
   }
-  const coordinator = new Coordinator({ clock: systemClock, version, log, ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}) });
+  if (args.keepReports !== undefined && (!Number.isInteger(args.keepReports) || args.keepReports < 1)) {
+    throw new LoadfleetError('USAGE', `--keep-reports must be a whole number >= 1, got ${Number.isNaN(args.keepReports) ? 'something that is not a number' : args.keepReports}`);
+  }
+  const coordinator = new Coordinator({
+    clock: systemClock, version, log,
+    ...(args.maxAgents !== undefined ? { maxAgents: args.maxAgents } : {}),
+    ...(args.keepReports !== undefined ? { keepReports: args.keepReports } : {}),
+  });
+  if (args.reportDir !== undefined) {
+    const dir = resolve(io.cwd, args.reportDir);
+    try {
+      mkdirSync(dir, { recursive: true });
+    } catch (e) {
+      throw new LoadfleetError('USAGE', `--report-dir ${dir}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { cause: e });
+    }
+    coordinator.observe({
+      onRunEnd: (report) => {
+        const path = join(dir, `${report.runId}.json`);
+        try {
+          writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
+          log('info', `report of run ${report.runId} written to ${path}`);
+        } catch (e) {
+          log('error', `cannot write the report of run ${report.runId} to ${path}: ${(e as Error).message}`);
+        }
+      },
+    });
+  }
   const server = new GrpcServer({ coordinator, listen: args.listen, joinToken, controlToken, log, tls });
   const address = await server.listen();
   let ready = true; // GET /readyz: the gRPC server listens; false again from the shutdown signal on

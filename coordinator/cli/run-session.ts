@@ -121,6 +121,11 @@ export function finishRun(io: Io, report: Report, outPath: string, exports: Expo
     return EXIT.RUN_FAILED;
   }
   if (!writeExports(io, report, exports)) return EXIT.RUN_FAILED;
+  return verdictExitCode(report);
+}
+
+/** The exit code a report's verdict earns (README: Exit codes). */
+export function verdictExitCode(report: Report): number {
   switch (report.verdict) {
     case 'pass':
       return EXIT.OK;

@@ -17,6 +17,7 @@ import type { Report } from '../report.js';
 import type { AgentLossPolicy, LiveLine } from '../test-run.js';
 import { applyOverrides, loadScenarioFile } from './scenario-input.js';
 import type { Overrides } from './scenario-input.js';
+import { parseReport } from './report-cmd.js';
 import { finishRun, liveCommandsHint, readLiveCommands, stopOnSignal } from './run-session.js';
 import type { RunControl } from './run-session.js';
 import type { ExportPaths } from './exports.js';
@@ -133,6 +134,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
   let removeSignal = (): void => {};
   let stopReading = (): void => {};
   let http: HttpEndpoints | undefined;
+  let aborted = false;
   const view = createLiveView(io, o.scenario);
   try {
     const c = fleet.coordinator;
@@ -150,12 +152,12 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
     }
     const handle = await c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; ${liveCommandsHint(o.scenario)}\n`);
+    io.stdout.write(`run id: ${handle.runId}\n`);
     const control: RunControl = {
       setRate: async (r, rampMs, source = 'terminal', sc) => `${sc === undefined ? '' : `${sc}: `}rate ${r}/s sent to ${c.setRate(r, rampMs, source, sc).agents} agent(s)`,
       setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${c.setConcurrency(n, 'terminal', sc).agents} agent(s)`,
       stop: async (reason) => { c.stop(reason); },
     };
-    let aborted = false;
     const abort = new Promise<never>((_, reject) => {
       removeSignal = stopOnSignal(io, control, () => {
         aborted = true;
@@ -173,12 +175,15 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
     removeSignal();
     stopReading();
     await http?.close();
-    await fleet.close();
+    // An abort (a second Ctrl-C) does not wait for the agents to drain.
+    await fleet.close(aborted ? 0 : undefined);
   }
 }
 
 async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<number> {
   const address = args.coordinator as string;
+  const waitMs = parseDurationMs(args.waitAgents);
+  if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
   const remote = new RemoteControl(address, readToken(io.env, args.tokenFile, 'control'), readTls(args));
   io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
   const control: RunControl = {
@@ -186,39 +191,56 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
     setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${(await remote.setRate({ rateRps: 0, concurrency: n, rampMs: 0, scenario: sc ?? '' })).agents} agent(s)`,
     stop: async (reason) => { await remote.stop(reason); },
   };
-  let report: Report | undefined;
+  let runId: string | undefined;
+  let finished = false;
+  let aborted = false;
+  const fetchLater = (id: string): string => `loadfleet report --coordinator ${address} ${id} --out ${args.out}`;
   const view = createLiveView(io, scenario);
-  const removeSignal = stopOnSignal(io, control, () => remote.close(), view.say);
+  // A second Ctrl-C gives up the stream at once; the coordinator finishes the run and keeps its report.
+  const removeSignal = stopOnSignal(io, control, () => {
+    aborted = true;
+    remote.cancel();
+  }, view.say);
   const stopReading = readLiveCommands(io, control, view);
-  const waitMs = parseDurationMs(args.waitAgents);
-  if (waitMs === undefined) throw new LoadfleetError('USAGE', `--wait-agents "${args.waitAgents}" is not a duration (e.g. 30s)`);
+  let report: Report;
   try {
-    await remote.start(scenario, { minAgents: args.agents ?? 1, waitAgentsMs: waitMs, onAgentLoss: args.onAgentLoss }, (e) => {
-      switch (e.kind) {
-        case 'started':
-          io.stdout.write(`run ${e.runId} on ${e.agentIds.length} agent(s)\n`);
-          return;
-        case 'tick':
-          view.onTick(JSON.parse(e.json) as LiveLine);
-          return;
-        case 'notice':
-          view.onNotice(e.level, e.message);
-          return;
-        case 'finished':
-          report = JSON.parse(e.reportJson) as Report;
-          return;
-        default: {
-          const never: never = e;
-          throw new LoadfleetError('INTERNAL', `unknown event ${JSON.stringify(never)}`);
+    try {
+      await remote.start(scenario, { minAgents: args.agents ?? 1, waitAgentsMs: waitMs, onAgentLoss: args.onAgentLoss }, (e) => {
+        switch (e.kind) {
+          case 'started':
+            runId = e.runId;
+            io.stdout.write(`run ${e.runId} on ${e.agentIds.length} agent(s)\n`);
+            io.stdout.write(`run id: ${e.runId} (should this CLI go away, the coordinator keeps the report: ${fetchLater(e.runId)})\n`);
+            return;
+          case 'tick':
+            view.onTick(JSON.parse(e.json) as LiveLine);
+            return;
+          case 'notice':
+            view.onNotice(e.level, e.message);
+            return;
+          case 'finished':
+            finished = true;
+            runId = e.runId;
+            return;
+          default: {
+            const never: never = e;
+            throw new LoadfleetError('INTERNAL', `unknown event ${JSON.stringify(never)}`);
+          }
         }
-      }
-    });
+      });
+    } catch (e) {
+      if (!aborted) throw e;
+      throw new LoadfleetError('INTERRUPTED', runId === undefined ? 'aborted before the run started'
+        : `aborted; run ${runId} ends on the coordinator, which keeps its report: ${fetchLater(runId)}`);
+    }
+    if (!finished || runId === undefined) throw new LoadfleetError('RUN_FAILED', 'the coordinator sent no report');
+    // Fetched in pieces, whatever its size (the Finished event carries only small reports).
+    report = parseReport((await remote.getReport(runId)).json, `of run ${runId} from ${address}`);
   } finally {
     view.close();
     removeSignal();
     stopReading();
     remote.close();
   }
-  if (report === undefined) throw new LoadfleetError('RUN_FAILED', 'the coordinator sent no report');
   return finishRun(io, report, args.out, { html: args.html, csv: args.csv, exportHdr: args.exportHdr });
 }

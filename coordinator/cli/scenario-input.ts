@@ -72,6 +72,7 @@ export function readDataText(path: string, source: string): string {
 
 function durationFlag(name: string, value: string): number {
   const ms = parseDurationMs(value);
+  if (ms === undefined && value.trim().startsWith('-')) throw new LoadfleetError('USAGE', `--${name} "${value}" is negative: a duration is a length >= 0, e.g. 30s, 2m or 500ms`);
   if (ms === undefined) throw new LoadfleetError('USAGE', `--${name} "${value}" is not a duration; write e.g. 30s, 2m or 500ms`);
   return ms;
 }

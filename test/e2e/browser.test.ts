@@ -109,7 +109,7 @@ test('dashboard: charts update during a real run; a rate change made in the page
     // (d) the HTML report of the same run, written by `loadfleet report --html`, in the browser.
     const htmlPath = join(dir, 'dash-rate.html');
     const exporter = startProcess([CLI_ENTRY, 'report', run.reportPath, '--html', htmlPath], {}, dir);
-    assert.equal(await exporter.exited, 0, exporter.stderr());
+    assert.equal(await exporter.exited, code, `the report's verdict earns the run's exit code: ${exporter.stderr()}`);
     const reportPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     const reportErrors: string[] = [];
     reportPage.on('pageerror', (e) => reportErrors.push(e.message));

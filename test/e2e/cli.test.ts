@@ -1,4 +1,5 @@
 // The `loadfleet` command as users run it: real processes, real gRPC, a counting target.
+import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -8,6 +9,8 @@ import { startTarget } from '../../coordinator/demo/target.js';
 import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
+import { sampleReport } from '../helpers/report.js';
+import { startInflightTarget } from '../helpers/inflight-target.js';
 
 function workdir(): string {
   return mkdtempSync(join(tmpdir(), 'loadfleet-cli-'));
@@ -77,6 +80,61 @@ test('a missing scenario file and a bad flag get clear errors and distinct exit 
   const noCoord = startProcess([CLI_ENTRY, 'status', '--coordinator', '127.0.0.1:1']);
   assert.equal(await noCoord.exited, 3);
   assert.match(noCoord.stderr(), /cannot reach the coordinator at 127\.0\.0\.1:1/);
+  assert.doesNotMatch(noCoord.stderr(), /Resolution note/, 'grpc-js\'s empty resolver note is not shown');
+});
+
+test('a negative duration names the flag and the rule (it was read as the short flags -5 and -s)', async () => {
+  const dir = workdir();
+  writeFileSync(join(dir, 'ok.yaml'), 'request: { url: "http://127.0.0.1:9/" }\nload: { model: open, rate: 10, duration: 1s }\n');
+  for (const flag of ['--duration', '--warmup']) {
+    const p = startProcess([CLI_ENTRY, 'run', 'ok.yaml', flag, '-5s', '--agents', '1', '--no-dashboard'], {}, dir);
+    assert.equal(await p.exited, 2, p.stderr());
+    assert.match(p.stderr(), new RegExp(`${flag} "-5s" is negative: a duration is a length >= 0, e\\.g\\. 30s`));
+    assert.doesNotMatch(p.stderr(), /Unknown argument/);
+  }
+});
+
+test('a reader that goes away (`| head`) ends the output quietly: no EPIPE stack trace, the exports still written, the command\'s own exit code', async () => {
+  const dir = workdir();
+  writeFileSync(join(dir, 'r.json'), JSON.stringify(sampleReport(30)));
+  const rows: [string, string[], number, string | undefined][] = [
+    // [why, args, exit code, a file the command must still write]
+    ['report with --csv', ['report', 'r.json', '--csv', 'series.csv'], 0, 'series.csv'],
+    ['--help', ['--help'], 0, undefined],
+  ];
+  for (const [why, args, code, file] of rows) {
+    const child = spawn(process.execPath, [CLI_ENTRY, ...args], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The reader is gone before the command writes its first byte: every write to stdout fails with EPIPE.
+    child.stdout.destroy();
+    let err = '';
+    child.stderr.on('data', (c: Buffer) => { err += c.toString(); });
+    const exit = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(exit, code, `${why}: ${err}`);
+    assert.doesNotMatch(err, /EPIPE|at .*\.js:\d+/, `${why}: quiet`);
+    if (file !== undefined) assert.ok(readFileSync(join(dir, file), 'utf8').length > 0, `${why}: ${file} written`);
+  }
+});
+
+test('a second Ctrl-C aborts at once (exit 130), without waiting for the agents to drain', async () => {
+  // Every request hangs for 60 s, so a drain would last until the agents' 5 s grace ran out.
+  const target = await startInflightTarget(60_000);
+  const dir = workdir();
+  try {
+    writeFileSync(join(dir, 's.yaml'), `request: { url: "${target.url}" }\nload: { model: open, rate: 20, duration: 60s }\n`);
+    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '1', '--no-dashboard'], {}, dir);
+    await p.waitFor(/\[\s*1s\//, 30_000);
+    p.kill('SIGINT');
+    await p.waitFor(/again to abort/);
+    const t0 = performance.now();
+    p.kill('SIGINT');
+    assert.equal(await p.exited, 130, p.stderr());
+    const ms = performance.now() - t0;
+    // Generous for a loaded 2-core machine; waiting for the drain took the agents' 5 s grace.
+    assert.ok(ms < 3_500, `exited ${ms.toFixed(0)} ms after the second Ctrl-C`);
+    assert.match(p.stderr(), /aborted before the agents reported; no report written/);
+  } finally {
+    await target.close();
+  }
 });
 
 test('run with local agents: live lines, a rate typed on the terminal, report totals equal the target count', async () => {

@@ -252,7 +252,7 @@ test('CLI: the flags and the report command are documented; --metrics with --coo
   for (const flag of ['--metrics', '--html', '--csv', '--export-hdr']) assert.ok(run.stdout().includes(flag), `run --help has ${flag}`);
   const help = startProcess([CLI_ENTRY, '--help']);
   assert.equal(await help.exited, 0);
-  assert.match(help.stdout(), /report <report>/);
+  assert.match(help.stdout(), /report \[report\]/);
   writeFileSync(join(dir, 's.yaml'), 'request:\n  url: http://127.0.0.1:1/\nload:\n  model: open\n  rate: 1\n  duration: 1s\n');
   const wrong = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', '127.0.0.1:1', '--metrics', '127.0.0.1:0'], {}, dir);
   assert.equal(await wrong.exited, 2);

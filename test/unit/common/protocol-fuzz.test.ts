@@ -64,7 +64,7 @@ const COORD: CoordMsg[] = [
 const EVENTS: RunEventMsg[] = [
   { kind: 'started', runId: 'r', agentIds: ['a'] },
   { kind: 'tick', json: '{}' },
-  { kind: 'finished', reportJson: '{}' },
+  { kind: 'finished', runId: 'r', reportBytes: 2, reportJson: '{}' },
   { kind: 'notice', level: 'warn', message: 'm' },
 ];
 

@@ -55,7 +55,9 @@ test('every run event survives the wire unchanged', () => {
   const rows: RunEventMsg[] = [
     { kind: 'started', runId: 'r', agentIds: ['a', 'b'] },
     { kind: 'tick', json: '{}' },
-    { kind: 'finished', reportJson: '{"x":1}' },
+    { kind: 'finished', runId: 'r', reportBytes: 7, reportJson: '{"x":1}' },
+    // a report too large for one message: fetched with GetReport(runId)
+    { kind: 'finished', runId: 'r', reportBytes: 5_000_000, reportJson: '' },
     { kind: 'notice', level: 'warn', message: 'm' },
   ];
   for (const e of rows) assert.deepEqual(runEventFromWire(throughWire('RunEvent', runEventToWire(e))), e, e.kind);

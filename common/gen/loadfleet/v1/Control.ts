@@ -2,6 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
+import type { GetReportRequest as _loadfleet_v1_GetReportRequest, GetReportRequest__Output as _loadfleet_v1_GetReportRequest__Output } from '../../loadfleet/v1/GetReportRequest.js';
+import type { ReportPiece as _loadfleet_v1_ReportPiece, ReportPiece__Output as _loadfleet_v1_ReportPiece__Output } from '../../loadfleet/v1/ReportPiece.js';
 import type { RunEvent as _loadfleet_v1_RunEvent, RunEvent__Output as _loadfleet_v1_RunEvent__Output } from '../../loadfleet/v1/RunEvent.js';
 import type { SetRateReply as _loadfleet_v1_SetRateReply, SetRateReply__Output as _loadfleet_v1_SetRateReply__Output } from '../../loadfleet/v1/SetRateReply.js';
 import type { SetRateRequest as _loadfleet_v1_SetRateRequest, SetRateRequest__Output as _loadfleet_v1_SetRateRequest__Output } from '../../loadfleet/v1/SetRateRequest.js';
@@ -14,6 +16,11 @@ import type { UploadChunk as _loadfleet_v1_UploadChunk, UploadChunk__Output as _
 import type { UploadReply as _loadfleet_v1_UploadReply, UploadReply__Output as _loadfleet_v1_UploadReply__Output } from '../../loadfleet/v1/UploadReply.js';
 
 export interface ControlClient extends grpc.Client {
+  GetReport(argument: _loadfleet_v1_GetReportRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_loadfleet_v1_ReportPiece__Output>;
+  GetReport(argument: _loadfleet_v1_GetReportRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_loadfleet_v1_ReportPiece__Output>;
+  getReport(argument: _loadfleet_v1_GetReportRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_loadfleet_v1_ReportPiece__Output>;
+  getReport(argument: _loadfleet_v1_GetReportRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_loadfleet_v1_ReportPiece__Output>;
+  
   SetRate(argument: _loadfleet_v1_SetRateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_SetRateReply__Output>): grpc.ClientUnaryCall;
   SetRate(argument: _loadfleet_v1_SetRateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_loadfleet_v1_SetRateReply__Output>): grpc.ClientUnaryCall;
   SetRate(argument: _loadfleet_v1_SetRateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_loadfleet_v1_SetRateReply__Output>): grpc.ClientUnaryCall;
@@ -58,6 +65,8 @@ export interface ControlClient extends grpc.Client {
 }
 
 export interface ControlHandlers extends grpc.UntypedServiceImplementation {
+  GetReport: grpc.handleServerStreamingCall<_loadfleet_v1_GetReportRequest__Output, _loadfleet_v1_ReportPiece>;
+  
   SetRate: grpc.handleUnaryCall<_loadfleet_v1_SetRateRequest__Output, _loadfleet_v1_SetRateReply>;
   
   Start: grpc.handleServerStreamingCall<_loadfleet_v1_StartRequest__Output, _loadfleet_v1_RunEvent>;
@@ -71,6 +80,7 @@ export interface ControlHandlers extends grpc.UntypedServiceImplementation {
 }
 
 export interface ControlDefinition extends grpc.ServiceDefinition {
+  GetReport: MethodDefinition<_loadfleet_v1_GetReportRequest, _loadfleet_v1_ReportPiece, _loadfleet_v1_GetReportRequest__Output, _loadfleet_v1_ReportPiece__Output>
   SetRate: MethodDefinition<_loadfleet_v1_SetRateRequest, _loadfleet_v1_SetRateReply, _loadfleet_v1_SetRateRequest__Output, _loadfleet_v1_SetRateReply__Output>
   Start: MethodDefinition<_loadfleet_v1_StartRequest, _loadfleet_v1_RunEvent, _loadfleet_v1_StartRequest__Output, _loadfleet_v1_RunEvent__Output>
   Status: MethodDefinition<_loadfleet_v1_StatusRequest, _loadfleet_v1_StatusReply, _loadfleet_v1_StatusRequest__Output, _loadfleet_v1_StatusReply__Output>

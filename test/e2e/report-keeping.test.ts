@@ -1,0 +1,85 @@
+// A report outlives the CLI that started its run: the long-lived coordinator keeps the last finished
+// runs' reports, and `loadfleet report --coordinator HOST:PORT [RUN_ID]` fetches one. Real processes
+// (coordinator, agent, CLIs), real gRPC, a counting target.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startTarget } from '../../coordinator/demo/target.js';
+import type { Report } from '../../coordinator/report.js';
+import { CLI_ENTRY } from '../helpers/paths.js';
+import { startProcess } from '../helpers/processes.js';
+import { completed, startFleet } from '../helpers/fleet.js';
+import { startInflightTarget } from '../helpers/inflight-target.js';
+
+test('a killed `run --coordinator` loses nothing: the coordinator keeps the report and `report --coordinator RUN_ID` fetches it whole', async () => {
+  const fleet = await startFleet({ target: await startTarget(), ids: ['keep1'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
+  const cli = (args: string[]) => startProcess([CLI_ENTRY, ...args, '--coordinator', fleet.addr], fleet.env, fleet.dir);
+  try {
+    // Nothing finished yet, nothing running: both say so with exit 3.
+    const none = cli(['report']);
+    assert.equal(await none.exited, 3, none.stderr());
+    assert.match(none.stderr(), /no report on this coordinator: it keeps none/);
+    const idleStop = cli(['stop']);
+    assert.equal(await idleStop.exited, 3, 'stop with no test running exits 3, as rate does');
+    assert.match(idleStop.stderr(), /no test is running/);
+
+    // Long enough that it is still running while this test looks at it; `stop` ends it below.
+    const run = fleet.run({ request: { url: fleet.target.url }, load: { model: 'open', rate: 40, duration: '120s' } });
+    const runId = (await run.waitFor(/^run id: (\S+)/))[1] as string;
+    assert.match(run.stdout(), new RegExp(`loadfleet report --coordinator ${fleet.addr.replace(/\./g, '\\.')} ${runId}`), 'it prints how to fetch the report later');
+    await run.waitFor(/\[\s*1s\//);
+    run.kill('SIGKILL');
+    assert.equal(await run.exited, 137);
+
+    const early = cli(['report', runId]);
+    assert.equal(await early.exited, 3, early.stderr());
+    assert.match(early.stderr(), new RegExp(`run ${runId} is still running`));
+
+    const stop = cli(['stop']);
+    assert.equal(await stop.exited, 0, stop.stderr());
+    await fleet.coord.waitFor(new RegExp(`run ${runId} finished`), 30_000);
+
+    const fetched = cli(['report', runId, '--out', 'fetched.json']);
+    const code = await fetched.exited;
+    assert.ok(completed(code), `exit ${code} (the verdict's code, as run's): ${fetched.stderr()}`);
+    const report = JSON.parse(readFileSync(join(fleet.dir, 'fetched.json'), 'utf8')) as Report;
+    assert.equal(report.runId, runId);
+    assert.ok(report.summary.requests > 0);
+    assert.equal(report.summary.requests, fleet.target.counts().requests, 'the kept report counts every request the target received');
+    assert.match(fetched.stdout(), new RegExp(`run ${runId}`), 'the summary is printed');
+
+    const latest = cli(['report']);
+    assert.ok(completed(await latest.exited), latest.stderr());
+    assert.match(latest.stdout(), new RegExp(`run ${runId}`), 'no RUN_ID: the latest finished run');
+
+    const unknown = cli(['report', 'run-nope']);
+    assert.equal(await unknown.exited, 3);
+    assert.match(unknown.stderr(), new RegExp(`no report of run run-nope on this coordinator; it keeps the last 20 finished run\\(s\\): ${runId}`));
+  } finally {
+    await fleet.close();
+  }
+});
+
+test('a second Ctrl-C on `run --coordinator` gives up at once (exit 130) and names the command that fetches the report, which the coordinator keeps', async () => {
+  // Each request takes 3 s, so the drain after the first Ctrl-C is still going when the second comes.
+  const fleet = await startFleet({ target: await startInflightTarget(3_000), ids: ['keep2'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
+  try {
+    const run = fleet.run({ request: { url: fleet.target.url }, load: { model: 'open', rate: 20, duration: '120s' } });
+    const runId = (await run.waitFor(/^run id: (\S+)/))[1] as string;
+    await run.waitFor(/\[\s*1s\//);
+    run.kill('SIGINT');
+    await run.waitFor(/again to abort/);
+    run.kill('SIGINT');
+    assert.equal(await run.exited, 130, run.stderr());
+    assert.match(run.stderr(), new RegExp(`aborted; run ${runId} ends on the coordinator, which keeps its report: loadfleet report --coordinator \\S+ ${runId}`));
+    await fleet.coord.waitFor(new RegExp(`run ${runId} finished`), 30_000);
+    const fetched = startProcess([CLI_ENTRY, 'report', runId, '--coordinator', fleet.addr, '--out', 'fetched.json'], fleet.env, fleet.dir);
+    const code = await fetched.exited;
+    assert.ok(completed(code), `exit ${code}: ${fetched.stderr()}`);
+    const report = JSON.parse(readFileSync(join(fleet.dir, 'fetched.json'), 'utf8')) as Report;
+    assert.equal(report.summary.requests, fleet.target.total(), 'every request the target received, drained after the CLI went');
+  } finally {
+    await fleet.close();
+  }
+});
