@@ -325,9 +325,15 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
-function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly Segment[] | null, mainMs: number): SeriesPoint {
+/**
+ * `stoppedAtMs`: main-phase ms of the run's stop (undefined when it ran to its end). An interval that ends
+ * after it has no missing rate: the agents' figure for it is diluted by their drain after the stop, and
+ * nothing after the stop was scheduled.
+ */
+function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly Segment[] | null, mainMs: number, stoppedAtMs?: number): SeriesPoint {
   const from = f.index * intervalMs;
   const to = Math.min(mainMs, from + intervalMs);
+  const stopped = stoppedAtMs !== undefined && from + intervalMs > stoppedAtMs;
   const planned = scheduled === null || !(to > from) ? 0 : meanBetween(scheduled, from, to);
   return {
     index: f.index,
@@ -350,7 +356,7 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     inFlight: f.inFlightPeak,
     eventLoopP99: f.eventLoopDelayP99MsMax,
     scheduleLagP99: f.scheduleLagP99MsMax,
-    missingRps: scheduled === null ? 0 : Math.max(0, Math.round((planned - f.targetRps) * 10) / 10),
+    missingRps: scheduled === null || stopped ? 0 : Math.max(0, Math.round((planned - f.targetRps) * 10) / 10),
   };
 }
 
@@ -406,6 +412,7 @@ export function buildReport(input: ReportInput): Report {
 
   const byAgent = aggregator.perAgent().map((a) => ({ sent: a.sent, scheduleLagP99Ms: a.scheduleLagP99MsWholeRun }));
   const judged = judgeGenerator({ ...main, byAgent }, intervals, limits);
+  const stoppedAtMs = input.timeline?.find((e) => e.kind === 'stop')?.atMs;
   const health = {
     ...judged,
     limits,
@@ -467,7 +474,7 @@ export function buildReport(input: ReportInput): Report {
     warmup,
     intervalMs: aggregator.intervalMs,
     series: intervals.map((f, i) => {
-      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs);
+      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs, stoppedAtMs);
       const hist = intervalHists?.[i];
       return hist === undefined ? point : { ...point, latencyHist: hist };
     }),
