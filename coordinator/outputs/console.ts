@@ -201,7 +201,7 @@ export function formatSummary(report: Report): string {
     out.push(`flow runs ${count(f.iterations)}${f.noData > 0 ? `, ${count(f.noData)} sent NOTHING: a unique data feeder had no row left (each row is used once: add rows to its file, or lower the rate or duration)` : ''}`);
   }
   for (const [name, d] of Object.entries(report.data ?? {})) {
-    out.push(`data ${name} (unique): ${count(d.rows)} rows, ${count(d.handedOut)} handed out, ${count(d.used)} used, ${count(d.returned)} returned, ${count(d.lost)} lost${d.lost > 0 ? ' (held by agents that died)' : ''}, ${count(d.left)} left`);
+    out.push(`data ${name} (unique): ${count(d.rows)} rows, ${count(d.handedOut)} handed out, ${count(d.used)} used, ${count(d.returned)} returned, ${count(d.lost)} lost${d.lost > 0 ? ' (held by agents that died or did not account for them)' : ''}, ${count(d.left)} left`);
   }
 
   if (report.rateChanges.length > 0) {
