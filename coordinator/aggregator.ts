@@ -114,6 +114,8 @@ export interface AgentTotals {
   latencyP99Ms: number;
   eventLoopDelayP99MsMax: number;
   scheduleLagP99MsMax: number;
+  /** Its Done's whole-phase schedule-lag p99 (0 before its Done). */
+  scheduleLagP99MsWholeRun: number;
   snapshotsMerged: number;
   duplicatesIgnored: number;
   durationMs: number;
@@ -489,6 +491,7 @@ export class Aggregator {
         latencyP99Ms: lat.p99,
         eventLoopDelayP99MsMax: m.eventLoopDelayP99MsMax,
         scheduleLagP99MsMax: m.scheduleLagP99MsMax,
+        scheduleLagP99MsWholeRun: m.scheduleLagP99MsWholeRun,
         snapshotsMerged: a.merged,
         duplicatesIgnored: a.duplicates,
         durationMs,

@@ -56,9 +56,13 @@ export class LocalFleet {
       const allow = (opts.allowTargets ?? []).flatMap((t) => ['--allow-target', t]);
       const child = spawn(opts.nodePath, [opts.agentEntry, '--join', address, '--id', `local-${i + 1}`, '--exit-with-stdin', ...allow, ...(opts.allowInsecureTls === true ? ['--allow-insecure-tls'] : [])], {
         env: { ...opts.env, [TOKEN_ENV]: token, [JOIN_TOKEN_ENV]: token },
-        // stdin is a pipe the agent watches: when this process dies, the agent leaves instead of
-        // reconnecting forever to a coordinator that is gone.
+        // stdin is a pipe the agent watches: when this process dies (however: a signal, SIGKILL), the
+        // agent leaves instead of reconnecting forever to a coordinator that is gone.
         stdio: ['pipe', 'ignore', 'pipe'],
+        // Its own process group: a terminal's Ctrl-C (SIGINT to the foreground group) reaches only this
+        // process, which stops the run through the coordinator; the agents then end their assignment
+        // with their final reports like any agent, and leave when close() or the stdin pipe says so.
+        detached: true,
       });
       let buffered = '';
       child.stderr?.setEncoding('utf8');

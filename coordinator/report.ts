@@ -23,6 +23,8 @@ import { noRequestReason } from './report-empty.js';
 import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
 import { redactUrl } from '../common/redact.js';
+import { judgedRunLagP99Ms, lagP99Judged } from './saturation.js';
+import type { AgentRunLag } from './saturation.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -67,7 +69,8 @@ export interface GeneratorLimits {
   /**
    * Interval rules (both schedule-lag rules) only judge intervals with at least this many arrivals per
    * agent: below it an interval's p99 is its one or two worst samples, i.e. one OS scheduling hiccup.
-   * The whole-run rule (an agent's cumulative p99 above scheduleLagP99Ms) applies at any rate.
+   * The whole-run rule (an agent's cumulative p99 above scheduleLagP99Ms) judges agents with at least
+   * saturation.ts MIN_SENT_FOR_RUN_LAG arrivals (below, its p99 is its single worst arrival).
    */
   minArrivalsPerAgentInterval: number;
   /** Interval event-loop delay p99 above this ... */
@@ -91,7 +94,11 @@ export interface GeneratorHealth {
   reasons: string[];
 }
 
-type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsWholeRun'>;
+/**
+ * `byAgent`: each agent's whole-phase lag p99 and its arrivals; the whole-run rule then judges only agents
+ * with enough arrivals. Without it, `scheduleLagP99MsWholeRun` (the largest of any agent) is judged as is.
+ */
+type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsWholeRun'> & { byAgent?: readonly AgentRunLag[] };
 type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax' | 'sent' | 'agents'>;
 
 /** Longest run of consecutive intervals where value(i) > limit: its first/last index and worst value. */
@@ -124,7 +131,7 @@ export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthI
     reasons.push(`${totals.dropped} arrival(s) dropped because the in-flight cap was full: the target was offered less than the schedule`);
   }
   // Lag rules per interval only where the interval's p99 means something (see minArrivalsPerAgentInterval).
-  const dense = (f: HealthInterval): boolean => f.sent >= limits.minArrivalsPerAgentInterval * Math.max(1, f.agents);
+  const dense = (f: HealthInterval): boolean => lagP99Judged(f.sent, limits.minArrivalsPerAgentInterval * Math.max(1, f.agents));
   const lagRun = longestRun(intervals, (f) => (dense(f) ? f.scheduleLagP99MsMax : 0), limits.scheduleLagP99Ms);
   if (lagRun !== undefined && lagRun.length >= limits.scheduleLagConsecutive) {
     reasons.push(
@@ -135,9 +142,10 @@ export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthI
   if (lagMax > limits.scheduleLagP99MsRunMax) {
     reasons.push(`schedule lag p99 reached ${ms(lagMax)} in one interval (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
   }
-  if (totals.scheduleLagP99MsWholeRun > limits.scheduleLagP99Ms) {
+  const runLag = totals.byAgent === undefined ? totals.scheduleLagP99MsWholeRun : judgedRunLagP99Ms(totals.byAgent);
+  if (runLag > limits.scheduleLagP99Ms) {
     reasons.push(
-      `over the whole run, more than 1 % of an agent's arrivals went out over ${ms(limits.scheduleLagP99Ms)} late (schedule lag p99 ${ms(totals.scheduleLagP99MsWholeRun)})`,
+      `over the whole run, more than 1 % of an agent's arrivals went out over ${ms(limits.scheduleLagP99Ms)} late (schedule lag p99 ${ms(runLag)})`,
     );
   }
   const elRun = longestRun(intervals, (f) => f.eventLoopDelayP99MsMax, limits.eventLoopDelayP99Ms);
@@ -217,7 +225,7 @@ export interface Summary extends PhaseSummary {
   inFlightPeakMax: number;
 }
 
-export type AgentRow = AgentTotals & { host: string };
+export type AgentRow = Omit<AgentTotals, 'scheduleLagP99MsWholeRun'> & { host: string };
 
 function requestReports(t: PhaseTotals, durationMs: number): Record<string, RequestReport> {
   return Object.fromEntries(Object.entries(t.byRequest).map(([name, r]) => [name, requestReport(r, durationMs)]));
@@ -318,9 +326,15 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
 
 const round3 = (v: number): number => Math.round(v * 1000) / 1000;
 
-function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly Segment[] | null, mainMs: number): SeriesPoint {
+/**
+ * `stoppedAtMs`: main-phase ms of the run's stop (undefined when it ran to its end). An interval that ends
+ * after it has no missing rate: the agents' figure for it is diluted by their drain after the stop, and
+ * nothing after the stop was scheduled.
+ */
+function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly Segment[] | null, mainMs: number, stoppedAtMs?: number): SeriesPoint {
   const from = f.index * intervalMs;
   const to = Math.min(mainMs, from + intervalMs);
+  const stopped = stoppedAtMs !== undefined && from + intervalMs > stoppedAtMs;
   const planned = scheduled === null || !(to > from) ? 0 : meanBetween(scheduled, from, to);
   return {
     index: f.index,
@@ -343,7 +357,7 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     inFlight: f.inFlightPeak,
     eventLoopP99: f.eventLoopDelayP99MsMax,
     scheduleLagP99: f.scheduleLagP99MsMax,
-    missingRps: scheduled === null ? 0 : Math.max(0, Math.round((planned - f.targetRps) * 10) / 10),
+    missingRps: scheduled === null || stopped ? 0 : Math.max(0, Math.round((planned - f.targetRps) * 10) / 10),
   };
 }
 
@@ -354,9 +368,11 @@ function agentRows(input: ReportInput): AgentRow[] {
   return ids.map((agentId) => {
     const row: AgentTotals = measured.get(agentId) ?? {
       agentId, requests: 0, sent: 0, rps: 0, errors: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
-      scheduleLagP99MsMax: 0, snapshotsMerged: 0, duplicatesIgnored: 0, durationMs: 0, reconciliation: 'no-done',
+      scheduleLagP99MsMax: 0, scheduleLagP99MsWholeRun: 0, snapshotsMerged: 0, duplicatesIgnored: 0, durationMs: 0, reconciliation: 'no-done',
     };
-    return { ...row, rps: round3(row.rps), host: hosts.get(agentId) ?? '' };
+    // The whole-run lag is judged in health; the row keeps its published fields.
+    const { scheduleLagP99MsWholeRun: _judgedInHealth, ...published } = row;
+    return { ...published, rps: round3(row.rps), host: hosts.get(agentId) ?? '' };
   });
 }
 
@@ -395,7 +411,9 @@ export function buildReport(input: ReportInput): Report {
   let warmup: PhaseSummary | null = null;
   if (scenario.warmup > 0) warmup = phaseSummary(aggregator.totals('warmup'), scenario.warmup);
 
-  const judged = judgeGenerator(main, intervals, limits);
+  const byAgent = aggregator.perAgent().map((a) => ({ sent: a.sent, scheduleLagP99Ms: a.scheduleLagP99MsWholeRun }));
+  const judged = judgeGenerator({ ...main, byAgent }, intervals, limits);
+  const stoppedAtMs = input.timeline?.find((e) => e.kind === 'stop')?.atMs;
   const health = {
     ...judged,
     limits,
@@ -457,7 +475,7 @@ export function buildReport(input: ReportInput): Report {
     warmup,
     intervalMs: aggregator.intervalMs,
     series: intervals.map((f, i) => {
-      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs);
+      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs, stoppedAtMs);
       const hist = intervalHists?.[i];
       return hist === undefined ? point : { ...point, latencyHist: hist };
     }),

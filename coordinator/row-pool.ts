@@ -3,6 +3,11 @@
 // ends gracefully accounts for its rows (used, and the ranges never taken, which go back to the pool);
 // a holder that died loses its outstanding rows for good (never re-issued: `unique` means at most once).
 //
+// An account covers the rows the holder had received when it made it. Blocks reach a holder in the order
+// they were handed out, so it received a prefix of its rows in that order, of `used + unused` rows; the
+// rest of its rows were still on their way (a block answering its last ask, or rows returned by another
+// holder at the end) and, its feed being closed, are never taken: they go back to the pool too.
+//
 // Invariant (tested): handedOut = used + returned + lost + outstanding, and free + outstanding + used
 // + lost = total; no index is ever outstanding at two holders or handed out again once used or lost.
 import { containsAll, normalize, rangeCount, subtract, takeFirst } from '../common/row-ranges.js';
@@ -30,6 +35,8 @@ export interface PoolSummary {
 
 interface Holder {
   outstanding: RowRange[];
+  /** Every range handed to it, in the order handed out (the order its blocks reach it). */
+  sent: RowRange[];
   closed: boolean;
 }
 
@@ -71,14 +78,17 @@ export class RowPool {
     const { taken, rest } = takeFirst(this.free, n);
     this.free = rest;
     h.outstanding = normalize([...h.outstanding, ...taken]);
+    h.sent.push(...taken.map((r) => ({ ...r })));
     this.totals.handedOut += rangeCount(taken);
     return taken;
   }
 
   /**
-   * The holder's final account: `used` rows taken, `unused` ranges handed back. Unused ranges it does
-   * not hold are ignored (counted as a problem); rows neither used nor returned are lost. Closes the
-   * holder; a second account or one for an unknown holder changes nothing.
+   * The holder's final account: `used` rows taken, `unused` ranges handed back. When it adds up to the
+   * first `used + unused` rows handed to it (unused among them), the rows handed out after those had not
+   * reached it: they go back to the pool with the unused ones. Otherwise unused ranges it does not hold
+   * are ignored (counted as a problem) and rows neither used nor returned are lost. Closes the holder; a
+   * second account or one for an unknown holder changes nothing.
    */
   account(holder: string, used: number, unused: readonly RowRange[]): AccountResult {
     const h = this.holders.get(holder);
@@ -86,6 +96,11 @@ export class RowPool {
     h.closed = true;
     let problem: string | undefined;
     let back = normalize(unused);
+    const received = Number.isSafeInteger(used) && used >= 0 ? used + rangeCount(back) : Number.NaN;
+    if (received < rangeCount(h.outstanding)) {
+      const { taken, rest } = takeFirst(h.sent, received);
+      if (containsAll(taken, back)) back = normalize([...back, ...rest]);
+    }
     if (!containsAll(h.outstanding, back)) {
       problem = 'it returned rows it did not hold (ignored)';
       back = subtract(back, subtract(back, h.outstanding));
@@ -100,6 +115,7 @@ export class RowPool {
     this.totals.used += usedOk;
     this.totals.lost += lost;
     h.outstanding = [];
+    h.sent = [];
     return { returned, lost, problem };
   }
 
@@ -110,6 +126,7 @@ export class RowPool {
     h.closed = true;
     const lost = rangeCount(h.outstanding);
     h.outstanding = [];
+    h.sent = [];
     this.totals.lost += lost;
     return lost;
   }
@@ -128,7 +145,7 @@ export class RowPool {
   private holderOf(key: string): Holder {
     let h = this.holders.get(key);
     if (h === undefined) {
-      h = { outstanding: [], closed: false };
+      h = { outstanding: [], sent: [], closed: false };
       this.holders.set(key, h);
     }
     return h;

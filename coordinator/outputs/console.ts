@@ -18,6 +18,17 @@ export function formatMs(v: number): string {
   return s < 100 ? `${s.toFixed(2)}s` : `${Math.round(s)}s`;
 }
 
+/**
+ * A latency figure, or "-" when nothing was timed: latency is measured on responses only, so a set of
+ * requests that all failed (refused, reset, timed out) has no latency, not one of 0 ms.
+ */
+export function formatLatency(v: number, timedCount: number): string {
+  return timedCount > 0 ? formatMs(v) : '-';
+}
+
+/** Why a latency column shows "-": said once under the figures that have it. */
+export const NO_LATENCY_NOTE = '"-": no response to time (every request failed before a response arrived)';
+
 /** Requests per second: whole numbers from 100 up, one decimal below. */
 export function formatRate(v: number): string {
   return v >= 100 || Number.isInteger(v) ? `${Math.round(v)}` : v.toFixed(1);
@@ -67,7 +78,7 @@ export function formatLiveLine(
   const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s${loops}`;
   return (
     `[${elapsed}/${total}] ${target} achieved ${formatRate(fig.rps).padStart(6)}/s` +
-    ` p50 ${formatMs(fig.latencyMs.p50).padStart(7)} p99 ${formatMs(fig.latencyMs.p99).padStart(7)}` +
+    ` p50 ${formatLatency(fig.latencyMs.p50, fig.latencyMs.count).padStart(7)} p99 ${formatLatency(fig.latencyMs.p99, fig.latencyMs.count).padStart(7)}` +
     ` err ${String(fig.errorTotal).padStart(5)} drop ${String(fig.dropped).padStart(5)} agents ${ctx.agents}` +
     intervalWarning(fig, ctx.limits ?? DEFAULT_GENERATOR_LIMITS)
   );
@@ -83,6 +94,7 @@ function table(rows: readonly string[][], right: readonly boolean[], indent = ' 
 }
 
 function latencyLine(l: PhaseSummary['latencyMs']): string {
+  if (l.count === 0) return '- (no response to time: every request failed before a response arrived)';
   return `min ${formatMs(l.min)}  p50 ${formatMs(l.p50)}  p90 ${formatMs(l.p90)}  p99 ${formatMs(l.p99)}  p99.9 ${formatMs(l.p999)}  max ${formatMs(l.max)}`;
 }
 
@@ -119,8 +131,8 @@ export function formatSummary(report: Report): string {
     ...table(
       [
         ['requests', `${count(s.requests)} completed, ${count(s.sent)} sent, ${rate1(s.rps)}/s achieved${planned}`],
-        ['latency', `${latencyLine(s.latencyMs)}  (from intended send)`],
-        ['service', `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
+        ['latency', s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
+        ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
         ['errors', errorsLine(s)],
         ['status', statusLine(s.statusCodes)],
         ['dropped', s.dropped === 0 ? '0 arrivals' : `${count(s.dropped)} arrivals NOT SENT (in-flight cap full)`],
@@ -133,11 +145,13 @@ export function formatSummary(report: Report): string {
   if (report.warmup !== null) {
     const w = report.warmup;
     out.push(
-      `warm-up   ${count(w.requests)} requests, p50 ${formatMs(w.latencyMs.p50)}, p99 ${formatMs(w.latencyMs.p99)}, ` +
+      `warm-up   ${count(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
         `${count(w.errors)} errors, ${count(w.dropped)} dropped (not in the figures above)`,
     );
   }
 
+  // The "-" of an untimed latency is explained once, under the first table that shows one.
+  let noteSaid = false;
   const named = Object.entries(report.requests ?? {});
   if (named.length > 0) {
     out.push('', 'requests by name');
@@ -146,15 +160,21 @@ export function formatSummary(report: Report): string {
         [
           ['name', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
           ...named.map(([name, r]) => [
-            name, count(r.requests), `${rate1(r.rps)}/s`, count(r.errors), formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), formatMs(r.latencyMs.p99),
+            name, count(r.requests), `${rate1(r.rps)}/s`, count(r.errors),
+            ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
             r.checks.passed + r.checks.failed === 0 ? '-' : `${count(r.checks.passed)} ok, ${count(r.checks.failed)} failed`,
-            count(r.extractFailed + r.renderFailed),
+            count(r.extractFailed),
           ]),
         ],
         [false, true, true, true, true, true, true, true, true],
       ),
     );
+    if (named.some(([, r]) => r.requests > 0 && r.latencyMs.count === 0) && !noteSaid) {
+      out.push(`  ${NO_LATENCY_NOTE}`);
+      noteSaid = true;
+    }
     for (const [name, r] of named) {
+      if (r.renderFailed > 0) out.push(`  ${name}: ${count(r.renderFailed)} request(s) NOT SENT: a template could not be rendered (check the variables it reads)`);
       for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${count(n)} time(s)`);
       if (r.bodyTruncated > 0) out.push(`  ${name}: ${count(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
     }
@@ -168,7 +188,7 @@ export function formatSummary(report: Report): string {
           ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'flow runs'],
           ...scenarios.map(([name, r]) => [
             name, r.model, r.targetRps !== null ? `${rate1(r.targetRps)}/s` : `${rate1(r.concurrency ?? 0)} loops`, count(r.requests), `${rate1(r.rps)}/s`,
-            count(r.errors), formatMs(r.latencyMs.p50), formatMs(r.latencyMs.p95), formatMs(r.latencyMs.p99),
+            count(r.errors), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
             `${count(r.iterations)}${r.noData > 0 ? ` (${count(r.noData)} no data)` : ''}`,
           ]),
         ],
@@ -181,7 +201,7 @@ export function formatSummary(report: Report): string {
     out.push(`flow runs ${count(f.iterations)}${f.noData > 0 ? `, ${count(f.noData)} sent NOTHING: a unique data feeder had no row left (each row is used once: add rows to its file, or lower the rate or duration)` : ''}`);
   }
   for (const [name, d] of Object.entries(report.data ?? {})) {
-    out.push(`data ${name} (unique): ${count(d.rows)} rows, ${count(d.handedOut)} handed out, ${count(d.used)} used, ${count(d.returned)} returned, ${count(d.lost)} lost${d.lost > 0 ? ' (held by agents that died)' : ''}, ${count(d.left)} left`);
+    out.push(`data ${name} (unique): ${count(d.rows)} rows, ${count(d.handedOut)} handed out, ${count(d.used)} used, ${count(d.returned)} returned, ${count(d.lost)} lost${d.lost > 0 ? ' (held by agents that died or did not account for them)' : ''}, ${count(d.left)} left`);
   }
 
   if (report.rateChanges.length > 0) {
@@ -211,8 +231,8 @@ export function formatSummary(report: Report): string {
           `${rate1(a.rps)}/s`,
           count(a.errors),
           count(a.dropped),
-          formatMs(a.latencyP50Ms),
-          formatMs(a.latencyP99Ms),
+          formatLatency(a.latencyP50Ms, a.requests - a.errors),
+          formatLatency(a.latencyP99Ms, a.requests - a.errors),
           formatMs(a.eventLoopDelayP99MsMax),
           formatMs(a.scheduleLagP99MsMax),
           `${a.snapshotsMerged}${a.duplicatesIgnored > 0 ? ` (+${a.duplicatesIgnored} dup)` : ''} ${a.reconciliation}`,
@@ -221,6 +241,7 @@ export function formatSummary(report: Report): string {
       [false, false, true, true, true, true, true, true, true, true, false],
     ),
   );
+  if (report.agents.some((a) => a.requests > 0 && a.requests === a.errors) && !noteSaid) out.push(`  ${NO_LATENCY_NOTE}`);
 
   const events = report.timeline.filter((e) => e.kind !== 'rate' && e.kind !== 'concurrency' || (e.acks?.length ?? 0) > 0);
   if (events.length > 0) {

@@ -17,6 +17,7 @@ import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
 import { meanBetween } from '../shares.js';
 import type { LiveLine, MemberStatus } from '../test-run.js';
 import { redactUrl } from '../../common/redact.js';
+import { LIVE_REQUEST_NAMES } from '../run-ticks.js';
 
 /** One merged interval. `t` is seconds from the main phase's start to the interval's start (negative in warm-up). */
 export interface DashPoint {
@@ -173,6 +174,11 @@ export class DashboardState {
     const run = this.current(report.runId);
     if (run === undefined) return;
     run.verdict = report.verdict;
+    const finalRequests = requestsOf(report);
+    if (finalRequests !== null) {
+      run.requests = finalRequests;
+      run.requestsPhase = 'main';
+    }
     run.events.push({ atMs: Math.round(this.mainElapsed(run, nowMs)), level: report.verdict === 'pass' ? 'info' : 'warn', message: `finished: verdict ${report.verdict}, ${report.summary.requests} requests` });
     // A run nobody watched while it ran is still shown, from its report.
     const s = run.scenario;
@@ -181,7 +187,8 @@ export class DashboardState {
       elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + mainDurationMs(s), warmupMs: s.warmup,
       targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0, scenarios: scenariosOf(s),
     };
-    run.last = { ...last, state: 'finished', verdict: report.verdict };
+    // The report's clock is the run's whole length (a stopped run's too, whatever live changes did).
+    run.last = { ...last, state: 'finished', verdict: report.verdict, elapsedMs: Math.round(report.durationMs) };
   }
 
   /** What a client with `cursor` has not seen yet; advances the cursor. */
@@ -196,7 +203,8 @@ export class DashboardState {
     cursor.points = run.points.length;
     cursor.events = run.events.length;
     const rs = status.run !== null && status.run.runId === run.runId ? status.run : null;
-    if (rs !== null) {
+    // Once the report is in, the run's figures are the report's: status no longer changes them.
+    if (rs !== null && run.verdict === null) {
       const s = run.scenario;
       run.last = {
         runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${redactUrl(s.request.url)}`,
@@ -273,6 +281,23 @@ export class DashboardState {
       };
     });
   }
+}
+
+/**
+ * The final per-name table, from the report (its totals include the last interval and the agents' Done
+ * repairs, which no tick showed): the LIVE_REQUEST_NAMES busiest names; null for a single-request run.
+ */
+function requestsOf(report: Report): DashUpdate['requests'] {
+  const all = Object.entries(report.requests ?? {});
+  if (all.length === 0) return null;
+  const rows = all
+    .map(([name, r]) => ({
+      name, requests: r.requests, rps: r.rps, errors: r.errors, checksPassed: r.checks.passed, checksFailed: r.checks.failed,
+      p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, p99Ms: r.latencyMs.p99,
+    }))
+    .sort((a, b) => b.requests - a.requests || (a.name < b.name ? -1 : 1))
+    .slice(0, LIVE_REQUEST_NAMES);
+  return { interval: null, soFar: { rows, names: all.length } };
 }
 
 function scenariosOf(s: Scenario): DashRun['scenarios'] {

@@ -5,8 +5,9 @@
 import type { Scenario } from '../../common/scenario.js';
 import { mainDurationMs } from '../../common/scenario.js';
 import type { LiveLine } from '../test-run.js';
+import type { RequestLive } from '../aggregator-requests.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
-import { formatClock, formatMs, formatRate, intervalWarning } from './console.js';
+import { formatClock, formatLatency, formatMs, formatRate, intervalWarning } from './console.js';
 
 /** "stage 2/3" for stages (either model) at `mainElapsedMs`, '' without stages. */
 export function stageLabel(s: Scenario, mainElapsedMs: number): string {
@@ -43,7 +44,9 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
   return [
     `${progressBar(totalMs > 0 ? elapsedMs / totalMs : 0)} ${String(pct).padStart(3)}%  ${formatClock(elapsedMs)} / ${formatClock(totalMs)}  ${stage}`,
     `rate     ${target}  achieved ${formatRate(f.rps)}/s`,
-    `latency  p50 ${formatMs(f.latencyMs.p50)}  p90 ${formatMs(f.latencyMs.p90)}  p99 ${formatMs(f.latencyMs.p99)}  max ${formatMs(f.latencyMs.max)}`,
+    f.latencyMs.count === 0 && f.requests > 0
+      ? 'latency  - (no response to time: every request failed)'
+      : `latency  p50 ${formatMs(f.latencyMs.p50)}  p90 ${formatMs(f.latencyMs.p90)}  p99 ${formatMs(f.latencyMs.p99)}  max ${formatMs(f.latencyMs.max)}`,
     `errors   ${f.errorTotal}${errPct}  dropped ${f.dropped}  in flight ${f.inFlightPeak}`,
     `agents   ${line.agents}  loop p99 ${formatMs(f.eventLoopDelayP99MsMax)}  lag p99 ${formatMs(f.scheduleLagP99MsMax)}${warning === '' ? '' : `  ${warning}`}`,
     ...(line.requests === undefined ? [] : requestRows(line.requests, TTY_REQUEST_ROWS)),
@@ -66,11 +69,13 @@ export function requestRows(r: NonNullable<LiveLine['requests']>, limit: number)
     ['request', 'req/s', 'p50', 'p95', 'p99', 'err', 'chk fail', '| total', 'p99', 'checks ok'],
     ...shown.map((t) => {
       const i = now.get(t.name);
+      // Only responses are timed: a window whose requests all failed has no latency ("-").
+      const lat = (r: RequestLive, v: number): string => formatLatency(v, r.requests - r.errors);
       return [
         t.name.length > 24 ? `${t.name.slice(0, 23)}…` : t.name,
-        i === undefined ? '-' : formatRate(i.rps), i === undefined ? '-' : formatMs(i.p50Ms), i === undefined ? '-' : formatMs(i.p95Ms),
-        i === undefined ? '-' : formatMs(i.p99Ms), i === undefined ? '-' : String(i.errors), i === undefined ? '-' : String(i.checksFailed),
-        `| ${t.requests.toLocaleString('en-US')}`, formatMs(t.p99Ms), pct(t.checksPassed, t.checksFailed),
+        i === undefined ? '-' : formatRate(i.rps), i === undefined ? '-' : lat(i, i.p50Ms), i === undefined ? '-' : lat(i, i.p95Ms),
+        i === undefined ? '-' : lat(i, i.p99Ms), i === undefined ? '-' : String(i.errors), i === undefined ? '-' : String(i.checksFailed),
+        `| ${t.requests.toLocaleString('en-US')}`, lat(t, t.p99Ms), pct(t.checksPassed, t.checksFailed),
       ];
     }),
   ];

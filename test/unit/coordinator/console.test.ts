@@ -172,3 +172,32 @@ test('formatSummary: flow runs a unique feeder could not feed say so and what to
   // every run fed: no warning
   assert.match(withFlows(0), /^flow runs 20$/m);
 });
+
+test('formatSummary: a run where every request failed shows "-" for its latencies and says why, not 0 ms', () => {
+  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  const untimed = lat(0, 0, { count: 0, min: 0, mean: 0, p90: 0, p95: 0, p999: 0, max: 0 });
+  const named = { requests: 20, rps: 10, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: untimed };
+  const base = report();
+  const text = formatSummary(report({
+    summary: { ...base.summary, requests: 20, sent: 20, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, latencyMs: untimed, serviceMs: untimed },
+    requests: { ping: named },
+    agents: [{ ...(base.agents[0] as Report['agents'][number]), requests: 20, errors: 20, latencyP50Ms: 0, latencyP99Ms: 0 }],
+  }));
+  assert.doesNotMatch(text, /0\.000ms/, text);
+  assert.match(text, /^latency   - \(no response to time: every request failed before a response arrived\)$/m);
+  assert.match(text, /^service   -$/m);
+  assert.match(text, /^  ping +20 +10\/s +20 +- +- +- +- +0$/m);
+  assert.match(text, /^  agent-a +load-1 +20 .* 0 +- +- +2\.10ms/m);
+  assert.equal(text.match(/^  "-": no response to time/gm)?.length, 1, "the \"-\" is explained once");
+  // the live line likewise
+  const live = formatLiveLine(fig({ requests: 10, errorTotal: 10, latencyMs: untimed }), { elapsedMs: 1000, totalMs: 2000, agents: 1 });
+  assert.match(live, / p50       - p99       - err    10 /);
+});
+
+test('formatSummary: "extract fails" counts extraction failures only; render failures are their own line', () => {
+  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  const named = { requests: 100, rps: 5, errors: 0, errorsByKind: none, statusCodes: { '200': 100 }, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 3, renderFailed: 40, bodyTruncated: 0, latencyMs: lat(1.2, 4.8) };
+  const text = formatSummary(report({ requests: { login: named } }));
+  assert.match(text, /^  login +100 +5\/s +0 +1\.20ms +3\.84ms +4\.80ms +- +3$/m, text);
+  assert.match(text, /^  login: 40 request\(s\) NOT SENT: a template could not be rendered/m);
+});

@@ -114,3 +114,37 @@ test('blockRowsFor: about the first 5 s of the agent\'s arrivals plus a quarter,
   ];
   for (const [why, plan, want] of rows) assert.equal(blockRowsFor(plan), want, why);
 });
+
+test('account: rows handed out after what the holder had received (still on their way) come back, not lost', () => {
+  // [why, grants to a (wanted each), used, unused, result]: a's blocks reach it in the order handed out;
+  // its account covers the first used + unused rows of them.
+  const rows: [string, number[], number, RowRange[], { returned: number; lost: number; problem: RegExp | undefined }][] = [
+    // its last ask was answered after it accounted: that block of 16 was in flight
+    ['the answer to its last ask crossed its account', [20, 16], 14, [R(14, 20)], { returned: 22, lost: 0, problem: undefined }],
+    // it had taken every row it received
+    ['all received rows used, the next block in flight', [20, 16], 20, [], { returned: 16, lost: 0, problem: undefined }],
+    // two blocks received, the third in flight
+    ['a prefix of several blocks', [10, 10, 16], 15, [R(15, 20)], { returned: 21, lost: 0, problem: undefined }],
+    // the unused ranges are not within the rows it can have received: the old rule, the gap is lost
+    ['unused beyond the received prefix', [20, 16], 3, [R(10, 20)], { returned: 10, lost: 23, problem: undefined }],
+    // more used than it held is still a problem
+    ['more used than held', [20, 16], 40, [], { returned: 0, lost: 0, problem: /reported 40 row\(s\) used of 36/ }],
+  ];
+  for (const [why, grants, used, unused, want] of rows) {
+    const pool = new RowPool(100);
+    for (const n of grants) pool.grant('a', n);
+    const got = pool.account('a', used, unused);
+    assert.deepEqual([got.returned, got.lost], [want.returned, want.lost], why);
+    if (want.problem === undefined) assert.equal(got.problem, undefined, why);
+    else assert.match(got.problem ?? '', want.problem, why);
+    const s = pool.summary();
+    assert.equal(s.handedOut, s.used + s.returned + s.lost + s.outstanding, `${why}: the books balance`);
+    assert.equal(s.left + s.used + s.lost, 100, `${why}: every row is somewhere`);
+  }
+  // The returned in-flight rows are handed out again; the used ones never.
+  const pool = new RowPool(40);
+  pool.grant('a', 20);
+  pool.grant('a', 16);
+  pool.account('a', 14, [R(14, 20)]);
+  assert.deepEqual(pool.grant('b', 100), [R(14, 40)]);
+});

@@ -1,0 +1,99 @@
+// How a local `loadfleet run` (coordinator in the CLI, agents as its child processes) ends as users end
+// it: a light smoke test running to its end passes outright; a terminal's Ctrl-C (SIGINT to the whole
+// foreground process group) and a typed `stop` stop the run through the coordinator, with no agent
+// "left" or "lost" and no target rate reported missing. Real processes, a counting target on port 0.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTarget } from '../../coordinator/demo/target.js';
+import type { Report } from '../../coordinator/report.js';
+import { CLI_ENTRY } from '../helpers/paths.js';
+import { startProcess } from '../helpers/processes.js';
+
+const scenarioFile = (url: string, duration: string): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-ending-'));
+  writeFileSync(join(dir, 's.yaml'), `name: ending\nrequest:\n  url: ${url}\nload:\n  model: open\n  rate: 20\n  duration: ${duration}\n`);
+  return dir;
+};
+
+/** What a user must not see after stopping a healthy run. */
+function assertCleanStop(out: string, report: Report): void {
+  assert.doesNotMatch(out, /agent \S+ left/, 'no agent left: the agents did not see the Ctrl-C');
+  assert.doesNotMatch(out, /no agent left to carry the load/);
+  assert.doesNotMatch(out, /agent \S+ (lost|failed)/);
+  assert.doesNotMatch(out, /target rate missing/, 'a stop is not load missing');
+  assert.deepEqual(report.series.filter((p) => p.missingRps > 0).map((p) => [p.index, p.missingRps]), [], 'no second has a missing rate');
+  assert.ok(report.timeline.some((e) => e.kind === 'stop'), 'the stop is on the timeline');
+  assert.equal(report.failures.length, 0, report.failures.join('; '));
+  assert.ok(report.summary.requests > 0);
+}
+
+test('a light smoke test (3 s at 20 req/s on 2 local agents) passes outright with exit 0', async () => {
+  const target = await startTarget();
+  try {
+    const dir = scenarioFile(target.url, '3s');
+    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], {}, dir);
+    const code = await p.exited;
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.equal(code, 0, `${report.verdict}: ${report.verdictReasons.join('; ')}\n${p.stdout()}`);
+    assert.equal(report.verdict, 'pass');
+    assert.equal(report.summary.requests, target.counts().requests);
+  } finally {
+    await target.close();
+  }
+});
+
+test('Ctrl-C in a terminal (SIGINT to the process group of `run`) stops the run through the coordinator: no agent left, no rate missing', async () => {
+  const target = await startTarget();
+  try {
+    const dir = scenarioFile(target.url, '30s');
+    // Its own process group, as a shell gives a foreground command: the Ctrl-C goes to the whole group.
+    const child = spawn(process.execPath, [CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], { cwd: dir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let interrupted = false;
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    const seen = new Promise<void>((resolve) => {
+      const onData = (d: Buffer): void => {
+        out += d.toString('utf8');
+        if (!interrupted && /\[\s*2s\//.test(out)) {
+          interrupted = true;
+          process.kill(-(child.pid as number), 'SIGINT');
+          resolve();
+        }
+      };
+      child.stdout.on('data', onData);
+      child.stderr.on('data', onData);
+    });
+    try {
+      await Promise.race([seen, exited]);
+      assert.ok(interrupted, `the run showed its second live line before ending:\n${out}`);
+      await exited;
+    } finally {
+      try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* the group is gone */ }
+    }
+    assert.match(out, /SIGINT: stopping the test/);
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assertCleanStop(out, report);
+    assert.equal(report.summary.requests, target.counts().requests);
+  } finally {
+    await target.close();
+  }
+});
+
+test('a typed `stop` ends the run with no target rate missing in its last second', async () => {
+  const target = await startTarget();
+  try {
+    const dir = scenarioFile(target.url, '30s');
+    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], {}, dir);
+    await p.waitFor(/\[\s*2s\//, 30_000);
+    p.child.stdin!.write('stop\n');
+    await p.exited;
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assertCleanStop(p.stdout() + p.stderr(), report);
+  } finally {
+    await target.close();
+  }
+});

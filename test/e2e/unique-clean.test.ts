@@ -1,0 +1,51 @@
+// `unique` rows on a clean fleet: 2 agents (real processes, a long-lived coordinator) share a unique
+// feeder and run to the end with no agent dying: every row handed out is used or returned, none lost.
+// The pool is small enough to run dry before the end, so at the end one agent returns rows while the
+// other is waiting for some: the rows handed to it then cross its own account on the wire.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { completed, startFleet } from '../helpers/fleet.js';
+import { startApiTarget } from '../helpers/api-target.js';
+
+const flow = (base: string, rate: number, duration: string): string => `
+name: unique-clean
+variables: { base: "${base}" }
+data:
+  users: { path: users.csv, mode: unique }
+flows:
+  login:
+    steps:
+      - request:
+          name: login
+          url: "{{ base }}/login"
+          method: POST
+          headers: { content-type: application/json }
+          body: '{"user": {{ $json(users.user) }}, "password": "x"}'
+        checks: [{ status: 200 }]
+load: { model: open, rate: ${rate}, duration: ${duration} }
+`;
+
+{
+  const [rate, duration, rows] = [30, '5s', 200] as const;
+  test(`a clean 2-agent run at ${rate}/s for ${duration} over ${rows} unique rows (dry before the end) loses none`, async () => {
+    const f = await startFleet({ target: await startApiTarget(), ids: ['c1', 'c2'], token: 'unique-clean', dirPrefix: 'loadfleet-unique-' });
+    try {
+      writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
+      const run = f.run(flow(f.target.url, rate, duration));
+      assert.ok(completed(await run.exited), run.stdout() + run.stderr());
+      const d = f.report().data?.users;
+      assert.ok(d !== undefined);
+      assert.equal(d.lost, 0, `no agent died: ${JSON.stringify(d)}\n${run.stdout()}${run.stderr()}`);
+      assert.equal(d.outstanding, 0);
+      assert.equal(d.handedOut, d.used + d.returned, JSON.stringify(d));
+      const logins = f.target.logins();
+      for (const [user, n] of Object.entries(logins)) assert.equal(n, 1, `${user} logged in ${n} times: a unique row was used twice`);
+      assert.equal(d.used, Object.keys(logins).length);
+      assert.match(run.stdout(), /data users \(unique\): .* 0 lost, /);
+    } finally {
+      await f.close();
+    }
+  });
+}
