@@ -49,6 +49,10 @@ export class TestRun {
   private state: RunState = 'running';
   private lastShiftIndex = -10;
   private abortedByThreshold: string | undefined;
+  /** Run ms (since start) when stop() was called; undefined while the schedule runs its course. */
+  private stoppedAtMs: number | undefined;
+  /** The timer that ends the wait for lost members (set when only lost members are left). */
+  private lostWait: TimerHandle | undefined;
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
 
@@ -159,6 +163,7 @@ export class TestRun {
   stop(reason: string): void {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.stoppedAtMs = this.time.elapsedMs();
     this.time.event({ kind: 'stop', detail: reason });
     this.opts.listener.onNotice('info', `stopping: ${reason}`);
     for (const m of this.members.all()) {
@@ -182,11 +187,13 @@ export class TestRun {
         if (m.state === 'assigned') m.state = 'running';
         return;
       case 'snapshot': {
-        this.aggregator.addSnapshot({
+        const merged = this.aggregator.addSnapshot({
           agentId: m.key, seq: msg.seq, phase: msg.phase, intervalIndex: msg.intervalIndex, intervalMs: msg.intervalMs, stats: msg.stats,
           rateRps: msg.rateRps, concurrency: msg.concurrency,
         });
         this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: false });
+        // A resent seq (its ack was lost with the stream) is already merged and shown: acknowledged only.
+        if (merged === 'duplicate') return;
         const before = noteSnapshot(m, msg, this.opts.clock.nowMs());
         this.ticker.onSnapshot(msg.phase, before, msg.intervalIndex);
         return;
@@ -286,12 +293,44 @@ export class TestRun {
     this.life.reshare(`saturated: ${names}`);
   }
 
+  /**
+   * No member is active but some are lost (stream ended, heartbeats missed) with no Done yet: a paused
+   * coordinator or a network blip loses every agent at once, and they reconnect and resend what was not
+   * acknowledged. Until lostWaitUntilMs() the run waits for that (a member that comes back merges its
+   * figures exactly once; one that rejoins takes a share again). True while waiting.
+   */
+  private awaitLost(): boolean {
+    const lost = this.members.all().filter((m) => m.state === 'lost');
+    if (lost.length === 0) return false;
+    const leftMs = this.lostWaitUntilMs() - this.time.elapsedMs();
+    if (leftMs <= 0) return false;
+    // Re-armed on every call: a stop meanwhile brings the end closer.
+    if (this.lostWait === undefined) {
+      this.opts.listener.onNotice('warn', `waiting up to ${Math.ceil(leftMs / 1000)} s for lost agent(s) ${lost.map((m) => m.key).join(', ')} to reconnect and resend their figures`);
+    }
+    this.lostWait?.cancel();
+    this.lostWait = this.opts.clock.after(leftMs, () => this.maybeFinish());
+    return true;
+  }
+
+  /**
+   * Run ms until which lost members are waited for: the schedule's end (or the stop, if earlier) plus the
+   * drain (the request timeout bounds an agent's in-flight drain), and never past the give-up.
+   */
+  private lostWaitUntilMs(): number {
+    const planEndMs = this.time.warmupMs + this.mainMs;
+    const endMs = Math.min(planEndMs, this.stoppedAtMs ?? planEndMs);
+    const giveUpMs = planEndMs + (this.opts.finishGraceMs ?? 30_000);
+    return Math.min(giveUpMs, endMs + this.opts.scenario.request.timeout);
+  }
+
   private maybeFinish(): void {
     if (this.state === 'finished') return;
     if (this.members.all().some(isActive)) return;
-    // Every member lost mid-test with no Done yet: wait (until giveUp) for reconnects while time remains.
+    if (this.awaitLost()) return;
     this.state = 'finished';
     for (const t of this.timers) t.cancel();
+    this.lostWait?.cancel();
     this.ticker.cancel();
     this.changes.releaseWaiters();
     const members = this.members.all();
