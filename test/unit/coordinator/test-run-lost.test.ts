@@ -104,6 +104,7 @@ test('every member lost and nobody returns: the run finishes at the schedule\'s 
   assert.equal(await isFinished(), true, 'never past the schedule\'s end plus the drain');
   const report = await run.report;
   assert.equal(report.summary.requests, 90);
+  assert.equal(report.verdict, 'incomplete', 'figures are missing: never a pass');
   assert.equal(report.incomplete.length, 2);
   assert.match(report.incomplete.join('\n'), /agent a was lost.*\n.*agent b was lost/);
 });
