@@ -36,12 +36,18 @@ export function judge(f: VerdictFacts, allowIncomplete = false): Judgement {
   if (incomplete.length > 0) {
     return {
       verdict: 'incomplete',
-      verdictReasons: [...incomplete.map((i) => `figures missing: ${i}`), ...f.generatorBound, ...f.thresholdsFailed],
+      verdictReasons: [missingReason(incomplete), ...f.generatorBound, ...f.thresholdsFailed],
     };
   }
   if (f.generatorBound.length > 0) return { verdict: 'generator-bound', verdictReasons: [...f.generatorBound, ...f.thresholdsFailed] };
   if (f.thresholdsFailed.length > 0) return { verdict: 'thresholds-failed', verdictReasons: [...f.thresholdsFailed] };
   return { verdict: 'pass', verdictReasons: [] };
+}
+
+/** One line for what incomplete[] lists in full. */
+function missingReason(incomplete: readonly string[]): string {
+  const what = incomplete.length === 1 ? 'one set of figures is' : `${incomplete.length} sets of figures are`;
+  return `${what} missing (incomplete[]): the totals are short of what the target received`;
 }
 
 /**

@@ -29,13 +29,13 @@ test('precedence: agent-lost > failed > incomplete > generator-bound > threshold
     assert.equal(judge({ ...none, ...facts }, true).verdict, allowed, `${why} (--allow-incomplete)`);
   }
   const j = judge({ ...none, ...incomplete, ...thresholds });
-  assert.deepEqual(j.verdictReasons, ['figures missing: agent b was lost', 'threshold "p99 < 100ms" failed'], 'the reasons name what is missing first');
+  assert.deepEqual(j.verdictReasons, ['one set of figures is missing (incomplete[]): the totals are short of what the target received', 'threshold "p99 < 100ms" failed'], 'what is missing comes first');
 });
 
 test('allowIncomplete turns an incomplete report into what the rest earns, keeping incomplete[]; other verdicts stay', () => {
   const base = { incomplete: ['agent b was lost'], failures: [] } as unknown as Report;
   const r = allowIncomplete({
-    ...base, verdict: 'incomplete', verdictReasons: ['figures missing: agent b was lost'],
+    ...base, verdict: 'incomplete', verdictReasons: ['one set of figures is missing (incomplete[])'],
     verdictIfIncompleteAllowed: { verdict: 'thresholds-failed', verdictReasons: ['threshold failed'] },
   });
   assert.equal(r.verdict, 'thresholds-failed');
