@@ -4,7 +4,7 @@
 //
 // This file owns the run's state (running, stopping, finished), its agents' messages, the merge and the
 // report. Its helpers: run-members.ts (members' books: keys, weights, figures), run-member-life.ts (a
-// member's end: leave, failure, loss and AgentLossPolicy), run-changes.ts (live changes, shares of each
+// member's end: leave, failure, loss and AgentLossPolicy, the wait for lost members), run-changes.ts (live changes, shares of each
 // part, acknowledgements), run-assign.ts (plans, data sent ahead of the Assign), run-ticks.ts (live
 // lines), run-timeline.ts (phase time, events). test-run-api.ts holds the public types, re-exported
 // here. Each member's figures are merged exactly once under its key.
@@ -49,10 +49,6 @@ export class TestRun {
   private state: RunState = 'running';
   private lastShiftIndex = -10;
   private abortedByThreshold: string | undefined;
-  /** Run ms (since start) when stop() was called; undefined while the schedule runs its course. */
-  private stoppedAtMs: number | undefined;
-  /** The timer that ends the wait for lost members (set when only lost members are left). */
-  private lostWait: TimerHandle | undefined;
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
 
@@ -72,7 +68,7 @@ export class TestRun {
     });
     this.life = new MemberLife({
       members: this.members, changes: this.changes, data: this.assigner.data, time: this.time, listener: opts.listener, policy: this.policy,
-      mainMs: this.mainMs, snapshotIntervalMs,
+      mainMs: this.mainMs, snapshotIntervalMs, clock, drainMs: scenario.request.timeout, finishGraceMs: opts.finishGraceMs ?? 30_000,
       run: { state: () => this.state, stop: (reason) => this.stop(reason), settle: () => this.maybeFinish() },
     });
     this.ticker = new LiveTicker({
@@ -163,7 +159,7 @@ export class TestRun {
   stop(reason: string): void {
     if (this.state !== 'running') return;
     this.state = 'stopping';
-    this.stoppedAtMs = this.time.elapsedMs();
+    this.life.stopped();
     this.time.event({ kind: 'stop', detail: reason });
     this.opts.listener.onNotice('info', `stopping: ${reason}`);
     for (const m of this.members.all()) {
@@ -293,44 +289,13 @@ export class TestRun {
     this.life.reshare(`saturated: ${names}`);
   }
 
-  /**
-   * No member is active but some are lost (stream ended, heartbeats missed) with no Done yet: a paused
-   * coordinator or a network blip loses every agent at once, and they reconnect and resend what was not
-   * acknowledged. Until lostWaitUntilMs() the run waits for that (a member that comes back merges its
-   * figures exactly once; one that rejoins takes a share again). True while waiting.
-   */
-  private awaitLost(): boolean {
-    const lost = this.members.all().filter((m) => m.state === 'lost');
-    if (lost.length === 0) return false;
-    const leftMs = this.lostWaitUntilMs() - this.time.elapsedMs();
-    if (leftMs <= 0) return false;
-    // Re-armed on every call: a stop meanwhile brings the end closer.
-    if (this.lostWait === undefined) {
-      this.opts.listener.onNotice('warn', `waiting up to ${Math.ceil(leftMs / 1000)} s for lost agent(s) ${lost.map((m) => m.key).join(', ')} to reconnect and resend their figures`);
-    }
-    this.lostWait?.cancel();
-    this.lostWait = this.opts.clock.after(leftMs, () => this.maybeFinish());
-    return true;
-  }
-
-  /**
-   * Run ms until which lost members are waited for: the schedule's end (or the stop, if earlier) plus the
-   * drain (the request timeout bounds an agent's in-flight drain), and never past the give-up.
-   */
-  private lostWaitUntilMs(): number {
-    const planEndMs = this.time.warmupMs + this.mainMs;
-    const endMs = Math.min(planEndMs, this.stoppedAtMs ?? planEndMs);
-    const giveUpMs = planEndMs + (this.opts.finishGraceMs ?? 30_000);
-    return Math.min(giveUpMs, endMs + this.opts.scenario.request.timeout);
-  }
-
   private maybeFinish(): void {
     if (this.state === 'finished') return;
     if (this.members.all().some(isActive)) return;
-    if (this.awaitLost()) return;
+    if (this.life.awaitLost()) return;
     this.state = 'finished';
     for (const t of this.timers) t.cancel();
-    this.lostWait?.cancel();
+    this.life.cancel();
     this.ticker.cancel();
     this.changes.releaseWaiters();
     const members = this.members.all();
