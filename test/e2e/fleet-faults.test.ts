@@ -4,6 +4,8 @@
 // good leaves figures missing, which is never a pass (exit 8) unless --allow-incomplete is given.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startTarget } from '../../coordinator/demo/target.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -57,6 +59,7 @@ test('kill -9 of one agent of two: verdict incomplete, exit 8, a banner; `loadfl
     const again = startProcess([CLI_ENTRY, 'report', 'r.json'], f.env, f.dir);
     assert.equal(await again.exited, 0, again.stderr());
     assert.match(again.stdout(), /INCOMPLETE: some agent's figures never arrived/);
+    assert.match(readFileSync(join(f.dir, 'r.html'), 'utf8'), /id="verdict">INCOMPLETE: some agent&#39;s figures never arrived/, 'the HTML report agrees');
   } finally {
     await f.close();
   }
@@ -75,6 +78,7 @@ test('kill -9 of one agent of two with --allow-incomplete: the rest is judged (e
     assert.equal(r.incompleteAllowed, true);
     assert.match(r.incomplete.join('\n'), /w2 was lost/);
     assert.match(run.stdout(), /INCOMPLETE FIGURES:/);
+    assert.match(run.stdout(), /verdict: PASS on incomplete figures \(--allow-incomplete\)|GENERATOR-BOUND/);
   } finally {
     await f.close();
   }
