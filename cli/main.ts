@@ -31,7 +31,8 @@ const runtime = {
 const EPILOG = `Exit codes: 0 pass, 2 invalid input, 3 run failed or could not start, 4 generator-bound (the
 generator could not keep up: the figures describe loadfleet, not the target), 5 aborted because an agent
 was lost (--on-agent-loss fail), 6 refused by the peer (token or protocol version), 7 a threshold
-failed, 130 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file. Every option of agent and
+failed, 8 incomplete (some agent's figures never arrived; --allow-incomplete judges the rest), 130
+interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file. Every option of agent and
 coordinator can also come from LOADFLEET_<OPTION> (e.g. LOADFLEET_JOIN, LOADFLEET_TLS_CERT); a flag wins.`;
 
 function tlsOptions<T>(y: Argv<T>) {
@@ -88,6 +89,7 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
         choices: ['rebalance', 'fail', 'continue'] as const, default: 'rebalance' as const,
         describe: 'when an agent dies or is cut off mid-test: move its share to the others, abort (exit 5), or keep the others\' shares',
       })
+      .option('allow-incomplete', { type: 'boolean', default: false, describe: 'when some agent\'s figures never arrived (verdict incomplete, exit 8), judge the figures that did; the banner still names what is missing' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT while the run lasts (local agents)' })
       .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT while the run lasts (local agents; default 127.0.0.1:0, the URL is printed; --no-dashboard turns it off)' })
       .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),

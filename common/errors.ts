@@ -48,6 +48,8 @@ export const EXIT = {
   REFUSED: 6,
   /** The run completed but a scenario threshold failed (or aborted it with abortOnFail). */
   THRESHOLDS_FAILED: 7,
+  /** The run completed but some agent's figures never arrived (the report's incomplete[]); see --allow-incomplete. */
+  INCOMPLETE: 8,
   INTERRUPTED: 130,
 } as const;
 

@@ -61,10 +61,13 @@ export class Fleet {
   private readonly members = new Map<string, Member>();
   private readonly listeners = new Set<FleetListener>();
   private readonly heartbeat: TimerHandle;
+  /** Clock ms of the last heartbeat round (to tell this process's own stalls from agents' silence). */
+  private lastBeatMs: number;
   private closed = false;
 
   constructor(opts: FleetOptions) {
     this.opts = opts;
+    this.lastBeatMs = opts.clock.nowMs();
     this.heartbeat = opts.clock.every(opts.heartbeatIntervalMs, () => this.beat());
   }
 
@@ -197,6 +200,14 @@ export class Fleet {
   private beat(): void {
     const now = this.opts.clock.nowMs();
     const limitMs = this.opts.heartbeatIntervalMs * this.opts.heartbeatMissLimit;
+    // A round later than its interval means this process itself did not run meanwhile (a GC pause, VM
+    // steal, SIGSTOP): what agents sent then is still unread, so that time is not their silence.
+    const stalledMs = now - this.lastBeatMs - this.opts.heartbeatIntervalMs;
+    this.lastBeatMs = now;
+    if (stalledMs > 0) {
+      for (const m of this.members.values()) m.lastHeardMs = Math.min(now, m.lastHeardMs + stalledMs);
+      if (stalledMs > limitMs / 2) this.opts.log('warn', `this coordinator did not run for ${Math.round(stalledMs)} ms (paused or starved of CPU): not counted as the agents' silence`);
+    }
     for (const m of [...this.members.values()]) {
       if (now - m.lastHeardMs > limitMs) {
         // Removed first, so the stream's own close event (which follows) is not a second leave.

@@ -2,8 +2,8 @@
 // nothing here merges data or reads the clock.
 //
 // Contract: every figure comes from the aggregator (merged histograms, summed counters); the verdict is
-// never 'pass' when the generator was bound, when an agent's figures could not be reconciled, or when the
-// run did not complete.
+// never 'pass' when the generator was bound, when an agent's figures could not be reconciled, when the
+// run did not complete, or when figures are missing ('incomplete'; precedence in report-verdict.ts).
 import type { LatencyMs } from '../common/histogram.js';
 import type { Scenario } from '../common/scenario.js';
 import type { ErrorKind } from '../common/stats.js';
@@ -25,6 +25,8 @@ import type { ThresholdReport } from './threshold-check.js';
 import { redactUrl } from '../common/redact.js';
 import { judgedRunLagP99Ms, lagP99Judged } from './saturation.js';
 import type { AgentRunLag } from './saturation.js';
+import { judge } from './report-verdict.js';
+import type { Verdict, VerdictFacts } from './report-verdict.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -157,7 +159,7 @@ export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthI
   return { generatorBound: reasons.length > 0, reasons };
 }
 
-export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed';
+export type { Verdict };
 
 /** One main-phase interval, compact (series of an hour-long run stays small). */
 export interface SeriesPoint {
@@ -280,6 +282,10 @@ export interface Report {
   verdict: Verdict;
   /** Why the verdict is not 'pass' (empty on a pass). */
   verdictReasons: string[];
+  /** On an 'incomplete' verdict only: what the rest of the figures earn (what --allow-incomplete makes the verdict). */
+  verdictIfIncompleteAllowed?: { verdict: Exclude<Verdict, 'incomplete'>; verdictReasons: string[] };
+  /** Set by --allow-incomplete when it changed an 'incomplete' verdict: incomplete[] still names what is missing. */
+  incompleteAllowed?: true;
 }
 
 /** What buildReport reads from the aggregator (a real Aggregator, before destroy()). */
@@ -438,24 +444,12 @@ export function buildReport(input: ReportInput): Report {
     .filter((r) => r.status !== 'pass')
     .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`}${typeof r.scenario === 'string' ? ` (scenario ${r.scenario})` : ''} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
   if (input.abortedByThreshold !== undefined) failedThresholds.unshift(`aborted early: ${input.abortedByThreshold}`);
-  const aborted = input.abortedForAgentLoss;
-  // Precedence: figures that cannot be trusted first (failed, agent lost, generator-bound), then thresholds.
-  const verdict: Verdict =
-    aborted !== undefined ? 'agent-lost'
-      : failedReasons.length > 0 ? 'failed'
-        : judged.generatorBound ? 'generator-bound'
-          : failedThresholds.length > 0 ? 'thresholds-failed'
-            : 'pass';
-  const verdictReasons =
-    verdict === 'agent-lost'
-      ? [`aborted: ${aborted ?? ''} (--on-agent-loss fail)`, ...failedReasons, ...judged.reasons]
-      : verdict === 'failed'
-        ? [...failedReasons, ...judged.reasons, ...failedThresholds]
-        : verdict === 'generator-bound'
-          ? [...judged.reasons, ...failedThresholds]
-          : verdict === 'thresholds-failed'
-            ? failedThresholds
-            : [];
+  const facts: VerdictFacts = {
+    abortedForAgentLoss: input.abortedForAgentLoss, failed: failedReasons, incomplete: input.incomplete ?? [],
+    generatorBound: judged.reasons, thresholdsFailed: failedThresholds,
+  };
+  const { verdict, verdictReasons } = judge(facts);
+  const ifAllowed = verdict === 'incomplete' ? judge(facts, true) : undefined;
 
   return {
     version: 1,
@@ -491,5 +485,6 @@ export function buildReport(input: ReportInput): Report {
     incomplete: [...(input.incomplete ?? [])],
     verdict,
     verdictReasons,
+    ...(ifAllowed !== undefined && ifAllowed.verdict !== 'incomplete' ? { verdictIfIncompleteAllowed: { verdict: ifAllowed.verdict, verdictReasons: ifAllowed.verdictReasons } } : {}),
   };
 }

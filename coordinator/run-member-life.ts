@@ -3,7 +3,10 @@
 // missed; AgentLossPolicy says what then happens to its share and to the run), or ends with its Done. Each
 // end is one timeline event and one notice; a member's unaccounted `unique` rows are lost when it ends.
 // The run passes itself as `run`: its state, its stop, and settle() (it may finish once no member is
-// active; called after every end).
+// active; called after every end). A lost member may come back (a paused coordinator or a network blip
+// loses every agent at once; they reconnect and resend what was not acknowledged): awaitLost() says
+// how long the run waits for that.
+import type { Clock, TimerHandle } from '../common/clock.js';
 import type { RunData } from './run-data.js';
 import type { LiveChanges } from './run-changes.js';
 import type { RunTimeline } from './run-timeline.js';
@@ -21,6 +24,11 @@ export interface MemberLifeOptions {
   /** The main phase's planned length, ms. */
   mainMs: number;
   snapshotIntervalMs: number;
+  clock: Clock;
+  /** How long an agent drains in-flight requests after its schedule ends (the request timeout), ms. */
+  drainMs: number;
+  /** Past the planned end plus this, members that sent no Done are given up on, ms. */
+  finishGraceMs: number;
   run: { state(): RunState; stop(reason: string): void; settle(): void };
 }
 
@@ -30,6 +38,10 @@ export class MemberLife {
   /** Set when a member was lost under --on-agent-loss fail: why the run was aborted. */
   abortedForLoss: string | undefined;
   private readonly opts: MemberLifeOptions;
+  /** Run ms (since start) of the run's stop; undefined while the schedule runs its course. */
+  private stoppedAtMs: number | undefined;
+  /** Ends the wait for lost members (armed while only lost members are left). */
+  private lostWait: TimerHandle | undefined;
 
   constructor(opts: MemberLifeOptions) {
     this.opts = opts;
@@ -112,6 +124,40 @@ export class MemberLife {
       this.reshare(`agent ${m.key} lost`);
     }
     run.settle();
+  }
+
+  /** The run was stopped: its schedule ends now (for awaitLost). */
+  stopped(): void {
+    this.stoppedAtMs ??= this.opts.time.elapsedMs();
+  }
+
+  /**
+   * Called when no member is active: true while the run should wait for lost members (no Done yet) to
+   * reconnect and resend their figures, which merge exactly once; run.settle() is called again when the
+   * wait is over. The wait ends at the schedule's end (or the stop, if earlier) plus the drain, and
+   * never past the give-up.
+   */
+  awaitLost(): boolean {
+    const lost = this.opts.members.all().filter((m) => m.state === 'lost');
+    if (lost.length === 0) return false;
+    const { time } = this.opts;
+    const planEndMs = time.warmupMs + this.opts.mainMs;
+    const endMs = Math.min(planEndMs, this.stoppedAtMs ?? planEndMs);
+    const untilMs = Math.min(planEndMs + this.opts.finishGraceMs, endMs + this.opts.drainMs);
+    const leftMs = untilMs - time.elapsedMs();
+    if (leftMs <= 0) return false;
+    if (this.lostWait === undefined) {
+      this.opts.listener.onNotice('warn', `waiting up to ${Math.ceil(leftMs / 1000)} s for lost agent(s) ${lost.map((m) => m.key).join(', ')} to reconnect and resend their figures`);
+    }
+    // Re-armed on every call: a stop meanwhile brings the end closer.
+    this.lostWait?.cancel();
+    this.lostWait = this.opts.clock.after(leftMs, () => this.opts.run.settle());
+    return true;
+  }
+
+  /** The run finished: no more waiting. Idempotent. */
+  cancel(): void {
+    this.lostWait?.cancel();
   }
 
   /** A member stopped taking load on purpose (leaving, or Done early): its share goes to the others. */

@@ -4,7 +4,7 @@
 //
 // This file owns the run's state (running, stopping, finished), its agents' messages, the merge and the
 // report. Its helpers: run-members.ts (members' books: keys, weights, figures), run-member-life.ts (a
-// member's end: leave, failure, loss and AgentLossPolicy), run-changes.ts (live changes, shares of each
+// member's end: leave, failure, loss and AgentLossPolicy, the wait for lost members), run-changes.ts (live changes, shares of each
 // part, acknowledgements), run-assign.ts (plans, data sent ahead of the Assign), run-ticks.ts (live
 // lines), run-timeline.ts (phase time, events). test-run-api.ts holds the public types, re-exported
 // here. Each member's figures are merged exactly once under its key.
@@ -68,7 +68,7 @@ export class TestRun {
     });
     this.life = new MemberLife({
       members: this.members, changes: this.changes, data: this.assigner.data, time: this.time, listener: opts.listener, policy: this.policy,
-      mainMs: this.mainMs, snapshotIntervalMs,
+      mainMs: this.mainMs, snapshotIntervalMs, clock, drainMs: scenario.request.timeout, finishGraceMs: opts.finishGraceMs ?? 30_000,
       run: { state: () => this.state, stop: (reason) => this.stop(reason), settle: () => this.maybeFinish() },
     });
     this.ticker = new LiveTicker({
@@ -159,6 +159,7 @@ export class TestRun {
   stop(reason: string): void {
     if (this.state !== 'running') return;
     this.state = 'stopping';
+    this.life.stopped();
     this.time.event({ kind: 'stop', detail: reason });
     this.opts.listener.onNotice('info', `stopping: ${reason}`);
     for (const m of this.members.all()) {
@@ -182,11 +183,13 @@ export class TestRun {
         if (m.state === 'assigned') m.state = 'running';
         return;
       case 'snapshot': {
-        this.aggregator.addSnapshot({
+        const merged = this.aggregator.addSnapshot({
           agentId: m.key, seq: msg.seq, phase: msg.phase, intervalIndex: msg.intervalIndex, intervalMs: msg.intervalMs, stats: msg.stats,
           rateRps: msg.rateRps, concurrency: msg.concurrency,
         });
         this.opts.send(agentId, { kind: 'ack', runId: this.runId, assignment: msg.assignment, seq: msg.seq, done: false, unknownRun: false });
+        // A resent seq (its ack was lost with the stream) is already merged and shown: acknowledged only.
+        if (merged === 'duplicate') return;
         const before = noteSnapshot(m, msg, this.opts.clock.nowMs());
         this.ticker.onSnapshot(msg.phase, before, msg.intervalIndex);
         return;
@@ -289,9 +292,10 @@ export class TestRun {
   private maybeFinish(): void {
     if (this.state === 'finished') return;
     if (this.members.all().some(isActive)) return;
-    // Every member lost mid-test with no Done yet: wait (until giveUp) for reconnects while time remains.
+    if (this.life.awaitLost()) return;
     this.state = 'finished';
     for (const t of this.timers) t.cancel();
+    this.life.cancel();
     this.ticker.cancel();
     this.changes.releaseWaiters();
     const members = this.members.all();

@@ -11,6 +11,7 @@ import type { Scenario } from '../../common/scenario.js';
 import { scenarioParts } from '../../common/scenario.js';
 import { formatSummary } from '../outputs/console.js';
 import type { Report } from '../report.js';
+import { allowIncomplete } from '../report-verdict.js';
 import { writeExports } from './exports.js';
 import type { ExportPaths } from './exports.js';
 import type { LiveView } from './live-view.js';
@@ -107,9 +108,11 @@ export function stopOnSignal(io: Io, control: RunControl, onAbort: () => void, s
 
 /**
  * Prints the summary, writes the report and its exports, and returns the exit code its verdict earns
- * (3 when a file cannot be written).
+ * (3 when a file cannot be written). With allowIncomplete (--allow-incomplete) an 'incomplete' verdict
+ * is first replaced by what the rest of the figures earn, in everything written and printed.
  */
-export function finishRun(io: Io, report: Report, outPath: string, exports: ExportPaths = {}): number {
+export function finishRun(io: Io, received: Report, outPath: string, exports: ExportPaths = {}, opts: { allowIncomplete?: boolean } = {}): number {
+  const report = opts.allowIncomplete === true ? allowIncomplete(received) : received;
   io.stdout.write(`\n${formatSummary(report)}\n`);
   const path = resolve(io.cwd, outPath);
   try {
@@ -137,6 +140,8 @@ export function verdictExitCode(report: Report): number {
       return EXIT.AGENT_LOST;
     case 'thresholds-failed':
       return EXIT.THRESHOLDS_FAILED;
+    case 'incomplete':
+      return EXIT.INCOMPLETE;
     default: {
       const never: never = report.verdict;
       throw new LoadfleetError('INTERNAL', `unknown verdict ${String(never)}`);

@@ -38,6 +38,8 @@ export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   tokenFile?: string | undefined;
   waitAgents: string;
   onAgentLoss: AgentLossPolicy;
+  /** An 'incomplete' verdict becomes what the rest of the figures earn (report-verdict.ts allowIncomplete). */
+  allowIncomplete?: boolean | undefined;
   verbose: boolean;
 }
 
@@ -89,7 +91,7 @@ export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promi
   const agents = args.agents ?? availableParallelism();
   if (!Number.isInteger(agents) || agents < 1) throw new LoadfleetError('USAGE', `--agents must be a whole number >= 1, got ${args.agents}`);
   return runLocal(io, {
-    scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss, metrics: args.metrics,
+    scenario, agents, out: args.out, verbose: args.verbose, onAgentLoss: args.onAgentLoss, metrics: args.metrics, allowIncomplete: args.allowIncomplete === true,
     dashboard: args.dashboard === false || args.dashboard === 'false' ? undefined : (args.dashboard ?? '127.0.0.1:0'),
     controlToken: readToken(io.env, args.tokenFile, 'control'),
     readToken: readReadToken(io.env),
@@ -103,6 +105,8 @@ export interface LocalRunOptions {
   out: string;
   verbose: boolean;
   onAgentLoss?: AgentLossPolicy;
+  /** --allow-incomplete (finishRun). */
+  allowIncomplete?: boolean;
   /** Called once the run has started, with its control (the demo schedules its rate change here). */
   onStarted?: (control: RunControl) => void;
   /** HOST:PORT for GET /metrics and /healthz while the run lasts. */
@@ -169,7 +173,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
     const report: Report = await Promise.race([handle.report, abort]);
     view.close();
     if (aborted) return EXIT.INTERRUPTED;
-    return finishRun(io, report, o.out, o.exports);
+    return finishRun(io, report, o.out, o.exports, { allowIncomplete: o.allowIncomplete === true });
   } finally {
     view.close();
     removeSignal();
@@ -242,5 +246,5 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
     stopReading();
     remote.close();
   }
-  return finishRun(io, report, args.out, { html: args.html, csv: args.csv, exportHdr: args.exportHdr });
+  return finishRun(io, report, args.out, { html: args.html, csv: args.csv, exportHdr: args.exportHdr }, { allowIncomplete: args.allowIncomplete === true });
 }

@@ -278,7 +278,9 @@ export function formatSummary(report: Report): string {
   out.push('');
   switch (report.verdict) {
     case 'pass':
-      out.push('verdict: PASS (the generator kept its schedule; figures reconcile)');
+      out.push(report.incompleteAllowed === true
+        ? 'verdict: PASS on incomplete figures (--allow-incomplete): the figures that arrived pass; the INCOMPLETE FIGURES above are not in them'
+        : 'verdict: PASS (the generator kept its schedule; figures reconcile)');
       break;
     case 'generator-bound':
       out.push(
@@ -296,6 +298,9 @@ export function formatSummary(report: Report): string {
       break;
     case 'thresholds-failed':
       out.push(...banner('THRESHOLDS FAILED:', report.verdictReasons));
+      break;
+    case 'incomplete':
+      out.push(...banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons));
       break;
     default:
       assertNever(report.verdict);

@@ -102,6 +102,7 @@ const VERDICT_TEXT: Record<Report['verdict'], string> = {
   failed: 'RUN FAILED: these figures are incomplete or do not add up',
   'agent-lost': 'ABORTED: an agent was lost (--on-agent-loss fail)',
   'thresholds-failed': 'THRESHOLDS FAILED',
+  incomplete: 'INCOMPLETE: some agent\'s figures never arrived; these totals are short',
 };
 
 function list(items: readonly string[]): string {
@@ -115,7 +116,7 @@ export function renderHtmlReport(report: Report, assets: ChartAssets): string {
   const sections: string[] = [];
 
   sections.push(`<header><h1>${esc(report.name)}</h1>
-<p class="verdict ${report.verdict === 'pass' ? 'ok' : 'bad'}" id="verdict">${esc(VERDICT_TEXT[report.verdict])}</p>
+<p class="verdict ${report.verdict === 'pass' && report.incompleteAllowed !== true ? 'ok' : 'bad'}" id="verdict">${esc(VERDICT_TEXT[report.verdict])}${report.incompleteAllowed === true ? esc(' (on incomplete figures: --allow-incomplete)') : ''}</p>
 ${report.verdictReasons.length > 0 ? list(report.verdictReasons) : ''}
 <p class="meta">${esc(report.target.method)} <code>${esc(report.target.url)}</code> &middot; ${esc(report.model)} model &middot; ${esc(formatClock(s.durationMs))} measured${report.warmupMs > 0 ? esc(` after ${formatClock(report.warmupMs)} warm-up`) : ''} &middot; ${report.agents.length} agent(s) &middot; started ${esc(report.startedAt)} &middot; run <code>${esc(report.runId)}</code></p></header>`);
 

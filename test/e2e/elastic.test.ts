@@ -24,7 +24,7 @@ test('kill -9 of one agent of three: detected at once, its share moves to the ot
     const run = f.run(open(f.target.url, 300, '6s'));
     await run.waitFor(/\[\s*2s\//);
     f.agents.get('k3')!.kill('SIGKILL');
-    assert.ok(completed(await run.exited), run.stdout() + run.stderr());
+    assert.equal(await run.exited, 8, `k3's last figures never arrived: incomplete, exit 8\n${run.stdout()}${run.stderr()}`);
     const r = f.report();
     const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
     assert.deepEqual(kinds.slice(0, 2), ['lost k3', 'reshare'], kinds.join(', '));

@@ -93,7 +93,7 @@ test('wants are answered from the pool; a joiner gets rows from what is left; th
 });
 
 test('a dead agent\'s rows are lost and named; the report balances: handed out = used + returned + lost', async () => {
-  const { run, notices, held, done } = setup({ users: { mode: 'unique', rows: rows(100), totalRows: 100 } });
+  const { clock, run, notices, held, done } = setup({ users: { mode: 'unique', rows: rows(100), totalRows: 100 } });
   run.start();
   run.onAgentMessage('a', { kind: 'ready', runId: 'r1', assignment: 1 });
   run.onAgentMessage('b', { kind: 'ready', runId: 'r1', assignment: 1 });
@@ -101,6 +101,7 @@ test('a dead agent\'s rows are lost and named; the report balances: handed out =
   assert.ok(notices.some((n) => /32 unique row\(s\) held by agent b are lost/.test(n)), notices.join('\n'));
   run.onAgentMessage('a', { kind: 'rows-account', runId: 'r1', assignment: 1, feeder: 'users', used: 30, unused: [{ start: 30, end: 32 }] });
   done('a');
+  clock.advance(15_000); // b never comes back to resend its figures: given up on (10 s + 5 s grace)
   const report = await run.report;
   assert.deepEqual(report.data?.users, { rows: 100, handedOut: held('a') + held('b'), used: 30, returned: 2, lost: 32, outstanding: 0, left: 38 });
 });
