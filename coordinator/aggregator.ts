@@ -299,9 +299,13 @@ export class Aggregator {
       const max = this.#bounds.maxSent(s.phase);
       const own = agent.phases[s.phase].counters;
       const arrivals = own.sent + own.dropped + s.stats.sent + s.stats.dropped;
-      if (arrivals > max) throw violation(`${where}: snapshot.stats.sent: ${arrivals} arrivals (sent + dropped) in the ${s.phase} phase, over the ${max} this run's schedule allows`);
+      if (arrivals > max) {
+        throw violation(`${where}: snapshot.stats.sent ${s.stats.sent} (dropped ${s.stats.dropped}) takes this agent's ${s.phase} phase to ${arrivals} arrivals, over the ${max} this run's schedule allows`);
+      }
       const requests = own.requests + s.stats.requests;
-      if (requests > max) throw violation(`${where}: snapshot.stats.requests: ${requests} in the ${s.phase} phase, over the ${max} this run's schedule allows`);
+      if (requests > max) {
+        throw violation(`${where}: snapshot.stats.requests ${s.stats.requests} takes this agent's ${s.phase} phase to ${requests} requests, over the ${max} this run's schedule allows`);
+      }
     }
     if (s.stats.lang !== undefined) {
       const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang);
