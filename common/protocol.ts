@@ -15,12 +15,12 @@ import { LoadfleetError, assertNever } from './errors.js';
 import { ERROR_KINDS, emptyErrors } from './stats.js';
 import type { Phase, Stats } from './stats.js';
 import { segmentSchema } from './plan.js';
-import { langStatsFromJson } from './request-stats.js';
+import { langStatsFromValue } from './request-stats.js';
 import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
 import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './protocol-data.js';
 import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './protocol-data.js';
-import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
+import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
 export const PROTOCOL_VERSION = 3;
@@ -202,14 +202,37 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
   };
 }
 
+/** Objects an honest lang_json can hold: per request and scenario name 4 (itself, errors, statusCodes, checkFailures), and check names that contain a brace. */
+const MAX_LANG_OBJECTS = (4 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
+
 function langFromWire(json: string | undefined, what: string): { lang?: LangStats } {
-  let lang: LangStats | undefined;
+  if (json === undefined || json === '') return {};
+  // Cheap checks first (length, then the number of names), so an oversized one is refused before the
+  // schema walks every entry.
+  if (json.length > MAX_LANG_JSON_CHARS) throw violation(`${what}.langJson is ${json.length} characters, over ${MAX_LANG_JSON_CHARS}`);
+  // Parsing builds every object: count them first (a brace inside a name only over-counts).
+  let objects = 0;
+  for (let i = 0; i < json.length; i++) if (json.charCodeAt(i) === 123) objects++;
+  if (objects > MAX_LANG_OBJECTS) throw violation(`${what}.langJson holds ${objects} objects, over ${MAX_LANG_OBJECTS} (more names than ${MAX_REQUEST_NAMES})`);
+  let raw: unknown;
   try {
-    lang = langStatsFromJson(json ?? '');
+    raw = JSON.parse(json);
+  } catch {
+    throw violation(`${what}.langJson is not JSON`);
+  }
+  if (typeof raw === 'object' && raw !== null) {
+    for (const key of ['byRequest', 'byScenario'] as const) {
+      const names = (raw as Record<string, unknown>)[key];
+      const n = typeof names === 'object' && names !== null ? Object.keys(names).length : 0;
+      if (n > MAX_REQUEST_NAMES) throw violation(`${what}.langJson.${key} has ${n} names, over ${MAX_REQUEST_NAMES}`);
+    }
+  }
+  let lang: LangStats;
+  try {
+    lang = langStatsFromValue(raw);
   } catch (e) {
     throw violation(`${what}.langJson: ${(e as Error).message}`);
   }
-  if (lang === undefined) return {};
   namesWithin(lang.byRequest, `${what}.langJson.byRequest`);
   if (lang.byScenario !== undefined) namesWithin(lang.byScenario, `${what}.langJson.byScenario`);
   return { lang };

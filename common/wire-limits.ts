@@ -17,6 +17,11 @@ export const MAX_REQUEST_NAMES = 256;
 export const MAX_RUN_REQUEST_NAMES = 1_024;
 /** Failed-check names per request name; the agent folds further ones into OTHER_REQUEST_NAME. */
 export const MAX_CHECK_NAMES = 64;
+/**
+ * Longest per-request figures (Stats.lang_json) of one phase: MAX_REQUEST_NAMES names, each a counters
+ * object and a compressed histogram (~12 KB measured for a latency spread over 1 ms-60 s), fit.
+ */
+export const MAX_LANG_JSON_CHARS = 6 * 1024 * 1024;
 /** Longest request, scenario or check name on the wire. */
 export const MAX_NAME_CHARS = 256;
 /** The one name that holds the figures of names beyond the bounds (also the Prometheus label value). */

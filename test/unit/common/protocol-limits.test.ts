@@ -26,6 +26,7 @@ const langOf = (names: number, checks = 0): string => {
   }
   return JSON.stringify({ byRequest, iterations: 0, noData: 0 });
 };
+const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `n${i}`);
 const U64_MAX = '18446744073709551615';
 // A count of -3 sent by a peer that wrote it as int64 into a uint64 field: 2^64 - 3.
 const WRAPPED_MINUS_3 = '18446744073709551613';
@@ -53,7 +54,11 @@ const refused: { why: string; msg: unknown; field: RegExp }[] = [
   { why: 'status code not an HTTP status', msg: snapshot({}, { statusCodes: { 4000000: 1 } }), field: /snapshot\.stats\.statusCodes has key 4000000/ },
   { why: 'wrapped negative change id', msg: { applied: { runId: 'r', changeId: WRAPPED_MINUS_3 } }, field: /applied\.changeId/ },
   // 50,000 request names froze the coordinator for 17.5 s; one over the bound is refused too.
-  { why: '50,000 request names', msg: snapshot({}, { langJson: langOf(50_000) }), field: /snapshot\.stats\.langJson\.byRequest has 50000 names, over 256/ },
+  { why: '50,000 request names (over the length bound)', msg: snapshot({}, { langJson: langOf(50_000) }), field: /snapshot\.stats\.langJson is \d+ characters, over 6291456/ },
+  // Counted before the schema walks every entry (the entries here are not even valid).
+  { why: '100,000 names within the length bound', msg: snapshot({}, { langJson: JSON.stringify({ byRequest: Object.fromEntries(names(100_000).map((n) => [n, {}])) }) }), field: /snapshot\.stats\.langJson holds 100002 objects, over 34832/ },
+  { why: '20,000 names within the object bound', msg: snapshot({}, { langJson: JSON.stringify({ byRequest: Object.fromEntries(names(20_000).map((n) => [n, 0])) }) }), field: /snapshot\.stats\.langJson\.byRequest has 20000 names, over 256/ },
+  { why: 'scenario names over the bound', msg: snapshot({}, { langJson: JSON.stringify({ byRequest: {}, byScenario: Object.fromEntries(names(300).map((n) => [n, {}])) }) }), field: /langJson\.byScenario has 300 names/ },
   { why: 'one name over the bound', msg: snapshot({}, { langJson: langOf(MAX_REQUEST_NAMES + 1) }), field: /langJson\.byRequest has 257 names/ },
   { why: 'check names over the bound', msg: snapshot({}, { langJson: langOf(1, MAX_CHECK_NAMES + 1) }), field: /langJson\.byRequest\["n0"\]\.checkFailures has 65 names/ },
   {
@@ -63,14 +68,18 @@ const refused: { why: string; msg: unknown; field: RegExp }[] = [
   },
 ];
 
-test('agent messages beyond the wire bounds are refused at decode, naming the field', () => {
+test('agent messages beyond the wire bounds are refused at decode, naming the field, quickly', () => {
   for (const row of refused) {
-    assert.throws(() => agentMsgFromWire(wire(row.msg)), (e: unknown) => {
+    const w = wire(row.msg);
+    const t0 = performance.now();
+    assert.throws(() => agentMsgFromWire(w), (e: unknown) => {
       assert.ok(e instanceof LoadfleetError, row.why);
       assert.equal(e.code, 'PROTOCOL_VIOLATION', row.why);
       assert.match(e.message, row.field, row.why);
       return true;
     }, row.why);
+    // Generous for a loaded 2-core machine: the schema walking 50,000 entries took over a second.
+    assert.ok(performance.now() - t0 < 250, `${row.why}: refused in ${Math.round(performance.now() - t0)} ms (bar: 250 ms)`);
   }
 });
 
