@@ -12,7 +12,10 @@
 //   The per-request-name figures (the scenario language) are checked and repaired the same way, once per
 //   agent (aggregator-requests.ts); a seq arriving after their repair only fills its interval.
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
-//   lastSeq) throws LoadfleetError PROTOCOL_VIOLATION before any state changes.
+//   lastSeq) and input beyond the run's bounds (run-bounds.ts: interval index, seq and lastSeq, arrivals
+//   and requests per agent and phase, request names per agent and run) or inconsistent in itself
+//   (statuses + errors > requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
+//   naming the wire field, before any state changes; the caller cuts that agent's stream.
 //
 // Memory: per agent and per phase four live histograms (~90 KB each: cumulative latency/service per
 // phase); the per-interval series keeps only its newest intervals live (aggregator-intervals.ts).
