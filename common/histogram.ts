@@ -90,6 +90,15 @@ export interface SparseCounts {
   destroy(): void;
 }
 
+/**
+ * Decode bounds (an encoding is untrusted input): the highest counts index a value of our layout can
+ * have (values up to 2^53 us: 43 buckets of 1,024 sub-buckets past the first 2,048), the largest count
+ * of one bucket (a Uint32 slot), and how far a payload may inflate (every index at 9 bytes).
+ */
+export const MAX_COUNTS_INDEX = 2_048 + 43 * 1_024;
+const MAX_BUCKET_COUNT = 0xffff_ffff;
+const MAX_INFLATED_BYTES = 40 + (MAX_COUNTS_INDEX + 1) * 9;
+
 const V2_COMPRESSED_COOKIE_BASE = 0x1c849304;
 const V2_COOKIE_BASE = 0x1c849303;
 
@@ -104,7 +113,12 @@ export function decodeSparse(encoded: string): SparseCounts | Histogram {
   if (encoded === '') return { sparse: true, indices: new Uint32Array(0), counts: new Float64Array(0), totalCount: 0, destroy: () => {} };
   const outer = Buffer.from(encoded.trim(), 'base64');
   if (outer.length < 8 || (outer.readInt32BE(0) & ~0xf0) !== V2_COMPRESSED_COOKIE_BASE) return decodeHistogram(encoded);
-  const data = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)));
+  let data: Buffer;
+  try {
+    data = inflateSync(outer.subarray(8, 8 + outer.readInt32BE(4)), { maxOutputLength: MAX_INFLATED_BYTES });
+  } catch (e) {
+    throw new Error(`histogram payload does not inflate within ${MAX_INFLATED_BYTES} bytes`, { cause: e });
+  }
   if (data.length < 40 || (data.readInt32BE(0) & ~0xf0) !== V2_COOKIE_BASE) return decodeHistogram(encoded);
   const payloadBytes = data.readInt32BE(4);
   const digits = data.readInt32BE(12);
@@ -134,7 +148,9 @@ export function decodeSparse(encoded: string): SparseCounts | Histogram {
     const n = value % 2 === 0 ? value / 2 : -(value + 1) / 2;
     if (n < 0) index += -n;
     else {
+      if (n > MAX_BUCKET_COUNT) throw new Error(`histogram count ${n} at index ${index} is over ${MAX_BUCKET_COUNT}`);
       if (n > 0) {
+        if (index > MAX_COUNTS_INDEX) throw new Error(`histogram counts index ${index} is beyond ${MAX_COUNTS_INDEX} (values over 2^53 us)`);
         indices.push(index);
         counts.push(n);
         total += n;

@@ -6,6 +6,7 @@ import { LoadfleetError } from './errors.js';
 import { rangeCount, rangesProblem } from './row-ranges.js';
 import type { RowRange } from './row-ranges.js';
 import { CHUNK_BYTES, MAX_CHUNKS, MAX_DATA_BYTES, rowsFromJson } from './data-chunks.js';
+import { MAX_ID_CHARS } from './wire-limits.js';
 
 /** A `unique` feeder runs low: the agent asks for about `rows` more (protocol 3). */
 export interface RowsWantedMsg { kind: 'rows-wanted'; runId: string; assignment: number; feeder: string; rows: number }
@@ -21,7 +22,7 @@ export interface UploadPiece { sha256: string; bytes: number; index: number; cou
 /** Most rows one RowBlock, RowsWanted or RowsAccount may name. */
 export const MAX_ROWS_PER_MESSAGE = 1_000_000;
 /** Longest feeder name on the wire. */
-const MAX_FEEDER_NAME = 256;
+const MAX_FEEDER_NAME = MAX_ID_CHARS;
 
 function violation(what: string): LoadfleetError {
   return new LoadfleetError('PROTOCOL_VIOLATION', `malformed message: ${what}`);
@@ -29,6 +30,7 @@ function violation(what: string): LoadfleetError {
 
 function runIdOf(v: string, what: string): string {
   if (v === '') throw violation(`${what}.runId is empty`);
+  if (v.length > MAX_ID_CHARS) throw violation(`${what}.runId is ${v.length} characters, over ${MAX_ID_CHARS}`);
   return v;
 }
 

@@ -15,11 +15,12 @@ import { LoadfleetError, assertNever } from './errors.js';
 import { ERROR_KINDS, emptyErrors } from './stats.js';
 import type { Phase, Stats } from './stats.js';
 import { segmentSchema } from './plan.js';
-import { langStatsFromJson } from './request-stats.js';
+import { langStatsFromValue } from './request-stats.js';
 import type { LangStats } from './request-stats.js';
 import type { Segment } from './plan.js';
 import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './protocol-data.js';
 import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './protocol-data.js';
+import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
 export const PROTOCOL_VERSION = 3;
@@ -144,8 +145,33 @@ function violation(what: string): LoadfleetError {
   return new LoadfleetError('PROTOCOL_VIOLATION', `malformed message: ${what}`);
 }
 
+/** A measure (a double on the wire): finite and >= 0. */
 function count(v: unknown, what: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw violation(`${what} must be a non-negative number`);
+  return v;
+}
+
+/**
+ * A count or sequence number (an integer on the wire): a whole number in 0..2^53-1. A uint64 past that
+ * (2^64-1, or a negative number wrapped by the sender) cannot be a real count and is refused.
+ */
+function whole(v: unknown, what: string): number {
+  if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < 0) throw violation(`${what} must be a whole number in 0..2^53-1, got ${String(v)}`);
+  return v;
+}
+
+/** A string field of at most maxChars characters (and at least one when required). */
+function text(v: string, what: string, maxChars: number, required = false): string {
+  if (required && v === '') throw violation(`${what} is empty`);
+  if (v.length > maxChars) throw violation(`${what} is ${v.length} characters, over ${maxChars}`);
+  return v;
+}
+
+/** An identifier: 1..MAX_ID_CHARS printable characters (it is logged and shown). */
+function ident(v: string, what: string): string {
+  text(v, what, MAX_ID_CHARS, true);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw violation(`${what} contains control characters`);
   return v;
 }
 
@@ -154,32 +180,75 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
   const errors = emptyErrors();
   for (const [kind, n] of Object.entries(w.errors)) {
     if (!(ERROR_KINDS as readonly string[]).includes(kind)) throw violation(`${what}.errors has unknown kind "${kind}"`);
-    errors[kind as keyof typeof errors] = count(n, `${what}.errors.${kind}`);
+    errors[kind as keyof typeof errors] = whole(n, `${what}.errors.${kind}`);
   }
   const statusCodes: Record<string, number> = {};
-  for (const [code, n] of Object.entries(w.statusCodes)) statusCodes[code] = count(n, `${what}.statusCodes.${code}`);
+  for (const [code, n] of Object.entries(w.statusCodes)) {
+    if (!/^\d{1,3}$/.test(code)) throw violation(`${what}.statusCodes has key ${code}, not an HTTP status (0-999)`);
+    statusCodes[code] = whole(n, `${what}.statusCodes.${code}`);
+  }
   return {
     latencyHist: w.latencyHist,
     serviceHist: w.serviceHist,
-    requests: count(w.requests, `${what}.requests`),
-    sent: count(w.sent, `${what}.sent`),
-    dropped: count(w.dropped, `${what}.dropped`),
+    requests: whole(w.requests, `${what}.requests`),
+    sent: whole(w.sent, `${what}.sent`),
+    dropped: whole(w.dropped, `${what}.dropped`),
     errors,
     statusCodes,
-    inFlightPeak: count(w.inFlightPeak, `${what}.inFlightPeak`),
+    inFlightPeak: whole(w.inFlightPeak, `${what}.inFlightPeak`),
     eventLoopDelayP99Ms: count(w.eventLoopDelayP99Ms, `${what}.eventLoopDelayP99Ms`),
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
-    bytesReceived: count(w.bytesReceived, `${what}.bytesReceived`),
+    bytesReceived: whole(w.bytesReceived, `${what}.bytesReceived`),
     ...langFromWire(w.langJson, what),
   };
 }
 
+/** Objects an honest lang_json can hold: per request and scenario name 4 (itself, errors, statusCodes, checkFailures), and check names that contain a brace. */
+const MAX_LANG_OBJECTS = (4 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
+
 function langFromWire(json: string | undefined, what: string): { lang?: LangStats } {
+  if (json === undefined || json === '') return {};
+  // Cheap checks first (length, then the number of names), so an oversized one is refused before the
+  // schema walks every entry.
+  if (json.length > MAX_LANG_JSON_CHARS) throw violation(`${what}.langJson is ${json.length} characters, over ${MAX_LANG_JSON_CHARS}`);
+  // Parsing builds every object: count them first (a brace inside a name only over-counts).
+  let objects = 0;
+  for (let i = 0; i < json.length; i++) if (json.charCodeAt(i) === 123) objects++;
+  if (objects > MAX_LANG_OBJECTS) throw violation(`${what}.langJson holds ${objects} objects, over ${MAX_LANG_OBJECTS} (more names than ${MAX_REQUEST_NAMES})`);
+  let raw: unknown;
   try {
-    const lang = langStatsFromJson(json ?? '');
-    return lang === undefined ? {} : { lang };
+    raw = JSON.parse(json);
+  } catch {
+    throw violation(`${what}.langJson is not JSON`);
+  }
+  if (typeof raw === 'object' && raw !== null) {
+    for (const key of ['byRequest', 'byScenario'] as const) {
+      const names = (raw as Record<string, unknown>)[key];
+      const n = typeof names === 'object' && names !== null ? Object.keys(names).length : 0;
+      if (n > MAX_REQUEST_NAMES) throw violation(`${what}.langJson.${key} has ${n} names, over ${MAX_REQUEST_NAMES}`);
+    }
+  }
+  let lang: LangStats;
+  try {
+    lang = langStatsFromValue(raw);
   } catch (e) {
     throw violation(`${what}.langJson: ${(e as Error).message}`);
+  }
+  namesWithin(lang.byRequest, `${what}.langJson.byRequest`);
+  if (lang.byScenario !== undefined) namesWithin(lang.byScenario, `${what}.langJson.byScenario`);
+  return { lang };
+}
+
+/** Request (or scenario) names and their check names within the wire bounds (common/wire-limits.ts). */
+function namesWithin(byName: Readonly<Record<string, { checkFailures: Readonly<Record<string, number>> }>>, what: string): void {
+  const names = Object.keys(byName);
+  if (names.length > MAX_REQUEST_NAMES) throw violation(`${what} has ${names.length} names, over ${MAX_REQUEST_NAMES}`);
+  for (const name of names) {
+    if (name.length > MAX_NAME_CHARS) throw violation(`${what} has a name of ${name.length} characters, over ${MAX_NAME_CHARS}`);
+    const checks = Object.keys((byName[name] as { checkFailures: Readonly<Record<string, number>> }).checkFailures);
+    if (checks.length > MAX_CHECK_NAMES) throw violation(`${what}["${name}"].checkFailures has ${checks.length} names, over ${MAX_CHECK_NAMES}`);
+    const long = checks.find((c) => c.length > MAX_NAME_CHARS);
+    if (long !== undefined) throw violation(`${what}["${name}"].checkFailures has a name of ${long.length} characters, over ${MAX_NAME_CHARS}`);
   }
 }
 
@@ -228,16 +297,18 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
   switch (w.kind) {
     case 'hello': {
       const h = w.hello!;
-      if (h.agentId === '') throw violation('hello.agentId is empty');
-      return { kind: 'hello', agentId: h.agentId, protocolVersion: h.protocolVersion, version: h.version, host: h.host, cores: h.cores };
+      return {
+        kind: 'hello', agentId: ident(h.agentId, 'hello.agentId'), protocolVersion: h.protocolVersion, version: text(h.version, 'hello.version', MAX_ID_CHARS),
+        host: text(h.host, 'hello.host', MAX_ID_CHARS), cores: h.cores,
+      };
     }
     case 'ready':
-      return { kind: 'ready', runId: w.ready!.runId, assignment: w.ready!.assignment };
+      return { kind: 'ready', runId: text(w.ready!.runId, 'ready.runId', MAX_ID_CHARS), assignment: w.ready!.assignment };
     case 'snapshot': {
       const s = w.snapshot!;
-      if (s.seq < 1) throw violation('snapshot.seq must start at 1');
+      if (whole(s.seq, 'snapshot.seq') < 1) throw violation('snapshot.seq must start at 1');
       return {
-        kind: 'snapshot', runId: s.runId, assignment: s.assignment, seq: s.seq, phase: phaseFromWire(s.phase), intervalIndex: s.intervalIndex,
+        kind: 'snapshot', runId: text(s.runId, 'snapshot.runId', MAX_ID_CHARS), assignment: s.assignment, seq: s.seq, phase: phaseFromWire(s.phase), intervalIndex: s.intervalIndex,
         intervalMs: count(s.intervalMs, 'snapshot.intervalMs'), stats: statsFromWire(s.stats, 'snapshot.stats'),
         rateRps: count(s.rateRps, 'snapshot.rateRps'), concurrency: s.concurrency,
       };
@@ -247,21 +318,27 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
     case 'done': {
       const d = w.done!;
       return {
-        kind: 'done', runId: d.runId, assignment: d.assignment, lastSeq: d.lastSeq, main: statsFromWire(d.main, 'done.main'),
-        warmup: statsFromWire(d.warmup, 'done.warmup'), durationMs: count(d.durationMs, 'done.durationMs'),
+        kind: 'done', runId: text(d.runId, 'done.runId', MAX_ID_CHARS), assignment: d.assignment, lastSeq: whole(d.lastSeq, 'done.lastSeq'),
+        main: statsFromWire(d.main, 'done.main'), warmup: statsFromWire(d.warmup, 'done.warmup'), durationMs: count(d.durationMs, 'done.durationMs'),
       };
     }
     case 'failure': {
       const f = w.failure!;
-      return { kind: 'failure', runId: f.runId, assignment: f.assignment, code: f.code, message: f.message };
+      return {
+        kind: 'failure', runId: text(f.runId, 'failure.runId', MAX_ID_CHARS), assignment: f.assignment, code: text(f.code, 'failure.code', MAX_ID_CHARS),
+        message: text(f.message, 'failure.message', MAX_TEXT_CHARS),
+      };
     }
     case 'applied': {
       const a = w.applied!;
-      return { kind: 'applied', runId: a.runId, assignment: a.assignment, changeId: a.changeId, appliedAtMs: count(a.appliedAtMs, 'applied.appliedAtMs') };
+      return {
+        kind: 'applied', runId: text(a.runId, 'applied.runId', MAX_ID_CHARS), assignment: a.assignment, changeId: whole(a.changeId, 'applied.changeId'),
+        appliedAtMs: count(a.appliedAtMs, 'applied.appliedAtMs'),
+      };
     }
     case 'leaving': {
       const l = w.leaving!;
-      return { kind: 'leaving', runId: l.runId, assignment: l.assignment, reason: l.reason };
+      return { kind: 'leaving', runId: text(l.runId, 'leaving.runId', MAX_ID_CHARS), assignment: l.assignment, reason: text(l.reason, 'leaving.reason', MAX_TEXT_CHARS) };
     }
     case 'rowsWanted':
       return rowsWantedFromWire(w.rowsWanted!);

@@ -85,7 +85,12 @@ export const langStatsSchema = z.strictObject({
 /** Parses the wire form ("" = none); throws an Error naming what is wrong. */
 export function langStatsFromJson(json: string): LangStats | undefined {
   if (json === '') return undefined;
-  const parsed = langStatsSchema.safeParse(JSON.parse(json));
+  return langStatsFromValue(JSON.parse(json));
+}
+
+/** Validates an already parsed wire form; throws an Error naming what is wrong. */
+export function langStatsFromValue(value: unknown): LangStats {
+  const parsed = langStatsSchema.safeParse(value);
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
   return parsed.data;
 }

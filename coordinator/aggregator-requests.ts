@@ -22,6 +22,7 @@ import type { LangStats, RequestStats } from '../common/request-stats.js';
 import type { ErrorKind } from '../common/stats.js';
 import { ERROR_KINDS, totalErrors } from '../common/stats.js';
 import { SparseTally, sparseMinus } from './sparse-tally.js';
+import { MAX_REQUEST_NAMES, MAX_RUN_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../common/wire-limits.js';
 
 /** One request name's merged figures of a phase. */
 export interface RequestTotals {
@@ -177,6 +178,26 @@ export class RequestMerge {
   private iterations = 0;
   private noData = 0;
   private seen = false;
+
+  /**
+   * Why `lang` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
+   * (common/wire-limits.ts: MAX_REQUEST_NAMES per agent, MAX_RUN_REQUEST_NAMES per run, scenario names
+   * alike); undefined when it fits. Call before add() or repair(): they keep every name they see.
+   */
+  namesProblem(agentId: string, lang: LangStats): string | undefined {
+    const own = this.agents.get(agentId);
+    for (const [field, names, agentHas, runHas] of [
+      ['byRequest', Object.keys(lang.byRequest), own?.byName, this.byName],
+      ['byScenario', Object.keys(lang.byScenario ?? {}), own?.byScenario, this.byScenario],
+    ] as const) {
+      const agentNew = names.filter((n) => agentHas?.has(n) !== true).length;
+      const agentAll = (agentHas?.size ?? 0) + agentNew;
+      if (agentAll > MAX_REQUEST_NAMES) return `${field}: ${agentAll} names from this agent, over ${MAX_REQUEST_NAMES} (it must fold the rest into "${OTHER_REQUEST_NAME}")`;
+      const runAll = runHas.size + names.filter((n) => !runHas.has(n)).length;
+      if (runAll > MAX_RUN_REQUEST_NAMES) return `${field}: ${runAll} names in this run, over ${MAX_RUN_REQUEST_NAMES}`;
+    }
+    return undefined;
+  }
 
   /**
    * Adds one delta of `agentId` for `intervalIndex`; `decoded` is decodeLang of the same delta (freed

@@ -12,7 +12,10 @@
 //   The per-request-name figures (the scenario language) are checked and repaired the same way, once per
 //   agent (aggregator-requests.ts); a seq arriving after their repair only fills its interval.
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
-//   lastSeq) throws LoadfleetError PROTOCOL_VIOLATION before any state changes.
+//   lastSeq) and input beyond the run's bounds (run-bounds.ts: interval index, seq and lastSeq, arrivals
+//   and requests per agent and phase, request names per agent and run) or inconsistent in itself
+//   (statuses + errors > requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
+//   naming the wire field, before any state changes; the caller cuts that agent's stream.
 //
 // Memory: per agent and per phase four live histograms (~90 KB each: cumulative latency/service per
 // phase); the per-interval series keeps only its newest intervals live (aggregator-intervals.ts).
@@ -30,6 +33,7 @@ import { LoadfleetError } from '../common/errors.js';
 import type { Counters } from './aggregator-counters.js';
 import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './aggregator-counters.js';
 import { IntervalSeries } from './aggregator-intervals.js';
+import type { AggregatorBounds } from './run-bounds.js';
 import { RequestMerge, decodeLang, emptyDecoded, freeDecoded } from './aggregator-requests.js';
 import type { FlowTotals, RequestLiveSet, RequestTotals, ScenarioTotals } from './aggregator-requests.js';
 
@@ -175,25 +179,35 @@ function violation(message: string, cause?: unknown): LoadfleetError {
   return new LoadfleetError('PROTOCOL_VIOLATION', message, cause === undefined ? {} : { cause });
 }
 
-/** Decodes both histograms of `stats` or throws PROTOCOL_VIOLATION (nothing left to destroy on failure). */
-function decodePair(stats: Stats, where: string): { latency: Histogram; service: Histogram } {
-  let latency: Histogram | undefined;
+/** Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing left to destroy on failure). */
+function decodePair(stats: Stats, where: string, field: string): { latency: Histogram; service: Histogram } {
+  let latency: Histogram;
   try {
     latency = decodeHistogram(stats.latencyHist);
-    const service = decodeHistogram(stats.serviceHist);
-    return { latency, service };
   } catch (e) {
-    latency?.destroy();
-    throw violation(`${where}: undecodable histogram`, e);
+    throw violation(`${where}: ${field}.latencyHist is not a decodable histogram`, e);
+  }
+  try {
+    return { latency, service: decodeHistogram(stats.serviceHist) };
+  } catch (e) {
+    latency.destroy();
+    throw violation(`${where}: ${field}.serviceHist is not a decodable histogram`, e);
   }
 }
 
 /** A snapshot's two delta histograms, decoded sparse (no ~90 KB histogram each): they are only added. */
-function decodeDeltaPair(stats: Stats, where: string): { latency: Histogram | SparseCounts; service: Histogram | SparseCounts } {
+function decodeDeltaPair(stats: Stats, where: string, field: string): { latency: Histogram | SparseCounts; service: Histogram | SparseCounts } {
+  let latency: Histogram | SparseCounts;
   try {
-    return { latency: decodeSparse(stats.latencyHist), service: decodeSparse(stats.serviceHist) };
+    latency = decodeSparse(stats.latencyHist);
   } catch (e) {
-    throw violation(`${where}: undecodable histogram`, e);
+    throw violation(`${where}: ${field}.latencyHist is not a decodable histogram`, e);
+  }
+  try {
+    return { latency, service: decodeSparse(stats.serviceHist) };
+  } catch (e) {
+    latency.destroy();
+    throw violation(`${where}: ${field}.serviceHist is not a decodable histogram`, e);
   }
 }
 
@@ -243,13 +257,18 @@ export class Aggregator {
   readonly #maxIntervalIndex: number;
   readonly #phases: Record<Phase, PhaseState>;
   readonly #agents = new Map<string, AgentState>();
+  readonly #bounds: AggregatorBounds | undefined;
   #destroyed = false;
 
-  /** maxIntervals guards memory against a wild intervalIndex (default: 24 hours of intervals). */
-  constructor(opts: { intervalMs: number; maxIntervals?: number }) {
+  /**
+   * maxIntervals guards memory against a wild intervalIndex (default: 24 hours of intervals); `bounds`
+   * (coordinator/run-bounds.ts) holds each agent to what the run's schedule allows.
+   */
+  constructor(opts: { intervalMs: number; maxIntervals?: number; bounds?: AggregatorBounds }) {
     if (!(opts.intervalMs > 0)) throw new LoadfleetError('INTERNAL', `intervalMs must be > 0, got ${opts.intervalMs}`);
     this.#intervalMs = opts.intervalMs;
     this.#maxIntervalIndex = (opts.maxIntervals ?? Math.ceil(86_400_000 / opts.intervalMs)) - 1;
+    this.#bounds = opts.bounds;
     const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc(), requests: new RequestMerge() });
     this.#phases = { warmup: phase(), main: phase() };
   }
@@ -265,30 +284,51 @@ export class Aggregator {
     if (typeof s.agentId !== 'string' || s.agentId === '') throw violation('snapshot without agent id');
     if (!Number.isSafeInteger(s.seq) || s.seq < 1) throw violation(`${where}: seq must be a whole number >= 1`);
     if (s.phase !== 'warmup' && s.phase !== 'main') throw violation(`${where}: unknown phase "${String(s.phase)}"`);
-    if (!Number.isSafeInteger(s.intervalIndex) || s.intervalIndex < 0 || s.intervalIndex > this.#maxIntervalIndex) {
-      throw violation(`${where}: intervalIndex ${s.intervalIndex} outside 0..${this.#maxIntervalIndex}`);
+    const maxIndex = Math.min(this.#maxIntervalIndex, this.#bounds?.maxIntervalIndex[s.phase] ?? Infinity);
+    if (!Number.isSafeInteger(s.intervalIndex) || s.intervalIndex < 0 || s.intervalIndex > maxIndex) {
+      throw violation(`${where}: snapshot.intervalIndex ${s.intervalIndex} is outside this run's ${s.phase} phase (0..${maxIndex})`);
     }
-    const problems = counterProblems(s.stats);
-    if (problems.length > 0) throw violation(`${where}: ${problems.join('; ')}`);
+    if (this.#bounds !== undefined && s.seq > this.#bounds.maxSeq) {
+      throw violation(`${where}: snapshot.seq is beyond what this run's schedule allows (at most ${this.#bounds.maxSeq})`);
+    }
+    const problems = [...counterProblems(s.stats), ...consistencyProblems(s.stats)];
+    if (problems.length > 0) throw violation(`${where}: snapshot.stats: ${problems.join('; ')}`);
 
     const agent = this.#agent(s.agentId);
     if (s.seq <= agent.seenUpTo || agent.seenAbove.has(s.seq)) {
       agent.duplicates++;
       return 'duplicate';
     }
+    if (this.#bounds !== undefined) {
+      // Cumulative per agent and phase: what it merged so far plus this delta, against the schedule.
+      const max = this.#bounds.maxSent(s.phase);
+      const own = agent.phases[s.phase].counters;
+      const arrivals = own.sent + own.dropped + s.stats.sent + s.stats.dropped;
+      if (arrivals > max) {
+        throw violation(`${where}: snapshot.stats.sent ${s.stats.sent} (dropped ${s.stats.dropped}) takes this agent's ${s.phase} phase to ${arrivals} arrivals, over the ${max} this run's schedule allows`);
+      }
+      const requests = own.requests + s.stats.requests;
+      if (requests > max) {
+        throw violation(`${where}: snapshot.stats.requests ${s.stats.requests} takes this agent's ${s.phase} phase to ${requests} requests, over the ${max} this run's schedule allows`);
+      }
+    }
+    if (s.stats.lang !== undefined) {
+      const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang);
+      if (why !== undefined) throw violation(`${where}: snapshot.stats.langJson: ${why}`);
+    }
     // After Done, only the seqs that were missing at Done may still arrive.
     const done = agent.done;
     if (done !== undefined && !done.missing.has(s.seq)) {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
-    const delta = decodeDeltaPair(s.stats, where);
+    const delta = decodeDeltaPair(s.stats, where, 'snapshot.stats');
     let lang: ReturnType<typeof decodeLang> | undefined;
     try {
       lang = s.stats.lang === undefined ? undefined : decodeLang(s.stats.lang);
     } catch (e) {
       delta.latency.destroy();
       delta.service.destroy();
-      throw violation(`${where}: undecodable per-request histogram`, e);
+      throw violation(`${where}: snapshot.stats.langJson has an undecodable per-request histogram`, e);
     }
 
     markSeen(agent, s.seq);
@@ -333,14 +373,30 @@ export class Aggregator {
       return { reconciled: prev.reconciled, detail: `duplicate Done ignored${prev.detail === undefined ? '' : `; ${prev.detail}`}` };
     }
     const where = `Done of agent ${d.agentId}`;
-    if (!Number.isSafeInteger(d.lastSeq) || d.lastSeq < 0) throw violation(`${where}: lastSeq must be a whole number >= 0`);
-    for (const p of PHASES) {
-      const problems = counterProblems(d[p]);
-      if (problems.length > 0) throw violation(`${where}, ${p}: ${problems.join('; ')}`);
+    if (!Number.isSafeInteger(d.lastSeq) || d.lastSeq < 0) throw violation(`${where}: done.lastSeq must be a whole number >= 0`);
+    // Bounded before anything is built from it (the missing seqs below are a set up to lastSeq).
+    if (this.#bounds !== undefined && d.lastSeq > this.#bounds.maxSeq) {
+      throw violation(`${where}: done.lastSeq ${d.lastSeq} is beyond what this run's schedule allows (at most ${this.#bounds.maxSeq})`);
     }
-    const cumulative = { warmup: decodePair(d.warmup, `${where}, warmup`), main: undefined as { latency: Histogram; service: Histogram } | undefined };
+    for (const p of PHASES) {
+      const problems = [...counterProblems(d[p]), ...consistencyProblems(d[p])];
+      if (problems.length > 0) throw violation(`${where}: done.${p}: ${problems.join('; ')}`);
+      if (this.#bounds !== undefined) {
+        const max = this.#bounds.maxSent(p);
+        if (d[p].sent + d[p].dropped > max) throw violation(`${where}: done.${p}.sent: ${d[p].sent + d[p].dropped} arrivals (sent + dropped), over the ${max} this run's schedule allows`);
+      }
+      const lang = d[p].lang;
+      if (lang !== undefined) {
+        const why = this.#phases[p].requests.namesProblem(d.agentId, lang);
+        if (why !== undefined) throw violation(`${where}: done.${p}.langJson: ${why}`);
+      }
+    }
+    if (d.main.requests + d.warmup.requests > d.main.sent + d.warmup.sent) {
+      throw violation(`${where}: done.main.requests: ${d.main.requests + d.warmup.requests} requests ended but ${d.main.sent + d.warmup.sent} were sent`);
+    }
+    const cumulative = { warmup: decodePair(d.warmup, where, 'done.warmup'), main: undefined as { latency: Histogram; service: Histogram } | undefined };
     try {
-      cumulative.main = decodePair(d.main, `${where}, main`);
+      cumulative.main = decodePair(d.main, where, 'done.main');
     } catch (e) {
       cumulative.warmup.latency.destroy();
       cumulative.warmup.service.destroy();
@@ -359,7 +415,7 @@ export class Aggregator {
         h?.service.destroy();
       }
       for (const m of Object.values(cumulativeLang)) freeDecoded(m);
-      throw violation(`${where}: undecodable per-request histogram`, e);
+      throw violation(`${where}: done.langJson has an undecodable per-request histogram`, e);
     }
 
     const missing = new Set<number>();
@@ -538,6 +594,13 @@ export class Aggregator {
     }
     return a;
   }
+}
+
+/** Counts that cannot disagree in any honest Stats: each ended request has one status or one error. */
+function consistencyProblems(s: Stats): string[] {
+  const statuses = Object.values(s.statusCodes).reduce((a, n) => a + n, 0);
+  const errors = totalErrors(s.errors);
+  return statuses + errors > s.requests ? [`${statuses} status code(s) and ${errors} error(s) for ${s.requests} request(s)`] : [];
 }
 
 function markSeen(agent: AgentState, seq: number): void {

@@ -1,6 +1,6 @@
 // The agents that have joined: registration, protocol-version check, heartbeats with a miss counter,
 // and routing of run messages to whoever listens. Knows nothing of gRPC (AgentConn) nor of test runs.
-import { describeError } from '../common/errors.js';
+import { LoadfleetError, describeError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
 import type { AgentMsg, Hello } from '../common/protocol.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
@@ -137,6 +137,17 @@ export class Fleet {
           try {
             l.onAgentMessage(member.info, m);
           } catch (e) {
+            if (e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION') {
+              // A message a listener found malformed or beyond the run's bounds: refused, the stream is
+              // cut (INVALID_ARGUMENT naming the field) and the agent leaves like any lost agent.
+              const message = describeError(e);
+              this.opts.log('warn', `agent ${member.info.id} from ${conn.peer} refused: ${message}`);
+              this.members.delete(member.info.id);
+              conn.close({ reason: 'protocol-violation', message });
+              this.emitLeave(member.info, `refused: ${message}`);
+              member = undefined;
+              return;
+            }
             this.opts.log('error', `handling ${m.kind} from agent ${member.info.id}: ${describeError(e)}`);
           }
         }

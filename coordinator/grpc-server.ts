@@ -11,6 +11,7 @@ import {
 } from '../common/protocol.js';
 import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output } from '../common/protocol.js';
 import { MAX_DATA_BYTES } from '../common/data-chunks.js';
+import { MAX_MESSAGE_BYTES } from '../common/wire-limits.js';
 import { UploadIn, UploadStore } from './upload-store.js';
 import { REPORT_PIECE_BYTES, reportPieces } from './report-store.js';
 import { NOTICE_CHARS, boundStatus, boundText } from './status-bounds.js';
@@ -42,8 +43,8 @@ const SERVER_OPTIONS: grpc.ServerOptions = {
   'grpc.keepalive_time_ms': 5_000,
   // A ping unanswered for 3 s closes the connection; the fleet then sees the stream end.
   'grpc.keepalive_timeout_ms': 3_000,
-  // Bounded message size: plans and snapshots are small; 16 MiB leaves room for data files later.
-  'grpc.max_receive_message_length': 16 * 1024 * 1024,
+  // Bounded message size (common/wire-limits.ts): the largest legitimate Done and upload piece fit.
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
 };
 
 const REFUSAL_STATUS: Record<Refusal, grpc.status> = {
@@ -279,13 +280,15 @@ export class GrpcServer {
           handlers.onClose(reason);
         };
         call.on('data', (w: AgentMessage__Output) => {
+          // Once the coordinator ended or refused the stream, whatever the peer still sends is not read.
+          if (ended) return;
           let m;
           try {
             m = agentMsgFromWire(w);
           } catch (e) {
             this.opts.log('warn', `agent at ${peer}: ${describeError(e)}`);
             conn.close({ reason: 'protocol-violation', message: describeError(e) });
-            handlers.onClose('sent a malformed message');
+            handlers.onClose(`refused: ${describeError(e)}`);
             return;
           }
           handlers.onMessage(m);

@@ -14,6 +14,7 @@ import type { TimerHandle } from '../common/clock.js';
 import { mainDurationMs, scenarioParts } from '../common/scenario.js';
 import type { Phase } from '../common/stats.js';
 import { Aggregator } from './aggregator.js';
+import { runBounds } from './run-bounds.js';
 import type { PhaseTotals } from './aggregator.js';
 import { buildReport } from './report.js';
 import type { RateChange, Report } from './report.js';
@@ -56,10 +57,15 @@ export class TestRun {
     this.opts = opts;
     this.runId = opts.runId;
     this.policy = opts.onAgentLoss ?? 'rebalance';
-    this.aggregator = new Aggregator({ intervalMs: opts.snapshotIntervalMs });
     this.report = new Promise((resolve) => { this.resolveReport = resolve; });
     this.time = new RunTimeline(opts.clock, opts.scenario.warmup);
     this.mainMs = mainDurationMs(opts.scenario);
+    // Each agent's figures are held to what this run's schedule allows (run-bounds.ts): beyond is refused.
+    const bounds = runBounds({
+      scenario: opts.scenario, snapshotIntervalMs: opts.snapshotIntervalMs, mainMs: this.mainMs, finishGraceMs: opts.finishGraceMs ?? 30_000,
+      schedules: () => this.changes.schedules(),
+    });
+    this.aggregator = new Aggregator({ intervalMs: opts.snapshotIntervalMs, bounds });
     const notice = (level: 'info' | 'warn' | 'error', message: string): void => opts.listener.onNotice(level, message);
     const { runId, scenario, clock, send, snapshotIntervalMs } = opts;
     this.assigner = new RunAssigner({ runId, scenario, snapshotIntervalMs, send, notice, pieces: opts.dataPieces });

@@ -6,6 +6,7 @@ import type { Histogram } from '../../common/histogram.js';
 import { addRequestCounters, emptyRequestStats } from '../../common/request-stats.js';
 import type { LangStats, RequestStats } from '../../common/request-stats.js';
 import type { ErrorKind } from '../../common/stats.js';
+import { MAX_CHECK_NAMES, MAX_NAME_CHARS, MAX_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/wire-limits.js';
 
 interface NameTally {
   counters: RequestStats;
@@ -27,15 +28,46 @@ export interface RequestOutcome {
   bodyTruncated: boolean;
 }
 
+/**
+ * The wire's name bounds (common/wire-limits.ts), kept here so the coordinator never has to refuse an
+ * honest agent: the first MAX_REQUEST_NAMES - 1 names (of at most MAX_NAME_CHARS) keep their own figures;
+ * every other name's go to OTHER_REQUEST_NAME, as do failed-check names past MAX_CHECK_NAMES per name.
+ */
 export class LangRecorder {
   private readonly interval = new Map<string, NameTally>();
   private readonly total = new Map<string, NameTally>();
+  /** Names (and per name, failed-check names) that keep their own figures, for the whole phase. */
+  private readonly own = new Map<string, Set<string>>();
   private iterations = 0;
   private noData = 0;
   private totalIterations = 0;
   private totalNoData = 0;
 
-  private tally(name: string): NameTally {
+  /** The name `name`'s figures are kept under: itself, or OTHER_REQUEST_NAME beyond the bounds. */
+  private admit(name: string): string {
+    if (this.own.has(name)) return name;
+    if (name.length > MAX_NAME_CHARS || this.own.size >= MAX_REQUEST_NAMES - 1) {
+      if (!this.own.has(OTHER_REQUEST_NAME)) this.own.set(OTHER_REQUEST_NAME, new Set());
+      return OTHER_REQUEST_NAME;
+    }
+    this.own.set(name, new Set());
+    return name;
+  }
+
+  /** The failed-check name `check` of `name` (admitted) is counted under. */
+  private checkName(name: string, check: string): string {
+    const checks = this.own.get(name) as Set<string>;
+    if (checks.has(check)) return check;
+    if (check.length > MAX_NAME_CHARS || checks.size >= MAX_CHECK_NAMES - 1) {
+      checks.add(OTHER_REQUEST_NAME);
+      return OTHER_REQUEST_NAME;
+    }
+    checks.add(check);
+    return check;
+  }
+
+  private tally(given: string): NameTally {
+    const name = this.admit(given);
     let t = this.interval.get(name);
     if (t === undefined) {
       t = newTally();
@@ -57,7 +89,8 @@ export class LangRecorder {
     this.tally(name).counters.renderFailed++;
   }
 
-  onEnd(name: string, r: RequestOutcome): void {
+  onEnd(given: string, r: RequestOutcome): void {
+    const name = this.admit(given);
     const t = this.tally(name);
     const c = t.counters;
     c.requests++;
@@ -70,7 +103,10 @@ export class LangRecorder {
     }
     c.checksPassed += r.checksPassed;
     c.checksFailed += r.failedChecks.length;
-    for (const f of r.failedChecks) c.checkFailures[f] = (c.checkFailures[f] ?? 0) + 1;
+    for (const given of r.failedChecks) {
+      const f = this.checkName(name, given);
+      c.checkFailures[f] = (c.checkFailures[f] ?? 0) + 1;
+    }
     c.extractFailed += r.extractFailed;
     if (r.bodyTruncated) c.bodyTruncated++;
   }

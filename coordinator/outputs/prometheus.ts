@@ -5,6 +5,7 @@
 //
 // Metric names are a contract: deploy/grafana/loadfleet.json queries them (a test checks every one).
 // Times are seconds, rates requests per second; `quantile` is "0.5" ... "0.999", and "1" for the max.
+import { OTHER_REQUEST_NAME } from '../../common/wire-limits.js';
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { LatencyMs } from '../../common/histogram.js';
 import type { Scenario } from '../../common/scenario.js';
@@ -97,7 +98,7 @@ interface RequestRow {
 /** Most request names with their own label values; the rest are summed under request="(other)". */
 export const PROM_REQUEST_NAMES = 50;
 /** Not a possible request name (names are letters, digits, _ . -), so it never collides with one. */
-export const OTHER_REQUEST = '(other)';
+export const OTHER_REQUEST = OTHER_REQUEST_NAME;
 
 /** The busiest `limit` rows (most requests, then by name), the rest summed into one `(other)` row (no latency). */
 export function boundRequests(rows: readonly RequestRow[], limit: number): { rows: RequestRow[]; other: RequestRow | undefined } {

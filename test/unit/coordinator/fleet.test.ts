@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PROTOCOL_VERSION } from '../../../common/protocol.js';
+import { LoadfleetError } from '../../../common/errors.js';
+import { emptyStats } from '../../../common/stats.js';
 import type { CoordMsg } from '../../../common/protocol.js';
 import type { AgentConn, Refusal } from '../../../coordinator/agent-conn.js';
 import { Fleet } from '../../../coordinator/fleet.js';
@@ -117,4 +119,36 @@ test('close() ends every stream and is idempotent', () => {
   fleet.close();
   assert.ok(conn.closedWith !== 'clean' && conn.closedWith?.reason === 'shutdown');
   assert.equal(fleet.agents().length, 0);
+});
+
+test('a message a listener refuses (PROTOCOL_VIOLATION) cuts that stream, naming the field; the agent leaves; others go on', () => {
+  const clock = new ManualClock();
+  const log: string[] = [];
+  const fleet = new Fleet({ clock, version: 't', heartbeatIntervalMs: 1_000, heartbeatMissLimit: 3, snapshotIntervalMs: 1_000, log: (_l, m) => log.push(m) });
+  const events: string[] = [];
+  fleet.addListener({
+    onJoin: (a) => events.push(`join ${a.id}`),
+    onLeave: (a, why) => events.push(`leave ${a.id}: ${why}`),
+    onAgentMessage: (a, m) => {
+      if (m.kind === 'done') throw new LoadfleetError('PROTOCOL_VIOLATION', 'Done of agent x: done.lastSeq 9007199254740991 is beyond what this run allows');
+      events.push(`${m.kind} ${a.id}`);
+    },
+  });
+  const conns = ['x', 'y'].map((id) => {
+    const conn = new FakeConn();
+    const h = fleet.accept(conn);
+    h.onMessage({ kind: 'hello', agentId: id, protocolVersion: PROTOCOL_VERSION, version: 't', host: 'h', cores: 2 });
+    return { conn, h };
+  });
+  const [x, y] = conns as [typeof conns[0], typeof conns[0]];
+  x.h.onMessage({ kind: 'done', runId: 'r', assignment: 1, lastSeq: Number.MAX_SAFE_INTEGER, main: emptyStats(), warmup: emptyStats(), durationMs: 1 });
+  assert.deepEqual(x.conn.closedWith, { reason: 'protocol-violation', message: 'PROTOCOL_VIOLATION: Done of agent x: done.lastSeq 9007199254740991 is beyond what this run allows' });
+  assert.ok(events.includes('leave x: refused: PROTOCOL_VIOLATION: Done of agent x: done.lastSeq 9007199254740991 is beyond what this run allows'), events.join('\n'));
+  assert.deepEqual(fleet.agents().map((a) => a.id), ['y']);
+  // The stream's own close that follows is not a second leave; the other agent is untouched.
+  x.h.onClose('stream error');
+  assert.equal(events.filter((e) => e.startsWith('leave x')).length, 1);
+  y.h.onMessage({ kind: 'ready', runId: 'r', assignment: 1 });
+  assert.equal(y.conn.closedWith, undefined);
+  assert.ok(events.includes('ready y'));
 });
