@@ -22,7 +22,7 @@ import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFro
 import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './protocol-data.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export type { ControlClient } from './gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from './gen/loadfleet/v1/Control.js';

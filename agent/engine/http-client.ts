@@ -17,6 +17,7 @@ import type { Dispatcher } from 'undici';
 import { systemClock } from '../../common/clock.js';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { ErrorKind } from '../../common/stats.js';
+import { connectLookup, isDnsFailure } from './dns.js';
 
 /** Who hears about a request's end. Called exactly once per send(), possibly synchronously inside it. */
 export interface ResponseSink {
@@ -75,34 +76,40 @@ export function isCertificateCode(code: string): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF|DECRYPT_CERT)|INVALID_CA|HOSTNAME_MISMATCH|INVALID_PURPOSE/.test(code) && !code.startsWith('ERR_SSL_');
 }
 
-/**
- * undici's `connect` options for the agent's connections: its allow-list lookup, and for HTTPS the
- * plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the system's CAs
- * plus the plan's CA. Call once per client: each call builds a TLS context. undefined when there is nothing to set (undici's defaults: verify, system CAs).
- */
 /** `{ [key]: value }`, or {} when value is undefined (for optional fields under exactOptionalPropertyTypes). */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-export function connectOptions(lookup: LookupFunction | undefined, tls: TargetTls | undefined): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  if (lookup !== undefined) out.lookup = lookup;
+/**
+ * undici's `connect` options for the agent's connections: its allow-list lookup (names that never
+ * resolve fail at once), and for HTTPS the
+ * plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the system's CAs
+ * plus the plan's CA. Call once per client: each call builds a TLS context.
+ * The lookup is always ours (dns.ts connectLookup over `lookup`, default the system's).
+ */
+export function connectOptions(lookup: LookupFunction | undefined, tls: TargetTls | undefined): Record<string, unknown> {
+  // Always a lookup of ours: a name that never resolves (*.invalid) fails at once, whatever the resolver.
+  const out: Record<string, unknown> = { lookup: connectLookup(lookup) };
   if (tls?.insecureSkipVerify === true) out.rejectUnauthorized = false;
   // One context for every connection: `ca` given per connection parses ~140 root certificates each
   // time (tens of ms of blocked event loop per connect, seconds for a pool opening at once).
   else if (tls?.caPem !== undefined) out.secureContext = createSecureContext({ ca: [...rootCertificates, tls.caPem] });
-  return Object.keys(out).length === 0 ? undefined : out;
+  return out;
 }
 
 /** Maps an undici / Node socket error to the ErrorKind reported in Stats. */
 export function classifyError(err: unknown): ErrorKind {
-  const e = err as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  const e = err as { code?: unknown; syscall?: unknown; message?: unknown; errors?: unknown } | null;
   let code = e !== null && typeof e === 'object' ? e.code : undefined;
+  let syscall = e !== null && typeof e === 'object' ? e.syscall : undefined;
   // Happy-eyeballs connects fail with an AggregateError whose members carry the code.
   if (code === undefined && e !== null && typeof e === 'object' && Array.isArray(e.errors)) {
-    code = (e.errors[0] as { code?: unknown } | undefined)?.code;
+    const first = e.errors[0] as { code?: unknown; syscall?: unknown } | undefined;
+    code = first?.code;
+    syscall = first?.syscall;
   }
+  if (typeof code === 'string' && isDnsFailure(code, syscall)) return 'dns';
   switch (code) {
     case 'ECONNREFUSED':
       return 'refused';

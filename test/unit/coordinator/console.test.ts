@@ -12,7 +12,7 @@ const lat = (p50: number, p99: number, extra: Partial<LatencyMs> = {}): LatencyM
 
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
-    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 }, errorTotal: 0,
+    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errorTotal: 0,
     statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
@@ -57,7 +57,7 @@ test('formatLiveLine', () => {
 });
 
 function report(extra: Partial<Report> = {}): Report {
-  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
   return {
     version: 1,
     runId: 'run-7',
@@ -155,7 +155,7 @@ test('formatSummary: closed model, no warm-up, no changes, all exact', () => {
     warmupMs: 0,
     warmup: null,
     rateChanges: [{ atMs: 5000, concurrency: 80, rampMs: 0, source: 'control' }],
-    summary: { ...report().summary, targetRps: null, concurrency: 50, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 } },
+    summary: { ...report().summary, targetRps: null, concurrency: 50, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } },
     reconciliation: [],
   });
   const text = formatSummary(r);
