@@ -5,6 +5,7 @@ import { LoadfleetError, describeError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
 import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol.js';
 import { agentPlanSchema } from '../common/plan.js';
+import { MAX_RATE_RPS } from '../common/scenario.js';
 import type { AgentPlan } from '../common/plan.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Engine, EngineSnapshot } from './engine/engine.js';
@@ -475,8 +476,10 @@ export class AgentSession {
     const run = this.findRun(m.runId, m.assignment);
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
     const closed = run.modelOf(m.scenario) === 'closed';
-    // Rates are capped at --max-rate, loop counts at --max-in-flight.
-    const cap = closed ? this.opts.maxInFlight : this.opts.maxRateRps;
+    // Rates are capped at --max-rate (and at the bound of any test, MAX_RATE_RPS), loop counts at --max-in-flight.
+    const ownRateCap = this.opts.maxRateRps;
+    const boundCaps = !closed && (ownRateCap === undefined || ownRateCap > MAX_RATE_RPS);
+    const cap = closed ? this.opts.maxInFlight : boundCaps ? MAX_RATE_RPS : ownRateCap;
     let capped = false;
     if (m.concurrency > 0) {
       capped = cap !== undefined && m.concurrency > cap;
@@ -492,7 +495,9 @@ export class AgentSession {
     if (capped) {
       const message = closed
         ? `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-in-flight ${cap} loops`
-        : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
+        : boundCaps
+          ? `agent ${this.opts.agentId} capped change ${m.changeId} at ${MAX_RATE_RPS} req/s, the highest rate any test may ask for`
+          : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
       this.opts.log('warn', message);
       this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
     }

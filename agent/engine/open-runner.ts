@@ -27,6 +27,12 @@ import type { MayIssue } from './engine-parts.js';
 export const TIMER_LATE_MS = 0.2;
 /** Most arrivals sent in one turn of the event loop before yielding to I/O. */
 export const MAX_BATCH = 256;
+/**
+ * The end of the schedule is a deadline: arrivals still unsent this long after it (a rate the machine
+ * cannot hold, a stalled process) are counted as dropped and the runner finishes, ms. Below it, running
+ * behind still means "send now".
+ */
+export const END_GRACE_MS = 500;
 
 export interface OpenRunnerOptions {
   schedule: RateSchedule;
@@ -159,6 +165,14 @@ export class OpenRunner {
         else this.wake(endMs - elapsedMs);
         return;
       }
+      if (elapsedMs >= endMs + END_GRACE_MS) {
+        // Past the deadline with arrivals still owed: they are dropped, never sent after it.
+        this.recorder.onDropped(dueArrivals(this.schedule, endMs) - this.next);
+        this.next = dueArrivals(this.schedule, endMs);
+        this.nextAtMs = Infinity;
+        this.finish();
+        return;
+      }
       if (atMs > elapsedMs) {
         this.wake(atMs - elapsedMs);
         return;
@@ -216,7 +230,7 @@ export class OpenRunner {
   abandon(): void {
     if (this.state !== 'running') return;
     const owed = dueArrivals(this.schedule, this.clock.nowMs() - this.startMsValue) - this.next;
-    for (let i = 0; i < owed; i++) this.recorder.onDropped();
+    if (owed > 0) this.recorder.onDropped(owed);
     this.stop();
   }
 

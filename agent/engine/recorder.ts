@@ -205,8 +205,9 @@ export class Recorder implements ResponseSink {
   }
 
   /** Open model: an arrival found the in-flight cap full and was not sent. */
-  onDropped(): void {
-    this.interval.dropped++;
+  /** `n` arrivals (default 1) were not sent: the in-flight cap was full, or their time passed. */
+  onDropped(n = 1): void {
+    this.interval.dropped += n;
   }
 
   onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
