@@ -7,8 +7,14 @@
 // (a FastTimer that lives until undici's 500 ms tick, so it is promoted to the old generation and the
 // agent pays for it in mark-compact GCs of 15-25 ms every few seconds at 20k req/s and more). They are
 // off (0); instead ONE periodic sweep every SWEEP_PERIOD_MS ends each request older than timeoutMs
-// (measured from send()) as kind 'timeout' and aborts it in undici. So a request that never ends is
-// reported between timeoutMs and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
+// (measured from send()) as kind 'timeout'. So a request that never ends is reported between timeoutMs
+// and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
+//
+// Connections against a target that stops answering stay bounded: a request whose time ran out while
+// queued for a connection is never written; a timed-out request on a socket is aborted (which destroys
+// the socket, so undici opens another) only while the target has answered since the last
+// SPARE_CONNECTIONS such aborts; otherwise it keeps its socket until the target answers or closes it, or
+// the client closes. So a stalled target sees at most `connections` + SPARE_CONNECTIONS connections.
 import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { TargetTls } from '../../common/plan.js';
@@ -60,6 +66,11 @@ export const DRAIN_ABORTED_CODE = 'LOADFLEET_DRAIN_ABORTED';
 export const TIMEOUT_ABORTED_CODE = 'LOADFLEET_TIMEOUT';
 /** How often in-flight requests are checked against timeoutMs, ms. */
 export const SWEEP_PERIOD_MS = 100;
+/**
+ * How many timed-out requests may have their socket aborted (and so a new connection opened) in a row
+ * without any response from the target in between. Beyond it a timed-out request keeps its socket.
+ */
+export const SPARE_CONNECTIONS = 2;
 
 /**
  * The one error timed-out requests are aborted with (never reported: the sink already heard 'timeout').
@@ -157,12 +168,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    if (this.sink === null) {
-      // Timed out (or given up) while queued: never write it. undici catches a throw here and errors the
-      // request (onError) without touching the socket, which stays usable for the next request; calling
-      // abort() instead would destroy the socket.
-      throw TIMEOUT_ABORT;
-    }
+    // Timed out (or given up) while queued, or its time ran out before the sweep saw it: never write it.
+    // undici catches a throw here and errors the request (onError) without touching the socket, which
+    // stays usable for the next request; calling abort() instead would destroy the socket.
+    if (this.sink !== null && this.client.expired(this)) this.client.timedOutQueued(this);
+    if (this.sink === null) throw TIMEOUT_ABORT;
     this.abort = abort;
   }
 
@@ -177,6 +187,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.client.answered();
     this.client.released(this, this.statusCode);
   }
 
@@ -199,6 +210,8 @@ export class HttpClient {
   /** Every exchange ever created, so close() can account for ones undici never ends. */
   private readonly all: Exchange[] = [];
   private inFlightCount = 0;
+  /** Timed-out requests whose socket may still be aborted before the target answers again. */
+  private abortsLeft = SPARE_CONNECTIONS;
   private closing: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
 
@@ -266,6 +279,21 @@ export class HttpClient {
     }
   }
 
+  /** Has x's time run out (timeoutMs since its send)? */
+  expired(x: Exchange): boolean {
+    return this.clock.nowMs() - x.sentMs >= this.timeoutMs;
+  }
+
+  /** x reached a connection after its time ran out: it ends as a timeout, unwritten. */
+  timedOutQueued(x: Exchange): void {
+    this.report(x, 'timeout');
+  }
+
+  /** A response came (in time or late): the target answers, so timed-out sockets may be replaced again. */
+  answered(): void {
+    this.abortsLeft = SPARE_CONNECTIONS;
+  }
+
   /** Called by an Exchange when undici is done with it (onComplete or onError). */
   released(x: Exchange, outcome: number | ErrorKind): void {
     if (!x.held) return;
@@ -294,9 +322,10 @@ export class HttpClient {
   }
 
   /**
-   * Ends every request sent timeoutMs or more ago as 'timeout'. One on a socket is aborted in undici at
-   * once (undici destroys that socket and opens another); a queued one is dropped by onConnect when its
-   * turn comes, so it never reaches the target. Runs every SWEEP_PERIOD_MS, until close() finished.
+   * Ends every request sent timeoutMs or more ago as 'timeout'. One on a socket is aborted in undici
+   * (undici destroys that socket and opens another) while abortsLeft allows, else it keeps its socket
+   * (see the top of this file); a queued one is dropped by onConnect when its turn comes, so it never
+   * reaches the target. Runs every SWEEP_PERIOD_MS, until close() finished.
    */
   private readonly sweep = (): void => {
     if (this.inFlightCount === 0) return;
@@ -308,7 +337,10 @@ export class HttpClient {
       const abort = x.abort;
       this.report(x, 'timeout');
       // abort() calls onError synchronously, which finds the sink gone and frees the exchange.
-      if (abort !== null && x.held) abort(TIMEOUT_ABORT);
+      if (abort !== null && x.held && this.abortsLeft > 0) {
+        this.abortsLeft--;
+        abort(TIMEOUT_ABORT);
+      }
     }
   };
 
@@ -330,9 +362,18 @@ export class HttpClient {
       () => 'closed' as const,
       () => 'closed' as const,
     );
-    const first = await Promise.race([closed, timedOut]);
+    // Every sink heard (the rest are requests already reported as timeouts, kept on their sockets): there
+    // is nothing left to wait for.
+    const reported = new Promise<'reported'>((resolve) => {
+      if (this.inFlightCount === 0) resolve('reported');
+      else this.onIdle = () => resolve('reported');
+    });
+    let first = await Promise.race([closed, timedOut, reported]);
+    this.onIdle = undefined;
+    // Nothing held by undici any more: the pool is closing on its own.
+    if (first === 'reported' && !this.all.some((x) => x.held)) first = await Promise.race([closed, timedOut]);
     deadline?.cancel();
-    if (first === 'deadline') {
+    if (first !== 'closed') {
       const err = Object.assign(new Error('request aborted: the drain deadline passed'), { code: DRAIN_ABORTED_CODE });
       await Promise.all([this.pool.destroy(err), ...this.lanes.map((c) => c.destroy(err))]).catch(() => undefined);
     }
