@@ -374,6 +374,8 @@ export class HttpClient {
     if (first === 'reported' && !this.all.some((x) => x.held)) first = await Promise.race([closed, timedOut]);
     deadline?.cancel();
     if (first !== 'closed') {
+      // A request whose time is up by now is a timeout, whichever timer came first.
+      this.sweep();
       const err = Object.assign(new Error('request aborted: the drain deadline passed'), { code: DRAIN_ABORTED_CODE });
       await Promise.all([this.pool.destroy(err), ...this.lanes.map((c) => c.destroy(err))]).catch(() => undefined);
     }

@@ -4,7 +4,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,4 +135,42 @@ test('a host name that does not resolve is error kind dns, at once, not timeout'
   // run's length says it: 1 s of schedule, and no drain waiting for requests).
   assert.ok(report.durationMs < 4_000, `the run took ${report.durationMs} ms`);
   assert.match(p.stdout(), /dns 2\d/, 'the console names the kind');
+});
+
+test('a stalled target (accepts, never answers) gets no reconnect storm: connections within the test\'s plus 2, nothing written after the end plus the drain', async () => {
+  // A raw TCP server: counts connections and when request bytes arrive; never answers.
+  const arrivals: number[] = [];
+  let connections = 0;
+  const sockets = new Set<Socket>();
+  const server = createNetServer((s) => {
+    connections++;
+    sockets.add(s);
+    s.on('data', () => arrivals.push(performance.now()));
+    s.on('close', () => sockets.delete(s));
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-stalled-'));
+  try {
+    // 100 req/s for 3 s, 4 connections, 500 ms timeout: before, ~8 new connections per second.
+    writeFileSync(join(dir, 's.yaml'), `request: { url: "http://127.0.0.1:${port}/", timeout: 500ms }\nload: { model: open, rate: 100, duration: 3s, connections: 4 }\n`);
+    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '1', '--no-dashboard', '--out', 'r.json'], {}, dir);
+    await p.exited;
+    const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    const s = report.summary;
+    // The test ends at its end plus the drain (its 500 ms timeout), 1 s more for a loaded machine.
+    assert.ok(report.durationMs <= 4_500, `the run took ${report.durationMs} ms`);
+    assert.ok(connections <= 4 + 2, `${connections} connections opened (bound: the test's 4 + SPARE_CONNECTIONS 2)`);
+    assert.equal(s.errorsByKind.timeout, s.sent, `every request is a timeout: ${JSON.stringify(s.errorsByKind)}`);
+    assert.ok(s.sent >= 290, `sent ${s.sent}`);
+    // Written requests: one per connection at most, all within the test (3 s) plus the drain (500 ms)
+    // plus 1 s for a loaded machine, counted from the first.
+    assert.ok(arrivals.length <= 6, `${arrivals.length} requests written`);
+    const first = arrivals[0] ?? 0;
+    assert.ok(arrivals.every((t) => t - first <= 4_500), `written at ${arrivals.map((t) => Math.round(t - first)).join(', ')} ms`);
+  } finally {
+    for (const s of sockets) s.destroy();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
 });
