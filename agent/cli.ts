@@ -107,7 +107,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
   const dialer = createGrpcDialer({ address: args.join, token: readToken(io.env, args.tokenFile, 'join'), tls });
   const session = new AgentSession({
     dialer,
-    createEngine: (plan, onSnapshot, data) => createEngine(plan, { onSnapshot, lookup: connectLookup, ...(data !== undefined ? { pickers: data.pickers } : {}), ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),
+    createEngine: (plan, onSnapshot, data) => createEngine(plan, { onSnapshot, lookup: connectLookup, ...(data !== undefined ? { pickers: data.pickers, mayIssue: data.mayIssue } : {}), ...sampleLog(io.env[SAMPLE_LOG_ENV], agentId) }),
     clock: systemClock,
     agentId,
     host: hostname(),

@@ -5,6 +5,7 @@ import { LoadfleetError, describeError } from '../common/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol.js';
 import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol.js';
 import { agentPlanSchema } from '../common/plan.js';
+import { MAX_RATE_RPS } from '../common/scenario.js';
 import type { AgentPlan } from '../common/plan.js';
 import type { Clock, TimerHandle } from '../common/clock.js';
 import type { Engine, EngineSnapshot } from './engine/engine.js';
@@ -15,8 +16,15 @@ import { DataInbox, prepareData } from './assignment-data.js';
 import type { UniqueFeed } from './unique-feed.js';
 import { redactUrl } from '../common/redact.js';
 
-/** `data.pickers`: the `unique` feeders fed by the coordinator's blocks, for the engine's flows. */
-export type EngineFactory = (plan: AgentPlan, onSnapshot: (s: EngineSnapshot) => void, data?: { pickers: ReadonlyMap<string, RowPicker> }) => Engine;
+/**
+ * `data.pickers`: the `unique` feeders fed by the coordinator's blocks, for the engine's flows.
+ * `data.mayIssue`: the engine's permit (EngineDeps.mayIssue): no while the coordinator link is stale.
+ */
+export type EngineFactory = (
+  plan: AgentPlan,
+  onSnapshot: (s: EngineSnapshot) => void,
+  data?: { pickers: ReadonlyMap<string, RowPicker>; mayIssue: (nowMs: number) => boolean },
+) => Engine;
 
 export interface SessionOptions {
   dialer: Dialer;
@@ -87,6 +95,16 @@ export class AgentSession {
   private vetting = false;
   private timers: TimerHandle[] = [];
   private lastHeardMs = 0;
+  /** When this agent last sent its heartbeat (what the coordinator's loss detection counts). */
+  private lastBeatMs = 0;
+  /**
+   * The longest either side of the link may have been silent before the coordinator could have declared
+   * this agent lost and moved its share: its loss window (heartbeat x miss limit) less half a heartbeat
+   * for delivery. Set on Welcome.
+   */
+  private freshWindowMs = Infinity;
+  /** The link found stale (see staleness()); load is never issued for it again. */
+  private staleLink: AgentLink | undefined;
   /** Why this side closed the current link (undefined when the coordinator or the transport did). */
   private selfClosed: string | undefined;
   private stopping = false;
@@ -188,7 +206,17 @@ export class AgentSession {
 
   private onMessage(link: AgentLink, m: CoordMsg): void {
     if (link !== this.link) return;
-    this.lastHeardMs = this.opts.clock.nowMs();
+    const nowMs = this.opts.clock.nowMs();
+    // Messages queued while this process was frozen arrive fresh-looking: check the gap before them.
+    if (this.issuing()) {
+      const why = this.staleness(nowMs);
+      if (why !== undefined) {
+        // The link is left: what it brings is moot (figures are resent on the next one).
+        this.onStale(link, why);
+        return;
+      }
+    }
+    this.lastHeardMs = nowMs;
     switch (m.kind) {
       case 'welcome':
         this.onWelcome(link, m);
@@ -232,10 +260,21 @@ export class AgentSession {
     const hbMs = w.heartbeatIntervalMs > 0 ? w.heartbeatIntervalMs : 1_000;
     const missLimit = w.heartbeatMissLimit > 0 ? w.heartbeatMissLimit : 3;
     this.lastHeardMs = this.opts.clock.nowMs();
+    this.lastBeatMs = this.lastHeardMs;
+    this.freshWindowMs = hbMs * missLimit - hbMs / 2;
     this.timers.push(
       this.opts.clock.every(hbMs, () => {
         if (link !== this.link) return;
+        const nowMs = this.opts.clock.nowMs();
+        if (this.issuing()) {
+          const why = this.staleness(nowMs);
+          if (why !== undefined) {
+            this.onStale(link, why);
+            return;
+          }
+        }
         link.send({ kind: 'heartbeat', sentAtMs: Date.now() });
+        this.lastBeatMs = nowMs;
         if (this.opts.clock.nowMs() - this.lastHeardMs > hbMs * missLimit) {
           this.selfClosed = `nothing heard from the coordinator for ${missLimit} heartbeats`;
           // The connection may be dead without TCP knowing (a cut link): start the next one afresh.
@@ -244,6 +283,48 @@ export class AgentSession {
         }
       }),
     );
+  }
+
+  /**
+   * Why the current link may no longer hold this agent's assignment at nowMs (monotonic), or undefined
+   * while it is fresh: this agent sent no heartbeat (frozen, starved), or heard nothing, for longer than
+   * the coordinator's loss window allows.
+   */
+  private staleness(nowMs: number): string | undefined {
+    const beatAgoMs = nowMs - this.lastBeatMs;
+    if (beatAgoMs > this.freshWindowMs) return `this agent sent nothing to the coordinator for ${Math.round(beatAgoMs)} ms (frozen or starved)`;
+    const heardAgoMs = nowMs - this.lastHeardMs;
+    if (heardAgoMs > this.freshWindowMs) return `nothing heard from the coordinator for ${Math.round(heardAgoMs)} ms`;
+    return undefined;
+  }
+
+  /** The engines' permit (EngineDeps.mayIssue): only for a joined, fresh link. */
+  private readonly mayIssue = (nowMs: number): boolean => {
+    const link = this.link;
+    if (link === undefined || this.welcome === undefined || this.staleLink === link) return false;
+    const why = this.staleness(nowMs);
+    if (why === undefined) return true;
+    this.onStale(link, why);
+    return false;
+  };
+
+  /**
+   * The coordinator may have declared this agent lost and moved its share: stop issuing at once (the
+   * runs' due arrivals are dropped, not fired late), then leave the link and rejoin afresh.
+   */
+  private onStale(link: AgentLink, why: string): void {
+    if (this.staleLink === link) return;
+    this.staleLink = link;
+    this.opts.log('warn', `${why}: the coordinator may have declared this agent lost and moved its share; abandoning its load (arrivals due and not sent count as dropped) and rejoining`);
+    for (const run of this.runs.values()) {
+      if (run.stopping) continue;
+      run.stopping = true;
+      run.engine.stop('coordinator link stale', true);
+    }
+    if (link !== this.link) return;
+    this.selfClosed = why;
+    this.opts.dialer.reset();
+    link.close();
   }
 
   private onRowBlock(m: RowBlockMsg): void {
@@ -329,7 +410,7 @@ export class AgentSession {
         kind: 'snapshot', runId, assignment, seq: s.seq, phase: s.phase, intervalIndex: s.intervalIndex, intervalMs: s.intervalMs,
         stats: s.stats, rateRps: s.rateRps, concurrency: s.concurrency,
       });
-    }, { pickers: feeds });
+    }, { pickers: feeds, mayIssue: this.mayIssue });
     const modelOf = (sc: string | undefined): AgentPlan['model'] | undefined => (sc === undefined || sc === '' ? plan.model : plan.parts?.find((p) => p.name === sc)?.model);
     const run: ActiveRun = { runId, assignment, engine, modelOf, stopping: false };
     this.runs.set(key, run);
@@ -396,8 +477,10 @@ export class AgentSession {
     const run = this.findRun(m.runId, m.assignment);
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
     const closed = run.modelOf(m.scenario) === 'closed';
-    // Rates are capped at --max-rate, loop counts at --max-in-flight.
-    const cap = closed ? this.opts.maxInFlight : this.opts.maxRateRps;
+    // Rates are capped at --max-rate (and at the bound of any test, MAX_RATE_RPS), loop counts at --max-in-flight.
+    const ownRateCap = this.opts.maxRateRps;
+    const boundCaps = !closed && (ownRateCap === undefined || ownRateCap > MAX_RATE_RPS);
+    const cap = closed ? this.opts.maxInFlight : boundCaps ? MAX_RATE_RPS : ownRateCap;
     let capped = false;
     if (m.concurrency > 0) {
       capped = cap !== undefined && m.concurrency > cap;
@@ -413,7 +496,9 @@ export class AgentSession {
     if (capped) {
       const message = closed
         ? `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-in-flight ${cap} loops`
-        : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
+        : boundCaps
+          ? `agent ${this.opts.agentId} capped change ${m.changeId} at ${MAX_RATE_RPS} req/s, the highest rate any test may ask for`
+          : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
       this.opts.log('warn', message);
       this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
     }

@@ -64,7 +64,7 @@ export function addRequestCounters(into: RequestStats, from: RequestStats): void
 const count = z.number().int().nonnegative();
 const requestStatsSchema = z.strictObject({
   requests: count,
-  errors: z.strictObject({ refused: count, reset: count, timeout: count, certificate: count, other: count }),
+  errors: z.strictObject({ refused: count, reset: count, timeout: count, certificate: count, dns: count, other: count }),
   statusCodes: z.record(z.string().regex(/^\d{1,3}$/), count),
   checksPassed: count,
   checksFailed: count,

@@ -47,16 +47,29 @@ const requestSchema = z.strictObject({
   timeout: positiveDurationMs.default(10_000),
 });
 
+/**
+ * The highest arrival rate a test may ask for, req/s (a scenario's rate, stage targets and startRate,
+ * and live rate changes alike). One agent sends tens of thousands of requests per second; this is a
+ * hundred agents' worth many times over, so a figure above it is a typo (1e9), not a plan, and would
+ * only make every agent fall behind and drop arrivals.
+ */
+export const MAX_RATE_RPS = 10_000_000;
+
+/** Why a rate above MAX_RATE_RPS is refused (validation and live changes say the same). */
+export const MAX_RATE_MESSAGE = `must be at most ${MAX_RATE_RPS} req/s (10 million): no fleet could hold more, so a larger figure is taken for a typo`;
+
+const rateRps = z.number().max(MAX_RATE_RPS, MAX_RATE_MESSAGE);
+
 const stageSchema = z.strictObject({
   duration: positiveDurationMs,
-  target: z.number().nonnegative(),
+  target: rateRps.nonnegative(),
 });
 
 const openSchema = z
   .strictObject({
     model: z.literal('open'),
-    rate: z.number().positive().optional(),
-    startRate: z.number().nonnegative().optional(),
+    rate: rateRps.positive().optional(),
+    startRate: rateRps.nonnegative().optional(),
     stages: z.array(stageSchema).min(1).optional(),
     duration: positiveDurationMs.optional(),
     maxInFlight: z.number().int().positive().default(10_000),

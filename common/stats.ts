@@ -5,9 +5,11 @@ import type { LangStats } from './request-stats.js';
 /**
  * Transport errors by kind. `certificate`: the HTTPS target's certificate was not trusted (self-signed,
  * unknown CA, expired, wrong host name); see the scenario's `tls` field. Added in protocol version 3.
+ * `dns`: the target's host name did not resolve (no such name, or the resolver failed). Added in
+ * protocol version 4.
  */
-export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'certificate' | 'other';
-export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'certificate', 'other'];
+export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'certificate' | 'dns' | 'other';
+export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'certificate', 'dns', 'other'];
 
 export type Phase = 'warmup' | 'main';
 
@@ -34,11 +36,11 @@ export interface Stats {
 }
 
 export function emptyErrors(): Record<ErrorKind, number> {
-  return { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  return { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
 }
 
 export function totalErrors(errors: Record<ErrorKind, number>): number {
-  return errors.refused + errors.reset + errors.timeout + errors.certificate + errors.other;
+  return errors.refused + errors.reset + errors.timeout + errors.certificate + errors.dns + errors.other;
 }
 
 export function emptyStats(): Stats {

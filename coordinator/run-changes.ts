@@ -6,6 +6,7 @@
 // timeline event and a SetRate to each live member; the members' Applied acknowledgements land in that
 // event, and callers may wait for them (whenApplied). The run checks that it is running first.
 import { LoadfleetError } from '../common/errors.js';
+import { MAX_RATE_MESSAGE, MAX_RATE_RPS } from '../common/scenario.js';
 import type { CoordMsg } from '../common/protocol.js';
 import type { Clock } from '../common/clock.js';
 import type { Scenario } from '../common/scenario.js';
@@ -56,6 +57,7 @@ export function ratePart(s: Scenario, rateRps: number, rampMs: number, scenario?
     throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
   }
   if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
+  if (rateRps > MAX_RATE_RPS) throw new LoadfleetError('USAGE', `rate ${rateRps} ${MAX_RATE_MESSAGE}`);
   if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
   return part;
 }

@@ -11,6 +11,7 @@ import type { Segment } from '../../common/plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
+import type { MayIssue } from './engine-parts.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
 export const CONTROL_PERIOD_MS = 100;
@@ -35,6 +36,10 @@ export interface ClosedRunnerOptions {
    * else it stops (it would find it empty again).
    */
   flows?: FlowSource | undefined;
+  /** Asked before each loop iteration's send (engine-parts.ts MayIssue); absent: always yes. */
+  mayIssue?: MayIssue | undefined;
+  /** Called once when mayIssue said no: every loop has stopped (as stop()). */
+  onRevoked?: (() => void) | undefined;
 }
 
 /** How long a loop waits for `unique` rows that are on their way before it tries again. */
@@ -64,6 +69,8 @@ export class ClosedRunner {
   private readonly maxLoops: number;
   private readonly onFinished: () => void;
   private readonly flows: FlowSource | undefined;
+  private readonly mayIssue: MayIssue | undefined;
+  private readonly onRevoked: (() => void) | undefined;
   private readonly loops: Loop[] = [];
   private target = 0;
   private override: number | undefined;
@@ -82,6 +89,8 @@ export class ClosedRunner {
     this.maxLoops = opts.maxLoops;
     this.onFinished = opts.onFinished;
     this.flows = opts.flows;
+    this.mayIssue = opts.mayIssue;
+    this.onRevoked = opts.onRevoked;
   }
 
   get startMs(): number {
@@ -160,6 +169,12 @@ export class ClosedRunner {
   }
 
   private sendAt(loop: Loop, nowMs: number): void {
+    if (this.mayIssue !== undefined && !this.mayIssue(nowMs)) {
+      const wasRunning = this.state === 'running';
+      this.stop();
+      if (wasRunning) this.onRevoked?.();
+      return;
+    }
     const flows = this.flows;
     if (flows !== undefined) {
       flows.run(this.recorder, nowMs, (sent) => {

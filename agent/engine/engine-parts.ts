@@ -8,6 +8,13 @@ import type { RateSchedule } from './pacer.js';
 
 export type Runner = OpenRunner | ClosedRunner;
 
+/**
+ * Whether load may still be issued at nowMs (the engine's clock): for an agent, whether its link to the
+ * coordinator that assigned the load is fresh. Runners ask before every send; once it says no, the
+ * runner stops issuing for good and calls its onRevoked (it never sends the arrivals it owes).
+ */
+export type MayIssue = (nowMs: number) => boolean;
+
 /** One load model of the plan (a plan without parts has one) and its live state across phases. */
 export interface Part {
   readonly name: string;

@@ -9,7 +9,7 @@ import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
 import { constantSchedule } from './pacer.js';
 import { Recorder } from './recorder.js';
-import type { Part, PartRun, Runner } from './engine-parts.js';
+import type { MayIssue, Part, PartRun, Runner } from './engine-parts.js';
 import type { FlowDriver } from './flow-driver.js';
 import { LangRecorder } from './lang-recorder.js';
 
@@ -45,6 +45,10 @@ export interface PhaseSetup {
   flows: FlowDriver | undefined;
   parts: readonly Part[];
   onLatencySample: ((phase: Phase, latencyMs: number) => void) | undefined;
+  /** Asked by every runner before each send (engine-parts.ts MayIssue). */
+  mayIssue: MayIssue | undefined;
+  /** A runner's permit was revoked (it has ended); the engine stops the phase. */
+  onRevoked: () => void;
 }
 
 /**
@@ -64,7 +68,7 @@ export function newPhase(phase: Phase, setup: PhaseSetup, onPartFinished: (run: 
     const source = flows === undefined || part.flowNames === undefined ? flows : flows.part(part.name, part.flowNames);
     const entry = { part, finished: false, lastExpected: 0 } as PartRun;
     const onFinished = (): void => onPartFinished(run, entry);
-    const common = { schedule, client, recorder, clock, onFinished, flows: source };
+    const common = { schedule, client, recorder, clock, onFinished, flows: source, mayIssue: setup.mayIssue, onRevoked: setup.onRevoked };
     const runner: Runner = part.model === 'open'
       ? new OpenRunner({ ...common, maxInFlight: part.maxInFlight })
       : new ClosedRunner({ ...common, maxLoops: part.maxInFlight });

@@ -22,12 +22,13 @@ import type { Clock } from '../../common/clock.js';
 import { HttpClient } from './http-client.js';
 import type { RowPicker } from '../../common/feeder-select.js';
 import { partsOf } from './engine-parts.js';
-import type { Part, PartRun, Runner } from './engine-parts.js';
+import type { MayIssue, Part, PartRun, Runner } from './engine-parts.js';
 import { liveConcurrency, liveRate, liveTail } from './engine-control.js';
 import type { EngineState, LiveTarget } from './engine-control.js';
 import { newPhase, startPhase, takeDelta } from './engine-phases.js';
 import type { EngineSnapshot, PhaseRun } from './engine-phases.js';
 import { FlowDriver } from './flow-driver.js';
+import { OpenRunner } from './open-runner.js';
 
 export type { EngineSnapshot };
 
@@ -60,9 +61,10 @@ export interface Engine {
   mainElapsedMs(): number;
   /**
    * Stops issuing arrivals now; in-flight requests drain (bounded by drainTimeoutMs, then aborted and
-   * counted as errors of kind 'other'). Idempotent.
+   * counted as errors of kind 'other'). Idempotent. `abandon`: the load was taken away (e.g. the agent's
+   * link went stale): arrivals already due and not sent are counted as dropped, never sent late.
    */
-  stop(reason: string): void;
+  stop(reason: string, abandon?: boolean): void;
   /** Resolves after the schedule ended (or stop()), in-flight drained, and the final delta snapshot(s) delivered via onSnapshot. Never rejects. */
   readonly done: Promise<EngineResult>;
 }
@@ -83,6 +85,12 @@ export interface EngineDeps {
   lookup?: LookupFunction;
   /** Optional: row sources replacing feeders' own rows (the coordinator's `unique` blocks). */
   pickers?: ReadonlyMap<string, RowPicker>;
+  /**
+   * Optional: asked before every send (engine-parts.ts MayIssue). Once it says no, the engine stops
+   * issuing for good, as stop() (stoppedEarly), and the arrivals due by then and not sent count as
+   * dropped: a frozen process never fires its backlog as a burst after it may have lost the load.
+   */
+  mayIssue?: MayIssue;
 }
 
 export function createEngine(plan: AgentPlan, deps: EngineDeps): Engine {
@@ -98,6 +106,7 @@ class LoadEngine implements Engine {
   private readonly onLatencySample: EngineDeps['onLatencySample'];
   private readonly lookup: LookupFunction | undefined;
   private readonly pickers: ReadonlyMap<string, RowPicker> | undefined;
+  private readonly mayIssue: MayIssue | undefined;
   private resolveDone: (r: EngineResult) => void = () => undefined;
   private state: EngineState = 'idle';
   private client: HttpClient | undefined;
@@ -118,6 +127,7 @@ class LoadEngine implements Engine {
     this.onLatencySample = deps.onLatencySample;
     this.lookup = deps.lookup;
     this.pickers = deps.pickers;
+    this.mayIssue = deps.mayIssue;
     this.parts = partsOf(plan);
     this.done = new Promise<EngineResult>((resolve) => {
       this.resolveDone = resolve;
@@ -177,7 +187,10 @@ class LoadEngine implements Engine {
     return (main.endMs ?? this.clock.nowMs()) - main.startMs;
   }
 
-  stop(_reason: string): void {
+  stop(_reason: string, abandon = false): void {
+    if (abandon) {
+      for (const r of this.issuing()?.runs ?? []) if (r.runner instanceof OpenRunner) r.runner.abandon();
+    }
     switch (this.state) {
       case 'idle':
         this.stoppedEarly = true;
@@ -197,7 +210,10 @@ class LoadEngine implements Engine {
   }
 
   private beginPhase(phase: Phase): void {
-    const setup = { plan: this.plan, clock: this.clock, client: this.client as HttpClient, flows: this.flows, parts: this.parts, onLatencySample: this.onLatencySample };
+    const setup = {
+      plan: this.plan, clock: this.clock, client: this.client as HttpClient, flows: this.flows, parts: this.parts, onLatencySample: this.onLatencySample,
+      mayIssue: this.mayIssue, onRevoked: () => this.stop('no longer permitted to issue load', true),
+    };
     const run = newPhase(phase, setup, (r, entry) => this.partFinished(r, entry));
     if (phase === 'warmup') this.warmup = run;
     else this.main = run;

@@ -7,8 +7,14 @@
 // (a FastTimer that lives until undici's 500 ms tick, so it is promoted to the old generation and the
 // agent pays for it in mark-compact GCs of 15-25 ms every few seconds at 20k req/s and more). They are
 // off (0); instead ONE periodic sweep every SWEEP_PERIOD_MS ends each request older than timeoutMs
-// (measured from send()) as kind 'timeout' and aborts it in undici. So a request that never ends is
-// reported between timeoutMs and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
+// (measured from send()) as kind 'timeout'. So a request that never ends is reported between timeoutMs
+// and timeoutMs + SWEEP_PERIOD_MS after its send (plus event-loop delay).
+//
+// Connections against a target that stops answering stay bounded: a request whose time ran out while
+// queued for a connection is never written; a timed-out request on a socket is aborted (which destroys
+// the socket, so undici opens another) only while the target has answered since the last
+// SPARE_CONNECTIONS such aborts; otherwise it keeps its socket until the target answers or closes it, or
+// the client closes. So a stalled target sees at most `connections` + SPARE_CONNECTIONS connections.
 import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
 import type { TargetTls } from '../../common/plan.js';
@@ -17,6 +23,7 @@ import type { Dispatcher } from 'undici';
 import { systemClock } from '../../common/clock.js';
 import type { Clock, TimerHandle } from '../../common/clock.js';
 import type { ErrorKind } from '../../common/stats.js';
+import { connectLookup, isDnsFailure } from './dns.js';
 
 /** Who hears about a request's end. Called exactly once per send(), possibly synchronously inside it. */
 export interface ResponseSink {
@@ -59,6 +66,11 @@ export const DRAIN_ABORTED_CODE = 'LOADFLEET_DRAIN_ABORTED';
 export const TIMEOUT_ABORTED_CODE = 'LOADFLEET_TIMEOUT';
 /** How often in-flight requests are checked against timeoutMs, ms. */
 export const SWEEP_PERIOD_MS = 100;
+/**
+ * How many timed-out requests may have their socket aborted (and so a new connection opened) in a row
+ * without any response from the target in between. Beyond it a timed-out request keeps its socket.
+ */
+export const SPARE_CONNECTIONS = 2;
 
 /**
  * The one error timed-out requests are aborted with (never reported: the sink already heard 'timeout').
@@ -75,34 +87,40 @@ export function isCertificateCode(code: string): boolean {
   return /CERT|SELF_SIGNED|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF|DECRYPT_CERT)|INVALID_CA|HOSTNAME_MISMATCH|INVALID_PURPOSE/.test(code) && !code.startsWith('ERR_SSL_');
 }
 
-/**
- * undici's `connect` options for the agent's connections: its allow-list lookup, and for HTTPS the
- * plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the system's CAs
- * plus the plan's CA. Call once per client: each call builds a TLS context. undefined when there is nothing to set (undici's defaults: verify, system CAs).
- */
 /** `{ [key]: value }`, or {} when value is undefined (for optional fields under exactOptionalPropertyTypes). */
 export function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
-export function connectOptions(lookup: LookupFunction | undefined, tls: TargetTls | undefined): Record<string, unknown> | undefined {
-  const out: Record<string, unknown> = {};
-  if (lookup !== undefined) out.lookup = lookup;
+/**
+ * undici's `connect` options for the agent's connections: its allow-list lookup (names that never
+ * resolve fail at once), and for HTTPS the
+ * plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the system's CAs
+ * plus the plan's CA. Call once per client: each call builds a TLS context.
+ * The lookup is always ours (dns.ts connectLookup over `lookup`, default the system's).
+ */
+export function connectOptions(lookup: LookupFunction | undefined, tls: TargetTls | undefined): Record<string, unknown> {
+  // Always a lookup of ours: a name that never resolves (*.invalid) fails at once, whatever the resolver.
+  const out: Record<string, unknown> = { lookup: connectLookup(lookup) };
   if (tls?.insecureSkipVerify === true) out.rejectUnauthorized = false;
   // One context for every connection: `ca` given per connection parses ~140 root certificates each
   // time (tens of ms of blocked event loop per connect, seconds for a pool opening at once).
   else if (tls?.caPem !== undefined) out.secureContext = createSecureContext({ ca: [...rootCertificates, tls.caPem] });
-  return Object.keys(out).length === 0 ? undefined : out;
+  return out;
 }
 
 /** Maps an undici / Node socket error to the ErrorKind reported in Stats. */
 export function classifyError(err: unknown): ErrorKind {
-  const e = err as { code?: unknown; message?: unknown; errors?: unknown } | null;
+  const e = err as { code?: unknown; syscall?: unknown; message?: unknown; errors?: unknown } | null;
   let code = e !== null && typeof e === 'object' ? e.code : undefined;
+  let syscall = e !== null && typeof e === 'object' ? e.syscall : undefined;
   // Happy-eyeballs connects fail with an AggregateError whose members carry the code.
   if (code === undefined && e !== null && typeof e === 'object' && Array.isArray(e.errors)) {
-    code = (e.errors[0] as { code?: unknown } | undefined)?.code;
+    const first = e.errors[0] as { code?: unknown; syscall?: unknown } | undefined;
+    code = first?.code;
+    syscall = first?.syscall;
   }
+  if (typeof code === 'string' && isDnsFailure(code, syscall)) return 'dns';
   switch (code) {
     case 'ECONNREFUSED':
       return 'refused';
@@ -150,12 +168,11 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onConnect(abort: (err?: Error) => void): void {
-    if (this.sink === null) {
-      // Timed out (or given up) while queued: never write it. undici catches a throw here and errors the
-      // request (onError) without touching the socket, which stays usable for the next request; calling
-      // abort() instead would destroy the socket.
-      throw TIMEOUT_ABORT;
-    }
+    // Timed out (or given up) while queued, or its time ran out before the sweep saw it: never write it.
+    // undici catches a throw here and errors the request (onError) without touching the socket, which
+    // stays usable for the next request; calling abort() instead would destroy the socket.
+    if (this.sink !== null && this.client.expired(this)) this.client.timedOutQueued(this);
+    if (this.sink === null) throw TIMEOUT_ABORT;
     this.abort = abort;
   }
 
@@ -170,6 +187,7 @@ class Exchange implements Dispatcher.DispatchHandler {
   }
 
   onComplete(): void {
+    this.client.answered();
     this.client.released(this, this.statusCode);
   }
 
@@ -192,6 +210,8 @@ export class HttpClient {
   /** Every exchange ever created, so close() can account for ones undici never ends. */
   private readonly all: Exchange[] = [];
   private inFlightCount = 0;
+  /** Timed-out requests whose socket may still be aborted before the target answers again. */
+  private abortsLeft = SPARE_CONNECTIONS;
   private closing: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
 
@@ -259,6 +279,21 @@ export class HttpClient {
     }
   }
 
+  /** Has x's time run out (timeoutMs since its send)? */
+  expired(x: Exchange): boolean {
+    return this.clock.nowMs() - x.sentMs >= this.timeoutMs;
+  }
+
+  /** x reached a connection after its time ran out: it ends as a timeout, unwritten. */
+  timedOutQueued(x: Exchange): void {
+    this.report(x, 'timeout');
+  }
+
+  /** A response came (in time or late): the target answers, so timed-out sockets may be replaced again. */
+  answered(): void {
+    this.abortsLeft = SPARE_CONNECTIONS;
+  }
+
   /** Called by an Exchange when undici is done with it (onComplete or onError). */
   released(x: Exchange, outcome: number | ErrorKind): void {
     if (!x.held) return;
@@ -287,9 +322,10 @@ export class HttpClient {
   }
 
   /**
-   * Ends every request sent timeoutMs or more ago as 'timeout'. One on a socket is aborted in undici at
-   * once (undici destroys that socket and opens another); a queued one is dropped by onConnect when its
-   * turn comes, so it never reaches the target. Runs every SWEEP_PERIOD_MS, until close() finished.
+   * Ends every request sent timeoutMs or more ago as 'timeout'. One on a socket is aborted in undici
+   * (undici destroys that socket and opens another) while abortsLeft allows, else it keeps its socket
+   * (see the top of this file); a queued one is dropped by onConnect when its turn comes, so it never
+   * reaches the target. Runs every SWEEP_PERIOD_MS, until close() finished.
    */
   private readonly sweep = (): void => {
     if (this.inFlightCount === 0) return;
@@ -301,7 +337,10 @@ export class HttpClient {
       const abort = x.abort;
       this.report(x, 'timeout');
       // abort() calls onError synchronously, which finds the sink gone and frees the exchange.
-      if (abort !== null && x.held) abort(TIMEOUT_ABORT);
+      if (abort !== null && x.held && this.abortsLeft > 0) {
+        this.abortsLeft--;
+        abort(TIMEOUT_ABORT);
+      }
     }
   };
 
@@ -323,9 +362,20 @@ export class HttpClient {
       () => 'closed' as const,
       () => 'closed' as const,
     );
-    const first = await Promise.race([closed, timedOut]);
+    // Every sink heard (the rest are requests already reported as timeouts, kept on their sockets): there
+    // is nothing left to wait for.
+    const reported = new Promise<'reported'>((resolve) => {
+      if (this.inFlightCount === 0) resolve('reported');
+      else this.onIdle = () => resolve('reported');
+    });
+    let first = await Promise.race([closed, timedOut, reported]);
+    this.onIdle = undefined;
+    // Nothing held by undici any more: the pool is closing on its own.
+    if (first === 'reported' && !this.all.some((x) => x.held)) first = await Promise.race([closed, timedOut]);
     deadline?.cancel();
-    if (first === 'deadline') {
+    if (first !== 'closed') {
+      // A request whose time is up by now is a timeout, whichever timer came first.
+      this.sweep();
       const err = Object.assign(new Error('request aborted: the drain deadline passed'), { code: DRAIN_ABORTED_CODE });
       await Promise.all([this.pool.destroy(err), ...this.lanes.map((c) => c.destroy(err))]).catch(() => undefined);
     }

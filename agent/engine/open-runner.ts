@@ -13,10 +13,11 @@ import type { Clock, TimerHandle } from '../../common/clock.js';
 import { systemClock } from '../../common/clock.js';
 import type { HttpClient } from './http-client.js';
 import type { Segment } from '../../common/plan.js';
-import { arrivalTimeMs, changeRate, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
+import { arrivalTimeMs, changeRate, dueArrivals, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
+import type { MayIssue } from './engine-parts.js';
 
 /**
  * setTimeout on an idle loop fires about this late, ms (measured: p50 0.1-0.2, occasionally up to 1 ms
@@ -26,6 +27,12 @@ import type { FlowSource } from './flow-driver.js';
 export const TIMER_LATE_MS = 0.2;
 /** Most arrivals sent in one turn of the event loop before yielding to I/O. */
 export const MAX_BATCH = 256;
+/**
+ * The end of the schedule is a deadline: arrivals still unsent this long after it (a rate the machine
+ * cannot hold, a stalled process) are counted as dropped and the runner finishes, ms. Below it, running
+ * behind still means "send now".
+ */
+export const END_GRACE_MS = 500;
 
 export interface OpenRunnerOptions {
   schedule: RateSchedule;
@@ -38,6 +45,13 @@ export interface OpenRunnerOptions {
   onFinished: () => void;
   /** The scenario language: each arrival runs a flow (the cap applies to flow runs in flight). */
   flows?: FlowSource | undefined;
+  /** Asked before each arrival (engine-parts.ts MayIssue); absent: always yes. */
+  mayIssue?: MayIssue | undefined;
+  /**
+   * Called once when mayIssue said no: the runner has ended, and the arrivals that were due by then and
+   * not sent were counted as dropped (the later ones are not this runner's any more).
+   */
+  onRevoked?: (() => void) | undefined;
 }
 
 export class OpenRunner {
@@ -48,6 +62,8 @@ export class OpenRunner {
   private readonly maxInFlight: number;
   private readonly onFinished: () => void;
   private readonly flows: FlowSource | undefined;
+  private readonly mayIssue: MayIssue | undefined;
+  private readonly onRevoked: (() => void) | undefined;
   /** Fine-grained pacing (setImmediate spinning) needs the real clock; a manual clock only uses timers. */
   private readonly precise: boolean;
   private startMsValue = 0;
@@ -67,6 +83,8 @@ export class OpenRunner {
     this.maxInFlight = opts.maxInFlight;
     this.onFinished = opts.onFinished;
     this.flows = opts.flows;
+    this.mayIssue = opts.mayIssue;
+    this.onRevoked = opts.onRevoked;
     this.precise = opts.clock === systemClock;
   }
 
@@ -147,12 +165,25 @@ export class OpenRunner {
         else this.wake(endMs - elapsedMs);
         return;
       }
+      if (elapsedMs >= endMs + END_GRACE_MS) {
+        // Past the deadline with arrivals still owed: they are dropped, never sent after it.
+        this.recorder.onDropped(dueArrivals(this.schedule, endMs) - this.next);
+        this.next = dueArrivals(this.schedule, endMs);
+        this.nextAtMs = Infinity;
+        this.finish();
+        return;
+      }
       if (atMs > elapsedMs) {
         this.wake(atMs - elapsedMs);
         return;
       }
       if (budget === 0) {
         this.immediate = setImmediate(this.tick);
+        return;
+      }
+      if (this.mayIssue !== undefined && !this.mayIssue(nowMs)) {
+        // The permit's owner may have abandoned this runner already (then this does nothing).
+        this.revoke();
         return;
       }
       const intendedMs = startMs + atMs;
@@ -190,6 +221,23 @@ export class OpenRunner {
     this.timeout = undefined;
     this.immediate = undefined;
     this.timer = undefined;
+  }
+
+  /**
+   * The load was taken away (the permit is gone, or the engine abandons it): the arrivals due by now and
+   * not sent are counted as dropped, never sent late; the runner ends. Idempotent; no onFinished.
+   */
+  abandon(): void {
+    if (this.state !== 'running') return;
+    const owed = dueArrivals(this.schedule, this.clock.nowMs() - this.startMsValue) - this.next;
+    if (owed > 0) this.recorder.onDropped(owed);
+    this.stop();
+  }
+
+  /** mayIssue said no in the send loop: abandon, and tell the engine. */
+  private revoke(): void {
+    this.abandon();
+    this.onRevoked?.();
   }
 
   private finish(): void {

@@ -89,6 +89,22 @@ export function arrivalTimeMs(schedule: RateSchedule, i: number): number {
   return t > end ? end : t;
 }
 
+/**
+ * How many arrivals are intended at or before elapsedMs (arrivals 0..n-1 have T(i) <= elapsedMs): all
+ * of them from the schedule's end on, none before its start.
+ */
+export function dueArrivals(schedule: RateSchedule, elapsedMs: number): number {
+  if (!(elapsedMs >= 0)) return 0;
+  const total = at(schedule.arrivalsAt, schedule.segments.length);
+  const whole = Math.ceil(total - 1e-9);
+  if (elapsedMs >= schedule.endMs) return whole;
+  // T(i) <= t exactly when F(t) >= i, so arrivals 0..floor(F(t)); a guess corrected by T itself.
+  let n = Math.min(whole, Math.floor(expectedArrivals(schedule, elapsedMs)) + 1);
+  while (n > 0 && arrivalTimeMs(schedule, n - 1) > elapsedMs) n--;
+  while (n < whole && arrivalTimeMs(schedule, n) <= elapsedMs) n++;
+  return n;
+}
+
 /** vegeta's Pace: given the time since start and how many arrivals were already issued, what to do next. */
 export function pace(schedule: RateSchedule, elapsedMs: number, sent: number): Pace {
   const t = arrivalTimeMs(schedule, sent);

@@ -39,6 +39,7 @@ class Tally {
   reset = 0;
   timeout = 0;
   certificate = 0;
+  dns = 0;
   other = 0;
   bytes = 0;
   inFlightPeak = 0;
@@ -69,6 +70,7 @@ class Tally {
     into.reset += this.reset;
     into.timeout += this.timeout;
     into.certificate += this.certificate;
+    into.dns += this.dns;
     into.other += this.other;
     into.bytes += this.bytes;
     if (this.inFlightPeak > into.inFlightPeak) into.inFlightPeak = this.inFlightPeak;
@@ -84,7 +86,7 @@ class Tally {
     this.shared.reset();
     this.lag.reset();
     this.requests = this.sent = this.dropped = 0;
-    this.refused = this.reset = this.timeout = this.certificate = this.other = 0;
+    this.refused = this.reset = this.timeout = this.certificate = this.dns = this.other = 0;
     this.bytes = 0;
     this.inFlightPeak = 0;
     this.status.fill(0);
@@ -101,6 +103,7 @@ class Tally {
     errors.reset = this.reset;
     errors.timeout = this.timeout;
     errors.certificate = this.certificate;
+    errors.dns = this.dns;
     errors.other = this.other;
     return {
       latencyHist: encodeHistogram(this.latency),
@@ -202,8 +205,9 @@ export class Recorder implements ResponseSink {
   }
 
   /** Open model: an arrival found the in-flight cap full and was not sent. */
-  onDropped(): void {
-    this.interval.dropped++;
+  /** `n` arrivals (default 1) were not sent: the in-flight cap was full, or their time passed. */
+  onDropped(n = 1): void {
+    this.interval.dropped += n;
   }
 
   onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
@@ -240,6 +244,9 @@ export class Recorder implements ResponseSink {
         break;
       case 'certificate':
         t.certificate++;
+        break;
+      case 'dns':
+        t.dns++;
         break;
       case 'other':
         t.other++;

@@ -51,7 +51,7 @@ function buildMetrics(registry: Registry) {
     requests: counter('loadfleet_requests_total', 'Requests that ended (response or transport error), merged over the fleet', ['phase']),
     sent: counter('loadfleet_sent_total', 'Requests handed to the HTTP client', ['phase']),
     responses: counter('loadfleet_responses_total', 'Responses by HTTP status code', ['phase', 'status']),
-    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, certificate, other); HTTP statuses are not errors', ['phase', 'kind']),
+    errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, certificate, dns, other); HTTP statuses are not errors', ['phase', 'kind']),
     dropped: counter('loadfleet_dropped_total', 'Open model: arrivals not sent because the in-flight cap was full', ['phase']),
     bytes: counter('loadfleet_received_bytes_total', 'Response body bytes received', ['phase']),
     runs: counter('loadfleet_runs_total', 'Finished runs by verdict', ['verdict']),

@@ -68,10 +68,13 @@ export class FakeEngine implements Engine {
   /** What the session gave the engine: its plan and the `unique` feeders' pickers. */
   readonly plan: AgentPlan | undefined;
   readonly pickers: ReadonlyMap<string, RowPicker> | undefined;
-  constructor(onSnapshot: (s: EngineSnapshot) => void, plan?: AgentPlan, pickers?: ReadonlyMap<string, RowPicker>) {
+  /** The session's permit (EngineDeps.mayIssue), as a real engine would ask it before each send. */
+  readonly mayIssue: ((nowMs: number) => boolean) | undefined;
+  constructor(onSnapshot: (s: EngineSnapshot) => void, plan?: AgentPlan, pickers?: ReadonlyMap<string, RowPicker>, mayIssue?: (nowMs: number) => boolean) {
     this.onSnapshot = onSnapshot;
     this.plan = plan;
     this.pickers = pickers;
+    this.mayIssue = mayIssue;
     this.done = new Promise((resolve) => {
       this.finish = () => resolve({ main: { ...emptyStats(), requests: 7, sent: 7 }, warmup: emptyStats(), mainDurationMs: 1_000, lastSeq: 1, stoppedEarly: false });
     });
@@ -82,7 +85,10 @@ export class FakeEngine implements Engine {
   loops: [number, string | undefined][] = [];
   setConcurrency(n: number, scenario?: string): void { this.loops.push([n, scenario]); }
   mainElapsedMs(): number { return 250; }
-  stop(reason: string): void {
+  /** Whether the first stop() abandoned the load (due arrivals dropped). */
+  abandoned: boolean | undefined;
+  stop(reason: string, abandon?: boolean): void {
+    this.abandoned ??= abandon === true;
     this.stopped ??= reason;
     this.finish();
   }
@@ -103,7 +109,7 @@ export function setup(extra: Partial<ConstructorParameters<typeof AgentSession>[
   const session = new AgentSession({
     dialer, clock, agentId: 'a1', host: 'h', cores: 2, version: 't', log: (level, m) => log.push(`${level} ${m}`),
     createEngine: (plan, onSnapshot, data) => {
-      const e = new FakeEngine(onSnapshot, plan, data?.pickers);
+      const e = new FakeEngine(onSnapshot, plan, data?.pickers, data?.mayIssue);
       engines.push(e);
       return e;
     },

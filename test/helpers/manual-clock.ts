@@ -43,6 +43,15 @@ export class ManualClock implements Clock {
     this.pending = this.pending.filter((p) => !p.cancelled);
   }
 
+  /**
+   * A frozen process (SIGSTOP): time moves forward by ms and no timer fires meanwhile; every timer that
+   * fell due fires once, late, at the next advance() (a periodic one then keeps its period from there).
+   */
+  freeze(ms: number): void {
+    this.now += ms;
+    for (const p of this.pending) if (!p.cancelled && p.atMs < this.now) p.atMs = this.now;
+  }
+
   private add(atMs: number, periodMs: number | undefined, fn: () => void): TimerHandle {
     const p: Pending = { atMs, periodMs, fn, cancelled: false, order: this.counter++ };
     this.pending.push(p);

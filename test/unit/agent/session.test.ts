@@ -226,3 +226,67 @@ test('closed-model live changes are capped at the agent\'s --max-in-flight (not 
   const capped = dialer.last.sent.filter((m) => m.kind === 'failure' && m.code === 'LIMIT_CAPPED');
   assert.equal(capped.length, 3);
 });
+
+// Link freshness. WELCOME: heartbeats every 1 000 ms, miss limit 3: the coordinator may declare this
+// agent lost after 3 000 ms of silence, so the agent's window is 2 500 ms (half a heartbeat earlier).
+const LONG_PLAN = JSON.stringify({ ...PLAN, segments: [{ durationMs: 60_000, from: 10, to: 10 }] });
+
+test('a fresh link permits load; ordinary lag below the window does not revoke it', () => {
+  const { clock, dialer, engines, session } = setup();
+  session.start();
+  const link = dialer.last;
+  link.deliver(WELCOME);
+  link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: LONG_PLAN });
+  const engine = engines[0]!;
+  for (let i = 0; i < 5; i++) {
+    clock.advance(1_000);
+    link.deliver({ kind: 'heartbeat', sentAtMs: 0 });
+  }
+  assert.equal(engine.mayIssue?.(clock.nowMs()), true);
+  // A 2 s stall (event loop blocked, a GC pause) stays inside the window: still "send now".
+  clock.freeze(2_000);
+  assert.equal(engine.mayIssue?.(clock.nowMs()), true);
+  clock.advance(0);
+  assert.equal(engine.stopped, undefined);
+  assert.equal(link.closed, false);
+});
+
+// Each row: what runs first when a process frozen for 5 s (past the window) is continued.
+const freezeRows: Array<[string, (ctx: ReturnType<typeof setup>) => void]> = [
+  // the engine's send loop: it asks before firing its backlog
+  ['the engine asks first', ({ clock, engines }) => assert.equal(engines[0]!.mayIssue?.(clock.nowMs()), false)],
+  // heartbeats the coordinator sent before it declared the agent lost, read from the socket's buffer
+  ['a buffered coordinator message comes first', ({ dialer }) => dialer.links[0]!.deliver({ kind: 'heartbeat', sentAtMs: 0 })],
+  // the agent's own heartbeat timer
+  ['the heartbeat timer comes first', ({ clock }) => clock.advance(0)],
+];
+
+for (const [name, first] of freezeRows) {
+  test(`after a freeze past the loss window, no load is issued for the old link (${name}); the agent rejoins`, async () => {
+    const ctx = setup();
+    const { clock, dialer, engines, log, session } = ctx;
+    session.start();
+    const link = dialer.last;
+    link.deliver(WELCOME);
+    link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: LONG_PLAN });
+    clock.advance(1_000);
+    link.deliver({ kind: 'heartbeat', sentAtMs: 0 });
+    clock.freeze(5_000);
+    first(ctx);
+    // Whatever ran first, the permit is gone for good on this link (a fresh heartbeat does not restore it).
+    link.deliver({ kind: 'heartbeat', sentAtMs: 0 });
+    assert.equal(engines[0]!.mayIssue?.(clock.nowMs()), false);
+    assert.equal(engines[0]!.stopped, 'coordinator link stale');
+    assert.equal(engines[0]!.abandoned, true, 'the due arrivals are dropped, not sent late');
+    assert.equal(link.closed, true);
+    assert.equal(dialer.resets, 1, 'the next dial starts a fresh connection');
+    assert.ok(log.some((l) => l.startsWith('warn') && l.includes('may have declared this agent lost')), log.join('\n'));
+    await tick();
+    // The Done is kept for the next link; the agent rejoins after its backoff.
+    assert.ok(session.unacknowledged >= 1);
+    clock.advance(150);
+    assert.equal(dialer.links.length, 2);
+    dialer.last.deliver(WELCOME);
+    assert.ok(dialer.last.sent.some((m) => m.kind === 'done'), 'the figures are resent on the new link');
+  });
+}

@@ -55,6 +55,10 @@ test('invalid scenarios report every problem with its field', () => {
     { why: 'unknown load model', input: { request: { url: URL_OK }, load: { model: 'burst' } }, problems: [['load.model', /open.*closed/]] },
     { why: 'rate and stages together', input: { request: { url: URL_OK }, load: { model: 'open', rate: 1, duration: '1s', stages: [{ duration: '1s', target: 1 }] } }, problems: [['load.rate', /either rate/]] },
     { why: 'rate without duration', input: { request: { url: URL_OK }, load: { model: 'open', rate: 5 } }, problems: [['load.duration', /required/]] },
+    // a rate no fleet could hold (a typo): refused, naming the bound and why
+    { why: 'rate above the bound', input: { request: { url: URL_OK }, load: { model: 'open', rate: 1e9, duration: '2s' } }, problems: [['load.rate', /at most 10000000 req\/s.*no fleet could hold more/]] },
+    // the same bound for every stage target and the start rate
+    { why: 'stage target above the bound', input: { request: { url: URL_OK }, load: { model: 'open', startRate: 2e7, stages: [{ duration: '1s', target: 10 }, { duration: '1s', target: 1e8 }] } }, problems: [['load.startRate', /at most 10000000/], ['load.stages.1.target', /at most 10000000/]] },
     { why: 'unknown field (typo)', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 1, duration: '1s' }, warmpu: '1s' }, problems: [['(top level)', /warmpu/]] },
     { why: 'fractional concurrency', input: { request: { url: URL_OK }, load: { model: 'closed', concurrency: 1.5, duration: '1s' } }, problems: [['load.concurrency', /int/i]] },
     // closed stages follow the open model's rules and messages

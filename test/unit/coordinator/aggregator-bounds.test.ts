@@ -52,7 +52,7 @@ test('snapshots beyond the run bounds or inconsistent are refused, naming the fi
     { why: 'sent over the schedule', s: snap({ stats: statsOf(10, { sent: 1_001 }) }), field: /snapshot\.stats\.sent 1001 \(dropped 0\) takes this agent's main phase to 1011 arrivals, over the 1000/ },
     { why: 'dropped counts as arrivals', s: snap({ stats: statsOf(10, { dropped: 995 }) }), field: /snapshot\.stats\.sent 10 \(dropped 995\) takes this agent's main phase to 1015 arrivals/ },
     { why: 'more statuses than requests', s: snap({ stats: statsOf(10, { statusCodes: { '200': 11 } }) }), field: /snapshot\.stats: 11 status code\(s\) and 0 error\(s\) for 10 request\(s\)/ },
-    { why: 'errors beyond requests', s: snap({ stats: statsOf(10, { errors: { refused: 1, reset: 0, timeout: 0, certificate: 0, other: 0 } }) }), field: /10 status code\(s\) and 1 error\(s\) for 10/ },
+    { why: 'errors beyond requests', s: snap({ stats: statsOf(10, { errors: { refused: 1, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } }) }), field: /10 status code\(s\) and 1 error\(s\) for 10/ },
     { why: 'undecodable latency histogram', s: snap({ stats: statsOf(10, { latencyHist: 'not-a-histogram' }) }), field: /snapshot\.stats\.latencyHist is not a decodable histogram/ },
     { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { lang: langOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
   ];

@@ -12,7 +12,7 @@ const lat = (p50: number, p99: number, extra: Partial<LatencyMs> = {}): LatencyM
 
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
-    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 }, errorTotal: 0,
+    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errorTotal: 0,
     statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
@@ -57,7 +57,7 @@ test('formatLiveLine', () => {
 });
 
 function report(extra: Partial<Report> = {}): Report {
-  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
   return {
     version: 1,
     runId: 'run-7',
@@ -155,7 +155,7 @@ test('formatSummary: closed model, no warm-up, no changes, all exact', () => {
     warmupMs: 0,
     warmup: null,
     rateChanges: [{ atMs: 5000, concurrency: 80, rampMs: 0, source: 'control' }],
-    summary: { ...report().summary, targetRps: null, concurrency: 50, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 } },
+    summary: { ...report().summary, targetRps: null, concurrency: 50, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } },
     reconciliation: [],
   });
   const text = formatSummary(r);
@@ -174,7 +174,7 @@ test('formatSummary: flow runs a unique feeder could not feed say so and what to
 });
 
 test('formatSummary: a run where every request failed shows "-" for its latencies and says why, not 0 ms', () => {
-  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
   const untimed = lat(0, 0, { count: 0, min: 0, mean: 0, p90: 0, p95: 0, p999: 0, max: 0 });
   const named = { requests: 20, rps: 10, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: untimed };
   const base = report();
@@ -195,7 +195,7 @@ test('formatSummary: a run where every request failed shows "-" for its latencie
 });
 
 test('formatSummary: "extract fails" counts extraction failures only; render failures are their own line', () => {
-  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 };
+  const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
   const named = { requests: 100, rps: 5, errors: 0, errorsByKind: none, statusCodes: { '200': 100 }, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 3, renderFailed: 40, bodyTruncated: 0, latencyMs: lat(1.2, 4.8) };
   const text = formatSummary(report({ requests: { login: named } }));
   assert.match(text, /^  login +100 +5\/s +0 +1\.20ms +3\.84ms +4\.80ms +- +3$/m, text);

@@ -108,7 +108,7 @@ test('TTY block: the busiest names so far with this interval\'s figures, and a c
 function fig(index: number): IntervalFigures {
   const l = { count: 1, min: 1, mean: 1, p50: 1, p90: 1, p95: 1, p99: 1, p999: 1, max: 1 };
   return {
-    index, agents: 1, requests: 1, sent: 1, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 }, errorTotal: 0, statusCodes: {}, bytesReceived: 0,
+    index, agents: 1, requests: 1, sent: 1, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errorTotal: 0, statusCodes: {}, bytesReceived: 0,
     rps: 1, coveredMs: 1000, targetRps: 1, concurrency: 0, latencyMs: l, serviceMs: l, inFlightPeak: 1, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
   };
 }
@@ -139,7 +139,7 @@ test('Prometheus: per-request gauges with a bounded request label (the rest as (
   const source: MetricsSource = { status: () => ({ agents: [], run: null }), liveTotals: () => null, observe: (o) => { observer = o; return () => {}; } };
   const metrics = new FleetMetrics(source);
   const requests = Object.fromEntries(rows.map((r) => [r.name, { requests: r.requests, errors: r.errors, checks: { passed: r.passed, failed: r.failed, rate: 2 / 3, failures: {} }, latencyMs: r.latency }]));
-  const summary = { requests: 1, sent: 1, dropped: 0, bytesReceived: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 }, statusCodes: {}, latencyMs: rows[0]?.latency, serviceMs: rows[0]?.latency };
+  const summary = { requests: 1, sent: 1, dropped: 0, bytesReceived: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: {}, latencyMs: rows[0]?.latency, serviceMs: rows[0]?.latency };
   observer?.onRunEnd?.({ runId: 'x', name: 'n', model: 'open', verdict: 'pass', summary, warmup: null, requests } as unknown as Report);
   (metrics as unknown as { refresh(): void }).refresh();
   const text = await metrics.registry.metrics();

@@ -162,7 +162,7 @@ test('buildReport: the required fields, from merged figures, JSON round-trippabl
   assert.equal(report.summary.targetRps, 150);
   assert.equal(report.summary.concurrency, null);
   assert.deepEqual(report.summary.statusCodes, { '200': 300 });
-  assert.deepEqual(report.summary.errorsByKind, { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 });
+  assert.deepEqual(report.summary.errorsByKind, { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 });
   for (const k of ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const) {
     assert.equal(typeof report.summary.latencyMs[k], 'number', k);
   }
@@ -246,7 +246,7 @@ test('buildReport verdicts: never a clean pass when bound, failed, or unreconcil
 
 test('buildReport: a run where no request got a response is failed, naming the error kinds', () => {
   const agg = new Aggregator({ intervalMs: 1000 });
-  const refused = { ...emptyStats(), requests: 40, sent: 40, errors: { refused: 30, reset: 0, timeout: 10, certificate: 0, other: 0 } };
+  const refused = { ...emptyStats(), requests: 40, sent: 40, errors: { refused: 30, reset: 0, timeout: 10, certificate: 0, dns: 0, other: 0 } };
   agg.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: refused, rateRps: 40, concurrency: 0 });
   agg.addDone({ agentId: 'a1', lastSeq: 1, main: refused, warmup: emptyStats(), durationMs: 1000 });
   const r = buildReport(input(agg, { agents: [{ id: 'a1', host: 'h1' }] }));

@@ -1,4 +1,5 @@
-// Error classification: a table for the mapping, then real sockets for refused, reset and timeout.
+// Error classification: a table for the mapping, then real sockets for refused, reset and timeout,
+// and a name that never resolves (RFC 6761 `.invalid`) for dns.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors as undiciErrors } from 'undici';
@@ -45,7 +46,15 @@ const rows: Array<[string, unknown, ErrorKind]> = [
   // the pool was destroyed
   ['UND_ERR_DESTROYED', new undiciErrors.ClientDestroyedError(), 'other'],
   // a name that does not resolve
-  ['ENOTFOUND', coded('ENOTFOUND'), 'other'],
+  ['ENOTFOUND', coded('ENOTFOUND'), 'dns'],
+  // the resolver did not answer in time (a DNS failure, not the request's timeout)
+  ['EAI_AGAIN', coded('EAI_AGAIN'), 'dns'],
+  // the resolver failed
+  ['EAI_FAIL', coded('EAI_FAIL'), 'dns'],
+  // any other getaddrinfo failure
+  ['getaddrinfo EBADFLAGS', Object.assign(coded('EBADFLAGS'), { syscall: 'getaddrinfo' }), 'dns'],
+  // happy-eyeballs: the DNS code on the members of an AggregateError
+  ['AggregateError of ENOTFOUND', new AggregateError([coded('ENOTFOUND')], 'connect failed'), 'dns'],
   // not even an Error
   ['a string', 'boom', 'other'],
   ['null', null, 'other'],
@@ -113,6 +122,24 @@ test('errors: status codes are responses, not errors', async (t) => {
   const r = await engine.done;
   assert.deepEqual(r.main.statusCodes, { '503': 30 });
   assert.equal(r.main.bytesReceived, 30 * 4);
-  assert.deepEqual(r.main.errors, { refused: 0, reset: 0, timeout: 0, certificate: 0, other: 0 });
+  assert.deepEqual(r.main.errors, { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 });
+  checkAccounting(snaps, r);
+});
+
+test('errors: a host name that never resolves gives dns for every request, at once', async () => {
+  // RFC 6761: *.invalid never resolves and sends nothing anywhere. 20 arrivals over 400 ms, 5 s timeout.
+  const snaps: EngineSnapshot[] = [];
+  const engine = createEngine(plan({ url: 'http://no-such-host.invalid:8080/', timeoutMs: 5_000, segments: [{ durationMs: 400, from: 50, to: 50 }] }), {
+    onSnapshot: (s) => snaps.push(s),
+  });
+  const startedMs = performance.now();
+  engine.start();
+  const r = await engine.done;
+  const tookMs = performance.now() - startedMs;
+  assert.equal(r.main.sent, 20);
+  assert.equal(r.main.errors.dns, 20, JSON.stringify(r.main.errors));
+  assert.equal(r.main.errors.timeout, 0);
+  // Fast: nowhere near the 5 s timeout (400 ms of schedule plus a loaded machine's slack).
+  assert.ok(tookMs < 2_500, `ended after ${tookMs.toFixed(0)} ms`);
   checkAccounting(snaps, r);
 });

@@ -2,11 +2,12 @@
 // a real server on 127.0.0.1 port 0 that never answers.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { HttpClient, SWEEP_PERIOD_MS } from '../../../agent/engine/http-client.js';
+import { HttpClient, SPARE_CONNECTIONS, SWEEP_PERIOD_MS } from '../../../agent/engine/http-client.js';
 import type { ResponseSink } from '../../../agent/engine/http-client.js';
 import { systemClock } from '../../../common/clock.js';
 import type { ErrorKind } from '../../../common/stats.js';
 import { startTarget } from './target.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 
 const TIMEOUT_MS = 300;
 /**
@@ -92,4 +93,50 @@ test('http client: a slow answer within timeoutMs is a response, not a timeout',
   await client.close(2000);
   assert.deepEqual(sink.endings.map((e) => e.outcome), [200, 200]);
   assert.equal(client.inFlight, 0);
+});
+
+test('http client: a stalled target gets no reconnect storm: connections stay within connections + SPARE_CONNECTIONS, and every request is a timeout', async (t) => {
+  // Accepts connections, never answers. 2 connections, 50 req/s for 2 s, 200 ms timeout: before, every
+  // timed-out request destroyed its socket and a queued one went out on a new connection, ~10 per second.
+  const target = await startTarget({ kind: 'never' });
+  t.after(() => target.close());
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 2, clock: systemClock });
+  t.after(() => client.close(0));
+  const sink = recordingSink();
+  for (let i = 0; i < 100; i++) {
+    const nowMs = systemClock.nowMs();
+    client.send(sink, nowMs, nowMs);
+    await sleep(20);
+  }
+  await sleep(200 + TOLERANCE_MS);
+  assert.equal(sink.endings.length, 100);
+  assert.ok(sink.endings.every((e) => e.outcome === 'timeout'), JSON.stringify(sink.endings.filter((e) => e.outcome !== 'timeout')));
+  assert.ok(target.connections() <= 2 + SPARE_CONNECTIONS, `${target.connections()} connections opened (bound ${2 + SPARE_CONNECTIONS})`);
+  assert.ok(target.received() <= 2 + SPARE_CONNECTIONS, `${target.received()} requests written (one per connection at most)`);
+  // Closing does not wait for the stuck sockets: every request was already reported.
+  const closingMs = systemClock.nowMs();
+  await client.close(5_000);
+  assert.ok(systemClock.nowMs() - closingMs < 1_000, 'closed without waiting for the drain deadline');
+  assert.equal(sink.endings.length, 100, 'no second end for any request');
+});
+
+test('http client: a request whose time ran out while queued is never written, even before the sweep sees it', async (t) => {
+  // A manual clock: the sweep never runs unless the test advances it. One connection, held by a request
+  // the server answers after 100 ms (real time); meanwhile the client's clock jumps 300 ms (freeze:
+  // no timer fires), so the queued request's 200 ms are up when the connection frees.
+  const target = await startTarget({ kind: 'stall', stallMs: 100 });
+  t.after(() => target.close());
+  const clock = new ManualClock();
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 1, clock });
+  const sink = recordingSink();
+  client.send(sink, 0, 0);
+  client.send(sink, 0, 0);
+  while (target.received() < 1) await sleep(5);
+  clock.freeze(300);
+  while (sink.endings.length < 2) await sleep(10);
+  assert.deepEqual(sink.endings.map((e) => e.outcome), [200, 'timeout'], 'the first was answered; the second timed out unwritten');
+  assert.equal(target.received(), 1, 'the expired request was not written');
+  const closed = client.close(0);
+  clock.advance(1_000);
+  await closed;
 });

@@ -181,3 +181,57 @@ test('engine: stop() before start() resolves with one empty main delta', async (
   assert.equal(snaps.length, 1);
   checkAccounting(snaps, r);
 });
+
+test('open: once the permit says no (a frozen agent whose link went stale), the backlog is dropped, never sent as a burst', async (t) => {
+  const target = await startTarget();
+  t.after(() => target.close());
+  const snaps: EngineSnapshot[] = [];
+  let permitted = true;
+  let asked = 0;
+  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 3000, from: 100, to: 100 }], snapshotIntervalMs: 250 }), {
+    onSnapshot: (s) => snaps.push(s),
+    mayIssue: () => {
+      asked++;
+      return permitted;
+    },
+  });
+  engine.start();
+  // At 500 ms the process "freezes" for 1 s (the event loop is blocked) and its link goes stale meanwhile.
+  setTimeout(() => {
+    permitted = false;
+    const until = performance.now() + 1000;
+    while (performance.now() < until) { /* frozen */ }
+  }, 500);
+  const r = await engine.done;
+  // 100/s: ~50 sent before the freeze (timer lateness on a loaded machine: up to 20 more); the ~100
+  // arrivals due during the freeze are dropped, the rest of the schedule is not this engine's any more.
+  assert.ok(r.main.sent >= 45 && r.main.sent <= 75, `sent ${r.main.sent}`);
+  assert.equal(target.received(), r.main.sent, 'nothing after the freeze reached the target');
+  assert.ok(Math.abs(r.main.sent + r.main.dropped - 150) <= 25, `sent ${r.main.sent} + dropped ${r.main.dropped} ~ the 150 due by the end of the freeze`);
+  assert.equal(r.stoppedEarly, true);
+  assert.ok(r.mainDurationMs < 2500, `stopped at ${r.mainDurationMs} ms, not at the schedule's end`);
+  assert.ok(asked >= r.main.sent, 'asked before every send');
+  checkAccounting(snaps, r);
+});
+
+test('open: the end of the schedule is a deadline: a rate far beyond the machine ends on time, the arrivals it owed counted as dropped', async (t) => {
+  // Every response takes 100 ms and at most 5 are in flight: ~50 req/s really go out. The schedule asks
+  // for 10 million per second for 2 s; nowhere near that many arrivals can even be counted one by one
+  // in time (a few million per second here), so without the deadline the phase overruns by seconds.
+  const target = await startTarget({ kind: 'stall', stallMs: 100 });
+  t.after(() => target.close());
+  const snaps: EngineSnapshot[] = [];
+  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 2000, from: 1e7, to: 1e7 }], maxInFlight: 5, connections: 5 }), {
+    onSnapshot: (s) => snaps.push(s),
+  });
+  const startedMs = performance.now();
+  engine.start();
+  const r = await engine.done;
+  const tookMs = performance.now() - startedMs;
+  // 2 s of schedule + END_GRACE_MS (500) + 200 ms for a loaded machine; then the last responses (100 ms).
+  assert.ok(r.mainDurationMs < 2_700, `main phase ${r.mainDurationMs} ms`);
+  assert.ok(tookMs < 3_500, `ended after ${tookMs.toFixed(0)} ms`);
+  assert.equal(r.main.sent + r.main.dropped, 2e7, 'every arrival of the schedule is either sent or dropped');
+  assert.equal(target.received(), r.main.sent);
+  checkAccounting(snaps, r);
+});

@@ -6,6 +6,7 @@ import {
   arrivalTimeMs,
   changeRate,
   constantSchedule,
+  dueArrivals,
   expectedArrivals,
   pace,
   rateAtMs,
@@ -298,3 +299,32 @@ test('changeRate: repeated live changes keep every arrival index exactly once', 
   for (let i = 1; i < times.length; i++) assert.ok((times[i] as number) >= (times[i - 1] as number));
   assert.equal(times.length, Math.ceil(expectedArrivals(s, s.endMs) - 1e-9));
 });
+
+// dueArrivals(t): how many arrivals are intended at or before t (what a runner owes at t). Checked
+// against the brute force (count of T(i) <= t) as well.
+const dueRows: Array<[string, Segment[], number, number]> = [
+  // before the start nothing is due
+  ['before the start', [seg(1000, 10, 10)], -1, 0],
+  // arrival 0 is at t = 0, so it is due at once
+  ['at the start', [seg(1000, 10, 10)], 0, 1],
+  // 10/s: arrivals at 0, 100, ..., 400 ms are due at 450 ms
+  ['mid-way', [seg(1000, 10, 10)], 450, 5],
+  // exactly on an arrival's time: that arrival is due
+  ['on an arrival', [seg(1000, 10, 10)], 500, 6],
+  // a freeze past the end: every arrival of the schedule, and no more
+  ['past the end', [seg(1000, 10, 10)], 5000, 10],
+  // a ramp 0 -> 20/s over 1 s (10 arrivals): F(500) = 2.5, so arrivals 0, 1, 2
+  ['a ramp', [seg(1000, 0, 20)], 500, 3],
+  // a zero-rate stretch holds the next arrival: 5 arrivals in the first second, none in the second
+  ['a pause', [seg(1000, 5, 5), seg(1000, 0, 0), seg(1000, 5, 5)], 1500, 5],
+  // a huge rate: counted without walking every arrival one by one
+  ['a huge rate', [seg(2000, 1e9, 1e9)], 1000, 1e9 + 1],
+];
+
+for (const [name, segments, tMs, want] of dueRows) {
+  test(`dueArrivals: ${name}`, () => {
+    const schedule = rateSchedule(segments);
+    assert.equal(dueArrivals(schedule, tMs), want);
+    if (want < 1000) assert.equal(allArrivals(schedule).filter((a) => a <= tMs).length, want, 'brute force agrees');
+  });
+}

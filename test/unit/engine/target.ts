@@ -16,6 +16,8 @@ export interface Target {
   url: string;
   /** Requests received (counted when the request arrives). */
   received(): number;
+  /** TCP connections accepted so far. */
+  connections(): number;
   setMode(mode: TargetMode): void;
   close(): Promise<void>;
 }
@@ -55,7 +57,9 @@ export async function startTarget(initial: TargetMode = { kind: 'ok' }): Promise
     }
   });
   server.keepAliveTimeout = 60_000;
+  let connections = 0;
   server.on('connection', (s: Socket) => {
+    connections++;
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
@@ -64,6 +68,7 @@ export async function startTarget(initial: TargetMode = { kind: 'ok' }): Promise
   return {
     url: `http://127.0.0.1:${port}/hello?x=1`,
     received: () => count,
+    connections: () => connections,
     setMode: (m) => {
       mode = m;
     },
