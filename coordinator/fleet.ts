@@ -211,13 +211,14 @@ export class Fleet {
   private beat(): void {
     const now = this.opts.clock.nowMs();
     const limitMs = this.opts.heartbeatIntervalMs * this.opts.heartbeatMissLimit;
-    // A round later than its interval means this process itself did not run meanwhile (a GC pause, VM
-    // steal, SIGSTOP): what agents sent then is still unread, so that time is not their silence.
+    // A round a whole interval or more late means this process itself did not run meanwhile (a GC pause,
+    // VM steal, SIGSTOP): what agents sent then is still unread, so that time is not their silence.
+    // Smaller lateness is timer jitter and changes nothing.
     const stalledMs = now - this.lastBeatMs - this.opts.heartbeatIntervalMs;
     this.lastBeatMs = now;
-    if (stalledMs > 0) {
+    if (stalledMs >= this.opts.heartbeatIntervalMs) {
       for (const m of this.members.values()) m.lastHeardMs = Math.min(now, m.lastHeardMs + stalledMs);
-      if (stalledMs > limitMs / 2) this.opts.log('warn', `this coordinator did not run for ${Math.round(stalledMs)} ms (paused or starved of CPU): not counted as the agents' silence`);
+      this.opts.log('warn', `this coordinator did not run for ${Math.round(stalledMs)} ms (paused or starved of CPU): not counted as the agents' silence`);
     }
     for (const m of [...this.members.values()]) {
       if (now - m.lastHeardMs > limitMs) {

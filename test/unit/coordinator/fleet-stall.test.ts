@@ -77,3 +77,15 @@ test('a coordinator stalled 4 s does not call its agents lost for it; a silent o
   assert.deepEqual(fleet.agents().map((a) => a.id), ['talker']);
   fleet.close();
 });
+
+test('a round late by less than an interval is timer jitter: the silence counts in full', () => {
+  const clock = new StallClock();
+  const fleet = new Fleet({ clock, version: 't', heartbeatIntervalMs: 1_000, heartbeatMissLimit: 3, snapshotIntervalMs: 1_000, log: () => {} });
+  const h = fleet.accept(new FakeConn());
+  h.onMessage({ kind: 'hello', agentId: 'x', protocolVersion: PROTOCOL_VERSION, version: 't', host: 'h', cores: 2 });
+  clock.run(1_000);
+  clock.run(1_000);
+  clock.run(1_300); // 3.3 s of silence, the round 300 ms late
+  assert.deepEqual(fleet.agents(), [], 'dropped: 300 ms of lateness does not excuse 3.3 s of silence');
+  fleet.close();
+});
