@@ -317,7 +317,13 @@ export function dashboardMain(doc: DashDoc, win: DashWin, UPlot: DashUPlot | und
     }
   }
   if (cfg.needsToken) status('enter the token to see the run', false);
-  $('token-input').addEventListener('input', () => { void stream(); });
+  // Tried once typing pauses (not per keystroke: each refusal is a line in the coordinator's log).
+  let typed = 0;
+  $('token-input').addEventListener('input', () => {
+    const mine = ++typed;
+    win.setTimeout(() => { if (mine === typed) void stream(); }, 600);
+  });
+  $('token-input').addEventListener('change', () => { void stream(); });
   void stream();
 
   // ---- control ----

@@ -1,6 +1,8 @@
 // TLS and mutual TLS on the fleet's gRPC channel, with certificates from `loadfleet certs`: a run over
 // mTLS reconciles with the target's count; a plaintext client, a client without a certificate and an
-// agent whose certificate another CA signed are refused, and the run alongside is unaffected.
+// agent whose certificate another CA signed are refused, and the run alongside is unaffected. Roles:
+// agent certificates only join, control certificates only control; refused agents give up (exit 6)
+// after a bounded number of tries, while an unreachable coordinator is retried without bound.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
