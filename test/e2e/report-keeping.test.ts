@@ -3,7 +3,8 @@
 // (coordinator, agent, CLIs), real gRPC, a counting target.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget } from '../../coordinator/demo/target.js';
 import type { Report } from '../../coordinator/report.js';
@@ -81,5 +82,33 @@ test('a second Ctrl-C on `run --coordinator` gives up at once (exit 130) and nam
     assert.equal(report.summary.requests, fleet.target.total(), 'every request the target received, drained after the CLI went');
   } finally {
     await fleet.close();
+  }
+});
+
+test('coordinator --report-dir also writes each finished report to DIR/RUN_ID.json, where it outlives the coordinator', async () => {
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-keep-dir-'));
+  const env = { LOADFLEET_TOKEN: 'keep-token' };
+  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0', '--report-dir', 'kept', '--keep-reports', '1'], env, dir);
+  let agent: ReturnType<typeof startProcess> | undefined;
+  try {
+    const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+    agent = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'keep3'], env);
+    await agent.waitFor(/joined coordinator/);
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 20, duration: '2s' } }));
+    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--out', 'r.json'], env, dir);
+    const runId = (await run.waitFor(/^run id: (\S+)/))[1] as string;
+    assert.ok(completed(await run.exited), run.stderr());
+    await coord.waitFor(new RegExp(`report of run ${runId} written to `));
+    coord.kill('SIGKILL');
+    await coord.exited;
+    const kept = JSON.parse(readFileSync(join(dir, 'kept', `${runId}.json`), 'utf8')) as Report;
+    assert.deepEqual(kept, JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')), 'the same report the run wrote');
+    assert.equal(kept.summary.requests, target.counts().requests);
+  } finally {
+    agent?.kill('SIGKILL');
+    coord.kill('SIGKILL');
+    await Promise.all([agent?.exited, coord.exited]);
+    await target.close();
   }
 });

@@ -46,6 +46,10 @@ test('a 4-hour run\'s report arrives whole through the Control service (GetRepor
     assert.deepEqual(JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')), report);
     assert.match(io.out(), /run-soak/);
 
+    const stranger = new RemoteControl(address, 'wrong');
+    await assert.rejects(stranger.getReport(), (e: unknown) => (e as { code?: string }).code === 'UNAUTHENTICATED', 'reports need the control token');
+    stranger.close();
+
     await assert.rejects(remote.getReport('run-other'), (e: unknown) =>
       (e as { code?: string }).code === 'NO_REPORT' && /no report of run run-other .*keeps the last 2 finished run\(s\): run-soak/.test((e as Error).message));
   } finally {
