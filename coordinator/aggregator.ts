@@ -14,7 +14,7 @@
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) and input beyond the run's bounds (run-bounds.ts: interval index, seq and lastSeq, arrivals
 //   and requests per agent and phase, request names per agent and run) or inconsistent in itself
-//   (statuses + errors > requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
+//   (statuses + errors > requests; more histogram values than requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
 //   naming the wire field, before any state changes; the caller cuts that agent's stream.
 //
 // Memory: per agent and per phase four live histograms (~90 KB each: cumulative latency/service per
@@ -177,36 +177,37 @@ function violation(message: string, cause?: unknown): LoadfleetError {
   return new LoadfleetError('PROTOCOL_VIOLATION', message, cause === undefined ? {} : { cause });
 }
 
-/** Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing left to destroy on failure). */
+/**
+ * Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing
+ * left to destroy on failure). Each holds one value per response, so at most stats.requests values.
+ */
 function decodePair(stats: Stats, where: string, field: string): { latency: Histogram; service: Histogram } {
-  let latency: Histogram;
-  try {
-    latency = decodeHistogram(stats.latencyHist);
-  } catch (e) {
-    throw violation(`${where}: ${field}.latencyHist is not a decodable histogram`, e);
-  }
-  try {
-    return { latency, service: decodeHistogram(stats.serviceHist) };
-  } catch (e) {
-    latency.destroy();
-    throw violation(`${where}: ${field}.serviceHist is not a decodable histogram`, e);
-  }
+  return decodeBoth(stats, where, field, decodeHistogram);
 }
 
 /** A snapshot's two delta histograms, decoded sparse (no ~90 KB histogram each): they are only added. */
 function decodeDeltaPair(stats: Stats, where: string, field: string): { latency: Histogram | SparseCounts; service: Histogram | SparseCounts } {
-  let latency: Histogram | SparseCounts;
+  return decodeBoth(stats, where, field, decodeSparse);
+}
+
+function decodeBoth<H extends Histogram | SparseCounts>(stats: Stats, where: string, field: string, decode: (encoded: string) => H): { latency: H; service: H } {
+  const out: H[] = [];
   try {
-    latency = decodeSparse(stats.latencyHist);
+    for (const key of ['latencyHist', 'serviceHist'] as const) {
+      let h: H;
+      try {
+        h = decode(stats[key]);
+      } catch (e) {
+        throw violation(`${where}: ${field}.${key} is not a decodable histogram`, e);
+      }
+      out.push(h);
+      if (h.totalCount > stats.requests) throw violation(`${where}: ${field}.${key} holds ${h.totalCount} values for ${stats.requests} request(s)`);
+    }
   } catch (e) {
-    throw violation(`${where}: ${field}.latencyHist is not a decodable histogram`, e);
+    for (const h of out) h.destroy();
+    throw e;
   }
-  try {
-    return { latency, service: decodeSparse(stats.serviceHist) };
-  } catch (e) {
-    latency.destroy();
-    throw violation(`${where}: ${field}.serviceHist is not a decodable histogram`, e);
-  }
+  return { latency: out[0] as H, service: out[1] as H };
 }
 
 function sameLayout(a: JsHistogram, b: JsHistogram): boolean {

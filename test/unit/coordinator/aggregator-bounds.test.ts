@@ -54,6 +54,8 @@ test('snapshots beyond the run bounds or inconsistent are refused, naming the fi
     { why: 'more statuses than requests', s: snap({ stats: statsOf(10, { statusCodes: { '200': 11 } }) }), field: /snapshot\.stats: 11 status code\(s\) and 0 error\(s\) for 10 request\(s\)/ },
     { why: 'errors beyond requests', s: snap({ stats: statsOf(10, { errors: { refused: 1, reset: 0, timeout: 0, certificate: 0, other: 0 } }) }), field: /10 status code\(s\) and 1 error\(s\) for 10/ },
     { why: 'undecodable latency histogram', s: snap({ stats: statsOf(10, { latencyHist: 'not-a-histogram' }) }), field: /snapshot\.stats\.latencyHist is not a decodable histogram/ },
+    // Percentiles come from the histograms: values beyond the requests would skew them.
+    { why: 'more latency values than requests', s: snap({ stats: statsOf(10, { requests: 5, statusCodes: { '200': 5 } }) }), field: /snapshot\.stats\.latencyHist holds 10 values for 5 request\(s\)/ },
     { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { lang: langOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
   ];
   for (const row of rows) {
@@ -96,6 +98,7 @@ test('a Done beyond the bounds is refused at once, naming the field; the agent s
     { why: 'requests 2^53-1 (and sent with it)', d: done({ main: statsOf(10, { requests: Number.MAX_SAFE_INTEGER, sent: Number.MAX_SAFE_INTEGER }) }), field: /done\.main\.sent: 9007199254740991 arrivals/ },
     { why: 'requests beyond sent', d: done({ main: statsOf(10, { requests: 20, statusCodes: { '200': 20 } }) }), field: /done\.main\.requests: 20 requests ended but 10 were sent/ },
     { why: 'statuses beyond requests', d: done({ warmup: statsOf(0, { statusCodes: { '200': 1 } }) }), field: /done\.warmup: 1 status code\(s\) and 0 error\(s\) for 0/ },
+    { why: 'more service values than requests', d: done({ main: statsOf(10, { requests: 9, statusCodes: { '200': 9 }, latencyHist: '' }) }), field: /done\.main\.serviceHist holds 10 values for 9 request\(s\)/ },
     { why: 'undecodable main histogram', d: done({ main: statsOf(10, { serviceHist: '!!' }) }), field: /done\.main\.serviceHist is not a decodable histogram/ },
   ];
   for (const row of rows) {
