@@ -88,12 +88,25 @@ export function emptyDecoded(): Decoded {
   return { requests: new Map(), scenarios: new Map() };
 }
 
-/** Decodes every histogram of a delta or cumulative, or throws (nothing left to free) before anything is merged. */
+/**
+ * Decodes every histogram of a delta or cumulative, or throws an Error naming the entry (nothing left to
+ * free) before anything is merged: undecodable, or more values than the name's requests.
+ */
 export function decodeLang(lang: LangStats): Decoded {
   const out = emptyDecoded();
+  const decode = (into: DecodedNames, field: string, name: string, r: RequestStats): void => {
+    let h: Histogram | SparseCounts;
+    try {
+      h = decodeSparse(r.latencyHist);
+    } catch (e) {
+      throw new Error(`${field}["${name}"].latencyHist: undecodable per-request histogram`, { cause: e });
+    }
+    into.set(name, h);
+    if (h.totalCount > r.requests) throw new Error(`${field}["${name}"].latencyHist holds ${h.totalCount} values for ${r.requests} request(s)`);
+  };
   try {
-    for (const [name, r] of Object.entries(lang.byRequest)) out.requests.set(name, decodeSparse(r.latencyHist));
-    for (const [name, r] of Object.entries(lang.byScenario ?? {})) out.scenarios.set(name, decodeSparse(r.latencyHist));
+    for (const [name, r] of Object.entries(lang.byRequest)) decode(out.requests, 'byRequest', name, r);
+    for (const [name, r] of Object.entries(lang.byScenario ?? {})) decode(out.scenarios, 'byScenario', name, r);
   } catch (e) {
     freeDecoded(out);
     throw e;

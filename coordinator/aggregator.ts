@@ -327,7 +327,7 @@ export class Aggregator {
     } catch (e) {
       delta.latency.destroy();
       delta.service.destroy();
-      throw violation(`${where}: snapshot.stats.langJson has an undecodable per-request histogram`, e);
+      throw violation(`${where}: snapshot.stats.langJson.${(e as Error).message}`, e);
     }
 
     markSeen(agent, s.seq);
@@ -403,8 +403,10 @@ export class Aggregator {
     }
 
     const cumulativeLang: Partial<Record<Phase, ReturnType<typeof decodeLang>>> = {};
+    let decoding: Phase = 'warmup';
     try {
       for (const p of PHASES) {
+        decoding = p;
         const lang = d[p].lang;
         cumulativeLang[p] = lang === undefined ? emptyDecoded() : decodeLang(lang);
       }
@@ -414,7 +416,7 @@ export class Aggregator {
         h?.service.destroy();
       }
       for (const m of Object.values(cumulativeLang)) freeDecoded(m);
-      throw violation(`${where}: done.langJson has an undecodable per-request histogram`, e);
+      throw violation(`${where}: done.${decoding}.langJson.${(e as Error).message}`, e);
     }
 
     const missing = new Set<number>();

@@ -56,6 +56,11 @@ test('snapshots beyond the run bounds or inconsistent are refused, naming the fi
     { why: 'undecodable latency histogram', s: snap({ stats: statsOf(10, { latencyHist: 'not-a-histogram' }) }), field: /snapshot\.stats\.latencyHist is not a decodable histogram/ },
     // Percentiles come from the histograms: values beyond the requests would skew them.
     { why: 'more latency values than requests', s: snap({ stats: statsOf(10, { requests: 5, statusCodes: { '200': 5 } }) }), field: /snapshot\.stats\.latencyHist holds 10 values for 5 request\(s\)/ },
+    {
+      why: 'a request name with more latency values than its requests',
+      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 1 }, latencyHist: statsOf(3).latencyHist } }, iterations: 1, noData: 0 } }) }),
+      field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.latencyHist holds 3 values for 1 request\(s\)/,
+    },
     { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { lang: langOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
   ];
   for (const row of rows) {
@@ -99,6 +104,11 @@ test('a Done beyond the bounds is refused at once, naming the field; the agent s
     { why: 'requests beyond sent', d: done({ main: statsOf(10, { requests: 20, statusCodes: { '200': 20 } }) }), field: /done\.main\.requests: 20 requests ended but 10 were sent/ },
     { why: 'statuses beyond requests', d: done({ warmup: statsOf(0, { statusCodes: { '200': 1 } }) }), field: /done\.warmup: 1 status code\(s\) and 0 error\(s\) for 0/ },
     { why: 'more service values than requests', d: done({ main: statsOf(10, { requests: 9, statusCodes: { '200': 9 }, latencyHist: '' }) }), field: /done\.main\.serviceHist holds 10 values for 9 request\(s\)/ },
+    {
+      why: 'an undecodable per-request histogram in a Done',
+      d: done({ main: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), latencyHist: '@@' } }, iterations: 0, noData: 0 } }) }),
+      field: /done\.main\.langJson\.byRequest\["a"\]\.latencyHist: undecodable per-request histogram/,
+    },
     { why: 'undecodable main histogram', d: done({ main: statsOf(10, { serviceHist: '!!' }) }), field: /done\.main\.serviceHist is not a decodable histogram/ },
   ];
   for (const row of rows) {
