@@ -310,6 +310,8 @@ export class Aggregator {
       if (requests > max) {
         throw violation(`${where}: snapshot.stats.requests ${s.stats.requests} takes this agent's ${s.phase} phase to ${requests} requests, over the ${max} this run's schedule allows`);
       }
+      const name = nameOver(s.stats, max);
+      if (name !== undefined) throw violation(`${where}: snapshot.stats.langJson.${name}, over the ${max} this run's schedule allows`);
     }
     if (s.stats.lang !== undefined) {
       const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang);
@@ -383,6 +385,8 @@ export class Aggregator {
       if (this.#bounds !== undefined) {
         const max = this.#bounds.maxSent(p);
         if (d[p].sent + d[p].dropped > max) throw violation(`${where}: done.${p}.sent: ${d[p].sent + d[p].dropped} arrivals (sent + dropped), over the ${max} this run's schedule allows`);
+        const name = nameOver(d[p], max);
+        if (name !== undefined) throw violation(`${where}: done.${p}.langJson.${name}, over the ${max} this run's schedule allows`);
       }
       const lang = d[p].lang;
       if (lang !== undefined) {
@@ -596,11 +600,27 @@ export class Aggregator {
   }
 }
 
-/** Counts that cannot disagree in any honest Stats: each ended request has one status or one error. */
+/** Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one status or one error. */
 function consistencyProblems(s: Stats): string[] {
-  const statuses = Object.values(s.statusCodes).reduce((a, n) => a + n, 0);
-  const errors = totalErrors(s.errors);
-  return statuses + errors > s.requests ? [`${statuses} status code(s) and ${errors} error(s) for ${s.requests} request(s)`] : [];
+  const problems: string[] = [];
+  const over = (what: string, c: { statusCodes: Record<string, number>; errors: Stats['errors']; requests: number }): void => {
+    const statuses = Object.values(c.statusCodes).reduce((a, n) => a + n, 0);
+    const errors = totalErrors(c.errors);
+    if (statuses + errors > c.requests) problems.push(`${what}${statuses} status code(s) and ${errors} error(s) for ${c.requests} request(s)`);
+  };
+  over('', s);
+  for (const [field, byName] of [['byRequest', s.lang?.byRequest ?? {}], ['byScenario', s.lang?.byScenario ?? {}]] as const) {
+    for (const [name, r] of Object.entries(byName)) over(`langJson.${field}["${name}"]: `, r);
+  }
+  return problems;
+}
+
+/** The first request or scenario name of `s` with more than `max` requests, described; undefined when none. */
+function nameOver(s: Stats, max: number): string | undefined {
+  for (const [field, byName] of [['byRequest', s.lang?.byRequest ?? {}], ['byScenario', s.lang?.byScenario ?? {}]] as const) {
+    for (const [name, r] of Object.entries(byName)) if (r.requests > max) return `${field}["${name}"].requests ${r.requests}`;
+  }
+  return undefined;
 }
 
 function markSeen(agent: AgentState, seq: number): void {

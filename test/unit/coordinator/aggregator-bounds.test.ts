@@ -61,6 +61,17 @@ test('snapshots beyond the run bounds or inconsistent are refused, naming the fi
       s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 1 }, latencyHist: statsOf(3).latencyHist } }, iterations: 1, noData: 0 } }) }),
       field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.latencyHist holds 3 values for 1 request\(s\)/,
     },
+    {
+      // A name's 2^53-1 requests would make its summary (and its thresholds) whatever the peer likes.
+      why: 'a request name with 2^53-1 requests',
+      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: Number.MAX_SAFE_INTEGER } }, iterations: 1, noData: 0 } }) }),
+      field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.requests 9007199254740991, over the 1000 this run's schedule allows/,
+    },
+    {
+      why: 'a request name with more statuses than its requests',
+      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 2 } } }, iterations: 1, noData: 0 } }) }),
+      field: /langJson\.byRequest\["a"\]: 2 status code\(s\) and 0 error\(s\) for 1 request\(s\)/,
+    },
     { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { lang: langOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
   ];
   for (const row of rows) {
