@@ -108,7 +108,7 @@ test('request names are bounded per run across agents', () => {
 
 test('a Done beyond the bounds is refused at once, naming the field; the agent stays without Done', () => {
   const rows: { why: string; d: DoneIn; field: RegExp }[] = [
-    // 2^53-1 used to fill a set of every missing seq: seconds frozen and hundreds of MB.
+    // Taken, 2^53-1 would mean a set of every missing seq up to it: seconds and hundreds of MB.
     { why: 'lastSeq 2^53-1', d: done({ lastSeq: Number.MAX_SAFE_INTEGER }), field: /done\.lastSeq 9007199254740991 is beyond what this run's schedule allows \(at most 40\)/ },
     { why: 'lastSeq one past', d: done({ lastSeq: 41 }), field: /done\.lastSeq 41/ },
     { why: 'requests 2^53-1 (and sent with it)', d: done({ main: statsOf(10, { requests: Number.MAX_SAFE_INTEGER, sent: Number.MAX_SAFE_INTEGER }) }), field: /done\.main\.sent: 9007199254740991 arrivals/ },
