@@ -194,10 +194,10 @@ export class RequestMerge {
 
   /**
    * Why `lang` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
-   * (common/wire-limits.ts: MAX_REQUEST_NAMES per agent, MAX_RUN_REQUEST_NAMES per run, scenario names
-   * alike); undefined when it fits. Call before add() or repair(): they keep every name they see.
+   * (common/wire-limits.ts: MAX_REQUEST_NAMES per agent, maxRunNames per run, scenario names alike);
+   * undefined when it fits. Call before add() or repair(): they keep every name they see.
    */
-  namesProblem(agentId: string, lang: LangStats): string | undefined {
+  namesProblem(agentId: string, lang: LangStats, maxRunNames = MAX_RUN_REQUEST_NAMES): string | undefined {
     const own = this.agents.get(agentId);
     for (const [field, names, agentHas, runHas] of [
       ['byRequest', Object.keys(lang.byRequest), own?.byName, this.byName],
@@ -207,7 +207,7 @@ export class RequestMerge {
       const agentAll = (agentHas?.size ?? 0) + agentNew;
       if (agentAll > MAX_REQUEST_NAMES) return `${field}: ${agentAll} names from this agent, over ${MAX_REQUEST_NAMES} (it must fold the rest into "${OTHER_REQUEST_NAME}")`;
       const runAll = runHas.size + names.filter((n) => !runHas.has(n)).length;
-      if (runAll > MAX_RUN_REQUEST_NAMES) return `${field}: ${runAll} names in this run, over ${MAX_RUN_REQUEST_NAMES}`;
+      if (runAll > maxRunNames) return `${field}: ${runAll} names in this run, over ${maxRunNames}`;
     }
     return undefined;
   }

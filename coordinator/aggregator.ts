@@ -314,7 +314,7 @@ export class Aggregator {
       if (name !== undefined) throw violation(`${where}: snapshot.stats.langJson.${name}, over the ${max} this run's schedule allows`);
     }
     if (s.stats.lang !== undefined) {
-      const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang);
+      const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang, this.#bounds?.maxRunNames);
       if (why !== undefined) throw violation(`${where}: snapshot.stats.langJson: ${why}`);
     }
     // After Done, only the seqs that were missing at Done may still arrive.
@@ -390,7 +390,7 @@ export class Aggregator {
       }
       const lang = d[p].lang;
       if (lang !== undefined) {
-        const why = this.#phases[p].requests.namesProblem(d.agentId, lang);
+        const why = this.#phases[p].requests.namesProblem(d.agentId, lang, this.#bounds?.maxRunNames);
         if (why !== undefined) throw violation(`${where}: done.${p}.langJson: ${why}`);
       }
     }

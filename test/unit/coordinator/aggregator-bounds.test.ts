@@ -15,7 +15,7 @@ import { LoadfleetError } from '../../../common/errors.js';
 import { MAX_REQUEST_NAMES, MAX_RUN_REQUEST_NAMES } from '../../../common/wire-limits.js';
 
 // Warm-up 0..2, main 0..12, seqs up to 40, at most 1,000 arrivals per agent and phase.
-const BOUNDS: AggregatorBounds = { maxIntervalIndex: { warmup: 2, main: 12 }, maxSeq: 40, maxSent: () => 1_000 };
+const BOUNDS: AggregatorBounds = { maxIntervalIndex: { warmup: 2, main: 12 }, maxSeq: 40, maxSent: () => 1_000, maxRunNames: MAX_RUN_REQUEST_NAMES };
 
 function statsOf(requests: number, over: Partial<Stats> = {}): Stats {
   const h = newHistogram();
