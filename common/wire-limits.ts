@@ -13,7 +13,10 @@ export const MAX_TEXT_CHARS = 4_096;
  * OTHER_REQUEST_NAME, as the Prometheus output does with its label.
  */
 export const MAX_REQUEST_NAMES = 256;
-/** Request names the whole run may hold per phase (agents fold independently, so their sets may differ). */
+/**
+ * Request names the whole run may hold per phase (agents fold independently, so their sets may differ):
+ * this many, or the scenario's request names plus `(other)` when it has more (coordinator/run-bounds.ts).
+ */
 export const MAX_RUN_REQUEST_NAMES = 1_024;
 /** Failed-check names per request name; the agent folds further ones into OTHER_REQUEST_NAME. */
 export const MAX_CHECK_NAMES = 64;

@@ -88,12 +88,25 @@ export function emptyDecoded(): Decoded {
   return { requests: new Map(), scenarios: new Map() };
 }
 
-/** Decodes every histogram of a delta or cumulative, or throws (nothing left to free) before anything is merged. */
+/**
+ * Decodes every histogram of a delta or cumulative, or throws an Error naming the entry (nothing left to
+ * free) before anything is merged: undecodable, or more values than the name's requests.
+ */
 export function decodeLang(lang: LangStats): Decoded {
   const out = emptyDecoded();
+  const decode = (into: DecodedNames, field: string, name: string, r: RequestStats): void => {
+    let h: Histogram | SparseCounts;
+    try {
+      h = decodeSparse(r.latencyHist);
+    } catch (e) {
+      throw new Error(`${field}["${name}"].latencyHist: undecodable per-request histogram`, { cause: e });
+    }
+    into.set(name, h);
+    if (h.totalCount > r.requests) throw new Error(`${field}["${name}"].latencyHist holds ${h.totalCount} values for ${r.requests} request(s)`);
+  };
   try {
-    for (const [name, r] of Object.entries(lang.byRequest)) out.requests.set(name, decodeSparse(r.latencyHist));
-    for (const [name, r] of Object.entries(lang.byScenario ?? {})) out.scenarios.set(name, decodeSparse(r.latencyHist));
+    for (const [name, r] of Object.entries(lang.byRequest)) decode(out.requests, 'byRequest', name, r);
+    for (const [name, r] of Object.entries(lang.byScenario ?? {})) decode(out.scenarios, 'byScenario', name, r);
   } catch (e) {
     freeDecoded(out);
     throw e;
@@ -181,10 +194,10 @@ export class RequestMerge {
 
   /**
    * Why `lang` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
-   * (common/wire-limits.ts: MAX_REQUEST_NAMES per agent, MAX_RUN_REQUEST_NAMES per run, scenario names
-   * alike); undefined when it fits. Call before add() or repair(): they keep every name they see.
+   * (common/wire-limits.ts: MAX_REQUEST_NAMES per agent, maxRunNames per run, scenario names alike);
+   * undefined when it fits. Call before add() or repair(): they keep every name they see.
    */
-  namesProblem(agentId: string, lang: LangStats): string | undefined {
+  namesProblem(agentId: string, lang: LangStats, maxRunNames = MAX_RUN_REQUEST_NAMES): string | undefined {
     const own = this.agents.get(agentId);
     for (const [field, names, agentHas, runHas] of [
       ['byRequest', Object.keys(lang.byRequest), own?.byName, this.byName],
@@ -194,7 +207,7 @@ export class RequestMerge {
       const agentAll = (agentHas?.size ?? 0) + agentNew;
       if (agentAll > MAX_REQUEST_NAMES) return `${field}: ${agentAll} names from this agent, over ${MAX_REQUEST_NAMES} (it must fold the rest into "${OTHER_REQUEST_NAME}")`;
       const runAll = runHas.size + names.filter((n) => !runHas.has(n)).length;
-      if (runAll > MAX_RUN_REQUEST_NAMES) return `${field}: ${runAll} names in this run, over ${MAX_RUN_REQUEST_NAMES}`;
+      if (runAll > maxRunNames) return `${field}: ${runAll} names in this run, over ${maxRunNames}`;
     }
     return undefined;
   }

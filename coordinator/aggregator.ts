@@ -14,7 +14,7 @@
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) and input beyond the run's bounds (run-bounds.ts: interval index, seq and lastSeq, arrivals
 //   and requests per agent and phase, request names per agent and run) or inconsistent in itself
-//   (statuses + errors > requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
+//   (statuses + errors > requests; more histogram values than requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
 //   naming the wire field, before any state changes; the caller cuts that agent's stream.
 //
 // Memory: per agent and per phase four live histograms (~90 KB each: cumulative latency/service per
@@ -179,36 +179,37 @@ function violation(message: string, cause?: unknown): LoadfleetError {
   return new LoadfleetError('PROTOCOL_VIOLATION', message, cause === undefined ? {} : { cause });
 }
 
-/** Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing left to destroy on failure). */
+/**
+ * Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing
+ * left to destroy on failure). Each holds one value per response, so at most stats.requests values.
+ */
 function decodePair(stats: Stats, where: string, field: string): { latency: Histogram; service: Histogram } {
-  let latency: Histogram;
-  try {
-    latency = decodeHistogram(stats.latencyHist);
-  } catch (e) {
-    throw violation(`${where}: ${field}.latencyHist is not a decodable histogram`, e);
-  }
-  try {
-    return { latency, service: decodeHistogram(stats.serviceHist) };
-  } catch (e) {
-    latency.destroy();
-    throw violation(`${where}: ${field}.serviceHist is not a decodable histogram`, e);
-  }
+  return decodeBoth(stats, where, field, decodeHistogram);
 }
 
 /** A snapshot's two delta histograms, decoded sparse (no ~90 KB histogram each): they are only added. */
 function decodeDeltaPair(stats: Stats, where: string, field: string): { latency: Histogram | SparseCounts; service: Histogram | SparseCounts } {
-  let latency: Histogram | SparseCounts;
+  return decodeBoth(stats, where, field, decodeSparse);
+}
+
+function decodeBoth<H extends Histogram | SparseCounts>(stats: Stats, where: string, field: string, decode: (encoded: string) => H): { latency: H; service: H } {
+  const out: H[] = [];
   try {
-    latency = decodeSparse(stats.latencyHist);
+    for (const key of ['latencyHist', 'serviceHist'] as const) {
+      let h: H;
+      try {
+        h = decode(stats[key]);
+      } catch (e) {
+        throw violation(`${where}: ${field}.${key} is not a decodable histogram`, e);
+      }
+      out.push(h);
+      if (h.totalCount > stats.requests) throw violation(`${where}: ${field}.${key} holds ${h.totalCount} values for ${stats.requests} request(s)`);
+    }
   } catch (e) {
-    throw violation(`${where}: ${field}.latencyHist is not a decodable histogram`, e);
+    for (const h of out) h.destroy();
+    throw e;
   }
-  try {
-    return { latency, service: decodeSparse(stats.serviceHist) };
-  } catch (e) {
-    latency.destroy();
-    throw violation(`${where}: ${field}.serviceHist is not a decodable histogram`, e);
-  }
+  return { latency: out[0] as H, service: out[1] as H };
 }
 
 function sameLayout(a: JsHistogram, b: JsHistogram): boolean {
@@ -311,9 +312,11 @@ export class Aggregator {
       if (requests > max) {
         throw violation(`${where}: snapshot.stats.requests ${s.stats.requests} takes this agent's ${s.phase} phase to ${requests} requests, over the ${max} this run's schedule allows`);
       }
+      const name = nameOver(s.stats, max);
+      if (name !== undefined) throw violation(`${where}: snapshot.stats.langJson.${name}, over the ${max} this run's schedule allows`);
     }
     if (s.stats.lang !== undefined) {
-      const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang);
+      const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang, this.#bounds?.maxRunNames);
       if (why !== undefined) throw violation(`${where}: snapshot.stats.langJson: ${why}`);
     }
     // After Done, only the seqs that were missing at Done may still arrive.
@@ -328,7 +331,7 @@ export class Aggregator {
     } catch (e) {
       delta.latency.destroy();
       delta.service.destroy();
-      throw violation(`${where}: snapshot.stats.langJson has an undecodable per-request histogram`, e);
+      throw violation(`${where}: snapshot.stats.langJson.${(e as Error).message}`, e);
     }
 
     markSeen(agent, s.seq);
@@ -384,10 +387,12 @@ export class Aggregator {
       if (this.#bounds !== undefined) {
         const max = this.#bounds.maxSent(p);
         if (d[p].sent + d[p].dropped > max) throw violation(`${where}: done.${p}.sent: ${d[p].sent + d[p].dropped} arrivals (sent + dropped), over the ${max} this run's schedule allows`);
+        const name = nameOver(d[p], max);
+        if (name !== undefined) throw violation(`${where}: done.${p}.langJson.${name}, over the ${max} this run's schedule allows`);
       }
       const lang = d[p].lang;
       if (lang !== undefined) {
-        const why = this.#phases[p].requests.namesProblem(d.agentId, lang);
+        const why = this.#phases[p].requests.namesProblem(d.agentId, lang, this.#bounds?.maxRunNames);
         if (why !== undefined) throw violation(`${where}: done.${p}.langJson: ${why}`);
       }
     }
@@ -404,8 +409,10 @@ export class Aggregator {
     }
 
     const cumulativeLang: Partial<Record<Phase, ReturnType<typeof decodeLang>>> = {};
+    let decoding: Phase = 'warmup';
     try {
       for (const p of PHASES) {
+        decoding = p;
         const lang = d[p].lang;
         cumulativeLang[p] = lang === undefined ? emptyDecoded() : decodeLang(lang);
       }
@@ -415,7 +422,7 @@ export class Aggregator {
         h?.service.destroy();
       }
       for (const m of Object.values(cumulativeLang)) freeDecoded(m);
-      throw violation(`${where}: done.langJson has an undecodable per-request histogram`, e);
+      throw violation(`${where}: done.${decoding}.langJson.${(e as Error).message}`, e);
     }
 
     const missing = new Set<number>();
@@ -596,11 +603,27 @@ export class Aggregator {
   }
 }
 
-/** Counts that cannot disagree in any honest Stats: each ended request has one status or one error. */
+/** Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one status or one error. */
 function consistencyProblems(s: Stats): string[] {
-  const statuses = Object.values(s.statusCodes).reduce((a, n) => a + n, 0);
-  const errors = totalErrors(s.errors);
-  return statuses + errors > s.requests ? [`${statuses} status code(s) and ${errors} error(s) for ${s.requests} request(s)`] : [];
+  const problems: string[] = [];
+  const over = (what: string, c: { statusCodes: Record<string, number>; errors: Stats['errors']; requests: number }): void => {
+    const statuses = Object.values(c.statusCodes).reduce((a, n) => a + n, 0);
+    const errors = totalErrors(c.errors);
+    if (statuses + errors > c.requests) problems.push(`${what}${statuses} status code(s) and ${errors} error(s) for ${c.requests} request(s)`);
+  };
+  over('', s);
+  for (const [field, byName] of [['byRequest', s.lang?.byRequest ?? {}], ['byScenario', s.lang?.byScenario ?? {}]] as const) {
+    for (const [name, r] of Object.entries(byName)) over(`langJson.${field}["${name}"]: `, r);
+  }
+  return problems;
+}
+
+/** The first request or scenario name of `s` with more than `max` requests, described; undefined when none. */
+function nameOver(s: Stats, max: number): string | undefined {
+  for (const [field, byName] of [['byRequest', s.lang?.byRequest ?? {}], ['byScenario', s.lang?.byScenario ?? {}]] as const) {
+    for (const [name, r] of Object.entries(byName)) if (r.requests > max) return `${field}["${name}"].requests ${r.requests}`;
+  }
+  return undefined;
 }
 
 function markSeen(agent: AgentState, seq: number): void {

@@ -12,11 +12,14 @@
 //   schedule includes every live change; warm-up runs at the peak). Closed model (no schedule of
 //   arrivals): each loop at most one request per MIN_REQUEST_US microseconds over the phase plus the
 //   grace, at the schedule's peak loop count;
+// - request names per phase: at most MAX_RUN_REQUEST_NAMES in the run, or the program's names plus one
+//   (`(other)`) when it has more;
 // - consistency in every message: errors + status codes <= requests; in a Done, requests <= sent over
 //   both phases (a request sent in warm-up may end in the main phase).
 import type { Phase } from '../common/stats.js';
 import type { Scenario } from '../common/scenario.js';
 import type { Segment } from '../common/plan.js';
+import { MAX_RUN_REQUEST_NAMES } from '../common/wire-limits.js';
 import { meanBetween } from './shares.js';
 import type { PartSchedule } from './run-parts.js';
 
@@ -28,6 +31,8 @@ export interface AggregatorBounds {
   maxSeq: number;
   /** Most arrivals (sent + dropped), and most ended requests, one agent may report for a phase. */
   maxSent(phase: Phase): number;
+  /** Most request (or scenario) names the run may hold per phase. */
+  maxRunNames: number;
 }
 
 /** Closed model: the shortest time one request can take, microseconds (a loop does at most 1e6/this per second). */
@@ -75,5 +80,8 @@ export function runBounds(input: RunBoundsInput): AggregatorBounds {
     const slack = (peakRps * 2 * intervalMs) / 1000 + SLACK_REQUESTS;
     return Math.ceil((arrivals * SLACK_FACTOR + slack) * stepsPerArrival);
   };
-  return { maxIntervalIndex, maxSeq, maxSent };
+  // Agents fold names independently (first seen), so together they may report every name of the
+  // program plus (other): never fewer than that.
+  const maxRunNames = Math.max(MAX_RUN_REQUEST_NAMES, Object.keys(input.scenario.program?.requests ?? {}).length + 1);
+  return { maxIntervalIndex, maxSeq, maxSent, maxRunNames };
 }

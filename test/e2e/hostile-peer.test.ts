@@ -111,7 +111,7 @@ const CASES: Case[] = [
   { why: 'an undecodable histogram', bad: (r) => snapshot(r, {}, { latencyHist: 'bm90IGEgaGlzdG9ncmFt' }), field: /snapshot\.stats\.latencyHist is not a decodable histogram/ },
   { why: 'seq 2^64-1', bad: (r) => snapshot(r, { seq: U64_MAX }), field: /snapshot\.seq must be a whole number in 0\.\.2\^53-1/ },
   { why: 'a wrapped negative count', bad: (r) => snapshot(r, {}, { requests: '18446744073709551613' }), field: /snapshot\.stats\.requests must be a whole number/ },
-  // Used to give a 9e15-request summary and PASS.
+  // Taken, it would make a 9e15-request summary the verdict reads.
   { why: 'requests 2^53-1', bad: (r) => snapshot(r, {}, { requests: String(Number.MAX_SAFE_INTEGER) }), field: /snapshot\.stats\.requests 9007199254740991 takes this agent's main phase to 9007199254740991 requests, over the \d+ this run's schedule allows/ },
   { why: 'sent 2^53-1', bad: (r) => snapshot(r, {}, { sent: String(Number.MAX_SAFE_INTEGER) }), field: /snapshot\.stats\.sent 9007199254740991 \(dropped 0\) takes this agent's main phase to/ },
 ];

@@ -15,7 +15,7 @@ import { LoadfleetError } from '../../../common/errors.js';
 import { MAX_REQUEST_NAMES, MAX_RUN_REQUEST_NAMES } from '../../../common/wire-limits.js';
 
 // Warm-up 0..2, main 0..12, seqs up to 40, at most 1,000 arrivals per agent and phase.
-const BOUNDS: AggregatorBounds = { maxIntervalIndex: { warmup: 2, main: 12 }, maxSeq: 40, maxSent: () => 1_000 };
+const BOUNDS: AggregatorBounds = { maxIntervalIndex: { warmup: 2, main: 12 }, maxSeq: 40, maxSent: () => 1_000, maxRunNames: MAX_RUN_REQUEST_NAMES };
 
 function statsOf(requests: number, over: Partial<Stats> = {}): Stats {
   const h = newHistogram();
@@ -54,6 +54,24 @@ test('snapshots beyond the run bounds or inconsistent are refused, naming the fi
     { why: 'more statuses than requests', s: snap({ stats: statsOf(10, { statusCodes: { '200': 11 } }) }), field: /snapshot\.stats: 11 status code\(s\) and 0 error\(s\) for 10 request\(s\)/ },
     { why: 'errors beyond requests', s: snap({ stats: statsOf(10, { errors: { refused: 1, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } }) }), field: /10 status code\(s\) and 1 error\(s\) for 10/ },
     { why: 'undecodable latency histogram', s: snap({ stats: statsOf(10, { latencyHist: 'not-a-histogram' }) }), field: /snapshot\.stats\.latencyHist is not a decodable histogram/ },
+    // Percentiles come from the histograms: values beyond the requests would skew them.
+    { why: 'more latency values than requests', s: snap({ stats: statsOf(10, { requests: 5, statusCodes: { '200': 5 } }) }), field: /snapshot\.stats\.latencyHist holds 10 values for 5 request\(s\)/ },
+    {
+      why: 'a request name with more latency values than its requests',
+      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 1 }, latencyHist: statsOf(3).latencyHist } }, iterations: 1, noData: 0 } }) }),
+      field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.latencyHist holds 3 values for 1 request\(s\)/,
+    },
+    {
+      // A name's 2^53-1 requests would make its summary (and its thresholds) whatever the peer likes.
+      why: 'a request name with 2^53-1 requests',
+      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: Number.MAX_SAFE_INTEGER } }, iterations: 1, noData: 0 } }) }),
+      field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.requests 9007199254740991, over the 1000 this run's schedule allows/,
+    },
+    {
+      why: 'a request name with more statuses than its requests',
+      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 2 } } }, iterations: 1, noData: 0 } }) }),
+      field: /langJson\.byRequest\["a"\]: 2 status code\(s\) and 0 error\(s\) for 1 request\(s\)/,
+    },
     { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { lang: langOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
   ];
   for (const row of rows) {
@@ -90,12 +108,18 @@ test('request names are bounded per run across agents', () => {
 
 test('a Done beyond the bounds is refused at once, naming the field; the agent stays without Done', () => {
   const rows: { why: string; d: DoneIn; field: RegExp }[] = [
-    // 2^53-1 used to fill a set of every missing seq: seconds frozen and hundreds of MB.
+    // Taken, 2^53-1 would mean a set of every missing seq up to it: seconds and hundreds of MB.
     { why: 'lastSeq 2^53-1', d: done({ lastSeq: Number.MAX_SAFE_INTEGER }), field: /done\.lastSeq 9007199254740991 is beyond what this run's schedule allows \(at most 40\)/ },
     { why: 'lastSeq one past', d: done({ lastSeq: 41 }), field: /done\.lastSeq 41/ },
     { why: 'requests 2^53-1 (and sent with it)', d: done({ main: statsOf(10, { requests: Number.MAX_SAFE_INTEGER, sent: Number.MAX_SAFE_INTEGER }) }), field: /done\.main\.sent: 9007199254740991 arrivals/ },
     { why: 'requests beyond sent', d: done({ main: statsOf(10, { requests: 20, statusCodes: { '200': 20 } }) }), field: /done\.main\.requests: 20 requests ended but 10 were sent/ },
     { why: 'statuses beyond requests', d: done({ warmup: statsOf(0, { statusCodes: { '200': 1 } }) }), field: /done\.warmup: 1 status code\(s\) and 0 error\(s\) for 0/ },
+    { why: 'more service values than requests', d: done({ main: statsOf(10, { requests: 9, statusCodes: { '200': 9 }, latencyHist: '' }) }), field: /done\.main\.serviceHist holds 10 values for 9 request\(s\)/ },
+    {
+      why: 'an undecodable per-request histogram in a Done',
+      d: done({ main: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), latencyHist: '@@' } }, iterations: 0, noData: 0 } }) }),
+      field: /done\.main\.langJson\.byRequest\["a"\]\.latencyHist: undecodable per-request histogram/,
+    },
     { why: 'undecodable main histogram', d: done({ main: statsOf(10, { serviceHist: '!!' }) }), field: /done\.main\.serviceHist is not a decodable histogram/ },
   ];
   for (const row of rows) {

@@ -49,7 +49,14 @@ test('run bounds from the schedule: interval indices, seqs and arrivals per phas
     assert.deepEqual(b.maxIntervalIndex, r.index, r.why);
     assert.equal(b.maxSeq, r.maxSeq, r.why);
     assert.deepEqual({ warmup: b.maxSent('warmup'), main: b.maxSent('main') }, r.sent, r.why);
+    assert.equal(b.maxRunNames, 1_024, r.why);
   }
+});
+
+test('a program with more request names than the run bound: every name plus (other) fits', () => {
+  const requests = Object.fromEntries(Array.from({ length: 3_000 }, (_, i) => [`r${i}`, {}]));
+  const b = runBounds({ scenario: { warmup: 0, program: { flows: [{ steps: [{}] }], requests } } as never, snapshotIntervalMs: 1_000, mainMs: 10_000, finishGraceMs: 5_000, schedules: () => [open([10_000, 1, 1])] });
+  assert.equal(b.maxRunNames, 3_001);
 });
 
 test('the bounds follow the live schedule: a raised rate raises them', () => {
