@@ -12,6 +12,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { startTarget } from '../../coordinator/demo/target.js';
 import { encodeHistogram, newHistogram } from '../../common/histogram.js';
 import { emptyRequestStats } from '../../common/request-stats.js';
+import { PROTOCOL_VERSION } from '../../common/protocol.js';
 import { startFleet } from '../helpers/fleet.js';
 
 const TOKEN = 'hostile-peer-e2e';
@@ -48,7 +49,7 @@ function peer(addr: string, hello: Msg): Peer {
   call.on('data', (m: { assign?: { runId: string; assignment: number } }) => {
     if (m.assign) onAssign({ runId: m.assign.runId, assignment: m.assign.assignment });
   });
-  call.write({ hello: { protocolVersion: 3, version: 'hostile', host: 'h', cores: 1, ...hello } });
+  call.write({ hello: { protocolVersion: PROTOCOL_VERSION, version: 'hostile', host: 'h', cores: 1, ...hello } });
   return {
     send: (m) => call.write(m),
     assigned,
