@@ -100,6 +100,14 @@ export function startPhase(run: PhaseRun, plan: AgentPlan, clock: Clock, onInter
   run.lastTakeMs = run.startMs;
 }
 
+/** The index of the phase's interval that nowMs falls in, by the clock (a joiner's first is plan.firstIntervalMs long). */
+function intervalFilling(run: PhaseRun, plan: AgentPlan, nowMs: number): number {
+  const elapsedMs = nowMs - run.startMs;
+  const first = run.phase === 'main' ? plan.firstIntervalMs : undefined;
+  if (first === undefined || !(first > 0)) return Math.max(0, Math.floor(elapsedMs / plan.snapshotIntervalMs));
+  return elapsedMs < first ? 0 : Math.floor((elapsedMs - first) / plan.snapshotIntervalMs) + 1;
+}
+
 /**
  * Takes the phase's delta at nowMs, or undefined when it is skipped (idle and not `always`). Regular
  * ticks (`tick`) advance the interval index even when the delta is skipped; `always` forces a delta even
@@ -110,7 +118,10 @@ export function takeDelta(run: PhaseRun, plan: AgentPlan, nowMs: number, always:
   const interval = plan.snapshotIntervalMs;
   let intervalIndex: number;
   if (tick) {
-    intervalIndex = run.nextIndex++;
+    intervalIndex = run.nextIndex;
+    // A tick more than an interval late (a frozen or starved process) skips the intervals slept
+    // through: what is sent from now on is labelled with the interval it is sent in.
+    run.nextIndex = Math.max(intervalIndex + 1, intervalFilling(run, plan, nowMs));
   } else if (run.phase === 'main') {
     // The main phase's final delta belongs to the interval it started in (the one ticks were filling),
     // even when the schedule's end and the tick at that boundary race.

@@ -5,6 +5,7 @@ import { LoadfleetError } from '../../../common/errors.js';
 import { PROTOCOL_VERSION } from '../../../common/protocol.js';
 import type { CoordMsg } from '../../../common/protocol.js';
 import { emptyStats } from '../../../common/stats.js';
+import { MAX_RATE_RPS } from '../../../common/scenario.js';
 import { FakeEngine, PLAN, WELCOME, setup } from '../../helpers/agent-session.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
@@ -290,3 +291,15 @@ for (const [name, first] of freezeRows) {
     assert.ok(dialer.last.sent.some((m) => m.kind === 'done'), 'the figures are resent on the new link');
   });
 }
+
+test('a live rate above the bound of any test (MAX_RATE_RPS) is capped there, loudly, even without --max-rate', () => {
+  const { dialer, engines, session } = setup();
+  session.start();
+  const link = dialer.last;
+  link.deliver(WELCOME);
+  link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
+  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 1e9, concurrency: 0, rampMs: 0, changeId: 7 });
+  assert.deepEqual(engines[0]!.rates, [[MAX_RATE_RPS, 0]]);
+  const failure = link.sent.find((m) => m.kind === 'failure');
+  assert.ok(failure !== undefined && failure.kind === 'failure' && failure.code === 'LIMIT_CAPPED' && /10000000 req\/s, the highest rate any test may ask for/.test(failure.message), JSON.stringify(failure));
+});

@@ -5,6 +5,7 @@ import { createEngine } from '../../../agent/engine/engine.js';
 import type { EngineSnapshot } from '../../../agent/engine/engine.js';
 import { checkAccounting, p, plan } from './check.js';
 import { startTarget } from './target.js';
+import { ManualClock } from '../../helpers/manual-clock.js';
 
 test('open: 200 req/s for 2 s sends 400, the server counts the same, deltas sum to the cumulative', async (t) => {
   const target = await startTarget();
@@ -233,5 +234,38 @@ test('open: the end of the schedule is a deadline: a rate far beyond the machine
   assert.ok(tookMs < 3_500, `ended after ${tookMs.toFixed(0)} ms`);
   assert.equal(r.main.sent + r.main.dropped, 2e7, 'every arrival of the schedule is either sent or dropped');
   assert.equal(target.received(), r.main.sent);
+  checkAccounting(snaps, r);
+});
+
+test('open: after a freeze shorter than the loss window, late sends are counted in the second they were sent, and later seconds keep their place', async (t) => {
+  // A manual clock: 10 req/s, 1 s intervals. Two seconds run, then the process freezes for 3.5 s (no
+  // timer fires) and continues at 5.5 s: its backlog of 35 arrivals goes out at once ("send now").
+  const target = await startTarget();
+  t.after(() => target.close());
+  const clock = new ManualClock();
+  const snaps: EngineSnapshot[] = [];
+  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 8000, from: 10, to: 10 }], snapshotIntervalMs: 1000 }), {
+    onSnapshot: (s) => snaps.push(s), clock, drainTimeoutMs: 1000,
+  });
+  engine.start();
+  clock.advance(2000);
+  clock.freeze(3500);
+  clock.advance(0);
+  clock.advance(1000);
+  const sentIn = (index: number): number => snaps.filter((s) => s.phase === 'main' && s.intervalIndex === index).reduce((n, s) => n + s.stats.sent, 0);
+  // The tick at 5.5 s reports what second 2 held before the freeze; the 35 late sends and the 10 of
+  // [5.5 s, 6.5 s) are second 5's (the tick keeps its phase from the late wake-up).
+  assert.deepEqual(snaps.map((s) => s.intervalIndex), [0, 1, 2, 5], JSON.stringify(snaps.map((s) => [s.intervalIndex, s.stats.sent])));
+  assert.equal(sentIn(2), 1, 'second 2: only its arrival at exactly 2.0 s, sent before the freeze');
+  assert.ok(sentIn(5) >= 35, `second 5 sent ${sentIn(5)}`);
+  engine.stop('test');
+  let done = false;
+  void engine.done.then(() => { done = true; });
+  while (!done) {
+    clock.advance(100);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const r = await engine.done;
+  assert.ok((snaps.at(-1)?.intervalIndex ?? 0) >= 6, 'the final delta comes after second 5, in the interval it was taken in');
   checkAccounting(snaps, r);
 });
