@@ -5,6 +5,7 @@ import { BlockList, isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import type { AgentPlan, Segment } from '../common/plan.js';
+import { redactUrl } from '../common/redact.js';
 
 export type AllowRule =
   | { kind: 'cidr'; source: string; address: string; prefix: number; family: 'ipv4' | 'ipv6'; port: number | undefined }
@@ -99,7 +100,7 @@ export async function targetRefusal(url: string, rules: readonly AllowRule[], re
   try {
     u = new URL(url);
   } catch {
-    return `"${url}" is not a URL`;
+    return `"${redactUrl(url)}" is not a URL`;
   }
   const port = defaultPort(u);
   const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();

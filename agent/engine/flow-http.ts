@@ -7,6 +7,7 @@ import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { MAX_BODY_BYTES } from '../../common/program.js';
+import { redactUrl } from '../../common/redact.js';
 import type { RawHeaders } from '../../common/response-view.js';
 import type { ErrorKind } from '../../common/stats.js';
 import type { TargetTls } from '../../common/plan.js';
@@ -57,7 +58,7 @@ export class FlowHttp {
     try {
       url = new URL(r.url);
     } catch {
-      return { ok: false, kind: 'other', bytes: 0, detail: `not a URL: ${r.url}` };
+      return { ok: false, kind: 'other', bytes: 0, detail: `not a URL: ${redactUrl(r.url)}` };
     }
     const pool = this.pools.get(url.origin);
     if (pool === undefined || this.closing !== undefined) {
