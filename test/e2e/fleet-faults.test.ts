@@ -16,7 +16,7 @@ const fleet = async (ids: string[]) => startFleet({ target: await startTarget(),
 /** Open model on the target; a 2 s request timeout bounds the drain (and the wait for lost agents). */
 const open = (url: string, rate: number, duration: string) => ({ request: { url, timeout: '2s' }, load: { model: 'open', rate, duration } });
 
-test('the coordinator paused 3 s mid-run: every agent is lost, comes back, resends; the report equals the target\'s count', async () => {
+test('the coordinator paused 3 s mid-run: every agent is lost, comes back, resends; the report equals the target\'s count', async (t) => {
   const f = await fleet(['p1', 'p2']);
   try {
     const run = f.run(open(f.target.url, 100, '8s'));
@@ -30,6 +30,7 @@ test('the coordinator paused 3 s mid-run: every agent is lost, comes back, resen
     assert.ok(completed(code), `exit ${code}: the pause alone neither fails the run nor leaves it incomplete\n${out}`);
     const r = f.report();
     const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
+    t.diagnostic(`exit ${code}, verdict ${r.verdict} (${r.verdictReasons.join('; ')}), dropped ${r.summary.dropped}; timeline: ${kinds.join(', ')}`);
     assert.ok(kinds.includes('lost p1') && kinds.includes('lost p2'), `the pause lost both agents: ${kinds.join(', ')}`);
     assert.ok(kinds.includes('recovered p1') && kinds.includes('recovered p2'), `both came back with their figures: ${kinds.join(', ')}`);
     assert.deepEqual(r.incomplete, []);
