@@ -22,7 +22,10 @@ export interface Stats {
   requests: number;
   /** Requests handed to the HTTP client. */
   sent: number;
-  /** Arrivals not sent because the in-flight cap was full (open model). */
+  /**
+   * Arrivals never sent (open model): the in-flight cap was full, the test's end came first, or the agent
+   * abandoned its load because its coordinator link went stale.
+   */
   dropped: number;
   errors: Record<ErrorKind, number>;
   /** Responses by HTTP status code (keys are the decimal code). */

@@ -60,7 +60,7 @@ export interface TimelineEvent {
 
 /** Thresholds above which the load generator, not the target, limited the measurement. */
 export interface GeneratorLimits {
-  /** More dropped arrivals than this (in-flight cap full) means bound. */
+  /** More dropped arrivals than this (never sent: cap full, end reached, or abandoned on a lost link) means bound. */
   maxDropped: number;
   /** Interval schedule-lag p99 above this ... */
   scheduleLagP99Ms: number;
@@ -130,7 +130,7 @@ const ms = (v: number): string => `${Number(v.toFixed(1))} ms`;
 export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthInterval[], limits: GeneratorLimits = DEFAULT_GENERATOR_LIMITS): GeneratorHealth {
   const reasons: string[] = [];
   if (totals.dropped > limits.maxDropped) {
-    reasons.push(`${totals.dropped} arrival(s) dropped because the in-flight cap was full: the target was offered less than the schedule`);
+    reasons.push(`${totals.dropped} arrival(s) dropped, never sent (the in-flight cap was full, the test's end came first, or an agent that lost its coordinator link abandoned them: see the timeline): the target was offered less than the schedule`);
   }
   // Lag rules per interval only where the interval's p99 means something (see minArrivalsPerAgentInterval).
   const dense = (f: HealthInterval): boolean => lagP99Judged(f.sent, limits.minArrivalsPerAgentInterval * Math.max(1, f.agents));

@@ -135,7 +135,7 @@ export function formatSummary(report: Report): string {
         ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
         ['errors', errorsLine(s)],
         ['status', statusLine(s.statusCodes)],
-        ['dropped', s.dropped === 0 ? '0 arrivals' : `${count(s.dropped)} arrivals NOT SENT (in-flight cap full)`],
+        ['dropped', s.dropped === 0 ? '0 arrivals' : `${count(s.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`],
       ],
       [],
       '',

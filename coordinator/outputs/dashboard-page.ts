@@ -53,7 +53,7 @@ ${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat
 ${chart('chart-rate', 'Target vs achieved rate')}
 <figure><figcaption>Latency (ms, from the intended send) of <select id="latency-request" aria-label="request name"><option value="">all requests</option></select></figcaption><div class="chart" id="chart-latency"></div></figure>
 ${chart('chart-codes', 'Status codes and errors')}
-${chart('chart-dropped', 'Dropped arrivals (in-flight cap full)')}
+${chart('chart-dropped', 'Dropped arrivals (not sent: in-flight cap full, end reached, or lost link)')}
 </section>
 <section id="requests" class="hidden"><h2>Requests by name</h2>
 <div class="scroll"><table><thead><tr><th>request</th><th class="n">rate</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">errors</th><th class="n">checks failed</th><th class="n">total</th><th class="n">rate so far</th><th class="n">p99 so far</th><th class="n">errors so far</th><th class="n">checks ok</th></tr></thead>

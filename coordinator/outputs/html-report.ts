@@ -63,7 +63,7 @@ function phaseRows(p: PhaseSummary): string[][] {
     ['requests', esc(`${num(p.requests)} completed, ${num(p.sent)} sent, ${rate(p.rps)}/s over ${formatClock(p.durationMs)}`)],
     ['errors', esc(p.errors === 0 ? '0' : `${num(p.errors)} (${((100 * p.errors) / Math.max(1, p.requests)).toFixed(2)} %): ${errs}`)],
     ['status codes', esc(codes === '' ? 'none' : codes)],
-    ['dropped', esc(p.dropped === 0 ? '0 arrivals' : `${num(p.dropped)} arrivals NOT SENT (in-flight cap full)`)],
+    ['dropped', esc(p.dropped === 0 ? '0 arrivals' : `${num(p.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`)],
     ['received', esc(`${num(p.bytesReceived)} bytes`)],
   ];
 }

@@ -52,7 +52,7 @@ function buildMetrics(registry: Registry) {
     sent: counter('loadfleet_sent_total', 'Requests handed to the HTTP client', ['phase']),
     responses: counter('loadfleet_responses_total', 'Responses by HTTP status code', ['phase', 'status']),
     errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, certificate, dns, other); HTTP statuses are not errors', ['phase', 'kind']),
-    dropped: counter('loadfleet_dropped_total', 'Open model: arrivals not sent because the in-flight cap was full', ['phase']),
+    dropped: counter('loadfleet_dropped_total', 'Open model: arrivals never sent (in-flight cap full, end reached, or abandoned on a lost coordinator link)', ['phase']),
     bytes: counter('loadfleet_received_bytes_total', 'Response body bytes received', ['phase']),
     runs: counter('loadfleet_runs_total', 'Finished runs by verdict', ['verdict']),
     latency: gauge('loadfleet_latency_seconds', 'Latency from the intended send time, read from the merged HDR histogram of the last interval or of the whole test so far (quantile 1 = max)', ['window', 'quantile']),
