@@ -207,15 +207,9 @@ export class AgentSession {
   private onMessage(link: AgentLink, m: CoordMsg): void {
     if (link !== this.link) return;
     const nowMs = this.opts.clock.nowMs();
-    // Messages queued while this process was frozen arrive fresh-looking: check the gap before them.
-    if (this.issuing()) {
-      const why = this.staleness(nowMs);
-      if (why !== undefined) {
-        // The link is left: what it brings is moot (figures are resent on the next one).
-        this.onStale(link, why);
-        return;
-      }
-    }
+    // Messages queued while this process was frozen arrive fresh-looking: check the gap before them. A
+    // stale link is left, and what it brings is moot (figures are resent on the next one).
+    if (!this.keptFresh(link, nowMs)) return;
     this.lastHeardMs = nowMs;
     switch (m.kind) {
       case 'welcome':
@@ -248,6 +242,18 @@ export class AgentSession {
     }
   }
 
+  /**
+   * While load is issued: true when the link is fresh enough to act on; otherwise it is left (onStale)
+   * and false is returned. Idle, every link is fresh (no load can be owed on it).
+   */
+  private keptFresh(link: AgentLink, nowMs: number): boolean {
+    if (!this.issuing()) return true;
+    const why = this.staleness(nowMs);
+    if (why === undefined) return true;
+    this.onStale(link, why);
+    return false;
+  }
+
   private onWelcome(link: AgentLink, w: Welcome): void {
     this.welcome = w;
     this.attempt = 0;
@@ -266,13 +272,7 @@ export class AgentSession {
       this.opts.clock.every(hbMs, () => {
         if (link !== this.link) return;
         const nowMs = this.opts.clock.nowMs();
-        if (this.issuing()) {
-          const why = this.staleness(nowMs);
-          if (why !== undefined) {
-            this.onStale(link, why);
-            return;
-          }
-        }
+        if (!this.keptFresh(link, nowMs)) return;
         link.send({ kind: 'heartbeat', sentAtMs: Date.now() });
         this.lastBeatMs = nowMs;
         if (this.opts.clock.nowMs() - this.lastHeardMs > hbMs * missLimit) {
