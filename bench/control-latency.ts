@@ -1,5 +1,5 @@
 // Live-control latency: from a `rate` command to the last agent applying it, on loopback, with the real
-// CLI processes (a long-lived coordinator and 2 agents over gRPC) and a real test running. Issue 3's bar:
+// CLI processes (a long-lived coordinator and 2 agents over gRPC) and a real test running. The bar:
 // p99 under 100 ms. Run alone with `node dist/bench/control-latency.js` or as part of `npm run bench`.
 //
 // Two figures per change: `applied` is measured by the coordinator (SetRate sent -> last Applied ack,

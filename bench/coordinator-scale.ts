@@ -8,7 +8,7 @@
 //   - the live view's lag: per main-phase interval, from the moment the last agent sent its snapshot of
 //     that interval to the moment this process received the coordinator's live tick for it (the tick
 //     travels on the Start stream, like `loadfleet run --coordinator` sees it); and intervals never shown.
-// Bar (issue 7): 500 agents under 25 % of one core, and the live view within one interval (1 s).
+// Bar: 500 agents under 25 % of one core, and the live view within one interval (1 s).
 // Run alone with `node dist/bench/coordinator-scale.js [N,N,...]` or `BENCH_ONLY=scale npm run bench`.
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

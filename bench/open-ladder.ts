@@ -1,5 +1,5 @@
-// The open-model ladder: loadfleet with one agent at each rate, judged against the bars of the issue,
-// from the report alone (pure analysis; runLadder does the runs).
+// The open-model ladder: loadfleet with one agent at each rate, judged against the bars below, from
+// the report alone (pure analysis; runLadder does the runs).
 //
 // Bars, checked in EVERY second of the main phase:
 //   - achieved >= 99.9 % of the asked rate (requests that ended in that second / asked rate);

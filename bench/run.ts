@@ -7,8 +7,8 @@
 //   BENCH_ROUNDS=3          closed-loop rounds (peers alternate; medians reported; default 1)
 //   BENCH_RATES=20000,30000 open-model ladder, req/s (default 20000,30000,40000,50000)
 //   BENCH_TARGET=node       force the target: auto (default), nginx, node
-//   BENCH_ONLY=closed|open|control  run one part only (control: live rate-change latency, issue 3)
-//   BENCH_ONLY=scale        the coordinator scale bench instead (issue 7; only when asked: no target needed):
+//   BENCH_ONLY=closed|open|control  run one part only (control: live rate-change latency)
+//   BENCH_ONLY=scale        the coordinator scale bench instead (only when asked: no target needed):
 //                           100, 500 and 1000 simulated agents (BENCH_SCALE_AGENTS=100,500,1000)
 //   BENCH_DURATION=10       seconds per measured run (default 10)
 //   BENCH_QUIET_WAIT=60     seconds to wait before each run for the machine to be >= 90 % idle (default

@@ -6,7 +6,7 @@
 // may instead come separately (agents never read the coordinator's disk): `chunked` files in DataChunk
 // messages before the Assign, `unique` rows in RowBlock messages handed out by the coordinator.
 // Validated with zod at every hop (the wire is untrusted input); checks and extractors are compiled
-// by the engine (agent/engine/flow-program.ts), which rejects what does not compile.
+// by the engine (agent/engine/flow-driver.ts compileFlows), which rejects what does not compile.
 import { z } from 'zod';
 import type { CheckSpec } from './checks.js';
 import type { ExtractSpec } from './extract.js';

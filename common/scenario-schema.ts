@@ -1,5 +1,5 @@
-// The scenario language (issue 4): a superset of the single-request scenario in scenario.ts. Every
-// file scenario.ts accepts is valid here with the same meaning; the new top-level fields are optional:
+// The scenario language: a superset of the single-request scenario in scenario.ts. Every file
+// scenario.ts accepts is valid here with the same meaning; the top-level fields it adds are optional:
 //
 //   requests   named requests with weights (each arrival picks one by weight) and per-request checks
 //   flows      named, weighted flows of ordered steps: a request (by name or inline) with extract and

@@ -1,6 +1,6 @@
 // Validation of the scenario language: the schema's problems and the cross-field ones, all at once,
-// each with its line and column in the file. What `loadfleet validate` prints (and, once wired, what
-// `run` reports before sending any load).
+// each with its line and column in the file. What `loadfleet validate` prints, and what `run` reports
+// before sending any load (coordinator/cli/scenario-input.ts).
 import { LineCounter, parseDocument } from 'yaml';
 import { scenarioFileSchema } from './scenario-schema.js';
 import type { ScenarioFile } from './scenario-schema.js';

@@ -1,4 +1,5 @@
-// The coordinator side's only user of @grpc/grpc-js: serves Fleet.Connect (agents) and Control (CLI).
+// The coordinator's only gRPC server, and with the CLI's client (control-client.ts) the only users of
+// @grpc/grpc-js on this side: serves Fleet.Connect (agents) and Control (CLI).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createTlsServer } from 'node:tls';
 import type { Server as TlsServer, TLSSocket } from 'node:tls';

@@ -193,7 +193,7 @@ export interface SeriesPoint {
   missingRps: number;
   /**
    * The interval's merged latency histogram (HdrHistogram compressed base64, microseconds; "" when
-   * empty). Absent in reports written before it was added; `--export-hdr` writes these as an hlog.
+   * empty). Optional: reports from older loadfleet versions lack it; `--export-hdr` writes these as an hlog.
    */
   latencyHist?: string;
 }

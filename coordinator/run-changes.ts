@@ -1,4 +1,5 @@
-// Live changes of one run (test-run.ts, the only caller) and the members' shares of each part's schedule.
+// Live changes of one run (owned by test-run.ts; run-member-life.ts also calls sendShares() to reshare)
+// and the members' shares of each part's schedule.
 //
 // The fleet's schedule of each part is the scenario's after every live change so far (rateChanges, in
 // order); a live member's share is its weight's part of that schedule's tail from now. Every change of

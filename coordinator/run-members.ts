@@ -1,4 +1,5 @@
-// The members of one run (test-run.ts, the only caller) and what the coordinator knows of each.
+// The members of one run (owned by test-run.ts; run-changes.ts reads them, run-member-life.ts moves
+// their state) and what the coordinator knows of each.
 //
 // Every Assign makes a member, keyed by agent id (first assignment) or `id#n` (the agent's n-th assignment
 // in this run, e.g. after a reconnect). A member is live while assigned or running (it shares the fleet's

@@ -1,5 +1,6 @@
 // The engine's HTTP/1.1 client: one undici Pool, requests sent with pool.dispatch() and the legacy
-// handler callbacks (the fastest path measured, see /work/shared/PERF-NOTES.md). Bodies are always
+// handler callbacks (the fastest of undici's request paths measured; docs/performance.md has the engine's
+// figures). Bodies are always
 // consumed (counted, then dropped). Per request it allocates nothing of its own: the dispatch options
 // object is built once, and handler objects are recycled through a free list.
 //

@@ -1,5 +1,5 @@
 // The coordinator's HTTP endpoints as the CLI starts them: `--metrics HOST:PORT` (GET /metrics,
-// /healthz and /readyz) and `--dashboard HOST:PORT` (the live dashboard, outputs/dashboard.ts), on the route table
+// /healthz and /readyz) and `--dashboard HOST:PORT` (the live dashboard, coordinator/outputs/dashboard.ts), on the route table
 // of coordinator/http-server.ts. The same HOST:PORT for both serves them from one server.
 import type { Clock } from '../../common/clock.js';
 import type { Logger } from '../../common/io.js';

@@ -1,6 +1,6 @@
 // Where a run's live output goes. On a TTY: a compact block redrawn in place (log-update), with
 // notices and command replies printed above it. Otherwise (CI, pipes): one plain line per interval
-// on stdout and notices on stderr, exactly as before (tests and scripts match those lines).
+// on stdout and notices on stderr, in a fixed format (tests and scripts match those lines).
 import { createLogUpdate } from 'log-update';
 import type { Writable } from 'node:stream';
 import type { Io } from '../../common/io.js';

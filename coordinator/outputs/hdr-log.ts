@@ -18,7 +18,7 @@ export function mainStartEpochMs(report: Pick<Report, 'startedAt' | 'warmupMs'>)
   return Date.parse(report.startedAt) + report.warmupMs;
 }
 
-/** Throws USAGE when the report has no per-interval histograms (written before they were added). */
+/** Throws USAGE when the report has no per-interval histograms (reports from older loadfleet versions lack them). */
 export function hdrLog(report: Pick<Report, 'runId' | 'startedAt' | 'warmupMs' | 'intervalMs' | 'series'>): string {
   if (report.series.some((p) => p.latencyHist === undefined)) {
     throw new LoadfleetError('USAGE', 'this report has no per-interval histograms (series[].latencyHist): it was written by an older loadfleet', {

@@ -53,9 +53,9 @@ test('an agent frozen for 5 s sends no catch-up burst when continued: the target
     await frozen.waitFor(/may have declared this agent lost/, 10_000);
     assert.ok(completed(await run.exited), run.stdout() + run.stderr());
     const r = f.report();
-    // Per 250 ms window from the freeze on: the fleet's rate is 50 per window; the old catch-up burst
-    // alone was 256 requests in one turn. Allowed: 1.6x the rate plus 10 (a reshare's ramp, a loaded
-    // machine's timer bunching); a burst of the frozen agent's ~500 overdue arrivals is far above.
+    // Per 250 ms window from the freeze on: the fleet's rate is 50 per window. Allowed: 1.6x the rate
+    // plus 10 (a reshare's ramp, a loaded machine's timer bunching); a catch-up burst of the frozen
+    // agent's ~500 overdue arrivals is far above.
     // (The first seconds are left out: agents starting on a loaded machine catch up on ordinary lag.)
     const windows = new Map<number, number>();
     for (const t of f.target.arrivals) {
@@ -155,7 +155,8 @@ test('a stalled target (accepts, never answers) gets no reconnect storm: connect
   const port = (server.address() as AddressInfo).port;
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-stalled-'));
   try {
-    // 100 req/s for 3 s, 4 connections, 500 ms timeout: before, ~8 new connections per second.
+    // 100 req/s for 3 s, 4 connections, 500 ms timeout: a client that replaced every timed-out socket
+    // would open ~8 new connections per second.
     writeFileSync(join(dir, 's.yaml'), `request: { url: "http://127.0.0.1:${port}/", timeout: 500ms }\nload: { model: open, rate: 100, duration: 3s, connections: 4 }\n`);
     const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '1', '--no-dashboard', '--out', 'r.json'], {}, dir);
     await p.exited;

@@ -50,9 +50,9 @@ test('run refuses what would load nothing or something else with exit 2, a messa
     writeFileSync(join(dir, 'empty.yaml'), `request: { url: "${target.url}" }\nscenarios: {}\n`);
     writeFileSync(join(dir, 'ok.yaml'), `request: { url: "${target.url}" }\n${load}\n`);
     const rows: [string, string[], RegExp][] = [
-      // a header typo: before, every flow run sent nothing and the run blamed the target (exit 3)
+      // a header typo: unchecked, every flow run would send nothing and the run would blame the target (exit 3)
       ['data column', ['column.yaml'], /column\.yaml:3:\d+: flows\.f\.steps\.0\.request\.url: data "users" has no column "email" in any row .*; its columns: mail/],
-      // before, validate passed this and only run refused it
+      // validate refuses what run refuses
       ['empty scenarios', ['empty.yaml'], /empty\.yaml:2:\d+: scenarios: is empty: name at least one scenario/],
       // yargs gives NaN: the flag is named, not the field it lands in
       ['--rate abc', ['ok.yaml', '--rate', 'abc'], /--rate must be a number > 0, got something that is not a number/],

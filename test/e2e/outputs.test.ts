@@ -1,4 +1,4 @@
-// The outputs of issue 5 on ONE real run (local agent processes over real gRPC, a counting target):
+// Every output on ONE real run (local agent processes over real gRPC, a counting target):
 // /metrics scraped during and after it and checked against its report, the Grafana dashboard's metric
 // names, the HTML report, the HdrHistogram log read back, the CSV and the `report` command.
 import { after, before, test } from 'node:test';

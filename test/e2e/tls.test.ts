@@ -26,7 +26,7 @@ function mintExpired(pki: string): { cert: string; key: string } {
   return { cert: join(pki, 'old.crt'), key: join(pki, 'old.key') };
 }
 
-/** A client certificate signed by the fleet's CA with no loadfleet role (as issued before roles existed). */
+/** A client certificate signed by the fleet's CA with no loadfleet role (no `urn:loadfleet:role:` subjectAltName). */
 function mintRoleless(pki: string): { cert: string; key: string } {
   const run = (args: string[]): void => { execFileSync('openssl', args, { cwd: pki, stdio: 'ignore' }); };
   writeFileSync(join(pki, 'plain.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');

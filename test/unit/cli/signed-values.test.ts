@@ -6,7 +6,7 @@ import { joinSignedValues } from '../../../cli/main.js';
 
 test('joinSignedValues: a signed value after a long flag joins it with =', () => {
   const rows: [string, string[], string[]][] = [
-    // the bug: yargs read -5s as the flags -5 and -s ("Unknown arguments: 5, s")
+    // unjoined, yargs reads -5s as the flags -5 and -s ("Unknown arguments: 5, s")
     ['negative duration', ['run', 's.yaml', '--duration', '-5s'], ['run', 's.yaml', '--duration=-5s']],
     ['negative number: parses the same either way', ['run', 's.yaml', '--rate', '-5'], ['run', 's.yaml', '--rate=-5']],
     ['decimal', ['--ramp', '-0.5s'], ['--ramp=-0.5s']],

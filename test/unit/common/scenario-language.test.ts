@@ -119,7 +119,7 @@ test('problems: each with its path, line and column, all at once', () => {
       want: [['load', 2, 7, /not both/], ['scenarios.a.load', 4, 6, /is required/], ['scenarios.a.exec', 4, 14, /unknown flow or request "nope"/]],
     },
     {
-      // validate once passed this (0 scenarios) while run refused it: the two now agree
+      // 0 scenarios: validate refuses it, as run does
       why: 'scenarios: an empty map and no load',
       yaml: ['request: { url: "http://h" }', 'scenarios: {}'].join('\n'),
       want: [['scenarios', 2, 12, /is empty: name at least one scenario/]],

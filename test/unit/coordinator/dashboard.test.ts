@@ -233,7 +233,7 @@ test('Dashboard HTTP: control needs the token (401, logged), JSON, same origin a
       ['a negative rate', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"rateRps":-1}' }, 400],
       ['a rate that is a string', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"rateRps":"5"}' }, 400],
       ['not JSON', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{' }, 400],
-      // loop counts as the CLI and the terminal take them: whole, at least 1 (0 once passed here)
+      // loop counts as the CLI and the terminal take them: whole, at least 1
       ['0 loops', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"concurrency":0}' }, 400],
       ['a fractional loop count', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"concurrency":2.5}' }, 400],
       ['a GET', { method: 'GET' }, 405],

@@ -1,4 +1,4 @@
-// The pieces of issue 5's outputs on their own: the HTTP route table, the live view (TTY and plain),
+// The outputs' pieces on their own: the HTTP route table, the live view (TTY and plain),
 // the percentile spectrum, CSV, the HdrHistogram log's refusal of old reports, escaping, and the HTML
 // report's chart script run against a fake page.
 import { test } from 'node:test';

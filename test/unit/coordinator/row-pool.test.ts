@@ -125,7 +125,7 @@ test('account: rows handed out after what the holder had received (still on thei
     ['all received rows used, the next block in flight', [20, 16], 20, [], { returned: 16, lost: 0, problem: undefined }],
     // two blocks received, the third in flight
     ['a prefix of several blocks', [10, 10, 16], 15, [R(15, 20)], { returned: 21, lost: 0, problem: undefined }],
-    // the unused ranges are not within the rows it can have received: the old rule, the gap is lost
+    // the unused ranges are not within the rows it can have received: no prefix applies, the gap is lost
     ['unused beyond the received prefix', [20, 16], 3, [R(10, 20)], { returned: 10, lost: 23, problem: undefined }],
     // more used than it held is still a problem
     ['more used than held', [20, 16], 40, [], { returned: 0, lost: 0, problem: /reported 40 row\(s\) used of 36/ }],

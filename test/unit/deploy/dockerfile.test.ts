@@ -1,5 +1,5 @@
 // The Dockerfile, checked statically (Docker is not installed where the tests run): its instructions
-// are parsed (comments, line continuations, exec and shell forms) and checked for what issue 7 asks: a
+// are parsed (comments, line continuations, exec and shell forms) and checked for what deployment needs: a
 // multi-stage build on Node 20 that compiles with npm ci + npm run build, production dependencies only
 // in the final stage, a non-root user, a HEALTHCHECK, the CLI as ENTRYPOINT (so `docker run IMAGE
 // coordinator ...` or `... agent ...` runs either role), no secrets baked in and no ADD of URLs. Also the

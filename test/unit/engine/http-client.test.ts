@@ -96,8 +96,9 @@ test('http client: a slow answer within timeoutMs is a response, not a timeout',
 });
 
 test('http client: a stalled target gets no reconnect storm: connections stay within connections + SPARE_CONNECTIONS, and every request is a timeout', async (t) => {
-  // Accepts connections, never answers. 2 connections, 50 req/s for 2 s, 200 ms timeout: before, every
-  // timed-out request destroyed its socket and a queued one went out on a new connection, ~10 per second.
+  // Accepts connections, never answers. 2 connections, 50 req/s for 2 s, 200 ms timeout: a client that
+  // destroyed every timed-out request's socket and sent a queued one on a new connection would open ~10
+  // per second.
   const target = await startTarget({ kind: 'never' });
   t.after(() => target.close());
   const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 2, clock: systemClock });
