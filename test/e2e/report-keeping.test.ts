@@ -11,7 +11,7 @@ import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { startFleet } from '../helpers/fleet.js';
-import { assertPassed } from '../helpers/verdict.js';
+import { assertCompleted, assertPassed } from '../helpers/verdict.js';
 import { startInflightTarget } from '../helpers/inflight-target.js';
 
 test('a killed `run --coordinator` loses nothing: the coordinator keeps the report and `report --coordinator RUN_ID` fetches it whole', async () => {
@@ -45,8 +45,9 @@ test('a killed `run --coordinator` loses nothing: the coordinator keeps the repo
     const fetched = cli(['report', runId, '--out', 'fetched.json']);
     const code = await fetched.exited;
     const fetchedReport = (): Report => JSON.parse(readFileSync(join(fleet.dir, 'fetched.json'), 'utf8')) as Report;
-    // 40/s on one agent is a light load: the verdict's code (as run's) is a pass.
-    assertPassed(code, fetched.stderr(), fetchedReport);
+    // The verdict's code, as run's. Not held to a pass although 40/s is light: this run is cut short by
+    // `stop` a second or two in, and exited 4 on the 2-core machine this was written on.
+    assertCompleted(code, fetched.stderr(), fetchedReport, { requests: fleet.target.counts().requests });
     const report = fetchedReport();
     assert.equal(report.runId, runId);
     assert.ok(report.summary.requests > 0);

@@ -1,6 +1,7 @@
 // What an e2e test accepts as the end of a run: the one place where exit code 4 (generator-bound) is
 // allowed, and where light loads are required to pass outright.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import type { Report } from '../../coordinator/report.js';
 
 /** What a test knows independently of the report, to reconcile it with (omit what the test does not count). */
@@ -38,9 +39,21 @@ export function assertCompleted(code: number | null, detail: string, getReport?:
 
 /** A light load's run must pass outright: exit 0 and, with a report, verdict 'pass' (see assertCompleted). */
 export function assertPassed(code: number | null, detail: string, getReport?: () => Report): void {
+  if (code !== 0 && getReport !== undefined) {
+    let why = '';
+    try {
+      why = `${getReport().verdict}: ${getReport().verdictReasons.join('; ')}`;
+    } catch {
+      why = 'no report';
+    }
+    assert.fail(`exit ${code} (${why}): a light load must pass\n${detail}`);
+  }
   assert.equal(code, 0, `exit ${code}: a light load must pass\n${detail}`);
   if (getReport !== undefined) {
     const report = getReport();
     assert.equal(report.verdict, 'pass', report.verdictReasons.join('; '));
   }
 }
+
+/** A getter of the report.json at `path`, for assertCompleted / assertPassed (read only when they need it). */
+export const reportAt = (path: string) => (): Report => JSON.parse(readFileSync(path, 'utf8')) as Report;
