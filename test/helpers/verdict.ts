@@ -15,11 +15,12 @@ export interface Expected {
  * figures describe loadfleet, not the target). 4 is acceptable here, and only here, because on a busy
  * 2-core CI machine the agents share the cores with the target, the coordinator and the CLI processes the
  * test starts, and the tests that call this are about the fleet's behaviour and figures, not about the
- * generator's headroom. `getReport` is read only once the code is known to be 0 or 4. A generator-bound run must still be honest: with a report, its verdict is
+ * generator's headroom. A generator-bound run must still be honest: with a report, its verdict is
  * 'generator-bound' with the health reasons that earned it, and its figures reconcile with `expected`.
  * A 0 with a report must be a 'pass'. Any other code fails, with `detail` (usually the processes' output).
+ * `getReport` is called only once the code is 0 or 4 (a failed run may have written none).
  * Light loads (about 100 req/s per agent or less for a few seconds, or a closed model of a few loops)
- * use assertPassed instead: they leave the generator idle, so a 4 there is a bug.
+ * use assertPassed instead: they leave the generator most of its headroom, so a 4 there is a finding.
  */
 export function assertCompleted(code: number | null, detail: string, getReport?: () => Report, expected: Expected = {}): void {
   assert.ok(code === 0 || code === 4, `exit ${code} (0 = pass, 4 = generator-bound accepted)\n${detail}`);
