@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { startTarget } from '../../coordinator/demo/target.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
-import { completed, startFleet } from '../helpers/fleet.js';
+import { startFleet } from '../helpers/fleet.js';
+import { assertCompleted } from '../helpers/verdict.js';
 
 const ENV = { LOADFLEET_TOKEN: 'elastic-e2e' };
 
@@ -55,7 +56,7 @@ test('SIGTERM on an agent: it drains and reports, its share moves, and the total
     const leaver = f.agents.get('g2')!;
     leaver.kill('SIGTERM');
     assert.equal(await leaver.exited, 0, leaver.stderr());
-    assert.ok(completed(await run.exited), run.stdout() + run.stderr());
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.counts().requests });
     const r = f.report();
     assert.equal(r.summary.requests, f.target.counts().requests, 'nothing lost, nothing counted twice');
     assert.deepEqual(r.incomplete, []);
@@ -76,7 +77,7 @@ test('an agent joining mid-test takes a share at once; totals equal the target\'
     await run.waitFor(/\[\s*1s\//);
     await f.addAgent('j2');
     await run.waitFor(/agent j2 joined mid-test/);
-    assert.ok(completed(await run.exited), run.stdout() + run.stderr());
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.counts().requests });
     const r = f.report();
     assert.equal(r.summary.requests, f.target.counts().requests);
     const joiner = r.agents.find((a) => a.agentId === 'j2');
@@ -98,7 +99,7 @@ test('`loadfleet rate 400 --ramp 2s` from another terminal: every agent acknowle
     const m = /applied by all within ([\d.]+) ms/.exec(rate.stdout());
     assert.ok(m !== null, rate.stdout());
     assert.ok(Number(m[1]) < 100, `last agent applied ${m[1]} ms after the command (bar: 100 ms)`);
-    assert.ok(completed(await run.exited), run.stdout() + run.stderr());
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.counts().requests });
     const r = f.report();
     assert.equal(r.summary.requests, f.target.counts().requests);
     const change = r.timeline.find((e) => e.kind === 'rate');

@@ -11,6 +11,7 @@ import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import type { Proc } from '../helpers/processes.js';
+import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 const TOKEN = 'env-e2e-token';
 
@@ -65,7 +66,9 @@ test('agent and coordinator configured only by environment variables; /healthz a
     writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '2s' } }));
     const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], { LOADFLEET_TOKEN: TOKEN }, dir);
     const code = await run.exited;
-    assert.ok(code === 0 || code === 4, `run exited ${code}:\n${run.stdout()}${run.stderr()}`);
+    // 50/s per agent for 2 s is light, but it exited 4 once in 3 runs here (schedule lag p99 11.2 ms against
+    // the 10 ms bar, with other work on the machine): generator-bound stays accepted.
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['from-env', 'from-flag']);
     assert.equal(report.summary.requests, target.counts().requests);

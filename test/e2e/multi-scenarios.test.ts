@@ -10,6 +10,7 @@ import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { startInflightTarget } from '../helpers/inflight-target.js';
 import { startFleet } from '../helpers/fleet.js';
+import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 test('an open scenario on request a and a closed one on request b, on 2 agents: per-scenario totals equal what the target counted per path; the open part keeps its rate; the closed part ends on its own schedule', async () => {
   const target = await startInflightTarget(20);
@@ -34,7 +35,8 @@ thresholds:
 `);
     const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
     const code = await p.exited;
-    assert.ok(code === 0 || code === 4, `exit ${code}; stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
+    // Not light: the loops run as fast as the target answers (~170 req/s in all), and exited 4 here.
+    assertCompleted(code, `stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`, reportAt(join(dir, 'r.json')));
     const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     const paths = target.paths();
     const arrivals = r.scenarios?.arrivals;
@@ -105,7 +107,8 @@ scenarios:
     const loops = startProcess([CLI_ENTRY, 'concurrency', '5', '--scenario', 'loops', '--coordinator', addr], env);
     assert.equal(await loops.exited, 0, loops.stderr());
     const code = await run.exited;
-    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
+    // Not light: up to 5 loops as fast as the target answers (~200 req/s on one agent), and exited 4 here.
+    assertCompleted(code, `${run.stderr()}${run.stdout()}`, f.report);
     const r = f.report();
     assert.deepEqual(r.rateChanges.map((c) => [c.scenario, c.rateRps ?? c.concurrency]), [['arrivals', 60], ['loops', 5]]);
     assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a']);
@@ -140,7 +143,8 @@ scenarios:
     leaver.kill('SIGTERM');
     assert.equal(await leaver.exited, 0, leaver.stderr());
     const code = await run.exited;
-    assert.ok(code === 0 || code === 4, `exit ${code}: ${run.stderr()}${run.stdout()}`);
+    // Not light: 4 loops as fast as the target answers (~230 req/s on one agent after the leave), and exited 4 here.
+    assertCompleted(code, `${run.stderr()}${run.stdout()}`, f.report);
     const r = f.report();
     assert.equal(r.scenarios?.arrivals?.requests, target.paths()['/a'], 'nothing lost, nothing counted twice (a)');
     assert.equal(r.scenarios?.loops?.requests, target.paths()['/b'], 'nothing lost, nothing counted twice (b)');

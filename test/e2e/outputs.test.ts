@@ -13,11 +13,13 @@ import type { TargetServer } from '../../coordinator/demo/target.js';
 import type { Report } from '../../coordinator/report.js';
 import { startHttpEndpoint } from '../../coordinator/cli/http-endpoint.js';
 import { reportCommand } from '../../coordinator/cli/report-cmd.js';
+import { verdictExitCode } from '../../coordinator/cli/run-session.js';
 import { decodeHistogram, latencyMs, newHistogram } from '../../common/histogram.js';
 import { captureIo } from '../helpers/io.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { scenario, startLocalFleet } from '../helpers/local-run.js';
+import { assertCompleted } from '../helpers/verdict.js';
 
 /** Parses Prometheus text: `name{labels}` -> value (labels in the order printed). */
 function parseMetrics(body: string): Map<string, number> {
@@ -98,8 +100,8 @@ after(async () => {
 });
 
 test('/metrics after the run equals its report: request counts, statuses, errors, p99 from the merged histogram', () => {
-  // pass, or generator-bound when the machine is loaded (honest, and not what this test is about).
-  assert.ok(report.verdict === 'pass' || report.verdict === 'generator-bound', report.verdictReasons.join('; '));
+  // 300/s on 2 agents for 5 s is not a light load: generator-bound is accepted (the helper says why).
+  assertCompleted(verdictExitCode(report), report.verdictReasons.join('; '), () => report);
   const s = report.summary;
   assert.ok(s.requests > 800, `enough requests: ${s.requests}`);
   assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}'), s.requests);

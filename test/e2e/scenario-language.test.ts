@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
+import { assertCompleted, reportAt } from '../helpers/verdict.js';
 import { startApiTarget } from '../helpers/api-target.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
@@ -102,7 +103,8 @@ test('every example in examples/ runs against a local target', async () => {
       const before = target.total();
       const p = startProcess([CLI_ENTRY, 'run', f, '--agents', '1', '--out', `${f}.json`, ...short], {}, dir);
       const code = await p.exited;
-      assert.ok(code === 0 || code === 4, `${f}: exit ${code}\n${p.stdout()}\n${p.stderr()}`);
+      // The examples are sized for real targets (a multi-scenario file keeps its rates): generator-bound is accepted.
+      assertCompleted(code, `${f}\n${p.stdout()}\n${p.stderr()}`, reportAt(join(dir, `${f}.json`)));
       const r = JSON.parse(readFileSync(join(dir, `${f}.json`), 'utf8')) as Report;
       assert.ok(r.summary.requests > 0, `${f} sent requests`);
       assert.equal(target.total() - before, r.summary.sent + (r.warmup?.sent ?? 0), `${f}: the target count equals the report`);

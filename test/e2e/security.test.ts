@@ -14,6 +14,7 @@ import type { FleetClient } from '../../common/protocol.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import type { Proc } from '../helpers/processes.js';
+import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 const JOIN = { LOADFLEET_JOIN_TOKEN: 'join-secret' };
 const CONTROL = { LOADFLEET_CONTROL_TOKEN: 'control-secret' };
@@ -87,7 +88,9 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     assert.equal(huge.code, grpc.status.RESOURCE_EXHAUSTED, huge.details);
 
     const code = await run.exited;
-    assert.ok(code === 0 || code === 4, `run exited ${code} (4 = generator-bound on a busy machine):\n${run.stdout()}${run.stderr()}`);
+    // 50/s per agent for 5 s is light, but alongside the floods above it exited 4 once in 3 runs here
+    // (schedule lag p99 14.6 ms against the 10 ms bar): generator-bound stays accepted.
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.equal(report.summary.requests, target.counts().requests, 'the run alongside was unaffected');
     assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['s1', 's2']);
@@ -160,7 +163,8 @@ test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream 
 
     assert.equal((await stop(auth)).status, 200);
     const code = await run.exited;
-    assert.ok(code === 0 || code === 4, `run exited ${code}:\n${run.stdout()}${run.stderr()}`);
+    // Stopped a few seconds in (as report-keeping's stopped run, which exited 4 here): not held to a pass.
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')));
     const reportText = readFileSync(join(dir, 'r.json'), 'utf8');
     assert.equal((JSON.parse(reportText) as Report).target.url, `http://***@${url.host}/items?***`);
     assert.match(run.stdout(), /GET http:\/\/\*\*\*@127\.0\.0\.1:\d+\/items\?\*\*\*/, 'the start line and the summary show the redacted URL');

@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { completed, startFleet } from '../helpers/fleet.js';
+import { startFleet } from '../helpers/fleet.js';
+import { assertPassed } from '../helpers/verdict.js';
 import { startApiTarget } from '../helpers/api-target.js';
 
 const flow = (base: string, rate: number, duration: string): string => `
@@ -34,7 +35,7 @@ load: { model: open, rate: ${rate}, duration: ${duration} }
     try {
       writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
       const run = f.run(flow(f.target.url, rate, duration));
-      assert.ok(completed(await run.exited), run.stdout() + run.stderr());
+      assertPassed(await run.exited, run.stdout() + run.stderr(), f.report);
       const d = f.report().data?.users;
       assert.ok(d !== undefined);
       assert.equal(d.lost, 0, `no agent died: ${JSON.stringify(d)}\n${run.stdout()}${run.stderr()}`);

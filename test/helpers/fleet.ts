@@ -48,9 +48,3 @@ export async function startFleet<T extends { close(): Promise<void> }>(opts: Fle
   return { target, dir, addr, env, agents, coord, addAgent, run, report, close };
 }
 
-/**
- * The run completed: 0 = pass, or 4 = generator-bound, which a loaded 2-core machine honestly causes
- * (every process of the test shares it) and which is not what these tests are about; their figures are
- * still asserted exactly.
- */
-export const completed = (code: number): boolean => code === 0 || code === 4;
