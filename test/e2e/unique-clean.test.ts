@@ -8,25 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet } from '../helpers/fleet.js';
 import { assertPassed } from '../helpers/verdict.js';
-import { startApiTarget } from '../helpers/api-target.js';
-
-const flow = (base: string, rate: number, duration: string): string => `
-name: unique-clean
-variables: { base: "${base}" }
-data:
-  users: { path: users.csv, mode: unique }
-flows:
-  login:
-    steps:
-      - request:
-          name: login
-          url: "{{ base }}/login"
-          method: POST
-          headers: { content-type: application/json }
-          body: '{"user": {{ $json(users.user) }}, "password": "x"}'
-        checks: [{ status: 200 }]
-load: { model: open, rate: ${rate}, duration: ${duration} }
-`;
+import { loginFlow, startApiTarget } from '../helpers/api-target.js';
 
 {
   const [rate, duration, rows] = [30, '5s', 200] as const;
@@ -34,7 +16,7 @@ load: { model: open, rate: ${rate}, duration: ${duration} }
     const f = await startFleet({ target: await startApiTarget(), ids: ['c1', 'c2'], token: 'unique-clean', dirPrefix: 'loadfleet-unique-' });
     try {
       writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
-      const run = f.run(flow(f.target.url, rate, duration));
+      const run = f.run(loginFlow('unique-clean', f.target.url, 'users', 'unique', rate, duration));
       assertPassed(await run.exited, run.stdout() + run.stderr(), f.report);
       const d = f.report().data?.users;
       assert.ok(d !== undefined);
