@@ -1,8 +1,7 @@
 // The engine's HTTP/1.1 client: one undici Pool, requests sent with pool.dispatch() and the legacy
 // handler callbacks (the fastest of undici's request paths measured; docs/performance.md has the engine's
-// figures). Bodies are always
-// consumed (counted, then dropped). Per request it allocates nothing of its own: the dispatch options
-// object is built once, and handler objects are recycled through a free list.
+// figures). Bodies are always consumed (counted, then dropped). Per request it allocates nothing of its
+// own: the dispatch options object is built once, and handler objects are recycled through a free list.
 //
 // Request timeouts are ours, not undici's. undici's headersTimeout/bodyTimeout arm a timer per request
 // (a FastTimer that lives until undici's 500 ms tick, so it is promoted to the old generation and the
@@ -94,11 +93,10 @@ export function optional<K extends string, V>(key: K, value: V | undefined): { [
 }
 
 /**
- * undici's `connect` options for the agent's connections: its allow-list lookup (names that never
- * resolve fail at once), and for HTTPS the
- * plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the system's CAs
- * plus the plan's CA. Call once per client: each call builds a TLS context.
- * The lookup is always ours (dns.ts connectLookup over `lookup`, default the system's).
+ * undici's `connect` options for the agent's connections: its allow-list lookup (always ours: dns.ts
+ * connectLookup over `lookup`, default the system's, so names that never resolve fail at once), and for
+ * HTTPS the plan's certificate policy (`tls`): no check at all with insecureSkipVerify, else the
+ * system's CAs plus the plan's CA. Call once per client: each call builds a TLS context.
  */
 export function connectOptions(lookup: LookupFunction | undefined, tls: TargetTls | undefined): Record<string, unknown> {
   // Always a lookup of ours: a name that never resolves (*.invalid) fails at once, whatever the resolver.
