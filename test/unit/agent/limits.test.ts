@@ -59,6 +59,12 @@ test('targetRefusal table: loopback by default; names, wildcards, ports and ever
   }
 });
 
+test('targetRefusal: a URL that does not parse is quoted without its credentials or query string', async () => {
+  const got = await targetRefusal('http://user:pw@[not-an-address/x?apikey=SECRET', LOOPBACK_RULES.map(parseAllowRule), async () => []);
+  assert.match(got ?? '', /is not a URL/);
+  assert.doesNotMatch(got ?? '', /SECRET|pw@/);
+});
+
 test('planRefusal and capTail: ceilings on rate and in-flight', () => {
   const plan = (over: Partial<AgentPlan>): AgentPlan => ({
     runId: 'r', request: { url: 'http://127.0.0.1/', method: 'GET', headers: {}, timeoutMs: 1000 }, model: 'open',
