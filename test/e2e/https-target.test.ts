@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { Report } from '../../coordinator/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
-import { assertPassed, reportAt } from '../helpers/verdict.js';
+import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 let dir: string;
 let server: Server;
@@ -67,7 +67,7 @@ test('a self-signed HTTPS target without a tls option: every request fails as `c
 
 test('tls.insecureSkipVerify: the run succeeds; report totals equal the target\'s count', async () => {
   const r = await run('skip', { request: { url }, load, tls: { insecureSkipVerify: true } });
-  assertPassed(r.code, r.out, () => r.report); // 60/s for 2 s: light
+  assertCompleted(r.code, r.out, () => r.report); // light, but first-second TLS handshakes can push an agent's lag p99 past 10 ms (tls.test.ts saw exit 4)
   const s = r.report.summary;
   assert.equal(s.errors, 0, JSON.stringify(s.errorsByKind));
   assert.equal(s.requests + (r.report.warmup?.requests ?? 0), r.received);
@@ -79,7 +79,7 @@ test('tls.ca (the file travels with the plan): the flow path verifies the certif
     requests: { hello: { url, checks: [{ status: 200 }, { bodyContains: 'ok' }] } },
     load, tls: { ca: 'cert.pem' },
   });
-  assertPassed(r.code, r.out, () => r.report); // 60/s for 2 s: light
+  assertCompleted(r.code, r.out, () => r.report); // light, but first-second TLS handshakes can push an agent's lag p99 past 10 ms (tls.test.ts saw exit 4)
   assert.equal(r.report.summary.errors, 0, JSON.stringify(r.report.summary.errorsByKind));
   assert.equal(r.report.requests?.hello?.requests, r.received);
   assert.equal(r.report.requests?.hello?.checks.failed, 0);
@@ -130,7 +130,7 @@ test('a remote agent refuses a plan that skips certificate checks unless started
     assert.match(lenient.stderr(), /insecure TLS \(no certificate checks\) allowed/);
     const ok = startProcess([CLI_ENTRY, 'run', 'remote.json', '--coordinator', addr, '--agents', '1', '--out', 'remote-2.json'], ENV, dir);
     const code = await ok.exited;
-    assertPassed(code, ok.stdout() + ok.stderr(), reportAt(join(dir, 'remote-2.json'))); // 20/s for 1 s: light
+    assertCompleted(code, ok.stdout() + ok.stderr(), reportAt(join(dir, 'remote-2.json'))); // light, but first-second TLS handshakes can push an agent's lag p99 past 10 ms (tls.test.ts saw exit 4)
     const report = JSON.parse(readFileSync(join(dir, 'remote-2.json'), 'utf8')) as Report;
     assert.equal(report.summary.errors, 0);
     assert.equal(report.summary.requests, received - before);
