@@ -4,9 +4,9 @@
 // turns a plan whose feeders are chunked or block-fed into one the engine can run, or says why not
 // (a piece missing or corrupt, rows that do not match the plan): the agent then refuses with a Failure
 // instead of starting.
-import { ChunkAssembler, rowsFromJson } from '../common/data-chunks.js';
-import type { AgentPlan } from '../common/plan.js';
-import type { DataChunkMsg, RowBlockMsg } from '../common/protocol.js';
+import { ChunkAssembler, rowsFromJson } from '../common/data/data-chunks.js';
+import type { AgentPlan } from '../common/plan/agent-plan.js';
+import type { DataChunkMsg, RowBlockMsg } from '../common/protocol/messages.js';
 import { UniqueFeed } from './unique-feed.js';
 
 const keyOf = (runId: string, assignment: number): string => `${runId}/${assignment}`;

@@ -2,11 +2,11 @@
 import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { LoadfleetError, describeError } from '../common/errors.js';
-import { agentMsgToWire, coordMsgFromWire, fleetPackage } from '../common/protocol.js';
-import type { AgentMessage, CoordinatorMessage__Output, FleetClient } from '../common/protocol.js';
+import { LoadfleetError, describeError } from '../common/runtime/errors.js';
+import { agentMsgToWire, coordMsgFromWire, fleetPackage } from '../common/protocol/messages.js';
+import type { AgentMessage, CoordinatorMessage__Output, FleetClient } from '../common/protocol/messages.js';
 import type { AgentLink, Dialer, LinkHandlers } from './link.js';
-import type { TlsMaterial } from '../common/tls.js';
+import type { TlsMaterial } from '../common/runtime/tls.js';
 
 export interface GrpcDialerOptions {
   /** host:port of the coordinator. */

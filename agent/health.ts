@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { LoadfleetError } from '../common/errors.js';
+import { LoadfleetError } from '../common/runtime/errors.js';
 import type { SessionState } from './session.js';
 
 export interface HealthEndpoint {

@@ -4,8 +4,8 @@
 import { BlockList, isIP } from 'node:net';
 import type { LookupFunction } from 'node:net';
 import type { LookupAddress, LookupOptions } from 'node:dns';
-import type { AgentPlan, Segment } from '../common/plan.js';
-import { redactUrl } from '../common/redact.js';
+import type { AgentPlan, Segment } from '../common/plan/agent-plan.js';
+import { redactUrl } from '../common/runtime/redact.js';
 
 export type AllowRule =
   | { kind: 'cidr'; source: string; address: string; prefix: number; family: 'ipv4' | 'ipv6'; port: number | undefined }

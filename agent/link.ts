@@ -1,7 +1,7 @@
 // The agent's view of one connection to the coordinator. grpc-link.ts implements it over gRPC; tests
 // may implement it in memory. A link is single-use: after onClose fires, dial a new one.
-import type { LoadfleetError } from '../common/errors.js';
-import type { AgentMsg, CoordMsg } from '../common/protocol.js';
+import type { LoadfleetError } from '../common/runtime/errors.js';
+import type { AgentMsg, CoordMsg } from '../common/protocol/messages.js';
 
 export interface AgentLink {
   /** Queues a message; returns false when the link is already closed (the message was not sent). */

@@ -2,10 +2,10 @@
 // same command through the CLI). Only argv, env and signals are handled here.
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { describeError } from '../common/errors.js';
-import { processIo } from '../common/process-io.js';
-import { loadfleetVersion } from '../common/version.js';
-import { agentCommand, agentOptions } from './cli.js';
+import { describeError } from '../common/runtime/errors.js';
+import { processIo } from '../common/runtime/process-io.js';
+import { loadfleetVersion } from '../common/runtime/version.js';
+import { agentCommand, agentOptions } from '../cli/commands/agent.js';
 
 const argv = await agentOptions(yargs(hideBin(process.argv)).strict().help()).parseAsync();
 try {

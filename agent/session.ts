@@ -1,20 +1,20 @@
 // One agent's life: connect, say hello, wait for assignments, run them, report, reconnect with backoff.
 // Knows the protocol, not the transport (a Dialer is passed in) and not HTTP (the engine is created by
 // a factory passed in). Never touches `process`.
-import { LoadfleetError, describeError } from '../common/errors.js';
-import { PROTOCOL_VERSION } from '../common/protocol.js';
-import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol.js';
-import { agentPlanSchema } from '../common/plan.js';
-import { MAX_RATE_RPS } from '../common/scenario.js';
-import type { AgentPlan } from '../common/plan.js';
-import type { Clock, TimerHandle } from '../common/clock.js';
+import { LoadfleetError, describeError } from '../common/runtime/errors.js';
+import { PROTOCOL_VERSION } from '../common/protocol/messages.js';
+import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
+import { agentPlanSchema } from '../common/plan/agent-plan.js';
+import { MAX_RATE_RPS } from '../common/scenario/scenario.js';
+import type { AgentPlan } from '../common/plan/agent-plan.js';
+import type { Clock, TimerHandle } from '../common/runtime/clock.js';
 import type { Engine, EngineSnapshot } from './engine/engine.js';
 import type { AgentLink, Dialer } from './link.js';
 import { capTail } from './limits.js';
-import type { RowPicker } from '../common/feeder-select.js';
+import type { RowPicker } from './engine/feeder-select.js';
 import { DataInbox, prepareData } from './assignment-data.js';
 import type { UniqueFeed } from './unique-feed.js';
-import { redactUrl } from '../common/redact.js';
+import { redactUrl } from '../common/runtime/redact.js';
 
 /**
  * `data.pickers`: the `unique` feeders fed by the coordinator's blocks, for the engine's flows.

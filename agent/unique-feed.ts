@@ -1,13 +1,13 @@
-// One `unique` data feeder on an agent, fed by the coordinator's RowBlocks (coordinator/run-data.ts).
+// One `unique` data feeder on an agent, fed by the coordinator's RowBlocks (coordinator/data/delivery.ts).
 // A RowPicker: rows are taken in the order they arrived; when what is left falls to half the last block
 // (or runs out) it asks for more through `want` (one request outstanding at a time), sized like the last
 // block, doubled after it ran dry. Empty: next() is undefined (the flow run counts as noData). At the end
 // account() says how many rows were taken and which were never taken (they go back to the pool).
-import type { Row } from '../common/feeder.js';
-import type { RowPicker } from '../common/feeder-select.js';
-import { skipFirst } from '../common/row-ranges.js';
-import { MAX_ROWS_PER_MESSAGE } from '../common/protocol-data.js';
-import type { RowRange } from '../common/row-ranges.js';
+import type { Row } from '../common/data/feeder.js';
+import type { RowPicker } from './engine/feeder-select.js';
+import { skipFirst } from '../common/data/row-ranges.js';
+import { MAX_ROWS_PER_MESSAGE } from '../common/protocol/data-messages.js';
+import type { RowRange } from '../common/data/row-ranges.js';
 
 /** The smallest request for more rows. */
 export const MIN_WANT_ROWS = 16;

@@ -9,13 +9,13 @@
 // (phase, interval), when the last simulated agent sent its snapshot (`lastSentAtMs`, performance.now()),
 // so that the caller can time the coordinator's live tick for that interval against it.
 import { hostname } from 'node:os';
-import type { AgentPlan, Segment } from '../common/plan.js';
-import { planDurationMs } from '../common/plan.js';
-import { encodeHistogram, newHistogram } from '../common/histogram.js';
-import type { Histogram } from '../common/histogram.js';
-import type { Phase, Stats } from '../common/stats.js';
-import { emptyErrors, emptyStats } from '../common/stats.js';
-import { systemClock } from '../common/clock.js';
+import type { AgentPlan, Segment } from '../common/plan/agent-plan.js';
+import { planDurationMs } from '../common/plan/agent-plan.js';
+import { encodeHistogram, newHistogram } from '../common/metrics/histogram.js';
+import type { Histogram } from '../common/metrics/histogram.js';
+import type { Phase, Stats } from '../common/metrics/stats.js';
+import { emptyErrors, emptyStats } from '../common/metrics/stats.js';
+import { systemClock } from '../common/runtime/clock.js';
 import type { Engine, EngineResult, EngineSnapshot } from '../agent/engine/engine.js';
 import { createGrpcDialer } from '../agent/grpc-link.js';
 import { AgentSession } from '../agent/session.js';

@@ -10,8 +10,8 @@ import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startTarget } from '../coordinator/demo/target.js';
-import { RemoteControl } from '../coordinator/control-client.js';
-import { validateScenario } from '../common/scenario.js';
+import { RemoteControl } from '../cli/control-client.js';
+import { validateScenario } from '../common/scenario/scenario.js';
 
 const CLI = fileURLToPath(new URL('../../bin/loadfleet.js', import.meta.url));
 const TOKEN = 'bench-control';

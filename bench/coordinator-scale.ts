@@ -15,9 +15,9 @@ import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { RemoteControl } from '../coordinator/control-client.js';
-import { validateScenario } from '../common/scenario.js';
-import type { Report } from '../coordinator/report.js';
+import { RemoteControl } from '../cli/control-client.js';
+import { validateScenario } from '../common/scenario/scenario.js';
+import type { Report } from '../coordinator/report/report.js';
 import { simulateAgents } from './agent-sim.js';
 import { detectPinning } from './proc.js';
 

@@ -14,9 +14,9 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createEngine } from '../agent/engine/engine.js';
 import type { EngineSnapshot } from '../agent/engine/engine.js';
-import type { AgentPlan } from '../common/plan.js';
-import { decodeHistogram, latencyMs } from '../common/histogram.js';
-import { totalErrors } from '../common/stats.js';
+import type { AgentPlan } from '../common/plan/agent-plan.js';
+import { decodeHistogram, latencyMs } from '../common/metrics/histogram.js';
+import { totalErrors } from '../common/metrics/stats.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const env = process.env;

@@ -2,9 +2,9 @@
 // the live rows every tick (aggregator.liveRequests). Agents are simulated by LangRecorders in this
 // process (their memory is in the heap figures, not the coordinator's). Run alone:
 //   node dist/bench/live-requests.js [names] [agents] [seconds]
-import { Aggregator } from '../coordinator/aggregator.js';
+import { Aggregator } from '../coordinator/merge/aggregator.js';
 import { LangRecorder } from '../agent/engine/lang-recorder.js';
-import { emptyStats } from '../common/stats.js';
+import { emptyStats } from '../common/metrics/stats.js';
 import { prng } from '../test/helpers/prng.js';
 
 const [names, agents, seconds] = process.argv.slice(2).map(Number) as [number?, number?, number?];

@@ -3,7 +3,7 @@
 // report.json it writes. Only the scenario differs between the closed and open runs.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Report } from '../coordinator/report.js';
+import type { Report } from '../coordinator/report/report.js';
 import { BenchError, runCaptured, tail } from './proc.js';
 import type { Pinning } from './proc.js';
 

@@ -4,7 +4,7 @@
 // Bars, checked in EVERY second of the main phase:
 //   - achieved >= 99.9 % of the asked rate (requests that ended in that second / asked rate);
 //   - schedule lag p99 < 2 ms (how late sends left against their intended time).
-import type { Report } from '../coordinator/report.js';
+import type { Report } from '../coordinator/report/report.js';
 import { median } from './closed-peers.js';
 import { openLoad, runLoadfleet } from './loadfleet-cli.js';
 import type { Pinning } from './proc.js';

@@ -9,7 +9,7 @@ if (!existsSync(fileURLToPath(entry))) {
   process.exit(1);
 }
 const { main } = await import(entry.href);
-const { processIo } = await import(new URL('../dist/common/process-io.js', import.meta.url).href);
+const { processIo } = await import(new URL('../dist/common/runtime/process-io.js', import.meta.url).href);
 const code = await main(processIo(), process.argv.slice(2));
 process.exitCode = code;
 setImmediate(() => process.exit(code));

@@ -5,7 +5,7 @@
 // itself; a flag never carries it), LOADFLEET_DEBUG, LOADFLEET_PLAIN, LOADFLEET_SAMPLE_LOG_DIR.
 // (yargs' own `.env()` is not used: under `.strict()` it rejects those variables as unknown arguments.)
 import type { Argv } from 'yargs';
-import { LoadfleetError } from '../common/errors.js';
+import { LoadfleetError } from '../common/runtime/errors.js';
 
 export const ENV_PREFIX = 'LOADFLEET_';
 

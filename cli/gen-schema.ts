@@ -2,7 +2,7 @@
 // shipped file is out of date.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { SCHEMA_FILE, scenarioJsonSchemaText } from '../common/scenario-json-schema.js';
+import { SCHEMA_FILE, scenarioJsonSchemaText } from '../common/scenario/json-schema.js';
 
 // From dist/cli/ up to the package root.
 const out = fileURLToPath(new URL(`../../${SCHEMA_FILE}`, import.meta.url));

@@ -1,23 +1,23 @@
 // The `loadfleet` command: argv, env, signals and exit codes only. Every command is a function of an
-// Io (coordinator/cli/*, agent/cli.ts) so tests run them in-process.
+// Io (cli/commands/, one file per command) so tests run them in-process.
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import type { Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { EXIT, LoadfleetError, exitCodeFor } from '../common/errors.js';
-import type { Io } from '../common/io.js';
-import { processIo } from '../common/process-io.js';
-import { loadfleetVersion } from '../common/version.js';
-import { agentCommand, agentOptions } from '../agent/cli.js';
-import { coordinatorCommand } from '../coordinator/cli/coordinator-cmd.js';
-import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from '../coordinator/cli/control-cmds.js';
-import { demoCommand } from '../coordinator/cli/demo.js';
-import { runCommand } from '../coordinator/cli/run.js';
-import { reportCommand } from '../coordinator/cli/report-cmd.js';
-import { DEFAULT_KEEP_REPORTS } from '../coordinator/report-store.js';
-import { validateCommand } from '../coordinator/cli/validate.js';
-import { certsCommand } from '../coordinator/cli/certs.js';
-import { TLS_OPTION_TEXT } from '../common/tls.js';
+import { EXIT, LoadfleetError, exitCodeFor } from '../common/runtime/errors.js';
+import type { Io } from '../common/runtime/io.js';
+import { processIo } from '../common/runtime/process-io.js';
+import { loadfleetVersion } from '../common/runtime/version.js';
+import { agentCommand, agentOptions } from './commands/agent.js';
+import { coordinatorCommand } from './commands/coordinator.js';
+import { concurrencyCommand, rateCommand, statusCommand, stopCommand } from './commands/control.js';
+import { demoCommand } from './commands/demo.js';
+import { runCommand } from './commands/run.js';
+import { reportCommand } from './commands/report.js';
+import { DEFAULT_KEEP_REPORTS } from '../coordinator/report/store.js';
+import { validateCommand } from './commands/validate.js';
+import { certsCommand } from './commands/certs.js';
+import { TLS_OPTION_TEXT } from '../common/runtime/tls.js';
 import { withEnvFlags } from './env-flags.js';
 
 const version = loadfleetVersion();

@@ -1,19 +1,19 @@
 // The coordinator: one fleet, at most one test at a time, and the control operations the CLI uses
 // (in-process for `loadfleet run`, over gRPC for a remote coordinator). Never touches `process`.
 import { randomUUID } from 'node:crypto';
-import { LoadfleetError } from '../common/errors.js';
-import type { Clock } from '../common/clock.js';
-import type { Scenario } from '../common/scenario.js';
-import { Fleet } from './fleet.js';
-import type { AgentInfo } from './fleet.js';
-import type { Report } from './report.js';
-import { TestRun } from './test-run.js';
-import { prepareDataPieces, sendPiecesAhead } from './run-data.js';
-import { ReportStore } from './report-store.js';
-import type { KeptReport } from './report-store.js';
-import type { AgentLossPolicy, LiveLine, RunListener, RunStatus } from './test-run.js';
-import type { PhaseTotals } from './aggregator.js';
-import type { Phase } from '../common/stats.js';
+import { LoadfleetError } from '../common/runtime/errors.js';
+import type { Clock } from '../common/runtime/clock.js';
+import type { Scenario } from '../common/scenario/scenario.js';
+import { Fleet } from './fleet/fleet.js';
+import type { AgentInfo } from './fleet/fleet.js';
+import type { Report } from './report/report.js';
+import { TestRun } from './run/test-run.js';
+import { prepareDataPieces, sendPiecesAhead } from './data/delivery.js';
+import { ReportStore } from './report/store.js';
+import type { KeptReport } from './report/store.js';
+import type { AgentLossPolicy, LiveLine, RunListener, RunStatus } from './run/test-run.js';
+import type { PhaseTotals } from './merge/aggregator.js';
+import type { Phase } from '../common/metrics/stats.js';
 
 /**
  * Sees every run this coordinator starts, whoever started it (local CLI or gRPC): what live outputs
@@ -39,7 +39,7 @@ export interface CoordinatorOptions {
   snapshotIntervalMs?: number;
   /** Agents beyond this many are refused; default 1000 (fleet.ts). */
   maxAgents?: number;
-  /** Finished runs whose reports are kept for `report --coordinator` (>= 1; default 20, report-store.ts). */
+  /** Finished runs whose reports are kept for `report --coordinator` (>= 1; default 20, report/store.ts). */
   keepReports?: number;
   /** Where finished reports are kept (default: a new ReportStore of keepReports); tests pass their own. */
   reports?: ReportStore;

@@ -3,11 +3,11 @@
 // intended time in a closed model). The loop count follows the schedule's segments (rounded to whole
 // loops, re-evaluated every CONTROL_PERIOD_MS) until setConcurrency() overrides it for the rest of
 // the phase. Loops removed finish their current request first.
-import type { Clock, TimerHandle } from '../../common/clock.js';
-import type { ErrorKind } from '../../common/stats.js';
+import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
+import type { ErrorKind } from '../../common/metrics/stats.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
 import { fitTail, rateAtMs, replaceTail } from './pacer.js';
-import type { Segment } from '../../common/plan.js';
+import type { Segment } from '../../common/plan/agent-plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';

@@ -1,9 +1,9 @@
-// Live control of one engine (engine.ts, the only caller): where a change of a part's arrival rate, loop
+// Live control of one engine: where a change of a part's arrival rate, loop
 // count or schedule tail lands in each engine state. Before the main phase it rewrites the part's main
 // schedule (and the warm-up's value while warm-up has not begun); during a phase it goes to that phase's
 // runner; once draining it is ignored. A change naming an unknown scenario or the other model is ignored.
-import type { AgentPlan, Segment } from '../../common/plan.js';
-import { LoadfleetError } from '../../common/errors.js';
+import type { AgentPlan, Segment } from '../../common/plan/agent-plan.js';
+import { LoadfleetError } from '../../common/runtime/errors.js';
 import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
 import { changeRate, fitTail, replaceTail } from './pacer.js';

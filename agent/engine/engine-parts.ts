@@ -1,6 +1,6 @@
 // The load models of one AgentPlan as the engine runs them (engine.ts): a plan without parts is one
 // part; a plan with several scenarios at once (plan.parts) gets one runner per part in each phase.
-import type { AgentPlan } from '../../common/plan.js';
+import type { AgentPlan } from '../../common/plan/agent-plan.js';
 import type { ClosedRunner } from './closed-runner.js';
 import type { OpenRunner } from './open-runner.js';
 import { rateSchedule } from './pacer.js';

@@ -1,9 +1,9 @@
-// One phase of the engine (engine.ts, the only caller): its recorder, one runner per part, its interval
+// One phase of the engine: its recorder, one runner per part, its interval
 // timer, and the delta snapshots taken from it. The engine owns the phase order, the `seq` numbering and
 // delivery; this file owns what one phase's delta says (engine.ts states the accounting contract).
-import type { AgentPlan } from '../../common/plan.js';
-import type { Stats, Phase } from '../../common/stats.js';
-import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { AgentPlan } from '../../common/plan/agent-plan.js';
+import type { Stats, Phase } from '../../common/metrics/stats.js';
+import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import type { HttpClient } from './http-client.js';
 import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';

@@ -14,13 +14,13 @@
 //   delta histograms gives the cumulative histogram;
 // - when `done` resolves, nothing is in flight and sent === requests in each phase.
 import type { LookupFunction } from 'node:net';
-import type { AgentPlan, Segment } from '../../common/plan.js';
-import type { Stats, Phase } from '../../common/stats.js';
-import { emptyStats } from '../../common/stats.js';
-import { systemClock } from '../../common/clock.js';
-import type { Clock } from '../../common/clock.js';
+import type { AgentPlan, Segment } from '../../common/plan/agent-plan.js';
+import type { Stats, Phase } from '../../common/metrics/stats.js';
+import { emptyStats } from '../../common/metrics/stats.js';
+import { systemClock } from '../../common/runtime/clock.js';
+import type { Clock } from '../../common/runtime/clock.js';
 import { HttpClient } from './http-client.js';
-import type { RowPicker } from '../../common/feeder-select.js';
+import type { RowPicker } from './feeder-select.js';
 import { partsOf } from './engine-parts.js';
 import type { MayIssue, Part, PartRun, Runner } from './engine-parts.js';
 import { liveConcurrency, liveRate, liveTail } from './engine-control.js';

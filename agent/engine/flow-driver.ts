@@ -9,20 +9,20 @@
 // of each later step from when it was due (the previous response's end plus the think time).
 // A flow run that finds a `unique` feeder empty sends nothing and is counted (noData).
 import type { LookupFunction } from 'node:net';
-import type { Clock } from '../../common/clock.js';
-import type { Program } from '../../common/program.js';
-import { compileTemplate, defaultTemplateContext } from '../../common/template.js';
-import type { Template, TemplateContext } from '../../common/template.js';
-import { compileCheck, runChecks } from '../../common/checks.js';
-import type { Check } from '../../common/checks.js';
-import { compileExtractor, extractAll } from '../../common/extract.js';
-import type { Extractor } from '../../common/extract.js';
-import { createRowPicker } from '../../common/feeder-select.js';
-import type { RowPicker } from '../../common/feeder-select.js';
-import { responseView } from '../../common/response-view.js';
-import { LoadfleetError } from '../../common/errors.js';
+import type { Clock } from '../../common/runtime/clock.js';
+import type { Program } from '../../common/flow/program.js';
+import { compileTemplate, defaultTemplateContext } from '../../common/flow/template.js';
+import type { Template, TemplateContext } from '../../common/flow/template.js';
+import { compileCheck, runChecks } from '../../common/flow/checks.js';
+import type { Check } from '../../common/flow/checks.js';
+import { compileExtractor, extractAll } from '../../common/flow/extract.js';
+import type { Extractor } from '../../common/flow/extract.js';
+import { createRowPicker } from './feeder-select.js';
+import type { RowPicker } from './feeder-select.js';
+import { responseView } from '../../common/flow/response-view.js';
+import { LoadfleetError } from '../../common/runtime/errors.js';
 import { FlowHttp } from './flow-http.js';
-import type { TargetTls } from '../../common/plan.js';
+import type { TargetTls } from '../../common/plan/agent-plan.js';
 import type { Recorder } from './recorder.js';
 
 interface CompiledRequest {

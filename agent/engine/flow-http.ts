@@ -6,11 +6,11 @@
 import type { LookupFunction } from 'node:net';
 import { Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { MAX_BODY_BYTES } from '../../common/program.js';
-import { redactUrl } from '../../common/redact.js';
-import type { RawHeaders } from '../../common/response-view.js';
-import type { ErrorKind } from '../../common/stats.js';
-import type { TargetTls } from '../../common/plan.js';
+import { MAX_BODY_BYTES } from '../../common/flow/program.js';
+import { redactUrl } from '../../common/runtime/redact.js';
+import type { RawHeaders } from '../../common/flow/response-view.js';
+import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { TargetTls } from '../../common/plan/agent-plan.js';
 import { classifyError, connectOptions, DRAIN_ABORTED_CODE, optional } from './http-client.js';
 
 export interface FlowRequest {

@@ -17,12 +17,12 @@
 // the client closes. So a stalled target sees at most `connections` + SPARE_CONNECTIONS connections.
 import type { LookupFunction } from 'node:net';
 import { createSecureContext, rootCertificates } from 'node:tls';
-import type { TargetTls } from '../../common/plan.js';
+import type { TargetTls } from '../../common/plan/agent-plan.js';
 import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
-import { systemClock } from '../../common/clock.js';
-import type { Clock, TimerHandle } from '../../common/clock.js';
-import type { ErrorKind } from '../../common/stats.js';
+import { systemClock } from '../../common/runtime/clock.js';
+import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
+import type { ErrorKind } from '../../common/metrics/stats.js';
 import { connectLookup, isDnsFailure } from './dns.js';
 
 /** Who hears about a request's end. Called exactly once per send(), possibly synchronously inside it. */

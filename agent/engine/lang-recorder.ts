@@ -1,12 +1,12 @@
 // Per-request-name recording for the scenario language, one per phase, held by that phase's Recorder
 // (which adds its delta to each Stats it takes). Same contract as the Recorder: the sum of the deltas
 // equals the cumulative, merging the delta histograms gives the cumulative histogram.
-import { encodeHistogram, newHistogram, recordMs } from '../../common/histogram.js';
-import type { Histogram } from '../../common/histogram.js';
-import { addRequestCounters, emptyRequestStats } from '../../common/request-stats.js';
-import type { LangStats, RequestStats } from '../../common/request-stats.js';
-import type { ErrorKind } from '../../common/stats.js';
-import { MAX_CHECK_NAMES, MAX_NAME_CHARS, MAX_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/wire-limits.js';
+import { encodeHistogram, newHistogram, recordMs } from '../../common/metrics/histogram.js';
+import type { Histogram } from '../../common/metrics/histogram.js';
+import { addRequestCounters, emptyRequestStats } from '../../common/metrics/request-stats.js';
+import type { LangStats, RequestStats } from '../../common/metrics/request-stats.js';
+import type { ErrorKind } from '../../common/metrics/stats.js';
+import { MAX_CHECK_NAMES, MAX_NAME_CHARS, MAX_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
 
 interface NameTally {
   counters: RequestStats;
@@ -29,7 +29,7 @@ export interface RequestOutcome {
 }
 
 /**
- * The wire's name bounds (common/wire-limits.ts), kept here so the coordinator never has to refuse an
+ * The wire's name bounds (common/protocol/wire-limits.ts), kept here so the coordinator never has to refuse an
  * honest agent: the first MAX_REQUEST_NAMES - 1 names (of at most MAX_NAME_CHARS) keep their own figures;
  * every other name's go to OTHER_REQUEST_NAME, as do failed-check names past MAX_CHECK_NAMES per name.
  */

@@ -9,10 +9,10 @@
 // late); when it is nearer, yield with setImmediate (I/O still runs every turn) and send every due
 // arrival in one batch. Below ~1.5k req/s the loop mostly sleeps (8 % CPU at 100 req/s, 30 % at 1k);
 // above, it spins, which is what keeps schedule lag p99 well under 2 ms at high rates.
-import type { Clock, TimerHandle } from '../../common/clock.js';
-import { systemClock } from '../../common/clock.js';
+import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
+import { systemClock } from '../../common/runtime/clock.js';
 import type { HttpClient } from './http-client.js';
-import type { Segment } from '../../common/plan.js';
+import type { Segment } from '../../common/plan/agent-plan.js';
 import { arrivalTimeMs, changeRate, dueArrivals, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';

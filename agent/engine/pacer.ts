@@ -7,7 +7,7 @@
 // arrival 0 is at t = 0 (vegeta's convention), a ramp from 0 also sends arrival 0 at t = 0, and a
 // zero-rate stretch holds the next arrival until the rate becomes positive again. An arrival whose T(i)
 // falls at or after the schedule's end does not exist.
-import type { Segment } from '../../common/plan.js';
+import type { Segment } from '../../common/plan/agent-plan.js';
 
 /** A rate over time: segments back to back from t = 0, each linear from `from` to `to` req/s. */
 export interface RateSchedule {

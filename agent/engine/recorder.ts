@@ -11,15 +11,15 @@
 // taken. That halves the histogram work per response in the closed loop.
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import type { Clock } from '../../common/clock.js';
-import { encodeHistogram, newHistogram, recordMs } from '../../common/histogram.js';
-import type { Histogram } from '../../common/histogram.js';
-import { emptyErrors } from '../../common/stats.js';
-import type { ErrorKind, Stats } from '../../common/stats.js';
+import type { Clock } from '../../common/runtime/clock.js';
+import { encodeHistogram, newHistogram, recordMs } from '../../common/metrics/histogram.js';
+import type { Histogram } from '../../common/metrics/histogram.js';
+import { emptyErrors } from '../../common/metrics/stats.js';
+import type { ErrorKind, Stats } from '../../common/metrics/stats.js';
 import type { ResponseSink } from './http-client.js';
 import { LangRecorder } from './lang-recorder.js';
-import { emptyRequestStats } from '../../common/request-stats.js';
-import type { LangStats, ScenarioStats } from '../../common/request-stats.js';
+import { emptyRequestStats } from '../../common/metrics/request-stats.js';
+import type { LangStats, ScenarioStats } from '../../common/metrics/request-stats.js';
 
 const STATUS_SLOTS = 1000;
 /** Event-loop delay sampling period, ms (Node's default). */

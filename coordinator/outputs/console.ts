@@ -1,10 +1,10 @@
 // Pure string formatting for the terminal: one live line per interval, and the final summary.
 // Reads aggregator figures and the Report only; writes nothing (the caller prints).
-import type { IntervalFigures } from '../aggregator.js';
-import type { GeneratorLimits, PhaseSummary, Report } from '../report.js';
-import { DEFAULT_GENERATOR_LIMITS } from '../report.js';
-import { ERROR_KINDS } from '../../common/stats.js';
-import { assertNever } from '../../common/errors.js';
+import type { IntervalFigures } from '../merge/aggregator.js';
+import type { GeneratorLimits, PhaseSummary, Report } from '../report/report.js';
+import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
+import { ERROR_KINDS } from '../../common/metrics/stats.js';
+import { assertNever } from '../../common/runtime/errors.js';
 
 // ---------- number formats (fixed widths keep columns aligned from line to line) ----------
 

@@ -1,6 +1,6 @@
 // CSV of the per-interval series (`--csv FILE`): one header row, then one row per series point, in
 // order. Times and latencies are milliseconds, rates requests per second (the report's own units).
-import type { Report, SeriesPoint } from '../report.js';
+import type { Report, SeriesPoint } from '../report/report.js';
 
 /** The columns, in order; each is a numeric field of SeriesPoint. */
 export const CSV_COLUMNS = [

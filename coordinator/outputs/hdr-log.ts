@@ -6,9 +6,9 @@
 // values are microseconds, so Interval_Max is written in milliseconds (ratio 1000; Java's
 // HistogramLogProcessor needs `-outputValueUnitRatio 1000` for milliseconds).
 import { HistogramLogWriter } from 'hdr-histogram-js';
-import { LoadfleetError } from '../../common/errors.js';
-import { decodeHistogram } from '../../common/histogram.js';
-import type { Report } from '../report.js';
+import { LoadfleetError } from '../../common/runtime/errors.js';
+import { decodeHistogram } from '../../common/metrics/histogram.js';
+import type { Report } from '../report/report.js';
 
 /** Microseconds per millisecond: Interval_Max is reported in milliseconds. */
 export const MAX_VALUE_UNIT_RATIO = 1000;

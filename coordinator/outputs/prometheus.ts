@@ -1,23 +1,23 @@
 // Prometheus exposition of the coordinator (prom-client, text format), served as GET /metrics by
-// coordinator/http-server.ts. Reads only what the coordinator already merged: counters are the
+// coordinator/server/http-server.ts. Reads only what the coordinator already merged: counters are the
 // aggregator's phase totals (finished runs plus the running one), percentiles are read from merged HDR
 // histograms (never averaged across agents), and everything is refreshed once per scrape.
 //
 // Metric names are a contract: deploy/grafana/loadfleet.json queries them (a test checks every one).
 // Times are seconds, rates requests per second; `quantile` is "0.5" ... "0.999", and "1" for the max.
-import { OTHER_REQUEST_NAME } from '../../common/wire-limits.js';
+import { OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { LatencyMs } from '../../common/histogram.js';
-import type { Scenario } from '../../common/scenario.js';
-import type { Phase } from '../../common/stats.js';
-import { ERROR_KINDS } from '../../common/stats.js';
-import type { IntervalFigures, PhaseTotals } from '../aggregator.js';
+import type { LatencyMs } from '../../common/metrics/histogram.js';
+import type { Scenario } from '../../common/scenario/scenario.js';
+import type { Phase } from '../../common/metrics/stats.js';
+import { ERROR_KINDS } from '../../common/metrics/stats.js';
+import type { IntervalFigures, PhaseTotals } from '../merge/aggregator.js';
 import type { Coordinator } from '../coordinator.js';
-import type { Report } from '../report.js';
-import type { Route } from '../http-server.js';
-import { text } from '../http-server.js';
-import { addCounters, emptyCounters } from '../aggregator-counters.js';
-import type { Counters } from '../aggregator-counters.js';
+import type { Report } from '../report/report.js';
+import type { Route } from '../server/http-server.js';
+import { text } from '../server/http-server.js';
+import { addCounters, emptyCounters } from '../merge/counters.js';
+import type { Counters } from '../merge/counters.js';
 
 /** What the metrics read from a coordinator. */
 export type MetricsSource = Pick<Coordinator, 'status' | 'liveTotals' | 'observe'>;

@@ -1,8 +1,8 @@
 // The latency percentile spectrum of a merged histogram, as HdrHistogram's percentile distribution
 // (and its plotter) lays it out: percentiles at 5 ticks per halving of the remaining tail (0 %, 12.9 %,
 // ..., 50 %, ..., 75 %, ..., 99.9 %, ...) up to the last recorded value, plotted against 1/(1-p) on a
-// log axis. Pure; reads the histogram through common/histogram.ts.
-import { decodeHistogram } from '../../common/histogram.js';
+// log axis. Pure; reads the histogram through common/metrics/histogram.ts.
+import { decodeHistogram } from '../../common/metrics/histogram.js';
 
 export interface SpectrumPoint {
   /** Percentile, 0..100. */

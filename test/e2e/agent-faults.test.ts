@@ -14,7 +14,7 @@ import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
-import type { Report } from '../../coordinator/report.js';
+import type { Report } from '../../coordinator/report/report.js';
 import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
 
 /** A target that answers at once and keeps every request's arrival time (performance clock, ms). */

@@ -13,7 +13,7 @@ import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
 import { startTarget } from '../../coordinator/demo/target.js';
 import type { TargetServer } from '../../coordinator/demo/target.js';
-import type { Report } from '../../coordinator/report.js';
+import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import type { Proc } from '../helpers/processes.js';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeHistogram, newHistogram } from '../../common/histogram.js';
+import { decodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
 import { startTarget } from '../../coordinator/demo/target.js';
 import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
 

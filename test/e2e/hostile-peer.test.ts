@@ -10,15 +10,15 @@ import { Worker } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { startTarget } from '../../coordinator/demo/target.js';
-import { encodeHistogram, newHistogram } from '../../common/histogram.js';
-import { emptyRequestStats } from '../../common/request-stats.js';
-import { PROTOCOL_VERSION } from '../../common/protocol.js';
+import { encodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
+import { emptyRequestStats } from '../../common/metrics/request-stats.js';
+import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
 import { startFleet } from '../helpers/fleet.js';
 
 const TOKEN = 'hostile-peer-e2e';
 const PROTO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'proto');
 
-// The test's own view of the wire (not common/protocol.ts): uint64 as strings, so 2^64-1 can be sent.
+// The test's own view of the wire (not common/protocol/messages.ts): uint64 as strings, so 2^64-1 can be sent.
 const def = protoLoader.loadSync(join(PROTO_ROOT, 'loadfleet', 'v1', 'fleet.proto'), {
   keepCase: false, longs: String, enums: String, defaults: true, oneofs: true, includeDirs: [PROTO_ROOT],
 });

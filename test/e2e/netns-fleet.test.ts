@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Report } from '../../coordinator/report.js';
+import type { Report } from '../../coordinator/report/report.js';
 import { createLab, netnsOrSkip, startCountingTarget } from '../helpers/netns.js';
 import type { Lab } from '../helpers/netns.js';
 import { CLI_ENTRY } from '../helpers/paths.js';

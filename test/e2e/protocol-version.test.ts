@@ -1,11 +1,11 @@
 // An agent speaking another protocol version is refused, with a readable message on both sides.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { systemClock } from '../../common/clock.js';
-import { LoadfleetError } from '../../common/errors.js';
-import { PROTOCOL_VERSION } from '../../common/protocol.js';
+import { systemClock } from '../../common/runtime/clock.js';
+import { LoadfleetError } from '../../common/runtime/errors.js';
+import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
 import { Coordinator } from '../../coordinator/coordinator.js';
-import { GrpcServer } from '../../coordinator/grpc-server.js';
+import { GrpcServer } from '../../coordinator/server/grpc-server.js';
 import { CREDENTIAL_REFUSAL_LIMIT, createGrpcDialer } from '../../agent/grpc-link.js';
 import { AgentSession } from '../../agent/session.js';
 

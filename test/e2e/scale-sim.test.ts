@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Coordinator } from '../../coordinator/coordinator.js';
-import { GrpcServer } from '../../coordinator/grpc-server.js';
-import { systemClock } from '../../common/clock.js';
-import { validateScenario } from '../../common/scenario.js';
+import { GrpcServer } from '../../coordinator/server/grpc-server.js';
+import { systemClock } from '../../common/runtime/clock.js';
+import { validateScenario } from '../../common/scenario/scenario.js';
 import { simulateAgents } from '../../bench/agent-sim.js';
 
 test('40 simulated agents: exact merge, exact reconciliation, live ticks within one interval', async () => {

@@ -1,11 +1,11 @@
 // An agent session driven through an in-memory link and a manual clock, with a fake engine (shared by
 // the session tests).
-import { LoadfleetError } from '../../common/errors.js';
-import { PROTOCOL_VERSION } from '../../common/protocol.js';
-import type { AgentMsg, CoordMsg } from '../../common/protocol.js';
-import { emptyStats } from '../../common/stats.js';
-import type { AgentPlan } from '../../common/plan.js';
-import type { RowPicker } from '../../common/feeder-select.js';
+import { LoadfleetError } from '../../common/runtime/errors.js';
+import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
+import type { AgentMsg, CoordMsg } from '../../common/protocol/messages.js';
+import { emptyStats } from '../../common/metrics/stats.js';
+import type { AgentPlan } from '../../common/plan/agent-plan.js';
+import type { RowPicker } from '../../agent/engine/feeder-select.js';
 import type { Engine, EngineResult, EngineSnapshot } from '../../agent/engine/engine.js';
 import type { AgentLink, Dialer, LinkHandlers } from '../../agent/link.js';
 import { AgentSession } from '../../agent/session.js';

@@ -1,6 +1,6 @@
 // An Io that captures output, for running CLI commands in-process.
 import { PassThrough, Writable } from 'node:stream';
-import type { Io } from '../../common/io.js';
+import type { Io } from '../../common/runtime/io.js';
 
 export interface CapturedIo extends Io {
   out(): string;

@@ -1,11 +1,11 @@
 // Runs one test on a real local fleet (coordinator in this process, agents as real processes over
 // real gRPC on loopback) and returns its report.
-import { systemClock } from '../../common/clock.js';
-import { validateScenario } from '../../common/scenario.js';
-import type { Scenario, ScenarioInput } from '../../common/scenario.js';
-import { LocalFleet } from '../../coordinator/local-fleet.js';
-import type { Report } from '../../coordinator/report.js';
-import type { LiveLine, RunListener } from '../../coordinator/test-run.js';
+import { systemClock } from '../../common/runtime/clock.js';
+import { validateScenario } from '../../common/scenario/scenario.js';
+import type { Scenario, ScenarioInput } from '../../common/scenario/scenario.js';
+import { LocalFleet } from '../../coordinator/fleet/local-fleet.js';
+import type { Report } from '../../coordinator/report/report.js';
+import type { LiveLine, RunListener } from '../../coordinator/run/test-run.js';
 import type { Coordinator } from '../../coordinator/coordinator.js';
 import { AGENT_ENTRY } from './paths.js';
 

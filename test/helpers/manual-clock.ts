@@ -1,5 +1,5 @@
 // A Clock that moves only when a test calls advance(). Timers fire in time order, each at its own time.
-import type { Clock, TimerHandle } from '../../common/clock.js';
+import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 
 interface Pending {
   atMs: number;

@@ -1,14 +1,14 @@
 // A report of the real shape (buildReport over a real aggregator) whose series is stretched to any
 // number of seconds, each second with its own latency histogram, plus a few request names: what a long
 // run's report.json holds, built in milliseconds instead of hours.
-import { buildReport } from '../../coordinator/report.js';
-import type { Report, SeriesPoint } from '../../coordinator/report.js';
-import { requestReport } from '../../coordinator/report-named.js';
-import { Aggregator } from '../../coordinator/aggregator.js';
-import { encodeHistogram, newHistogram } from '../../common/histogram.js';
-import { emptyStats } from '../../common/stats.js';
-import type { Stats } from '../../common/stats.js';
-import { validateScenario } from '../../common/scenario.js';
+import { buildReport } from '../../coordinator/report/report.js';
+import type { Report, SeriesPoint } from '../../coordinator/report/report.js';
+import { requestReport } from '../../coordinator/report/request-figures.js';
+import { Aggregator } from '../../coordinator/merge/aggregator.js';
+import { encodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
+import { emptyStats } from '../../common/metrics/stats.js';
+import type { Stats } from '../../common/metrics/stats.js';
+import { validateScenario } from '../../common/scenario/scenario.js';
 import { prng } from './prng.js';
 
 /** A histogram of `n` latencies spread over 0.5-800 ms, as one busy second of a real run records. */

@@ -2,7 +2,7 @@
 // allowed, and where light loads are required to pass outright.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Report } from '../../coordinator/report.js';
+import type { Report } from '../../coordinator/report/report.js';
 
 /** What a test knows independently of the report, to reconcile it with (omit what the test does not count). */
 export interface Expected {

@@ -5,10 +5,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UniqueFeed, MIN_WANT_ROWS } from '../../../agent/unique-feed.js';
 import { DataInbox, prepareData } from '../../../agent/assignment-data.js';
-import { refOf, splitRows } from '../../../common/data-chunks.js';
-import type { AgentPlan } from '../../../common/plan.js';
-import type { Program } from '../../../common/program.js';
-import type { CoordMsg, DataChunkMsg } from '../../../common/protocol.js';
+import { refOf, splitRows } from '../../../common/data/data-chunks.js';
+import type { AgentPlan } from '../../../common/plan/agent-plan.js';
+import type { Program } from '../../../common/flow/program.js';
+import type { CoordMsg, DataChunkMsg } from '../../../common/protocol/messages.js';
 import { PLAN, WELCOME, setup } from '../../helpers/agent-session.js';
 
 const rowsOf = (from: number, n: number): Record<string, unknown>[] => Array.from({ length: n }, (_, i) => ({ id: from + i }));

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AllowRuleError, LOOPBACK_RULES, capTail, parseAllowRule, planRefusal, targetRefusal } from '../../../agent/limits.js';
-import type { AgentPlan } from '../../../common/plan.js';
+import type { AgentPlan } from '../../../common/plan/agent-plan.js';
 
 test('parseAllowRule table', () => {
   const ok: [string, Partial<ReturnType<typeof parseAllowRule>>][] = [

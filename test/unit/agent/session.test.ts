@@ -1,11 +1,11 @@
 // The agent's session driven through an in-memory link and a manual clock, with a fake engine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoadfleetError } from '../../../common/errors.js';
-import { PROTOCOL_VERSION } from '../../../common/protocol.js';
-import type { CoordMsg } from '../../../common/protocol.js';
-import { emptyStats } from '../../../common/stats.js';
-import { MAX_RATE_RPS } from '../../../common/scenario.js';
+import { LoadfleetError } from '../../../common/runtime/errors.js';
+import { PROTOCOL_VERSION } from '../../../common/protocol/messages.js';
+import type { CoordMsg } from '../../../common/protocol/messages.js';
+import { emptyStats } from '../../../common/metrics/stats.js';
+import { MAX_RATE_RPS } from '../../../common/scenario/scenario.js';
 import { FakeEngine, PLAN, WELCOME, setup } from '../../helpers/agent-session.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import yargs from 'yargs';
 import { envName, withEnvFlags } from '../../../cli/env-flags.js';
-import { LoadfleetError } from '../../../common/errors.js';
+import { LoadfleetError } from '../../../common/runtime/errors.js';
 
 function parse(argv: string[], env: Record<string, string>): Record<string, unknown> {
   const y = yargs(argv)

@@ -1,10 +1,10 @@
-// Commands typed during a run (coordinator/cli/run-session.ts readLiveCommands), with `@name` naming a
+// Commands typed during a run (cli/run-session.ts readLiveCommands), with `@name` naming a
 // scenario of several.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { liveCommandsHint, readLiveCommands } from '../../../coordinator/cli/run-session.js';
-import type { Scenario } from '../../../common/scenario.js';
-import type { RunControl } from '../../../coordinator/cli/run-session.js';
+import { liveCommandsHint, readLiveCommands } from '../../../cli/run-session.js';
+import type { Scenario } from '../../../common/scenario/scenario.js';
+import type { RunControl } from '../../../cli/run-session.js';
 import { captureIo } from '../../helpers/io.js';
 
 test('typed commands: rate and concurrency, with an optional ramp and @scenario anywhere after the command', async () => {

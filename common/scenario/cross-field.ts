@@ -1,0 +1,131 @@
+// Rules of the scenario language that span fields: what each arrival runs (request / requests /
+// flows), where the load model is (load / scenarios), references by name (steps -> requests,
+// scenarios.exec, thresholds.request) and template variables (every {{ root }} must be a variable,
+// a data feeder or a value extracted by an earlier step). Runs on the raw parsed value, tolerating
+// any shape (the schema reports shape problems), so these problems are reported together with those.
+import { compileTemplate } from '../flow/template.js';
+import { problem } from './problems.js';
+import type { PathSegment, ScenarioFileProblem } from './problems.js';
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function keys(v: unknown): string[] {
+  return isObj(v) ? Object.keys(v) : [];
+}
+
+function list(names: Iterable<string>): string {
+  const all = [...names];
+  return all.length === 0 ? 'none are defined' : `known: ${all.join(', ')}`;
+}
+
+export function crossFieldProblems(value: unknown): ScenarioFileProblem[] {
+  const problems: ScenarioFileProblem[] = [];
+  const add = (segments: PathSegment[], message: string): void => {
+    problems.push(problem(segments, message));
+  };
+  if (!isObj(value)) return problems;
+  const v = value;
+
+  // What runs, and under which load model.
+  const hasScenarios = isObj(v.scenarios);
+  if (!hasScenarios && v.load === undefined) add(['load'], 'is required (or give scenarios, each with its own load)');
+  if (hasScenarios && v.load !== undefined) add(['load'], 'give load here or in each of scenarios, not both');
+  if (hasScenarios && v.load === undefined && keys(v.scenarios).length === 0) add(['scenarios'], 'is empty: name at least one scenario, each with its own load (or give load instead of scenarios)');
+  if (v.request === undefined && v.requests === undefined && v.flows === undefined) add(['request'], 'is required: give request, requests (several, by weight) or flows');
+  if (v.request !== undefined && v.requests !== undefined) add(['requests'], 'give either request (one) or requests (several), not both');
+
+  // Names.
+  const requestNames = new Set(keys(v.requests));
+  const flowNames = new Set(keys(v.flows));
+  for (const f of flowNames) if (requestNames.has(f)) add(['flows', f], `"${f}" is also a request name; scenarios.exec would be ambiguous`);
+  const metricNames = new Set(requestNames);
+  if (v.request !== undefined) metricNames.add('default');
+
+  // Variables: constants and data feeders everywhere; extracted values after the step that extracts them.
+  const base = new Set<string>([...keys(v.variables), ...keys(v.data)]);
+  for (const d of keys(v.data)) if (keys(v.variables).includes(d)) add(['data', d], `"${d}" is also a name in variables`);
+  const allExtracted = new Set<string>();
+  if (isObj(v.flows)) {
+    for (const flow of Object.values(v.flows)) {
+      if (!isObj(flow) || !Array.isArray(flow.steps)) continue;
+      for (const step of flow.steps) if (isObj(step)) for (const k of keys(step.extract)) allExtracted.add(k);
+    }
+  }
+
+  const checkTemplates = (req: unknown, at: PathSegment[], known: ReadonlySet<string>): void => {
+    if (!isObj(req)) return;
+    const fields: [PathSegment[], unknown][] = [[['url'], req.url], [['body'], req.body]];
+    if (isObj(req.headers)) for (const [h, hv] of Object.entries(req.headers)) fields.push([['headers', h], hv]);
+    for (const [sub, text] of fields) {
+      if (typeof text !== 'string' || !text.includes('{{')) continue;
+      let roots: readonly string[];
+      try {
+        roots = compileTemplate(text, '').variables;
+      } catch {
+        continue; // the schema reports the syntax error
+      }
+      for (const r of roots) {
+        if (!known.has(r)) {
+          const later = allExtracted.has(r) && !known.has(r) ? ' (it is extracted, but not before this request runs)' : '';
+          add([...at, ...sub], `unknown variable "${r}"${later}; ${list(known)}`);
+        }
+      }
+    }
+  };
+
+  checkTemplates(v.request, ['request'], base);
+  const loose = new Set([...base, ...allExtracted]);
+  if (isObj(v.requests)) for (const [n, r] of Object.entries(v.requests)) checkTemplates(r, ['requests', n], loose);
+
+  if (isObj(v.flows)) {
+    for (const [fname, flow] of Object.entries(v.flows)) {
+      if (!isObj(flow) || !Array.isArray(flow.steps)) continue;
+      const known = new Set(base);
+      flow.steps.forEach((step: unknown, i) => {
+        if (!isObj(step)) return;
+        const at: PathSegment[] = ['flows', fname, 'steps', i, 'request'];
+        if (typeof step.request === 'string') {
+          if (!requestNames.has(step.request)) add(at, `unknown request "${step.request}"; ${list(requestNames)}`);
+        } else if (isObj(step.request)) {
+          checkTemplates(step.request, at, known);
+          metricNames.add(typeof step.request.name === 'string' ? step.request.name : `${fname}.${i}`);
+        }
+        for (const k of keys(step.extract)) known.add(k);
+      });
+    }
+  }
+
+  if (isObj(v.scenarios)) {
+    const runnable = new Set([...flowNames, ...requestNames]);
+    for (const [sname, s] of Object.entries(v.scenarios)) {
+      if (!isObj(s)) continue;
+      const exec = typeof s.exec === 'string' ? [s.exec] : Array.isArray(s.exec) ? s.exec : [];
+      exec.forEach((e: unknown, i) => {
+        if (typeof e === 'string' && !runnable.has(e)) {
+          add(['scenarios', sname, 'exec', ...(typeof s.exec === 'string' ? [] : [i])], `unknown flow or request "${e}"; ${list(runnable)}`);
+        }
+      });
+    }
+  }
+
+  if (Array.isArray(v.thresholds)) {
+    v.thresholds.forEach((t: unknown, i) => {
+      if (isObj(t) && typeof t.request === 'string' && !metricNames.has(t.request)) {
+        add(['thresholds', i, 'request'], `unknown request name "${t.request}"; ${list(metricNames)}`);
+      }
+      if (isObj(t) && typeof t.scenario === 'string') {
+        const scenarioNames = new Set(keys(v.scenarios));
+        if (!scenarioNames.has(t.scenario)) {
+          add(['thresholds', i, 'scenario'], scenarioNames.size === 0
+            ? 'applies to a file with several `scenarios`; this one has a single load (drop scenario: to judge the whole run)'
+            : `unknown scenario "${t.scenario}"; ${list(scenarioNames)}`);
+        }
+      }
+    });
+  }
+  return problems;
+}

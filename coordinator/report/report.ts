@@ -1,0 +1,490 @@
+// Pure: builds report.json from the aggregator's results. Outputs (console, json, ...) read a Report;
+// nothing here merges data or reads the clock.
+//
+// Contract: every figure comes from the aggregator (merged histograms, summed counters); the verdict is
+// never 'pass' when the generator was bound, when an agent's figures could not be reconciled, when the
+// run did not complete, or when figures are missing ('incomplete'; precedence in report/verdict.ts).
+import type { LatencyMs } from '../../common/metrics/histogram.js';
+import type { Scenario } from '../../common/scenario/scenario.js';
+import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote } from '../merge/aggregator.js';
+
+export type { RequestReport } from './request-figures.js';
+import type { Segment } from '../../common/plan/agent-plan.js';
+import type { PoolSummary } from '../data/row-pool.js';
+import { partSchedules, scheduleMean, sumSchedules } from '../schedule/planner.js';
+import { mainDurationMs } from '../../common/scenario/scenario.js';
+import { scenarioReports } from './scenarios.js';
+import { requestReport } from './request-figures.js';
+import type { RequestReport } from './request-figures.js';
+import type { ScenarioReport } from './scenarios.js';
+import { meanBetween } from '../schedule/shares.js';
+import { noRequestReason } from './why-empty.js';
+import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
+import type { ThresholdReport } from './threshold-check.js';
+import { redactUrl } from '../../common/runtime/redact.js';
+import { judgedRunLagP99Ms, lagP99Judged } from './saturation.js';
+import type { AgentRunLag } from './saturation.js';
+import { judge } from './verdict.js';
+import type { Verdict, VerdictFacts } from './verdict.js';
+
+/** A live change of the load during the main phase, as the run lifecycle records it. */
+export interface RateChange {
+  /** Milliseconds since the main phase started. */
+  atMs: number;
+  rateRps?: number;
+  concurrency?: number;
+  rampMs: number;
+  /** Who asked: e.g. "terminal", "control", "api". */
+  source: string;
+  /** Several scenarios at once: the scenario changed. */
+  scenario?: string;
+}
+
+/** Something that happened to the fleet during the run, in order. */
+export interface TimelineEvent {
+  /** Milliseconds since the main phase started (negative during warm-up). */
+  atMs: number;
+  kind: 'rate' | 'concurrency' | 'join' | 'leave' | 'lost' | 'failed' | 'recovered' | 'reshare' | 'stop' | 'limit';
+  /** The member concerned: agent id, or `id#n` for its n-th assignment in this run. */
+  agentId?: string;
+  detail: string;
+  rateRps?: number;
+  concurrency?: number;
+  rampMs?: number;
+  source?: string;
+  /** Live changes and reshares: the change's id and each agent's acknowledgement, ms after sending. */
+  changeId?: number;
+  acks?: { agentId: string; latencyMs: number }[];
+}
+
+/** Thresholds above which the load generator, not the target, limited the measurement. */
+export interface GeneratorLimits {
+  /** More dropped arrivals than this (never sent: cap full, end reached, or abandoned on a lost link) means bound. */
+  maxDropped: number;
+  /** Interval schedule-lag p99 above this ... */
+  scheduleLagP99Ms: number;
+  /** ... for at least this many consecutive intervals means bound. */
+  scheduleLagConsecutive: number;
+  /** Any interval's schedule-lag p99 above this means bound on its own. */
+  scheduleLagP99MsRunMax: number;
+  /**
+   * Interval rules (both schedule-lag rules) only judge intervals with at least this many arrivals per
+   * agent: below it an interval's p99 is its one or two worst samples, i.e. one OS scheduling hiccup.
+   * The whole-run rule (an agent's cumulative p99 above scheduleLagP99Ms) judges agents with at least
+   * saturation.ts MIN_SENT_FOR_RUN_LAG arrivals (below, its p99 is its single worst arrival).
+   */
+  minArrivalsPerAgentInterval: number;
+  /** Interval event-loop delay p99 above this ... */
+  eventLoopDelayP99Ms: number;
+  /** ... for at least this many consecutive intervals means bound. */
+  eventLoopConsecutive: number;
+}
+
+export const DEFAULT_GENERATOR_LIMITS: Readonly<GeneratorLimits> = Object.freeze({
+  maxDropped: 0,
+  scheduleLagP99Ms: 10,
+  scheduleLagConsecutive: 2,
+  scheduleLagP99MsRunMax: 50,
+  minArrivalsPerAgentInterval: 500,
+  eventLoopDelayP99Ms: 50,
+  eventLoopConsecutive: 2,
+});
+
+export interface GeneratorHealth {
+  generatorBound: boolean;
+  reasons: string[];
+}
+
+/**
+ * `byAgent`: each agent's whole-phase lag p99 and its arrivals; the whole-run rule then judges only agents
+ * with enough arrivals. Without it, `scheduleLagP99MsWholeRun` (the largest of any agent) is judged as is.
+ */
+type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsWholeRun'> & { byAgent?: readonly AgentRunLag[] };
+type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax' | 'sent' | 'agents'>;
+
+/** Longest run of consecutive intervals where value(i) > limit: its first/last index and worst value. */
+function longestRun(intervals: readonly HealthInterval[], value: (f: HealthInterval) => number, limit: number): { from: number; to: number; length: number; worst: number } | undefined {
+  let best: { from: number; to: number; length: number; worst: number } | undefined;
+  let cur: { from: number; to: number; length: number; worst: number } | undefined;
+  let prevIndex = Number.NaN;
+  for (const f of intervals) {
+    const v = value(f);
+    if (v > limit && cur !== undefined && f.index === prevIndex + 1) {
+      cur = { from: cur.from, to: f.index, length: cur.length + 1, worst: Math.max(cur.worst, v) };
+    } else {
+      cur = v > limit ? { from: f.index, to: f.index, length: 1, worst: v } : undefined;
+    }
+    prevIndex = f.index;
+    if (cur !== undefined && (best === undefined || cur.length > best.length)) best = cur;
+  }
+  return best;
+}
+
+const ms = (v: number): string => `${Number(v.toFixed(1))} ms`;
+
+/**
+ * Was the load generator the bottleneck? Pure; `intervals` are the main phase's, dense and in order.
+ * Every reason found is listed, so the report says why, not only that.
+ */
+export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthInterval[], limits: GeneratorLimits = DEFAULT_GENERATOR_LIMITS): GeneratorHealth {
+  const reasons: string[] = [];
+  if (totals.dropped > limits.maxDropped) {
+    reasons.push(`${totals.dropped} arrival(s) dropped, never sent (the in-flight cap was full, the test's end came first, or an agent that lost its coordinator link abandoned them: see the timeline): the target was offered less than the schedule`);
+  }
+  // Lag rules per interval only where the interval's p99 means something (see minArrivalsPerAgentInterval).
+  const dense = (f: HealthInterval): boolean => lagP99Judged(f.sent, limits.minArrivalsPerAgentInterval * Math.max(1, f.agents));
+  const lagRun = longestRun(intervals, (f) => (dense(f) ? f.scheduleLagP99MsMax : 0), limits.scheduleLagP99Ms);
+  if (lagRun !== undefined && lagRun.length >= limits.scheduleLagConsecutive) {
+    reasons.push(
+      `schedule lag p99 above ${ms(limits.scheduleLagP99Ms)} for ${lagRun.length} consecutive intervals (#${lagRun.from}-#${lagRun.to}, worst ${ms(lagRun.worst)}): requests went out late`,
+    );
+  }
+  const lagMax = Math.max(0, ...intervals.filter(dense).map((f) => f.scheduleLagP99MsMax));
+  if (lagMax > limits.scheduleLagP99MsRunMax) {
+    reasons.push(`schedule lag p99 reached ${ms(lagMax)} in one interval (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
+  }
+  const runLag = totals.byAgent === undefined ? totals.scheduleLagP99MsWholeRun : judgedRunLagP99Ms(totals.byAgent);
+  if (runLag > limits.scheduleLagP99Ms) {
+    reasons.push(
+      `over the whole run, more than 1 % of an agent's arrivals went out over ${ms(limits.scheduleLagP99Ms)} late (schedule lag p99 ${ms(runLag)})`,
+    );
+  }
+  const elRun = longestRun(intervals, (f) => f.eventLoopDelayP99MsMax, limits.eventLoopDelayP99Ms);
+  if (elRun !== undefined && elRun.length >= limits.eventLoopConsecutive) {
+    reasons.push(
+      `agent event-loop delay p99 above ${ms(limits.eventLoopDelayP99Ms)} for ${elRun.length} consecutive intervals (#${elRun.from}-#${elRun.to}, worst ${ms(elRun.worst)}): latencies include the agent's own stalls`,
+    );
+  }
+  return { generatorBound: reasons.length > 0, reasons };
+}
+
+export type { Verdict };
+
+/** One main-phase interval, compact (series of an hour-long run stays small). */
+export interface SeriesPoint {
+  /** Interval index; the interval covers [atMs, atMs + intervalMs) of the main phase. */
+  index: number;
+  atMs: number;
+  agents: number;
+  requests: number;
+  /** Arrivals sent in the interval. */
+  sent: number;
+  rps: number;
+  /** The interval's real length (mean over the agents that reported it), ms. */
+  coveredMs: number;
+  targetRps: number;
+  concurrency: number;
+  errors: number;
+  dropped: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  serviceP50: number;
+  serviceP99: number;
+  inFlight: number;
+  eventLoopP99: number;
+  scheduleLagP99: number;
+  /**
+   * Open model: the fleet's scheduled rate over the interval (scenario plus live changes) minus what the
+   * reporting agents were scheduled to send: load missing while the fleet recovered from a lost agent.
+   */
+  missingRps: number;
+  /**
+   * The interval's merged latency histogram (HdrHistogram compressed base64, microseconds; "" when
+   * empty). Optional: reports from older loadfleet versions lack it; `--export-hdr` writes these as an hlog.
+   */
+  latencyHist?: string;
+}
+
+export interface PhaseSummary {
+  /** Main: the longest agent's main phase (Done's durationMs); warm-up: scenario warm-up. */
+  durationMs: number;
+  requests: number;
+  sent: number;
+  dropped: number;
+  errors: number;
+  errorsByKind: Record<ErrorKind, number>;
+  statusCodes: Record<string, number>;
+  bytesReceived: number;
+  /** requests / durationMs. */
+  rps: number;
+  /** Latency from each request's intended send time (coordinated omission corrected). */
+  latencyMs: LatencyMs;
+  /** Service time from the actual send. */
+  serviceMs: LatencyMs;
+}
+
+export interface Summary extends PhaseSummary {
+  /**
+   * Mean scheduled arrival rate (open model; null for closed): the scenario's schedule with the live rate
+   * changes applied, averaged over the measured main phase. Compare with `rps`.
+   */
+  targetRps: number | null;
+  /** Mean scheduled loop count, likewise (closed model; null for open). */
+  concurrency: number | null;
+  inFlightPeakMax: number;
+}
+
+export type AgentRow = Omit<AgentTotals, 'scheduleLagP99MsWholeRun'> & { host: string };
+
+function requestReports(t: PhaseTotals, durationMs: number): Record<string, RequestReport> {
+  return Object.fromEntries(Object.entries(t.byRequest).map(([name, r]) => [name, requestReport(r, durationMs)]));
+}
+
+export interface Report {
+  version: 1;
+  runId: string;
+  name: string;
+  /** ISO 8601, UTC. */
+  startedAt: string;
+  /** Whole run, warm-up included, by the coordinator's clock. */
+  durationMs: number;
+  model: 'open' | 'closed';
+  target: { method: string; url: string };
+  /** The load model as planned (headers and body are not copied: they may hold secrets). */
+  load: Scenario['load'];
+  warmupMs: number;
+  summary: Summary;
+  /**
+   * The scenario language: main-phase figures per request name ({} for a single-request run);
+   * latency from when each request was due (a flow's first step: the arrival's intended time).
+   */
+  requests?: Record<string, RequestReport>;
+  /** Several scenarios at once: main-phase figures per scenario (report/scenarios.ts); absent otherwise. */
+  scenarios?: Record<string, ScenarioReport>;
+  /** The scenario language's flow runs of the main phase (null for a single-request run). */
+  flows?: FlowTotals | null;
+  /**
+   * Per `unique` data feeder, the whole run (warm-up included): rows in the file, handed out (a returned
+   * row handed out again counts again), used, returned unused, lost with agents that died (never
+   * re-issued), still outstanding, left in the pool. handedOut = used + returned + lost + outstanding.
+   */
+  data?: Record<string, PoolSummary>;
+  warmup: PhaseSummary | null;
+  intervalMs: number;
+  series: SeriesPoint[];
+  rateChanges: RateChange[];
+  /** Rate changes, joins, leaves, losses and share moves, with acknowledgements. */
+  timeline: TimelineEvent[];
+  onAgentLoss: string;
+  agents: AgentRow[];
+  /** The scenario's thresholds, evaluated on the merged main-phase figures. */
+  thresholds: ThresholdReport;
+  health: GeneratorHealth & { limits: GeneratorLimits; scheduleLagP99MsMax: number; eventLoopDelayP99MsMax: number };
+  histograms: { latency: string; service: string; encoding: 'HdrHistogram compressed base64, microseconds' };
+  reconciliation: ReconciliationNote[];
+  /** Agents that failed, and anything else that kept the run from completing. */
+  failures: string[];
+  /** Figures known to be missing (e.g. an agent lost for good before its final report). */
+  incomplete: string[];
+  verdict: Verdict;
+  /** Why the verdict is not 'pass' (empty on a pass). */
+  verdictReasons: string[];
+  /** On an 'incomplete' verdict only: what the rest of the figures earn (what --allow-incomplete makes the verdict). */
+  verdictIfIncompleteAllowed?: { verdict: Exclude<Verdict, 'incomplete'>; verdictReasons: string[] };
+  /** Set by --allow-incomplete when it changed an 'incomplete' verdict: incomplete[] still names what is missing. */
+  incompleteAllowed?: true;
+}
+
+/** What buildReport reads from the aggregator (a real Aggregator, before destroy()). */
+export type AggregatorView = Pick<Aggregator, 'totals' | 'intervals' | 'perAgent' | 'reconciliation' | 'intervalMs'> &
+  Partial<Pick<Aggregator, 'intervalLatencyHists'>>;
+
+export interface ReportInput {
+  runId: string;
+  scenario: Scenario;
+  /** Wall-clock start, epoch milliseconds. */
+  startedAtMs: number;
+  durationMs: number;
+  aggregator: AggregatorView;
+  rateChanges: readonly RateChange[];
+  agents: readonly { id: string; host: string }[];
+  failures: readonly string[];
+  incomplete?: readonly string[];
+  timeline?: readonly TimelineEvent[];
+  onAgentLoss?: string;
+  /** Set when the run was aborted because an agent was lost under --on-agent-loss fail. */
+  abortedForAgentLoss?: string;
+  /** Set when an abortOnFail threshold ended the run early: why. */
+  abortedByThreshold?: string;
+  limits?: GeneratorLimits;
+  /** Per `unique` feeder: the row pool's account (coordinator/data/delivery.ts). */
+  data?: Record<string, PoolSummary>;
+}
+
+function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
+  return {
+    durationMs,
+    requests: t.requests,
+    sent: t.sent,
+    dropped: t.dropped,
+    errors: t.errorTotal,
+    errorsByKind: { ...t.errors },
+    statusCodes: { ...t.statusCodes },
+    bytesReceived: t.bytesReceived,
+    rps: durationMs > 0 ? round3(t.requests / (durationMs / 1000)) : 0,
+    latencyMs: t.latencyMs,
+    serviceMs: t.serviceMs,
+  };
+}
+
+const round3 = (v: number): number => Math.round(v * 1000) / 1000;
+
+/**
+ * `stoppedAtMs`: main-phase ms of the run's stop (undefined when it ran to its end). An interval that ends
+ * after it has no missing rate: the agents' figure for it is diluted by their drain after the stop, and
+ * nothing after the stop was scheduled.
+ */
+function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly Segment[] | null, mainMs: number, stoppedAtMs?: number): SeriesPoint {
+  const from = f.index * intervalMs;
+  const to = Math.min(mainMs, from + intervalMs);
+  const stopped = stoppedAtMs !== undefined && from + intervalMs > stoppedAtMs;
+  const planned = scheduled === null || !(to > from) ? 0 : meanBetween(scheduled, from, to);
+  return {
+    index: f.index,
+    atMs: f.index * intervalMs,
+    agents: f.agents,
+    requests: f.requests,
+    sent: f.sent,
+    rps: f.rps,
+    coveredMs: Math.round(f.coveredMs * 1000) / 1000,
+    targetRps: f.targetRps,
+    concurrency: f.concurrency,
+    errors: f.errorTotal,
+    dropped: f.dropped,
+    p50: f.latencyMs.p50,
+    p90: f.latencyMs.p90,
+    p99: f.latencyMs.p99,
+    max: f.latencyMs.max,
+    serviceP50: f.serviceMs.p50,
+    serviceP99: f.serviceMs.p99,
+    inFlight: f.inFlightPeak,
+    eventLoopP99: f.eventLoopDelayP99MsMax,
+    scheduleLagP99: f.scheduleLagP99MsMax,
+    missingRps: scheduled === null || stopped ? 0 : Math.max(0, Math.round((planned - f.targetRps) * 10) / 10),
+  };
+}
+
+function agentRows(input: ReportInput): AgentRow[] {
+  const measured = new Map(input.aggregator.perAgent().map((row) => [row.agentId, row]));
+  const hosts = new Map(input.agents.map((a) => [a.id, a.host]));
+  const ids = [...new Set([...input.agents.map((a) => a.id), ...measured.keys()])];
+  return ids.map((agentId) => {
+    const row: AgentTotals = measured.get(agentId) ?? {
+      agentId, requests: 0, sent: 0, rps: 0, errors: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
+      scheduleLagP99MsMax: 0, scheduleLagP99MsWholeRun: 0, snapshotsMerged: 0, duplicatesIgnored: 0, durationMs: 0, reconciliation: 'no-done',
+    };
+    // The whole-run lag is judged in health; the row keeps its published fields.
+    const { scheduleLagP99MsWholeRun: _judgedInHealth, ...published } = row;
+    return { ...published, rps: round3(row.rps), host: hosts.get(agentId) ?? '' };
+  });
+}
+
+export function buildReport(input: ReportInput): Report {
+  const { scenario, aggregator } = input;
+  const limits = input.limits ?? { ...DEFAULT_GENERATOR_LIMITS };
+  const main = aggregator.totals('main');
+  const intervals = aggregator.intervals('main');
+  const intervalHists = aggregator.intervalLatencyHists?.('main');
+  const agents = agentRows(input);
+  const reconciliation = aggregator.reconciliation();
+
+  // The main phase lasted as long as its longest agent says; without any Done, the scheduled length.
+  const agentMainMs = Math.max(0, ...agents.map((a) => a.durationMs));
+  const mainMs = agentMainMs > 0 ? agentMainMs : Math.max(0, input.durationMs - scenario.warmup);
+  // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
+  // mean scheduled figure is computed from the schedule itself.
+  // Several scenarios at once: the open parts' rates add up, and so do the closed parts' loops.
+  const parts = partSchedules(scenario, input.rateChanges);
+  const byModel = (model: 'open' | 'closed'): Segment[] | null => {
+    const of = parts.filter((p) => p.model === model).map((p) => p.segments);
+    return of.length === 0 ? null : sumSchedules(of);
+  };
+  const fleetSchedule = byModel('open');
+  const loopSchedule = byModel('closed');
+  // Parts of different lengths: the mean over the whole main phase (a part that ended counts as 0).
+  const fleetMean = (sched: Segment[]): number =>
+    round3(scenario.parts === undefined ? scheduleMean(sched, mainMs) : meanBetween(sched, 0, Math.min(mainMs, mainDurationMs(scenario))));
+  const summary: Summary = {
+    ...phaseSummary(main, mainMs),
+    targetRps: fleetSchedule === null ? null : fleetMean(fleetSchedule),
+    concurrency: loopSchedule === null ? null : fleetMean(loopSchedule),
+    inFlightPeakMax: main.inFlightPeakMax,
+  };
+
+  let warmup: PhaseSummary | null = null;
+  if (scenario.warmup > 0) warmup = phaseSummary(aggregator.totals('warmup'), scenario.warmup);
+
+  const byAgent = aggregator.perAgent().map((a) => ({ sent: a.sent, scheduleLagP99Ms: a.scheduleLagP99MsWholeRun }));
+  const judged = judgeGenerator({ ...main, byAgent }, intervals, limits);
+  const stoppedAtMs = input.timeline?.find((e) => e.kind === 'stop')?.atMs;
+  const health = {
+    ...judged,
+    limits,
+    scheduleLagP99MsMax: main.scheduleLagP99MsMax,
+    eventLoopDelayP99MsMax: main.eventLoopDelayP99MsMax,
+  };
+
+  const failedReasons = [...input.failures];
+  for (const note of reconciliation) {
+    if (note.status === 'mismatch') failedReasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
+  }
+  if (main.requests === 0) failedReasons.push(noRequestReason(main, summary.targetRps, summary.concurrency));
+  else if (main.errorTotal === main.requests) {
+    const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+    const hint = main.errors.certificate > 0
+      ? 'the target\'s certificate was not trusted: give the scenario tls.ca (the CA that signed it), or tls.insecureSkipVerify: true in a test environment'
+      : 'is the target up and reachable from the agents?';
+    failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
+  }
+  const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false, scenarioLengths(scenario)), input.abortedByThreshold);
+  const failedThresholds = thresholds.results
+    .filter((r) => r.status !== 'pass')
+    .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`}${typeof r.scenario === 'string' ? ` (scenario ${r.scenario})` : ''} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
+  if (input.abortedByThreshold !== undefined) failedThresholds.unshift(`aborted early: ${input.abortedByThreshold}`);
+  const facts: VerdictFacts = {
+    abortedForAgentLoss: input.abortedForAgentLoss, failed: failedReasons, incomplete: input.incomplete ?? [],
+    generatorBound: judged.reasons, thresholdsFailed: failedThresholds,
+  };
+  const { verdict, verdictReasons } = judge(facts);
+  const ifAllowed = verdict === 'incomplete' ? judge(facts, true) : undefined;
+
+  return {
+    version: 1,
+    runId: input.runId,
+    name: scenario.name,
+    startedAt: new Date(input.startedAtMs).toISOString(),
+    durationMs: Math.round(input.durationMs),
+    model: scenario.load.model,
+    target: { method: scenario.request.method, url: redactUrl(scenario.request.url) },
+    load: scenario.load,
+    warmupMs: scenario.warmup,
+    summary,
+    requests: requestReports(main, mainMs),
+    ...(scenario.parts === undefined ? {} : { scenarios: scenarioReports(parts, main, mainMs) }),
+    flows: main.flows,
+    ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
+    warmup,
+    intervalMs: aggregator.intervalMs,
+    series: intervals.map((f, i) => {
+      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs, stoppedAtMs);
+      const hist = intervalHists?.[i];
+      return hist === undefined ? point : { ...point, latencyHist: hist };
+    }),
+    rateChanges: input.rateChanges.map((c) => ({ ...c })),
+    timeline: (input.timeline ?? []).map((e) => ({ ...e, ...(e.acks === undefined ? {} : { acks: e.acks.map((a) => ({ ...a })) }) })),
+    onAgentLoss: input.onAgentLoss ?? 'rebalance',
+    agents,
+    thresholds,
+    health,
+    histograms: { latency: main.latencyHist, service: main.serviceHist, encoding: 'HdrHistogram compressed base64, microseconds' },
+    reconciliation,
+    failures: [...input.failures],
+    incomplete: [...(input.incomplete ?? [])],
+    verdict,
+    verdictReasons,
+    ...(ifAllowed !== undefined && ifAllowed.verdict !== 'incomplete' ? { verdictIfIncompleteAllowed: { verdict: ifAllowed.verdict, verdictReasons: ifAllowed.verdictReasons } } : {}),
+  };
+}

@@ -1,0 +1,187 @@
+// Live changes of one run (owned by test-run.ts; run/member-life.ts also calls sendShares() to reshare)
+// and the members' shares of each part's schedule.
+//
+// The fleet's schedule of each part is the scenario's after every live change so far (rateChanges, in
+// order); a live member's share is its weight's part of that schedule's tail from now. Every change of
+// shares (a rate or loop change, a join, a leave, a loss, a saturation move) gets a changeId, one
+// timeline event and a SetRate to each live member; the members' Applied acknowledgements land in that
+// event, and callers may wait for them (whenApplied). The run checks that it is running first.
+import { LoadfleetError } from '../../common/runtime/errors.js';
+import { MAX_RATE_MESSAGE, MAX_RATE_RPS } from '../../common/scenario/scenario.js';
+import type { CoordMsg } from '../../common/protocol/messages.js';
+import type { Clock } from '../../common/runtime/clock.js';
+import type { Scenario } from '../../common/scenario/scenario.js';
+import type { Segment } from '../../common/plan/agent-plan.js';
+import { partSchedules } from '../schedule/planner.js';
+import type { RateChange, TimelineEvent } from '../report/report.js';
+import { isConstant } from '../schedule/shares.js';
+import { partFor, partShares } from './scenarios.js';
+import type { PartSchedule } from './scenarios.js';
+import { round1 } from './members.js';
+import type { RunMembers } from './members.js';
+import type { RunTimeline } from './timeline.js';
+
+/** How long a live change waits for acknowledgements before callers stop waiting. */
+const APPLY_WAIT_MS = 2_000;
+
+/** The part a live change is for (run/scenarios.ts partFor). */
+export type ChangedPart = ReturnType<typeof partFor>;
+
+/** A live change of one part: an open part's rate (ramped), or a closed part's loop count. */
+type ChangeFigures = { rateRps: number; rampMs: number } | { concurrency: number; rampMs: 0 };
+
+interface PendingChange {
+  event: TimelineEvent;
+  sentAtMs: number;
+  expected: Set<string>;
+  waiters: (() => void)[];
+}
+
+export interface LiveChangesOptions {
+  runId: string;
+  scenario: Scenario;
+  clock: Clock;
+  send: (agentId: string, m: CoordMsg) => boolean;
+  members: RunMembers;
+  /** Changes and shares start at its mainElapsedMs(); each change is one of its events. */
+  timeline: RunTimeline;
+  notice: (level: 'info', message: string) => void;
+}
+
+/**
+ * The part a live rate change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts partFor), the
+ * part is closed, or the rate or ramp is not a number >= 0.
+ */
+export function ratePart(s: Scenario, rateRps: number, rampMs: number, scenario?: string): ChangedPart {
+  const part = partFor(s, scenario);
+  if (part.model !== 'open') {
+    throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
+  }
+  if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
+  if (rateRps > MAX_RATE_RPS) throw new LoadfleetError('USAGE', `rate ${rateRps} ${MAX_RATE_MESSAGE}`);
+  if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
+  return part;
+}
+
+/** The part a live loop-count change is for. Throws USAGE: wrong scenario, an open part, or not a whole number >= 1. */
+export function concurrencyPart(s: Scenario, concurrency: number, scenario?: string): ChangedPart {
+  const part = partFor(s, scenario);
+  if (part.model !== 'closed') {
+    throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
+  }
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
+  return part;
+}
+
+export class LiveChanges {
+  /** Every live change of a rate or loop count, in order (the report's rateChanges). */
+  readonly rateChanges: RateChange[] = [];
+  private readonly opts: LiveChangesOptions;
+  private readonly pending = new Map<number, PendingChange>();
+  private changeId = 0;
+
+  constructor(opts: LiveChangesOptions) {
+    this.opts = opts;
+  }
+
+  /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
+  schedules(): PartSchedule[] {
+    return partSchedules(this.opts.scenario, this.rateChanges);
+  }
+
+  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs. */
+  sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
+    return partShares(this.schedules(), tMs, weights);
+  }
+
+  /** Records a checked change of `part` (ratePart, concurrencyPart) and sends the live members their new shares of it. */
+  apply(part: ChangedPart, figures: ChangeFigures, source: string): { changeId: number; agents: number } {
+    const multi = this.opts.scenario.parts !== undefined;
+    const which = multi ? { scenario: part.name } : {};
+    const change = 'concurrency' in figures
+      ? `concurrency -> ${figures.concurrency}`
+      : `rate -> ${figures.rateRps}/s${figures.rampMs > 0 ? ` over ${figures.rampMs} ms` : ''}`;
+    const what = `${multi ? `${part.name}: ` : ''}${change} (${source})`;
+    this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...figures, source, ...which });
+    const kind = 'concurrency' in figures ? 'concurrency' : 'rate';
+    const r = this.sendShares({ kind, detail: what, ...figures, source }, undefined, part.index);
+    this.opts.notice('info', `${what}, ${r.agents} agent(s)`);
+    return r;
+  }
+
+  /**
+   * Sends every live member (but skipKey) its share of the fleet's schedule as it is now (after a rate
+   * change or a membership change; only part `onlyPart` when given), records the change in the
+   * timeline and tracks acknowledgements.
+   */
+  sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
+    const changeId = ++this.changeId;
+    const event = this.opts.timeline.event({ ...base, changeId, acks: [] });
+    const { members, runId } = this.opts;
+    const live = members.live().filter((m) => m.key !== skipKey);
+    const weights = members.weights();
+    const t = this.opts.timeline.mainElapsedMs();
+    const pending: PendingChange = { event, sentAtMs: this.opts.clock.nowMs(), expected: new Set(), waiters: [] };
+    this.pending.set(changeId, pending);
+    const multi = this.opts.scenario.parts !== undefined;
+    const schedules = this.schedules();
+    const shares = this.sharesAt(t, weights);
+    schedules.forEach((part, i) => {
+      const tails = shares[i] as Map<string, Segment[]>;
+      const scenario = multi ? { scenario: part.name } : {};
+      for (const m of live) {
+        const tail = tails.get(m.key) ?? [];
+        m.shares[i] = { model: part.model, atMs: t, tail };
+        let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
+        if (part.model === 'open') {
+          if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
+        } else {
+          const c = tail[0]?.from ?? 0;
+          // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
+          // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
+          // A part already over has nothing left to change.
+          if (tail.length > 0) msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
+        }
+        // Several scenarios: a change of one is sent for that one only (the others' shares stand).
+        if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;
+        if (this.opts.send(m.agentId, { kind: 'set-rate', runId, assignment: m.assignment, rampMs: 0, changeId, ...msg, ...scenario })) {
+          pending.expected.add(m.key);
+        }
+      }
+    });
+    return { changeId, agents: live.length };
+  }
+
+  /** Member `key` acknowledged change `changeId` (once counts; unexpected ones are ignored). */
+  onApplied(changeId: number, key: string): void {
+    const c = this.pending.get(changeId);
+    if (c === undefined || !c.expected.has(key)) return;
+    const acks = (c.event.acks ??= []);
+    if (acks.some((a) => a.agentId === key)) return;
+    acks.push({ agentId: key, latencyMs: round1(this.opts.clock.nowMs() - c.sentAtMs) });
+    if (acks.length >= c.expected.size) for (const w of c.waiters.splice(0)) w();
+  }
+
+  /** Resolves when every agent sent the change has acknowledged it, or after timeoutMs. */
+  whenApplied(changeId: number, timeoutMs = APPLY_WAIT_MS): Promise<{ applied: number; expected: number; appliedMs: number }> {
+    const c = this.pending.get(changeId);
+    if (c === undefined) return Promise.resolve({ applied: 0, expected: 0, appliedMs: 0 });
+    const result = (): { applied: number; expected: number; appliedMs: number } => {
+      const acks = c.event.acks ?? [];
+      return { applied: acks.length, expected: c.expected.size, appliedMs: Math.max(0, ...acks.map((a) => a.latencyMs)) };
+    };
+    if ((c.event.acks?.length ?? 0) >= c.expected.size) return Promise.resolve(result());
+    return new Promise((resolve) => {
+      const timer = this.opts.clock.after(timeoutMs, () => resolve(result()));
+      c.waiters.push(() => {
+        timer.cancel();
+        resolve(result());
+      });
+    });
+  }
+
+  /** The run finished: whoever waits for acknowledgements stops waiting. */
+  releaseWaiters(): void {
+    for (const c of this.pending.values()) for (const w of c.waiters.splice(0)) w();
+  }
+}

@@ -1,0 +1,143 @@
+// The HTTP client's own request timeout (one periodic sweep, undici's per-request timers off), against
+// a real server on 127.0.0.1 port 0 that never answers.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { HttpClient, SPARE_CONNECTIONS, SWEEP_PERIOD_MS } from '../../../../agent/engine/http-client.js';
+import type { ResponseSink } from '../../../../agent/engine/http-client.js';
+import { systemClock } from '../../../../common/runtime/clock.js';
+import type { ErrorKind } from '../../../../common/metrics/stats.js';
+import { startTarget } from './target.js';
+import { ManualClock } from '../../../helpers/manual-clock.js';
+
+const TIMEOUT_MS = 300;
+/**
+ * How late after timeoutMs a request may end: one sweep period, plus 100 ms for a loaded test machine
+ * (timer lateness and event-loop delay).
+ */
+const TOLERANCE_MS = SWEEP_PERIOD_MS + 100;
+
+interface Ending {
+  outcome: number | ErrorKind;
+  atMs: number;
+  sentMs: number;
+}
+
+/** A sink that records every call (a second call for one request would show up as an extra entry). */
+function recordingSink(): ResponseSink & { endings: Ending[] } {
+  const endings: Ending[] = [];
+  return {
+    endings,
+    onEnd(outcome, _bytes, _intendedMs, sentMs) {
+      endings.push({ outcome, atMs: systemClock.nowMs(), sentMs });
+    },
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('http client: a request the server never answers ends once, as timeout, within timeoutMs + one sweep', async (t) => {
+  const target = await startTarget({ kind: 'never' });
+  t.after(() => target.close());
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
+  t.after(() => client.close(0));
+  const sink = recordingSink();
+  const sentMs = systemClock.nowMs();
+  client.send(sink, sentMs, sentMs);
+  assert.equal(client.inFlight, 1);
+  await sleep(TIMEOUT_MS + TOLERANCE_MS);
+  assert.equal(sink.endings.length, 1, JSON.stringify(sink.endings));
+  const [end] = sink.endings as [Ending];
+  assert.equal(end.outcome, 'timeout');
+  const tookMs = end.atMs - sentMs;
+  assert.ok(tookMs >= TIMEOUT_MS && tookMs <= TIMEOUT_MS + TOLERANCE_MS, `ended after ${tookMs.toFixed(1)} ms`);
+  assert.equal(client.inFlight, 0);
+  // Nothing late: undici's own end of the aborted request is ignored, and closing adds no second end.
+  await sleep(2 * SWEEP_PERIOD_MS);
+  await client.close(1000);
+  assert.equal(sink.endings.length, 1);
+  assert.equal(target.received(), 1);
+});
+
+test('http client: requests queued behind a stuck one time out too, and are never written', async (t) => {
+  const target = await startTarget({ kind: 'never' });
+  t.after(() => target.close());
+  // One connection: the first request takes it, the other four wait in undici's queue.
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
+  t.after(() => client.close(0));
+  const sink = recordingSink();
+  const sentMs = systemClock.nowMs();
+  for (let i = 0; i < 5; i++) client.send(sink, sentMs, sentMs);
+  await sleep(TIMEOUT_MS + TOLERANCE_MS);
+  assert.deepEqual(sink.endings.map((e) => e.outcome), ['timeout', 'timeout', 'timeout', 'timeout', 'timeout']);
+  for (const e of sink.endings) assert.ok(e.atMs - sentMs <= TIMEOUT_MS + TOLERANCE_MS, `ended after ${(e.atMs - sentMs).toFixed(1)} ms`);
+  assert.equal(client.inFlight, 0);
+  // The target answers from now on: the client still works (the queued requests released their slots).
+  target.setMode({ kind: 'ok' });
+  const later = recordingSink();
+  const laterMs = systemClock.nowMs();
+  client.send(later, laterMs, laterMs);
+  await client.close(2000);
+  assert.deepEqual(later.endings.map((e) => e.outcome), [200]);
+  assert.equal(sink.endings.length, 5, 'no second end for any timed-out request');
+  assert.equal(target.received(), 2, 'the stuck request and the later one; the queued ones were never written');
+});
+
+test('http client: a slow answer within timeoutMs is a response, not a timeout', async (t) => {
+  const target = await startTarget({ kind: 'stall', stallMs: TIMEOUT_MS / 3 });
+  t.after(() => target.close());
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 2, clock: systemClock });
+  const sink = recordingSink();
+  const sentMs = systemClock.nowMs();
+  client.send(sink, sentMs, sentMs);
+  client.send(sink, sentMs, sentMs);
+  await client.close(2000);
+  assert.deepEqual(sink.endings.map((e) => e.outcome), [200, 200]);
+  assert.equal(client.inFlight, 0);
+});
+
+test('http client: a stalled target gets no reconnect storm: connections stay within connections + SPARE_CONNECTIONS, and every request is a timeout', async (t) => {
+  // Accepts connections, never answers. 2 connections, 50 req/s for 2 s, 200 ms timeout: a client that
+  // destroyed every timed-out request's socket and sent a queued one on a new connection would open ~10
+  // per second.
+  const target = await startTarget({ kind: 'never' });
+  t.after(() => target.close());
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 2, clock: systemClock });
+  t.after(() => client.close(0));
+  const sink = recordingSink();
+  for (let i = 0; i < 100; i++) {
+    const nowMs = systemClock.nowMs();
+    client.send(sink, nowMs, nowMs);
+    await sleep(20);
+  }
+  await sleep(200 + TOLERANCE_MS);
+  assert.equal(sink.endings.length, 100);
+  assert.ok(sink.endings.every((e) => e.outcome === 'timeout'), JSON.stringify(sink.endings.filter((e) => e.outcome !== 'timeout')));
+  assert.ok(target.connections() <= 2 + SPARE_CONNECTIONS, `${target.connections()} connections opened (bound ${2 + SPARE_CONNECTIONS})`);
+  assert.ok(target.received() <= 2 + SPARE_CONNECTIONS, `${target.received()} requests written (one per connection at most)`);
+  // Closing does not wait for the stuck sockets: every request was already reported.
+  const closingMs = systemClock.nowMs();
+  await client.close(5_000);
+  assert.ok(systemClock.nowMs() - closingMs < 1_000, 'closed without waiting for the drain deadline');
+  assert.equal(sink.endings.length, 100, 'no second end for any request');
+});
+
+test('http client: a request whose time ran out while queued is never written, even before the sweep sees it', async (t) => {
+  // A manual clock: the sweep never runs unless the test advances it. One connection, held by a request
+  // the server answers after 100 ms (real time); meanwhile the client's clock jumps 300 ms (freeze:
+  // no timer fires), so the queued request's 200 ms are up when the connection frees.
+  const target = await startTarget({ kind: 'stall', stallMs: 100 });
+  t.after(() => target.close());
+  const clock = new ManualClock();
+  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 1, clock });
+  const sink = recordingSink();
+  client.send(sink, 0, 0);
+  client.send(sink, 0, 0);
+  while (target.received() < 1) await sleep(5);
+  clock.freeze(300);
+  while (sink.endings.length < 2) await sleep(10);
+  assert.deepEqual(sink.endings.map((e) => e.outcome), [200, 'timeout'], 'the first was answered; the second timed out unwritten');
+  assert.equal(target.received(), 1, 'the expired request was not written');
+  const closed = client.close(0);
+  clock.advance(1_000);
+  await closed;
+});

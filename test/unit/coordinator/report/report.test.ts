@@ -1,0 +1,302 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DEFAULT_GENERATOR_LIMITS, buildReport, judgeGenerator } from '../../../../coordinator/report/report.js';
+import type { ReportInput } from '../../../../coordinator/report/report.js';
+import { Aggregator } from '../../../../coordinator/merge/aggregator.js';
+import { decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../../../../common/metrics/histogram.js';
+import { emptyStats } from '../../../../common/metrics/stats.js';
+import type { Phase, Stats } from '../../../../common/metrics/stats.js';
+import { validateScenario } from '../../../../common/scenario/scenario.js';
+import type { Scenario, ScenarioInput } from '../../../../common/scenario/scenario.js';
+
+// ---------- judgeGenerator ----------
+
+type Iv = { lag: number; el: number; sent: number; agents: number };
+interface HealthRow {
+  why: string;
+  dropped: number;
+  /** An agent's whole-run (cumulative) schedule-lag p99. */
+  runLag?: number;
+  intervals: Iv[];
+  bound: boolean;
+  reasons: RegExp[];
+}
+
+// Dense by default: 2 agents x 1,000 arrivals, so an interval's p99 is a real percentile.
+const iv = (lag: number, el = 1, sent = 2000, agents = 2): Iv => ({ lag, el, sent, agents });
+
+const healthRows: HealthRow[] = [
+  // a clean run
+  { why: 'clean', dropped: 0, intervals: [iv(1), iv(2), iv(3)], bound: false, reasons: [] },
+  // any dropped arrival means the target was offered less than planned
+  { why: 'one drop', dropped: 1, intervals: [iv(1)], bound: true, reasons: [/1 arrival\(s\) dropped/] },
+  // one lagging interval alone (below the run max) is tolerated: a GC pause, not a trend
+  { why: 'single lag spike under run max', dropped: 0, intervals: [iv(1), iv(30), iv(1)], bound: false, reasons: [] },
+  // two consecutive lagging intervals are a trend
+  { why: 'two consecutive lagging', dropped: 0, intervals: [iv(1), iv(11), iv(12), iv(1)], bound: true, reasons: [/schedule lag p99 above 10 ms for 2 consecutive intervals \(#1-#2, worst 12 ms\)/] },
+  // lagging intervals that are not adjacent do not add up
+  { why: 'non-adjacent lag', dropped: 0, intervals: [iv(11), iv(1), iv(11)], bound: false, reasons: [] },
+  // exactly at the limit is not above it
+  { why: 'lag at limit', dropped: 0, intervals: [iv(10), iv(10)], bound: false, reasons: [] },
+  // one interval past the whole-run maximum is enough
+  { why: 'run max exceeded once', dropped: 0, intervals: [iv(1), iv(51)], bound: true, reasons: [/schedule lag p99 reached 51 ms in one interval \(limit 50 ms\)/] },
+  // an agent's whole-run p99 counts even when every interval looks fine
+  { why: 'whole-run p99 over the limit', dropped: 0, runLag: 11, intervals: [iv(1)], bound: true, reasons: [/more than 1 % of an agent's arrivals went out over 10 ms late \(schedule lag p99 11 ms\)/] },
+  { why: 'whole-run p99 at the limit', dropped: 0, runLag: 10, intervals: [iv(1)], bound: false, reasons: [] },
+  // sparse intervals (< 500 arrivals per agent): their p99 is one or two samples, not judged alone
+  { why: 'sparse lagging intervals', dropped: 0, intervals: [iv(12, 1, 100), iv(60, 1, 100), iv(12, 1, 100)], bound: false, reasons: [] },
+  { why: 'sparse per agent (many agents)', dropped: 0, intervals: [iv(12, 1, 2000, 8), iv(12, 1, 2000, 8)], bound: false, reasons: [] },
+  // ... but the whole run still judges them
+  { why: 'sparse yet late over the whole run', dropped: 0, runLag: 40, intervals: [iv(60, 1, 100)], bound: true, reasons: [/schedule lag p99 40 ms/] },
+  // a sparse interval breaks a run of dense lagging ones
+  { why: 'sparse interval between dense', dropped: 0, intervals: [iv(11), iv(11, 1, 10), iv(11)], bound: false, reasons: [] },
+  // event-loop stalls for two intervals in a row
+  { why: 'event loop blocked', dropped: 0, intervals: [iv(1, 60), iv(1, 70)], bound: true, reasons: [/event-loop delay p99 above 50 ms for 2 consecutive intervals \(#0-#1, worst 70 ms\)/] },
+  // a single event-loop spike is tolerated
+  { why: 'event loop spike', dropped: 0, intervals: [iv(1, 200), iv(1, 1)], bound: false, reasons: [] },
+  // every reason is listed, not only the first
+  { why: 'all at once', dropped: 5, runLag: 60, intervals: [iv(60, 60), iv(60, 60)], bound: true, reasons: [/dropped/, /consecutive intervals/, /reached 60 ms/, /whole run/, /event-loop/] },
+  // no intervals at all (nothing reported) is not bound by itself
+  { why: 'empty', dropped: 0, intervals: [], bound: false, reasons: [] },
+];
+
+test('judgeGenerator table', () => {
+  for (const row of healthRows) {
+    const intervals = row.intervals.map((x, index) => ({ index, scheduleLagP99MsMax: x.lag, eventLoopDelayP99MsMax: x.el, sent: x.sent, agents: x.agents }));
+    const got = judgeGenerator({ dropped: row.dropped, scheduleLagP99MsWholeRun: row.runLag ?? 0 }, intervals);
+    assert.equal(got.generatorBound, row.bound, row.why);
+    assert.equal(got.reasons.length, row.reasons.length, `${row.why}: ${got.reasons.join(' | ')}`);
+    row.reasons.forEach((re, k) => assert.match(got.reasons[k] ?? '', re, row.why));
+  }
+});
+
+test('judgeGenerator honours custom limits', () => {
+  const intervals = [{ index: 0, scheduleLagP99MsMax: 3, eventLoopDelayP99MsMax: 0, sent: 10, agents: 1 }];
+  const strict = { ...DEFAULT_GENERATOR_LIMITS, scheduleLagP99Ms: 2, scheduleLagConsecutive: 1, maxDropped: 10, minArrivalsPerAgentInterval: 10 };
+  assert.equal(judgeGenerator({ dropped: 10, scheduleLagP99MsWholeRun: 0 }, intervals, strict).reasons.length, 1);
+});
+
+// ---------- buildReport ----------
+
+function scenario(extra: Partial<ScenarioInput> = {}): Scenario {
+  const r = validateScenario({
+    name: 'checkout',
+    request: { url: 'http://target.test/buy', method: 'POST', headers: { authorization: 'Bearer secret' } },
+    load: { model: 'open', rate: 100, duration: '3s' },
+    ...extra,
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.scenario;
+}
+
+function stats(latenciesUs: number[], extra: Partial<Stats> = {}): Stats {
+  const h = newHistogram();
+  for (const v of latenciesUs) h.recordValue(v);
+  const s: Stats = { ...emptyStats(), latencyHist: encodeHistogram(h), serviceHist: encodeHistogram(h), requests: latenciesUs.length, sent: latenciesUs.length, statusCodes: { '200': latenciesUs.length }, ...extra };
+  h.destroy();
+  return s;
+}
+
+/** Two agents, 3 main intervals, optional warm-up interval; every snapshot also sent as cumulative Done. */
+function fedAggregator(opts: { dropped?: number; lagMs?: number; warmup?: boolean; done?: boolean } = {}): Aggregator {
+  const agg = new Aggregator({ intervalMs: 1000 });
+  for (const agentId of ['a1', 'a2']) {
+    const all: number[] = [];
+    let seq = 0;
+    const feed = (phase: Phase, index: number, values: number[], extra: Partial<Stats> = {}): void => {
+      agg.addSnapshot({ agentId, seq: ++seq, phase, intervalIndex: index, intervalMs: 1000, stats: stats(values, extra), rateRps: 50, concurrency: 0 });
+    };
+    if (opts.warmup === true) feed('warmup', 0, [90_000]);
+    for (let i = 0; i < 3; i++) {
+      const values = Array.from({ length: 50 }, (_, k) => 1000 + k * 100 + i);
+      all.push(...values);
+      feed('main', i, values, { dropped: i === 1 ? (opts.dropped ?? 0) : 0, scheduleLagP99Ms: opts.lagMs ?? 0.2, eventLoopDelayP99Ms: 2 });
+    }
+    if (opts.done !== false) {
+      agg.addDone({
+        agentId, lastSeq: seq, durationMs: 3000,
+        main: stats(all, { dropped: opts.dropped ?? 0, scheduleLagP99Ms: opts.lagMs ?? 0.2, eventLoopDelayP99Ms: 2 }),
+        warmup: opts.warmup === true ? stats([90_000]) : emptyStats(),
+      });
+    }
+  }
+  return agg;
+}
+
+function input(agg: Aggregator, extra: Partial<ReportInput> = {}): ReportInput {
+  return {
+    runId: 'run-7',
+    scenario: scenario(),
+    startedAtMs: Date.UTC(2025, 0, 2, 3, 4, 5),
+    durationMs: 3100,
+    aggregator: agg,
+    rateChanges: [{ atMs: 1500, rateRps: 200, rampMs: 0, source: 'terminal' }],
+    agents: [{ id: 'a1', host: 'h1' }, { id: 'a2', host: 'h2' }],
+    failures: [],
+    ...extra,
+  };
+}
+
+test('buildReport: the required fields, from merged figures, JSON round-trippable', () => {
+  const agg = fedAggregator();
+  const report = buildReport(input(agg));
+  const totals = agg.totals('main');
+  agg.destroy();
+
+  assert.equal(report.version, 1);
+  assert.equal(report.runId, 'run-7');
+  assert.equal(report.name, 'checkout');
+  assert.equal(report.startedAt, '2025-01-02T03:04:05.000Z');
+  assert.equal(report.durationMs, 3100);
+  assert.equal(report.model, 'open');
+  assert.deepEqual(report.target, { method: 'POST', url: 'http://target.test/buy' });
+  assert.equal(JSON.stringify(report).includes('secret'), false, 'request headers never reach the report');
+
+  assert.equal(report.summary.requests, 300);
+  assert.equal(report.summary.sent, 300);
+  assert.equal(report.summary.errors, 0);
+  assert.equal(report.summary.dropped, 0);
+  assert.equal(report.summary.durationMs, 3000);
+  assert.equal(report.summary.rps, 100);
+  // scheduled: 100/s for 1.5 s, then 200/s (the rate change) for 1.5 s
+  assert.equal(report.summary.targetRps, 150);
+  assert.equal(report.summary.concurrency, null);
+  assert.deepEqual(report.summary.statusCodes, { '200': 300 });
+  assert.deepEqual(report.summary.errorsByKind, { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 });
+  for (const k of ['min', 'mean', 'p50', 'p90', 'p95', 'p99', 'p999', 'max'] as const) {
+    assert.equal(typeof report.summary.latencyMs[k], 'number', k);
+  }
+  assert.deepEqual(report.summary.latencyMs, totals.latencyMs);
+  // The embedded histogram is the merged one: decoding it gives the summary's percentiles.
+  const h = decodeHistogram(report.histograms.latency);
+  assert.deepEqual(latencyMs(h), report.summary.latencyMs);
+  h.destroy();
+  assert.equal(report.histograms.encoding, 'HdrHistogram compressed base64, microseconds');
+
+  assert.equal(report.warmup, null);
+  assert.deepEqual(report.series.map((s) => [s.index, s.atMs, s.agents, s.requests, s.rps, s.targetRps]), [
+    [0, 0, 2, 100, 100, 100],
+    [1, 1000, 2, 100, 100, 100],
+    [2, 2000, 2, 100, 100, 100],
+  ]);
+  assert.deepEqual(report.rateChanges, [{ atMs: 1500, rateRps: 200, rampMs: 0, source: 'terminal' }]);
+  assert.deepEqual(report.agents.map((a) => [a.agentId, a.host, a.requests, a.reconciliation]), [['a1', 'h1', 150, 'exact'], ['a2', 'h2', 150, 'exact']]);
+  assert.deepEqual(report.reconciliation.map((n) => n.status), ['exact', 'exact']);
+  assert.equal(report.health.generatorBound, false);
+  assert.equal(report.verdict, 'pass');
+  assert.deepEqual(report.verdictReasons, []);
+  assert.deepEqual(JSON.parse(JSON.stringify(report)), report);
+});
+
+test('buildReport: warm-up is reported apart', () => {
+  const agg = fedAggregator({ warmup: true });
+  const report = buildReport(input(agg, { scenario: scenario({ warmup: '1s' }) }));
+  agg.destroy();
+  assert.equal(report.warmup?.requests, 2);
+  assert.equal(report.warmup?.durationMs, 1000);
+  assert.ok(Math.abs((report.warmup?.latencyMs.p50 ?? 0) - 90) < 0.1);
+  assert.equal(report.summary.requests, 300, 'warm-up requests are not in the summary');
+  assert.ok(report.summary.latencyMs.max < 90);
+});
+
+test('buildReport verdicts: never a clean pass when bound, failed, or unreconciled', () => {
+  // dropped arrivals -> generator-bound, with the reason spelled out
+  const dropped = fedAggregator({ dropped: 7 });
+  const r1 = buildReport(input(dropped));
+  dropped.destroy();
+  assert.equal(r1.verdict, 'generator-bound');
+  assert.equal(r1.summary.dropped, 14);
+  assert.match(r1.verdictReasons.join('\n'), /14 arrival\(s\) dropped/);
+  assert.equal(r1.health.generatorBound, true);
+
+  // sustained schedule lag -> generator-bound
+  const lag = fedAggregator({ lagMs: 20 });
+  const r2 = buildReport(input(lag));
+  lag.destroy();
+  assert.equal(r2.verdict, 'generator-bound');
+
+  // a lost agent -> failed, even if the numbers look fine; health reasons still listed
+  const lost = fedAggregator({ lagMs: 20 });
+  const r3 = buildReport(input(lost, { failures: ['agent a3 lost: heartbeat missed'] }));
+  lost.destroy();
+  assert.equal(r3.verdict, 'failed');
+  assert.equal(r3.verdictReasons[0], 'agent a3 lost: heartbeat missed');
+  assert.ok(r3.verdictReasons.length > 1);
+
+  // nothing measured -> failed
+  const empty = new Aggregator({ intervalMs: 1000 });
+  const r4 = buildReport(input(empty));
+  empty.destroy();
+  assert.equal(r4.verdict, 'failed');
+  assert.match(r4.verdictReasons.join('\n'), /no request completed/);
+  // agents that never reported still get a row
+  assert.deepEqual(r4.agents.map((a) => [a.agentId, a.requests, a.reconciliation]), [['a1', 0, 'no-done'], ['a2', 0, 'no-done']]);
+  // ... and without Done figures, the main phase length falls back to the run length minus warm-up
+  assert.equal(r4.summary.durationMs, 3100);
+
+  // merged deltas that exceed an agent's cumulative figures -> failed
+  const over = new Aggregator({ intervalMs: 1000 });
+  over.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats([1000, 1000]), rateRps: 1, concurrency: 0 });
+  over.addDone({ agentId: 'a1', lastSeq: 1, main: stats([1000]), warmup: emptyStats(), durationMs: 1000 });
+  const r5 = buildReport(input(over));
+  over.destroy();
+  assert.equal(r5.verdict, 'failed');
+  assert.match(r5.verdictReasons.join('\n'), /agent a1: figures do not reconcile/);
+});
+
+test('buildReport: a run where no request got a response is failed, naming the error kinds', () => {
+  const agg = new Aggregator({ intervalMs: 1000 });
+  const refused = { ...emptyStats(), requests: 40, sent: 40, errors: { refused: 30, reset: 0, timeout: 10, certificate: 0, dns: 0, other: 0 } };
+  agg.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: refused, rateRps: 40, concurrency: 0 });
+  agg.addDone({ agentId: 'a1', lastSeq: 1, main: refused, warmup: emptyStats(), durationMs: 1000 });
+  const r = buildReport(input(agg, { agents: [{ id: 'a1', host: 'h1' }] }));
+  agg.destroy();
+  assert.equal(r.verdict, 'failed');
+  assert.match(r.verdictReasons.join('\n'), /no request got a response: all 40 failed \(refused 30, timeout 10\)/);
+  // One response among the errors is a measurement (the error rate is the finding), not a failed run.
+  const some = new Aggregator({ intervalMs: 1000 });
+  const mixed = { ...stats([1000]), requests: 41, sent: 41, errors: refused.errors };
+  some.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: mixed, rateRps: 41, concurrency: 0 });
+  some.addDone({ agentId: 'a1', lastSeq: 1, main: mixed, warmup: emptyStats(), durationMs: 1000 });
+  const r2 = buildReport(input(some, { agents: [{ id: 'a1', host: 'h1' }] }));
+  some.destroy();
+  assert.notEqual(r2.verdict, 'failed');
+});
+
+test('buildReport: closed model reports mean concurrency, no target rate', () => {
+  const agg = new Aggregator({ intervalMs: 1000 });
+  agg.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats([500]), rateRps: 0, concurrency: 4 });
+  agg.addSnapshot({ agentId: 'a1', seq: 2, phase: 'main', intervalIndex: 1, intervalMs: 1000, stats: stats([500]), rateRps: 0, concurrency: 6 });
+  const r = buildReport(input(agg, { scenario: scenario({ load: { model: 'closed', concurrency: 5, duration: '2s' } }) }));
+  agg.destroy();
+  assert.equal(r.model, 'closed');
+  assert.equal(r.summary.targetRps, null);
+  assert.equal(r.summary.concurrency, 5);
+});
+
+// ---------- thresholds ----------
+
+test('thresholds are evaluated on the merged figures at any percentile; a failure is its own verdict, after untrustworthy figures', () => {
+  // Latencies 1.0-5.9 ms (x 3 intervals x 2 agents): p50 ~3.5 ms, p99 ~5.9 ms; no errors; 300 requests in 3 s.
+  const rows: { why: string; thresholds: ScenarioInput['thresholds']; lagMs?: number; verdict: string; statuses: string[] }[] = [
+    { why: 'all pass', thresholds: ['p99 < 10ms', 'p(99.9) <= 6ms', 'error_rate < 1%', 'rps >= 99'], verdict: 'pass', statuses: ['pass', 'pass', 'pass', 'pass'] },
+    { why: 'a percentile fails', thresholds: ['p50 < 2ms', 'max < 1s'], verdict: 'thresholds-failed', statuses: ['fail', 'pass'] },
+    { why: 'checks without checks: no data fails', thresholds: ['checks > 99%'], verdict: 'thresholds-failed', statuses: ['no-data'] },
+    { why: 'for the default request name', thresholds: [{ threshold: 'p90 < 1ms', request: 'default' }], verdict: 'thresholds-failed', statuses: ['fail'] },
+    { why: 'generator-bound wins: the latencies are suspect', thresholds: ['p50 < 2ms'], lagMs: 80, verdict: 'generator-bound', statuses: ['fail'] },
+  ];
+  for (const row of rows) {
+    const agg = fedAggregator({ lagMs: row.lagMs });
+    const r = buildReport(input(agg, { scenario: scenario({ thresholds: row.thresholds }) }));
+    agg.destroy();
+    assert.equal(r.verdict, row.verdict, row.why);
+    assert.deepEqual(r.thresholds.results.map((x) => x.status), row.statuses, row.why);
+    if (row.verdict === 'thresholds-failed') assert.match(r.verdictReasons.join('\n'), /threshold "/, row.why);
+  }
+  const agg = fedAggregator();
+  const r = buildReport(input(agg, { scenario: scenario({ thresholds: ['p50 < 2ms'] }), abortedByThreshold: 'threshold "p50 < 2ms" failed after 2 s' }));
+  agg.destroy();
+  assert.equal(r.thresholds.abortedBy, 'threshold "p50 < 2ms" failed after 2 s');
+  assert.match(r.verdictReasons[0] ?? '', /^aborted early: threshold/);
+  assert.equal(r.thresholds.results[0]?.observedText, `${r.summary.latencyMs.p50}ms`, 'observed p50 is the summary p50');
+});
