@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONNECTIONS, GENERATOR_CORE, closedLoad, runLoadfleet } from './loadfleet-cli.js';
 import { BenchError, findExecutable, runCaptured, tail, versionOf } from './proc.js';
-import type { Pinning } from './proc.js';
+import type { BenchContext, Pinning } from './proc.js';
 import type { RunGuard } from './foreign-cpu.js';
 
 export type PeerName = 'loadfleet' | 'autocannon' | 'wrk';
@@ -25,26 +25,17 @@ export interface ClosedResult {
   foreignCpuPct?: number | null;
 }
 
-export interface ClosedContext {
-  root: string;
-  tmpDir: string;
-  pin: Pinning;
-  url: string;
-  durationS: number;
-  warmupS: number;
-}
-
 export interface Peer {
   name: PeerName;
   /** How it is run, for the README and the results file. */
   command: string;
   version: string;
-  run(ctx: ClosedContext, round: number): Promise<ClosedResult>;
+  run(ctx: BenchContext, round: number): Promise<ClosedResult>;
 }
 
 const pinned = (pin: Pinning, cmd: string): string => (pin.enabled ? `taskset -c ${GENERATOR_CORE} ${cmd}` : cmd);
 
-function loadfleetPeer(ctx: ClosedContext): Peer {
+function loadfleetPeer(ctx: BenchContext): Peer {
   return {
     name: 'loadfleet',
     command: pinned(ctx.pin, `node bin/loadfleet.js run closed.json --agents 1 --warmup ${ctx.warmupS}s  (closed, concurrency ${CONNECTIONS}, connections ${CONNECTIONS}, ${ctx.durationS}s)`),
@@ -77,7 +68,7 @@ interface AutocannonJson {
   non2xx: number;
 }
 
-function autocannonPeer(ctx: ClosedContext): Peer | string {
+function autocannonPeer(ctx: BenchContext): Peer | string {
   const bin = join(ctx.root, 'node_modules', '.bin', 'autocannon');
   if (!existsSync(bin)) return 'autocannon: node_modules/.bin/autocannon is missing (run `npm ci`)';
   return {
@@ -114,7 +105,7 @@ export function parseWrk(text: string): Omit<ClosedResult, 'peer' | 'round' | 'n
   return { rps: Math.round(Number(rps[1])), requests: Number(total?.[1] ?? 0), latencyP50Ms: pct('50'), latencyP99Ms: pct('99'), errors };
 }
 
-function wrkPeer(ctx: ClosedContext): Peer | string {
+function wrkPeer(ctx: BenchContext): Peer | string {
   const bin = findExecutable('wrk');
   if (bin === undefined) return 'wrk: not installed (apt-get install wrk)';
   return {
@@ -133,7 +124,7 @@ function wrkPeer(ctx: ClosedContext): Peer | string {
 }
 
 /** The peers that can run here, and a reason for each one skipped. */
-export function closedPeers(ctx: ClosedContext): { peers: Peer[]; skipped: string[] } {
+export function closedPeers(ctx: BenchContext): { peers: Peer[]; skipped: string[] } {
   const peers: Peer[] = [loadfleetPeer(ctx)];
   const skipped: string[] = [];
   for (const p of [autocannonPeer(ctx), wrkPeer(ctx)]) {
@@ -144,7 +135,7 @@ export function closedPeers(ctx: ClosedContext): { peers: Peer[]; skipped: strin
 }
 
 /** Runs `rounds` rounds; each round runs every peer once, the starting peer rotating between rounds. */
-export async function runClosedRounds(ctx: ClosedContext, peers: readonly Peer[], rounds: number, progress: (r: ClosedResult) => void, guard: RunGuard): Promise<ClosedResult[]> {
+export async function runClosedRounds(ctx: BenchContext, peers: readonly Peer[], rounds: number, progress: (r: ClosedResult) => void, guard: RunGuard): Promise<ClosedResult[]> {
   const results: ClosedResult[] = [];
   for (let round = 1; round <= rounds; round++) {
     for (let k = 0; k < peers.length; k++) {

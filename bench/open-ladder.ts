@@ -7,7 +7,7 @@
 import type { Report } from '../coordinator/report/report.js';
 import { median } from './closed-peers.js';
 import { openLoad, runLoadfleet } from './loadfleet-cli.js';
-import type { Pinning } from './proc.js';
+import type { BenchContext } from './proc.js';
 import type { RunGuard } from './foreign-cpu.js';
 
 export const BARS = Object.freeze({ minSecondRatio: 0.999, maxLagP99Ms: 2 });
@@ -113,16 +113,7 @@ export function highestPassing(results: readonly OpenResult[]): number | null {
   return ok.length > 0 ? Math.max(...ok) : null;
 }
 
-export interface LadderContext {
-  root: string;
-  tmpDir: string;
-  pin: Pinning;
-  url: string;
-  durationS: number;
-  warmupS: number;
-}
-
-export async function runLadder(ctx: LadderContext, rates: readonly number[], progress: (r: OpenResult) => void, guard: RunGuard): Promise<OpenResult[]> {
+export async function runLadder(ctx: BenchContext, rates: readonly number[], progress: (r: OpenResult) => void, guard: RunGuard): Promise<OpenResult[]> {
   const results: OpenResult[] = [];
   for (const rate of rates) {
     const r = await guard.run(`open ${rate}/s`, async () => {

@@ -165,6 +165,16 @@ export interface Pinning {
   wrap(core: number, cmd: string, args: readonly string[]): [string, string[]];
 }
 
+/** Where one measured run happens: the checkout, a scratch folder, the pinned cores, the target. */
+export interface BenchContext {
+  root: string;
+  tmpDir: string;
+  pin: Pinning;
+  url: string;
+  durationS: number;
+  warmupS: number;
+}
+
 export function detectPinning(): Pinning {
   const taskset = findExecutable('taskset');
   let reason = '';
