@@ -25,7 +25,8 @@ export interface Part {
   /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
   mainSchedule: RateSchedule;
   warmupValue: number;
-  mainConcurrency: number | undefined;
+  /** A live change replaced mainSchedule before the main phase: its loop counts are not capped by maxInFlight. */
+  mainChanged: boolean;
 }
 
 export function partsOf(plan: AgentPlan): Part[] {
@@ -34,7 +35,7 @@ export function partsOf(plan: AgentPlan): Part[] {
     const first = p.segments[0];
     return {
       name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, mainSchedule: rateSchedule(p.segments),
-      warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainConcurrency: undefined,
+      warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainChanged: false,
     };
   });
 }

@@ -71,8 +71,7 @@ export function newPhase(phase: Phase, setup: PhaseSetup, onPartFinished: (run: 
     const common = { schedule, client, recorder, clock, onFinished, flows: source, mayIssue: setup.mayIssue, onRevoked: setup.onRevoked };
     const runner: Runner = part.model === 'open'
       ? new OpenRunner({ ...common, maxInFlight: part.maxInFlight })
-      : new ClosedRunner({ ...common, maxLoops: part.maxInFlight });
-    if (phase === 'main' && runner instanceof ClosedRunner && part.mainConcurrency !== undefined) runner.setConcurrency(part.mainConcurrency);
+      : new ClosedRunner({ ...common, maxLoops: part.maxInFlight, planned: !(phase === 'main' && part.mainChanged) });
     runs.push(Object.assign(entry, { runner }));
   }
   return run;

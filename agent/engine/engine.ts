@@ -14,7 +14,7 @@
 //   delta histograms gives the cumulative histogram;
 // - when `done` resolves, nothing is in flight and sent === requests in each phase.
 import type { LookupFunction } from 'node:net';
-import type { AgentPlan, Segment } from '../../common/plan/agent-plan.js';
+import type { AgentPlan } from '../../common/plan/agent-plan.js';
 import type { Stats, Phase } from '../../common/metrics/stats.js';
 import { emptyStats } from '../../common/metrics/stats.js';
 import { systemClock } from '../../common/runtime/clock.js';
@@ -23,7 +23,8 @@ import { HttpClient } from './http-client.js';
 import type { RowPicker } from './feeder-select.js';
 import { partsOf } from './engine-parts.js';
 import type { MayIssue, Part, PartRun, Runner } from './engine-parts.js';
-import { liveConcurrency, liveRate, liveTail } from './engine-control.js';
+import { applyShare } from './engine-control.js';
+import type { ShareTail } from '../../common/protocol/live-change.js';
 import type { EngineState, LiveTarget } from './engine-control.js';
 import { newPhase, startPhase, takeDelta } from './engine-phases.js';
 import type { EngineSnapshot, PhaseRun } from './engine-phases.js';
@@ -44,19 +45,12 @@ export interface Engine {
   /** Starts warm-up (if plan.warmupMs > 0) then the main phase. Call once. */
   start(): void;
   /**
-   * Open model: this agent's new arrival rate, ramped linearly over rampMs from now. `scenario` names
-   * the part of a plan with several (plan.parts); absent or '' means the first (the only one otherwise).
-   * A change for an unknown scenario or the other model is ignored. Likewise setTail and setConcurrency.
+   * A live change: this agent's new share of one scenario, from now to its end (arrival rates for the
+   * open model, loop counts for the closed one; engine-control.ts applyShare). `scenario` names the part
+   * of a plan with several (plan.parts); absent or '' means the first (the only one otherwise). A change
+   * for an unknown scenario or of the other model is ignored.
    */
-  setRate(rateRps: number, rampMs: number, scenario?: string): void;
-  /**
-   * This agent's schedule from now to its end (a new share of the fleet's schedule): arrival rates (open)
-   * or loop counts (closed). During warm-up the warm-up value becomes the tail's first value and the
-   * main phase follows the tail.
-   */
-  setTail(tail: readonly Segment[], scenario?: string): void;
-  /** Closed model: new loop count. */
-  setConcurrency(concurrency: number, scenario?: string): void;
+  change(share: ShareTail, scenario?: string): void;
   /** Main-phase ms since this engine's main phase started (0 before it). */
   mainElapsedMs(): number;
   /**
@@ -169,16 +163,8 @@ class LoadEngine implements Engine {
     return { state: this.state, parts: this.parts, runnerOf: (part) => this.runnerOf(part) };
   }
 
-  setRate(rateRps: number, rampMs: number, scenario?: string): void {
-    liveRate(this.live(), rateRps, rampMs, scenario);
-  }
-
-  setTail(tail: readonly Segment[], scenario?: string): void {
-    liveTail(this.live(), tail, scenario);
-  }
-
-  setConcurrency(concurrency: number, scenario?: string): void {
-    liveConcurrency(this.live(), concurrency, scenario);
+  change(share: ShareTail, scenario?: string): void {
+    applyShare(this.live(), share, scenario);
   }
 
   mainElapsedMs(): number {

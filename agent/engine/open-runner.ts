@@ -13,7 +13,7 @@ import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import { systemClock } from '../../common/runtime/clock.js';
 import type { HttpClient } from './http-client.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
-import { arrivalTimeMs, changeRate, dueArrivals, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
+import { arrivalTimeMs, dueArrivals, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
@@ -115,11 +115,6 @@ export class OpenRunner {
     return expectedArrivals(this.schedule, Math.min(this.schedule.endMs, Math.max(0, atClockMs - this.startMsValue)));
   }
 
-  /** Live change: ramp from the current rate to rateRps over rampMs, hold until the original end. */
-  setRate(rateRps: number, rampMs: number): void {
-    this.reshape((atMs) => changeRate(this.schedule, atMs, rateRps, rampMs));
-  }
-
   /**
    * Live change of the shape: from now on follow `tail` (fitted to the time left), e.g. a new share of a
    * staged schedule after the fleet changed.
@@ -160,7 +155,7 @@ export class OpenRunner {
       const elapsedMs = nowMs - startMs;
       const atMs = this.nextAtMs;
       if (!(atMs < endMs)) {
-        // No arrival left before the end: the phase still lasts until its end (a later setRate may add some).
+        // No arrival left before the end: the phase still lasts until its end (a later setTail may add some).
         if (elapsedMs >= endMs) this.finish();
         else this.wake(endMs - elapsedMs);
         return;

@@ -6,15 +6,15 @@
 // shares (a rate or loop change, a join, a leave, a loss, a saturation move) gets a changeId, one
 // timeline event and a SetRate to each live member; the members' Applied acknowledgements land in that
 // event, and callers may wait for them (whenApplied). The run checks that it is running first.
-import { LoadfleetError } from '../../common/runtime/errors.js';
-import { MAX_RATE_MESSAGE, MAX_RATE_RPS } from '../../common/scenario/scenario.js';
+import { LoadfleetError, assertNever } from '../../common/runtime/errors.js';
+import { describeChange } from '../../common/protocol/live-change.js';
+import type { LiveChange } from '../../common/protocol/live-change.js';
 import type { CoordMsg } from '../../common/protocol/messages.js';
 import type { Clock } from '../../common/runtime/clock.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import { partSchedules } from '../schedule/planner.js';
 import type { RateChange, TimelineEvent } from '../report/report.js';
-import { isConstant } from '../schedule/shares.js';
 import { partFor, partShares } from './scenarios.js';
 import type { PartSchedule } from './scenarios.js';
 import { round1 } from './members.js';
@@ -26,9 +26,6 @@ const APPLY_WAIT_MS = 2_000;
 
 /** The part a live change is for (run/scenarios.ts partFor). */
 export type ChangedPart = ReturnType<typeof partFor>;
-
-/** A live change of one part: an open part's rate (ramped), or a closed part's loop count. */
-type ChangeFigures = { rateRps: number; rampMs: number } | { concurrency: number; rampMs: 0 };
 
 interface PendingChange {
   event: TimelineEvent;
@@ -49,28 +46,35 @@ export interface LiveChangesOptions {
 }
 
 /**
- * The part a live rate change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts partFor), the
- * part is closed, or the rate or ramp is not a number >= 0.
+ * The part a live change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts partFor), or the
+ * part runs the other load model.
  */
-export function ratePart(s: Scenario, rateRps: number, rampMs: number, scenario?: string): ChangedPart {
-  const part = partFor(s, scenario);
-  if (part.model !== 'open') {
-    throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
+export function changedPart(s: Scenario, change: LiveChange): ChangedPart {
+  const part = partFor(s, change.scenario);
+  const which = s.parts === undefined ? 'this test' : `scenario "${part.name}"`;
+  switch (change.kind) {
+    case 'rate':
+      if (part.model !== 'open') throw new LoadfleetError('USAGE', `${which} uses the closed model: change its concurrency, not its rate`);
+      return part;
+    case 'loops':
+      if (part.model !== 'closed') throw new LoadfleetError('USAGE', `${which} uses the open model: change its rate, not its concurrency`);
+      return part;
+    default:
+      return assertNever(change);
   }
-  if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
-  if (rateRps > MAX_RATE_RPS) throw new LoadfleetError('USAGE', `rate ${rateRps} ${MAX_RATE_MESSAGE}`);
-  if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
-  return part;
 }
 
-/** The part a live loop-count change is for. Throws USAGE: wrong scenario, an open part, or not a whole number >= 1. */
-export function concurrencyPart(s: Scenario, concurrency: number, scenario?: string): ChangedPart {
-  const part = partFor(s, scenario);
-  if (part.model !== 'closed') {
-    throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
+/** A live change as the report records it (report.json rateChanges, without its atMs). */
+export function changeRecord(change: LiveChange, source: string): Omit<RateChange, 'atMs'> {
+  const which = change.scenario === undefined ? {} : { scenario: change.scenario };
+  switch (change.kind) {
+    case 'rate':
+      return { rateRps: change.rateRps, rampMs: change.rampMs, source, ...which };
+    case 'loops':
+      return { concurrency: change.loops, rampMs: 0, source, ...which };
+    default:
+      return assertNever(change);
   }
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
-  return part;
 }
 
 export class LiveChanges {
@@ -94,17 +98,19 @@ export class LiveChanges {
     return partShares(this.schedules(), tMs, weights);
   }
 
-  /** Records a checked change of `part` (ratePart, concurrencyPart) and sends the live members their new shares of it. */
-  apply(part: ChangedPart, figures: ChangeFigures, source: string): { changeId: number; agents: number } {
+  /**
+   * Applies a live change: checks its part (changedPart; throws USAGE), records it, and sends the live
+   * members their new shares of that part.
+   */
+  apply(change: LiveChange, source: string): { changeId: number; agents: number } {
+    const part = changedPart(this.opts.scenario, change);
     const multi = this.opts.scenario.parts !== undefined;
-    const which = multi ? { scenario: part.name } : {};
-    const change = 'concurrency' in figures
-      ? `concurrency -> ${figures.concurrency}`
-      : `rate -> ${figures.rateRps}/s${figures.rampMs > 0 ? ` over ${figures.rampMs} ms` : ''}`;
-    const what = `${multi ? `${part.name}: ` : ''}${change} (${source})`;
-    this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...figures, source, ...which });
-    const kind = 'concurrency' in figures ? 'concurrency' : 'rate';
-    const r = this.sendShares({ kind, detail: what, ...figures, source }, undefined, part.index);
+    const what = `${multi ? `${part.name}: ` : ''}${describeChange(change)} (${source})`;
+    const record = changeRecord(change, source);
+    this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...record });
+    // The timeline event carries the figures, not the scenario (its detail names it).
+    const { scenario: _scenario, ...figures } = record;
+    const r = this.sendShares({ kind: change.kind === 'rate' ? 'rate' : 'concurrency', detail: what, ...figures }, undefined, part.index);
     this.opts.notice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
@@ -132,19 +138,11 @@ export class LiveChanges {
       for (const m of live) {
         const tail = tails.get(m.key) ?? [];
         m.shares[i] = { model: part.model, atMs: t, tail };
-        let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
-        if (part.model === 'open') {
-          if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
-        } else {
-          const c = tail[0]?.from ?? 0;
-          // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
-          // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
-          // A part already over has nothing left to change.
-          if (tail.length > 0) msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
-        }
-        // Several scenarios: a change of one is sent for that one only (the others' shares stand).
-        if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId, assignment: m.assignment, rampMs: 0, changeId, ...msg, ...scenario })) {
+        // Several scenarios: a change of one is sent for that one only (the others' shares stand). A
+        // part already over has nothing left to change.
+        if (tail.length === 0 || (onlyPart !== undefined && onlyPart !== i)) continue;
+        const share = { kind: part.model === 'open' ? 'rate' as const : 'loops' as const, tail };
+        if (this.opts.send(m.agentId, { kind: 'share-change', runId, assignment: m.assignment, changeId, share, ...scenario })) {
           pending.expected.add(m.key);
         }
       }

@@ -24,7 +24,8 @@ import { RunTimeline } from './timeline.js';
 import { MemberLife } from './member-life.js';
 import { RunMembers, isActive, isLive, lowerSaturated, noteShares, noteSnapshot } from './members.js';
 import type { Member, MemberStatus } from './members.js';
-import { LiveChanges, concurrencyPart, ratePart } from './live-changes.js';
+import { LiveChanges, changedPart } from './live-changes.js';
+import type { LiveChange } from '../../common/protocol/live-change.js';
 import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './assign.js';
 import { LIVE_REQUEST_NAMES, LiveTicker } from './ticks.js';
 import type { LiveLine } from './ticks.js';
@@ -142,18 +143,14 @@ export class TestRun {
     return true;
   }
 
-  /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
-  setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = ratePart(this.opts.scenario, rateRps, rampMs, scenario);
+  /**
+   * A live change of the whole fleet's rate or loop count, split over the live agents. Throws USAGE for
+   * a scenario it cannot apply to (live-changes.ts changedPart), NOT_RUNNING once the run is over.
+   */
+  change(change: LiveChange, source: string): { changeId: number; agents: number } {
+    changedPart(this.opts.scenario, change);
     this.requireRunning();
-    return this.changes.apply(part, { rateRps, rampMs }, source);
-  }
-
-  /** Live change of the closed model's total concurrency. */
-  setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = concurrencyPart(this.opts.scenario, concurrency, scenario);
-    this.requireRunning();
-    return this.changes.apply(part, { concurrency, rampMs: 0 }, source);
+    return this.changes.apply(change, source);
   }
 
   /** Resolves when every agent sent the change has acknowledged it, or after timeoutMs. */

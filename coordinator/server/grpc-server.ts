@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { LoadfleetError, describeError } from '../../common/runtime/errors.js';
 import type { ErrorCode } from '../../common/runtime/errors.js';
 import {
-  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire, uploadPieceFromWire,
+  agentMsgFromWire, coordMsgToWire, fleetPackage, liveChangeFromWire, runEventToWire, uploadPieceFromWire,
 } from '../../common/protocol/messages.js';
 import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output } from '../../common/protocol/messages.js';
 import { MAX_DATA_BYTES } from '../../common/data/data-chunks.js';
@@ -373,9 +373,7 @@ export class GrpcServer {
         if (denied !== undefined) return callback(denied);
         let r: { changeId: number; agents: number };
         try {
-          r = call.request.concurrency > 0
-            ? c.setConcurrency(call.request.concurrency, 'control API', call.request.scenario || undefined)
-            : c.setRate(call.request.rateRps, call.request.rampMs, 'control API', call.request.scenario || undefined);
+          r = c.change(liveChangeFromWire(call.request), 'control API');
         } catch (e) {
           callback(toStatus(e));
           return;

@@ -29,10 +29,10 @@ test('two parts (open 40/s on a, closed 2 loops on b, with warm-up): per-part fl
   }), { onSnapshot: (s) => snaps.push(s) });
   engine.start();
   // Wrong model or unknown scenario: ignored (the coordinator checks these before sending).
-  engine.setConcurrency(5, 'web');
-  engine.setRate(5, 0, 'nope');
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 5, to: 5 }] }, 'web');
+  engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 5, to: 5 }] }, 'nope');
   await new Promise((resolve) => setTimeout(resolve, 600));
-  engine.setConcurrency(1, 'loops');
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 1, to: 1 }] }, 'loops');
   const r = await engine.done;
   checkAccounting(snaps, r);
   const lang = r.main.lang;
