@@ -6,7 +6,8 @@
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import type { ErrorKind } from '../../common/metrics/stats.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
-import { fitTail, rateAtMs, replaceTail } from './pacer.js';
+import { rateAtMs, replaceTail } from './pacer.js';
+import { fitTail } from '../../common/plan/rate-schedule.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';

@@ -6,7 +6,8 @@
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { ShareTail } from '../../common/protocol/live-change.js';
 import { assertNever } from '../../common/runtime/errors.js';
-import { fitTail, replaceTail } from './pacer.js';
+import { replaceTail } from './pacer.js';
+import { fitTail } from '../../common/plan/rate-schedule.js';
 import type { Part, Runner } from './engine-parts.js';
 
 export type EngineState = 'idle' | 'warmup' | 'main' | 'draining' | 'done';

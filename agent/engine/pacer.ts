@@ -113,28 +113,6 @@ export function pace(schedule: RateSchedule, elapsedMs: number, sent: number): P
 }
 
 /**
- * A live rate change at atMs: the result has the same integral as `schedule` up to atMs (the prefix and
- * its cumulative arrival counts are copied, not recomputed), then ramps linearly from the rate in force
- * at atMs to newRateRps over rampMs, then holds newRateRps until the ORIGINAL end. If the end comes
- * before the ramp finishes, the ramp is cut there (same slope). A change at or after the end is a no-op.
- */
-export function changeRate(schedule: RateSchedule, atMs: number, newRateRps: number, rampMs: number): RateSchedule {
-  const endMs = schedule.endMs;
-  if (!(atMs < endMs)) return schedule;
-  const t0 = atMs > 0 ? atMs : 0;
-  const currentRps = rateAtMs(schedule, t0);
-  const remainingMs = endMs - t0;
-  const tail: Segment[] = [];
-  const rampDurMs = rampMs > 0 ? Math.min(rampMs, remainingMs) : 0;
-  if (rampDurMs > 0) {
-    const rampTo = rampDurMs === rampMs ? newRateRps : currentRps + ((newRateRps - currentRps) * rampDurMs) / rampMs;
-    tail.push({ durationMs: rampDurMs, from: currentRps, to: rampTo });
-  }
-  if (remainingMs - rampDurMs > 1e-9) tail.push({ durationMs: remainingMs - rampDurMs, from: newRateRps, to: newRateRps });
-  return replaceTail(schedule, t0, tail);
-}
-
-/**
  * From atMs on, the schedule follows `tail` (segments back to back from atMs); before atMs it is the same
  * schedule with the same cumulative arrival counts (the prefix is copied, not recomputed), so no arrival
  * is skipped or doubled at the switch. The tail may end before or after the original end: the result
@@ -175,37 +153,6 @@ export function replaceTail(schedule: RateSchedule, atMs: number, tail: readonly
   startMs.push(t);
   arrivalsAt.push(f);
   return { segments, startMs, arrivalsAt, endMs: t };
-}
-
-/**
- * A tail computed elsewhere (the coordinator, from its own clock) fitted to this agent's remaining time:
- * when it is longer, its beginning (already past here) is cut off; when it is shorter, its first value is
- * held for the difference first. The result lasts exactly durationMs (empty when durationMs <= 0).
- */
-export function fitTail(tail: readonly Segment[], durationMs: number): Segment[] {
-  if (!(durationMs > 0) || tail.length === 0) return [];
-  const total = tail.reduce((sum, s) => sum + s.durationMs, 0);
-  if (Math.abs(total - durationMs) < 1e-9) return tail.slice();
-  if (total < durationMs) {
-    const first = tail[0] as Segment;
-    return [{ durationMs: durationMs - total, from: first.from, to: first.from }, ...tail];
-  }
-  let skip = total - durationMs;
-  const out: Segment[] = [];
-  for (const s of tail) {
-    if (skip >= s.durationMs) {
-      skip -= s.durationMs;
-      continue;
-    }
-    if (skip > 0) {
-      const from = s.from + ((s.to - s.from) * skip) / s.durationMs;
-      out.push({ durationMs: s.durationMs - skip, from, to: s.to });
-      skip = 0;
-    } else {
-      out.push(s);
-    }
-  }
-  return out;
 }
 
 // ---- internals ----

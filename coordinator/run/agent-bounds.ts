@@ -21,7 +21,7 @@ import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import { MAX_RUN_REQUEST_NAMES } from '../../common/protocol/wire-limits.js';
 import { meanBetween } from '../schedule/shares.js';
-import type { PartSchedule } from './scenarios.js';
+import type { PartSchedule } from '../schedule/replay.js';
 
 /** The bounds coordinator/merge/aggregator.ts holds each agent's figures to (aggregator.ts documents the checks). */
 export interface AggregatorBounds {

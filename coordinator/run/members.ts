@@ -9,7 +9,7 @@ import type { Phase } from '../../common/metrics/stats.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { SnapshotMsg } from '../../common/protocol/messages.js';
 import { isSaturated, saturationWhy } from '../report/saturation.js';
-import { valueAt } from '../schedule/shares.js';
+import { valueAt } from '../../common/plan/rate-schedule.js';
 
 export type MemberState = 'assigned' | 'running' | 'leaving' | 'done' | 'failed' | 'lost';
 

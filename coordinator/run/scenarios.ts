@@ -5,12 +5,8 @@ import type { Segment } from '../../common/plan/agent-plan.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
 import { scenarioParts } from '../../common/scenario/scenario.js';
 import { closedTailShares, openShares } from '../schedule/shares.js';
+import type { PartSchedule } from '../schedule/replay.js';
 
-export interface PartSchedule {
-  name: string;
-  model: 'open' | 'closed';
-  segments: Segment[];
-}
 
 /**
  * The part a live change is for: `scenario` is required (and must exist) when the test runs several

@@ -18,7 +18,7 @@ import { runBounds } from './agent-bounds.js';
 import type { PhaseTotals } from '../merge/aggregator.js';
 import { buildReport } from '../report/report.js';
 import type { RateChange, Report } from '../report/report.js';
-import { valueAt } from '../schedule/shares.js';
+import { valueAt } from '../../common/plan/rate-schedule.js';
 import { checkThresholds, scenarioLengths } from '../report/threshold-check.js';
 import { RunTimeline } from './timeline.js';
 import { MemberLife } from './member-life.js';

@@ -4,15 +4,16 @@ import assert from 'node:assert/strict';
 import type { Segment } from '../../../../common/plan/agent-plan.js';
 import {
   arrivalTimeMs,
-  changeRate,
   constantSchedule,
   dueArrivals,
   expectedArrivals,
   pace,
   rateAtMs,
   rateSchedule,
+  replaceTail,
 } from '../../../../agent/engine/pacer.js';
 import type { RateSchedule } from '../../../../agent/engine/pacer.js';
+import { changeFrom, fitTail, tailFrom } from '../../../../common/plan/rate-schedule.js';
 
 const EPS = 1e-6;
 const seg = (durationMs: number, from: number, to: number): Segment => ({ durationMs, from, to });
@@ -20,6 +21,16 @@ const seg = (durationMs: number, from: number, to: number): Segment => ({ durati
 function near(actual: number, expected: number, what: string): void {
   if (expected === Infinity) assert.equal(actual, Infinity, what);
   else assert.ok(Math.abs(actual - expected) < EPS, `${what}: got ${actual}, want ${expected}`);
+}
+
+/**
+ * A live rate change at atMs as it reaches a runner: the coordinator's schedule after the change
+ * (changeFrom), its tail from atMs (the agent's share), fitted to the runner's time left and put in
+ * place of the runner's schedule from atMs (replaceTail).
+ */
+function changeRate(before: RateSchedule, atMs: number, rateRps: number, rampMs: number): RateSchedule {
+  const tail = tailFrom(changeFrom(before.segments, atMs, rateRps, rampMs), atMs);
+  return replaceTail(before, atMs, fitTail(tail, before.endMs - atMs));
 }
 
 /** All arrival times of a schedule (until the end), by walking pace() like a runner would. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBounds } from '../../../../coordinator/run/agent-bounds.js';
-import type { PartSchedule } from '../../../../coordinator/run/scenarios.js';
+import type { PartSchedule } from '../../../../coordinator/schedule/replay.js';
 
 const open = (...segments: [number, number, number][]): PartSchedule =>
   ({ name: 'default', model: 'open', segments: segments.map(([durationMs, from, to]) => ({ durationMs, from, to })) });
