@@ -12,7 +12,7 @@ import type { Segment } from '../../common/plan/agent-plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
-import type { MayIssue } from './engine-parts.js';
+import type { MayIssue } from './engine-scenarios.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
 export const CONTROL_PERIOD_MS = 100;
@@ -39,7 +39,7 @@ export interface ClosedRunnerOptions {
    * else it stops (it would find it empty again).
    */
   flows?: FlowSource | undefined;
-  /** Asked before each loop iteration's send (engine-parts.ts MayIssue); absent: always yes. */
+  /** Asked before each loop iteration's send (engine-scenarios.ts MayIssue); absent: always yes. */
   mayIssue?: MayIssue | undefined;
   /** Called once when mayIssue said no: every loop has stopped (as stop()). */
   onRevoked?: (() => void) | undefined;

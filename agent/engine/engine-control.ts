@@ -8,21 +8,21 @@ import type { ShareTail } from '../../common/protocol/live-change.js';
 import { assertNever } from '../../common/runtime/errors.js';
 import { replaceTail } from './pacer.js';
 import { fitTail } from '../../common/plan/rate-schedule.js';
-import type { Part, Runner } from './engine-parts.js';
+import type { EngineScenario, Runner } from './engine-scenarios.js';
 
 export type EngineState = 'idle' | 'warmup' | 'main' | 'draining' | 'done';
 
 /** The engine as a live change sees it. */
 export interface LiveTarget {
   readonly state: EngineState;
-  readonly parts: readonly Part[];
-  /** The runner of `part` in the phase now issuing, if any. */
-  runnerOf(part: Part): Runner | undefined;
+  readonly scenarios: readonly EngineScenario[];
+  /** The runner of `scenario` in the phase now issuing, if any. */
+  runnerOf(scenario: EngineScenario): Runner | undefined;
 }
 
-/** The part a share is for: `scenario` names it (absent or '': the first), and its model must match. */
-function partFor(t: LiveTarget, share: ShareTail, scenario: string | undefined): Part | undefined {
-  const p = scenario === undefined || scenario === '' ? t.parts[0] : t.parts.find((x) => x.name === scenario);
+/** The scenario a share is for: `name` names it (absent or '': the first), and its model must match. */
+function scenarioFor(t: LiveTarget, share: ShareTail, name: string | undefined): EngineScenario | undefined {
+  const p = name === undefined || name === '' ? t.scenarios[0] : t.scenarios.find((x) => x.name === name);
   switch (share.kind) {
     case 'rate':
       return p?.model === 'open' ? p : undefined;
@@ -37,24 +37,24 @@ function partFor(t: LiveTarget, share: ShareTail, scenario: string | undefined):
  * Applies a new share of one scenario: from now on its schedule follows `share.tail`, fitted to the time
  * its phase has left (pacer.ts fitTail). The only way a live change reaches an engine.
  */
-export function applyShare(t: LiveTarget, share: ShareTail, scenario?: string): void {
-  const part = partFor(t, share, scenario);
-  if (part === undefined || share.tail.length === 0) return;
+export function applyShare(t: LiveTarget, share: ShareTail, name?: string): void {
+  const scenario = scenarioFor(t, share, name);
+  if (scenario === undefined || share.tail.length === 0) return;
   switch (t.state) {
     case 'idle':
     case 'warmup': {
       const first = share.tail[0] as Segment;
       // The warm-up holds the share's first value; the main phase follows the share.
       const held: Segment[] = [{ durationMs: 1, from: first.from, to: first.from }];
-      const warm = t.runnerOf(part);
-      if (warm === undefined) part.warmupValue = first.from;
+      const warm = t.runnerOf(scenario);
+      if (warm === undefined) scenario.warmupValue = first.from;
       else warm.setTail(held);
-      part.mainSchedule = replaceTail(part.mainSchedule, 0, fitTail(share.tail, part.mainSchedule.endMs));
-      part.mainChanged = true;
+      scenario.mainSchedule = replaceTail(scenario.mainSchedule, 0, fitTail(share.tail, scenario.mainSchedule.endMs));
+      scenario.mainChanged = true;
       return;
     }
     case 'main':
-      t.runnerOf(part)?.setTail(share.tail);
+      t.runnerOf(scenario)?.setTail(share.tail);
       return;
     case 'draining':
     case 'done':

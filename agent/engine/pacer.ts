@@ -19,11 +19,12 @@ export interface RateSchedule {
   readonly endMs: number;
 }
 
-/** What the runner should do for its next arrival. waitMs 0 means "send now" (possibly behind). */
-export interface Pace {
-  waitMs: number;
-  stop: boolean;
-}
+/**
+ * What a runner does next (pace()): `send` its next arrival now (on time or behind: never skip), `wait`
+ * (for waitMs()), `end` the phase (its end came with nothing owed), or `expire`: the end plus the grace
+ * passed with arrivals still owed, which are dropped, never sent after it.
+ */
+export type PaceStep = 'send' | 'wait' | 'end' | 'expire';
 
 /** Builds a schedule from segments (each durationMs > 0, rates >= 0). */
 export function rateSchedule(segments: readonly Segment[]): RateSchedule {
@@ -105,11 +106,22 @@ export function dueArrivals(schedule: RateSchedule, elapsedMs: number): number {
   return n;
 }
 
-/** vegeta's Pace: given the time since start and how many arrivals were already issued, what to do next. */
-export function pace(schedule: RateSchedule, elapsedMs: number, sent: number): Pace {
-  const t = arrivalTimeMs(schedule, sent);
-  if (!(t < schedule.endMs)) return { waitMs: 0, stop: true };
-  return { waitMs: t > elapsedMs ? t - elapsedMs : 0, stop: false };
+/**
+ * vegeta's Pace, as the open runner asks it before every arrival: at elapsedMs since the schedule's
+ * start, with its next arrival intended at nextAtMs (arrivalTimeMs of the next index, Infinity when none
+ * is left), what to do. With no arrival left before the end the phase still lasts until its end (a live
+ * change may add some). Allocation-free.
+ */
+export function pace(schedule: RateSchedule, elapsedMs: number, nextAtMs: number, graceMs: number): PaceStep {
+  const endMs = schedule.endMs;
+  if (!(nextAtMs < endMs)) return elapsedMs >= endMs ? 'end' : 'wait';
+  if (elapsedMs >= endMs + graceMs) return 'expire';
+  return nextAtMs > elapsedMs ? 'wait' : 'send';
+}
+
+/** How long a runner told to `wait` sleeps, ms: until its next arrival, or until the end when none is left. */
+export function waitMs(schedule: RateSchedule, elapsedMs: number, nextAtMs: number): number {
+  return (nextAtMs < schedule.endMs ? nextAtMs : schedule.endMs) - elapsedMs;
 }
 
 /**

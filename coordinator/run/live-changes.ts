@@ -1,7 +1,7 @@
 // Live changes of one run (owned by test-run.ts; run/member-life.ts also calls sendShares() to reshare)
-// and the members' shares of each part's schedule.
+// and the members' shares of each scenario's schedule.
 //
-// The fleet's schedule of each part is the scenario's after every live change so far (rateChanges, in
+// The fleet's schedule of each scenario is the scenario file's after every live change so far (rateChanges, in
 // order); a live member's share is its weight's part of that schedule's tail from now. Every change of
 // shares (a rate or loop change, a join, a leave, a loss, a saturation move) gets a changeId, one
 // timeline event and a SetRate to each live member; the members' Applied acknowledgements land in that
@@ -13,10 +13,10 @@ import type { CoordMsg } from '../../common/protocol/messages.js';
 import type { Clock } from '../../common/runtime/clock.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
-import { partSchedules } from '../schedule/replay.js';
-import type { PartSchedule } from '../schedule/replay.js';
+import { scenarioSchedules } from '../schedule/replay.js';
+import type { ScenarioSchedule } from '../schedule/replay.js';
 import type { RateChange, TimelineEvent } from '../report/report.js';
-import { partFor, partShares } from './scenarios.js';
+import { scenarioFor, scenarioShares } from './scenarios.js';
 import { round1 } from './members.js';
 import type { RunMembers } from './members.js';
 import type { RunTimeline } from './timeline.js';
@@ -24,8 +24,8 @@ import type { RunTimeline } from './timeline.js';
 /** How long a live change waits for acknowledgements before callers stop waiting. */
 const APPLY_WAIT_MS = 2_000;
 
-/** The part a live change is for (run/scenarios.ts partFor). */
-export type ChangedPart = ReturnType<typeof partFor>;
+/** The scenario a live change is for (run/scenarios.ts scenarioFor). */
+export type ChangedScenario = ReturnType<typeof scenarioFor>;
 
 interface PendingChange {
   event: TimelineEvent;
@@ -46,19 +46,19 @@ export interface LiveChangesOptions {
 }
 
 /**
- * The part a live change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts partFor), or the
- * part runs the other load model.
+ * The scenario a live change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts scenarioFor),
+ * or it runs the other load model.
  */
-export function changedPart(s: Scenario, change: LiveChange): ChangedPart {
-  const part = partFor(s, change.scenario);
-  const which = s.parts === undefined ? 'this test' : `scenario "${part.name}"`;
+export function changedScenario(s: Scenario, change: LiveChange): ChangedScenario {
+  const changed = scenarioFor(s, change.scenario);
+  const which = s.parts === undefined ? 'this test' : `scenario "${changed.name}"`;
   switch (change.kind) {
     case 'rate':
-      if (part.model !== 'open') throw new LoadfleetError('USAGE', `${which} uses the closed model: change its concurrency, not its rate`);
-      return part;
+      if (changed.model !== 'open') throw new LoadfleetError('USAGE', `${which} uses the closed model: change its concurrency, not its rate`);
+      return changed;
     case 'loops':
-      if (part.model !== 'closed') throw new LoadfleetError('USAGE', `${which} uses the open model: change its rate, not its concurrency`);
-      return part;
+      if (changed.model !== 'closed') throw new LoadfleetError('USAGE', `${which} uses the open model: change its rate, not its concurrency`);
+      return changed;
     default:
       return assertNever(change);
   }
@@ -88,39 +88,39 @@ export class LiveChanges {
     this.opts = opts;
   }
 
-  /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
-  schedules(): PartSchedule[] {
-    return partSchedules(this.opts.scenario, this.rateChanges);
+  /** Each scenario's fleet schedule after the live changes (one for a plain `load`). */
+  schedules(): ScenarioSchedule[] {
+    return scenarioSchedules(this.opts.scenario, this.rateChanges);
   }
 
-  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs. */
+  /** Per scenario (in order), each member's tail of that scenario's fleet schedule from main-phase tMs. */
   sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
-    return partShares(this.schedules(), tMs, weights);
+    return scenarioShares(this.schedules(), tMs, weights);
   }
 
   /**
-   * Applies a live change: checks its part (changedPart; throws USAGE), records it, and sends the live
-   * members their new shares of that part.
+   * Applies a live change: checks its scenario (changedScenario; throws USAGE), records it, and sends the
+   * live members their new shares of that scenario.
    */
   apply(change: LiveChange, source: string): { changeId: number; agents: number } {
-    const part = changedPart(this.opts.scenario, change);
+    const changed = changedScenario(this.opts.scenario, change);
     const multi = this.opts.scenario.parts !== undefined;
-    const what = `${multi ? `${part.name}: ` : ''}${describeChange(change)} (${source})`;
+    const what = `${multi ? `${changed.name}: ` : ''}${describeChange(change)} (${source})`;
     const record = changeRecord(change, source);
     this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...record });
     // The timeline event carries the figures, not the scenario (its detail names it).
     const { scenario: _scenario, ...figures } = record;
-    const r = this.sendShares({ kind: change.kind === 'rate' ? 'rate' : 'concurrency', detail: what, ...figures }, undefined, part.index);
+    const r = this.sendShares({ kind: change.kind === 'rate' ? 'rate' : 'concurrency', detail: what, ...figures }, undefined, changed.index);
     this.opts.notice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
 
   /**
    * Sends every live member (but skipKey) its share of the fleet's schedule as it is now (after a rate
-   * change or a membership change; only part `onlyPart` when given), records the change in the
+   * change or a membership change; only scenario `onlyScenario` when given), records the change in the
    * timeline and tracks acknowledgements.
    */
-  sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
+  sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyScenario?: number): { changeId: number; agents: number } {
     const changeId = ++this.changeId;
     const event = this.opts.timeline.event({ ...base, changeId, acks: [] });
     const { members, runId } = this.opts;
@@ -132,16 +132,16 @@ export class LiveChanges {
     const multi = this.opts.scenario.parts !== undefined;
     const schedules = this.schedules();
     const shares = this.sharesAt(t, weights);
-    schedules.forEach((part, i) => {
+    schedules.forEach((sc, i) => {
       const tails = shares[i] as Map<string, Segment[]>;
-      const scenario = multi ? { scenario: part.name } : {};
+      const scenario = multi ? { scenario: sc.name } : {};
       for (const m of live) {
         const tail = tails.get(m.key) ?? [];
-        m.shares[i] = { model: part.model, atMs: t, tail };
+        m.shares[i] = { model: sc.model, atMs: t, tail };
         // Several scenarios: a change of one is sent for that one only (the others' shares stand). A
-        // part already over has nothing left to change.
-        if (tail.length === 0 || (onlyPart !== undefined && onlyPart !== i)) continue;
-        const share = { kind: part.model === 'open' ? 'rate' as const : 'loops' as const, tail };
+        // scenario already over has nothing left to change.
+        if (tail.length === 0 || (onlyScenario !== undefined && onlyScenario !== i)) continue;
+        const share = { kind: sc.model === 'open' ? 'rate' as const : 'loops' as const, tail };
         if (this.opts.send(m.agentId, { kind: 'share-change', runId, assignment: m.assignment, changeId, share, ...scenario })) {
           pending.expected.add(m.key);
         }

@@ -5,7 +5,7 @@
 // This file owns the run's state (running, stopping, finished), its agents' messages, the merge and the
 // report. Its helpers: run/members.ts (members' books: keys, weights, figures), run/member-life.ts (a
 // member's end: leave, failure, loss and AgentLossPolicy, the wait for lost members), run/live-changes.ts (live changes, shares of each
-// part, acknowledgements), run/assign.ts (plans, data sent ahead of the Assign), run/ticks.ts (live
+// scenario, acknowledgements), run/assign.ts (plans, data sent ahead of the Assign), run/ticks.ts (live
 // lines), run/timeline.ts (phase time, events). test-run-api.ts holds the public types, re-exported
 // here. Each member's figures are merged exactly once under its key.
 import { LoadfleetError } from '../../common/runtime/errors.js';
@@ -24,7 +24,7 @@ import { RunTimeline } from './timeline.js';
 import { MemberLife } from './member-life.js';
 import { RunMembers, isActive, isLive, lowerSaturated, noteShares, noteSnapshot } from './members.js';
 import type { Member, MemberStatus } from './members.js';
-import { LiveChanges, changedPart } from './live-changes.js';
+import { LiveChanges, changedScenario } from './live-changes.js';
 import type { LiveChange } from '../../common/protocol/live-change.js';
 import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './assign.js';
 import { LIVE_REQUEST_NAMES, LiveTicker } from './ticks.js';
@@ -145,10 +145,10 @@ export class TestRun {
 
   /**
    * A live change of the whole fleet's rate or loop count, split over the live agents. Throws USAGE for
-   * a scenario it cannot apply to (live-changes.ts changedPart), NOT_RUNNING once the run is over.
+   * a scenario it cannot apply to (live-changes.ts changedScenario), NOT_RUNNING once the run is over.
    */
   change(change: LiveChange, source: string): { changeId: number; agents: number } {
-    changedPart(this.opts.scenario, change);
+    changedScenario(this.opts.scenario, change);
     this.requireRunning();
     return this.changes.apply(change, source);
   }

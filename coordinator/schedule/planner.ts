@@ -127,8 +127,8 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
   }
   const { load } = scenario;
   const main = splitLoad(load, agentIds, opts.weights);
-  // Several scenarios at once: each part split over the agents on its own (`load` is the first part's).
-  const parts = (scenario.parts ?? []).map((p) => ({ part: p, split: p === scenario.parts?.[0] ? main : splitLoad(p.load, agentIds, opts.weights) }));
+  // Several scenarios at once: each split over the agents on its own (`load` is the first one's).
+  const scenarios = (scenario.parts ?? []).map((p) => ({ sc: p, split: p === scenario.parts?.[0] ? main : splitLoad(p.load, agentIds, opts.weights) }));
 
   const { request } = scenario;
   const program = scenario.program === undefined ? undefined : planProgram(scenario.program, opts.data);
@@ -151,12 +151,12 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
     };
     if (request.body !== undefined) plan.request.body = request.body;
     if (program !== undefined) plan.program = program;
-    if (parts.length > 0) {
-      plan.parts = parts.map(({ part, split }) => ({
-        name: part.name, model: part.load.model, segments: split.segments.get(id) as Segment[], maxInFlight: split.maxInFlight.get(id) ?? 1, flows: [...part.flows],
+    if (scenarios.length > 0) {
+      plan.scenarios = scenarios.map(({ sc, split }) => ({
+        name: sc.name, model: sc.load.model, segments: split.segments.get(id) as Segment[], maxInFlight: split.maxInFlight.get(id) ?? 1, flows: [...sc.flows],
       }));
-      plan.maxInFlight = plan.parts.reduce((sum, p) => sum + p.maxInFlight, 0);
-      plan.connections = parts.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);
+      plan.maxInFlight = plan.scenarios.reduce((sum, p) => sum + p.maxInFlight, 0);
+      plan.connections = scenarios.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);
     }
     if (scenario.tls !== undefined) plan.tls = scenario.tls;
     plans.set(id, plan);

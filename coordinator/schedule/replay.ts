@@ -20,7 +20,7 @@ export interface ScheduleChange {
 }
 
 /** One scenario's fleet schedule after its live changes (open: rates; closed: loops). */
-export interface PartSchedule {
+export interface ScenarioSchedule {
   name: string;
   model: Scenario['load']['model'];
   segments: Segment[];
@@ -42,7 +42,7 @@ export function scheduleWithChanges(load: Scenario['load'], changes: readonly Sc
 }
 
 /** Each scenario's fleet schedule after the live changes for it (a change without a scenario is the first's). */
-export function partSchedules(scenario: Scenario, changes: readonly ScheduleChange[]): PartSchedule[] {
+export function scenarioSchedules(scenario: Scenario, changes: readonly ScheduleChange[]): ScenarioSchedule[] {
   return scenarioParts(scenario).map((p, i) => ({
     name: p.name,
     model: p.load.model,
@@ -51,11 +51,11 @@ export function partSchedules(scenario: Scenario, changes: readonly ScheduleChan
 }
 
 /**
- * The fleet's schedule of one load model: the sum of its scenarios' schedules (partSchedules; rates add
+ * The fleet's schedule of one load model: the sum of its scenarios' schedules (scenarioSchedules; rates add
  * up, and so do loops); null when no scenario uses that model.
  */
-export function modelSchedule(parts: readonly PartSchedule[], model: Scenario['load']['model']): Segment[] | null {
-  const of = parts.filter((p) => p.model === model).map((p) => p.segments);
+export function modelSchedule(schedules: readonly ScenarioSchedule[], model: Scenario['load']['model']): Segment[] | null {
+  const of = schedules.filter((p) => p.model === model).map((p) => p.segments);
   return of.length === 0 ? null : sumSchedules(of);
 }
 

@@ -11,7 +11,7 @@ import { mainDurationMs } from '../../../common/scenario/scenario.js';
 import type { Phase } from '../../../common/metrics/stats.js';
 import type { IntervalFigures } from '../../merge/aggregator.js';
 import type { FleetStatus } from '../../coordinator.js';
-import { modelSchedule, partSchedules } from '../../schedule/replay.js';
+import { modelSchedule, scenarioSchedules } from '../../schedule/replay.js';
 import type { RateChange, Report } from '../../report/report.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../../report/report.js';
 import { meanBetween } from '../../schedule/shares.js';
@@ -229,7 +229,7 @@ export class DashboardState {
     const s = run.scenario;
     const startMs = f.index * this.intervalMs;
     let missingRps = 0;
-    const open = modelSchedule(partSchedules(s, run.changes), 'open');
+    const open = modelSchedule(scenarioSchedules(s, run.changes), 'open');
     if (phase === 'main' && open !== null) {
       const to = Math.min(mainDurationMs(s), startMs + this.intervalMs);
       // Several scenarios at once: the open ones' rates add up.

@@ -210,7 +210,7 @@ test('closed-model live changes are capped at the agent\'s --max-in-flight (not 
   const plan = {
     ...PLAN, model: 'open', segments: [{ durationMs: 1_000, from: 10, to: 10 }], maxInFlight: 7,
     program: { requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } }, flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data: {}, origins: ['http://127.0.0.1:1'] },
-    parts: [
+    scenarios: [
       { name: 'web', model: 'open', segments: [{ durationMs: 1_000, from: 10, to: 10 }], maxInFlight: 5, flows: ['a'] },
       { name: 'loops', model: 'closed', segments: [{ durationMs: 1_000, from: 2, to: 2 }], maxInFlight: 2, flows: ['a'] },
     ],

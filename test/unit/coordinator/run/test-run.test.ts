@@ -436,12 +436,12 @@ test('several scenarios: a joiner gets its share of every part from now (a part 
   assert.equal(run.join('c', 'hc'), true);
   const assign = sent.find((s) => s.to === 'c' && s.m.kind === 'assign')?.m as { planJson: string };
   const plan = agentPlanSchema.parse(JSON.parse(assign.planJson));
-  assert.deepEqual(plan.parts?.map((p) => [p.name, p.segments]), [
+  assert.deepEqual(plan.scenarios?.map((p) => [p.name, p.segments]), [
     ['web', [{ durationMs: 2_500, from: 30, to: 30 }]],
     ['loops', [{ durationMs: 500, from: 1, to: 2 }]], // 4.5 loops now (rounded to 5: 2/2/1), 6 at the end (2/2/2)
     ['short', [{ durationMs: 1, from: 0, to: 0 }]], // over: nothing to run
   ]);
-  assert.deepEqual(plan.segments, plan.parts?.[0]?.segments);
+  assert.deepEqual(plan.segments, plan.scenarios?.[0]?.segments);
   const others = sent.filter((s) => s.to !== 'c' && s.m.kind === 'share-change').map((s) => [s.to, (s.m as Extract<CoordMsg, { kind: 'share-change' }>).scenario]);
   assert.deepEqual(others, [['a', 'web'], ['b', 'web'], ['a', 'loops'], ['b', 'loops']], 'the others get their new shares of the live parts');
 });

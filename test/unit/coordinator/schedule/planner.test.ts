@@ -218,19 +218,19 @@ test('planRun with several scenarios: each part split over the agents on its own
   ];
   for (const row of rows) {
     row.values.forEach(([from, to], i) => {
-      const at = (key: 'from' | 'to'): number => plans.reduce((sum, p) => sum + (p.parts?.[row.part]?.segments[i]?.[key] ?? 0), 0);
+      const at = (key: 'from' | 'to'): number => plans.reduce((sum, p) => sum + (p.scenarios?.[row.part]?.segments[i]?.[key] ?? 0), 0);
       assert.equal(at('from'), from, `${row.why} segment ${i} from`);
       assert.equal(at('to'), to, `${row.why} segment ${i} to`);
     });
   }
   for (const p of plans) {
     assert.ok(agentPlanSchema.safeParse(p).success, 'every plan is valid');
-    assert.deepEqual(p.parts?.map((x) => [x.name, x.model, x.flows]), [['web', 'open', ['a']], ['loops', 'closed', ['b']]]);
-    assert.deepEqual(p.segments, p.parts?.[0]?.segments, 'the top-level schedule is the first part\'s');
-    assert.equal(p.maxInFlight, (p.parts ?? []).reduce((sum, x) => sum + x.maxInFlight, 0));
+    assert.deepEqual(p.scenarios?.map((x) => [x.name, x.model, x.flows]), [['web', 'open', ['a']], ['loops', 'closed', ['b']]]);
+    assert.deepEqual(p.segments, p.scenarios?.[0]?.segments, 'the top-level schedule is the first part\'s');
+    assert.equal(p.maxInFlight, (p.scenarios ?? []).reduce((sum, x) => sum + x.maxInFlight, 0));
   }
-  assert.deepEqual(plans.map((p) => p.parts?.[0]?.maxInFlight), [4, 3, 3], 'web: maxInFlight 10 split');
-  assert.deepEqual(plans.map((p) => p.parts?.[1]?.maxInFlight), [3, 2, 2], 'loops: the peak (7) split');
+  assert.deepEqual(plans.map((p) => p.scenarios?.[0]?.maxInFlight), [4, 3, 3], 'web: maxInFlight 10 split');
+  assert.deepEqual(plans.map((p) => p.scenarios?.[1]?.maxInFlight), [3, 2, 2], 'loops: the peak (7) split');
   // connections per origin for the agent: web's default (its in-flight share) + loops' 5 split
   assert.deepEqual(plans.map((p) => p.connections), [4 + 2, 3 + 2, 3 + 1]);
 });

@@ -2,7 +2,7 @@
 // and the dashboard all read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { modelSchedule, partSchedules, scheduleMean, scheduleWithChanges, sumSchedules } from '../../../../coordinator/schedule/replay.js';
+import { modelSchedule, scenarioSchedules, scheduleMean, scheduleWithChanges, sumSchedules } from '../../../../coordinator/schedule/replay.js';
 import type { ScheduleChange } from '../../../../coordinator/schedule/replay.js';
 import { validateScenario } from '../../../../common/scenario/scenario.js';
 import type { Scenario, ScenarioInput } from '../../../../common/scenario/scenario.js';
@@ -61,7 +61,7 @@ test('sumSchedules table: boundaries of every schedule, values added, 0 after ea
   }
 });
 
-test('partSchedules: each part with its own live changes (a change without a scenario is the first part\'s)', () => {
+test('scenarioSchedules: each part with its own live changes (a change without a scenario is the first part\'s)', () => {
   const program = {
     requests: { a: { url: 'http://127.0.0.1:8080/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
     flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
@@ -70,13 +70,13 @@ test('partSchedules: each part with its own live changes (a change without a sce
   const web = { model: 'open' as const, rate: 10, duration: '4s' };
   const loops = { model: 'closed' as const, concurrency: 2, duration: '2s' };
   const s = scenario(web, { program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }] } as Partial<ScenarioInput>);
-  const got = partSchedules(s, [{ atMs: 1000, rateRps: 30, rampMs: 0, scenario: 'web' }, { atMs: 500, concurrency: 5, rampMs: 0, scenario: 'loops' }]);
+  const got = scenarioSchedules(s, [{ atMs: 1000, rateRps: 30, rampMs: 0, scenario: 'web' }, { atMs: 500, concurrency: 5, rampMs: 0, scenario: 'loops' }]);
   assert.deepEqual(got.map((p) => [p.name, p.model, p.segments.map((x) => [x.durationMs, x.from, x.to])]), [
     ['web', 'open', [[1000, 10, 10], [3000, 30, 30]]],
     ['loops', 'closed', [[500, 2, 2], [1500, 5, 5]]],
   ]);
   // a plain load is one part named "default"; its changes carry no scenario
-  const plain = partSchedules(scenario(web), [{ atMs: 2000, rateRps: 0, rampMs: 0 }]);
+  const plain = scenarioSchedules(scenario(web), [{ atMs: 2000, rateRps: 0, rampMs: 0 }]);
   assert.deepEqual(plain.map((p) => [p.name, p.segments.length]), [['default', 2]]);
 });
 
@@ -89,7 +89,7 @@ test('modelSchedule: the open scenarios\' rates add up, so do the closed ones\' 
   const web = { model: 'open' as const, rate: 10, duration: '4s' };
   const api = { model: 'open' as const, rate: 5, duration: '2s' };
   const s = scenario(web, { program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'api', load: api, flows: ['a'] }] } as Partial<ScenarioInput>);
-  const parts = partSchedules(s, [{ atMs: 1000, rateRps: 30, rampMs: 0, scenario: 'web' }]);
+  const parts = scenarioSchedules(s, [{ atMs: 1000, rateRps: 30, rampMs: 0, scenario: 'web' }]);
   assert.deepEqual(modelSchedule(parts, 'open')?.map((x) => [x.durationMs, x.from, x.to]), [[1000, 15, 15], [1000, 35, 35], [2000, 30, 30]]);
   assert.equal(modelSchedule(parts, 'closed'), null);
 });
