@@ -367,7 +367,7 @@ export class AgentSession {
     } catch (e) {
       const err = e instanceof LoadfleetError ? e : new LoadfleetError('PLAN_INVALID', `assignment rejected: ${describeError(e)}`);
       this.opts.log('error', err.message);
-      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: err.code, message: err.message });
+      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'PLAN_INVALID', message: err.message });
       return;
     }
     const vet = this.opts.vetPlan;
@@ -500,7 +500,7 @@ export class AgentSession {
     if (t.capped) {
       const message = `agent ${this.opts.agentId} capped change ${m.changeId} at ${why}`;
       this.opts.log('warn', message);
-      this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
+      this.link?.send({ kind: 'limit-capped', runId: m.runId, assignment: m.assignment, changeId: m.changeId, message });
     }
     this.link?.send({ kind: 'applied', runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: run.engine.mainElapsedMs() });
   }

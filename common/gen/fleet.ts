@@ -16,6 +16,7 @@ import type { GetReportRequest as _loadfleet_v1_GetReportRequest, GetReportReque
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from './loadfleet/v1/Heartbeat.js';
 import type { Hello as _loadfleet_v1_Hello, Hello__Output as _loadfleet_v1_Hello__Output } from './loadfleet/v1/Hello.js';
 import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from './loadfleet/v1/Leaving.js';
+import type { LimitCapped as _loadfleet_v1_LimitCapped, LimitCapped__Output as _loadfleet_v1_LimitCapped__Output } from './loadfleet/v1/LimitCapped.js';
 import type { LoopChange as _loadfleet_v1_LoopChange, LoopChange__Output as _loadfleet_v1_LoopChange__Output } from './loadfleet/v1/LoopChange.js';
 import type { Notice as _loadfleet_v1_Notice, Notice__Output as _loadfleet_v1_Notice__Output } from './loadfleet/v1/Notice.js';
 import type { RateChange as _loadfleet_v1_RateChange, RateChange__Output as _loadfleet_v1_RateChange__Output } from './loadfleet/v1/RateChange.js';
@@ -67,6 +68,7 @@ export interface ProtoGrpcType {
       Heartbeat: MessageTypeDefinition<_loadfleet_v1_Heartbeat, _loadfleet_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_loadfleet_v1_Hello, _loadfleet_v1_Hello__Output>
       Leaving: MessageTypeDefinition<_loadfleet_v1_Leaving, _loadfleet_v1_Leaving__Output>
+      LimitCapped: MessageTypeDefinition<_loadfleet_v1_LimitCapped, _loadfleet_v1_LimitCapped__Output>
       LoopChange: MessageTypeDefinition<_loadfleet_v1_LoopChange, _loadfleet_v1_LoopChange__Output>
       Notice: MessageTypeDefinition<_loadfleet_v1_Notice, _loadfleet_v1_Notice__Output>
       RateChange: MessageTypeDefinition<_loadfleet_v1_RateChange, _loadfleet_v1_RateChange__Output>

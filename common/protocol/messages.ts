@@ -60,12 +60,17 @@ export interface SnapshotMsg {
 }
 export interface HeartbeatMsg { kind: 'heartbeat'; sentAtMs: number }
 export interface DoneMsg { kind: 'done'; runId: string; assignment: number; lastSeq: number; main: Stats; warmup: Stats; durationMs: number }
-export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: string; message: string }
+/** Why an agent cannot run an assignment: busy with another, refused by its own limits, or a plan it cannot accept. */
+export const FAILURE_CODES = ['BUSY', 'REFUSED_LIMIT', 'PLAN_INVALID'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: FailureCode; message: string }
+/** A notice: the agent capped live change changeId at its own ceiling and runs on at it. */
+export interface LimitCappedMsg { kind: 'limit-capped'; runId: string; assignment: number; changeId: number; message: string }
 export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
 export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
-export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
+export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 /** Agent messages that belong to one assignment of one run. */
-export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
+export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 
 export interface Welcome {
   kind: 'welcome';
@@ -241,6 +246,11 @@ function namesWithin(byName: Readonly<Record<string, { checkFailures: Readonly<R
   }
 }
 
+function failureCode(code: string): FailureCode {
+  if ((FAILURE_CODES as readonly string[]).includes(code)) return code as FailureCode;
+  throw violation(`failure.code must be one of ${FAILURE_CODES.join(', ')}, got "${code.slice(0, MAX_ID_CHARS)}"`);
+}
+
 function phaseFromWire(p: string): Phase {
   if (p === 'warmup' || p === 'main') return p;
   throw violation(`snapshot.phase must be "warmup" or "main", got "${p}"`);
@@ -269,6 +279,8 @@ export function agentMsgToWire(m: AgentMsg): AgentMessage {
       };
     case 'failure':
       return { failure: { runId: m.runId, assignment: m.assignment, code: m.code, message: m.message } };
+    case 'limit-capped':
+      return { limitCapped: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, message: m.message } };
     case 'applied':
       return { applied: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: m.appliedAtMs } };
     case 'leaving':
@@ -314,8 +326,15 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
     case 'failure': {
       const f = w.failure!;
       return {
-        kind: 'failure', runId: text(f.runId, 'failure.runId', MAX_ID_CHARS), assignment: f.assignment, code: text(f.code, 'failure.code', MAX_ID_CHARS),
+        kind: 'failure', runId: text(f.runId, 'failure.runId', MAX_ID_CHARS), assignment: f.assignment, code: failureCode(f.code),
         message: text(f.message, 'failure.message', MAX_TEXT_CHARS),
+      };
+    }
+    case 'limitCapped': {
+      const c = w.limitCapped!;
+      return {
+        kind: 'limit-capped', runId: text(c.runId, 'limitCapped.runId', MAX_ID_CHARS), assignment: c.assignment,
+        changeId: whole(c.changeId, 'limitCapped.changeId'), message: text(c.message, 'limitCapped.message', MAX_TEXT_CHARS),
       };
     }
     case 'applied': {

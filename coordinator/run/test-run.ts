@@ -207,6 +207,9 @@ export class TestRun {
       case 'failure':
         this.life.failure(m, msg.code, msg.message);
         return;
+      case 'limit-capped':
+        this.life.capped(m, msg.message);
+        return;
       case 'applied':
         this.changes.onApplied(msg.changeId, m.key);
         return;

@@ -198,8 +198,9 @@ test('an agent refuses a plan its own limits forbid (coded failure, no engine) a
   assert.equal(engines.length, 1);
   dialer.last.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 1, share: { kind: 'rate', tail: [{ durationMs: 500, from: 50, to: 50 }] } });
   assert.deepEqual(engines[0]!.changes, [{ kind: 'rate', tail: [{ durationMs: 500, from: 20, to: 20 }] }]);
-  const capped = dialer.last.sent.filter((m) => m.kind === 'failure').at(-1);
-  assert.ok(capped?.kind === 'failure' && capped.code === 'LIMIT_CAPPED', JSON.stringify(capped));
+  const capped = dialer.last.sent.filter((m) => m.kind === 'limit-capped').at(-1);
+  assert.ok(capped?.kind === 'limit-capped' && capped.changeId === 1, JSON.stringify(capped));
+  assert.equal(dialer.last.sent.filter((m) => m.kind === 'failure').length, 1, 'a cap is a notice, not a failure: only the refused plan failed');
   assert.ok(log.some((l) => /^warn agent a1 capped change 1 at its --max-rate 20/.test(l)));
 });
 
@@ -232,8 +233,9 @@ test('closed-model live changes are capped at the agent\'s --max-in-flight (not 
   ], 'loops capped at 4, the open part at 20/s');
   assert.ok(log.some((l) => /^warn agent a1 capped change 2 at its --max-in-flight 4 loops/.test(l)), log.join('\n'));
   assert.ok(log.some((l) => /^warn agent a1 capped change 4 at its --max-rate 20 req\/s/.test(l)), log.join('\n'));
-  const capped = dialer.last.sent.filter((m) => m.kind === 'failure' && m.code === 'LIMIT_CAPPED');
-  assert.equal(capped.length, 3);
+  const capped = dialer.last.sent.filter((m) => m.kind === 'limit-capped');
+  assert.deepEqual(capped.map((m) => m.kind === 'limit-capped' && m.changeId), [2, 3, 4]);
+  assert.equal(dialer.last.sent.filter((m) => m.kind === 'failure').length, 0, 'caps are notices, not failures');
 });
 
 // Link freshness. WELCOME: heartbeats every 1 000 ms, miss limit 3: the coordinator may declare this
@@ -308,6 +310,6 @@ test('a live rate above the bound of any test (MAX_RATE_RPS) is capped there, lo
   link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
   link.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 7, share: { kind: 'rate', tail: [{ durationMs: 500, from: 1e9, to: 1e9 }] } });
   assert.deepEqual(engines[0]!.changes, [{ kind: 'rate', tail: [{ durationMs: 500, from: MAX_RATE_RPS, to: MAX_RATE_RPS }] }]);
-  const failure = link.sent.find((m) => m.kind === 'failure');
-  assert.ok(failure !== undefined && failure.kind === 'failure' && failure.code === 'LIMIT_CAPPED' && /10000000 req\/s, the highest rate any test may ask for/.test(failure.message), JSON.stringify(failure));
+  const notice = link.sent.find((m) => m.kind === 'limit-capped');
+  assert.ok(notice !== undefined && notice.kind === 'limit-capped' && /10000000 req\/s, the highest rate any test may ask for/.test(notice.message), JSON.stringify(notice));
 });

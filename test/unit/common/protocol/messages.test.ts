@@ -25,6 +25,7 @@ test('every agent message survives the wire unchanged', () => {
     { kind: 'heartbeat', sentAtMs: 123 },
     { kind: 'done', runId: 'r', assignment: 1, lastSeq: 9, main: stats, warmup: emptyStats(), durationMs: 5000 },
     { kind: 'failure', runId: 'r', assignment: 1, code: 'PLAN_INVALID', message: 'no' },
+    { kind: 'limit-capped', runId: 'r', assignment: 1, changeId: 9, message: 'capped at 20 req/s' },
     { kind: 'applied', runId: 'r', assignment: 3, changeId: 7, appliedAtMs: 1234.5 },
     { kind: 'leaving', runId: 'r', assignment: 1, reason: 'SIGTERM' },
     { kind: 'rows-wanted', runId: 'r', assignment: 2, feeder: 'users', rows: 64 },
@@ -73,6 +74,8 @@ test('malformed agent messages are refused with PROTOCOL_VIOLATION', () => {
     ['snapshot with an unknown phase', snap({ phase: 'cooldown' })],
     ['snapshot without stats', snap({ stats: null })],
     ['done without stats', { done: { runId: 'r', lastSeq: 1 } }],
+    // a failure's code is one of FAILURE_CODES; a cap is a notice of its own (limitCapped), never a failure
+    ['failure with an unknown code', { failure: { runId: 'r', assignment: 1, code: 'LIMIT_CAPPED', message: 'm' } }],
   ];
   for (const [why, value] of rows) {
     const w = throughWire<AgentMessage__Output>('AgentMessage', value);

@@ -182,6 +182,18 @@ test('a failure message from an agent is recorded with its code', async () => {
   assert.deepEqual(report.failures, ['agent a failed: PLAN_INVALID: no']);
 });
 
+test('a capped live change is a notice (a warning and a limit event), not a failure: the agent runs on', async () => {
+  const { run, done, notices } = setup();
+  run.start();
+  run.onAgentMessage('a', { kind: 'limit-capped', runId: 'r1', assignment: 1, changeId: 1, message: 'agent a capped change 1 at its --max-rate 20 req/s' });
+  assert.ok(notices.includes('warn: agent a capped change 1 at its --max-rate 20 req/s'), notices.join('\n'));
+  done('a', statsOf(0, 1));
+  done('b', statsOf(0, 1));
+  const report = await run.report;
+  assert.deepEqual(report.failures, []);
+  assert.deepEqual(report.timeline.filter((e) => e.kind === 'limit').map((e) => [e.agentId, e.detail]), [['a', 'agent a capped change 1 at its --max-rate 20 req/s']]);
+});
+
 test('messages of another run are ignored', () => {
   const { run, snapshot } = setup();
   run.start();
