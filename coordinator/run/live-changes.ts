@@ -4,7 +4,7 @@
 // The fleet's schedule of each scenario is the scenario file's after every live change so far (rateChanges, in
 // order); a live member's share is its weight's part of that schedule's tail from now. Every change of
 // shares (a rate or loop change, a join, a leave, a loss, a saturation move) gets a changeId, one
-// timeline event and a SetRate to each live member; the members' Applied acknowledgements land in that
+// timeline event and a ShareChange to each live member; the members' Applied acknowledgements land in that
 // event, and callers may wait for them (whenApplied). The run checks that it is running first.
 import { LoadfleetError, assertNever } from '../../common/runtime/errors.js';
 import { describeChange } from '../../common/protocol/live-change.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadfleetError } from '../../../../common/runtime/errors.js';
 import {
-  agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, liveChangeFromWire, liveChangeToWire, runEventFromWire, runEventToWire,
+  PROTOCOL_VERSION, agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, liveChangeFromWire, liveChangeToWire, runEventFromWire, runEventToWire,
 } from '../../../../common/protocol/messages.js';
 import type { LiveChange } from '../../../../common/protocol/live-change.js';
 import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, SetRateRequest__Output } from '../../../../common/protocol/messages.js';
@@ -16,6 +16,10 @@ function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEv
 }
 
 const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errors: { refused: 1, reset: 0, timeout: 2, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': 4, '503': 1 }, latencyHist: 'HISTFAKE', inFlightPeak: 3, eventLoopDelayP99Ms: 1.25, scheduleLagP99Ms: 0.5, bytesReceived: 99 };
+
+test('protocol 5: ShareChange, LimitCapped and the typed failure codes are new, so an agent of 4 is refused at Hello', () => {
+  assert.equal(PROTOCOL_VERSION, 5);
+});
 
 test('every agent message survives the wire unchanged', () => {
   const rows: AgentMsg[] = [
