@@ -129,7 +129,7 @@ const peak = (segments: readonly Segment[]): number => Math.max(0, ...segments.m
 export function planRefusal(plan: AgentPlan, limits: AgentLimits): string | undefined {
   // Several scenarios at once: the open parts' peaks add up (an upper bound: they may peak apart), and
   // plan.maxInFlight is already the parts' sum.
-  const open = (plan.parts ?? [plan]).filter((p) => p.model === 'open');
+  const open = (plan.scenarios ?? [plan]).filter((p) => p.model === 'open');
   const ratePeak = open.reduce((sum, p) => sum + peak(p.segments), 0);
   if (limits.maxRateRps !== undefined && open.length > 0 && ratePeak > limits.maxRateRps) {
     return `the plan asks for ${Number(ratePeak.toFixed(3))} req/s, above this agent's --max-rate ${limits.maxRateRps}`;
@@ -138,7 +138,7 @@ export function planRefusal(plan: AgentPlan, limits: AgentLimits): string | unde
     return 'the plan skips the targets\' certificate checks (tls.insecureSkipVerify), which this agent refuses; start it with --allow-insecure-tls for a test environment, or give the scenario tls.ca instead';
   }
   if (limits.maxInFlight !== undefined && plan.maxInFlight > limits.maxInFlight) {
-    const loops = plan.parts === undefined ? plan.model === 'closed' : plan.parts.every((p) => p.model === 'closed');
+    const loops = plan.scenarios === undefined ? plan.model === 'closed' : plan.scenarios.every((p) => p.model === 'closed');
     return `the plan asks for ${plan.maxInFlight} in flight${loops ? ' (loops)' : ''}, above this agent's --max-in-flight ${limits.maxInFlight}`;
   }
   return undefined;

@@ -1,9 +1,9 @@
 // One agent's life: connect, say hello, wait for assignments, run them, report, reconnect with backoff.
 // Knows the protocol, not the transport (a Dialer is passed in) and not HTTP (the engine is created by
 // a factory passed in). Never touches `process`.
-import { LoadfleetError, describeError } from '../common/runtime/errors.js';
+import { LoadfleetError, assertNever, describeError } from '../common/runtime/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol/messages.js';
-import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetRateMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
+import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, ShareChangeMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
 import { agentPlanSchema } from '../common/plan/agent-plan.js';
 import { MAX_RATE_RPS } from '../common/scenario/scenario.js';
 import type { AgentPlan } from '../common/plan/agent-plan.js';
@@ -67,8 +67,6 @@ interface ActiveRun {
   runId: string;
   assignment: number;
   engine: Engine;
-  /** The load model of a plan part (absent: the first): a closed model's tail is loop counts, which --max-rate does not cap. */
-  modelOf: (scenario: string | undefined) => AgentPlan['model'] | undefined;
   /** Told to stop (by the coordinator, a lost link or shutdown): draining, no longer issuing. */
   stopping: boolean;
 }
@@ -218,8 +216,8 @@ export class AgentSession {
       case 'assign':
         this.onAssign(link, m);
         return;
-      case 'set-rate':
-        this.onSetRate(m);
+      case 'share-change':
+        this.onShareChange(m);
         return;
       case 'stop':
         this.onStop(m);
@@ -369,7 +367,7 @@ export class AgentSession {
     } catch (e) {
       const err = e instanceof LoadfleetError ? e : new LoadfleetError('PLAN_INVALID', `assignment rejected: ${describeError(e)}`);
       this.opts.log('error', err.message);
-      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: err.code, message: err.message });
+      link.send({ kind: 'failure', runId: a.runId, assignment: a.assignment, code: 'PLAN_INVALID', message: err.message });
       return;
     }
     const vet = this.opts.vetPlan;
@@ -411,8 +409,7 @@ export class AgentSession {
         stats: s.stats, rateRps: s.rateRps, concurrency: s.concurrency,
       });
     }, { pickers: feeds, mayIssue: this.mayIssue });
-    const modelOf = (sc: string | undefined): AgentPlan['model'] | undefined => (sc === undefined || sc === '' ? plan.model : plan.parts?.find((p) => p.name === sc)?.model);
-    const run: ActiveRun = { runId, assignment, engine, modelOf, stopping: false };
+    const run: ActiveRun = { runId, assignment, engine, stopping: false };
     this.runs.set(key, run);
     this.state = 'running';
     this.opts.log(
@@ -473,34 +470,37 @@ export class AgentSession {
     return this.runs.get(`${runId}/${assignment}`);
   }
 
-  private onSetRate(m: SetRateMsg): void {
+  /** A new share of one scenario: capped at this agent's own ceilings, applied, acknowledged. */
+  private onShareChange(m: ShareChangeMsg): void {
     const run = this.findRun(m.runId, m.assignment);
     if (run === undefined || run.stopping) return; // a change for a run that already ended: nothing to do
-    const closed = run.modelOf(m.scenario) === 'closed';
     // Rates are capped at --max-rate (and at the bound of any test, MAX_RATE_RPS), loop counts at --max-in-flight.
     const ownRateCap = this.opts.maxRateRps;
-    const boundCaps = !closed && (ownRateCap === undefined || ownRateCap > MAX_RATE_RPS);
-    const cap = closed ? this.opts.maxInFlight : boundCaps ? MAX_RATE_RPS : ownRateCap;
-    let capped = false;
-    if (m.concurrency > 0) {
-      capped = cap !== undefined && m.concurrency > cap;
-      run.engine.setConcurrency(capped ? (cap as number) : m.concurrency, m.scenario);
-    } else if (m.tail !== undefined) {
-      const t = capTail(m.tail, cap);
-      capped = t.capped;
-      run.engine.setTail(t.tail, m.scenario);
-    } else {
-      capped = cap !== undefined && m.rateRps > cap;
-      run.engine.setRate(capped ? (cap as number) : m.rateRps, m.rampMs, m.scenario);
+    let cap: number | undefined;
+    let why: string;
+    switch (m.share.kind) {
+      case 'rate':
+        if (ownRateCap === undefined || ownRateCap > MAX_RATE_RPS) {
+          cap = MAX_RATE_RPS;
+          why = `${MAX_RATE_RPS} req/s, the highest rate any test may ask for`;
+        } else {
+          cap = ownRateCap;
+          why = `its --max-rate ${cap} req/s`;
+        }
+        break;
+      case 'loops':
+        cap = this.opts.maxInFlight;
+        why = `its --max-in-flight ${cap} loops`;
+        break;
+      default:
+        assertNever(m.share.kind);
     }
-    if (capped) {
-      const message = closed
-        ? `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-in-flight ${cap} loops`
-        : boundCaps
-          ? `agent ${this.opts.agentId} capped change ${m.changeId} at ${MAX_RATE_RPS} req/s, the highest rate any test may ask for`
-          : `agent ${this.opts.agentId} capped change ${m.changeId} at its --max-rate ${cap} req/s`;
+    const t = capTail(m.share.tail, cap);
+    run.engine.change({ kind: m.share.kind, tail: t.tail }, m.scenario);
+    if (t.capped) {
+      const message = `agent ${this.opts.agentId} capped change ${m.changeId} at ${why}`;
       this.opts.log('warn', message);
-      this.link?.send({ kind: 'failure', runId: m.runId, assignment: m.assignment, code: 'LIMIT_CAPPED', message });
+      this.link?.send({ kind: 'limit-capped', runId: m.runId, assignment: m.assignment, changeId: m.changeId, message });
     }
     this.link?.send({ kind: 'applied', runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: run.engine.mainElapsedMs() });
   }

@@ -9,7 +9,8 @@
 // (phase, interval), when the last simulated agent sent its snapshot (`lastSentAtMs`, performance.now()),
 // so that the caller can time the coordinator's live tick for that interval against it.
 import { hostname } from 'node:os';
-import type { AgentPlan, Segment } from '../common/plan/agent-plan.js';
+import type { AgentPlan } from '../common/plan/agent-plan.js';
+import type { ShareTail } from '../common/protocol/live-change.js';
 import { planDurationMs } from '../common/plan/agent-plan.js';
 import { encodeHistogram, newHistogram } from '../common/metrics/histogram.js';
 import type { Histogram } from '../common/metrics/histogram.js';
@@ -208,16 +209,9 @@ class SimEngine implements Engine {
     });
   }
 
-  setRate(rateRps: number): void {
-    this.rateRps = rateRps;
-  }
-
-  setTail(tail: readonly Segment[]): void {
-    this.rateRps = tail[0]?.from ?? this.rateRps;
-  }
-
-  setConcurrency(): void {
+  change(share: ShareTail): void {
     // the simulator runs open-model plans only
+    if (share.kind === 'rate') this.rateRps = share.tail[0]?.from ?? this.rateRps;
   }
 
   mainElapsedMs(): number {

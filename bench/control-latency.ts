@@ -11,6 +11,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startTarget } from '../coordinator/demo/target.js';
 import { RemoteControl } from '../cli/control-client.js';
+import { rateChange } from '../common/protocol/live-change.js';
 import { validateScenario } from '../common/scenario/scenario.js';
 
 const CLI = fileURLToPath(new URL('../../bin/loadfleet.js', import.meta.url));
@@ -84,7 +85,7 @@ export async function measureControlLatency(changes = 200, agents = 2): Promise<
     let allAcknowledged = true;
     for (let i = 0; i < changes; i++) {
       const t0 = performance.now();
-      const r = await rc.setRate({ rateRps: i % 2 === 0 ? 250 : 200, concurrency: 0, rampMs: 0 });
+      const r = await rc.change(rateChange(i % 2 === 0 ? 250 : 200, 0));
       roundTrip.push(performance.now() - t0);
       applied.push(r.appliedMs);
       if (r.applied < r.agents) allAcknowledged = false;

@@ -3,7 +3,8 @@ import * as grpc from '@grpc/grpc-js';
 import type { TlsMaterial } from '../common/runtime/tls.js';
 import { LoadfleetError } from '../common/runtime/errors.js';
 import type { ErrorCode } from '../common/runtime/errors.js';
-import { fleetPackage, runEventFromWire } from '../common/protocol/messages.js';
+import { fleetPackage, liveChangeToWire, runEventFromWire } from '../common/protocol/messages.js';
+import type { LiveChange } from '../common/protocol/live-change.js';
 import type { ControlClient, ReportPiece__Output, RunEvent__Output, RunEventMsg } from '../common/protocol/messages.js';
 import { toScenarioInput } from '../common/scenario/scenario.js';
 import type { Scenario } from '../common/scenario/scenario.js';
@@ -79,10 +80,10 @@ export class RemoteControl {
     return { deadline: Date.now() + ms };
   }
 
-  /** `scenario`: the one to change when the test runs several at once. */
-  setRate(req: { rateRps: number; concurrency: number; rampMs: number; scenario?: string }): Promise<{ changeId: number; agents: number; applied: number; appliedMs: number }> {
+  /** A live change of the running test; resolves once its agents acknowledged it (or after 2 s). */
+  change(change: LiveChange): Promise<{ changeId: number; agents: number; applied: number; appliedMs: number }> {
     return new Promise((resolve, reject) => {
-      this.client.SetRate(req, this.md, this.deadline(), (err, reply) => {
+      this.client.SetRate(liveChangeToWire(change), this.md, this.deadline(), (err, reply) => {
         if (err !== null || reply === undefined) reject(fromStatus(err!, this.address));
         else resolve({ changeId: reply.changeId, agents: reply.agents, applied: reply.applied, appliedMs: reply.appliedMs });
       });

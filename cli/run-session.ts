@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { EXIT, LoadfleetError, describeError } from '../common/runtime/errors.js';
+import { EXIT, LoadfleetError, assertNever, describeError } from '../common/runtime/errors.js';
 import type { Io } from '../common/runtime/io.js';
 import { parseDurationMs } from '../common/scenario/duration.js';
 import type { Scenario } from '../common/scenario/scenario.js';
@@ -15,14 +15,28 @@ import { allowIncomplete } from '../coordinator/report/verdict.js';
 import { writeExports } from './report-exports.js';
 import type { ExportPaths } from './report-exports.js';
 import type { LiveView } from './live-output.js';
+import { loopsChange, rateChange } from '../common/protocol/live-change.js';
+import type { LiveChange } from '../common/protocol/live-change.js';
 
 /** What a run can be driven through: the in-process coordinator or a remote one. */
 export interface RunControl {
-  /** `source` is recorded in the report's rate changes (in-process runs only). */
-  /** `scenario`: the one to change when the test runs several at once. */
-  setRate(rateRps: number, rampMs: number, source?: string, scenario?: string): Promise<string>;
-  setConcurrency(concurrency: number, scenario?: string): Promise<string>;
+  /**
+   * A live change; resolves with the line to show. `source` is recorded in the report's rate changes
+   * (in-process runs only; "terminal" when absent).
+   */
+  change(change: LiveChange, source?: string): Promise<string>;
   stop(reason: string): Promise<void>;
+}
+
+/** The line a live change sent to `agents` agent(s) shows: `web: rate 300/s sent to 2 agent(s)`. */
+export function sentLine(change: LiveChange, agents: number): string {
+  let what: string;
+  switch (change.kind) {
+    case 'rate': what = `rate ${change.rateRps}/s`; break;
+    case 'loops': what = `concurrency ${change.loops}`; break;
+    default: return assertNever(change);
+  }
+  return `${change.scenario === undefined ? '' : `${change.scenario}: `}${what} sent to ${agents} agent(s)`;
 }
 
 /**
@@ -47,12 +61,12 @@ export function readLiveCommands(io: Io, control: RunControl, view?: Pick<LiveVi
           if (arg === undefined || !Number.isFinite(rate) || rate < 0) throw new LoadfleetError('USAGE', 'usage: rate <requests per second> [ramp, e.g. 10s] [@scenario]');
           const rampMs = ramp === undefined ? 0 : parseDurationMs(ramp);
           if (rampMs === undefined) throw new LoadfleetError('USAGE', `"${ramp}" is not a duration (e.g. 10s)`);
-          return control.setRate(rate, rampMs, undefined, scenario);
+          return control.change(rateChange(rate, rampMs, scenario));
         }
         case 'concurrency': {
           const n = Number(arg);
           if (!Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'usage: concurrency <whole number >= 1> [@scenario]');
-          return control.setConcurrency(n, scenario);
+          return control.change(loopsChange(n, scenario));
         }
         case 'stop':
           await control.stop('stop typed on the terminal');

@@ -6,7 +6,9 @@ import type { Clock } from '../common/runtime/clock.js';
 import type { Scenario } from '../common/scenario/scenario.js';
 import { Fleet } from './fleet/fleet.js';
 import type { AgentInfo } from './fleet/fleet.js';
-import type { Report } from './report/report.js';
+import type { RateChange, Report } from './report/report.js';
+import { changeRecord } from './run/live-changes.js';
+import type { LiveChange } from '../common/protocol/live-change.js';
 import { TestRun } from './run/test-run.js';
 import { prepareDataPieces, sendPiecesAhead } from './data/delivery.js';
 import { ReportStore } from './report/store.js';
@@ -26,7 +28,7 @@ export interface RunObserver {
   /** The run's notices (rate changes, agents joining, leaving, lost, stopping): a live timeline. */
   onNotice?(runId: string, level: 'info' | 'warn' | 'error', message: string): void;
   /** A live rate or loop-count change was accepted (sent to the agents, not yet acknowledged). */
-  onRateChange?(runId: string, change: { rateRps?: number; concurrency?: number; rampMs: number; source: string; scenario?: string }): void;
+  onRateChange?(runId: string, change: Omit<RateChange, 'atMs'>): void;
   onRunEnd?(report: Report): void;
 }
 
@@ -182,18 +184,11 @@ export class Coordinator {
     return { runId, agentIds: agents.map((a) => a.id), report };
   }
 
-  /** `scenario`: the one to change when the test runs several at once (required then). */
-  setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
+  /** A live change of the running test (its scenario required when the test runs several at once). */
+  change(change: LiveChange, source: string): { changeId: number; agents: number } {
     const run = this.requireRun();
-    const r = run.setRate(rateRps, rampMs, source, scenario);
-    this.notify((o) => o.onRateChange?.(run.runId, { rateRps, rampMs, source, ...(scenario ? { scenario } : {}) }));
-    return r;
-  }
-
-  setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const run = this.requireRun();
-    const r = run.setConcurrency(concurrency, source, scenario);
-    this.notify((o) => o.onRateChange?.(run.runId, { concurrency, rampMs: 0, source, ...(scenario ? { scenario } : {}) }));
+    const r = run.change(change, source);
+    this.notify((o) => o.onRateChange?.(run.runId, changeRecord(change, source)));
     return r;
   }
 

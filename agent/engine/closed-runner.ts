@@ -1,17 +1,18 @@
 // Closed-model executor (k6's constant/ramping VUs): N loops, each sends its next request as soon as
 // its previous one ends. Latency and service time are both measured from the actual send (there is no
 // intended time in a closed model). The loop count follows the schedule's segments (rounded to whole
-// loops, re-evaluated every CONTROL_PERIOD_MS) until setConcurrency() overrides it for the rest of
-// the phase. Loops removed finish their current request first.
+// loops, re-evaluated every CONTROL_PERIOD_MS); a live change (setTail) replaces the schedule from then
+// on. Loops removed finish their current request first.
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import type { ErrorKind } from '../../common/metrics/stats.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
-import { fitTail, rateAtMs, replaceTail } from './pacer.js';
+import { rateAtMs, replaceTail } from './pacer.js';
+import { fitTail } from '../../common/plan/rate-schedule.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
-import type { MayIssue } from './engine-parts.js';
+import type { MayIssue } from './engine-scenarios.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
 export const CONTROL_PERIOD_MS = 100;
@@ -23,11 +24,13 @@ export interface ClosedRunnerOptions {
   recorder: Recorder;
   clock: Clock;
   /**
-   * Upper bound on the plan's own loop counts (the plan's in-flight cap). Live changes (setConcurrency,
-   * setTail) are the coordinator's new share, e.g. after another agent left, and may exceed it; the
+   * Upper bound on the plan's own loop counts (the plan's in-flight cap). Live changes (setTail) are the
+   * coordinator's new share, e.g. after another agent left, and may exceed it; the
    * agent's own ceiling (--max-in-flight) is applied to them before (agent/session.ts).
    */
   maxLoops: number;
+  /** False when the schedule already holds a live change (made before the phase began): maxLoops then does not apply. Default true. */
+  planned?: boolean;
   /** Called once when the schedule's end is reached (not after stop()). Requests may still be in flight. */
   onFinished: () => void;
   /**
@@ -36,7 +39,7 @@ export interface ClosedRunnerOptions {
    * else it stops (it would find it empty again).
    */
   flows?: FlowSource | undefined;
-  /** Asked before each loop iteration's send (engine-parts.ts MayIssue); absent: always yes. */
+  /** Asked before each loop iteration's send (engine-scenarios.ts MayIssue); absent: always yes. */
   mayIssue?: MayIssue | undefined;
   /** Called once when mayIssue said no: every loop has stopped (as stop()). */
   onRevoked?: (() => void) | undefined;
@@ -73,9 +76,8 @@ export class ClosedRunner {
   private readonly onRevoked: (() => void) | undefined;
   private readonly loops: Loop[] = [];
   private target = 0;
-  private override: number | undefined;
   /** False once a live change replaced the plan's schedule: maxLoops then no longer applies. */
-  private planned = true;
+  private planned: boolean;
   private startMsValue = 0;
   private state: 'idle' | 'running' | 'ended' = 'idle';
   private control: TimerHandle | undefined;
@@ -87,6 +89,7 @@ export class ClosedRunner {
     this.recorder = opts.recorder;
     this.clock = opts.clock;
     this.maxLoops = opts.maxLoops;
+    this.planned = opts.planned ?? true;
     this.onFinished = opts.onFinished;
     this.flows = opts.flows;
     this.mayIssue = opts.mayIssue;
@@ -106,32 +109,20 @@ export class ClosedRunner {
     if (this.state !== 'idle') return;
     this.state = 'running';
     this.startMsValue = this.clock.nowMs();
-    if (this.override === undefined) this.applyTarget(this.scheduledLoops(0));
-    else this.applyTarget(this.override);
+    this.applyTarget(this.scheduledLoops(0));
     const constant = this.schedule.segments.every((s) => s.from === s.to);
     if (!constant) this.control = this.clock.every(CONTROL_PERIOD_MS, this.onControl);
     this.end = this.clock.after(this.schedule.endMs, () => this.finish());
   }
 
-  /** Live change: n loops from now until the phase ends (the schedule no longer applies). */
-  setConcurrency(n: number): void {
-    if (this.state === 'ended') return;
-    this.override = n;
-    this.planned = false;
-    this.control?.cancel();
-    this.control = undefined;
-    if (this.state === 'running') this.applyTarget(n);
-  }
-
   /**
    * Live change: from now, the loop count follows `tail` (this agent's share of the fleet's schedule,
-   * fitted to the time left); a setConcurrency() override no longer applies.
+   * fitted to the time left).
    */
   setTail(tail: readonly Segment[]): void {
     if (this.state === 'ended' || tail.length === 0) return;
     const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
     this.schedule = replaceTail(this.schedule, atMs, fitTail(tail, this.schedule.endMs - atMs));
-    this.override = undefined;
     this.planned = false;
     if (this.state !== 'running') return;
     this.applyTarget(this.scheduledLoops(atMs));
@@ -188,7 +179,7 @@ export class ClosedRunner {
   }
 
   private readonly onControl = (): void => {
-    if (this.state !== 'running' || this.override !== undefined) return;
+    if (this.state !== 'running') return;
     this.applyTarget(this.scheduledLoops(this.clock.nowMs() - this.startMsValue));
   };
 

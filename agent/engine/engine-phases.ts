@@ -1,4 +1,4 @@
-// One phase of the engine: its recorder, one runner per part, its interval
+// One phase of the engine: its recorder, one runner per scenario, its interval
 // timer, and the delta snapshots taken from it. The engine owns the phase order, the `seq` numbering and
 // delivery; this file owns what one phase's delta says (engine.ts states the accounting contract).
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
@@ -9,7 +9,7 @@ import { ClosedRunner } from './closed-runner.js';
 import { OpenRunner } from './open-runner.js';
 import { constantSchedule } from './pacer.js';
 import { Recorder } from './recorder.js';
-import type { MayIssue, Part, PartRun, Runner } from './engine-parts.js';
+import type { MayIssue, EngineScenario, ScenarioRun, Runner } from './engine-scenarios.js';
 import type { FlowDriver } from './flow-driver.js';
 import { LangRecorder } from './lang-recorder.js';
 
@@ -27,9 +27,9 @@ export interface EngineSnapshot {
 export interface PhaseRun {
   readonly phase: Phase;
   readonly recorder: Recorder;
-  readonly runs: PartRun[];
+  readonly runs: ScenarioRun[];
   startMs: number;
-  /** When issuing stopped (every part's schedule ended, or stop()); undefined while running. */
+  /** When issuing stopped (every scenario's schedule ended, or stop()); undefined while running. */
   endMs: number | undefined;
   lastTakeMs: number;
   nextIndex: number;
@@ -43,36 +43,35 @@ export interface PhaseSetup {
   client: HttpClient;
   /** The scenario language's flows (plan.program), else undefined: the single-request path. */
   flows: FlowDriver | undefined;
-  parts: readonly Part[];
+  scenarios: readonly EngineScenario[];
   onLatencySample: ((phase: Phase, latencyMs: number) => void) | undefined;
-  /** Asked by every runner before each send (engine-parts.ts MayIssue). */
+  /** Asked by every runner before each send (engine-scenarios.ts MayIssue). */
   mayIssue: MayIssue | undefined;
   /** A runner's permit was revoked (it has ended); the engine stops the phase. */
   onRevoked: () => void;
 }
 
 /**
- * A phase with a runner per part, not started yet (the engine makes it its current phase first: a
- * runner may finish inside start()). `onPartFinished` is each runner's end of schedule.
+ * A phase with a runner per scenario, not started yet (the engine makes it its current phase first: a
+ * runner may finish inside start()). `onScenarioFinished` is each runner's end of schedule.
  */
-export function newPhase(phase: Phase, setup: PhaseSetup, onPartFinished: (run: PhaseRun, entry: PartRun) => void): PhaseRun {
+export function newPhase(phase: Phase, setup: PhaseSetup, onScenarioFinished: (run: PhaseRun, entry: ScenarioRun) => void): PhaseRun {
   const { client, flows, clock, plan } = setup;
   const recorder = new Recorder(clock, flows === undefined ? undefined : new LangRecorder());
   const sample = setup.onLatencySample;
   if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
   const nowMs = clock.nowMs();
-  const runs: PartRun[] = [];
+  const runs: ScenarioRun[] = [];
   const run: PhaseRun = { phase, recorder, runs, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
-  for (const part of setup.parts) {
-    const schedule = phase === 'warmup' ? constantSchedule(part.warmupValue, plan.warmupMs) : part.mainSchedule;
-    const source = flows === undefined || part.flowNames === undefined ? flows : flows.part(part.name, part.flowNames);
-    const entry = { part, finished: false, lastExpected: 0 } as PartRun;
-    const onFinished = (): void => onPartFinished(run, entry);
+  for (const scenario of setup.scenarios) {
+    const schedule = phase === 'warmup' ? constantSchedule(scenario.warmupValue, plan.warmupMs) : scenario.mainSchedule;
+    const source = flows === undefined || scenario.flowNames === undefined ? flows : flows.forScenario(scenario.name, scenario.flowNames);
+    const entry = { scenario, finished: false, lastExpected: 0 } as ScenarioRun;
+    const onFinished = (): void => onScenarioFinished(run, entry);
     const common = { schedule, client, recorder, clock, onFinished, flows: source, mayIssue: setup.mayIssue, onRevoked: setup.onRevoked };
-    const runner: Runner = part.model === 'open'
-      ? new OpenRunner({ ...common, maxInFlight: part.maxInFlight })
-      : new ClosedRunner({ ...common, maxLoops: part.maxInFlight });
-    if (phase === 'main' && runner instanceof ClosedRunner && part.mainConcurrency !== undefined) runner.setConcurrency(part.mainConcurrency);
+    const runner: Runner = scenario.model === 'open'
+      ? new OpenRunner({ ...common, maxInFlight: scenario.maxInFlight })
+      : new ClosedRunner({ ...common, maxLoops: scenario.maxInFlight, planned: !(phase === 'main' && scenario.mainChanged) });
     runs.push(Object.assign(entry, { runner }));
   }
   return run;
@@ -112,7 +111,7 @@ function intervalFilling(run: PhaseRun, plan: AgentPlan, nowMs: number): number 
  * Takes the phase's delta at nowMs, or undefined when it is skipped (idle and not `always`). Regular
  * ticks (`tick`) advance the interval index even when the delta is skipped; `always` forces a delta even
  * when idle (the final main delta). `issuing`: the phase is the engine's current one and still issuing
- * (only then does a closed part's loop count show). The caller numbers it (seq).
+ * (only then does a closed scenario's loop count show). The caller numbers it (seq).
  */
 export function takeDelta(run: PhaseRun, plan: AgentPlan, nowMs: number, always: boolean, tick: boolean, issuing: boolean): Omit<EngineSnapshot, 'seq'> | undefined {
   const interval = plan.snapshotIntervalMs;
@@ -135,7 +134,7 @@ export function takeDelta(run: PhaseRun, plan: AgentPlan, nowMs: number, always:
   const intervalMs = nowMs - run.lastTakeMs;
   run.lastTakeMs = nowMs;
   // Open model: the mean scheduled rate over this interval (exact across ramps and live changes),
-  // comparable with the achieved rate of the same interval; summed over the open parts.
+  // comparable with the achieved rate of the same interval; summed over the open scenarios.
   let rateRps = 0;
   let concurrency = 0;
   for (const r of run.runs) {
@@ -150,7 +149,7 @@ export function takeDelta(run: PhaseRun, plan: AgentPlan, nowMs: number, always:
   }
   return {
     phase: run.phase,
-    // A joiner's main phase starts part-way through the run: its intervals are the run's from the offset.
+    // A joiner's main phase starts scenario-way through the run: its intervals are the run's from the offset.
     intervalIndex: run.phase === 'main' ? intervalIndex + (plan.intervalOffset ?? 0) : intervalIndex,
     intervalMs,
     stats,

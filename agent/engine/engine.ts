@@ -2,7 +2,7 @@
 // one AgentPlan with the plan's executor (open-runner.ts or closed-runner.ts), and reports per-interval
 // deltas. Knows nothing of gRPC or of the coordinator. This file owns the engine's states, the phase
 // order, the snapshots' numbering and delivery; engine-phases.ts builds a phase and takes its deltas,
-// engine-control.ts lands live changes, engine-parts.ts holds the plan's parts.
+// engine-control.ts lands live changes, engine-scenarios.ts holds the plan's scenarios.
 //
 // Accounting contract:
 // - every request is counted exactly once, in the phase it was SENT in (a warm-up request that ends
@@ -14,16 +14,17 @@
 //   delta histograms gives the cumulative histogram;
 // - when `done` resolves, nothing is in flight and sent === requests in each phase.
 import type { LookupFunction } from 'node:net';
-import type { AgentPlan, Segment } from '../../common/plan/agent-plan.js';
+import type { AgentPlan } from '../../common/plan/agent-plan.js';
 import type { Stats, Phase } from '../../common/metrics/stats.js';
 import { emptyStats } from '../../common/metrics/stats.js';
 import { systemClock } from '../../common/runtime/clock.js';
 import type { Clock } from '../../common/runtime/clock.js';
 import { HttpClient } from './http-client.js';
 import type { RowPicker } from './feeder-select.js';
-import { partsOf } from './engine-parts.js';
-import type { MayIssue, Part, PartRun, Runner } from './engine-parts.js';
-import { liveConcurrency, liveRate, liveTail } from './engine-control.js';
+import { scenariosOf } from './engine-scenarios.js';
+import type { MayIssue, EngineScenario, ScenarioRun, Runner } from './engine-scenarios.js';
+import { applyShare } from './engine-control.js';
+import type { ShareTail } from '../../common/protocol/live-change.js';
 import type { EngineState, LiveTarget } from './engine-control.js';
 import { newPhase, startPhase, takeDelta } from './engine-phases.js';
 import type { EngineSnapshot, PhaseRun } from './engine-phases.js';
@@ -44,19 +45,12 @@ export interface Engine {
   /** Starts warm-up (if plan.warmupMs > 0) then the main phase. Call once. */
   start(): void;
   /**
-   * Open model: this agent's new arrival rate, ramped linearly over rampMs from now. `scenario` names
-   * the part of a plan with several (plan.parts); absent or '' means the first (the only one otherwise).
-   * A change for an unknown scenario or the other model is ignored. Likewise setTail and setConcurrency.
+   * A live change: this agent's new share of one scenario, from now to its end (arrival rates for the
+   * open model, loop counts for the closed one; engine-control.ts applyShare). `scenario` names the scenario
+   * of a plan with several (plan.scenarios); absent or '' means the first (the only one otherwise). A change
+   * for an unknown scenario or of the other model is ignored.
    */
-  setRate(rateRps: number, rampMs: number, scenario?: string): void;
-  /**
-   * This agent's schedule from now to its end (a new share of the fleet's schedule): arrival rates (open)
-   * or loop counts (closed). During warm-up the warm-up value becomes the tail's first value and the
-   * main phase follows the tail.
-   */
-  setTail(tail: readonly Segment[], scenario?: string): void;
-  /** Closed model: new loop count. */
-  setConcurrency(concurrency: number, scenario?: string): void;
+  change(share: ShareTail, scenario?: string): void;
   /** Main-phase ms since this engine's main phase started (0 before it). */
   mainElapsedMs(): number;
   /**
@@ -86,7 +80,7 @@ export interface EngineDeps {
   /** Optional: row sources replacing feeders' own rows (the coordinator's `unique` blocks). */
   pickers?: ReadonlyMap<string, RowPicker>;
   /**
-   * Optional: asked before every send (engine-parts.ts MayIssue). Once it says no, the engine stops
+   * Optional: asked before every send (engine-scenarios.ts MayIssue). Once it says no, the engine stops
    * issuing for good, as stop() (stoppedEarly), and the arrivals due by then and not sent count as
    * dropped: a frozen process never fires its backlog as a burst after it may have lost the load.
    */
@@ -114,7 +108,7 @@ class LoadEngine implements Engine {
   private flows: FlowDriver | undefined;
   private warmup: PhaseRun | undefined;
   private main: PhaseRun | undefined;
-  private readonly parts: Part[];
+  private readonly scenarios: EngineScenario[];
   private seq = 0;
   private stoppedEarly = false;
   private snapshotError: { error: unknown } | undefined;
@@ -128,7 +122,7 @@ class LoadEngine implements Engine {
     this.lookup = deps.lookup;
     this.pickers = deps.pickers;
     this.mayIssue = deps.mayIssue;
-    this.parts = partsOf(plan);
+    this.scenarios = scenariosOf(plan);
     this.done = new Promise<EngineResult>((resolve) => {
       this.resolveDone = resolve;
     });
@@ -146,7 +140,7 @@ class LoadEngine implements Engine {
       timeoutMs: r.timeoutMs,
       connections: this.plan.connections,
       clock: this.clock,
-      lanes: this.plan.model === 'closed' && this.plan.parts === undefined,
+      lanes: this.plan.model === 'closed' && this.plan.scenarios === undefined,
       tls: this.plan.tls,
     });
     if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), ...(this.pickers !== undefined ? { pickers: this.pickers } : {}), tls: this.plan.tls });
@@ -159,26 +153,18 @@ class LoadEngine implements Engine {
     return this.state === 'warmup' ? this.warmup : this.state === 'main' ? this.main : undefined;
   }
 
-  /** The runner of `part` in the phase now issuing, if any. */
-  private runnerOf(part: Part): Runner | undefined {
-    return this.issuing()?.runs.find((r) => r.part === part)?.runner;
+  /** The runner of `scenario` in the phase now issuing, if any. */
+  private runnerOf(scenario: EngineScenario): Runner | undefined {
+    return this.issuing()?.runs.find((r) => r.scenario === scenario)?.runner;
   }
 
   /** What a live change sees of this engine now (engine-control.ts). */
   private live(): LiveTarget {
-    return { state: this.state, parts: this.parts, runnerOf: (part) => this.runnerOf(part) };
+    return { state: this.state, scenarios: this.scenarios, runnerOf: (scenario) => this.runnerOf(scenario) };
   }
 
-  setRate(rateRps: number, rampMs: number, scenario?: string): void {
-    liveRate(this.live(), rateRps, rampMs, scenario);
-  }
-
-  setTail(tail: readonly Segment[], scenario?: string): void {
-    liveTail(this.live(), tail, scenario);
-  }
-
-  setConcurrency(concurrency: number, scenario?: string): void {
-    liveConcurrency(this.live(), concurrency, scenario);
+  change(share: ShareTail, scenario?: string): void {
+    applyShare(this.live(), share, scenario);
   }
 
   mainElapsedMs(): number {
@@ -211,18 +197,18 @@ class LoadEngine implements Engine {
 
   private beginPhase(phase: Phase): void {
     const setup = {
-      plan: this.plan, clock: this.clock, client: this.client as HttpClient, flows: this.flows, parts: this.parts, onLatencySample: this.onLatencySample,
+      plan: this.plan, clock: this.clock, client: this.client as HttpClient, flows: this.flows, scenarios: this.scenarios, onLatencySample: this.onLatencySample,
       mayIssue: this.mayIssue, onRevoked: () => this.stop('no longer permitted to issue load', true),
     };
-    const run = newPhase(phase, setup, (r, entry) => this.partFinished(r, entry));
+    const run = newPhase(phase, setup, (r, entry) => this.scenarioFinished(r, entry));
     if (phase === 'warmup') this.warmup = run;
     else this.main = run;
     this.state = phase;
     startPhase(run, this.plan, this.clock, (r) => this.onInterval(r));
   }
 
-  /** A part's runner reached the end of its schedule; the phase ends with its last part. */
-  private partFinished(run: PhaseRun, entry: PartRun): void {
+  /** A scenario's runner reached the end of its schedule; the phase ends with its last scenario. */
+  private scenarioFinished(run: PhaseRun, entry: ScenarioRun): void {
     entry.finished = true;
     if (run.runs.every((r) => r.finished)) this.phaseFinished(run);
   }

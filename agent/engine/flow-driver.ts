@@ -106,7 +106,7 @@ function compileFlows(program: Program): { flows: CompiledFlow[]; totalWeight: n
   return { flows, totalWeight: total };
 }
 
-/** What a runner starts flow runs from: the whole program (FlowDriver) or one scenario's flows (part()). */
+/** What a runner starts flow runs from: the whole program (FlowDriver) or one scenario's flows (forScenario()). */
 export interface FlowSource {
   /** Flow runs of this source started and not finished. */
   readonly active: number;
@@ -115,7 +115,7 @@ export interface FlowSource {
   rowsMayCome(): boolean;
 }
 
-/** Flows to pick from, by weight; `scenario` names the part whose figures they also count in. */
+/** Flows to pick from, by weight; `scenario` names the scenario whose figures they also count in. */
 interface Selection {
   flows: CompiledFlow[];
   totalWeight: number;
@@ -169,9 +169,9 @@ export class FlowDriver implements FlowSource {
   /**
    * One scenario of several running at once: flow runs picked from `flowNames` only (by weight), counted
    * in the phase's figures and under `scenario` (recorder.scenario()), with their own `active` count
-   * (each part's in-flight cap). Throws PLAN_INVALID for a flow the program does not have.
+   * (each scenario's in-flight cap). Throws PLAN_INVALID for a flow the program does not have.
    */
-  part(scenario: string, flowNames: readonly string[]): FlowSource {
+  forScenario(scenario: string, flowNames: readonly string[]): FlowSource {
     const flows = flowNames.map((n) => {
       const f = this.flows.find((x) => x.name === n);
       if (f === undefined) throw new LoadfleetError('PLAN_INVALID', `scenario "${scenario}" names flow "${n}", which the plan's program does not have`);

@@ -11,13 +11,15 @@
 // above, it spins, which is what keeps schedule lag p99 well under 2 ms at high rates.
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import { systemClock } from '../../common/runtime/clock.js';
+import { assertNever } from '../../common/runtime/errors.js';
 import type { HttpClient } from './http-client.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
-import { arrivalTimeMs, changeRate, dueArrivals, expectedArrivals, fitTail, rateAtMs, replaceTail } from './pacer.js';
+import { arrivalTimeMs, dueArrivals, expectedArrivals, pace, rateAtMs, replaceTail, waitMs } from './pacer.js';
+import { fitTail } from '../../common/plan/rate-schedule.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
-import type { MayIssue } from './engine-parts.js';
+import type { MayIssue } from './engine-scenarios.js';
 
 /**
  * setTimeout on an idle loop fires about this late, ms (measured: p50 0.1-0.2, occasionally up to 1 ms
@@ -45,7 +47,7 @@ export interface OpenRunnerOptions {
   onFinished: () => void;
   /** The scenario language: each arrival runs a flow (the cap applies to flow runs in flight). */
   flows?: FlowSource | undefined;
-  /** Asked before each arrival (engine-parts.ts MayIssue); absent: always yes. */
+  /** Asked before each arrival (engine-scenarios.ts MayIssue); absent: always yes. */
   mayIssue?: MayIssue | undefined;
   /**
    * Called once when mayIssue said no: the runner has ended, and the arrivals that were due by then and
@@ -115,11 +117,6 @@ export class OpenRunner {
     return expectedArrivals(this.schedule, Math.min(this.schedule.endMs, Math.max(0, atClockMs - this.startMsValue)));
   }
 
-  /** Live change: ramp from the current rate to rateRps over rampMs, hold until the original end. */
-  setRate(rateRps: number, rampMs: number): void {
-    this.reshape((atMs) => changeRate(this.schedule, atMs, rateRps, rampMs));
-  }
-
   /**
    * Live change of the shape: from now on follow `tail` (fitted to the time left), e.g. a new share of a
    * staged schedule after the fleet changed.
@@ -154,28 +151,31 @@ export class OpenRunner {
     const recorder = this.recorder;
     const client = this.client;
     const startMs = this.startMsValue;
-    const endMs = this.schedule.endMs;
+    const schedule = this.schedule;
     let nowMs = clock.nowMs();
     for (let budget = MAX_BATCH; ; budget--) {
       const elapsedMs = nowMs - startMs;
       const atMs = this.nextAtMs;
-      if (!(atMs < endMs)) {
-        // No arrival left before the end: the phase still lasts until its end (a later setRate may add some).
-        if (elapsedMs >= endMs) this.finish();
-        else this.wake(endMs - elapsedMs);
-        return;
-      }
-      if (elapsedMs >= endMs + END_GRACE_MS) {
-        // Past the deadline with arrivals still owed: they are dropped, never sent after it.
-        this.recorder.onDropped(dueArrivals(this.schedule, endMs) - this.next);
-        this.next = dueArrivals(this.schedule, endMs);
-        this.nextAtMs = Infinity;
-        this.finish();
-        return;
-      }
-      if (atMs > elapsedMs) {
-        this.wake(atMs - elapsedMs);
-        return;
+      const step = pace(schedule, elapsedMs, atMs, END_GRACE_MS);
+      switch (step) {
+        case 'send':
+          break;
+        case 'wait':
+          this.wake(waitMs(schedule, elapsedMs, atMs));
+          return;
+        case 'end':
+          this.finish();
+          return;
+        case 'expire': {
+          const due = dueArrivals(schedule, schedule.endMs);
+          this.recorder.onDropped(due - this.next);
+          this.next = due;
+          this.nextAtMs = Infinity;
+          this.finish();
+          return;
+        }
+        default:
+          assertNever(step);
       }
       if (budget === 0) {
         this.immediate = setImmediate(this.tick);

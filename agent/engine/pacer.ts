@@ -19,11 +19,12 @@ export interface RateSchedule {
   readonly endMs: number;
 }
 
-/** What the runner should do for its next arrival. waitMs 0 means "send now" (possibly behind). */
-export interface Pace {
-  waitMs: number;
-  stop: boolean;
-}
+/**
+ * What a runner does next (pace()): `send` its next arrival now (on time or behind: never skip), `wait`
+ * (for waitMs()), `end` the phase (its end came with nothing owed), or `expire`: the end plus the grace
+ * passed with arrivals still owed, which are dropped, never sent after it.
+ */
+export type PaceStep = 'send' | 'wait' | 'end' | 'expire';
 
 /** Builds a schedule from segments (each durationMs > 0, rates >= 0). */
 export function rateSchedule(segments: readonly Segment[]): RateSchedule {
@@ -105,33 +106,22 @@ export function dueArrivals(schedule: RateSchedule, elapsedMs: number): number {
   return n;
 }
 
-/** vegeta's Pace: given the time since start and how many arrivals were already issued, what to do next. */
-export function pace(schedule: RateSchedule, elapsedMs: number, sent: number): Pace {
-  const t = arrivalTimeMs(schedule, sent);
-  if (!(t < schedule.endMs)) return { waitMs: 0, stop: true };
-  return { waitMs: t > elapsedMs ? t - elapsedMs : 0, stop: false };
+/**
+ * vegeta's Pace, as the open runner asks it before every arrival: at elapsedMs since the schedule's
+ * start, with its next arrival intended at nextAtMs (arrivalTimeMs of the next index, Infinity when none
+ * is left), what to do. With no arrival left before the end the phase still lasts until its end (a live
+ * change may add some). Allocation-free.
+ */
+export function pace(schedule: RateSchedule, elapsedMs: number, nextAtMs: number, graceMs: number): PaceStep {
+  const endMs = schedule.endMs;
+  if (!(nextAtMs < endMs)) return elapsedMs >= endMs ? 'end' : 'wait';
+  if (elapsedMs >= endMs + graceMs) return 'expire';
+  return nextAtMs > elapsedMs ? 'wait' : 'send';
 }
 
-/**
- * A live rate change at atMs: the result has the same integral as `schedule` up to atMs (the prefix and
- * its cumulative arrival counts are copied, not recomputed), then ramps linearly from the rate in force
- * at atMs to newRateRps over rampMs, then holds newRateRps until the ORIGINAL end. If the end comes
- * before the ramp finishes, the ramp is cut there (same slope). A change at or after the end is a no-op.
- */
-export function changeRate(schedule: RateSchedule, atMs: number, newRateRps: number, rampMs: number): RateSchedule {
-  const endMs = schedule.endMs;
-  if (!(atMs < endMs)) return schedule;
-  const t0 = atMs > 0 ? atMs : 0;
-  const currentRps = rateAtMs(schedule, t0);
-  const remainingMs = endMs - t0;
-  const tail: Segment[] = [];
-  const rampDurMs = rampMs > 0 ? Math.min(rampMs, remainingMs) : 0;
-  if (rampDurMs > 0) {
-    const rampTo = rampDurMs === rampMs ? newRateRps : currentRps + ((newRateRps - currentRps) * rampDurMs) / rampMs;
-    tail.push({ durationMs: rampDurMs, from: currentRps, to: rampTo });
-  }
-  if (remainingMs - rampDurMs > 1e-9) tail.push({ durationMs: remainingMs - rampDurMs, from: newRateRps, to: newRateRps });
-  return replaceTail(schedule, t0, tail);
+/** How long a runner told to `wait` sleeps, ms: until its next arrival, or until the end when none is left. */
+export function waitMs(schedule: RateSchedule, elapsedMs: number, nextAtMs: number): number {
+  return (nextAtMs < schedule.endMs ? nextAtMs : schedule.endMs) - elapsedMs;
 }
 
 /**
@@ -175,37 +165,6 @@ export function replaceTail(schedule: RateSchedule, atMs: number, tail: readonly
   startMs.push(t);
   arrivalsAt.push(f);
   return { segments, startMs, arrivalsAt, endMs: t };
-}
-
-/**
- * A tail computed elsewhere (the coordinator, from its own clock) fitted to this agent's remaining time:
- * when it is longer, its beginning (already past here) is cut off; when it is shorter, its first value is
- * held for the difference first. The result lasts exactly durationMs (empty when durationMs <= 0).
- */
-export function fitTail(tail: readonly Segment[], durationMs: number): Segment[] {
-  if (!(durationMs > 0) || tail.length === 0) return [];
-  const total = tail.reduce((sum, s) => sum + s.durationMs, 0);
-  if (Math.abs(total - durationMs) < 1e-9) return tail.slice();
-  if (total < durationMs) {
-    const first = tail[0] as Segment;
-    return [{ durationMs: durationMs - total, from: first.from, to: first.from }, ...tail];
-  }
-  let skip = total - durationMs;
-  const out: Segment[] = [];
-  for (const s of tail) {
-    if (skip >= s.durationMs) {
-      skip -= s.durationMs;
-      continue;
-    }
-    if (skip > 0) {
-      const from = s.from + ((s.to - s.from) * skip) / s.durationMs;
-      out.push({ durationMs: s.durationMs - skip, from, to: s.to });
-      skip = 0;
-    } else {
-      out.push(s);
-    }
-  }
-  return out;
 }
 
 // ---- internals ----

@@ -11,6 +11,7 @@ import { validateScenario } from '../../common/scenario/scenario.js';
 import { COUNT_PATH } from '../../coordinator/demo/target.js';
 import type { LocalRuntime } from './run.js';
 import { runLocal } from './run.js';
+import { rateChange } from '../../common/protocol/live-change.js';
 
 export interface DemoArgs {
   agents: number;
@@ -44,7 +45,7 @@ export async function demoCommand(io: Io, args: DemoArgs, rt: DemoRuntime): Prom
       scenario: v.scenario, agents: args.agents, out: args.out, verbose: args.verbose,
       onStarted: (control) => {
         timer = setTimeout(() => {
-          void control.setRate(secondRate, 0, 'demo: half time').then((m) => io.stderr.write(`${m}\n`));
+          void control.change(rateChange(secondRate, 0), 'demo: half time').then((m) => io.stderr.write(`${m}\n`));
         }, durationMs / 2);
       },
     }, rt);

@@ -18,7 +18,7 @@ import type { AgentLossPolicy, LiveLine } from '../../coordinator/run/test-run.j
 import { applyOverrides, loadScenarioFile } from '../scenario-input.js';
 import type { Overrides } from '../scenario-input.js';
 import { parseReport } from './report.js';
-import { finishRun, liveCommandsHint, readLiveCommands, stopOnSignal } from '../run-session.js';
+import { finishRun, liveCommandsHint, readLiveCommands, sentLine, stopOnSignal } from '../run-session.js';
 import type { RunControl } from '../run-session.js';
 import type { ExportPaths } from '../report-exports.js';
 import { startHttpEndpoints } from '../http-endpoint.js';
@@ -158,8 +158,7 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
     io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; ${liveCommandsHint(o.scenario)}\n`);
     io.stdout.write(`run id: ${handle.runId}\n`);
     const control: RunControl = {
-      setRate: async (r, rampMs, source = 'terminal', sc) => `${sc === undefined ? '' : `${sc}: `}rate ${r}/s sent to ${c.setRate(r, rampMs, source, sc).agents} agent(s)`,
-      setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${c.setConcurrency(n, 'terminal', sc).agents} agent(s)`,
+      change: async (change, source = 'terminal') => sentLine(change, c.change(change, source).agents),
       stop: async (reason) => { c.stop(reason); },
     };
     const abort = new Promise<never>((_, reject) => {
@@ -191,8 +190,7 @@ async function runRemote(io: Io, args: RunArgs, scenario: Scenario): Promise<num
   const remote = new RemoteControl(address, readToken(io.env, args.tokenFile, 'control'), readTls(args));
   io.stdout.write(`${describeRun(scenario, `agents of ${address}`)}\n`);
   const control: RunControl = {
-    setRate: async (r, rampMs, _source, sc) => `${sc === undefined ? '' : `${sc}: `}rate ${r}/s sent to ${(await remote.setRate({ rateRps: r, concurrency: 0, rampMs, scenario: sc ?? '' })).agents} agent(s)`,
-    setConcurrency: async (n, sc) => `${sc === undefined ? '' : `${sc}: `}concurrency ${n} sent to ${(await remote.setRate({ rateRps: 0, concurrency: n, rampMs: 0, scenario: sc ?? '' })).agents} agent(s)`,
+    change: async (change) => sentLine(change, (await remote.change(change)).agents),
     stop: async (reason) => { await remote.stop(reason); },
   };
   let runId: string | undefined;

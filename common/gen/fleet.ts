@@ -16,7 +16,10 @@ import type { GetReportRequest as _loadfleet_v1_GetReportRequest, GetReportReque
 import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfleet_v1_Heartbeat__Output } from './loadfleet/v1/Heartbeat.js';
 import type { Hello as _loadfleet_v1_Hello, Hello__Output as _loadfleet_v1_Hello__Output } from './loadfleet/v1/Hello.js';
 import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from './loadfleet/v1/Leaving.js';
+import type { LimitCapped as _loadfleet_v1_LimitCapped, LimitCapped__Output as _loadfleet_v1_LimitCapped__Output } from './loadfleet/v1/LimitCapped.js';
+import type { LoopChange as _loadfleet_v1_LoopChange, LoopChange__Output as _loadfleet_v1_LoopChange__Output } from './loadfleet/v1/LoopChange.js';
 import type { Notice as _loadfleet_v1_Notice, Notice__Output as _loadfleet_v1_Notice__Output } from './loadfleet/v1/Notice.js';
+import type { RateChange as _loadfleet_v1_RateChange, RateChange__Output as _loadfleet_v1_RateChange__Output } from './loadfleet/v1/RateChange.js';
 import type { Ready as _loadfleet_v1_Ready, Ready__Output as _loadfleet_v1_Ready__Output } from './loadfleet/v1/Ready.js';
 import type { ReportPiece as _loadfleet_v1_ReportPiece, ReportPiece__Output as _loadfleet_v1_ReportPiece__Output } from './loadfleet/v1/ReportPiece.js';
 import type { RowBlock as _loadfleet_v1_RowBlock, RowBlock__Output as _loadfleet_v1_RowBlock__Output } from './loadfleet/v1/RowBlock.js';
@@ -24,9 +27,10 @@ import type { RowRange as _loadfleet_v1_RowRange, RowRange__Output as _loadfleet
 import type { RowsAccount as _loadfleet_v1_RowsAccount, RowsAccount__Output as _loadfleet_v1_RowsAccount__Output } from './loadfleet/v1/RowsAccount.js';
 import type { RowsWanted as _loadfleet_v1_RowsWanted, RowsWanted__Output as _loadfleet_v1_RowsWanted__Output } from './loadfleet/v1/RowsWanted.js';
 import type { RunEvent as _loadfleet_v1_RunEvent, RunEvent__Output as _loadfleet_v1_RunEvent__Output } from './loadfleet/v1/RunEvent.js';
-import type { SetRate as _loadfleet_v1_SetRate, SetRate__Output as _loadfleet_v1_SetRate__Output } from './loadfleet/v1/SetRate.js';
+import type { Segment as _loadfleet_v1_Segment, Segment__Output as _loadfleet_v1_Segment__Output } from './loadfleet/v1/Segment.js';
 import type { SetRateReply as _loadfleet_v1_SetRateReply, SetRateReply__Output as _loadfleet_v1_SetRateReply__Output } from './loadfleet/v1/SetRateReply.js';
 import type { SetRateRequest as _loadfleet_v1_SetRateRequest, SetRateRequest__Output as _loadfleet_v1_SetRateRequest__Output } from './loadfleet/v1/SetRateRequest.js';
+import type { ShareChange as _loadfleet_v1_ShareChange, ShareChange__Output as _loadfleet_v1_ShareChange__Output } from './loadfleet/v1/ShareChange.js';
 import type { Snapshot as _loadfleet_v1_Snapshot, Snapshot__Output as _loadfleet_v1_Snapshot__Output } from './loadfleet/v1/Snapshot.js';
 import type { StartRequest as _loadfleet_v1_StartRequest, StartRequest__Output as _loadfleet_v1_StartRequest__Output } from './loadfleet/v1/StartRequest.js';
 import type { Started as _loadfleet_v1_Started, Started__Output as _loadfleet_v1_Started__Output } from './loadfleet/v1/Started.js';
@@ -36,6 +40,7 @@ import type { StatusRequest as _loadfleet_v1_StatusRequest, StatusRequest__Outpu
 import type { Stop as _loadfleet_v1_Stop, Stop__Output as _loadfleet_v1_Stop__Output } from './loadfleet/v1/Stop.js';
 import type { StopReply as _loadfleet_v1_StopReply, StopReply__Output as _loadfleet_v1_StopReply__Output } from './loadfleet/v1/StopReply.js';
 import type { StopRequest as _loadfleet_v1_StopRequest, StopRequest__Output as _loadfleet_v1_StopRequest__Output } from './loadfleet/v1/StopRequest.js';
+import type { Tail as _loadfleet_v1_Tail, Tail__Output as _loadfleet_v1_Tail__Output } from './loadfleet/v1/Tail.js';
 import type { Tick as _loadfleet_v1_Tick, Tick__Output as _loadfleet_v1_Tick__Output } from './loadfleet/v1/Tick.js';
 import type { UploadChunk as _loadfleet_v1_UploadChunk, UploadChunk__Output as _loadfleet_v1_UploadChunk__Output } from './loadfleet/v1/UploadChunk.js';
 import type { UploadReply as _loadfleet_v1_UploadReply, UploadReply__Output as _loadfleet_v1_UploadReply__Output } from './loadfleet/v1/UploadReply.js';
@@ -63,7 +68,10 @@ export interface ProtoGrpcType {
       Heartbeat: MessageTypeDefinition<_loadfleet_v1_Heartbeat, _loadfleet_v1_Heartbeat__Output>
       Hello: MessageTypeDefinition<_loadfleet_v1_Hello, _loadfleet_v1_Hello__Output>
       Leaving: MessageTypeDefinition<_loadfleet_v1_Leaving, _loadfleet_v1_Leaving__Output>
+      LimitCapped: MessageTypeDefinition<_loadfleet_v1_LimitCapped, _loadfleet_v1_LimitCapped__Output>
+      LoopChange: MessageTypeDefinition<_loadfleet_v1_LoopChange, _loadfleet_v1_LoopChange__Output>
       Notice: MessageTypeDefinition<_loadfleet_v1_Notice, _loadfleet_v1_Notice__Output>
+      RateChange: MessageTypeDefinition<_loadfleet_v1_RateChange, _loadfleet_v1_RateChange__Output>
       Ready: MessageTypeDefinition<_loadfleet_v1_Ready, _loadfleet_v1_Ready__Output>
       ReportPiece: MessageTypeDefinition<_loadfleet_v1_ReportPiece, _loadfleet_v1_ReportPiece__Output>
       RowBlock: MessageTypeDefinition<_loadfleet_v1_RowBlock, _loadfleet_v1_RowBlock__Output>
@@ -71,9 +79,10 @@ export interface ProtoGrpcType {
       RowsAccount: MessageTypeDefinition<_loadfleet_v1_RowsAccount, _loadfleet_v1_RowsAccount__Output>
       RowsWanted: MessageTypeDefinition<_loadfleet_v1_RowsWanted, _loadfleet_v1_RowsWanted__Output>
       RunEvent: MessageTypeDefinition<_loadfleet_v1_RunEvent, _loadfleet_v1_RunEvent__Output>
-      SetRate: MessageTypeDefinition<_loadfleet_v1_SetRate, _loadfleet_v1_SetRate__Output>
+      Segment: MessageTypeDefinition<_loadfleet_v1_Segment, _loadfleet_v1_Segment__Output>
       SetRateReply: MessageTypeDefinition<_loadfleet_v1_SetRateReply, _loadfleet_v1_SetRateReply__Output>
       SetRateRequest: MessageTypeDefinition<_loadfleet_v1_SetRateRequest, _loadfleet_v1_SetRateRequest__Output>
+      ShareChange: MessageTypeDefinition<_loadfleet_v1_ShareChange, _loadfleet_v1_ShareChange__Output>
       Snapshot: MessageTypeDefinition<_loadfleet_v1_Snapshot, _loadfleet_v1_Snapshot__Output>
       StartRequest: MessageTypeDefinition<_loadfleet_v1_StartRequest, _loadfleet_v1_StartRequest__Output>
       Started: MessageTypeDefinition<_loadfleet_v1_Started, _loadfleet_v1_Started__Output>
@@ -83,6 +92,7 @@ export interface ProtoGrpcType {
       Stop: MessageTypeDefinition<_loadfleet_v1_Stop, _loadfleet_v1_Stop__Output>
       StopReply: MessageTypeDefinition<_loadfleet_v1_StopReply, _loadfleet_v1_StopReply__Output>
       StopRequest: MessageTypeDefinition<_loadfleet_v1_StopRequest, _loadfleet_v1_StopRequest__Output>
+      Tail: MessageTypeDefinition<_loadfleet_v1_Tail, _loadfleet_v1_Tail__Output>
       Tick: MessageTypeDefinition<_loadfleet_v1_Tick, _loadfleet_v1_Tick__Output>
       UploadChunk: MessageTypeDefinition<_loadfleet_v1_UploadChunk, _loadfleet_v1_UploadChunk__Output>
       UploadReply: MessageTypeDefinition<_loadfleet_v1_UploadReply, _loadfleet_v1_UploadReply__Output>

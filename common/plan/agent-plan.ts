@@ -13,15 +13,15 @@ export const segmentSchema = z.strictObject({
 export type Segment = z.infer<typeof segmentSchema>;
 
 /** This agent's share of one of several scenarios running at once (Scenario.parts). */
-export const planPartSchema = z.strictObject({
+export const planScenarioSchema = z.strictObject({
   name: z.string().min(1),
   model: z.enum(['open', 'closed']),
   segments: z.array(segmentSchema).min(1),
   maxInFlight: z.number().int().positive(),
-  /** Names in program.flows this part runs. */
+  /** Names in program.flows this scenario runs. */
   flows: z.array(z.string().min(1)).min(1),
 });
-export type PlanPart = z.infer<typeof planPartSchema>;
+export type PlanScenario = z.infer<typeof planScenarioSchema>;
 
 /**
  * HTTPS targets (the scenario's `tls`): certificate checks on unless insecureSkipVerify (test
@@ -68,14 +68,14 @@ export const agentPlanSchema = z.strictObject({
    */
   program: programSchema.optional(),
   /**
-   * Several scenarios at once: one runner per part in each phase (the warm-up runs each at its first
-   * value), all counted in the phase's figures. `model`, `segments` are then the first part's,
-   * `maxInFlight` the parts' sum and `connections` the pool size per origin for them all. Needs `program`.
+   * Several scenarios at once: one runner per scenario in each phase (the warm-up runs each at its first
+   * value), all counted in the phase's figures. `model`, `segments` are then the first scenario's,
+   * `maxInFlight` the scenarios' sum and `connections` the pool size per origin for them all. Needs `program`.
    */
-  parts: z.array(planPartSchema).min(1).optional(),
+  scenarios: z.array(planScenarioSchema).min(1).optional(),
   /** HTTPS: certificate checks and trusted CA (absent: verify against the system's CAs). */
   tls: targetTlsSchema.optional(),
-}).refine((p) => p.parts === undefined || p.program !== undefined, { message: 'parts need a program', path: ['parts'] });
+}).refine((p) => p.scenarios === undefined || p.program !== undefined, { message: 'scenarios need a program', path: ['scenarios'] });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 
 export function planDurationMs(plan: Pick<AgentPlan, 'segments'>): number {

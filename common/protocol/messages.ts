@@ -14,16 +14,16 @@ import type { RunEvent, RunEvent__Output } from '../gen/loadfleet/v1/RunEvent.js
 import { LoadfleetError, assertNever } from '../runtime/errors.js';
 import { ERROR_KINDS, emptyErrors } from '../metrics/stats.js';
 import type { Phase, Stats } from '../metrics/stats.js';
-import { segmentSchema } from '../plan/agent-plan.js';
 import { langStatsFromValue } from '../metrics/request-stats.js';
 import type { LangStats } from '../metrics/request-stats.js';
-import type { Segment } from '../plan/agent-plan.js';
+import { shareChangeFromWire, shareChangeToWire } from './change-messages.js';
+import type { ShareChangeMsg } from './change-messages.js';
 import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './data-messages.js';
 import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './data-messages.js';
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 4;
+export const PROTOCOL_VERSION = 5;
 
 export type { ControlClient } from '../gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from '../gen/loadfleet/v1/Control.js';
@@ -39,6 +39,8 @@ export type { UploadReply__Output } from '../gen/loadfleet/v1/UploadReply.js';
 export type { ReportPiece, ReportPiece__Output } from '../gen/loadfleet/v1/ReportPiece.js';
 export type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg, UploadPiece } from './data-messages.js';
 export { MAX_ROWS_PER_MESSAGE, uploadPieceFromWire } from './data-messages.js';
+export type { ShareChangeMsg } from './change-messages.js';
+export { liveChangeFromWire, liveChangeToWire } from './change-messages.js';
 
 // ---------- typed messages ----------
 
@@ -58,12 +60,17 @@ export interface SnapshotMsg {
 }
 export interface HeartbeatMsg { kind: 'heartbeat'; sentAtMs: number }
 export interface DoneMsg { kind: 'done'; runId: string; assignment: number; lastSeq: number; main: Stats; warmup: Stats; durationMs: number }
-export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: string; message: string }
+/** Why an agent cannot run an assignment: busy with another, refused by its own limits, or a plan it cannot accept. */
+export const FAILURE_CODES = ['BUSY', 'REFUSED_LIMIT', 'PLAN_INVALID'] as const;
+export type FailureCode = (typeof FAILURE_CODES)[number];
+export interface FailureMsg { kind: 'failure'; runId: string; assignment: number; code: FailureCode; message: string }
+/** A notice: the agent capped live change changeId at its own ceiling and runs on at it. */
+export interface LimitCappedMsg { kind: 'limit-capped'; runId: string; assignment: number; changeId: number; message: string }
 export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
 export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
-export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
+export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 /** Agent messages that belong to one assignment of one run. */
-export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
+export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 
 export interface Welcome {
   kind: 'welcome';
@@ -74,22 +81,9 @@ export interface Welcome {
   snapshotIntervalMs: number;
 }
 export interface Assign { kind: 'assign'; runId: string; assignment: number; planJson: string }
-export interface SetRateMsg {
-  kind: 'set-rate';
-  runId: string;
-  assignment: number;
-  rateRps: number;
-  concurrency: number;
-  rampMs: number;
-  changeId: number;
-  /** The agent's schedule from now to its end (open: rates; closed: loops); replaces rateRps/rampMs when present. */
-  tail?: Segment[];
-  /** Several scenarios at once: the plan part this change is for (absent = the first or only one). */
-  scenario?: string;
-}
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
 export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
-export type CoordMsg = Welcome | Assign | SetRateMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg;
+export type CoordMsg = Welcome | Assign | ShareChangeMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg;
 
 
 // ---------- package loading ----------
@@ -252,6 +246,11 @@ function namesWithin(byName: Readonly<Record<string, { checkFailures: Readonly<R
   }
 }
 
+function failureCode(code: string): FailureCode {
+  if ((FAILURE_CODES as readonly string[]).includes(code)) return code as FailureCode;
+  throw violation(`failure.code must be one of ${FAILURE_CODES.join(', ')}, got "${code.slice(0, MAX_ID_CHARS)}"`);
+}
+
 function phaseFromWire(p: string): Phase {
   if (p === 'warmup' || p === 'main') return p;
   throw violation(`snapshot.phase must be "warmup" or "main", got "${p}"`);
@@ -280,6 +279,8 @@ export function agentMsgToWire(m: AgentMsg): AgentMessage {
       };
     case 'failure':
       return { failure: { runId: m.runId, assignment: m.assignment, code: m.code, message: m.message } };
+    case 'limit-capped':
+      return { limitCapped: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, message: m.message } };
     case 'applied':
       return { applied: { runId: m.runId, assignment: m.assignment, changeId: m.changeId, appliedAtMs: m.appliedAtMs } };
     case 'leaving':
@@ -325,8 +326,15 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
     case 'failure': {
       const f = w.failure!;
       return {
-        kind: 'failure', runId: text(f.runId, 'failure.runId', MAX_ID_CHARS), assignment: f.assignment, code: text(f.code, 'failure.code', MAX_ID_CHARS),
+        kind: 'failure', runId: text(f.runId, 'failure.runId', MAX_ID_CHARS), assignment: f.assignment, code: failureCode(f.code),
         message: text(f.message, 'failure.message', MAX_TEXT_CHARS),
+      };
+    }
+    case 'limitCapped': {
+      const c = w.limitCapped!;
+      return {
+        kind: 'limit-capped', runId: text(c.runId, 'limitCapped.runId', MAX_ID_CHARS), assignment: c.assignment,
+        changeId: whole(c.changeId, 'limitCapped.changeId'), message: text(c.message, 'limitCapped.message', MAX_TEXT_CHARS),
       };
     }
     case 'applied': {
@@ -364,13 +372,8 @@ export function coordMsgToWire(m: CoordMsg): CoordinatorMessage {
       };
     case 'assign':
       return { assign: { runId: m.runId, assignment: m.assignment, planJson: m.planJson } };
-    case 'set-rate':
-      return {
-        setRate: {
-          runId: m.runId, assignment: m.assignment, rateRps: m.rateRps, concurrency: m.concurrency, rampMs: m.rampMs, changeId: m.changeId,
-          tailJson: m.tail === undefined ? '' : JSON.stringify(m.tail), scenario: m.scenario ?? '',
-        },
-      };
+    case 'share-change':
+      return { shareChange: shareChangeToWire(m) };
     case 'ack':
       return { ack: { runId: m.runId, assignment: m.assignment, seq: m.seq, done: m.done, unknownRun: m.unknownRun } };
     case 'stop':
@@ -402,16 +405,8 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
     }
     case 'assign':
       return { kind: 'assign', runId: w.assign!.runId, assignment: w.assign!.assignment, planJson: w.assign!.planJson };
-    case 'setRate': {
-      const x = w.setRate!;
-      const m: SetRateMsg = {
-        kind: 'set-rate', runId: x.runId, assignment: x.assignment, rateRps: count(x.rateRps, 'setRate.rateRps'), concurrency: x.concurrency,
-        rampMs: x.rampMs, changeId: x.changeId,
-      };
-      if (x.tailJson !== '') m.tail = tailFromJson(x.tailJson);
-      if (x.scenario !== '') m.scenario = x.scenario;
-      return m;
-    }
+    case 'shareChange':
+      return shareChangeFromWire(w.shareChange!);
     case 'ack': {
       const a = w.ack!;
       return { kind: 'ack', runId: a.runId, assignment: a.assignment, seq: a.seq, done: a.done, unknownRun: a.unknownRun };
@@ -429,20 +424,6 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
     default:
       return assertNever(w.kind);
   }
-}
-
-const tailSchema = segmentSchema.array().min(1).max(10_000);
-
-function tailFromJson(json: string): Segment[] {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    throw violation('setRate.tailJson is not JSON');
-  }
-  const parsed = tailSchema.safeParse(raw);
-  if (!parsed.success) throw violation(`setRate.tailJson: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(tail)'} ${i.message}`).join('; ')}`);
-  return parsed.data;
 }
 
 // ---------- control: coordinator -> CLI run events ----------

@@ -12,7 +12,7 @@ import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals,
 export type { RequestReport } from './request-figures.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { PoolSummary } from '../data/row-pool.js';
-import { partSchedules, scheduleMean, sumSchedules } from '../schedule/planner.js';
+import { modelSchedule, scenarioSchedules, scheduleMean } from '../schedule/replay.js';
 import { mainDurationMs } from '../../common/scenario/scenario.js';
 import { scenarioReports } from './scenarios.js';
 import { requestReport } from './request-figures.js';
@@ -397,13 +397,9 @@ export function buildReport(input: ReportInput): Report {
   // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
   // mean scheduled figure is computed from the schedule itself.
   // Several scenarios at once: the open parts' rates add up, and so do the closed parts' loops.
-  const parts = partSchedules(scenario, input.rateChanges);
-  const byModel = (model: 'open' | 'closed'): Segment[] | null => {
-    const of = parts.filter((p) => p.model === model).map((p) => p.segments);
-    return of.length === 0 ? null : sumSchedules(of);
-  };
-  const fleetSchedule = byModel('open');
-  const loopSchedule = byModel('closed');
+  const parts = scenarioSchedules(scenario, input.rateChanges);
+  const fleetSchedule = modelSchedule(parts, 'open');
+  const loopSchedule = modelSchedule(parts, 'closed');
   // Parts of different lengths: the mean over the whole main phase (a part that ended counts as 0).
   const fleetMean = (sched: Segment[]): number =>
     round3(scenario.parts === undefined ? scheduleMean(sched, mainMs) : meanBetween(sched, 0, Math.min(mainMs, mainDurationMs(scenario))));

@@ -2,7 +2,7 @@
 // merged per-scenario totals of the main phase and each part's schedule after its live changes.
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { PhaseTotals } from '../merge/aggregator.js';
-import { scheduleMean } from '../schedule/planner.js';
+import { scheduleMean } from '../schedule/replay.js';
 import { requestReport } from './request-figures.js';
 import type { RequestReport } from './request-figures.js';
 

@@ -21,7 +21,7 @@ import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import { MAX_RUN_REQUEST_NAMES } from '../../common/protocol/wire-limits.js';
 import { meanBetween } from '../schedule/shares.js';
-import type { PartSchedule } from './scenarios.js';
+import type { ScenarioSchedule } from '../schedule/replay.js';
 
 /** The bounds coordinator/merge/aggregator.ts holds each agent's figures to (aggregator.ts documents the checks). */
 export interface AggregatorBounds {
@@ -47,8 +47,8 @@ export interface RunBoundsInput {
   mainMs: number;
   /** How long after the end the run waits for final figures, ms. */
   finishGraceMs: number;
-  /** Each part's fleet schedule after the live changes (test-run.ts LiveChanges.schedules). */
-  schedules: () => readonly PartSchedule[];
+  /** Each scenario's fleet schedule after the live changes (test-run.ts LiveChanges.schedules). */
+  schedules: () => readonly ScenarioSchedule[];
 }
 
 const peakOf = (segments: readonly Segment[]): number => segments.reduce((m, s) => Math.max(m, s.from, s.to), 0);

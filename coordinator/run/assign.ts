@@ -60,9 +60,9 @@ export class RunAssigner {
 export function fitJoiner(plan: AgentPlan, n: number): void {
   plan.maxInFlight = Math.max(1, Math.ceil(plan.maxInFlight / n));
   plan.connections = Math.max(1, Math.ceil(plan.connections / n));
-  if (plan.parts !== undefined) {
-    for (const part of plan.parts) part.maxInFlight = Math.max(1, Math.ceil(part.maxInFlight / n));
-    plan.maxInFlight = plan.parts.reduce((sum, part) => sum + part.maxInFlight, 0);
+  if (plan.scenarios !== undefined) {
+    for (const sc of plan.scenarios) sc.maxInFlight = Math.max(1, Math.ceil(sc.maxInFlight / n));
+    plan.maxInFlight = plan.scenarios.reduce((sum, sc) => sum + sc.maxInFlight, 0);
   }
 }
 
@@ -85,14 +85,14 @@ export function alignJoiner(plan: AgentPlan, mainElapsedMs: number, intervalMs: 
 }
 
 /**
- * Gives the joiner's plan its shares (per part, in order). False, leaving the plan as it was, when no
- * share has time left in it. A part whose schedule already ended runs nothing (a part needs a segment:
+ * Gives the joiner's plan its shares (per scenario, in order). False, leaving the plan as it was, when no
+ * share has time left in it. A scenario whose schedule already ended runs nothing (it needs a segment:
  * one of 0 for 1 ms).
  */
 export function giveShares(plan: AgentPlan, shares: readonly Segment[][]): boolean {
   if (shares.every((segs) => segs.length === 0 || segs.every((s) => s.durationMs <= 0))) return false;
   const owned = shares.map((segs) => (segs.length === 0 ? [{ durationMs: 1, from: 0, to: 0 }] : segs));
   plan.segments = owned[0] ?? [];
-  plan.parts?.forEach((part, i) => { part.segments = owned[i] ?? []; });
+  plan.scenarios?.forEach((sc, i) => { sc.segments = owned[i] ?? []; });
   return true;
 }

@@ -1,22 +1,22 @@
 // Live changes of one run (owned by test-run.ts; run/member-life.ts also calls sendShares() to reshare)
-// and the members' shares of each part's schedule.
+// and the members' shares of each scenario's schedule.
 //
-// The fleet's schedule of each part is the scenario's after every live change so far (rateChanges, in
+// The fleet's schedule of each scenario is the scenario file's after every live change so far (rateChanges, in
 // order); a live member's share is its weight's part of that schedule's tail from now. Every change of
 // shares (a rate or loop change, a join, a leave, a loss, a saturation move) gets a changeId, one
-// timeline event and a SetRate to each live member; the members' Applied acknowledgements land in that
+// timeline event and a ShareChange to each live member; the members' Applied acknowledgements land in that
 // event, and callers may wait for them (whenApplied). The run checks that it is running first.
-import { LoadfleetError } from '../../common/runtime/errors.js';
-import { MAX_RATE_MESSAGE, MAX_RATE_RPS } from '../../common/scenario/scenario.js';
+import { LoadfleetError, assertNever } from '../../common/runtime/errors.js';
+import { describeChange } from '../../common/protocol/live-change.js';
+import type { LiveChange } from '../../common/protocol/live-change.js';
 import type { CoordMsg } from '../../common/protocol/messages.js';
 import type { Clock } from '../../common/runtime/clock.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
-import { partSchedules } from '../schedule/planner.js';
+import { scenarioSchedules } from '../schedule/replay.js';
+import type { ScenarioSchedule } from '../schedule/replay.js';
 import type { RateChange, TimelineEvent } from '../report/report.js';
-import { isConstant } from '../schedule/shares.js';
-import { partFor, partShares } from './scenarios.js';
-import type { PartSchedule } from './scenarios.js';
+import { scenarioFor, scenarioShares } from './scenarios.js';
 import { round1 } from './members.js';
 import type { RunMembers } from './members.js';
 import type { RunTimeline } from './timeline.js';
@@ -24,11 +24,8 @@ import type { RunTimeline } from './timeline.js';
 /** How long a live change waits for acknowledgements before callers stop waiting. */
 const APPLY_WAIT_MS = 2_000;
 
-/** The part a live change is for (run/scenarios.ts partFor). */
-export type ChangedPart = ReturnType<typeof partFor>;
-
-/** A live change of one part: an open part's rate (ramped), or a closed part's loop count. */
-type ChangeFigures = { rateRps: number; rampMs: number } | { concurrency: number; rampMs: 0 };
+/** The scenario a live change is for (run/scenarios.ts scenarioFor). */
+export type ChangedScenario = ReturnType<typeof scenarioFor>;
 
 interface PendingChange {
   event: TimelineEvent;
@@ -49,28 +46,35 @@ export interface LiveChangesOptions {
 }
 
 /**
- * The part a live rate change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts partFor), the
- * part is closed, or the rate or ramp is not a number >= 0.
+ * The scenario a live change is for. Throws USAGE: the scenario is wrong (run/scenarios.ts scenarioFor),
+ * or it runs the other load model.
  */
-export function ratePart(s: Scenario, rateRps: number, rampMs: number, scenario?: string): ChangedPart {
-  const part = partFor(s, scenario);
-  if (part.model !== 'open') {
-    throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the closed model: change its concurrency, not its rate`);
+export function changedScenario(s: Scenario, change: LiveChange): ChangedScenario {
+  const changed = scenarioFor(s, change.scenario);
+  const which = s.parts === undefined ? 'this test' : `scenario "${changed.name}"`;
+  switch (change.kind) {
+    case 'rate':
+      if (changed.model !== 'open') throw new LoadfleetError('USAGE', `${which} uses the closed model: change its concurrency, not its rate`);
+      return changed;
+    case 'loops':
+      if (changed.model !== 'closed') throw new LoadfleetError('USAGE', `${which} uses the open model: change its rate, not its concurrency`);
+      return changed;
+    default:
+      return assertNever(change);
   }
-  if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
-  if (rateRps > MAX_RATE_RPS) throw new LoadfleetError('USAGE', `rate ${rateRps} ${MAX_RATE_MESSAGE}`);
-  if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
-  return part;
 }
 
-/** The part a live loop-count change is for. Throws USAGE: wrong scenario, an open part, or not a whole number >= 1. */
-export function concurrencyPart(s: Scenario, concurrency: number, scenario?: string): ChangedPart {
-  const part = partFor(s, scenario);
-  if (part.model !== 'closed') {
-    throw new LoadfleetError('USAGE', `${s.parts === undefined ? 'this test' : `scenario "${part.name}"`} uses the open model: change its rate, not its concurrency`);
+/** A live change as the report records it (report.json rateChanges, without its atMs). */
+export function changeRecord(change: LiveChange, source: string): Omit<RateChange, 'atMs'> {
+  const which = change.scenario === undefined ? {} : { scenario: change.scenario };
+  switch (change.kind) {
+    case 'rate':
+      return { rateRps: change.rateRps, rampMs: change.rampMs, source, ...which };
+    case 'loops':
+      return { concurrency: change.loops, rampMs: 0, source, ...which };
+    default:
+      return assertNever(change);
   }
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1`);
-  return part;
 }
 
 export class LiveChanges {
@@ -84,37 +88,39 @@ export class LiveChanges {
     this.opts = opts;
   }
 
-  /** Each part's fleet schedule after the live changes (one part for a plain `load`). */
-  schedules(): PartSchedule[] {
-    return partSchedules(this.opts.scenario, this.rateChanges);
+  /** Each scenario's fleet schedule after the live changes (one for a plain `load`). */
+  schedules(): ScenarioSchedule[] {
+    return scenarioSchedules(this.opts.scenario, this.rateChanges);
   }
 
-  /** Per part (in order), each member's tail of that part's fleet schedule from main-phase tMs. */
+  /** Per scenario (in order), each member's tail of that scenario's fleet schedule from main-phase tMs. */
   sharesAt(tMs: number, weights: ReadonlyMap<string, number>): Map<string, Segment[]>[] {
-    return partShares(this.schedules(), tMs, weights);
+    return scenarioShares(this.schedules(), tMs, weights);
   }
 
-  /** Records a checked change of `part` (ratePart, concurrencyPart) and sends the live members their new shares of it. */
-  apply(part: ChangedPart, figures: ChangeFigures, source: string): { changeId: number; agents: number } {
+  /**
+   * Applies a live change: checks its scenario (changedScenario; throws USAGE), records it, and sends the
+   * live members their new shares of that scenario.
+   */
+  apply(change: LiveChange, source: string): { changeId: number; agents: number } {
+    const changed = changedScenario(this.opts.scenario, change);
     const multi = this.opts.scenario.parts !== undefined;
-    const which = multi ? { scenario: part.name } : {};
-    const change = 'concurrency' in figures
-      ? `concurrency -> ${figures.concurrency}`
-      : `rate -> ${figures.rateRps}/s${figures.rampMs > 0 ? ` over ${figures.rampMs} ms` : ''}`;
-    const what = `${multi ? `${part.name}: ` : ''}${change} (${source})`;
-    this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...figures, source, ...which });
-    const kind = 'concurrency' in figures ? 'concurrency' : 'rate';
-    const r = this.sendShares({ kind, detail: what, ...figures, source }, undefined, part.index);
+    const what = `${multi ? `${changed.name}: ` : ''}${describeChange(change)} (${source})`;
+    const record = changeRecord(change, source);
+    this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...record });
+    // The timeline event carries the figures, not the scenario (its detail names it).
+    const { scenario: _scenario, ...figures } = record;
+    const r = this.sendShares({ kind: change.kind === 'rate' ? 'rate' : 'concurrency', detail: what, ...figures }, undefined, changed.index);
     this.opts.notice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }
 
   /**
    * Sends every live member (but skipKey) its share of the fleet's schedule as it is now (after a rate
-   * change or a membership change; only part `onlyPart` when given), records the change in the
+   * change or a membership change; only scenario `onlyScenario` when given), records the change in the
    * timeline and tracks acknowledgements.
    */
-  sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyPart?: number): { changeId: number; agents: number } {
+  sendShares(base: Omit<TimelineEvent, 'atMs' | 'changeId'>, skipKey?: string, onlyScenario?: number): { changeId: number; agents: number } {
     const changeId = ++this.changeId;
     const event = this.opts.timeline.event({ ...base, changeId, acks: [] });
     const { members, runId } = this.opts;
@@ -126,25 +132,17 @@ export class LiveChanges {
     const multi = this.opts.scenario.parts !== undefined;
     const schedules = this.schedules();
     const shares = this.sharesAt(t, weights);
-    schedules.forEach((part, i) => {
+    schedules.forEach((sc, i) => {
       const tails = shares[i] as Map<string, Segment[]>;
-      const scenario = multi ? { scenario: part.name } : {};
+      const scenario = multi ? { scenario: sc.name } : {};
       for (const m of live) {
         const tail = tails.get(m.key) ?? [];
-        m.shares[i] = { model: part.model, atMs: t, tail };
-        let msg: { rateRps: number; concurrency: number; tail?: Segment[] } | undefined;
-        if (part.model === 'open') {
-          if (tail.length > 0) msg = { rateRps: tail[0]?.from ?? 0, concurrency: 0, tail };
-        } else {
-          const c = tail[0]?.from ?? 0;
-          // A constant share travels as a loop count; 0 loops cannot be expressed that way (0 means "not a
-          // concurrency change"): keep 1 running. A ramping share (stages) travels as its tail.
-          // A part already over has nothing left to change.
-          if (tail.length > 0) msg = isConstant(tail) ? { rateRps: 0, concurrency: Math.max(1, c) } : { rateRps: 0, concurrency: 0, tail };
-        }
-        // Several scenarios: a change of one is sent for that one only (the others' shares stand).
-        if (msg === undefined || (onlyPart !== undefined && onlyPart !== i)) continue;
-        if (this.opts.send(m.agentId, { kind: 'set-rate', runId, assignment: m.assignment, rampMs: 0, changeId, ...msg, ...scenario })) {
+        m.shares[i] = { model: sc.model, atMs: t, tail };
+        // Several scenarios: a change of one is sent for that one only (the others' shares stand). A
+        // scenario already over has nothing left to change.
+        if (tail.length === 0 || (onlyScenario !== undefined && onlyScenario !== i)) continue;
+        const share = { kind: sc.model === 'open' ? 'rate' as const : 'loops' as const, tail };
+        if (this.opts.send(m.agentId, { kind: 'share-change', runId, assignment: m.assignment, changeId, share, ...scenario })) {
           pending.expected.add(m.key);
         }
       }

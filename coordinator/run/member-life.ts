@@ -7,6 +7,7 @@
 // loses every agent at once; they reconnect and resend what was not acknowledged): awaitLost() says
 // how long the run waits for that.
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
+import type { FailureCode } from '../../common/protocol/messages.js';
 import type { RunData } from '../data/delivery.js';
 import type { LiveChanges } from './live-changes.js';
 import type { RunTimeline } from './timeline.js';
@@ -67,14 +68,14 @@ export class MemberLife {
     this.opts.run.settle();
   }
 
-  /** The member reported a failure: LIMIT_CAPPED is a note (it runs at its own ceiling); others end it. */
-  failure(m: Member, code: string, message: string): void {
-    if (code === 'LIMIT_CAPPED') {
-      // Not fatal: the agent runs at its own ceiling; the fleet delivers less than asked.
-      this.opts.time.event({ kind: 'limit', agentId: m.key, detail: message });
-      this.opts.listener.onNotice('warn', message);
-      return;
-    }
+  /** The member capped a live change at its own ceiling: not fatal, it runs on there; the fleet delivers less than asked. */
+  capped(m: Member, message: string): void {
+    this.opts.time.event({ kind: 'limit', agentId: m.key, detail: message });
+    this.opts.listener.onNotice('warn', message);
+  }
+
+  /** The member reported a failure: it ends. */
+  failure(m: Member, code: FailureCode, message: string): void {
     if (m.state === 'done' || m.state === 'failed') return;
     this.gone(m, 'failed', `${code}: ${message}`);
   }

@@ -9,7 +9,7 @@ import type { Phase } from '../../common/metrics/stats.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
 import type { SnapshotMsg } from '../../common/protocol/messages.js';
 import { isSaturated, saturationWhy } from '../report/saturation.js';
-import { valueAt } from '../schedule/shares.js';
+import { valueAt } from '../../common/plan/rate-schedule.js';
 
 export type MemberState = 'assigned' | 'running' | 'leaving' | 'done' | 'failed' | 'lost';
 
@@ -21,7 +21,7 @@ export interface Member {
   state: MemberState;
   /** Relative capacity; lowered when the member saturates while others do not. */
   weight: number;
-  /** Per part (index), its share of the schedule from main-phase ms `atMs` on: status reads the value now. */
+  /** Per scenario (index), its share of the schedule from main-phase ms `atMs` on: status reads the value now. */
   shares: ShareTail[];
   lastIndex: Record<Phase, number>;
   /** Coordinator clock of the last snapshot (for its age in status). */
@@ -118,16 +118,16 @@ function keyOf(agentId: string, assignment: number): string {
   return assignment <= 1 ? agentId : `${agentId}#${assignment}`;
 }
 
-/** The member's share of `model` parts at main-phase ms `mainMs` (a live member; 0 for one that ended). */
+/** The member's share of `model` scenarios at main-phase ms `mainMs` (a live member; 0 for one that ended). */
 function shareNow(m: Member, model: 'open' | 'closed', mainMs: number): number {
   if (!isLive(m)) return 0;
   return m.shares.filter((s) => s.model === model).reduce((sum, s) => sum + valueAt(s.tail, Math.max(0, mainMs - s.atMs)), 0);
 }
 
 /** The member's plan as its shares from main-phase ms `atMs` (its segments' start) on, for status. */
-export function noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; parts?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }, atMs: number): void {
-  const parts = plan.parts ?? [plan];
-  m.shares = parts.map((p) => ({ model: p.model, atMs, tail: p.segments }));
+export function noteShares(m: Member, plan: { model: 'open' | 'closed'; segments: Segment[]; scenarios?: { model: 'open' | 'closed'; segments: Segment[] }[] | undefined }, atMs: number): void {
+  const scenarios = plan.scenarios ?? [plan];
+  m.shares = scenarios.map((p) => ({ model: p.model, atMs, tail: p.segments }));
 }
 
 /**

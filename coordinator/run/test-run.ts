@@ -5,7 +5,7 @@
 // This file owns the run's state (running, stopping, finished), its agents' messages, the merge and the
 // report. Its helpers: run/members.ts (members' books: keys, weights, figures), run/member-life.ts (a
 // member's end: leave, failure, loss and AgentLossPolicy, the wait for lost members), run/live-changes.ts (live changes, shares of each
-// part, acknowledgements), run/assign.ts (plans, data sent ahead of the Assign), run/ticks.ts (live
+// scenario, acknowledgements), run/assign.ts (plans, data sent ahead of the Assign), run/ticks.ts (live
 // lines), run/timeline.ts (phase time, events). test-run-api.ts holds the public types, re-exported
 // here. Each member's figures are merged exactly once under its key.
 import { LoadfleetError } from '../../common/runtime/errors.js';
@@ -18,13 +18,14 @@ import { runBounds } from './agent-bounds.js';
 import type { PhaseTotals } from '../merge/aggregator.js';
 import { buildReport } from '../report/report.js';
 import type { RateChange, Report } from '../report/report.js';
-import { valueAt } from '../schedule/shares.js';
+import { valueAt } from '../../common/plan/rate-schedule.js';
 import { checkThresholds, scenarioLengths } from '../report/threshold-check.js';
 import { RunTimeline } from './timeline.js';
 import { MemberLife } from './member-life.js';
 import { RunMembers, isActive, isLive, lowerSaturated, noteShares, noteSnapshot } from './members.js';
 import type { Member, MemberStatus } from './members.js';
-import { LiveChanges, concurrencyPart, ratePart } from './live-changes.js';
+import { LiveChanges, changedScenario } from './live-changes.js';
+import type { LiveChange } from '../../common/protocol/live-change.js';
 import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './assign.js';
 import { LIVE_REQUEST_NAMES, LiveTicker } from './ticks.js';
 import type { LiveLine } from './ticks.js';
@@ -142,18 +143,14 @@ export class TestRun {
     return true;
   }
 
-  /** Live change of the whole fleet's arrival rate (open model), split over the live agents. */
-  setRate(rateRps: number, rampMs: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = ratePart(this.opts.scenario, rateRps, rampMs, scenario);
+  /**
+   * A live change of the whole fleet's rate or loop count, split over the live agents. Throws USAGE for
+   * a scenario it cannot apply to (live-changes.ts changedScenario), NOT_RUNNING once the run is over.
+   */
+  change(change: LiveChange, source: string): { changeId: number; agents: number } {
+    changedScenario(this.opts.scenario, change);
     this.requireRunning();
-    return this.changes.apply(part, { rateRps, rampMs }, source);
-  }
-
-  /** Live change of the closed model's total concurrency. */
-  setConcurrency(concurrency: number, source: string, scenario?: string): { changeId: number; agents: number } {
-    const part = concurrencyPart(this.opts.scenario, concurrency, scenario);
-    this.requireRunning();
-    return this.changes.apply(part, { concurrency, rampMs: 0 }, source);
+    return this.changes.apply(change, source);
   }
 
   /** Resolves when every agent sent the change has acknowledged it, or after timeoutMs. */
@@ -209,6 +206,9 @@ export class TestRun {
       }
       case 'failure':
         this.life.failure(m, msg.code, msg.message);
+        return;
+      case 'limit-capped':
+        this.life.capped(m, msg.message);
         return;
       case 'applied':
         this.changes.onApplied(msg.changeId, m.key);

@@ -8,11 +8,9 @@
 //   With more agents than loops, the extra agents get a {from: 0, to: 0} segment and stay idle.
 // - Every plan passes common/plan/agent-plan.ts agentPlanSchema.
 import type { Scenario } from '../../common/scenario/scenario.js';
-import { scenarioParts } from '../../common/scenario/scenario.js';
 import type { AgentPlan, Segment } from '../../common/plan/agent-plan.js';
 import { LoadfleetError } from '../../common/runtime/errors.js';
 import { splitInteger, splitRate } from './split.js';
-import { meanBetween } from './shares.js';
 import type { Program } from '../../common/flow/program.js';
 import type { ChunkedRef } from '../../common/data/data-chunks.js';
 
@@ -129,8 +127,8 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
   }
   const { load } = scenario;
   const main = splitLoad(load, agentIds, opts.weights);
-  // Several scenarios at once: each part split over the agents on its own (`load` is the first part's).
-  const parts = (scenario.parts ?? []).map((p) => ({ part: p, split: p === scenario.parts?.[0] ? main : splitLoad(p.load, agentIds, opts.weights) }));
+  // Several scenarios at once: each split over the agents on its own (`load` is the first one's).
+  const scenarios = (scenario.parts ?? []).map((p) => ({ sc: p, split: p === scenario.parts?.[0] ? main : splitLoad(p.load, agentIds, opts.weights) }));
 
   const { request } = scenario;
   const program = scenario.program === undefined ? undefined : planProgram(scenario.program, opts.data);
@@ -153,116 +151,15 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
     };
     if (request.body !== undefined) plan.request.body = request.body;
     if (program !== undefined) plan.program = program;
-    if (parts.length > 0) {
-      plan.parts = parts.map(({ part, split }) => ({
-        name: part.name, model: part.load.model, segments: split.segments.get(id) as Segment[], maxInFlight: split.maxInFlight.get(id) ?? 1, flows: [...part.flows],
+    if (scenarios.length > 0) {
+      plan.scenarios = scenarios.map(({ sc, split }) => ({
+        name: sc.name, model: sc.load.model, segments: split.segments.get(id) as Segment[], maxInFlight: split.maxInFlight.get(id) ?? 1, flows: [...sc.flows],
       }));
-      plan.maxInFlight = plan.parts.reduce((sum, p) => sum + p.maxInFlight, 0);
-      plan.connections = parts.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);
+      plan.maxInFlight = plan.scenarios.reduce((sum, p) => sum + p.maxInFlight, 0);
+      plan.connections = scenarios.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);
     }
     if (scenario.tls !== undefined) plan.tls = scenario.tls;
     plans.set(id, plan);
   }
   return plans;
-}
-
-/** A live change as the run records it (coordinator/report/report.ts RateChange fits). */
-export interface ScheduleChange {
-  /** Milliseconds since the main phase started. */
-  atMs: number;
-  /** Several scenarios at once: the one changed (absent: the first, the only one otherwise). */
-  scenario?: string;
-  rateRps?: number;
-  concurrency?: number;
-  rampMs: number;
-}
-
-/**
- * The global schedule after live changes, with the agents' semantics (agent/engine/pacer.ts changeRate):
- * from atMs the value ramps linearly from the value then in force to the new one over rampMs, then holds
- * until the ORIGINAL end; a ramp cut by the end keeps its slope; a change at or after the end is a no-op.
- * Open model changes carry rateRps, closed model ones concurrency; a change without it is ignored.
- */
-export function scheduleWithChanges(load: Scenario['load'], changes: readonly ScheduleChange[]): Segment[] {
-  let segments = globalSchedule(load);
-  const endMs = segments.reduce((sum, s) => sum + s.durationMs, 0);
-  const ordered = [...changes].sort((a, b) => a.atMs - b.atMs);
-  for (const change of ordered) {
-    const target = load.model === 'open' ? change.rateRps : change.concurrency;
-    if (target === undefined || change.atMs >= endMs) continue;
-    const atMs = Math.max(0, change.atMs);
-    const kept: Segment[] = [];
-    let t = 0;
-    let current = segments[0]?.from ?? 0;
-    for (const seg of segments) {
-      if (t + seg.durationMs <= atMs) {
-        kept.push(seg);
-        t += seg.durationMs;
-        current = seg.to;
-        continue;
-      }
-      const partMs = atMs - t;
-      current = seg.from + ((seg.to - seg.from) * partMs) / seg.durationMs;
-      if (partMs > 0) kept.push({ durationMs: partMs, from: seg.from, to: current });
-      break;
-    }
-    const remainingMs = endMs - atMs;
-    const rampMs = change.rampMs > 0 ? Math.min(change.rampMs, remainingMs) : 0;
-    if (rampMs > 0) {
-      const rampTo = rampMs === change.rampMs ? target : current + ((target - current) * rampMs) / change.rampMs;
-      kept.push({ durationMs: rampMs, from: current, to: rampTo });
-    }
-    if (remainingMs - rampMs > 0) kept.push({ durationMs: remainingMs - rampMs, from: target, to: target });
-    segments = kept;
-  }
-  return segments;
-}
-
-/** Mean value of a schedule over its first `durationMs` (or its whole length, if shorter); 0 when empty. */
-export function scheduleMean(segments: readonly Segment[], durationMs: number): number {
-  const totalMs = segments.reduce((sum, s) => sum + s.durationMs, 0);
-  return meanBetween(segments, 0, Math.min(durationMs, totalMs));
-}
-
-/** Each part's fleet schedule after the live changes for it (open: rates; closed: loops). */
-export function partSchedules(scenario: Scenario, changes: readonly ScheduleChange[]): { name: string; model: Scenario['load']['model']; segments: Segment[] }[] {
-  return scenarioParts(scenario).map((p, i) => ({
-    name: p.name,
-    model: p.load.model,
-    segments: scheduleWithChanges(p.load, changes.filter((c) => (c.scenario === undefined ? i === 0 : c.scenario === p.name))),
-  }));
-}
-
-/** The sum of several schedules, as one (boundaries at every boundary of each; 0 after each one ends). */
-export function sumSchedules(list: readonly (readonly Segment[])[]): Segment[] {
-  if (list.length === 1) return [...(list[0] as Segment[])];
-  const cuts = new Set<number>([0]);
-  for (const segs of list) {
-    let t = 0;
-    for (const s of segs) cuts.add((t += s.durationMs));
-  }
-  const times = [...cuts].sort((a, b) => a - b);
-  const out: Segment[] = [];
-  for (let i = 0; i + 1 < times.length; i++) {
-    const a = times[i] as number;
-    const b = times[i + 1] as number;
-    let from = 0;
-    let to = 0;
-    for (const segs of list) {
-      let t = 0;
-      for (const s of segs) {
-        if ((a + b) / 2 < t + s.durationMs) {
-          if ((a + b) / 2 >= t) {
-            const slope = (s.to - s.from) / s.durationMs;
-            from += s.from + slope * (a - t);
-            to += s.from + slope * (b - t);
-          }
-          break;
-        }
-        t += s.durationMs;
-      }
-    }
-    out.push({ durationMs: b - a, from, to });
-  }
-  return out;
 }

@@ -6,37 +6,7 @@
 // loop counts sum exactly to the fleet's value at T (largest remainder).
 import type { Segment } from '../../common/plan/agent-plan.js';
 import { splitInteger } from './split.js';
-
-/** The schedule's value at tMs (0 outside; at a boundary, the segment that starts there). */
-export function valueAt(segments: readonly Segment[], tMs: number): number {
-  let t = 0;
-  for (const s of segments) {
-    if (tMs < t + s.durationMs) return tMs < t ? 0 : s.from + ((s.to - s.from) * (tMs - t)) / s.durationMs;
-    t += s.durationMs;
-  }
-  return 0;
-}
-
-/** The part of the schedule from tMs to its end (empty at or after the end). */
-export function tailFrom(segments: readonly Segment[], tMs: number): Segment[] {
-  const out: Segment[] = [];
-  let t = 0;
-  for (const s of segments) {
-    const end = t + s.durationMs;
-    if (end <= tMs) {
-      t = end;
-      continue;
-    }
-    if (tMs > t) {
-      const from = s.from + ((s.to - s.from) * (tMs - t)) / s.durationMs;
-      out.push({ durationMs: end - tMs, from, to: s.to });
-    } else {
-      out.push({ ...s });
-    }
-    t = end;
-  }
-  return out;
-}
+import { tailFrom } from '../../common/plan/rate-schedule.js';
 
 export function scaleSegments(segments: readonly Segment[], factor: number): Segment[] {
   return segments.map((s) => ({ durationMs: s.durationMs, from: s.from * factor, to: s.to * factor }));
@@ -75,11 +45,6 @@ export function openShares(schedule: readonly Segment[], tMs: number, weights: R
   return new Map([...fractions(weights)].map(([id, f]) => [id, scaleSegments(tail, f)]));
 }
 
-/** Closed model: each agent's loop count at tMs, summing exactly to the fleet's (rounded) value. */
-export function closedShares(schedule: readonly Segment[], tMs: number, weights: ReadonlyMap<string, number>): Map<string, number> {
-  return splitInteger(Math.round(valueAt(schedule, Math.max(0, tMs))), [...weights.keys()], weights);
-}
-
 /**
  * Closed model: each agent's tail of the fleet's loop schedule from tMs. Every boundary value (rounded
  * to whole loops) is split by largest remainder, so at each boundary the agents' loops sum exactly to
@@ -94,10 +59,4 @@ export function closedTailShares(schedule: readonly Segment[], tMs: number, weig
     for (const id of ids) (out.get(id) as Segment[]).push({ durationMs: s.durationMs, from: from.get(id) ?? 0, to: to.get(id) ?? 0 });
   }
   return out;
-}
-
-/** True when the tail holds one value throughout (a live override can express it as a plain number). */
-export function isConstant(tail: readonly Segment[]): boolean {
-  const v = tail[0]?.from;
-  return tail.every((s) => s.from === v && s.to === v);
 }

@@ -1,4 +1,4 @@
-// Pure split of fleet-wide load over agents. No I/O, no time: the planner and the SetRate path call
+// Pure split of fleet-wide load over agents. No I/O, no time: the planner and the shares (shares.ts) call
 // these with numbers and get numbers back.
 //
 // Contract shared by both functions:

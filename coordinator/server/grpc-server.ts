@@ -8,7 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { LoadfleetError, describeError } from '../../common/runtime/errors.js';
 import type { ErrorCode } from '../../common/runtime/errors.js';
 import {
-  agentMsgFromWire, coordMsgToWire, fleetPackage, runEventToWire, uploadPieceFromWire,
+  agentMsgFromWire, coordMsgToWire, fleetPackage, liveChangeFromWire, runEventToWire, uploadPieceFromWire,
 } from '../../common/protocol/messages.js';
 import type { AgentMessage__Output, ControlHandlers, CoordinatorMessage, FleetHandlers, RunEventMsg, UploadChunk__Output } from '../../common/protocol/messages.js';
 import { MAX_DATA_BYTES } from '../../common/data/data-chunks.js';
@@ -302,166 +302,187 @@ export class GrpcServer {
   }
 
   private controlHandlers(): ControlHandlers {
-    const c = this.opts.coordinator;
-    /** The refusal of a control call (logged), or undefined when its certificate role and token allow it. */
-    const refusal = (call: RoleCall & { metadata: grpc.Metadata; getPeer(): string }): Partial<grpc.StatusObject> | undefined => {
-      const wrongRole = this.roleRefusal(call, 'control');
-      if (wrongRole !== undefined) {
-        this.opts.log('warn', `refused a control call from ${call.getPeer()}: ${wrongRole}`);
-        return { code: grpc.status.PERMISSION_DENIED, details: wrongRole };
-      }
-      if (tokenMatches(call.metadata, this.opts.controlToken)) return undefined;
-      this.opts.log('warn', `refused a control call from ${call.getPeer()}: missing or wrong control token`);
-      return { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token' };
-    };
     return {
-      Start: (call) => {
-        const denied = refusal(call);
-        if (denied !== undefined) {
-          call.emit('error', denied);
-          return;
-        }
-        let scenarioValue: unknown;
-        try {
-          scenarioValue = JSON.parse(call.request.scenarioJson);
-        } catch {
-          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', 'scenario_json is not JSON')));
-          return;
-        }
-        const missing = this.uploads.fill(scenarioValue, call.request.dataSha256);
-        if (missing.length > 0) {
-          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', missing.join('; '))));
-          return;
-        }
-        const v = validateScenario(scenarioValue);
-        if (!v.ok) {
-          const msg = v.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
-          call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', msg)));
-          return;
-        }
-        let onAgentLoss: AgentLossPolicy;
-        try {
-          onAgentLoss = policyFromWire(call.request.onAgentLoss);
-        } catch (e) {
-          call.emit('error', toStatus(e));
-          return;
-        }
-        let open = true;
-        const write = (e: RunEventMsg): void => {
-          if (open) call.write(runEventToWire(e));
-        };
-        call.on('cancelled', () => { open = false; });
-        c.start(v.scenario, {
-          onTick: (line) => write({ kind: 'tick', json: JSON.stringify(line) }),
-          onNotice: (level, message) => write({ kind: 'notice', level, message: boundText(message, NOTICE_CHARS) }),
-        }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000, onAgentLoss })
-          .then(async (handle) => {
-            write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds.map((id) => boundText(id)) });
-            await handle.report;
-            // The report is kept by then; one too large for a message is fetched with GetReport.
-            const kept = c.keptReport(handle.runId);
-            const inline = kept.json.length <= REPORT_PIECE_BYTES;
-            write({ kind: 'finished', runId: handle.runId, reportBytes: kept.json.length, reportJson: inline ? kept.json.toString('utf8') : '' });
-            if (open) call.end();
-          })
-          .catch((e: unknown) => {
-            if (open) call.emit('error', toStatus(e));
-          });
-      },
-      SetRate: (call, callback) => {
-        const denied = refusal(call);
-        if (denied !== undefined) return callback(denied);
-        let r: { changeId: number; agents: number };
-        try {
-          r = call.request.concurrency > 0
-            ? c.setConcurrency(call.request.concurrency, 'control API', call.request.scenario || undefined)
-            : c.setRate(call.request.rateRps, call.request.rampMs, 'control API', call.request.scenario || undefined);
-        } catch (e) {
-          callback(toStatus(e));
-          return;
-        }
-        // The reply waits (bounded) for the agents' acknowledgements, so the caller knows it took effect.
-        void c.whenApplied(r.changeId).then((a) => callback(null, { changeId: r.changeId, agents: r.agents, applied: a.applied, appliedMs: a.appliedMs }));
-      },
-      Status: (call, callback) => {
-        const denied = refusal(call);
-        if (denied !== undefined) return callback(denied);
-        callback(null, { json: JSON.stringify(boundStatus(c.status())) });
-      },
-      Stop: (call, callback) => {
-        const denied = refusal(call);
-        if (denied !== undefined) return callback(denied);
-        callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
-      },
-      GetReport: (call) => {
-        const denied = refusal(call);
-        if (denied !== undefined) {
-          call.emit('error', denied);
-          return;
-        }
-        let kept;
-        try {
-          kept = c.keptReport(call.request.runId === '' ? undefined : call.request.runId);
-        } catch (e) {
-          call.emit('error', toStatus(e));
-          return;
-        }
-        const { runId, json } = kept;
-        const pieces = reportPieces(json);
-        let i = 0;
-        let open = true;
-        call.on('cancelled', () => { open = false; });
-        // Respects the stream's flow control: write until it is full, continue on 'drain'.
-        const pump = (): void => {
-          while (open && i < pieces.length) {
-            const ok = call.write({ runId, index: i, count: pieces.length, bytes: json.length, data: pieces[i] as Buffer });
-            i++;
-            if (!ok) {
-              call.once('drain', pump);
-              return;
-            }
-          }
-          if (open) call.end();
-        };
-        pump();
-      },
-      Upload: (call, callback) => {
-        const denied = refusal(call);
-        if (denied !== undefined) {
-          callback(denied);
-          return;
-        }
-        const upload = new UploadIn();
-        let bytes = 0;
-        let failed = false;
-        const fail = (e: unknown, status?: grpc.status): void => {
-          if (failed) return;
-          failed = true;
-          call.removeAllListeners('data');
-          callback(status === undefined ? toStatus(e) : { code: status, details: describeError(e).replace(/^[A-Z_]+: /, '') });
-        };
-        call.on('data', (w: UploadChunk__Output) => {
-          try {
-            const p = uploadPieceFromWire(w);
-            bytes += p.data.length;
-            if (bytes > MAX_DATA_BYTES) throw new LoadfleetError('SCENARIO_INVALID', `the upload is over ${MAX_DATA_BYTES / 1048576} MiB, the data limit`);
-            upload.add(p);
-          } catch (e) {
-            fail(e, e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' ? grpc.status.INVALID_ARGUMENT : undefined);
-          }
-        });
-        call.on('end', () => {
-          if (failed) return;
-          const r = upload.finish();
-          if (!r.ok) {
-            fail(new LoadfleetError('SCENARIO_INVALID', r.why));
-            return;
-          }
-          this.uploads.keep(r.sha256, r.bytes, r.rows);
-          callback(null, { sha256: r.sha256, bytes: r.bytes });
-        });
-        call.on('error', () => { failed = true; });
-      },
+      Start: (call) => this.start(call),
+      SetRate: (call, callback) => this.setRate(call, callback),
+      Status: (call, callback) => this.status(call, callback),
+      Stop: (call, callback) => this.stop(call, callback),
+      GetReport: (call) => this.getReport(call),
+      Upload: (call, callback) => this.upload(call, callback),
     };
+  }
+
+  /** The refusal of a control call (logged), or undefined when its certificate role and token allow it. */
+  private refusal(call: RoleCall & { metadata: grpc.Metadata; getPeer(): string }): Partial<grpc.StatusObject> | undefined {
+    const wrongRole = this.roleRefusal(call, 'control');
+    if (wrongRole !== undefined) {
+      this.opts.log('warn', `refused a control call from ${call.getPeer()}: ${wrongRole}`);
+      return { code: grpc.status.PERMISSION_DENIED, details: wrongRole };
+    }
+    if (tokenMatches(call.metadata, this.opts.controlToken)) return undefined;
+    this.opts.log('warn', `refused a control call from ${call.getPeer()}: missing or wrong control token`);
+    return { code: grpc.status.UNAUTHENTICATED, details: 'missing or wrong control token' };
+  }
+
+  /** Control.Start: validates the scenario (with its uploaded data), starts the test and streams Started, the ticks and notices, then Finished. */
+  private start(call: Parameters<ControlHandlers['Start']>[0]): void {
+    const c = this.opts.coordinator;
+    const denied = this.refusal(call);
+    if (denied !== undefined) {
+      call.emit('error', denied);
+      return;
+    }
+    let scenarioValue: unknown;
+    try {
+      scenarioValue = JSON.parse(call.request.scenarioJson);
+    } catch {
+      call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', 'scenario_json is not JSON')));
+      return;
+    }
+    const missing = this.uploads.fill(scenarioValue, call.request.dataSha256);
+    if (missing.length > 0) {
+      call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', missing.join('; '))));
+      return;
+    }
+    const v = validateScenario(scenarioValue);
+    if (!v.ok) {
+      const msg = v.problems.map((p) => `${p.path}: ${p.message}`).join('; ');
+      call.emit('error', toStatus(new LoadfleetError('SCENARIO_INVALID', msg)));
+      return;
+    }
+    let onAgentLoss: AgentLossPolicy;
+    try {
+      onAgentLoss = policyFromWire(call.request.onAgentLoss);
+    } catch (e) {
+      call.emit('error', toStatus(e));
+      return;
+    }
+    let open = true;
+    const write = (e: RunEventMsg): void => {
+      if (open) call.write(runEventToWire(e));
+    };
+    call.on('cancelled', () => { open = false; });
+    c.start(v.scenario, {
+      onTick: (line) => write({ kind: 'tick', json: JSON.stringify(line) }),
+      onNotice: (level, message) => write({ kind: 'notice', level, message: boundText(message, NOTICE_CHARS) }),
+    }, { minAgents: call.request.minAgents || 1, waitAgentsMs: call.request.waitAgentsMs || 30_000, onAgentLoss })
+      .then(async (handle) => {
+        write({ kind: 'started', runId: handle.runId, agentIds: handle.agentIds.map((id) => boundText(id)) });
+        await handle.report;
+        // The report is kept by then; one too large for a message is fetched with GetReport.
+        const kept = c.keptReport(handle.runId);
+        const inline = kept.json.length <= REPORT_PIECE_BYTES;
+        write({ kind: 'finished', runId: handle.runId, reportBytes: kept.json.length, reportJson: inline ? kept.json.toString('utf8') : '' });
+        if (open) call.end();
+      })
+      .catch((e: unknown) => {
+        if (open) call.emit('error', toStatus(e));
+      });
+  }
+
+  /** Control.SetRate: a live change (LiveChange, decided at decode); the reply waits (bounded) for the agents' acknowledgements. */
+  private setRate(call: Parameters<ControlHandlers['SetRate']>[0], callback: Parameters<ControlHandlers['SetRate']>[1]): void {
+    const c = this.opts.coordinator;
+    const denied = this.refusal(call);
+    if (denied !== undefined) return callback(denied);
+    let r: { changeId: number; agents: number };
+    try {
+      r = c.change(liveChangeFromWire(call.request), 'control API');
+    } catch (e) {
+      callback(toStatus(e));
+      return;
+    }
+    // The reply waits (bounded) for the agents' acknowledgements, so the caller knows it took effect.
+    void c.whenApplied(r.changeId).then((a) => callback(null, { changeId: r.changeId, agents: r.agents, applied: a.applied, appliedMs: a.appliedMs }));
+  }
+
+  /** Control.Status: the fleet and the running test, bounded for the wire. */
+  private status(call: Parameters<ControlHandlers['Status']>[0], callback: Parameters<ControlHandlers['Status']>[1]): void {
+    const c = this.opts.coordinator;
+    const denied = this.refusal(call);
+    if (denied !== undefined) return callback(denied);
+    callback(null, { json: JSON.stringify(boundStatus(c.status())) });
+  }
+
+  /** Control.Stop: ends the running test early; the reply says whether one was running. */
+  private stop(call: Parameters<ControlHandlers['Stop']>[0], callback: Parameters<ControlHandlers['Stop']>[1]): void {
+    const c = this.opts.coordinator;
+    const denied = this.refusal(call);
+    if (denied !== undefined) return callback(denied);
+    callback(null, { wasRunning: c.stop(call.request.reason || 'stopped from the control API') });
+  }
+
+  /** Control.GetReport: a kept report in pieces, respecting the stream's flow control. */
+  private getReport(call: Parameters<ControlHandlers['GetReport']>[0]): void {
+    const c = this.opts.coordinator;
+    const denied = this.refusal(call);
+    if (denied !== undefined) {
+      call.emit('error', denied);
+      return;
+    }
+    let kept;
+    try {
+      kept = c.keptReport(call.request.runId === '' ? undefined : call.request.runId);
+    } catch (e) {
+      call.emit('error', toStatus(e));
+      return;
+    }
+    const { runId, json } = kept;
+    const pieces = reportPieces(json);
+    let i = 0;
+    let open = true;
+    call.on('cancelled', () => { open = false; });
+    // Respects the stream's flow control: write until it is full, continue on 'drain'.
+    const pump = (): void => {
+      while (open && i < pieces.length) {
+        const ok = call.write({ runId, index: i, count: pieces.length, bytes: json.length, data: pieces[i] as Buffer });
+        i++;
+        if (!ok) {
+          call.once('drain', pump);
+          return;
+        }
+      }
+      if (open) call.end();
+    };
+    pump();
+  }
+
+  /** Control.Upload: one data file in pieces, kept for the Start that names it by SHA-256. */
+  private upload(call: Parameters<ControlHandlers['Upload']>[0], callback: Parameters<ControlHandlers['Upload']>[1]): void {
+    const denied = this.refusal(call);
+    if (denied !== undefined) {
+      callback(denied);
+      return;
+    }
+    const upload = new UploadIn();
+    let bytes = 0;
+    let failed = false;
+    const fail = (e: unknown, status?: grpc.status): void => {
+      if (failed) return;
+      failed = true;
+      call.removeAllListeners('data');
+      callback(status === undefined ? toStatus(e) : { code: status, details: describeError(e).replace(/^[A-Z_]+: /, '') });
+    };
+    call.on('data', (w: UploadChunk__Output) => {
+      try {
+        const p = uploadPieceFromWire(w);
+        bytes += p.data.length;
+        if (bytes > MAX_DATA_BYTES) throw new LoadfleetError('SCENARIO_INVALID', `the upload is over ${MAX_DATA_BYTES / 1048576} MiB, the data limit`);
+        upload.add(p);
+      } catch (e) {
+        fail(e, e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' ? grpc.status.INVALID_ARGUMENT : undefined);
+      }
+    });
+    call.on('end', () => {
+      if (failed) return;
+      const r = upload.finish();
+      if (!r.ok) {
+        fail(new LoadfleetError('SCENARIO_INVALID', r.why));
+        return;
+      }
+      this.uploads.keep(r.sha256, r.bytes, r.rows);
+      callback(null, { sha256: r.sha256, bytes: r.bytes });
+    });
+    call.on('error', () => { failed = true; });
   }
 }

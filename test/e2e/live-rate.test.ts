@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startTarget } from '../../coordinator/demo/target.js';
 import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
+import { rateChange } from '../../common/protocol/live-change.js';
 
 test('a rate change mid-test moves the achieved rate within 5 % of the new target within 2 s', async () => {
   const target = await startTarget();
@@ -13,7 +14,7 @@ test('a rate change mid-test moves the achieved rate within 5 % of the new targe
       request: { url: target.url },
       load: { model: 'open', rate: 200, duration: '9s' },
     }), {
-      during: (c) => { setTimeout(() => c.setRate(newRate, 0, 'test'), changeAtMs); },
+      during: (c) => { setTimeout(() => c.change(rateChange(newRate, 0), 'test'), changeAtMs); },
     });
     assert.equal(report.rateChanges.length, 1);
     const change = report.rateChanges[0]!;

@@ -5,6 +5,7 @@ import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
 import type { AgentMsg, CoordMsg } from '../../common/protocol/messages.js';
 import { emptyStats } from '../../common/metrics/stats.js';
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
+import type { ShareTail } from '../../common/protocol/live-change.js';
 import type { RowPicker } from '../../agent/engine/feeder-select.js';
 import type { Engine, EngineResult, EngineSnapshot } from '../../agent/engine/engine.js';
 import type { AgentLink, Dialer, LinkHandlers } from '../../agent/link.js';
@@ -60,8 +61,8 @@ export class MemoryDialer implements Dialer {
 export class FakeEngine implements Engine {
   started = false;
   stopped: string | undefined;
-  rates: [number, number][] = [];
-  tails: unknown[] = [];
+  /** Every live change the session applied: the share, and its scenario when named. */
+  changes: unknown[] = [];
   readonly done: Promise<EngineResult>;
   finish!: () => void;
   readonly onSnapshot: (s: EngineSnapshot) => void;
@@ -80,10 +81,7 @@ export class FakeEngine implements Engine {
     });
   }
   start(): void { this.started = true; }
-  setRate(r: number, ramp: number): void { this.rates.push([r, ramp]); }
-  setTail(tail: readonly unknown[], scenario?: string): void { this.tails.push(scenario === undefined ? tail : [scenario, tail]); }
-  loops: [number, string | undefined][] = [];
-  setConcurrency(n: number, scenario?: string): void { this.loops.push([n, scenario]); }
+  change(share: ShareTail, scenario?: string): void { this.changes.push(scenario === undefined ? share : [scenario, share]); }
   mainElapsedMs(): number { return 250; }
   /** Whether the first stop() abandoned the load (due arrivals dropped). */
   abandoned: boolean | undefined;

@@ -14,6 +14,7 @@ import type { Clock, TimerHandle } from '../../../common/runtime/clock.js';
 import { LoadfleetError } from '../../../common/runtime/errors.js';
 import type { Logger } from '../../../common/runtime/io.js';
 import type { Coordinator } from '../../coordinator.js';
+import { loopsChange, rateChange } from '../../../common/protocol/live-change.js';
 import type { Route } from '../../server/http-server.js';
 import { text } from '../../server/http-server.js';
 import { DashboardState } from './state.js';
@@ -22,7 +23,7 @@ import { DASHBOARD_CSP_HEADER, renderDashboardPage } from './page.js';
 import type { ChartAssets } from '../html-report/page.js';
 
 /** What the dashboard reads from and asks of a coordinator. */
-export type DashboardSource = Pick<Coordinator, 'status' | 'observe' | 'setRate' | 'setConcurrency' | 'whenApplied' | 'stop'>;
+export type DashboardSource = Pick<Coordinator, 'status' | 'observe' | 'change' | 'whenApplied' | 'stop'>;
 
 export interface DashboardOptions {
   source: DashboardSource;
@@ -251,12 +252,12 @@ export class Dashboard {
     if (body.concurrency !== undefined) {
       const n = body.concurrency;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'concurrency must be a whole number >= 1');
-      change = source.setConcurrency(n, 'dashboard', sc);
+      change = source.change(loopsChange(n, sc), 'dashboard');
       what = `concurrency ${n}`;
     } else {
       const r = body.rateRps;
       if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new LoadfleetError('USAGE', 'rateRps must be a number >= 0');
-      change = source.setRate(r, Math.round(rampMs), 'dashboard', sc);
+      change = source.change(rateChange(r, Math.round(rampMs), sc), 'dashboard');
       what = `rate ${r}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''}`;
     }
     const applied = await source.whenApplied(change.changeId);

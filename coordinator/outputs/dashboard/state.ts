@@ -11,7 +11,7 @@ import { mainDurationMs } from '../../../common/scenario/scenario.js';
 import type { Phase } from '../../../common/metrics/stats.js';
 import type { IntervalFigures } from '../../merge/aggregator.js';
 import type { FleetStatus } from '../../coordinator.js';
-import { partSchedules, sumSchedules } from '../../schedule/planner.js';
+import { modelSchedule, scenarioSchedules } from '../../schedule/replay.js';
 import type { RateChange, Report } from '../../report/report.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../../report/report.js';
 import { meanBetween } from '../../schedule/shares.js';
@@ -229,11 +229,11 @@ export class DashboardState {
     const s = run.scenario;
     const startMs = f.index * this.intervalMs;
     let missingRps = 0;
-    const open = partSchedules(s, run.changes).filter((p) => p.model === 'open').map((p) => p.segments);
-    if (phase === 'main' && open.length > 0) {
+    const open = modelSchedule(scenarioSchedules(s, run.changes), 'open');
+    if (phase === 'main' && open !== null) {
       const to = Math.min(mainDurationMs(s), startMs + this.intervalMs);
       // Several scenarios at once: the open ones' rates add up.
-      const planned = to > startMs ? meanBetween(sumSchedules(open), startMs, to) : 0;
+      const planned = to > startMs ? meanBetween(open, startMs, to) : 0;
       missingRps = Math.max(0, round1(planned - f.targetRps));
     }
     const byClass = [0, 0, 0, 0];

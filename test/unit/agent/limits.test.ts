@@ -79,7 +79,7 @@ test('planRefusal and capTail: ceilings on rate and in-flight', () => {
   assert.match(planRefusal(plan({ model: 'closed', segments: [{ durationMs: 1000, from: 1, to: 60 }], maxInFlight: 60 }), limits) ?? '', /60 in flight \(loops\), above/);
   // Several scenarios: the open parts' peaks add up (150 + 100 > 200); a closed part adds no rate.
   const parts = (rates: number[]): Partial<AgentPlan> => ({
-    maxInFlight: 40, parts: [...rates.map((r, i) => ({ name: `o${i}`, model: 'open' as const, segments: [{ durationMs: 1000, from: r, to: r }], maxInFlight: 10, flows: ['f'] })),
+    maxInFlight: 40, scenarios: [...rates.map((r, i) => ({ name: `o${i}`, model: 'open' as const, segments: [{ durationMs: 1000, from: r, to: r }], maxInFlight: 10, flows: ['f'] })),
       { name: 'c', model: 'closed' as const, segments: [{ durationMs: 1000, from: 500, to: 500 }], maxInFlight: 10, flows: ['f'] }],
   });
   assert.match(planRefusal(plan(parts([150, 100])), limits) ?? '', /asks for 250 req\/s, above this agent's --max-rate 200/);

@@ -22,12 +22,14 @@ test('hello first, then an assignment runs: ready, snapshots, done', async () =>
   const engine = engines[0]!;
   assert.ok(engine.started);
   engine.onSnapshot({ seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1_000, stats: emptyStats(), rateRps: 10, concurrency: 0 });
-  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 20, concurrency: 0, rampMs: 500, changeId: 1 });
-  link.deliver({ kind: 'set-rate', runId: 'other', assignment: 1, rateRps: 99, concurrency: 0, rampMs: 0, changeId: 2 });
-  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 2, rateRps: 99, concurrency: 0, rampMs: 0, changeId: 3 });
-  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 5, concurrency: 0, rampMs: 0, changeId: 4, tail: [{ durationMs: 700, from: 5, to: 9 }] });
-  assert.deepEqual(engine.rates, [[20, 500]], 'only changes for this run and assignment apply');
-  assert.deepEqual(engine.tails, [[{ durationMs: 700, from: 5, to: 9 }]], 'a tail replaces the schedule');
+  link.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 1, share: { kind: 'rate', tail: [{ durationMs: 500, from: 20, to: 20 }] } });
+  link.deliver({ kind: 'share-change', runId: 'other', assignment: 1, changeId: 2, share: { kind: 'rate', tail: [{ durationMs: 500, from: 99, to: 99 }] } });
+  link.deliver({ kind: 'share-change', runId: 'r1', assignment: 2, changeId: 3, share: { kind: 'rate', tail: [{ durationMs: 500, from: 99, to: 99 }] } });
+  link.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 4, share: { kind: 'rate', tail: [{ durationMs: 700, from: 5, to: 9 }] } });
+  assert.deepEqual(engine.changes, [
+    { kind: 'rate', tail: [{ durationMs: 500, from: 20, to: 20 }] },
+    { kind: 'rate', tail: [{ durationMs: 700, from: 5, to: 9 }] },
+  ], 'only changes for this run and assignment apply');
   engine.finish();
   await tick();
   assert.deepEqual(link.sent.map((m) => m.kind), ['hello', 'ready', 'snapshot', 'applied', 'applied', 'done']);
@@ -194,10 +196,11 @@ test('an agent refuses a plan its own limits forbid (coded failure, no engine) a
   dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
   await tick();
   assert.equal(engines.length, 1);
-  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 50, concurrency: 0, rampMs: 0, changeId: 1, tail: [{ durationMs: 500, from: 50, to: 50 }] });
-  assert.deepEqual(engines[0]!.tails, [[{ durationMs: 500, from: 20, to: 20 }]]);
-  const capped = dialer.last.sent.filter((m) => m.kind === 'failure').at(-1);
-  assert.ok(capped?.kind === 'failure' && capped.code === 'LIMIT_CAPPED', JSON.stringify(capped));
+  dialer.last.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 1, share: { kind: 'rate', tail: [{ durationMs: 500, from: 50, to: 50 }] } });
+  assert.deepEqual(engines[0]!.changes, [{ kind: 'rate', tail: [{ durationMs: 500, from: 20, to: 20 }] }]);
+  const capped = dialer.last.sent.filter((m) => m.kind === 'limit-capped').at(-1);
+  assert.ok(capped?.kind === 'limit-capped' && capped.changeId === 1, JSON.stringify(capped));
+  assert.equal(dialer.last.sent.filter((m) => m.kind === 'failure').length, 1, 'a cap is a notice, not a failure: only the refused plan failed');
   assert.ok(log.some((l) => /^warn agent a1 capped change 1 at its --max-rate 20/.test(l)));
 });
 
@@ -208,7 +211,7 @@ test('closed-model live changes are capped at the agent\'s --max-in-flight (not 
   const plan = {
     ...PLAN, model: 'open', segments: [{ durationMs: 1_000, from: 10, to: 10 }], maxInFlight: 7,
     program: { requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } }, flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data: {}, origins: ['http://127.0.0.1:1'] },
-    parts: [
+    scenarios: [
       { name: 'web', model: 'open', segments: [{ durationMs: 1_000, from: 10, to: 10 }], maxInFlight: 5, flows: ['a'] },
       { name: 'loops', model: 'closed', segments: [{ durationMs: 1_000, from: 2, to: 2 }], maxInFlight: 2, flows: ['a'] },
     ],
@@ -216,16 +219,23 @@ test('closed-model live changes are capped at the agent\'s --max-in-flight (not 
   dialer.last.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(plan) });
   await tick();
   assert.equal(engines.length, 1);
-  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 0, concurrency: 3, rampMs: 0, changeId: 1, scenario: 'loops' });
-  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 0, concurrency: 9, rampMs: 0, changeId: 2, scenario: 'loops' });
-  assert.deepEqual(engines[0]!.loops, [[3, 'loops'], [4, 'loops']], 'within the ceiling as asked, above it capped (not at the 20 of --max-rate)');
-  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 0, concurrency: 0, rampMs: 0, changeId: 3, scenario: 'loops', tail: [{ durationMs: 500, from: 3, to: 30 }] });
-  dialer.last.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 30, concurrency: 0, rampMs: 0, changeId: 4, scenario: 'web', tail: [{ durationMs: 500, from: 30, to: 30 }] });
-  assert.deepEqual(engines[0]!.tails, [['loops', [{ durationMs: 500, from: 3, to: 4 }]], ['web', [{ durationMs: 500, from: 20, to: 20 }]]], 'loops capped at 4, the open part at 20/s');
+  dialer.last.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 1, scenario: 'loops', share: { kind: 'loops', tail: [{ durationMs: 500, from: 3, to: 3 }] } });
+  dialer.last.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 2, scenario: 'loops', share: { kind: 'loops', tail: [{ durationMs: 500, from: 9, to: 9 }] } });
+  assert.deepEqual(engines[0]!.changes.splice(0), [
+    ['loops', { kind: 'loops', tail: [{ durationMs: 500, from: 3, to: 3 }] }],
+    ['loops', { kind: 'loops', tail: [{ durationMs: 500, from: 4, to: 4 }] }],
+  ], 'within the ceiling as asked, above it capped (not at the 20 of --max-rate)');
+  dialer.last.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 3, scenario: 'loops', share: { kind: 'loops', tail: [{ durationMs: 500, from: 3, to: 30 }] } });
+  dialer.last.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 4, scenario: 'web', share: { kind: 'rate', tail: [{ durationMs: 500, from: 30, to: 30 }] } });
+  assert.deepEqual(engines[0]!.changes, [
+    ['loops', { kind: 'loops', tail: [{ durationMs: 500, from: 3, to: 4 }] }],
+    ['web', { kind: 'rate', tail: [{ durationMs: 500, from: 20, to: 20 }] }],
+  ], 'loops capped at 4, the open part at 20/s');
   assert.ok(log.some((l) => /^warn agent a1 capped change 2 at its --max-in-flight 4 loops/.test(l)), log.join('\n'));
   assert.ok(log.some((l) => /^warn agent a1 capped change 4 at its --max-rate 20 req\/s/.test(l)), log.join('\n'));
-  const capped = dialer.last.sent.filter((m) => m.kind === 'failure' && m.code === 'LIMIT_CAPPED');
-  assert.equal(capped.length, 3);
+  const capped = dialer.last.sent.filter((m) => m.kind === 'limit-capped');
+  assert.deepEqual(capped.map((m) => m.kind === 'limit-capped' && m.changeId), [2, 3, 4]);
+  assert.equal(dialer.last.sent.filter((m) => m.kind === 'failure').length, 0, 'caps are notices, not failures');
 });
 
 // Link freshness. WELCOME: heartbeats every 1 000 ms, miss limit 3: the coordinator may declare this
@@ -298,8 +308,8 @@ test('a live rate above the bound of any test (MAX_RATE_RPS) is capped there, lo
   const link = dialer.last;
   link.deliver(WELCOME);
   link.deliver({ kind: 'assign', runId: 'r1', assignment: 1, planJson: JSON.stringify(PLAN) });
-  link.deliver({ kind: 'set-rate', runId: 'r1', assignment: 1, rateRps: 1e9, concurrency: 0, rampMs: 0, changeId: 7 });
-  assert.deepEqual(engines[0]!.rates, [[MAX_RATE_RPS, 0]]);
-  const failure = link.sent.find((m) => m.kind === 'failure');
-  assert.ok(failure !== undefined && failure.kind === 'failure' && failure.code === 'LIMIT_CAPPED' && /10000000 req\/s, the highest rate any test may ask for/.test(failure.message), JSON.stringify(failure));
+  link.deliver({ kind: 'share-change', runId: 'r1', assignment: 1, changeId: 7, share: { kind: 'rate', tail: [{ durationMs: 500, from: 1e9, to: 1e9 }] } });
+  assert.deepEqual(engines[0]!.changes, [{ kind: 'rate', tail: [{ durationMs: 500, from: MAX_RATE_RPS, to: MAX_RATE_RPS }] }]);
+  const notice = link.sent.find((m) => m.kind === 'limit-capped');
+  assert.ok(notice !== undefined && notice.kind === 'limit-capped' && /10000000 req\/s, the highest rate any test may ask for/.test(notice.message), JSON.stringify(notice));
 });

@@ -11,8 +11,10 @@ test('typed commands: rate and concurrency, with an optional ramp and @scenario 
   const io = captureIo('/tmp');
   const calls: string[] = [];
   const control: RunControl = {
-    setRate: async (r, rampMs, _source, scenario) => { calls.push(`rate ${r} ${rampMs} ${scenario ?? '-'}`); return 'ok'; },
-    setConcurrency: async (n, scenario) => { calls.push(`concurrency ${n} ${scenario ?? '-'}`); return 'ok'; },
+    change: async (c) => {
+      calls.push(c.kind === 'rate' ? `rate ${c.rateRps} ${c.rampMs} ${c.scenario ?? '-'}` : `concurrency ${c.loops} ${c.scenario ?? '-'}`);
+      return 'ok';
+    },
     stop: async () => undefined,
   };
   const stopReading = readLiveCommands(io, control);

@@ -10,6 +10,7 @@ import type { Applied as _loadfleet_v1_Applied, Applied__Output as _loadfleet_v1
 import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1_Leaving__Output } from '../../loadfleet/v1/Leaving.js';
 import type { RowsWanted as _loadfleet_v1_RowsWanted, RowsWanted__Output as _loadfleet_v1_RowsWanted__Output } from '../../loadfleet/v1/RowsWanted.js';
 import type { RowsAccount as _loadfleet_v1_RowsAccount, RowsAccount__Output as _loadfleet_v1_RowsAccount__Output } from '../../loadfleet/v1/RowsAccount.js';
+import type { LimitCapped as _loadfleet_v1_LimitCapped, LimitCapped__Output as _loadfleet_v1_LimitCapped__Output } from '../../loadfleet/v1/LimitCapped.js';
 
 export interface AgentMessage {
   'hello'?: (_loadfleet_v1_Hello | null);
@@ -22,7 +23,8 @@ export interface AgentMessage {
   'leaving'?: (_loadfleet_v1_Leaving | null);
   'rowsWanted'?: (_loadfleet_v1_RowsWanted | null);
   'rowsAccount'?: (_loadfleet_v1_RowsAccount | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount";
+  'limitCapped'?: (_loadfleet_v1_LimitCapped | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount"|"limitCapped";
 }
 
 export interface AgentMessage__Output {
@@ -36,5 +38,6 @@ export interface AgentMessage__Output {
   'leaving'?: (_loadfleet_v1_Leaving__Output | null);
   'rowsWanted'?: (_loadfleet_v1_RowsWanted__Output | null);
   'rowsAccount'?: (_loadfleet_v1_RowsAccount__Output | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount";
+  'limitCapped'?: (_loadfleet_v1_LimitCapped__Output | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount"|"limitCapped";
 }

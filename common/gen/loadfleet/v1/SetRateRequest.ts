@@ -1,16 +1,18 @@
 // Original file: proto/loadfleet/v1/fleet.proto
 
+import type { RateChange as _loadfleet_v1_RateChange, RateChange__Output as _loadfleet_v1_RateChange__Output } from '../../loadfleet/v1/RateChange.js';
+import type { LoopChange as _loadfleet_v1_LoopChange, LoopChange__Output as _loadfleet_v1_LoopChange__Output } from '../../loadfleet/v1/LoopChange.js';
 
 export interface SetRateRequest {
-  'rateRps'?: (number | string);
-  'concurrency'?: (number);
-  'rampMs'?: (number);
   'scenario'?: (string);
+  'rate'?: (_loadfleet_v1_RateChange | null);
+  'loops'?: (_loadfleet_v1_LoopChange | null);
+  'change'?: "rate"|"loops";
 }
 
 export interface SetRateRequest__Output {
-  'rateRps': (number);
-  'concurrency': (number);
-  'rampMs': (number);
   'scenario': (string);
+  'rate'?: (_loadfleet_v1_RateChange__Output | null);
+  'loops'?: (_loadfleet_v1_LoopChange__Output | null);
+  'change'?: "rate"|"loops";
 }

@@ -30,7 +30,7 @@ test('closed: N loops keep N requests in flight; counts match the server exactly
   checkAccounting(snaps, r);
 });
 
-test('closed: setConcurrency adds and removes loops live; a ramp of loops follows the segments', async (t) => {
+test('closed: a live loop count adds and removes loops; a ramp of loops follows the segments', async (t) => {
   const target = await startTarget({ kind: 'stall', stallMs: 5 });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
@@ -40,9 +40,9 @@ test('closed: setConcurrency adds and removes loops live; a ramp of loops follow
   );
   engine.start();
   await new Promise((resolve) => setTimeout(resolve, 900));
-  engine.setConcurrency(12);
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 12, to: 12 }] });
   await new Promise((resolve) => setTimeout(resolve, 300));
-  engine.setConcurrency(3);
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 3, to: 3 }] });
   const r = await engine.done;
   const loops = snaps.map((s) => s.concurrency);
   assert.ok(loops.includes(1) || loops.includes(2), `ramp starts low: ${loops.join(',')}`);
@@ -73,7 +73,7 @@ test('closed vs open: one 1 s stall is hidden by a closed loop (coordinated omis
   checkAccounting(snaps, r);
 });
 
-test('closed: setTail replaces a live override with a ramp of loops that the runner follows', async (t) => {
+test('closed: a live tail replaces a held loop count with a ramp of loops that the runner follows', async (t) => {
   const target = await startTarget({ kind: 'stall', stallMs: 5 });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
@@ -82,10 +82,10 @@ test('closed: setTail replaces a live override with a ramp of loops that the run
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
-  engine.setConcurrency(3);
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 3, to: 3 }] });
   await new Promise((resolve) => setTimeout(resolve, 300));
   // From here: 1 -> 9 loops over 600 ms, then 9 to the end.
-  engine.setTail([{ durationMs: 600, from: 1, to: 9 }, { durationMs: 600, from: 9, to: 9 }]);
+  engine.change({ kind: 'loops', tail: [{ durationMs: 600, from: 1, to: 9 }, { durationMs: 600, from: 9, to: 9 }] });
   const r = await engine.done;
   const loops = snaps.filter((s) => s.phase === 'main' && s.concurrency > 0).map((s) => s.concurrency);
   assert.equal(loops[0], 3, `the override first: ${loops.join(',')}`);
@@ -106,7 +106,7 @@ test('closed: a live change may go above the plan\'s loop cap (the coordinator m
   );
   engine.start();
   await new Promise((resolve) => setTimeout(resolve, 300));
-  engine.setConcurrency(5);
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 5, to: 5 }] });
   const r = await engine.done;
   assert.equal(r.main.inFlightPeak, 5, 'five loops, on the two planned connections');
   assert.ok(snaps.some((s) => s.concurrency === 5));

@@ -112,7 +112,7 @@ test('open: a slow response shows in latency from intended; a stalled generator 
   checkAccounting(snaps2, r2);
 });
 
-test('open: setRate mid-run changes the rate from then on, without skipping or doubling', async (t) => {
+test('open: a live rate mid-run changes the rate from then on, without skipping or doubling', async (t) => {
   const target = await startTarget();
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
@@ -120,7 +120,7 @@ test('open: setRate mid-run changes the rate from then on, without skipping or d
     onSnapshot: (s) => snaps.push(s),
   });
   engine.start();
-  setTimeout(() => engine.setRate(300, 0), 1000);
+  setTimeout(() => engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 300, to: 300 }] }), 1000);
   const r = await engine.done;
   // ~100 in the first second, ~300 in the second; the switch happens within a few ms of 1 s.
   assert.ok(Math.abs(r.main.sent - 400) <= 5, `sent ${r.main.sent}`);
@@ -143,7 +143,7 @@ test('open: stop() ends early, drains, emits the final main delta; a second stop
   await new Promise((resolve) => setTimeout(resolve, 500));
   engine.stop('test');
   engine.stop('again');
-  engine.setRate(5, 0);
+  engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 5, to: 5 }] });
   const r = await engine.done;
   assert.equal(r.stoppedEarly, true);
   assert.ok(r.mainDurationMs >= 490 && r.mainDurationMs < 700, `duration ${r.mainDurationMs}`);

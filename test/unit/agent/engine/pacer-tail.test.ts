@@ -1,35 +1,12 @@
-// replaceTail and fitTail: the pure pacer pieces that let the coordinator move an agent's share of a
+// replaceTail: the pure pacer piece that lets the coordinator move an agent's share of a
 // staged schedule mid-test (join, loss, leave, saturation) without skipping or doubling an arrival.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Segment } from '../../../../common/plan/agent-plan.js';
-import { arrivalTimeMs, changeRate, expectedArrivals, fitTail, rateAtMs, rateSchedule, replaceTail } from '../../../../agent/engine/pacer.js';
+import { arrivalTimeMs, expectedArrivals, rateAtMs, rateSchedule, replaceTail } from '../../../../agent/engine/pacer.js';
 
 const seg = (durationMs: number, from: number, to: number): Segment => ({ durationMs, from, to });
 const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
-
-test('fitTail table: cut the past off a longer tail, hold the first value before a shorter one', () => {
-  const rows: { why: string; tail: Segment[]; durationMs: number; want: Segment[] }[] = [
-    { why: 'exact length is kept', tail: [seg(1000, 10, 20)], durationMs: 1000, want: [seg(1000, 10, 20)] },
-    { why: 'longer: the first 250 ms are cut, with the value interpolated', tail: [seg(1000, 10, 20)], durationMs: 750, want: [seg(750, 12.5, 20)] },
-    { why: 'longer by more than a segment: whole segments go', tail: [seg(100, 1, 1), seg(1000, 10, 20)], durationMs: 500, want: [seg(500, 15, 20)] },
-    { why: 'shorter: the first value is held first', tail: [seg(1000, 10, 20)], durationMs: 1200, want: [seg(200, 10, 10), seg(1000, 10, 20)] },
-    { why: 'nothing left', tail: [seg(1000, 10, 20)], durationMs: 0, want: [] },
-    { why: 'empty tail', tail: [], durationMs: 100, want: [] },
-  ];
-  for (const row of rows) {
-    const got = fitTail(row.tail, row.durationMs);
-    assert.equal(got.length, row.want.length, row.why);
-    got.forEach((s, i) => {
-      const w = row.want[i] as Segment;
-      near(s.durationMs, w.durationMs, `${row.why} duration ${i}`);
-      near(s.from, w.from, `${row.why} from ${i}`);
-      near(s.to, w.to, `${row.why} to ${i}`);
-    });
-    const total = got.reduce((sum, s) => sum + s.durationMs, 0);
-    if (got.length > 0) near(total, row.durationMs, `${row.why}: lasts exactly the time left`);
-  }
-});
 
 test('replaceTail keeps the arrivals before the switch and follows the tail after it', () => {
   const base = rateSchedule([seg(2000, 100, 100), seg(2000, 100, 300)]);
@@ -58,13 +35,4 @@ test('replaceTail table: no-ops and a tail that ends earlier or later than the o
   near(replaceTail(base, 500, [seg(100, 1, 1)]).endMs, 600, 'a shorter tail ends the schedule earlier');
   near(replaceTail(base, 500, [seg(900, 1, 1)]).endMs, 1400, 'a longer tail extends it');
   near(replaceTail(base, -5, [seg(1000, 2, 2)]).endMs, 1000, 'a switch before 0 is a switch at 0');
-});
-
-test('changeRate is replaceTail with a ramp-and-hold tail (same figures as before the refactor)', () => {
-  const base = rateSchedule([seg(4000, 100, 100)]);
-  const s = changeRate(base, 1000, 300, 2000);
-  near(rateAtMs(s, 2000), 200, 'mid-ramp');
-  near(rateAtMs(s, 3500), 300, 'held');
-  near(s.endMs, 4000, 'original end');
-  near(expectedArrivals(s, 4000), 100 + (2 * 200) + 300, 'integral');
 });

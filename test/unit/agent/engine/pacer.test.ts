@@ -4,15 +4,17 @@ import assert from 'node:assert/strict';
 import type { Segment } from '../../../../common/plan/agent-plan.js';
 import {
   arrivalTimeMs,
-  changeRate,
   constantSchedule,
   dueArrivals,
   expectedArrivals,
   pace,
   rateAtMs,
   rateSchedule,
+  replaceTail,
+  waitMs,
 } from '../../../../agent/engine/pacer.js';
-import type { RateSchedule } from '../../../../agent/engine/pacer.js';
+import type { PaceStep, RateSchedule } from '../../../../agent/engine/pacer.js';
+import { changeFrom, fitTail, tailFrom } from '../../../../common/plan/rate-schedule.js';
 
 const EPS = 1e-6;
 const seg = (durationMs: number, from: number, to: number): Segment => ({ durationMs, from, to });
@@ -22,13 +24,23 @@ function near(actual: number, expected: number, what: string): void {
   else assert.ok(Math.abs(actual - expected) < EPS, `${what}: got ${actual}, want ${expected}`);
 }
 
-/** All arrival times of a schedule (until the end), by walking pace() like a runner would. */
+/**
+ * A live rate change at atMs as it reaches a runner: the coordinator's schedule after the change
+ * (changeFrom), its tail from atMs (the agent's share), fitted to the runner's time left and put in
+ * place of the runner's schedule from atMs (replaceTail).
+ */
+function changeRate(before: RateSchedule, atMs: number, rateRps: number, rampMs: number): RateSchedule {
+  const tail = tailFrom(changeFrom(before.segments, atMs, rateRps, rampMs), atMs);
+  return replaceTail(before, atMs, fitTail(tail, before.endMs - atMs));
+}
+
+/** All arrival times of a schedule (until the end), by walking arrivalTimeMs like a runner would. */
 function allArrivals(schedule: RateSchedule): number[] {
   const out: number[] = [];
   for (let i = 0; ; i++) {
-    const p = pace(schedule, 0, i);
-    if (p.stop) return out;
-    out.push(arrivalTimeMs(schedule, i));
+    const t = arrivalTimeMs(schedule, i);
+    if (!(t < schedule.endMs)) return out;
+    out.push(t);
   }
 }
 
@@ -153,33 +165,43 @@ interface PaceRow {
   name: string;
   schedule: RateSchedule;
   elapsedMs: number;
+  /** Arrivals already issued: the next one is intended at arrivalTimeMs(schedule, sent). */
   sent: number;
-  want: { waitMs: number; stop: boolean };
+  want: PaceStep;
+  /** For `wait`: how long. */
+  waitMs?: number;
 }
 
 const c100 = constantSchedule(100, 1000);
+const GRACE_MS = 500;
 const paceRows: PaceRow[] = [
   // nothing sent at t=0: arrival 0 is due now
-  { name: 'first arrival due at once', schedule: c100, elapsedMs: 0, sent: 0, want: { waitMs: 0, stop: false } },
+  { name: 'first arrival due at once', schedule: c100, elapsedMs: 0, sent: 0, want: 'send' },
   // on time: 3 sent at 25 ms, arrival 3 is at 30 ms
-  { name: 'on time, wait for the next', schedule: c100, elapsedMs: 25, sent: 3, want: { waitMs: 5, stop: false } },
+  { name: 'on time, wait for the next', schedule: c100, elapsedMs: 25, sent: 3, want: 'wait', waitMs: 5 },
   // behind: at 95 ms only 2 sent; never skip, send now
-  { name: 'behind means send now', schedule: c100, elapsedMs: 95, sent: 2, want: { waitMs: 0, stop: false } },
+  { name: 'behind means send now', schedule: c100, elapsedMs: 95, sent: 2, want: 'send' },
   // ahead: the runner woke up early
-  { name: 'ahead of schedule', schedule: c100, elapsedMs: 0, sent: 5, want: { waitMs: 50, stop: false } },
-  // end: all 100 arrivals sent; arrival 100 would be at 1000 ms = end
-  { name: 'end of schedule stops', schedule: c100, elapsedMs: 990, sent: 100, want: { waitMs: 0, stop: true } },
+  { name: 'ahead of schedule', schedule: c100, elapsedMs: 0, sent: 5, want: 'wait', waitMs: 50 },
   // last arrival (99 at 990 ms) is still sent
-  { name: 'last arrival still sent', schedule: c100, elapsedMs: 980, sent: 99, want: { waitMs: 10, stop: false } },
-  // zero-rate tail: no arrival before the end, stop
-  { name: 'zero tail stops', schedule: rateSchedule([seg(100, 10, 10), seg(900, 0, 0)]), elapsedMs: 200, sent: 1, want: { waitMs: 0, stop: true } },
+  { name: 'last arrival still sent', schedule: c100, elapsedMs: 980, sent: 99, want: 'wait', waitMs: 10 },
+  // all 100 arrivals sent (arrival 100 would be at 1000 ms = end): the phase lasts until its end
+  { name: 'none left: wait for the end', schedule: c100, elapsedMs: 990, sent: 100, want: 'wait', waitMs: 10 },
+  // none left and the end has come
+  { name: 'none left at the end: end', schedule: c100, elapsedMs: 1000, sent: 100, want: 'end' },
+  // zero-rate tail: no arrival before the end, wait for it (a live change may add some)
+  { name: 'zero tail waits for the end', schedule: rateSchedule([seg(100, 10, 10), seg(900, 0, 0)]), elapsedMs: 200, sent: 1, want: 'wait', waitMs: 800 },
+  // behind past the end, within the grace: still sent
+  { name: 'behind within the grace', schedule: c100, elapsedMs: 1000 + GRACE_MS - 1, sent: 98, want: 'send' },
+  // behind past the end and its grace: the owed arrivals expire
+  { name: 'behind past the grace expires', schedule: c100, elapsedMs: 1000 + GRACE_MS, sent: 98, want: 'expire' },
 ];
 
 for (const row of paceRows) {
   test(`pace: ${row.name}`, () => {
-    const p = pace(row.schedule, row.elapsedMs, row.sent);
-    assert.equal(p.stop, row.want.stop);
-    near(p.waitMs, row.want.waitMs, 'waitMs');
+    const nextAtMs = arrivalTimeMs(row.schedule, row.sent);
+    assert.equal(pace(row.schedule, row.elapsedMs, nextAtMs, GRACE_MS), row.want);
+    if (row.waitMs !== undefined) near(waitMs(row.schedule, row.elapsedMs, nextAtMs), row.waitMs, 'waitMs');
   });
 }
 

@@ -45,7 +45,8 @@ const AGENT: AgentMsg[] = [
   { kind: 'snapshot', runId: 'r', assignment: 1, seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats, rateRps: 10, concurrency: 0 },
   { kind: 'heartbeat', sentAtMs: 1 },
   { kind: 'done', runId: 'r', assignment: 1, lastSeq: 1, main: stats, warmup: emptyStats(), durationMs: 1000 },
-  { kind: 'failure', runId: 'r', assignment: 1, code: 'X', message: 'm' },
+  { kind: 'failure', runId: 'r', assignment: 1, code: 'BUSY', message: 'm' },
+  { kind: 'limit-capped', runId: 'r', assignment: 1, changeId: 3, message: 'capped' },
   { kind: 'applied', runId: 'r', assignment: 1, changeId: 1, appliedAtMs: 5 },
   { kind: 'leaving', runId: 'r', assignment: 1, reason: 'x' },
   { kind: 'rows-wanted', runId: 'r', assignment: 1, feeder: 'users', rows: 40 },
@@ -54,7 +55,8 @@ const AGENT: AgentMsg[] = [
 const COORD: CoordMsg[] = [
   { kind: 'welcome', protocolVersion: 2, coordinatorVersion: 'x', heartbeatIntervalMs: 500, heartbeatMissLimit: 4, snapshotIntervalMs: 1000 },
   { kind: 'assign', runId: 'r', assignment: 1, planJson: '{"runId":"r"}' },
-  { kind: 'set-rate', runId: 'r', assignment: 1, rateRps: 5, concurrency: 0, rampMs: 0, changeId: 2, tail: [{ durationMs: 100, from: 1, to: 2 }] },
+  { kind: 'share-change', runId: 'r', assignment: 1, changeId: 2, share: { kind: 'rate', tail: [{ durationMs: 100, from: 1, to: 2 }] } },
+  { kind: 'share-change', runId: 'r', assignment: 1, changeId: 3, scenario: 'loops', share: { kind: 'loops', tail: [{ durationMs: 100, from: 4, to: 4 }] } },
   { kind: 'stop', runId: 'r', reason: 'x' },
   { kind: 'heartbeat', sentAtMs: 2 },
   { kind: 'ack', runId: 'r', assignment: 1, seq: 1, done: false, unknownRun: false },
@@ -120,7 +122,7 @@ test('fuzz: agent messages decode to well-formed messages or PROTOCOL_VIOLATION;
 test('fuzz: coordinator messages, upload pieces and run events decode or are refused with PROTOCOL_VIOLATION', () => {
   const svc = fleetPackage().Fleet.service.Connect;
   const c = fuzz('coord', COORD.map((m) => svc.responseSerialize(coordMsgToWire(m))), (b) => svc.responseDeserialize(b) as CoordinatorMessage__Output, coordMsgFromWire, (m) => {
-    if (m.kind === 'set-rate' && m.tail !== undefined) assert.ok(m.tail.every((s) => s.durationMs > 0 && s.from >= 0 && s.to >= 0));
+    if (m.kind === 'share-change') assert.ok(m.share.tail.length >= 1 && m.share.tail.every((s) => s.durationMs > 0 && s.from >= 0 && s.to >= 0 && Number.isFinite(s.durationMs + s.from + s.to)));
     if (m.kind === 'data-chunk') assert.ok(m.index < m.count && m.count >= 1 && m.runId !== '' && m.feeder !== '');
     if (m.kind === 'row-block') {
       // What the agent relies on: well-formed ranges and exactly one object row per index.

@@ -40,7 +40,7 @@ const refused: { why: string; msg: unknown; field: RegExp }[] = [
   { why: 'huge host', msg: { hello: { agentId: 'a', host: 'h'.repeat(MAX_ID_CHARS + 1), protocolVersion: 3 } }, field: /hello\.host/ },
   { why: 'huge version', msg: { hello: { agentId: 'a', version: 'v'.repeat(MAX_ID_CHARS + 1), protocolVersion: 3 } }, field: /hello\.version/ },
   { why: 'huge run id', msg: snapshot({ runId: 'r'.repeat(MAX_ID_CHARS + 1) }), field: /snapshot\.runId/ },
-  { why: 'huge failure message', msg: { failure: { runId: 'r', code: 'X', message: 'm'.repeat(MAX_TEXT_CHARS + 1) } }, field: /failure\.message/ },
+  { why: 'huge failure message', msg: { failure: { runId: 'r', code: 'BUSY', message: 'm'.repeat(MAX_TEXT_CHARS + 1) } }, field: /failure\.message/ },
   { why: 'huge failure code', msg: { failure: { runId: 'r', code: 'C'.repeat(MAX_ID_CHARS + 1) } }, field: /failure\.code/ },
   { why: 'huge leaving reason', msg: { leaving: { runId: 'r', reason: 'x'.repeat(MAX_TEXT_CHARS + 1) } }, field: /leaving\.reason/ },
   { why: 'huge rows-account run id', msg: { rowsAccount: { runId: 'r'.repeat(MAX_ID_CHARS + 1), feeder: 'f' } }, field: /rowsAccount\.runId/ },
@@ -88,7 +88,7 @@ test('messages at the bounds are taken', () => {
     { why: 'agent id of MAX_ID_CHARS', msg: { hello: { agentId: 'a'.repeat(MAX_ID_CHARS), host: 'h'.repeat(MAX_ID_CHARS), protocolVersion: 3 } } },
     { why: 'MAX_REQUEST_NAMES names with MAX_CHECK_NAMES checks each', msg: snapshot({}, { langJson: langOf(MAX_REQUEST_NAMES, MAX_CHECK_NAMES) }) },
     { why: 'counts up to 2^53-1 pass the wire (the run bounds judge them)', msg: snapshot({ seq: Number.MAX_SAFE_INTEGER }, { requests: Number.MAX_SAFE_INTEGER }) },
-    { why: 'a failure message of MAX_TEXT_CHARS', msg: { failure: { runId: 'r', code: 'X', message: 'm'.repeat(MAX_TEXT_CHARS) } } },
+    { why: 'a failure message of MAX_TEXT_CHARS', msg: { failure: { runId: 'r', code: 'BUSY', message: 'm'.repeat(MAX_TEXT_CHARS) } } },
   ];
   for (const row of ok) assert.doesNotThrow(() => agentMsgFromWire(wire(row.msg)), row.why);
 });

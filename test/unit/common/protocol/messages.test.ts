@@ -2,19 +2,24 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadfleetError } from '../../../../common/runtime/errors.js';
 import {
-  agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, runEventFromWire, runEventToWire,
+  PROTOCOL_VERSION, agentMsgFromWire, agentMsgToWire, coordMsgFromWire, coordMsgToWire, fleetPackage, liveChangeFromWire, liveChangeToWire, runEventFromWire, runEventToWire,
 } from '../../../../common/protocol/messages.js';
-import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg } from '../../../../common/protocol/messages.js';
+import type { LiveChange } from '../../../../common/protocol/live-change.js';
+import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, SetRateRequest__Output } from '../../../../common/protocol/messages.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
 
 /** Real protobuf encode + decode with the loaded message types, as on the wire. */
-function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEvent', value: unknown): T {
+function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEvent' | 'SetRateRequest', value: unknown): T {
   const type = fleetPackage()[typeName];
   const bytes = type.serialize(value as never);
   return type.deserialize(bytes) as T;
 }
 
 const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errors: { refused: 1, reset: 0, timeout: 2, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': 4, '503': 1 }, latencyHist: 'HISTFAKE', inFlightPeak: 3, eventLoopDelayP99Ms: 1.25, scheduleLagP99Ms: 0.5, bytesReceived: 99 };
+
+test('protocol 5: ShareChange, LimitCapped and the typed failure codes are new, so an agent of 4 is refused at Hello', () => {
+  assert.equal(PROTOCOL_VERSION, 5);
+});
 
 test('every agent message survives the wire unchanged', () => {
   const rows: AgentMsg[] = [
@@ -24,6 +29,7 @@ test('every agent message survives the wire unchanged', () => {
     { kind: 'heartbeat', sentAtMs: 123 },
     { kind: 'done', runId: 'r', assignment: 1, lastSeq: 9, main: stats, warmup: emptyStats(), durationMs: 5000 },
     { kind: 'failure', runId: 'r', assignment: 1, code: 'PLAN_INVALID', message: 'no' },
+    { kind: 'limit-capped', runId: 'r', assignment: 1, changeId: 9, message: 'capped at 20 req/s' },
     { kind: 'applied', runId: 'r', assignment: 3, changeId: 7, appliedAtMs: 1234.5 },
     { kind: 'leaving', runId: 'r', assignment: 1, reason: 'SIGTERM' },
     { kind: 'rows-wanted', runId: 'r', assignment: 2, feeder: 'users', rows: 64 },
@@ -37,9 +43,9 @@ test('every coordinator message survives the wire unchanged', () => {
   const rows: CoordMsg[] = [
     { kind: 'welcome', protocolVersion: 1, coordinatorVersion: 'x', heartbeatIntervalMs: 1000, heartbeatMissLimit: 3, snapshotIntervalMs: 1000 },
     { kind: 'assign', runId: 'r', assignment: 2, planJson: '{}' },
-    { kind: 'set-rate', runId: 'r', assignment: 1, rateRps: 2.5, concurrency: 0, rampMs: 100, changeId: 4 },
-    { kind: 'set-rate', runId: 'r', assignment: 2, rateRps: 2.5, concurrency: 0, rampMs: 0, changeId: 5, tail: [{ durationMs: 500, from: 2.5, to: 7 }] },
-    { kind: 'set-rate', runId: 'r', assignment: 2, rateRps: 0, concurrency: 3, rampMs: 0, changeId: 6, scenario: 'loops' },
+    { kind: 'share-change', runId: 'r', assignment: 1, changeId: 4, share: { kind: 'rate', tail: [{ durationMs: 100, from: 2.5, to: 2.5 }] } },
+    { kind: 'share-change', runId: 'r', assignment: 2, changeId: 5, share: { kind: 'rate', tail: [{ durationMs: 500, from: 2.5, to: 7 }, { durationMs: 0.5, from: 0, to: 0 }] } },
+    { kind: 'share-change', runId: 'r', assignment: 2, changeId: 6, scenario: 'loops', share: { kind: 'loops', tail: [{ durationMs: 300, from: 3, to: 3 }] } },
     { kind: 'ack', runId: 'r', assignment: 1, seq: 12, done: false, unknownRun: false },
     { kind: 'ack', runId: 'r', assignment: 1, seq: 0, done: true, unknownRun: true },
     { kind: 'stop', runId: 'r', reason: 'why' },
@@ -72,6 +78,8 @@ test('malformed agent messages are refused with PROTOCOL_VIOLATION', () => {
     ['snapshot with an unknown phase', snap({ phase: 'cooldown' })],
     ['snapshot without stats', snap({ stats: null })],
     ['done without stats', { done: { runId: 'r', lastSeq: 1 } }],
+    // a failure's code is one of FAILURE_CODES; a cap is a notice of its own (limitCapped), never a failure
+    ['failure with an unknown code', { failure: { runId: 'r', assignment: 1, code: 'LIMIT_CAPPED', message: 'm' } }],
   ];
   for (const [why, value] of rows) {
     const w = throughWire<AgentMessage__Output>('AgentMessage', value);
@@ -109,18 +117,36 @@ test('malformed data messages (protocol 3) are refused with PROTOCOL_VIOLATION, 
   }
 });
 
-test('a set-rate tail that is not a list of valid segments is refused', () => {
-  const rows: [string, string][] = [
-    ['not JSON', '{'],
-    ['not a list', '{"durationMs":1}'],
-    ['empty list', '[]'],
-    ['negative rate', '[{"durationMs":10,"from":-1,"to":1}]'],
-    ['zero duration', '[{"durationMs":0,"from":1,"to":1}]'],
-    ['extra field', '[{"durationMs":10,"from":1,"to":1,"x":1}]'],
+test('a share change that is not a list of valid segments is refused, naming the field', () => {
+  const seg = { durationMs: 10, from: 1, to: 1 };
+  const rows: [string, Record<string, unknown>, RegExp][] = [
+    ['neither rates nor loops', {}, /shareChange carries neither rates nor loops/],
+    ['no segments', { rates: { segments: [] } }, /shareChange\.rates\.segments holds 0 segments, not 1 to 10000/],
+    ['too many segments', { loops: { segments: Array.from({ length: 10_001 }, () => seg) } }, /shareChange\.loops\.segments holds 10001 segments/],
+    ['negative rate', { rates: { segments: [seg, { durationMs: 10, from: -1, to: 1 }] } }, /shareChange\.rates\.segments\[1\]\.from must be a finite number >= 0, got -1/],
+    ['zero duration', { loops: { segments: [{ durationMs: 0, from: 1, to: 1 }] } }, /shareChange\.loops\.segments\[0\]\.durationMs must be a finite number > 0, got 0/],
+    ['infinite rate', { rates: { segments: [{ durationMs: 10, from: 1, to: Infinity }] } }, /shareChange\.rates\.segments\[0\]\.to must be a finite number >= 0, got Infinity/],
   ];
-  for (const [why, tailJson] of rows) {
-    const w = throughWire<CoordinatorMessage__Output>('CoordinatorMessage', { setRate: { runId: 'r', assignment: 1, rateRps: 1, changeId: 1, tailJson } });
-    assert.throws(() => coordMsgFromWire(w), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' && /tailJson/.test(e.message), why);
+  for (const [why, share, re] of rows) {
+    const w = throughWire<CoordinatorMessage__Output>('CoordinatorMessage', { shareChange: { runId: 'r', assignment: 1, changeId: 1, ...share } });
+    assert.throws(() => coordMsgFromWire(w), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION' && re.test(e.message), why);
+  }
+});
+
+test('a Control SetRate request is the change it asks for, held to the user\'s bounds (USAGE, the messages every path gives)', () => {
+  const ok: [string, LiveChange][] = [
+    ['a rate with a ramp', { kind: 'rate', rateRps: 250.5, rampMs: 3_000 }],
+    ['a rate for one scenario', { kind: 'rate', rateRps: 0, rampMs: 0, scenario: 'web' }],
+    ['a loop count', { kind: 'loops', loops: 7 }],
+  ];
+  for (const [why, c] of ok) assert.deepEqual(liveChangeFromWire(throughWire<SetRateRequest__Output>('SetRateRequest', liveChangeToWire(c))), c, why);
+  const bad: [string, Record<string, unknown>, RegExp][] = [
+    ['neither', { scenario: 'web' }, /carries neither a rate nor a loop count/],
+    ['above the bound', { rate: { rateRps: 2e7 } }, /^rate 20000000 must be at most 10000000 req\/s/],
+    ['no loops', { loops: { loops: 0 } }, /^concurrency must be a whole number >= 1$/],
+  ];
+  for (const [why, w, re] of bad) {
+    assert.throws(() => liveChangeFromWire(throughWire<SetRateRequest__Output>('SetRateRequest', w)), (e: unknown) => e instanceof LoadfleetError && e.code === 'USAGE' && re.test(e.message), why);
   }
 });
 

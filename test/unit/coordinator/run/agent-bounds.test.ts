@@ -2,16 +2,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runBounds } from '../../../../coordinator/run/agent-bounds.js';
-import type { PartSchedule } from '../../../../coordinator/run/scenarios.js';
+import type { ScenarioSchedule } from '../../../../coordinator/schedule/replay.js';
 
-const open = (...segments: [number, number, number][]): PartSchedule =>
+const open = (...segments: [number, number, number][]): ScenarioSchedule =>
   ({ name: 'default', model: 'open', segments: segments.map(([durationMs, from, to]) => ({ durationMs, from, to })) });
-const closed = (loops: number, durationMs: number): PartSchedule => ({ name: 'c', model: 'closed', segments: [{ durationMs, from: loops, to: loops }] });
+const closed = (loops: number, durationMs: number): ScenarioSchedule => ({ name: 'c', model: 'closed', segments: [{ durationMs, from: loops, to: loops }] });
 const flows = (...steps: number[]) => ({ program: { flows: steps.map((n) => ({ steps: Array.from({ length: n }, () => ({})) })) } }) as never;
 
 test('run bounds from the schedule: interval indices, seqs and arrivals per phase', () => {
   const rows: {
-    why: string; warmupMs: number; mainMs: number; graceMs: number; schedules: PartSchedule[]; program?: object;
+    why: string; warmupMs: number; mainMs: number; graceMs: number; schedules: ScenarioSchedule[]; program?: object;
     index: { warmup: number; main: number }; maxSeq: number; sent: { warmup: number; main: number };
   }[] = [
     {

@@ -1,8 +1,8 @@
-// Which part a live change is for (coordinator/run/scenarios.ts partFor): its refusals name what to type on
+// Which part a live change is for (coordinator/run/scenarios.ts scenarioFor): its refusals name what to type on
 // every surface (`--scenario NAME` for the control commands, `@NAME` on the run's terminal).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { partFor } from '../../../../coordinator/run/scenarios.js';
+import { scenarioFor } from '../../../../coordinator/run/scenarios.js';
 import type { Scenario } from '../../../../common/scenario/scenario.js';
 
 const open = { model: 'open', rateRps: 10, durationMs: 1000, maxInFlight: 10 } as unknown as Scenario['load'];
@@ -10,7 +10,7 @@ const closed = { model: 'closed', concurrency: 2, durationMs: 1000 } as unknown 
 const several = { load: open, parts: [{ name: 'shoppers', load: open, flows: ['b'] }, { name: 'monitors', load: closed, flows: ['p'] }] } as unknown as Scenario;
 const single = { load: closed } as unknown as Scenario;
 
-test('partFor: the chosen part, or USAGE saying how to name one on the command line and on the terminal', () => {
+test('scenarioFor: the chosen part, or USAGE saying how to name one on the command line and on the terminal', () => {
   const rows: [string, Scenario, string | undefined, RegExp | { index: number; name: string; model: string }][] = [
     // several scenarios, none named: both spellings, with a real name as the example
     ['unnamed', several, undefined, /^this test runs several scenarios \(shoppers, monitors\): name the one to change with --scenario NAME \(on the run's terminal: @NAME, e\.g\. rate 50 @shoppers; in the dashboard's POST \/api\/rate: "scenario": "NAME"\)$/],
@@ -21,7 +21,7 @@ test('partFor: the chosen part, or USAGE saying how to name one on the command l
     ['single', single, undefined, { index: 0, name: 'default', model: 'closed' }],
   ];
   for (const [why, s, name, want] of rows) {
-    if (want instanceof RegExp) assert.throws(() => partFor(s, name), (e: unknown) => (e as { code?: string }).code === 'USAGE' && want.test((e as Error).message), why);
-    else assert.deepEqual(partFor(s, name), want, why);
+    if (want instanceof RegExp) assert.throws(() => scenarioFor(s, name), (e: unknown) => (e as { code?: string }).code === 'USAGE' && want.test((e as Error).message), why);
+    else assert.deepEqual(scenarioFor(s, name), want, why);
   }
 });

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoordMsg } from '../../../../common/protocol/messages.js';
+import { loopsChange, rateChange } from '../../../../common/protocol/live-change.js';
 import type { Segment } from '../../../../common/plan/agent-plan.js';
 import { agentPlanSchema } from '../../../../common/plan/agent-plan.js';
 import { encodeHistogram, newHistogram } from '../../../../common/metrics/histogram.js';
@@ -13,6 +14,8 @@ import type { ScenarioInput } from '../../../../common/scenario/scenario.js';
 import { TestRun } from '../../../../coordinator/run/test-run.js';
 import type { LiveLine } from '../../../../coordinator/run/test-run.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
+
+type ShareChange = Extract<CoordMsg, { kind: 'share-change' }>;
 
 function scenarioOf(input: ScenarioInput) {
   const v = validateScenario(input);
@@ -114,19 +117,19 @@ test('the run finishes when every agent sent done, with totals from their figure
   assert.equal(report.summary.latencyMs.p50, 1);
 });
 
-test('setRate sends each agent its half of the fleet schedule from now (a ramp cut by the end keeps its slope)', () => {
+test('a rate change sends each agent its half of the fleet schedule from now (a ramp cut by the end keeps its slope)', () => {
   const { clock, run, sent } = setup();
   run.start();
   clock.advance(1_500);
-  const r = run.setRate(300, 2_000, 'test');
+  const r = run.change(rateChange(300, 2_000), 'test');
   assert.equal(r.agents, 2);
-  const changes = sent.filter((s) => s.m.kind === 'set-rate').map((s) => [s.to, (s.m as { tail?: unknown }).tail]);
+  const changes = sent.filter((s) => s.m.kind === 'share-change').map((s) => [s.to, (s.m as ShareChange).share]);
   // 100/s ramping to 300/s over 2 s, cut at the end 1.5 s later (at 250/s): half each.
-  assert.deepEqual(changes, [['a', [{ durationMs: 1_500, from: 50, to: 125 }]], ['b', [{ durationMs: 1_500, from: 50, to: 125 }]]]);
+  const share = { kind: 'rate', tail: [{ durationMs: 1_500, from: 50, to: 125 }] };
+  assert.deepEqual(changes, [['a', share], ['b', share]]);
   clock.advance(1_000);
   assert.equal(run.status().targetRps, 100 + 200 * (1_000 / 2_000));
-  assert.throws(() => run.setRate(-1, 0, 'test'), /rate must be a number >= 0/);
-  assert.throws(() => run.setConcurrency(5, 'test'), /open model/);
+  assert.throws(() => run.change(loopsChange(5), 'test'), /open model/);
 });
 
 test('stop sends stop to live agents once; a second stop is harmless', () => {
@@ -179,6 +182,18 @@ test('a failure message from an agent is recorded with its code', async () => {
   assert.deepEqual(report.failures, ['agent a failed: PLAN_INVALID: no']);
 });
 
+test('a capped live change is a notice (a warning and a limit event), not a failure: the agent runs on', async () => {
+  const { run, done, notices } = setup();
+  run.start();
+  run.onAgentMessage('a', { kind: 'limit-capped', runId: 'r1', assignment: 1, changeId: 1, message: 'agent a capped change 1 at its --max-rate 20 req/s' });
+  assert.ok(notices.includes('warn: agent a capped change 1 at its --max-rate 20 req/s'), notices.join('\n'));
+  done('a', statsOf(0, 1));
+  done('b', statsOf(0, 1));
+  const report = await run.report;
+  assert.deepEqual(report.failures, []);
+  assert.deepEqual(report.timeline.filter((e) => e.kind === 'limit').map((e) => [e.agentId, e.detail]), [['a', 'agent a capped change 1 at its --max-rate 20 req/s']]);
+});
+
 test('messages of another run are ignored', () => {
   const { run, snapshot } = setup();
   run.start();
@@ -208,7 +223,7 @@ function elastic(onAgentLoss: 'rebalance' | 'fail' | 'continue' = 'rebalance') {
     run.onAgentMessage(agent, { kind: 'done', runId: 'r1', assignment, lastSeq: seq[`${agent}/${assignment}`] ?? 0, main, warmup: emptyStats(), durationMs: 3_000 });
   };
   const tails = (): Record<string, number> =>
-    Object.fromEntries(sent.filter((s) => s.m.kind === 'set-rate').map((s) => [s.to, (s.m as { tail: Segment[] }).tail[0]!.from]));
+    Object.fromEntries(sent.filter((s) => s.m.kind === 'share-change').map((s) => [s.to, (s.m as ShareChange).share.tail[0]!.from]));
   return { clock, run, sent, snapshot, done, tails };
 }
 
@@ -267,7 +282,7 @@ test('--on-agent-loss fail aborts the run (verdict agent-lost); continue keeps t
     run.start();
     clock.advance(1_000);
     run.onAgentLeft('b', 'missed 4 heartbeats');
-    assert.equal(sent.filter((s) => s.m.kind === 'set-rate' || s.m.kind === 'stop').length, 0);
+    assert.equal(sent.filter((s) => s.m.kind === 'share-change' || s.m.kind === 'stop').length, 0);
     assert.equal(run.currentState, 'running');
   }
 });
@@ -276,7 +291,7 @@ test('acknowledgements of a rate change are recorded in the timeline and awaited
   const { clock, run } = elastic();
   run.start();
   clock.advance(500);
-  const { changeId } = run.setRate(200, 0, 'test');
+  const { changeId } = run.change(rateChange(200, 0), 'test');
   const waiting = run.whenApplied(changeId);
   clock.advance(3);
   run.onAgentMessage('a', { kind: 'applied', runId: 'r1', assignment: 1, changeId, appliedAtMs: 503 });
@@ -284,7 +299,7 @@ test('acknowledgements of a rate change are recorded in the timeline and awaited
   run.onAgentMessage('b', { kind: 'applied', runId: 'r1', assignment: 1, changeId, appliedAtMs: 507 });
   run.onAgentMessage('b', { kind: 'applied', runId: 'r1', assignment: 1, changeId, appliedAtMs: 507 });
   assert.deepEqual(await waiting, { applied: 2, expected: 2, appliedMs: 7 });
-  const partial = run.whenApplied(run.setRate(300, 0, 'test').changeId, 1_000);
+  const partial = run.whenApplied(run.change(rateChange(300, 0), 'test').changeId, 1_000);
   clock.advance(1_000);
   assert.deepEqual(await partial, { applied: 0, expected: 2, appliedMs: 0 }, 'nobody answered: the wait is bounded');
 });
@@ -341,7 +356,7 @@ test('an agent that saturates while the other has room gets less of the rate; wh
   snapshot('a', 1, { ...statsOf(500, 1_000), scheduleLagP99Ms: 30 });
   snapshot('b', 1, { ...statsOf(500, 1_000), scheduleLagP99Ms: 30 });
   clock.advance(1_000);
-  assert.equal(sent.filter((s, i) => i >= moves && s.m.kind === 'set-rate').length, 0);
+  assert.equal(sent.filter((s, i) => i >= moves && s.m.kind === 'share-change').length, 0);
 });
 
 test('an abortOnFail threshold ends the run early once its grace is over; the report says why', async () => {
@@ -373,7 +388,7 @@ test('an abortOnFail threshold ends the run early once its grace is over; the re
   assert.match(report.thresholds.abortedBy ?? '', /threshold "error_rate < 5%" failed after 2 s: observed 10%/);
 });
 
-test('closed stages: a leaving agent\'s loops move as a tail of whole loops; a live concurrency change still overrides; a joiner gets its tail', () => {
+test('closed stages: a leaving agent\'s loops move as a tail of whole loops; a live concurrency change holds its value to the end; a joiner gets its tail', () => {
   const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/' }, load: { model: 'closed', startConcurrency: 2, stages: [{ duration: '2s', target: 10 }, { duration: '2s', target: 10 }] } });
   run.start();
   const plans = sent.filter((s) => s.m.kind === 'assign').map((s) => agentPlanSchema.parse(JSON.parse((s.m as { planJson: string }).planJson)));
@@ -381,14 +396,12 @@ test('closed stages: a leaving agent\'s loops move as a tail of whole loops; a l
   assert.deepEqual(plans.map((p) => p.maxInFlight), [5, 5], 'in-flight caps are the peak\'s split');
   clock.advance(1_000);
   run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
-  const toA = sent.filter((s) => s.to === 'a' && s.m.kind === 'set-rate').map((s) => s.m as Extract<CoordMsg, { kind: 'set-rate' }>);
+  const toA = sent.filter((s) => s.to === 'a' && s.m.kind === 'share-change').map((s) => s.m as Extract<CoordMsg, { kind: 'share-change' }>);
   assert.equal(toA.length, 1);
-  assert.equal(toA[0]?.concurrency, 0, 'a ramp travels as a tail, not as a loop count');
-  assert.deepEqual(toA[0]?.tail, [{ durationMs: 1_000, from: 6, to: 10 }, { durationMs: 2_000, from: 10, to: 10 }], 'a carries the whole fleet from now');
-  run.setConcurrency(4, 'test');
-  const last = sent.filter((s) => s.to === 'a' && s.m.kind === 'set-rate').at(-1)?.m as Extract<CoordMsg, { kind: 'set-rate' }>;
-  assert.equal(last.concurrency, 4, 'a held value travels as a loop count');
-  assert.equal(last.tail, undefined);
+  assert.deepEqual(toA[0]?.share, { kind: 'loops', tail: [{ durationMs: 1_000, from: 6, to: 10 }, { durationMs: 2_000, from: 10, to: 10 }] }, 'a carries the whole fleet from now');
+  run.change(loopsChange(4), 'test');
+  const last = sent.filter((s) => s.to === 'a' && s.m.kind === 'share-change').at(-1)?.m as Extract<CoordMsg, { kind: 'share-change' }>;
+  assert.deepEqual(last.share, { kind: 'loops', tail: [{ durationMs: 3_000, from: 4, to: 4 }] }, 'a held value travels as a tail of one held segment');
   assert.equal(run.status().concurrency, 4);
 });
 
@@ -403,20 +416,20 @@ test('several scenarios: a live change names its scenario (else USAGE naming the
   const { clock, run, sent } = setup({ request: { url: 'http://127.0.0.1:1/a' }, load: web, program, parts: [{ name: 'web', load: web, flows: ['a'] }, { name: 'loops', load: loops, flows: ['a'] }] } as ScenarioInput);
   run.start();
   const usage = (f: () => unknown, re: RegExp): void => assert.throws(f, (e: unknown) => (e as { code?: string }).code === 'USAGE' && re.test((e as Error).message), String(re));
-  usage(() => run.setRate(50, 0, 'test'), /several scenarios \(web, loops\): name the one to change with --scenario NAME/);
-  usage(() => run.setConcurrency(2, 'test'), /several scenarios \(web, loops\)/);
-  usage(() => run.setRate(50, 0, 'test', 'nope'), /no scenario "nope" in this test; its scenarios are web, loops/);
-  usage(() => run.setRate(50, 0, 'test', 'loops'), /scenario "loops" uses the closed model/);
+  usage(() => run.change(rateChange(50, 0), 'test'), /several scenarios \(web, loops\): name the one to change with --scenario NAME/);
+  usage(() => run.change(loopsChange(2), 'test'), /several scenarios \(web, loops\)/);
+  usage(() => run.change(rateChange(50, 0, 'nope'), 'test'), /no scenario "nope" in this test; its scenarios are web, loops/);
+  usage(() => run.change(rateChange(50, 0, 'loops'), 'test'), /scenario "loops" uses the closed model/);
   clock.advance(1_000);
-  const setRates = (): Extract<CoordMsg, { kind: 'set-rate' }>[] => sent.splice(0).filter((s) => s.m.kind === 'set-rate').map((s) => s.m as Extract<CoordMsg, { kind: 'set-rate' }>);
+  const shareChanges = (): Extract<CoordMsg, { kind: 'share-change' }>[] => sent.splice(0).filter((s) => s.m.kind === 'share-change').map((s) => s.m as Extract<CoordMsg, { kind: 'share-change' }>);
   sent.length = 0;
-  run.setRate(50, 0, 'test', 'web');
-  assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from, m.concurrency]), [['web', 25, 0], ['web', 25, 0]], 'only web moves, halved');
-  run.setConcurrency(6, 'test', 'loops'); // above the planned 4: the agents take it (live changes are not capped by the plan)
-  assert.deepEqual(setRates().map((m) => [m.scenario, m.concurrency]), [['loops', 3], ['loops', 3]], 'only loops moves');
+  run.change(rateChange(50, 0, 'web'), 'test');
+  assert.deepEqual(shareChanges().map((m) => [m.scenario, m.share.kind, m.share.tail[0]?.from]), [['web', 'rate', 25], ['web', 'rate', 25]], 'only web moves, halved');
+  run.change(loopsChange(6, 'loops'), 'test'); // above the planned 4: the agents take it (live changes are not capped by the plan)
+  assert.deepEqual(shareChanges().map((m) => [m.scenario, m.share.kind, m.share.tail[0]?.from]), [['loops', 'loops', 3], ['loops', 'loops', 3]], 'only loops moves');
   assert.deepEqual([run.status().targetRps, run.status().concurrency], [50, 6]);
   run.onAgentMessage('b', { kind: 'leaving', runId: 'r1', assignment: 1, reason: 'agent shutting down' });
-  assert.deepEqual(setRates().map((m) => [m.scenario, m.tail?.[0]?.from ?? m.concurrency]), [['web', 50], ['loops', 6]], 'a carries both scenarios now');
+  assert.deepEqual(shareChanges().map((m) => [m.scenario, m.share.tail[0]?.from]), [['web', 50], ['loops', 6]], 'a carries both scenarios now');
 });
 
 test('several scenarios: a joiner gets its share of every part from now (a part already over: nothing), and both parts of the others shrink', () => {
@@ -435,13 +448,13 @@ test('several scenarios: a joiner gets its share of every part from now (a part 
   assert.equal(run.join('c', 'hc'), true);
   const assign = sent.find((s) => s.to === 'c' && s.m.kind === 'assign')?.m as { planJson: string };
   const plan = agentPlanSchema.parse(JSON.parse(assign.planJson));
-  assert.deepEqual(plan.parts?.map((p) => [p.name, p.segments]), [
+  assert.deepEqual(plan.scenarios?.map((p) => [p.name, p.segments]), [
     ['web', [{ durationMs: 2_500, from: 30, to: 30 }]],
     ['loops', [{ durationMs: 500, from: 1, to: 2 }]], // 4.5 loops now (rounded to 5: 2/2/1), 6 at the end (2/2/2)
     ['short', [{ durationMs: 1, from: 0, to: 0 }]], // over: nothing to run
   ]);
-  assert.deepEqual(plan.segments, plan.parts?.[0]?.segments);
-  const others = sent.filter((s) => s.to !== 'c' && s.m.kind === 'set-rate').map((s) => [s.to, (s.m as Extract<CoordMsg, { kind: 'set-rate' }>).scenario]);
+  assert.deepEqual(plan.segments, plan.scenarios?.[0]?.segments);
+  const others = sent.filter((s) => s.to !== 'c' && s.m.kind === 'share-change').map((s) => [s.to, (s.m as Extract<CoordMsg, { kind: 'share-change' }>).scenario]);
   assert.deepEqual(others, [['a', 'web'], ['b', 'web'], ['a', 'loops'], ['b', 'loops']], 'the others get their new shares of the live parts');
 });
 

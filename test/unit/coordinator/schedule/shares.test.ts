@@ -2,26 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Segment } from '../../../../common/plan/agent-plan.js';
-import { closedShares, closedTailShares, isConstant, meanBetween, openShares, tailFrom, valueAt } from '../../../../coordinator/schedule/shares.js';
+import { closedTailShares, meanBetween, openShares } from '../../../../coordinator/schedule/shares.js';
+import { valueAt } from '../../../../common/plan/rate-schedule.js';
 
 const seg = (durationMs: number, from: number, to: number): Segment => ({ durationMs, from, to });
 const near = (a: number, b: number, what: string): void => assert.ok(Math.abs(a - b) < 1e-9, `${what}: ${a} vs ${b}`);
 const STAGES = [seg(10_000, 0, 100), seg(20_000, 100, 100), seg(10_000, 100, 0)];
-
-test('valueAt and tailFrom table', () => {
-  const rows: [number, number, Segment[]][] = [
-    [0, 0, STAGES],
-    [5_000, 50, [seg(5_000, 50, 100), STAGES[1]!, STAGES[2]!]],
-    [10_000, 100, [STAGES[1]!, STAGES[2]!]],
-    [35_000, 50, [seg(5_000, 50, 0)]],
-    [40_000, 0, []],
-    [99_000, 0, []],
-  ];
-  for (const [t, value, tail] of rows) {
-    near(valueAt(STAGES, t), value, `value at ${t}`);
-    assert.deepEqual(tailFrom(STAGES, t), tail, `tail from ${t}`);
-  }
-});
 
 test('open shares: weighted tails that sum to the fleet schedule at every instant', () => {
   const weights = new Map([['a', 1], ['b', 1], ['c', 2]]);
@@ -33,15 +19,6 @@ test('open shares: weighted tails that sum to the fleet schedule at every instan
     near(sum, valueAt(STAGES, 5_000 + t), `sum at ${t} after the switch`);
   }
   near(valueAt(shares.get('c')!, 0), 25, 'c has half');
-});
-
-test('closed shares: loop counts sum exactly to the fleet value at that moment', () => {
-  const rows: [number, Map<string, number>, number[]][] = [
-    [5_000, new Map([['a', 1], ['b', 1]]), [25, 25]],
-    [5_000, new Map([['a', 1], ['b', 1], ['c', 1]]), [17, 17, 16]],
-    [15_000, new Map([['a', 0.7], ['b', 1]]), [41, 59]],
-  ];
-  for (const [t, w, want] of rows) assert.deepEqual([...closedShares(STAGES, t, w).values()], want, `t=${t}`);
 });
 
 test('closed tail shares: whole loops that sum exactly to the fleet schedule at every boundary', () => {
@@ -58,8 +35,18 @@ test('closed tail shares: whole loops that sum exactly to the fleet schedule at 
     const got = closedTailShares(STAGES, row.t, row.w);
     assert.deepEqual(Object.fromEntries(got), row.want, row.why);
   }
-  assert.equal(isConstant([seg(1, 3, 3), seg(2, 3, 3)]), true, 'a held value');
-  assert.equal(isConstant([seg(1, 3, 3), seg(2, 3, 4)]), false, 'a ramp');
+});
+
+test('closed tail shares start at loop counts that sum exactly to the fleet value at that moment', () => {
+  const rows: [number, Map<string, number>, number[]][] = [
+    // 50 loops at 5 s, halved
+    [5_000, new Map([['a', 1], ['b', 1]]), [25, 25]],
+    // 50 over three: largest remainder
+    [5_000, new Map([['a', 1], ['b', 1], ['c', 1]]), [17, 17, 16]],
+    // on the plateau, weighted 0.7 : 1
+    [15_000, new Map([['a', 0.7], ['b', 1]]), [41, 59]],
+  ];
+  for (const [t, w, want] of rows) assert.deepEqual([...closedTailShares(STAGES, t, w).values()].map((tail) => tail[0]?.from), want, `t=${t}`);
 });
 
 test('meanBetween table', () => {

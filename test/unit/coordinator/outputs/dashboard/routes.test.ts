@@ -126,13 +126,9 @@ function fakeSource(): Fake {
       f.observer = o;
       return () => { f.observer = undefined; };
     },
-    setRate: (r, rampMs, source) => {
-      f.calls.push(`rate ${r} ${rampMs} ${source}`);
-      return { changeId: 7, agents: 1 };
-    },
-    setConcurrency: (n, source) => {
-      f.calls.push(`concurrency ${n} ${source}`);
-      return { changeId: 8, agents: 1 };
+    change: (c, source) => {
+      f.calls.push(c.kind === 'rate' ? `rate ${c.rateRps} ${c.rampMs} ${source}` : `concurrency ${c.loops} ${source}`);
+      return { changeId: c.kind === 'rate' ? 7 : 8, agents: 1 };
     },
     whenApplied: async () => ({ applied: 1, expected: 1, appliedMs: 2.5 }),
     stop: (reason) => {

@@ -1,5 +1,5 @@
-// The load models of one AgentPlan as the engine runs them (engine.ts): a plan without parts is one
-// part; a plan with several scenarios at once (plan.parts) gets one runner per part in each phase.
+// The load models of one AgentPlan as the engine runs them (engine.ts): a plan without scenarios is one
+// scenario; a plan with several scenarios at once (plan.scenarios) gets one runner per scenario in each phase.
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
 import type { ClosedRunner } from './closed-runner.js';
 import type { OpenRunner } from './open-runner.js';
@@ -15,33 +15,34 @@ export type Runner = OpenRunner | ClosedRunner;
  */
 export type MayIssue = (nowMs: number) => boolean;
 
-/** One load model of the plan (a plan without parts has one) and its live state across phases. */
-export interface Part {
+/** One load model of the plan (a plan without scenarios has one) and its live state across phases. */
+export interface EngineScenario {
   readonly name: string;
   readonly model: AgentPlan['model'];
   readonly maxInFlight: number;
-  /** Its flows (plan.parts), else undefined: the whole program, or the single-request path. */
+  /** Its flows (plan.scenarios), else undefined: the whole program, or the single-request path. */
   readonly flowNames: readonly string[] | undefined;
   /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
   mainSchedule: RateSchedule;
   warmupValue: number;
-  mainConcurrency: number | undefined;
+  /** A live change replaced mainSchedule before the main phase: its loop counts are not capped by maxInFlight. */
+  mainChanged: boolean;
 }
 
-export function partsOf(plan: AgentPlan): Part[] {
-  const specs = plan.parts ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined }];
+export function scenariosOf(plan: AgentPlan): EngineScenario[] {
+  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined }];
   return specs.map((p) => {
     const first = p.segments[0];
     return {
       name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, mainSchedule: rateSchedule(p.segments),
-      warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainConcurrency: undefined,
+      warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainChanged: false,
     };
   });
 }
 
-/** One part's runner in one phase. */
-export interface PartRun {
-  readonly part: Part;
+/** One scenario's runner in one phase. */
+export interface ScenarioRun {
+  readonly scenario: EngineScenario;
   readonly runner: Runner;
   finished: boolean;
   /** Open model: arrivals the schedule intended by the phase's lastTakeMs (for the interval's mean scheduled rate). */

@@ -14,7 +14,7 @@ function program(base: string): Program {
   return { requests: { a: req('/a'), b: req('/b') }, flows: [flow('a'), flow('b')], variables: {}, data: {}, origins: [new URL(base).origin] };
 }
 
-test('two parts (open 40/s on a, closed 2 loops on b, with warm-up): per-part flows, per-scenario figures that add up, live changes by scenario', async (t) => {
+test('two scenarios (open 40/s on a, closed 2 loops on b, with warm-up): per-scenario flows, per-scenario figures that add up, live changes by scenario', async (t) => {
   const target = await startTarget({ kind: 'stall', stallMs: 10 });
   t.after(() => target.close());
   const origin = new URL(target.url).origin;
@@ -22,17 +22,17 @@ test('two parts (open 40/s on a, closed 2 loops on b, with warm-up): per-part fl
   const engine = createEngine(plan({
     url: `${origin}/a`, model: 'open', segments: [{ durationMs: 1200, from: 40, to: 40 }], warmupMs: 300, maxInFlight: 12, connections: 8, snapshotIntervalMs: 200,
     program: program(origin),
-    parts: [
+    scenarios: [
       { name: 'web', model: 'open', segments: [{ durationMs: 1200, from: 40, to: 40 }], maxInFlight: 10, flows: ['a'] },
       { name: 'loops', model: 'closed', segments: [{ durationMs: 800, from: 2, to: 2 }], maxInFlight: 2, flows: ['b'] },
     ],
   }), { onSnapshot: (s) => snaps.push(s) });
   engine.start();
   // Wrong model or unknown scenario: ignored (the coordinator checks these before sending).
-  engine.setConcurrency(5, 'web');
-  engine.setRate(5, 0, 'nope');
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 5, to: 5 }] }, 'web');
+  engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 5, to: 5 }] }, 'nope');
   await new Promise((resolve) => setTimeout(resolve, 600));
-  engine.setConcurrency(1, 'loops');
+  engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 1, to: 1 }] }, 'loops');
   const r = await engine.done;
   checkAccounting(snaps, r);
   const lang = r.main.lang;
@@ -42,7 +42,7 @@ test('two parts (open 40/s on a, closed 2 loops on b, with warm-up): per-part fl
   assert.ok(web !== undefined && loops !== undefined, JSON.stringify(lang.byScenario));
   assert.equal(web.requests, lang.byRequest.a?.requests, 'web ran only a');
   assert.equal(loops.requests, lang.byRequest.b?.requests, 'loops ran only b');
-  assert.equal(web.requests + loops.requests, r.main.requests, 'the parts add up to the phase');
+  assert.equal(web.requests + loops.requests, r.main.requests, 'the scenarios add up to the phase');
   assert.equal(web.iterations + loops.iterations, lang.iterations);
   assert.ok(Math.abs(web.requests - 48) <= 2, `web: 40/s for 1.2 s = 48, got ${web.requests}`);
   assert.equal(web.checksPassed, web.requests);
@@ -56,7 +56,7 @@ test('two parts (open 40/s on a, closed 2 loops on b, with warm-up): per-part fl
   const rates = main.map((s) => s.rateRps.toFixed(1)).join(',');
   assert.ok(main.slice(0, -1).every((s) => Math.abs(s.rateRps - 40) < 1), `the open part's scheduled rate only: ${rates}`);
   assert.ok((main.at(-1)?.rateRps ?? 0) < 41, `the final delta's: ${rates}`);
-  assert.ok(r.warmup.lang?.byScenario?.web !== undefined && r.warmup.lang.byScenario.loops !== undefined, 'both parts warm up');
+  assert.ok(r.warmup.lang?.byScenario?.web !== undefined && r.warmup.lang.byScenario.loops !== undefined, 'both scenarios warm up');
   // The deltas' per-scenario counters sum to the cumulative.
   const sum = (name: string): number => snaps.filter((s) => s.phase === 'main').reduce((acc, s) => acc + (s.stats.lang?.byScenario?.[name]?.requests ?? 0), 0);
   assert.equal(sum('web'), web.requests);

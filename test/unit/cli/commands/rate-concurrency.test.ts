@@ -1,7 +1,8 @@
 // `loadfleet rate` / `concurrency` refuse a bad value before reaching for the coordinator, naming it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { concurrencyCommand, rateCommand } from '../../../../cli/commands/control.js';
+import { concurrencyCommand } from '../../../../cli/commands/concurrency.js';
+import { rateCommand } from '../../../../cli/commands/rate.js';
 import { captureIo } from '../../../helpers/io.js';
 
 test('rate and concurrency values: USAGE with the value as typed (yargs gives NaN for a word)', async () => {

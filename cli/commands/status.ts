@@ -1,0 +1,33 @@
+// `loadfleet status [--json] --coordinator HOST:PORT`: the fleet's agents and the running test, if any.
+import type { Io } from '../../common/runtime/io.js';
+import { withRemote } from './control-args.js';
+import type { ControlArgs } from './control-args.js';
+
+export async function statusCommand(io: Io, args: ControlArgs & { json: boolean }): Promise<number> {
+  const s = await withRemote(io, args, (c) => c.status());
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
+    return 0;
+  }
+  io.stdout.write(`agents: ${s.agents.length}\n`);
+  for (const a of s.agents) io.stdout.write(`  ${a.id.padEnd(20)} ${a.state.padEnd(5)} ${a.host} (${a.cores} cores) ${a.runId ?? ''}\n`);
+  if (s.run === null) io.stdout.write('no test running\n');
+  else {
+    const r = s.run;
+    // Several scenarios at once may run both models: then both.
+    const target = r.concurrency > 0 && r.targetRps > 0 ? `target ${r.targetRps.toFixed(1)}/s + concurrency ${r.concurrency}`
+      : r.concurrency > 0 ? `concurrency ${r.concurrency}` : `target ${r.targetRps.toFixed(1)}/s`;
+    const live = r.live === null ? 'no interval reported yet' : `achieved ${r.live.achievedRps.toFixed(1)}/s, p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, errors ${r.live.errors}`;
+    io.stdout.write(`test ${r.runId}: ${r.state}, ${Math.round(r.elapsedMs / 1000)}/${Math.round(r.totalMs / 1000)} s, ${target}, ${live}; on agent loss: ${r.onAgentLoss}\n`);
+    io.stdout.write(`  ${'agent'.padEnd(16)} ${'state'.padEnd(9)} ${'share'.padStart(10)} ${'achieved'.padStart(10)} ${'loop p99'.padStart(9)} ${'lag p99'.padStart(8)} ${'last snap'.padStart(9)}\n`);
+    for (const a of r.agents) {
+      const share = r.concurrency > 0 && r.targetRps > 0 ? `${a.rateRps.toFixed(1)}/s+${a.concurrency}` : r.concurrency > 0 ? `${a.concurrency}` : `${a.rateRps.toFixed(1)}/s`;
+      const ms = (v: number | null): string => (v === null ? '-' : `${v.toFixed(1)}ms`);
+      io.stdout.write(
+        `  ${a.id.padEnd(16)} ${a.state.padEnd(9)} ${share.padStart(10)} ${(a.achievedRps === null ? '-' : `${a.achievedRps.toFixed(1)}/s`).padStart(10)} ` +
+          `${ms(a.eventLoopP99Ms).padStart(9)} ${ms(a.scheduleLagP99Ms).padStart(8)} ${(a.lastSnapshotAgeMs === null ? '-' : `${(a.lastSnapshotAgeMs / 1000).toFixed(1)}s`).padStart(9)}\n`,
+      );
+    }
+  }
+  return 0;
+}
