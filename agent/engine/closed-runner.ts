@@ -4,7 +4,7 @@
 // loops, re-evaluated every CONTROL_PERIOD_MS) until setConcurrency() overrides it for the rest of
 // the phase. Loops removed finish their current request first.
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { ErrorKind } from '../../common/metrics/counters.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
 import { fitTail, rateAtMs, replaceTail } from './pacer.js';
 import type { Segment } from '../../common/plan/agent-plan.js';

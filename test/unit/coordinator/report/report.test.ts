@@ -246,7 +246,7 @@ test('buildReport verdicts: never a clean pass when bound, failed, or unreconcil
 
 test('buildReport: a run where no request got a response is failed, naming the error kinds', () => {
   const agg = new Aggregator({ intervalMs: 1000 });
-  const refused = { ...emptyStats(), requests: 40, sent: 40, errors: { refused: 30, reset: 0, timeout: 10, certificate: 0, dns: 0, other: 0 } };
+  const refused = { ...emptyStats(), requests: 40, sent: 40, errorsByKind: { refused: 30, reset: 0, timeout: 10, certificate: 0, dns: 0, other: 0 } };
   agg.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: refused, rateRps: 40, concurrency: 0 });
   agg.addDone({ agentId: 'a1', lastSeq: 1, main: refused, warmup: emptyStats(), durationMs: 1000 });
   const r = buildReport(input(agg, { agents: [{ id: 'a1', host: 'h1' }] }));
@@ -255,7 +255,7 @@ test('buildReport: a run where no request got a response is failed, naming the e
   assert.match(r.verdictReasons.join('\n'), /no request got a response: all 40 failed \(refused 30, timeout 10\)/);
   // One response among the errors is a measurement (the error rate is the finding), not a failed run.
   const some = new Aggregator({ intervalMs: 1000 });
-  const mixed = { ...stats([1000]), requests: 41, sent: 41, errors: refused.errors };
+  const mixed = { ...stats([1000]), requests: 41, sent: 41, errorsByKind: refused.errorsByKind };
   some.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: mixed, rateRps: 41, concurrency: 0 });
   some.addDone({ agentId: 'a1', lastSeq: 1, main: mixed, warmup: emptyStats(), durationMs: 1000 });
   const r2 = buildReport(input(some, { agents: [{ id: 'a1', host: 'h1' }] }));
