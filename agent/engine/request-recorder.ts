@@ -1,6 +1,7 @@
-// The figures per request name (report.json's requests[name]), recorded for the scenario language: one per phase, held by that phase's Recorder
-// (which adds its delta to each Stats it takes). Same contract as the Recorder: the sum of the deltas
-// equals the cumulative, merging the delta histograms gives the cumulative histogram.
+// The figures per request name (report.json's requests[name]) of one phase of a scenario-language plan,
+// held by that phase's Recorder (which adds its delta to each Stats it takes). Same contract as the
+// Recorder: the sum of the deltas equals the cumulative, merging the delta histograms gives the cumulative
+// histogram.
 import { encodeHistogram, newHistogram, recordMs } from '../../common/metrics/histogram.js';
 import type { Histogram } from '../../common/metrics/histogram.js';
 import { addRequestCounters, emptyRequestFigures } from '../../common/metrics/stats.js';

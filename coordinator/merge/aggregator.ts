@@ -170,8 +170,11 @@ function decodePair(stats: Stats, where: string, field: string): HistogramPair {
   return decodeBoth(stats, where, field, decodeHistogram);
 }
 
+/** A snapshot's two delta histograms, as decodeDeltaPair gives them. */
+type DeltaPair = { latency: Histogram | SparseCounts; service: Histogram | SparseCounts };
+
 /** A snapshot's two delta histograms, decoded sparse (no ~90 KB histogram each): they are only added. */
-function decodeDeltaPair(stats: Stats, where: string, field: string): { latency: Histogram | SparseCounts; service: Histogram | SparseCounts } {
+function decodeDeltaPair(stats: Stats, where: string, field: string): DeltaPair {
   return decodeBoth(stats, where, field, decodeSparse);
 }
 
@@ -307,6 +310,33 @@ export class Aggregator {
   addSnapshot(s: SnapshotIn): 'merged' | 'duplicate' {
     this.#alive();
     const where = `snapshot seq ${s.seq} of agent ${s.agentId}`;
+    this.#checkSnapshot(s, where);
+    const agent = this.#agent(s.agentId);
+    if (s.seq <= agent.seenUpTo || agent.seenAbove.has(s.seq)) {
+      agent.duplicates++;
+      return 'duplicate';
+    }
+    this.#checkAgainstAgent(s, agent, where);
+    const delta = decodeDeltaPair(s.stats, where, 'snapshot.stats');
+    let requestNames: Decoded | undefined;
+    try {
+      requestNames = s.stats.requestNames === undefined ? undefined : decodeRequestNames(s.stats.requestNames);
+    } catch (e) {
+      delta.latency.destroy();
+      delta.service.destroy();
+      throw violation(`${where}: snapshot.stats.langJson.${(e as Error).message}`, e);
+    }
+    try {
+      this.#mergeSnapshot(s, agent, delta, requestNames);
+    } finally {
+      delta.latency.destroy();
+      delta.service.destroy();
+    }
+    return 'merged';
+  }
+
+  /** Throws PROTOCOL_VIOLATION naming the first field of `s` that is malformed or outside the run's bounds (whoever sent it). */
+  #checkSnapshot(s: SnapshotIn, where: string): void {
     if (typeof s.agentId !== 'string' || s.agentId === '') throw violation('snapshot without agent id');
     if (!Number.isSafeInteger(s.seq) || s.seq < 1) throw violation(`${where}: seq must be a whole number >= 1`);
     if (s.phase !== 'warmup' && s.phase !== 'main') throw violation(`${where}: unknown phase "${String(s.phase)}"`);
@@ -319,12 +349,13 @@ export class Aggregator {
     }
     const problems = [...counterProblems(s.stats), ...consistencyProblems(s.stats)];
     if (problems.length > 0) throw violation(`${where}: snapshot.stats: ${problems.join('; ')}`);
+  }
 
-    const agent = this.#agent(s.agentId);
-    if (s.seq <= agent.seenUpTo || agent.seenAbove.has(s.seq)) {
-      agent.duplicates++;
-      return 'duplicate';
-    }
+  /**
+   * Throws PROTOCOL_VIOLATION when `s` (a new seq of `agent`) would take the agent past what the run's
+   * schedule allows, or arrives after the agent's Done without being one of the seqs it missed.
+   */
+  #checkAgainstAgent(s: SnapshotIn, agent: AgentState, where: string): void {
     if (this.#bounds !== undefined) {
       // Cumulative per agent and phase: what it merged so far plus this delta, against the schedule.
       const max = this.#bounds.maxSent(s.phase);
@@ -349,16 +380,14 @@ export class Aggregator {
     if (done !== undefined && !done.missing.has(s.seq)) {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
-    const delta = decodeDeltaPair(s.stats, where, 'snapshot.stats');
-    let requestNames: Decoded | undefined;
-    try {
-      requestNames = s.stats.requestNames === undefined ? undefined : decodeRequestNames(s.stats.requestNames);
-    } catch (e) {
-      delta.latency.destroy();
-      delta.service.destroy();
-      throw violation(`${where}: snapshot.stats.langJson.${(e as Error).message}`, e);
-    }
+  }
 
+  /**
+   * Merges a checked, new seq into its interval, and into the agent's and the phase's totals unless its
+   * phase was already repaired at Done. `requestNames` (decoded) is freed here; `delta` is the caller's.
+   */
+  #mergeSnapshot(s: SnapshotIn, agent: AgentState, delta: DeltaPair, requestNames: Decoded | undefined): void {
+    const done = agent.done;
     markSeen(agent, s.seq);
     agent.merged++;
     const phase = this.#phases[s.phase];
@@ -388,9 +417,6 @@ export class Aggregator {
     // repair at Done only into its interval (merge/requests.ts).
     if (requestNames !== undefined && s.stats.requestNames !== undefined) phase.requestNames.add(s.agentId, s.intervalIndex, s.stats.requestNames, requestNames);
     phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, fleetPeak);
-    delta.latency.destroy();
-    delta.service.destroy();
-    return 'merged';
   }
 
   addDone(d: DoneIn): DoneResult {

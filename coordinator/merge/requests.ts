@@ -1,5 +1,5 @@
-// The scenario language's figures per request name, merged across agents for one phase. Used by
-// coordinator/merge/aggregator.ts only, which calls add() exactly once per merged snapshot (its seq
+// The figures per request name (report.json's requests[name]) and per scenario, merged across agents for
+// one phase. Used by coordinator/merge/aggregator.ts only, which calls add() exactly once per merged snapshot (its seq
 // discipline) and repair() once per agent at its Done. Percentiles come from merged histograms only.
 //
 // Contracts (the same as the run's global figures):
@@ -181,7 +181,7 @@ export class RequestNameMerge {
   private seen = false;
 
   /**
-   * Why `lang` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
+   * Why `figures` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
    * (common/protocol/wire-limits.ts: MAX_REQUEST_NAMES per agent, maxRunNames per run, scenario names alike);
    * undefined when it fits. Call before add() or repair(): they keep every name they see.
    */

@@ -58,11 +58,11 @@ export function checkThresholds(
   if (thresholds.length === 0) return { results: [], passed: true, abortBy: undefined };
   const decoded: Histogram[] = [];
   try {
-    const named = Object.entries(totals.byRequestName ?? {});
-    const checks = named.reduce((sum, [, r]) => ({ passed: sum.passed + r.checks.passed, failed: sum.failed + r.checks.failed }), { passed: 0, failed: 0 });
+    const perName = Object.entries(totals.byRequestName ?? {});
+    const checks = perName.reduce((sum, [, r]) => ({ passed: sum.passed + r.checks.passed, failed: sum.failed + r.checks.failed }), { passed: 0, failed: 0 });
     const figures = figuresOf(totals, checks, elapsedMs, decoded);
-    const byRequestName: Record<string, ThresholdFigures> = named.length === 0 ? { [DEFAULT_REQUEST_NAME]: figures } : {};
-    for (const [name, r] of named) {
+    const byRequestName: Record<string, ThresholdFigures> = perName.length === 0 ? { [DEFAULT_REQUEST_NAME]: figures } : {};
+    for (const [name, r] of perName) {
       // Only the names some threshold reads are decoded.
       if (thresholds.some((t) => t.request === name)) byRequestName[name] = figuresOf(r, r.checks, elapsedMs, decoded);
     }
