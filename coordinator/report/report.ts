@@ -23,8 +23,10 @@ import { noRequestReason } from './why-empty.js';
 import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
 import { redactUrl } from '../../common/runtime/redact.js';
-import { judgedRunLagP99Ms, lagP99Judged } from './saturation.js';
-import type { AgentRunLag } from './saturation.js';
+import { judgeGenerator } from './generator-health.js';
+import type { GeneratorHealth } from './generator-health.js';
+import { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
+import type { GeneratorLimits } from './generator-limits.js';
 import { judge } from './verdict.js';
 import type { Verdict, VerdictFacts } from './verdict.js';
 
@@ -58,106 +60,10 @@ export interface TimelineEvent {
   acks?: { agentId: string; latencyMs: number }[];
 }
 
-/** Thresholds above which the load generator, not the target, limited the measurement. */
-export interface GeneratorLimits {
-  /** More dropped arrivals than this (never sent: cap full, end reached, or abandoned on a lost link) means bound. */
-  maxDropped: number;
-  /** Interval schedule-lag p99 above this ... */
-  scheduleLagP99Ms: number;
-  /** ... for at least this many consecutive intervals means bound. */
-  scheduleLagConsecutive: number;
-  /** Any interval's schedule-lag p99 above this means bound on its own. */
-  scheduleLagP99MsRunMax: number;
-  /**
-   * Interval rules (both schedule-lag rules) only judge intervals with at least this many arrivals per
-   * agent: below it an interval's p99 is its one or two worst samples, i.e. one OS scheduling hiccup.
-   * The whole-run rule (an agent's cumulative p99 above scheduleLagP99Ms) judges agents with at least
-   * saturation.ts MIN_SENT_FOR_RUN_LAG arrivals (below, its p99 is its single worst arrival).
-   */
-  minArrivalsPerAgentInterval: number;
-  /** Interval event-loop delay p99 above this ... */
-  eventLoopDelayP99Ms: number;
-  /** ... for at least this many consecutive intervals means bound. */
-  eventLoopConsecutive: number;
-}
-
-export const DEFAULT_GENERATOR_LIMITS: Readonly<GeneratorLimits> = Object.freeze({
-  maxDropped: 0,
-  scheduleLagP99Ms: 10,
-  scheduleLagConsecutive: 2,
-  scheduleLagP99MsRunMax: 50,
-  minArrivalsPerAgentInterval: 500,
-  eventLoopDelayP99Ms: 50,
-  eventLoopConsecutive: 2,
-});
-
-export interface GeneratorHealth {
-  generatorBound: boolean;
-  reasons: string[];
-}
-
-/**
- * `byAgent`: each agent's whole-phase lag p99 and its arrivals; the whole-run rule then judges only agents
- * with enough arrivals. Without it, `scheduleLagP99MsWholeRun` (the largest of any agent) is judged as is.
- */
-type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsWholeRun'> & { byAgent?: readonly AgentRunLag[] };
-type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax' | 'sent' | 'agents'>;
-
-/** Longest run of consecutive intervals where value(i) > limit: its first/last index and worst value. */
-function longestRun(intervals: readonly HealthInterval[], value: (f: HealthInterval) => number, limit: number): { from: number; to: number; length: number; worst: number } | undefined {
-  let best: { from: number; to: number; length: number; worst: number } | undefined;
-  let cur: { from: number; to: number; length: number; worst: number } | undefined;
-  let prevIndex = Number.NaN;
-  for (const f of intervals) {
-    const v = value(f);
-    if (v > limit && cur !== undefined && f.index === prevIndex + 1) {
-      cur = { from: cur.from, to: f.index, length: cur.length + 1, worst: Math.max(cur.worst, v) };
-    } else {
-      cur = v > limit ? { from: f.index, to: f.index, length: 1, worst: v } : undefined;
-    }
-    prevIndex = f.index;
-    if (cur !== undefined && (best === undefined || cur.length > best.length)) best = cur;
-  }
-  return best;
-}
-
-const ms = (v: number): string => `${Number(v.toFixed(1))} ms`;
-
-/**
- * Was the load generator the bottleneck? Pure; `intervals` are the main phase's, dense and in order.
- * Every reason found is listed, so the report says why, not only that.
- */
-export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthInterval[], limits: GeneratorLimits = DEFAULT_GENERATOR_LIMITS): GeneratorHealth {
-  const reasons: string[] = [];
-  if (totals.dropped > limits.maxDropped) {
-    reasons.push(`${totals.dropped} arrival(s) dropped, never sent (the in-flight cap was full, the test's end came first, or an agent that lost its coordinator link abandoned them: see the timeline): the target was offered less than the schedule`);
-  }
-  // Lag rules per interval only where the interval's p99 means something (see minArrivalsPerAgentInterval).
-  const dense = (f: HealthInterval): boolean => lagP99Judged(f.sent, limits.minArrivalsPerAgentInterval * Math.max(1, f.agents));
-  const lagRun = longestRun(intervals, (f) => (dense(f) ? f.scheduleLagP99MsMax : 0), limits.scheduleLagP99Ms);
-  if (lagRun !== undefined && lagRun.length >= limits.scheduleLagConsecutive) {
-    reasons.push(
-      `schedule lag p99 above ${ms(limits.scheduleLagP99Ms)} for ${lagRun.length} consecutive intervals (#${lagRun.from}-#${lagRun.to}, worst ${ms(lagRun.worst)}): requests went out late`,
-    );
-  }
-  const lagMax = Math.max(0, ...intervals.filter(dense).map((f) => f.scheduleLagP99MsMax));
-  if (lagMax > limits.scheduleLagP99MsRunMax) {
-    reasons.push(`schedule lag p99 reached ${ms(lagMax)} in one interval (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
-  }
-  const runLag = totals.byAgent === undefined ? totals.scheduleLagP99MsWholeRun : judgedRunLagP99Ms(totals.byAgent);
-  if (runLag > limits.scheduleLagP99Ms) {
-    reasons.push(
-      `over the whole run, more than 1 % of an agent's arrivals went out over ${ms(limits.scheduleLagP99Ms)} late (schedule lag p99 ${ms(runLag)})`,
-    );
-  }
-  const elRun = longestRun(intervals, (f) => f.eventLoopDelayP99MsMax, limits.eventLoopDelayP99Ms);
-  if (elRun !== undefined && elRun.length >= limits.eventLoopConsecutive) {
-    reasons.push(
-      `agent event-loop delay p99 above ${ms(limits.eventLoopDelayP99Ms)} for ${elRun.length} consecutive intervals (#${elRun.from}-#${elRun.to}, worst ${ms(elRun.worst)}): latencies include the agent's own stalls`,
-    );
-  }
-  return { generatorBound: reasons.length > 0, reasons };
-}
+export type { GeneratorHealth } from './generator-health.js';
+export { judgeGenerator } from './generator-health.js';
+export type { GeneratorLimits } from './generator-limits.js';
+export { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
 
 export type { Verdict };
 
