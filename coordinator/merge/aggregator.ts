@@ -24,19 +24,20 @@
 // full hdr-histogram-js decode plus six histogram adds over ~22k counts each costs ~1.3 ms per snapshot;
 // bench/coordinator-scale.ts measures the coordinator at scale.
 import type { Histogram, LatencyMs } from '../../common/metrics/histogram.js';
-import { addHistogram, decodeHistogram, decodeSparse, encodeHistogram, excessOver, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
-import type { SparseCounts } from '../../common/metrics/histogram.js';
+import { addHistogram, encodeHistogram, excessOver, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
 import type { Phase, Stats } from '../../common/metrics/stats.js';
-import type { Counters, Outcomes } from '../../common/metrics/counters.js';
+import type { Counters } from '../../common/metrics/counters.js';
 import { addCounters, emptyCounters, errorTotal, withErrorTotal } from '../../common/metrics/counters.js';
 import type { DoneMsg } from '../../common/protocol/messages.js';
 import { LoadfleetError } from '../../common/runtime/errors.js';
-import { counterProblems, diffCounters, isZero } from './counter-checks.js';
+import { consistencyProblems, counterProblems, diffCounters, isZero, nameOver } from './counter-checks.js';
+import { decodeDone, decodeSnapshot, violation } from './decode.js';
+import type { DecodedDelta, HistogramPair } from './decode.js';
 import { IntervalSeries } from './intervals.js';
 import type { IntervalDelta } from './intervals.js';
 import type { AggregatorBounds } from '../run/agent-bounds.js';
-import { RequestNameMerge, decodeRequestNames, emptyDecoded, freeDecoded } from './requests.js';
-import type { Decoded, FlowTotals, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
+import { RequestNameMerge } from './requests.js';
+import type { FlowTotals, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
 
 export type { FlowTotals, RequestLive, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
 import type { IntervalFigures } from './intervals.js';
@@ -158,96 +159,10 @@ function destroyAcc(a: Acc): void {
   a.service.destroy();
 }
 
-function violation(message: string, cause?: unknown): LoadfleetError {
-  return new LoadfleetError('PROTOCOL_VIOLATION', message, cause === undefined ? {} : { cause });
-}
-
-/**
- * Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing
- * left to destroy on failure). Each holds one value per response, so at most stats.requests values.
- */
-function decodePair(stats: Stats, where: string, field: string): HistogramPair {
-  return decodeBoth(stats, where, field, decodeHistogram);
-}
-
-/** A snapshot's two delta histograms, as decodeDeltaPair gives them. */
-type DeltaPair = { latency: Histogram | SparseCounts; service: Histogram | SparseCounts };
-
-/** A snapshot's two delta histograms, decoded sparse (no ~90 KB histogram each): they are only added. */
-function decodeDeltaPair(stats: Stats, where: string, field: string): DeltaPair {
-  return decodeBoth(stats, where, field, decodeSparse);
-}
-
-function decodeBoth<H extends Histogram | SparseCounts>(stats: Stats, where: string, field: string, decode: (encoded: string) => H): { latency: H; service: H } {
-  const out: H[] = [];
-  try {
-    for (const key of ['latencyHist', 'serviceHist'] as const) {
-      let h: H;
-      try {
-        h = decode(stats[key]);
-      } catch (e) {
-        throw violation(`${where}: ${field}.${key} is not a decodable histogram`, e);
-      }
-      out.push(h);
-      if (h.totalCount > stats.requests) throw violation(`${where}: ${field}.${key} holds ${h.totalCount} values for ${stats.requests} request(s)`);
-    }
-  } catch (e) {
-    for (const h of out) h.destroy();
-    throw e;
-  }
-  return { latency: out[0] as H, service: out[1] as H };
-}
-
 /** What addDone() concluded: reconciled, or why not. */
 export interface DoneResult {
   reconciled: boolean;
   detail?: string;
-}
-
-interface HistogramPair {
-  latency: Histogram;
-  service: Histogram;
-}
-
-/** A Done's cumulative figures of one phase, decoded. */
-interface DecodedPhase {
-  figures: HistogramPair;
-  requestNames: Decoded;
-}
-
-/**
- * Decodes every histogram of a Done (both phases' figures, then their request names), or throws
- * PROTOCOL_VIOLATION naming the field, with nothing left to free.
- */
-function decodeDone(d: DoneIn, where: string): Record<Phase, DecodedPhase> {
-  const figures: Partial<Record<Phase, HistogramPair>> = {};
-  const requestNames: Partial<Record<Phase, Decoded>> = {};
-  const free = (): void => {
-    for (const h of Object.values(figures)) {
-      h.latency.destroy();
-      h.service.destroy();
-    }
-    for (const m of Object.values(requestNames)) freeDecoded(m);
-  };
-  try {
-    for (const p of PHASES) figures[p] = decodePair(d[p], where, `done.${p}`);
-  } catch (e) {
-    free();
-    throw e;
-  }
-  let decoding: Phase = 'warmup';
-  try {
-    for (const p of PHASES) {
-      decoding = p;
-      const names = d[p].requestNames;
-      requestNames[p] = names === undefined ? emptyDecoded() : decodeRequestNames(names);
-    }
-  } catch (e) {
-    free();
-    throw violation(`${where}: done.${decoding}.langJson.${(e as Error).message}`, e);
-  }
-  const phase = (p: Phase): DecodedPhase => ({ figures: figures[p] as HistogramPair, requestNames: requestNames[p] as Decoded });
-  return { warmup: phase('warmup'), main: phase('main') };
 }
 
 const SEVERITY: Record<Exclude<ReconciliationStatus, 'no-done'>, number> = { exact: 0, repaired: 1, mismatch: 2 };
@@ -317,20 +232,12 @@ export class Aggregator {
       return 'duplicate';
     }
     this.#checkAgainstAgent(s, agent, where);
-    const delta = decodeDeltaPair(s.stats, where, 'snapshot.stats');
-    let requestNames: Decoded | undefined;
+    const delta = decodeSnapshot(s.stats, where);
     try {
-      requestNames = s.stats.requestNames === undefined ? undefined : decodeRequestNames(s.stats.requestNames);
-    } catch (e) {
-      delta.latency.destroy();
-      delta.service.destroy();
-      throw violation(`${where}: snapshot.stats.langJson.${(e as Error).message}`, e);
-    }
-    try {
-      this.#mergeSnapshot(s, agent, delta, requestNames);
+      this.#mergeSnapshot(s, agent, delta);
     } finally {
-      delta.latency.destroy();
-      delta.service.destroy();
+      delta.figures.latency.destroy();
+      delta.figures.service.destroy();
     }
     return 'merged';
   }
@@ -384,9 +291,10 @@ export class Aggregator {
 
   /**
    * Merges a checked, new seq into its interval, and into the agent's and the phase's totals unless its
-   * phase was already repaired at Done. `requestNames` (decoded) is freed here; `delta` is the caller's.
+   * phase was already repaired at Done. `decoded.requestNames` is freed here; `decoded.figures` are the caller's.
    */
-  #mergeSnapshot(s: SnapshotIn, agent: AgentState, delta: DeltaPair, requestNames: Decoded | undefined): void {
+  #mergeSnapshot(s: SnapshotIn, agent: AgentState, decoded: DecodedDelta): void {
+    const { figures: delta, requestNames } = decoded;
     const done = agent.done;
     markSeen(agent, s.seq);
     agent.merged++;
@@ -631,34 +539,6 @@ export class Aggregator {
     }
     return a;
   }
-}
-
-/** Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one status or one error. */
-function consistencyProblems(s: Stats): string[] {
-  const problems: string[] = [];
-  const over = (what: string, c: Outcomes): void => {
-    const statuses = Object.values(c.statusCodes).reduce((a, n) => a + n, 0);
-    const errors = errorTotal(c.errorsByKind);
-    if (statuses + errors > c.requests) problems.push(`${what}${statuses} status code(s) and ${errors} error(s) for ${c.requests} request(s)`);
-  };
-  over('', s);
-  for (const [field, byName] of namesByWireField(s)) {
-    for (const [name, r] of Object.entries(byName)) over(`langJson.${field}["${name}"]: `, r);
-  }
-  return problems;
-}
-
-/** The figures per request name and per scenario of `s`, each with its field name in lang_json (errors name wire fields). */
-function namesByWireField(s: Stats): [string, Record<string, Outcomes>][] {
-  return [['byRequest', s.requestNames?.byRequestName ?? {}], ['byScenario', s.requestNames?.byScenario ?? {}]];
-}
-
-/** The first request or scenario name of `s` with more than `max` requests, described; undefined when none. */
-function nameOver(s: Stats, max: number): string | undefined {
-  for (const [field, byName] of namesByWireField(s)) {
-    for (const [name, r] of Object.entries(byName)) if (r.requests > max) return `${field}["${name}"].requests ${r.requests}`;
-  }
-  return undefined;
 }
 
 function markSeen(agent: AgentState, seq: number): void {

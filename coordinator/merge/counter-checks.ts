@@ -1,7 +1,7 @@
 // Checks on the common/metrics/counters.ts Counters an agent sends, and the "cumulative minus merged"
 // arithmetic of the Done repair. Pure helpers of coordinator/merge/aggregator.ts and merge/requests.ts.
-import type { Counters } from '../../common/metrics/counters.js';
-import { COUNTER_SCALARS, ERROR_KINDS, emptyCounters } from '../../common/metrics/counters.js';
+import type { Counters, Outcomes } from '../../common/metrics/counters.js';
+import { COUNTER_SCALARS, ERROR_KINDS, emptyCounters, errorTotal } from '../../common/metrics/counters.js';
 import type { Stats } from '../../common/metrics/stats.js';
 
 /**
@@ -63,4 +63,32 @@ export function counterProblems(s: Stats): string[] {
   if (!isMeasure(s.scheduleLagP99Ms)) problems.push('scheduleLagP99Ms must be a finite number >= 0');
   if (typeof s.latencyHist !== 'string' || typeof s.serviceHist !== 'string') problems.push('histograms must be strings');
   return problems;
+}
+
+/** Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one status or one error. */
+export function consistencyProblems(s: Stats): string[] {
+  const problems: string[] = [];
+  const over = (what: string, c: Outcomes): void => {
+    const statuses = Object.values(c.statusCodes).reduce((a, n) => a + n, 0);
+    const errors = errorTotal(c.errorsByKind);
+    if (statuses + errors > c.requests) problems.push(`${what}${statuses} status code(s) and ${errors} error(s) for ${c.requests} request(s)`);
+  };
+  over('', s);
+  for (const [field, byName] of namesByWireField(s)) {
+    for (const [name, r] of Object.entries(byName)) over(`langJson.${field}["${name}"]: `, r);
+  }
+  return problems;
+}
+
+/** The figures per request name and per scenario of `s`, each with its field name in lang_json (errors name wire fields). */
+function namesByWireField(s: Stats): [string, Record<string, Outcomes>][] {
+  return [['byRequest', s.requestNames?.byRequestName ?? {}], ['byScenario', s.requestNames?.byScenario ?? {}]];
+}
+
+/** The first request or scenario name of `s` with more than `max` requests, described; undefined when none. */
+export function nameOver(s: Stats, max: number): string | undefined {
+  for (const [field, byName] of namesByWireField(s)) {
+    for (const [name, r] of Object.entries(byName)) if (r.requests > max) return `${field}["${name}"].requests ${r.requests}`;
+  }
+  return undefined;
 }
