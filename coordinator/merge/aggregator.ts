@@ -9,7 +9,7 @@
 //   never arrived (seq gaps) are added into the phase and agent totals as "cumulative minus merged", so the
 //   totals equal the agents' own truth; such a repair (or an impossible excess) is reported, never hidden.
 //   A repaired difference belongs to no interval: the per-interval series can be short, the totals cannot.
-//   The per-request-name figures (the scenario language) are checked and repaired the same way, once per
+//   The figures per request name and per scenario are checked and repaired the same way, once per
 //   agent (merge/requests.ts); a seq arriving after their repair only fills its interval.
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) and input beyond the run's bounds (run/agent-bounds.ts: interval index, seq and lastSeq, arrivals
