@@ -15,7 +15,8 @@ import { planDurationMs } from '../common/plan/agent-plan.js';
 import { encodeHistogram, newHistogram } from '../common/metrics/histogram.js';
 import type { Histogram } from '../common/metrics/histogram.js';
 import type { Phase, Stats } from '../common/metrics/stats.js';
-import { emptyErrors, emptyStats } from '../common/metrics/stats.js';
+import { emptyStats } from '../common/metrics/stats.js';
+import { emptyErrorsByKind } from '../common/metrics/counters.js';
 import { systemClock } from '../common/runtime/clock.js';
 import type { Engine, EngineResult, EngineSnapshot } from '../agent/engine/engine.js';
 import { createGrpcDialer } from '../agent/grpc-link.js';
@@ -66,7 +67,7 @@ function makeVariants(values: number): Variant[] {
 function statsOf(v: Variant | undefined): Stats {
   if (v === undefined) return emptyStats();
   return {
-    latencyHist: v.latencyHist, serviceHist: v.serviceHist, requests: v.count, sent: v.count, dropped: 0, errors: emptyErrors(),
+    latencyHist: v.latencyHist, serviceHist: v.serviceHist, requests: v.count, sent: v.count, dropped: 0, errorsByKind: emptyErrorsByKind(),
     statusCodes: { 200: v.count }, inFlightPeak: 8, eventLoopDelayP99Ms: 1.2, scheduleLagP99Ms: 0.4, bytesReceived: v.count * 120,
   };
 }

@@ -16,7 +16,7 @@ import { createEngine } from '../agent/engine/engine.js';
 import type { EngineSnapshot } from '../agent/engine/engine.js';
 import type { AgentPlan } from '../common/plan/agent-plan.js';
 import { decodeHistogram, latencyMs } from '../common/metrics/histogram.js';
-import { totalErrors } from '../common/metrics/stats.js';
+import { errorTotal } from '../common/metrics/counters.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const env = process.env;
@@ -87,7 +87,7 @@ async function runWorker(model: 'open' | 'closed', url: string, value: number): 
     achievedRps: Math.round((r.main.requests * 1000) / r.mainDurationMs),
     sent: r.main.sent,
     dropped: r.main.dropped,
-    errors: totalErrors(r.main.errors),
+    errors: errorTotal(r.main.errorsByKind),
     lagP99Ms: r.main.scheduleLagP99Ms,
     eldP99Ms: r.main.eventLoopDelayP99Ms,
     intended: { p50: l.p50, p99: l.p99, max: l.max },

@@ -4,7 +4,7 @@
 // loops, re-evaluated every CONTROL_PERIOD_MS); a live change (setTail) replaces the schedule from then
 // on. Loops removed finish their current request first.
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { ErrorKind } from '../../common/metrics/counters.js';
 import type { HttpClient, ResponseSink } from './http-client.js';
 import { rateAtMs, replaceTail } from './pacer.js';
 import { fitTail } from '../../common/plan/rate-schedule.js';

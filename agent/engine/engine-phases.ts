@@ -11,7 +11,7 @@ import { constantSchedule } from './pacer.js';
 import { Recorder } from './recorder.js';
 import type { MayIssue, EngineScenario, ScenarioRun, Runner } from './engine-scenarios.js';
 import type { FlowDriver } from './flow-driver.js';
-import { LangRecorder } from './lang-recorder.js';
+import { RequestRecorder } from './request-recorder.js';
 
 export interface EngineSnapshot {
   seq: number;            // 1,2,3... across both phases of this run
@@ -57,7 +57,7 @@ export interface PhaseSetup {
  */
 export function newPhase(phase: Phase, setup: PhaseSetup, onScenarioFinished: (run: PhaseRun, entry: ScenarioRun) => void): PhaseRun {
   const { client, flows, clock, plan } = setup;
-  const recorder = new Recorder(clock, flows === undefined ? undefined : new LangRecorder());
+  const recorder = new Recorder(clock, flows === undefined ? undefined : new RequestRecorder());
   const sample = setup.onLatencySample;
   if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
   const nowMs = clock.nowMs();

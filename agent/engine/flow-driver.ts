@@ -4,7 +4,7 @@
 // values extracted by earlier steps, helpers), send it, run its checks and extractors, think.
 //
 // Accounting: every request sent is counted in the phase's Recorder (sent, then its end) like the
-// single-request path, and under its name in the phase's LangRecorder (counts, checks, extractions,
+// single-request path, and under its name in the phase's RequestRecorder (counts, checks, extractions,
 // latency). Latency of the first step counts from the arrival's intended time (coordinated omission),
 // of each later step from when it was due (the previous response's end plus the think time).
 // A flow run that finds a `unique` feeder empty sends nothing and is counted (noData).
@@ -200,21 +200,21 @@ export class FlowDriver implements FlowSource {
   }
 
   private start(sel: Selection, recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void {
-    const lang = recorder.lang;
-    if (lang === undefined) throw new LoadfleetError('INTERNAL', 'a flow run needs a recorder with per-request figures');
+    const requestNames = recorder.requestNames;
+    if (requestNames === undefined) throw new LoadfleetError('INTERNAL', 'a flow run needs a recorder with per-request figures');
     if (this.closed) {
       if (done !== undefined) setImmediate(done, false);
       return;
     }
     const scen = sel.scenario === undefined ? undefined : recorder.scenario(sel.scenario);
-    lang.onIteration();
+    requestNames.onIteration();
     scen?.onIteration();
     const flow = this.pickFrom(sel);
     const vars: Record<string, unknown> = { ...this.variables };
     for (const f of flow.feeders) {
       const row = (this.pickers.get(f) as RowPicker).next();
       if (row === undefined) {
-        lang.onNoData();
+        requestNames.onNoData();
         scen?.onNoData();
         if (done !== undefined) setImmediate(done, false);
         return;
@@ -240,7 +240,7 @@ export class FlowDriver implements FlowSource {
   }
 
   private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number, scenario: string | undefined): Promise<void> {
-    const lang = recorder.lang!;
+    const requestNames = recorder.requestNames!;
     // Several scenarios at once: every figure also counts under the scenario's name.
     const scen = scenario === undefined ? undefined : recorder.scenario(scenario);
     let dueMs = intendedMs;
@@ -257,7 +257,7 @@ export class FlowDriver implements FlowSource {
           body = req.body?.render(vars, this.ctx);
         } catch {
           // e.g. a value an earlier step failed to extract: this run cannot go on.
-          lang.onRenderFailed(req.name);
+          requestNames.onRenderFailed(req.name);
           scen?.onRenderFailed(scenario as string);
           return;
         }
@@ -268,7 +268,7 @@ export class FlowDriver implements FlowSource {
         if (!res.ok) {
           recorder.onEndAt(res.kind, res.bytes, dueMs, sentMs, endMs);
           const outcome = { outcome: res.kind, latencyMs: 0, checksPassed: 0, failedChecks: [], extractFailed: 0, bodyTruncated: false };
-          lang.onEnd(req.name, outcome);
+          requestNames.onEnd(req.name, outcome);
           scen?.onEnd(scenario as string, outcome);
         } else {
           recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs);
@@ -280,7 +280,7 @@ export class FlowDriver implements FlowSource {
             outcome: res.status, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
             extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated,
           };
-          lang.onEnd(req.name, outcome);
+          requestNames.onEnd(req.name, outcome);
           scen?.onEnd(scenario as string, outcome);
         }
         dueMs = endMs;

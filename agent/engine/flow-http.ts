@@ -9,7 +9,7 @@ import type { Dispatcher } from 'undici';
 import { MAX_BODY_BYTES } from '../../common/flow/program.js';
 import { redactUrl } from '../../common/runtime/redact.js';
 import type { RawHeaders } from '../../common/flow/response-view.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { ErrorKind } from '../../common/metrics/counters.js';
 import type { TargetTls } from '../../common/plan/agent-plan.js';
 import { classifyError, connectOptions, DRAIN_ABORTED_CODE, optional } from './http-client.js';
 

@@ -22,7 +22,7 @@ import { Client, Pool } from 'undici';
 import type { Dispatcher } from 'undici';
 import { systemClock } from '../../common/runtime/clock.js';
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { ErrorKind } from '../../common/metrics/counters.js';
 import { connectLookup, isDnsFailure } from './dns.js';
 
 /** Who hears about a request's end. Called exactly once per send(), possibly synchronously inside it. */

@@ -14,19 +14,23 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import type { Clock } from '../../common/runtime/clock.js';
 import { encodeHistogram, newHistogram, recordMs } from '../../common/metrics/histogram.js';
 import type { Histogram } from '../../common/metrics/histogram.js';
-import { emptyErrors } from '../../common/metrics/stats.js';
-import type { ErrorKind, Stats } from '../../common/metrics/stats.js';
+import type { Counters, ErrorKind } from '../../common/metrics/counters.js';
+import { COUNTER_SCALARS, ERROR_KINDS, emptyErrorsByKind } from '../../common/metrics/counters.js';
+import type { Stats } from '../../common/metrics/stats.js';
 import type { ResponseSink } from './http-client.js';
-import { LangRecorder } from './lang-recorder.js';
-import { emptyRequestStats } from '../../common/metrics/request-stats.js';
-import type { LangStats, ScenarioStats } from '../../common/metrics/request-stats.js';
+import { RequestRecorder } from './request-recorder.js';
+import { emptyRequestFigures } from '../../common/metrics/stats.js';
+import type { RequestNameFigures, ScenarioFigures } from '../../common/metrics/stats.js';
 
 const STATUS_SLOTS = 1000;
 /** Event-loop delay sampling period, ms (Node's default). */
 const ELD_RESOLUTION_MS = 10;
 
-/** Counters and histograms of one interval or of the whole phase. */
-class Tally {
+/**
+ * Counters and histograms of one interval or of the whole phase. The counters are Counters' own, except
+ * the status codes: counted on the hot path in an array by code, named by toStats().
+ */
+class Tally implements Omit<Counters, 'statusCodes'> {
   readonly latency: Histogram = newHistogram();
   readonly service: Histogram = newHistogram();
   /** Responses whose latency equals their service time (intended === sent): belong to both above. */
@@ -35,13 +39,8 @@ class Tally {
   requests = 0;
   sent = 0;
   dropped = 0;
-  refused = 0;
-  reset = 0;
-  timeout = 0;
-  certificate = 0;
-  dns = 0;
-  other = 0;
-  bytes = 0;
+  readonly errorsByKind = emptyErrorsByKind();
+  bytesReceived = 0;
   inFlightPeak = 0;
   /** Responses by status code, indexed by the code (0..999). */
   readonly status = new Float64Array(STATUS_SLOTS);
@@ -63,16 +62,8 @@ class Tally {
     into.latency.add(this.latency);
     into.service.add(this.service);
     into.lag.add(this.lag);
-    into.requests += this.requests;
-    into.sent += this.sent;
-    into.dropped += this.dropped;
-    into.refused += this.refused;
-    into.reset += this.reset;
-    into.timeout += this.timeout;
-    into.certificate += this.certificate;
-    into.dns += this.dns;
-    into.other += this.other;
-    into.bytes += this.bytes;
+    for (const k of COUNTER_SCALARS) into[k] += this[k];
+    for (const kind of ERROR_KINDS) into.errorsByKind[kind] += this.errorsByKind[kind];
     if (this.inFlightPeak > into.inFlightPeak) into.inFlightPeak = this.inFlightPeak;
     for (let c = 0; c < STATUS_SLOTS; c++) {
       const n = this.status[c] as number;
@@ -85,9 +76,8 @@ class Tally {
     this.service.reset();
     this.shared.reset();
     this.lag.reset();
-    this.requests = this.sent = this.dropped = 0;
-    this.refused = this.reset = this.timeout = this.certificate = this.dns = this.other = 0;
-    this.bytes = 0;
+    this.requests = this.sent = this.dropped = this.bytesReceived = 0;
+    for (const kind of ERROR_KINDS) this.errorsByKind[kind] = 0;
     this.inFlightPeak = 0;
     this.status.fill(0);
   }
@@ -98,25 +88,18 @@ class Tally {
       const n = this.status[c] as number;
       if (n !== 0) statusCodes[String(c)] = n;
     }
-    const errors = emptyErrors();
-    errors.refused = this.refused;
-    errors.reset = this.reset;
-    errors.timeout = this.timeout;
-    errors.certificate = this.certificate;
-    errors.dns = this.dns;
-    errors.other = this.other;
     return {
       latencyHist: encodeHistogram(this.latency),
       serviceHist: encodeHistogram(this.service),
       requests: this.requests,
       sent: this.sent,
       dropped: this.dropped,
-      errors,
+      errorsByKind: { ...this.errorsByKind },
       statusCodes,
       inFlightPeak: this.inFlightPeak,
       eventLoopDelayP99Ms,
       scheduleLagP99Ms: this.lag.totalCount === 0 ? 0 : this.lag.getValueAtPercentile(99) / 1000,
-      bytesReceived: this.bytes,
+      bytesReceived: this.bytesReceived,
     };
   }
 
@@ -138,41 +121,41 @@ export class Recorder implements ResponseSink {
   private destroyed = false;
   /** Optional: called with every response's latency from its intended time, ms (debugging, tests). */
   latencySampler: ((latencyMs: number) => void) | undefined;
-  /** The scenario language's per-request-name figures of this phase (flows only); in every Stats taken. */
-  readonly lang: LangRecorder | undefined;
+  /** The figures per request name of this phase (flows only); in every Stats taken. */
+  readonly requestNames: RequestRecorder | undefined;
 
   /**
-   * Several scenarios at once: per scenario name, a LangRecorder that counts everything under that one
-   * name (so its byRequest[name] is the scenario's figures). Fed alongside `lang`, never alone.
+   * Several scenarios at once: per scenario name, a RequestRecorder that counts everything under that one
+   * name (so its byRequestName[name] is the scenario's figures). Fed alongside `requestNames`, never alone.
    */
-  private readonly scenarios = new Map<string, LangRecorder>();
+  private readonly scenarios = new Map<string, RequestRecorder>();
 
-  constructor(clock: Clock, lang?: LangRecorder) {
+  constructor(clock: Clock, requestNames?: RequestRecorder) {
     this.clock = clock;
-    this.lang = lang;
+    this.requestNames = requestNames;
   }
 
   /** The recorder of one scenario's figures (several scenarios at once), made on first use. */
-  scenario(name: string): LangRecorder {
+  scenario(name: string): RequestRecorder {
     let r = this.scenarios.get(name);
     if (r === undefined) {
-      r = new LangRecorder();
+      r = new RequestRecorder();
       this.scenarios.set(name, r);
     }
     return r;
   }
 
-  /** Adds the scenarios' figures to `lang` (taken with `take`: a delta or the cumulative). */
-  private withScenarios(lang: LangStats, take: (r: LangRecorder) => LangStats): LangStats {
-    if (this.scenarios.size === 0) return lang;
-    const byScenario: Record<string, ScenarioStats> = {};
+  /** Adds the scenarios' figures to `figures` (taken with `take`: a delta or the cumulative). */
+  private withScenarios(figures: RequestNameFigures, take: (r: RequestRecorder) => RequestNameFigures): RequestNameFigures {
+    if (this.scenarios.size === 0) return figures;
+    const byScenario: Record<string, ScenarioFigures> = {};
     for (const [name, r] of this.scenarios) {
       const d = take(r);
-      const own = d.byRequest[name] ?? emptyRequestStats();
+      const own = d.byRequestName[name] ?? emptyRequestFigures();
       if (own.requests === 0 && own.renderFailed === 0 && d.iterations === 0 && d.noData === 0) continue;
       byScenario[name] = { ...own, iterations: d.iterations, noData: d.noData };
     }
-    return { ...lang, byScenario };
+    return { ...figures, byScenario };
   }
 
   /** Requests of this phase sent and not yet ended. */
@@ -219,7 +202,7 @@ export class Recorder implements ResponseSink {
     const t = this.interval;
     this.inFlightCount--;
     t.requests++;
-    t.bytes += bytes;
+    t.bytesReceived += bytes;
     if (typeof outcome === 'number') {
       if (intendedMs === sentMs) {
         recordMs(t.shared, nowMs - sentMs);
@@ -229,34 +212,15 @@ export class Recorder implements ResponseSink {
       }
       if (this.latencySampler !== undefined) this.latencySampler(nowMs - intendedMs);
       if (outcome >= 0 && outcome < STATUS_SLOTS) t.status[outcome] = (t.status[outcome] as number) + 1;
-      else t.other++;
+      else t.errorsByKind.other++;
       return;
     }
-    switch (outcome) {
-      case 'refused':
-        t.refused++;
-        break;
-      case 'reset':
-        t.reset++;
-        break;
-      case 'timeout':
-        t.timeout++;
-        break;
-      case 'certificate':
-        t.certificate++;
-        break;
-      case 'dns':
-        t.dns++;
-        break;
-      case 'other':
-        t.other++;
-        break;
-    }
+    t.errorsByKind[outcome]++;
   }
 
   /** True when takeDelta() would return nothing worth sending (no sends, ends, drops, nor in-flight). */
   isIdle(): boolean {
-    return this.interval.isEmpty() && this.inFlightCount === 0 && (this.lang === undefined || this.lang.isEmpty());
+    return this.interval.isEmpty() && this.inFlightCount === 0 && (this.requestNames === undefined || this.requestNames.isEmpty());
   }
 
   /** The interval's Stats; folds them into the cumulative and starts a new interval. */
@@ -265,7 +229,7 @@ export class Recorder implements ResponseSink {
     if (this.inFlightCount > t.inFlightPeak) t.inFlightPeak = this.inFlightCount;
     t.foldShared();
     const stats = t.toStats(eldP99Ms(this.eldInterval));
-    if (this.lang !== undefined) stats.lang = this.withScenarios(this.lang.takeDelta(), (r) => r.takeDelta());
+    if (this.requestNames !== undefined) stats.requestNames = this.withScenarios(this.requestNames.takeDelta(), (r) => r.takeDelta());
     t.addInto(this.total);
     t.reset_();
     // The next interval starts with what is in flight now.
@@ -277,7 +241,7 @@ export class Recorder implements ResponseSink {
   /** Everything taken so far (not the current interval). */
   cumulative(): Stats {
     const stats = this.total.toStats(eldP99Ms(this.eldTotal));
-    if (this.lang !== undefined) stats.lang = this.withScenarios(this.lang.cumulative(), (r) => r.cumulative());
+    if (this.requestNames !== undefined) stats.requestNames = this.withScenarios(this.requestNames.cumulative(), (r) => r.cumulative());
     return stats;
   }
 
@@ -288,7 +252,7 @@ export class Recorder implements ResponseSink {
     this.stopMonitoring();
     this.interval.destroy();
     this.total.destroy();
-    this.lang?.destroy();
+    this.requestNames?.destroy();
     for (const r of this.scenarios.values()) r.destroy();
     this.scenarios.clear();
   }

@@ -46,6 +46,7 @@ interface JsInternals {
   minNonZeroValue: number;
   totalCount: number;
   countsArrayIndex(value: number): number;
+  getCountAtIndex(index: number): number;
   valueFromIndex(index: number): number;
   highestEquivalentValue(value: number): number;
   setTotalCount(n: number): void;
@@ -292,14 +293,64 @@ export function decodeHistogram(encoded: string): Histogram {
   return h;
 }
 
-/** Adds an encoded histogram into `target`. Returns the number of values added. */
-export function mergeEncoded(target: Histogram, encoded: string): number {
-  if (encoded === '') return 0;
-  const decoded = hdr.decodeFromCompressedBase64(encoded, 32, false);
-  const n = decoded.totalCount;
-  target.add(decoded);
-  decoded.destroy();
-  return n;
+/**
+ * How many of `part`'s values `whole` lacks, value by value (0 when part is contained in whole, as merged
+ * deltas are in their cumulative).
+ */
+export function excessOver(part: Histogram, whole: Histogram): number {
+  const p = internals(part);
+  const w = internals(whole);
+  const pc = p._counts;
+  const wc = w._counts;
+  if (pc instanceof Uint32Array && wc instanceof Uint32Array && p.subBucketCount === w.subBucketCount && p.unitMagnitude === w.unitMagnitude) {
+    // Same layout (every histogram of our config): compare the counts arrays directly, up to part's max
+    // value. At Done time of a large fleet this runs 4x per agent; the generic loop below is ~10x slower.
+    let excess = 0;
+    const last = Math.min(p.countsArrayIndex(p.maxValue), pc.length - 1);
+    for (let i = 0; i <= last; i++) {
+      const c = pc[i] as number;
+      if (c === 0) continue;
+      const have = i < wc.length ? (wc[i] as number) : 0;
+      if (have < c) excess += c - have;
+    }
+    return excess;
+  }
+  let excess = 0;
+  for (let i = 0; i < p.countsArrayLength; i++) {
+    const c = p.getCountAtIndex(i);
+    if (c === 0) continue;
+    const wi = w.countsArrayIndex(p.valueFromIndex(i));
+    const have = wi < w.countsArrayLength ? w.getCountAtIndex(wi) : 0;
+    if (have < c) excess += c - have;
+  }
+  return excess;
+}
+
+/** One interval of an HdrHistogram interval log: its span, seconds from the log's base time, and its encoded histogram. */
+export interface LogInterval {
+  fromSec: number;
+  toSec: number;
+  /** What encodeHistogram produced ("" is an empty interval). */
+  encoded: string;
+}
+
+/**
+ * The interval lines of an HdrHistogram interval log (`.hlog`, v1.3), one per interval:
+ * StartTimestamp,Interval_Length,Interval_Max,Interval_Compressed_Histogram, Interval_Max divided by
+ * `maxValueUnitRatio`. Headers are the caller's. Throws on an undecodable histogram.
+ */
+export function logIntervalLines(intervals: readonly LogInterval[], maxValueUnitRatio: number): string {
+  const out: string[] = [];
+  const writer = new hdr.HistogramLogWriter((s) => out.push(s));
+  for (const interval of intervals) {
+    const h = decodeHistogram(interval.encoded);
+    try {
+      writer.outputIntervalHistogram(h, interval.fromSec, interval.toSec, maxValueUnitRatio);
+    } finally {
+      h.destroy();
+    }
+  }
+  return out.join('');
 }
 
 /** Latency figures in milliseconds, read from one (possibly merged) histogram of microseconds. */

@@ -1,49 +1,60 @@
-// The counters and histograms an agent reports: per interval (a delta) or per phase (cumulative).
-// Histograms travel encoded (common/metrics/histogram.ts). All counts are whole numbers.
-import type { LangStats } from './request-stats.js';
-
-/**
- * Transport errors by kind. `certificate`: the HTTPS target's certificate was not trusted (self-signed,
- * unknown CA, expired, wrong host name); see the scenario's `tls` field. Added in protocol version 3.
- * `dns`: the target's host name did not resolve (no such name, or the resolver failed). Added in
- * protocol version 4.
- */
-export type ErrorKind = 'refused' | 'reset' | 'timeout' | 'certificate' | 'dns' | 'other';
-export const ERROR_KINDS: readonly ErrorKind[] = ['refused', 'reset', 'timeout', 'certificate', 'dns', 'other'];
+// The figures an agent reports: per interval (a delta) or per phase (cumulative). The run's counters
+// (common/metrics/counters.ts), the generator's health measures, and, for a scenario-language plan, the
+// figures per request name (report.json's `requests[name]`) and per scenario. Histograms travel encoded
+// (common/metrics/histogram.ts). All counts are whole numbers.
+//
+// The wire (common/protocol/messages.ts) names some fields differently: Stats.errorsByKind is the
+// message's `errors`, Stats.requestNames travels as JSON in `lang_json`, whose form
+// (`byRequest`, and `errors` per name) requestNamesToWire and requestNamesFromWire map.
+import { z } from 'zod';
+import type { Counters, Outcomes } from './counters.js';
+import { addCounts, addOutcomes, emptyErrorsByKind } from './counters.js';
 
 export type Phase = 'warmup' | 'main';
 
-export interface Stats {
+export interface Stats extends Counters {
   /** Latency from each request's intended send time, microseconds, encoded ("" when empty). */
   latencyHist: string;
   /** Service time from the actual send, microseconds, encoded. */
   serviceHist: string;
-  /** Requests that ended (with a response or an error). */
-  requests: number;
-  /** Requests handed to the HTTP client. */
-  sent: number;
-  /**
-   * Arrivals never sent (open model): the in-flight cap was full, the test's end came first, or the agent
-   * abandoned its load because its coordinator link went stale.
-   */
-  dropped: number;
-  errors: Record<ErrorKind, number>;
-  /** Responses by HTTP status code (keys are the decimal code). */
-  statusCodes: Record<string, number>;
   inFlightPeak: number;
   eventLoopDelayP99Ms: number;
   scheduleLagP99Ms: number;
-  bytesReceived: number;
-  /** The scenario language's figures per request name (absent for a single-request plan). */
-  lang?: LangStats;
+  /** The figures per request name and scenario (absent for a single-request plan). */
+  requestNames?: RequestNameFigures;
 }
 
-export function emptyErrors(): Record<ErrorKind, number> {
-  return { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
+/** One request name's figures (or, as ScenarioFigures, one scenario's). */
+export interface RequestFigures extends Outcomes {
+  checksPassed: number;
+  checksFailed: number;
+  /** Failed checks by check name. */
+  checkFailures: Record<string, number>;
+  /** Extractors that found nothing (the flow goes on without the variable). */
+  extractFailed: number;
+  /** Requests not sent because a template could not render (e.g. a variable whose extraction failed). */
+  renderFailed: number;
+  /** Bodies read for checks or extractors that were longer than the limit (cut, then checked). */
+  bodyTruncated: number;
+  /** Latency from when the request was due (arrival's intended time for a flow's first step), encoded. */
+  latencyHist: string;
 }
 
-export function totalErrors(errors: Record<ErrorKind, number>): number {
-  return errors.refused + errors.reset + errors.timeout + errors.certificate + errors.dns + errors.other;
+/** Several scenarios at once: one scenario's figures over every request its flows sent, and its flow runs. */
+export interface ScenarioFigures extends RequestFigures {
+  iterations: number;
+  noData: number;
+}
+
+/** The scenario language's figures of an interval or a phase: per request name, per scenario, flow runs. */
+export interface RequestNameFigures {
+  byRequestName: Record<string, RequestFigures>;
+  /** Several scenarios at once (Scenario.parts): figures per scenario name; absent otherwise. */
+  byScenario?: Record<string, ScenarioFigures>;
+  /** Flow runs started (whatever they sent). */
+  iterations: number;
+  /** Flow runs that sent nothing because a `unique` feeder had no row left. */
+  noData: number;
 }
 
 export function emptyStats(): Stats {
@@ -53,7 +64,7 @@ export function emptyStats(): Stats {
     requests: 0,
     sent: 0,
     dropped: 0,
-    errors: emptyErrors(),
+    errorsByKind: emptyErrorsByKind(),
     statusCodes: {},
     inFlightPeak: 0,
     eventLoopDelayP99Ms: 0,
@@ -61,3 +72,89 @@ export function emptyStats(): Stats {
     bytesReceived: 0,
   };
 }
+
+export function emptyRequestFigures(): RequestFigures {
+  return {
+    requests: 0, errorsByKind: emptyErrorsByKind(), statusCodes: {}, checksPassed: 0, checksFailed: 0, checkFailures: {}, extractFailed: 0,
+    renderFailed: 0, bodyTruncated: 0, latencyHist: '',
+  };
+}
+
+/** The scalar counters of RequestFigures. */
+export const REQUEST_SCALARS = ['requests', 'checksPassed', 'checksFailed', 'extractFailed', 'renderFailed', 'bodyTruncated'] as const;
+
+/** into += from, counters only (histograms are merged by whoever holds them decoded). */
+export function addRequestCounters(into: RequestFigures, from: RequestFigures): void {
+  addOutcomes(into, from);
+  for (const k of REQUEST_SCALARS) if (k !== 'requests') into[k] += from[k];
+  addCounts(into.checkFailures, from.checkFailures);
+}
+
+// ---------- wire form (lang_json) ----------
+
+const count = z.number().int().nonnegative();
+const wireRequestSchema = z.strictObject({
+  requests: count,
+  errors: z.strictObject({ refused: count, reset: count, timeout: count, certificate: count, dns: count, other: count }),
+  statusCodes: z.record(z.string().regex(/^\d{1,3}$/), count),
+  checksPassed: count,
+  checksFailed: count,
+  checkFailures: z.record(z.string(), count),
+  extractFailed: count,
+  renderFailed: count,
+  bodyTruncated: count,
+  latencyHist: z.string(),
+});
+const wireSchema = z.strictObject({
+  byRequest: z.record(z.string().min(1), wireRequestSchema),
+  byScenario: z.record(z.string().min(1), wireRequestSchema.extend({ iterations: count, noData: count })).optional(),
+  iterations: count,
+  noData: count,
+});
+
+type WireRequest = z.infer<typeof wireRequestSchema>;
+/** RequestNameFigures as lang_json carries them. */
+export type WireRequestNames = z.infer<typeof wireSchema>;
+
+function requestToWire(r: RequestFigures): WireRequest {
+  return {
+    requests: r.requests, errors: r.errorsByKind, statusCodes: r.statusCodes, checksPassed: r.checksPassed, checksFailed: r.checksFailed,
+    checkFailures: r.checkFailures, extractFailed: r.extractFailed, renderFailed: r.renderFailed, bodyTruncated: r.bodyTruncated,
+    latencyHist: r.latencyHist,
+  };
+}
+
+function requestFromWire(w: WireRequest): RequestFigures {
+  const { errors, ...rest } = w;
+  return { ...rest, errorsByKind: errors };
+}
+
+function byName<A, B>(from: Record<string, A>, map: (a: A) => B): Record<string, B> {
+  const out: Record<string, B> = {};
+  for (const [name, a] of Object.entries(from)) out[name] = map(a);
+  return out;
+}
+
+/** The wire form of `f` (what lang_json holds, before JSON.stringify). */
+export function requestNamesToWire(f: RequestNameFigures): WireRequestNames {
+  return {
+    byRequest: byName(f.byRequestName, requestToWire),
+    ...(f.byScenario === undefined ? {} : { byScenario: byName(f.byScenario, (s) => ({ ...requestToWire(s), iterations: s.iterations, noData: s.noData })) }),
+    iterations: f.iterations,
+    noData: f.noData,
+  };
+}
+
+/** Validates an already parsed wire form; throws an Error naming what is wrong (by its wire path). */
+export function requestNamesFromWire(value: unknown): RequestNameFigures {
+  const parsed = wireSchema.safeParse(value);
+  if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const w = parsed.data;
+  return {
+    byRequestName: byName(w.byRequest, requestFromWire),
+    ...(w.byScenario === undefined ? {} : { byScenario: byName(w.byScenario, (s) => ({ ...requestFromWire(s), iterations: s.iterations, noData: s.noData })) }),
+    iterations: w.iterations,
+    noData: w.noData,
+  };
+}
+

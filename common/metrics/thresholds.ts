@@ -142,7 +142,7 @@ export interface ThresholdFigures {
 }
 
 export interface ThresholdSummary extends ThresholdFigures {
-  byRequest: Readonly<Record<string, ThresholdFigures>>;
+  byRequestName: Readonly<Record<string, ThresholdFigures>>;
   /** Several scenarios at once: per scenario name (absent otherwise). */
   byScenario?: Readonly<Record<string, ThresholdFigures>>;
 }
@@ -176,7 +176,7 @@ export function evaluateThresholds(thresholds: readonly Threshold[], summary: Th
 }
 
 function evaluateOne(t: Threshold, summary: ThresholdSummary): ThresholdResult {
-  const figures = t.request !== undefined ? summary.byRequest[t.request] : t.scenario !== undefined ? summary.byScenario?.[t.scenario] : summary;
+  const figures = t.request !== undefined ? summary.byRequestName[t.request] : t.scenario !== undefined ? summary.byScenario?.[t.scenario] : summary;
   const observed = figures === undefined ? undefined : observe(t, figures);
   if (observed === undefined || Number.isNaN(observed)) return { threshold: t, status: 'no-data', observed: undefined, observedText: 'no data' };
   return { threshold: t, status: compare(observed, t.op, t.value) ? 'pass' : 'fail', observed, observedText: formatObserved(t.metric, observed) };

@@ -12,12 +12,12 @@ import type { CoordinatorMessage, CoordinatorMessage__Output } from '../gen/load
 import type { Stats as WireStats, Stats__Output as WireStatsOut } from '../gen/loadfleet/v1/Stats.js';
 import type { RunEvent, RunEvent__Output } from '../gen/loadfleet/v1/RunEvent.js';
 import { LoadfleetError, assertNever } from '../runtime/errors.js';
-import { ERROR_KINDS, emptyErrors } from '../metrics/stats.js';
+import { ERROR_KINDS, emptyErrorsByKind } from '../metrics/counters.js';
 import type { Phase, Stats } from '../metrics/stats.js';
-import { langStatsFromValue } from '../metrics/request-stats.js';
-import type { LangStats } from '../metrics/request-stats.js';
 import { shareChangeFromWire, shareChangeToWire } from './change-messages.js';
 import type { ShareChangeMsg } from './change-messages.js';
+import { requestNamesFromWire, requestNamesToWire } from '../metrics/stats.js';
+import type { RequestNameFigures } from '../metrics/stats.js';
 import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './data-messages.js';
 import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './data-messages.js';
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
@@ -125,13 +125,13 @@ function statsToWire(s: Stats): WireStats {
     requests: s.requests,
     sent: s.sent,
     dropped: s.dropped,
-    errors: { ...s.errors },
+    errors: { ...s.errorsByKind },
     statusCodes: Object.fromEntries(Object.entries(s.statusCodes).map(([k, v]) => [Number(k), v])),
     inFlightPeak: s.inFlightPeak,
     eventLoopDelayP99Ms: s.eventLoopDelayP99Ms,
     scheduleLagP99Ms: s.scheduleLagP99Ms,
     bytesReceived: s.bytesReceived,
-    langJson: s.lang === undefined ? '' : JSON.stringify(s.lang),
+    langJson: s.requestNames === undefined ? '' : JSON.stringify(requestNamesToWire(s.requestNames)),
   };
 }
 
@@ -171,7 +171,7 @@ function ident(v: string, what: string): string {
 
 function statsFromWire(w: WireStatsOut | null, what: string): Stats {
   if (w === null) throw violation(`${what} is missing`);
-  const errors = emptyErrors();
+  const errors = emptyErrorsByKind();
   for (const [kind, n] of Object.entries(w.errors)) {
     if (!(ERROR_KINDS as readonly string[]).includes(kind)) throw violation(`${what}.errors has unknown kind "${kind}"`);
     errors[kind as keyof typeof errors] = whole(n, `${what}.errors.${kind}`);
@@ -187,20 +187,20 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     requests: whole(w.requests, `${what}.requests`),
     sent: whole(w.sent, `${what}.sent`),
     dropped: whole(w.dropped, `${what}.dropped`),
-    errors,
+    errorsByKind: errors,
     statusCodes,
     inFlightPeak: whole(w.inFlightPeak, `${what}.inFlightPeak`),
     eventLoopDelayP99Ms: count(w.eventLoopDelayP99Ms, `${what}.eventLoopDelayP99Ms`),
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
     bytesReceived: whole(w.bytesReceived, `${what}.bytesReceived`),
-    ...langFromWire(w.langJson, what),
+    ...requestNamesFromLangJson(w.langJson, what),
   };
 }
 
 /** Objects an honest lang_json can hold: per request and scenario name 4 (itself, errors, statusCodes, checkFailures), and check names that contain a brace. */
 const MAX_LANG_OBJECTS = (4 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
 
-function langFromWire(json: string | undefined, what: string): { lang?: LangStats } {
+function requestNamesFromLangJson(json: string | undefined, what: string): { requestNames?: RequestNameFigures } {
   if (json === undefined || json === '') return {};
   // Cheap checks first (length, then the number of names), so an oversized one is refused before the
   // schema walks every entry.
@@ -222,15 +222,15 @@ function langFromWire(json: string | undefined, what: string): { lang?: LangStat
       if (n > MAX_REQUEST_NAMES) throw violation(`${what}.langJson.${key} has ${n} names, over ${MAX_REQUEST_NAMES}`);
     }
   }
-  let lang: LangStats;
+  let requestNames: RequestNameFigures;
   try {
-    lang = langStatsFromValue(raw);
+    requestNames = requestNamesFromWire(raw);
   } catch (e) {
     throw violation(`${what}.langJson: ${(e as Error).message}`);
   }
-  namesWithin(lang.byRequest, `${what}.langJson.byRequest`);
-  if (lang.byScenario !== undefined) namesWithin(lang.byScenario, `${what}.langJson.byScenario`);
-  return { lang };
+  namesWithin(requestNames.byRequestName, `${what}.langJson.byRequest`);
+  if (requestNames.byScenario !== undefined) namesWithin(requestNames.byScenario, `${what}.langJson.byScenario`);
+  return { requestNames };
 }
 
 /** Request (or scenario) names and their check names within the wire bounds (common/protocol/wire-limits.ts). */

@@ -9,7 +9,7 @@
 //   never arrived (seq gaps) are added into the phase and agent totals as "cumulative minus merged", so the
 //   totals equal the agents' own truth; such a repair (or an impossible excess) is reported, never hidden.
 //   A repaired difference belongs to no interval: the per-interval series can be short, the totals cannot.
-//   The per-request-name figures (the scenario language) are checked and repaired the same way, once per
+//   The figures per request name and per scenario are checked and repaired the same way, once per
 //   agent (merge/requests.ts); a seq arriving after their repair only fills its interval.
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) and input beyond the run's bounds (run/agent-bounds.ts: interval index, seq and lastSeq, arrivals
@@ -23,18 +23,20 @@
 // CPU: snapshots are decoded sparse and only their non-zero counts added (common/metrics/histogram.ts), since a
 // full hdr-histogram-js decode plus six histogram adds over ~22k counts each costs ~1.3 ms per snapshot;
 // bench/coordinator-scale.ts measures the coordinator at scale.
-import { JsHistogram } from 'hdr-histogram-js';
 import type { Histogram, LatencyMs } from '../../common/metrics/histogram.js';
-import { addHistogram, decodeHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
-import type { SparseCounts } from '../../common/metrics/histogram.js';
-import type { ErrorKind, Phase, Stats } from '../../common/metrics/stats.js';
-import { totalErrors } from '../../common/metrics/stats.js';
+import { addHistogram, encodeHistogram, excessOver, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
+import type { Phase, Stats } from '../../common/metrics/stats.js';
+import type { Counters } from '../../common/metrics/counters.js';
+import { addCounters, emptyCounters, errorTotal, withErrorTotal } from '../../common/metrics/counters.js';
+import type { DoneMsg } from '../../common/protocol/messages.js';
 import { LoadfleetError } from '../../common/runtime/errors.js';
-import type { Counters } from './counters.js';
-import { addCounters, copyCounters, counterProblems, diffCounters, emptyCounters, isZero } from './counters.js';
+import { consistencyProblems, counterProblems, diffCounters, isZero, nameOver } from './counter-checks.js';
+import { decodeDone, decodeSnapshot, violation } from './decode.js';
+import type { DecodedDelta, HistogramPair } from './decode.js';
 import { IntervalSeries } from './intervals.js';
+import type { IntervalDelta } from './intervals.js';
 import type { AggregatorBounds } from '../run/agent-bounds.js';
-import { RequestMerge, decodeLang, emptyDecoded, freeDecoded } from './requests.js';
+import { RequestNameMerge } from './requests.js';
 import type { FlowTotals, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
 
 export type { FlowTotals, RequestLive, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
@@ -43,34 +45,16 @@ import type { IntervalFigures } from './intervals.js';
 export type { IntervalFigures } from './intervals.js';
 export { HOT_INTERVALS } from './intervals.js';
 
-export interface SnapshotIn {
-  agentId: string;
-  seq: number;
-  phase: Phase;
-  intervalIndex: number;
-  intervalMs: number;
-  stats: Stats;
-  rateRps: number;
-  concurrency: number;
-}
+/** One agent's snapshot, as its message carries it (common/protocol/messages.ts SnapshotMsg). */
+export type SnapshotIn = IntervalDelta & { phase: Phase };
 
-export interface DoneIn {
-  agentId: string;
-  lastSeq: number;
-  main: Stats;
-  warmup: Stats;
-  durationMs: number;
-}
+/** One agent's Done, as its message carries it (common/protocol/messages.ts DoneMsg). */
+export type DoneIn = Pick<DoneMsg, 'lastSeq' | 'main' | 'warmup' | 'durationMs'> & { agentId: string };
 
 /** A whole phase, merged across agents (and repaired from Done figures where deltas were missing). */
-export interface PhaseTotals {
-  requests: number;
-  sent: number;
-  dropped: number;
-  errors: Record<ErrorKind, number>;
-  errorTotal: number;
-  statusCodes: Record<string, number>;
-  bytesReceived: number;
+export interface PhaseTotals extends Counters {
+  /** Transport errors: the total of errorsByKind. */
+  errors: number;
   latencyMs: LatencyMs;
   serviceMs: LatencyMs;
   /** common/metrics/histogram.ts encoding of the merged histograms ("" when empty). */
@@ -86,8 +70,8 @@ export interface PhaseTotals {
    * The scenario language: figures per request name ({} for a single-request run). Repaired at Done
    * like the totals above (merge/requests.ts), so they equal what the agents counted.
    */
-  byRequest: Record<string, RequestTotals>;
-  /** Several scenarios at once: figures per scenario name, merged like byRequest ({} otherwise). */
+  byRequestName: Record<string, RequestTotals>;
+  /** Several scenarios at once: figures per scenario name, merged like byRequestName ({} otherwise). */
   byScenario: Record<string, ScenarioTotals>;
   /** The scenario language's flow runs (null for a single-request run). */
   flows: FlowTotals | null;
@@ -161,7 +145,7 @@ interface DoneState {
 interface PhaseState {
   series: IntervalSeries;
   totals: Acc;
-  requests: RequestMerge;
+  requestNames: RequestNameMerge;
 }
 
 const PHASES: readonly Phase[] = ['warmup', 'main'];
@@ -175,82 +159,41 @@ function destroyAcc(a: Acc): void {
   a.service.destroy();
 }
 
-function violation(message: string, cause?: unknown): LoadfleetError {
-  return new LoadfleetError('PROTOCOL_VIOLATION', message, cause === undefined ? {} : { cause });
+/** What addDone() concluded: reconciled, or why not. */
+export interface DoneResult {
+  reconciled: boolean;
+  detail?: string;
+}
+
+const SEVERITY: Record<Exclude<ReconciliationStatus, 'no-done'>, number> = { exact: 0, repaired: 1, mismatch: 2 };
+
+/** A Done's reconciliation as it is worked out: the worst status met so far, and what was found. */
+class Outcome {
+  status: Exclude<ReconciliationStatus, 'no-done'> = 'exact';
+  readonly details: string[] = [];
+
+  raise(to: Exclude<ReconciliationStatus, 'no-done'>): void {
+    if (SEVERITY[to] > SEVERITY[this.status]) this.status = to;
+  }
 }
 
 /**
- * Decodes both histograms of `stats` (the wire's `field`) or throws PROTOCOL_VIOLATION naming it (nothing
- * left to destroy on failure). Each holds one value per response, so at most stats.requests values.
+ * The seqs up to `lastSeq` this agent's deltas never brought (they may still arrive late); seqs merged
+ * beyond lastSeq make the outcome a mismatch.
  */
-function decodePair(stats: Stats, where: string, field: string): { latency: Histogram; service: Histogram } {
-  return decodeBoth(stats, where, field, decodeHistogram);
-}
-
-/** A snapshot's two delta histograms, decoded sparse (no ~90 KB histogram each): they are only added. */
-function decodeDeltaPair(stats: Stats, where: string, field: string): { latency: Histogram | SparseCounts; service: Histogram | SparseCounts } {
-  return decodeBoth(stats, where, field, decodeSparse);
-}
-
-function decodeBoth<H extends Histogram | SparseCounts>(stats: Stats, where: string, field: string, decode: (encoded: string) => H): { latency: H; service: H } {
-  const out: H[] = [];
-  try {
-    for (const key of ['latencyHist', 'serviceHist'] as const) {
-      let h: H;
-      try {
-        h = decode(stats[key]);
-      } catch (e) {
-        throw violation(`${where}: ${field}.${key} is not a decodable histogram`, e);
-      }
-      out.push(h);
-      if (h.totalCount > stats.requests) throw violation(`${where}: ${field}.${key} holds ${h.totalCount} values for ${stats.requests} request(s)`);
-    }
-  } catch (e) {
-    for (const h of out) h.destroy();
-    throw e;
+function seqsMissing(agent: AgentState, lastSeq: number, outcome: Outcome): Set<number> {
+  const missing = new Set<number>();
+  for (let seq = agent.seenUpTo + 1; seq <= lastSeq; seq++) if (!agent.seenAbove.has(seq)) missing.add(seq);
+  const beyond = [...agent.seenAbove].filter((seq) => seq > lastSeq).length + Math.max(0, agent.seenUpTo - lastSeq);
+  if (missing.size > 0) {
+    outcome.raise('repaired');
+    outcome.details.push(`${missing.size} of ${lastSeq} snapshot(s) missing (${describeSeqs(missing)})`);
   }
-  return { latency: out[0] as H, service: out[1] as H };
-}
-
-function sameLayout(a: JsHistogram, b: JsHistogram): boolean {
-  const x = a as unknown as { subBucketCount: number; unitMagnitude: number };
-  const y = b as unknown as { subBucketCount: number; unitMagnitude: number };
-  return x.subBucketCount === y.subBucketCount && x.unitMagnitude === y.unitMagnitude;
-}
-
-function asJs(h: Histogram): JsHistogram {
-  if (!(h instanceof JsHistogram)) throw new LoadfleetError('INTERNAL', 'aggregator expects JS histograms (common/metrics/histogram.ts config)');
-  return h;
-}
-
-/** How many of `part`'s values `whole` lacks (0 when part is contained in whole, value by value). */
-function excessOver(part: Histogram, whole: Histogram): number {
-  const p = asJs(part);
-  const w = asJs(whole);
-  const pc = (p as unknown as { _counts?: unknown })._counts;
-  const wc = (w as unknown as { _counts?: unknown })._counts;
-  if (pc instanceof Uint32Array && wc instanceof Uint32Array && sameLayout(p, w)) {
-    // Same layout (every histogram here): compare the counts arrays directly, up to part's max value.
-    // At Done time of a large fleet this runs 4x per agent; the generic loop below is ~10x slower.
-    let excess = 0;
-    const last = Math.min(p.countsArrayIndex(p.maxValue), pc.length - 1);
-    for (let i = 0; i <= last; i++) {
-      const c = pc[i] as number;
-      if (c === 0) continue;
-      const have = i < wc.length ? (wc[i] as number) : 0;
-      if (have < c) excess += c - have;
-    }
-    return excess;
+  if (beyond > 0) {
+    outcome.raise('mismatch');
+    outcome.details.push(`${beyond} snapshot(s) merged beyond lastSeq ${lastSeq}`);
   }
-  let excess = 0;
-  for (let i = 0; i < p.countsArrayLength; i++) {
-    const c = p.getCountAtIndex(i);
-    if (c === 0) continue;
-    const wi = w.countsArrayIndex(p.valueFromIndex(i));
-    const have = wi < w.countsArrayLength ? w.getCountAtIndex(wi) : 0;
-    if (have < c) excess += c - have;
-  }
-  return excess;
+  return missing;
 }
 
 export class Aggregator {
@@ -270,7 +213,7 @@ export class Aggregator {
     this.#intervalMs = opts.intervalMs;
     this.#maxIntervalIndex = (opts.maxIntervals ?? Math.ceil(86_400_000 / opts.intervalMs)) - 1;
     this.#bounds = opts.bounds;
-    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc(), requests: new RequestMerge() });
+    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc(), requestNames: new RequestNameMerge() });
     this.#phases = { warmup: phase(), main: phase() };
   }
 
@@ -282,6 +225,25 @@ export class Aggregator {
   addSnapshot(s: SnapshotIn): 'merged' | 'duplicate' {
     this.#alive();
     const where = `snapshot seq ${s.seq} of agent ${s.agentId}`;
+    this.#checkSnapshot(s, where);
+    const agent = this.#agent(s.agentId);
+    if (s.seq <= agent.seenUpTo || agent.seenAbove.has(s.seq)) {
+      agent.duplicates++;
+      return 'duplicate';
+    }
+    this.#checkAgainstAgent(s, agent, where);
+    const delta = decodeSnapshot(s.stats, where);
+    try {
+      this.#mergeSnapshot(s, agent, delta);
+    } finally {
+      delta.figures.latency.destroy();
+      delta.figures.service.destroy();
+    }
+    return 'merged';
+  }
+
+  /** Throws PROTOCOL_VIOLATION naming the first field of `s` that is malformed or outside the run's bounds (whoever sent it). */
+  #checkSnapshot(s: SnapshotIn, where: string): void {
     if (typeof s.agentId !== 'string' || s.agentId === '') throw violation('snapshot without agent id');
     if (!Number.isSafeInteger(s.seq) || s.seq < 1) throw violation(`${where}: seq must be a whole number >= 1`);
     if (s.phase !== 'warmup' && s.phase !== 'main') throw violation(`${where}: unknown phase "${String(s.phase)}"`);
@@ -294,12 +256,13 @@ export class Aggregator {
     }
     const problems = [...counterProblems(s.stats), ...consistencyProblems(s.stats)];
     if (problems.length > 0) throw violation(`${where}: snapshot.stats: ${problems.join('; ')}`);
+  }
 
-    const agent = this.#agent(s.agentId);
-    if (s.seq <= agent.seenUpTo || agent.seenAbove.has(s.seq)) {
-      agent.duplicates++;
-      return 'duplicate';
-    }
+  /**
+   * Throws PROTOCOL_VIOLATION when `s` (a new seq of `agent`) would take the agent past what the run's
+   * schedule allows, or arrives after the agent's Done without being one of the seqs it missed.
+   */
+  #checkAgainstAgent(s: SnapshotIn, agent: AgentState, where: string): void {
     if (this.#bounds !== undefined) {
       // Cumulative per agent and phase: what it merged so far plus this delta, against the schedule.
       const max = this.#bounds.maxSent(s.phase);
@@ -315,8 +278,8 @@ export class Aggregator {
       const name = nameOver(s.stats, max);
       if (name !== undefined) throw violation(`${where}: snapshot.stats.langJson.${name}, over the ${max} this run's schedule allows`);
     }
-    if (s.stats.lang !== undefined) {
-      const why = this.#phases[s.phase].requests.namesProblem(s.agentId, s.stats.lang, this.#bounds?.maxRunNames);
+    if (s.stats.requestNames !== undefined) {
+      const why = this.#phases[s.phase].requestNames.namesProblem(s.agentId, s.stats.requestNames, this.#bounds?.maxRunNames);
       if (why !== undefined) throw violation(`${where}: snapshot.stats.langJson: ${why}`);
     }
     // After Done, only the seqs that were missing at Done may still arrive.
@@ -324,16 +287,15 @@ export class Aggregator {
     if (done !== undefined && !done.missing.has(s.seq)) {
       throw violation(`${where}: arrived after Done (lastSeq ${done.lastSeq}) and is not one of its missing seqs`);
     }
-    const delta = decodeDeltaPair(s.stats, where, 'snapshot.stats');
-    let lang: ReturnType<typeof decodeLang> | undefined;
-    try {
-      lang = s.stats.lang === undefined ? undefined : decodeLang(s.stats.lang);
-    } catch (e) {
-      delta.latency.destroy();
-      delta.service.destroy();
-      throw violation(`${where}: snapshot.stats.langJson.${(e as Error).message}`, e);
-    }
+  }
 
+  /**
+   * Merges a checked, new seq into its interval, and into the agent's and the phase's totals unless its
+   * phase was already repaired at Done. `decoded.requestNames` is freed here; `decoded.figures` are the caller's.
+   */
+  #mergeSnapshot(s: SnapshotIn, agent: AgentState, decoded: DecodedDelta): void {
+    const { figures: delta, requestNames } = decoded;
+    const done = agent.done;
     markSeen(agent, s.seq);
     agent.merged++;
     const phase = this.#phases[s.phase];
@@ -361,14 +323,11 @@ export class Aggregator {
     }
     // Per request name: once per merged seq, like everything above; after this agent's per-request
     // repair at Done only into its interval (merge/requests.ts).
-    if (lang !== undefined && s.stats.lang !== undefined) phase.requests.add(s.agentId, s.intervalIndex, s.stats.lang, lang);
+    if (requestNames !== undefined && s.stats.requestNames !== undefined) phase.requestNames.add(s.agentId, s.intervalIndex, s.stats.requestNames, requestNames);
     phase.totals.inFlightPeakMax = Math.max(phase.totals.inFlightPeakMax, fleetPeak);
-    delta.latency.destroy();
-    delta.service.destroy();
-    return 'merged';
   }
 
-  addDone(d: DoneIn): { reconciled: boolean; detail?: string } {
+  addDone(d: DoneIn): DoneResult {
     this.#alive();
     const agent = this.#agent(d.agentId);
     if (agent.done !== undefined) {
@@ -376,8 +335,27 @@ export class Aggregator {
       return { reconciled: prev.reconciled, detail: `duplicate Done ignored${prev.detail === undefined ? '' : `; ${prev.detail}`}` };
     }
     const where = `Done of agent ${d.agentId}`;
+    this.#checkDone(d, where);
+    const cumulative = decodeDone(d, where);
+    const outcome = new Outcome();
+    const missing = seqsMissing(agent, d.lastSeq, outcome);
+    const repaired = new Set<Phase>();
+    for (const p of PHASES) {
+      if (this.#reconcilePhase(agent, p, d[p], cumulative[p].figures, outcome)) repaired.add(p);
+      // Per request name, the same check and repair (exactly once: a second Done is ignored above).
+      const r = this.#phases[p].requestNames.repair(d.agentId, d[p].requestNames, cumulative[p].requestNames);
+      outcome.raise(r.status);
+      if (r.detail !== undefined) outcome.details.push(`${p}: ${r.detail}`);
+    }
+    const result: DoneResult = outcome.status === 'exact' ? { reconciled: true } : { reconciled: false, detail: outcome.details.join('; ') };
+    agent.done = { lastSeq: d.lastSeq, durationMs: d.durationMs, result, status: outcome.status, missing, repaired, notes: [] };
+    return result;
+  }
+
+  /** Throws PROTOCOL_VIOLATION naming the first field of `d` that is malformed or beyond the run's bounds. */
+  #checkDone(d: DoneIn, where: string): void {
     if (!Number.isSafeInteger(d.lastSeq) || d.lastSeq < 0) throw violation(`${where}: done.lastSeq must be a whole number >= 0`);
-    // Bounded before anything is built from it (the missing seqs below are a set up to lastSeq).
+    // Bounded before anything is built from it (the missing seqs are a set up to lastSeq).
     if (this.#bounds !== undefined && d.lastSeq > this.#bounds.maxSeq) {
       throw violation(`${where}: done.lastSeq ${d.lastSeq} is beyond what this run's schedule allows (at most ${this.#bounds.maxSeq})`);
     }
@@ -390,75 +368,42 @@ export class Aggregator {
         const name = nameOver(d[p], max);
         if (name !== undefined) throw violation(`${where}: done.${p}.langJson.${name}, over the ${max} this run's schedule allows`);
       }
-      const lang = d[p].lang;
-      if (lang !== undefined) {
-        const why = this.#phases[p].requests.namesProblem(d.agentId, lang, this.#bounds?.maxRunNames);
+      const requestNames = d[p].requestNames;
+      if (requestNames !== undefined) {
+        const why = this.#phases[p].requestNames.namesProblem(d.agentId, requestNames, this.#bounds?.maxRunNames);
         if (why !== undefined) throw violation(`${where}: done.${p}.langJson: ${why}`);
       }
     }
     if (d.main.requests + d.warmup.requests > d.main.sent + d.warmup.sent) {
       throw violation(`${where}: done.main.requests: ${d.main.requests + d.warmup.requests} requests ended but ${d.main.sent + d.warmup.sent} were sent`);
     }
-    const cumulative = { warmup: decodePair(d.warmup, where, 'done.warmup'), main: undefined as { latency: Histogram; service: Histogram } | undefined };
+  }
+
+  /**
+   * One phase of a Done: `truth` (its cumulative figures, `cum` their decoded histograms, destroyed here)
+   * against what this agent's deltas brought. Adds "cumulative minus merged" into the agent's and the
+   * phase's totals when deltas are missing (returns true then); leaves the merged figures as they are when
+   * they exceed the cumulative ones. Raises `outcome` accordingly.
+   */
+  #reconcilePhase(agent: AgentState, p: Phase, truth: Stats, cum: HistogramPair, outcome: Outcome): boolean {
+    const own = agent.phases[p];
+    const totals = this.#phases[p].totals;
+    let repaired = false;
     try {
-      cumulative.main = decodePair(d.main, where, 'done.main');
-    } catch (e) {
-      cumulative.warmup.latency.destroy();
-      cumulative.warmup.service.destroy();
-      throw e;
-    }
-
-    const cumulativeLang: Partial<Record<Phase, ReturnType<typeof decodeLang>>> = {};
-    let decoding: Phase = 'warmup';
-    try {
-      for (const p of PHASES) {
-        decoding = p;
-        const lang = d[p].lang;
-        cumulativeLang[p] = lang === undefined ? emptyDecoded() : decodeLang(lang);
-      }
-    } catch (e) {
-      for (const h of [cumulative.warmup, cumulative.main]) {
-        h?.latency.destroy();
-        h?.service.destroy();
-      }
-      for (const m of Object.values(cumulativeLang)) freeDecoded(m);
-      throw violation(`${where}: done.${decoding}.langJson.${(e as Error).message}`, e);
-    }
-
-    const missing = new Set<number>();
-    for (let seq = agent.seenUpTo + 1; seq <= d.lastSeq; seq++) if (!agent.seenAbove.has(seq)) missing.add(seq);
-    const beyond = [...agent.seenAbove].filter((seq) => seq > d.lastSeq).length + Math.max(0, agent.seenUpTo - d.lastSeq);
-    const details: string[] = [];
-    const repaired = new Set<Phase>();
-    let status: ReconciliationStatus = 'exact';
-    if (missing.size > 0) {
-      status = 'repaired';
-      details.push(`${missing.size} of ${d.lastSeq} snapshot(s) missing (${describeSeqs(missing)})`);
-    }
-    if (beyond > 0) {
-      status = 'mismatch';
-      details.push(`${beyond} snapshot(s) merged beyond lastSeq ${d.lastSeq}`);
-    }
-
-    for (const p of PHASES) {
-      const truth = d[p];
-      const cum = cumulative[p] as { latency: Histogram; service: Histogram };
-      const own = agent.phases[p];
-      const totals = this.#phases[p].totals;
       const { diff, excess } = diffCounters(truth, own.counters);
       const excessLatency = excessOver(own.latency, cum.latency);
       const excessService = excessOver(own.service, cum.service);
       if (excess.length > 0 || excessLatency > 0 || excessService > 0) {
-        status = 'mismatch';
+        outcome.raise('mismatch');
         const parts = [...excess];
         if (excessLatency > 0) parts.push(`latency histogram +${excessLatency}`);
         if (excessService > 0) parts.push(`service histogram +${excessService}`);
-        details.push(`${p}: merged deltas exceed the cumulative figures (${parts.join(', ')}); left as merged`);
+        outcome.details.push(`${p}: merged deltas exceed the cumulative figures (${parts.join(', ')}); left as merged`);
       } else {
         const repairedLatency = cum.latency.totalCount - own.latency.totalCount;
         const repairedService = cum.service.totalCount - own.service.totalCount;
         if (!isZero(diff) || repairedLatency > 0 || repairedService > 0) {
-          if (status === 'exact') status = 'repaired';
+          outcome.raise('repaired');
           // Safe: own is contained in cum value by value, so no bucket goes negative. The difference keeps
           // cum's min/max, which is harmless: the targets already (or now) hold cum's values.
           cum.latency.subtract(own.latency);
@@ -468,8 +413,8 @@ export class Aggregator {
             a.latency.add(cum.latency);
             a.service.add(cum.service);
           }
-          repaired.add(p);
-          details.push(`${p}: added ${diff.requests} request(s), ${repairedLatency} latency value(s) from the cumulative figures`);
+          repaired = true;
+          outcome.details.push(`${p}: added ${diff.requests} request(s), ${repairedLatency} latency value(s) from the cumulative figures`);
         }
       }
       for (const a of [own, totals]) {
@@ -478,17 +423,11 @@ export class Aggregator {
         a.scheduleLagP99MsWholeRun = Math.max(a.scheduleLagP99MsWholeRun, truth.scheduleLagP99Ms);
         a.inFlightPeakMax = Math.max(a.inFlightPeakMax, truth.inFlightPeak);
       }
+    } finally {
       cum.latency.destroy();
       cum.service.destroy();
-      // Per request name, the same check and repair (exactly once: a second Done is ignored above).
-      const r = this.#phases[p].requests.repair(d.agentId, truth.lang, cumulativeLang[p] as ReturnType<typeof decodeLang>);
-      if (r.status === 'mismatch') status = 'mismatch';
-      else if (r.status === 'repaired' && status === 'exact') status = 'repaired';
-      if (r.detail !== undefined) details.push(`${p}: ${r.detail}`);
     }
-    const result = status === 'exact' ? { reconciled: true } : { reconciled: false, detail: details.join('; ') };
-    agent.done = { lastSeq: d.lastSeq, durationMs: d.durationMs, result, status, missing, repaired, notes: [] };
-    return result;
+    return repaired;
   }
 
   interval(phase: Phase, index: number): IntervalFigures | undefined {
@@ -512,8 +451,7 @@ export class Aggregator {
     this.#alive();
     const t = this.#phases[phase].totals;
     return {
-      ...copyCounters(t.counters),
-      errorTotal: totalErrors(t.counters.errors),
+      ...withErrorTotal(t.counters),
       latencyMs: latencyMs(t.latency),
       serviceMs: latencyMs(t.service),
       latencyHist: encodeHistogram(t.latency),
@@ -522,7 +460,7 @@ export class Aggregator {
       scheduleLagP99MsMax: t.scheduleLagP99MsMax,
       scheduleLagP99MsWholeRun: t.scheduleLagP99MsWholeRun,
       inFlightPeakMax: t.inFlightPeakMax,
-      ...this.#phases[phase].requests.totals(),
+      ...this.#phases[phase].requestNames.totals(),
     };
   }
 
@@ -532,7 +470,7 @@ export class Aggregator {
    */
   liveRequests(phase: Phase, index: number, limit: number): { interval: RequestLiveSet | undefined; soFar: RequestLiveSet } {
     this.#alive();
-    const r = this.#phases[phase].requests;
+    const r = this.#phases[phase].requestNames;
     return { interval: r.liveInterval(index, this.#intervalMs, limit), soFar: r.liveSoFar(this.#intervalMs, limit) };
   }
 
@@ -548,7 +486,7 @@ export class Aggregator {
         requests: m.counters.requests,
         sent: m.counters.sent,
         rps: durationMs > 0 ? m.counters.requests / (durationMs / 1000) : 0,
-        errors: totalErrors(m.counters.errors),
+        errors: errorTotal(m.counters.errorsByKind),
         dropped: m.counters.dropped,
         latencyP50Ms: lat.p50,
         latencyP99Ms: lat.p99,
@@ -583,7 +521,7 @@ export class Aggregator {
       const ps = this.#phases[p];
       ps.series.destroy();
       destroyAcc(ps.totals);
-      ps.requests.destroy();
+      ps.requestNames.destroy();
     }
     for (const a of this.#agents.values()) for (const p of PHASES) destroyAcc(a.phases[p]);
     this.#agents.clear();
@@ -601,29 +539,6 @@ export class Aggregator {
     }
     return a;
   }
-}
-
-/** Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one status or one error. */
-function consistencyProblems(s: Stats): string[] {
-  const problems: string[] = [];
-  const over = (what: string, c: { statusCodes: Record<string, number>; errors: Stats['errors']; requests: number }): void => {
-    const statuses = Object.values(c.statusCodes).reduce((a, n) => a + n, 0);
-    const errors = totalErrors(c.errors);
-    if (statuses + errors > c.requests) problems.push(`${what}${statuses} status code(s) and ${errors} error(s) for ${c.requests} request(s)`);
-  };
-  over('', s);
-  for (const [field, byName] of [['byRequest', s.lang?.byRequest ?? {}], ['byScenario', s.lang?.byScenario ?? {}]] as const) {
-    for (const [name, r] of Object.entries(byName)) over(`langJson.${field}["${name}"]: `, r);
-  }
-  return problems;
-}
-
-/** The first request or scenario name of `s` with more than `max` requests, described; undefined when none. */
-function nameOver(s: Stats, max: number): string | undefined {
-  for (const [field, byName] of [['byRequest', s.lang?.byRequest ?? {}], ['byScenario', s.lang?.byScenario ?? {}]] as const) {
-    for (const [name, r] of Object.entries(byName)) if (r.requests > max) return `${field}["${name}"].requests ${r.requests}`;
-  }
-  return undefined;
 }
 
 function markSeen(agent: AgentState, seq: number): void {

@@ -8,23 +8,17 @@
 import type { Histogram, LatencyMs } from '../../common/metrics/histogram.js';
 import { addHistogram, decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
 import type { SparseCounts } from '../../common/metrics/histogram.js';
-import type { ErrorKind, Stats } from '../../common/metrics/stats.js';
-import { emptyErrors, totalErrors } from '../../common/metrics/stats.js';
-import type { Counters } from './counters.js';
-import { addCounters, copyCounters, emptyCounters } from './counters.js';
+import type { SnapshotMsg } from '../../common/protocol/messages.js';
+import type { Counters } from '../../common/metrics/counters.js';
+import { addCounters, emptyCounters, withErrorTotal } from '../../common/metrics/counters.js';
 
 /** One interval of one phase, merged across agents. */
-export interface IntervalFigures {
+export interface IntervalFigures extends Counters {
   index: number;
   /** Agents that reported this interval. */
   agents: number;
-  requests: number;
-  sent: number;
-  dropped: number;
-  errors: Record<ErrorKind, number>;
-  errorTotal: number;
-  statusCodes: Record<string, number>;
-  bytesReceived: number;
+  /** Transport errors: the total of errorsByKind. */
+  errors: number;
   /** requests / interval length (the aggregator's intervalMs). */
   rps: number;
   /**
@@ -47,17 +41,8 @@ export interface IntervalFigures {
 /** Newest intervals per phase that keep live histograms. */
 export const HOT_INTERVALS = 8;
 
-/** What one snapshot brings to its interval. */
-export interface IntervalDelta {
-  agentId: string;
-  seq: number;
-  intervalIndex: number;
-  /** Real length this delta covered, ms. */
-  intervalMs: number;
-  stats: Stats;
-  rateRps: number;
-  concurrency: number;
-}
+/** What one snapshot brings to its interval: the message's figures (intervalMs: the real length it covered) and its agent. */
+export type IntervalDelta = Pick<SnapshotMsg, 'seq' | 'intervalIndex' | 'intervalMs' | 'stats' | 'rateRps' | 'concurrency'> & { agentId: string };
 
 interface AgentInInterval {
   /** Sum of the real lengths of this agent's deltas in this interval, ms. */
@@ -210,8 +195,7 @@ export class IntervalSeries {
     return {
       index: acc.index,
       agents: acc.byAgent.size,
-      ...copyCounters(acc.counters),
-      errorTotal: totalErrors(acc.counters.errors),
+      ...withErrorTotal(acc.counters),
       rps: acc.counters.requests / (this.#intervalMs / 1000),
       coveredMs: acc.byAgent.size > 0 ? coveredMs / acc.byAgent.size : 0,
       targetRps,
@@ -244,7 +228,7 @@ function zeroLatency(): LatencyMs {
 
 function emptyFigures(index: number): IntervalFigures {
   return {
-    index, agents: 0, requests: 0, sent: 0, dropped: 0, errors: emptyErrors(), errorTotal: 0, statusCodes: {}, bytesReceived: 0, rps: 0, coveredMs: 0,
+    index, agents: 0, ...withErrorTotal(emptyCounters()), rps: 0, coveredMs: 0,
     targetRps: 0, concurrency: 0, latencyMs: zeroLatency(), serviceMs: zeroLatency(), inFlightPeak: 0, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
   };
 }

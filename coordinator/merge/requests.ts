@@ -1,5 +1,5 @@
-// The scenario language's figures per request name, merged across agents for one phase. Used by
-// coordinator/merge/aggregator.ts only, which calls add() exactly once per merged snapshot (its seq
+// The figures per request name (report.json's requests[name]) and per scenario, merged across agents for
+// one phase. Used by coordinator/merge/aggregator.ts only, which calls add() exactly once per merged snapshot (its seq
 // discipline) and repair() once per agent at its Done. Percentiles come from merged histograms only.
 //
 // Contracts (the same as the run's global figures):
@@ -13,23 +13,22 @@
 // Memory: per agent and name, the merged latency as sparse counts (a few KB); per kept interval and name
 // likewise; per name one live histogram (~90 KB) for the totals.
 // Measured (bench/live-requests.ts; 20 agents x 50 names, 2,000 requests per agent-second):
-// ~2.3 ms per snapshot (the previous full decode per name: ~4.8 ms), ~12 ms per tick for the live rows
+// ~2.3 ms per snapshot (a full decode per name would cost ~4.8 ms), ~12 ms per tick for the live rows
 // (one-pass percentiles, common/metrics/histogram.ts percentilesMs).
 import type { Histogram, LatencyMs, SparseCounts } from '../../common/metrics/histogram.js';
 import { addHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram, percentilesMs } from '../../common/metrics/histogram.js';
-import { addRequestCounters, emptyRequestStats } from '../../common/metrics/request-stats.js';
-import type { LangStats, RequestStats } from '../../common/metrics/request-stats.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
-import { ERROR_KINDS, totalErrors } from '../../common/metrics/stats.js';
+import { REQUEST_SCALARS, addRequestCounters, emptyRequestFigures } from '../../common/metrics/stats.js';
+import type { RequestFigures, RequestNameFigures } from '../../common/metrics/stats.js';
+import type { Outcomes } from '../../common/metrics/counters.js';
+import { ERROR_KINDS, errorTotal } from '../../common/metrics/counters.js';
+import { Shortfall } from './counter-checks.js';
 import { SparseTally, sparseMinus } from './sparse-tally.js';
 import { MAX_REQUEST_NAMES, MAX_RUN_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
 
 /** One request name's merged figures of a phase. */
-export interface RequestTotals {
-  requests: number;
-  errors: Record<ErrorKind, number>;
-  errorTotal: number;
-  statusCodes: Record<string, number>;
+export interface RequestTotals extends Outcomes {
+  /** Transport errors: the total of errorsByKind. */
+  errors: number;
   checks: { passed: number; failed: number; failures: Record<string, number> };
   extractFailed: number;
   renderFailed: number;
@@ -92,9 +91,9 @@ export function emptyDecoded(): Decoded {
  * Decodes every histogram of a delta or cumulative, or throws an Error naming the entry (nothing left to
  * free) before anything is merged: undecodable, or more values than the name's requests.
  */
-export function decodeLang(lang: LangStats): Decoded {
+export function decodeRequestNames(figures: RequestNameFigures): Decoded {
   const out = emptyDecoded();
-  const decode = (into: DecodedNames, field: string, name: string, r: RequestStats): void => {
+  const decode = (into: DecodedNames, field: string, name: string, r: RequestFigures): void => {
     let h: Histogram | SparseCounts;
     try {
       h = decodeSparse(r.latencyHist);
@@ -105,8 +104,8 @@ export function decodeLang(lang: LangStats): Decoded {
     if (h.totalCount > r.requests) throw new Error(`${field}["${name}"].latencyHist holds ${h.totalCount} values for ${r.requests} request(s)`);
   };
   try {
-    for (const [name, r] of Object.entries(lang.byRequest)) decode(out.requests, 'byRequest', name, r);
-    for (const [name, r] of Object.entries(lang.byScenario ?? {})) decode(out.scenarios, 'byScenario', name, r);
+    for (const [name, r] of Object.entries(figures.byRequestName)) decode(out.requests, 'byRequest', name, r);
+    for (const [name, r] of Object.entries(figures.byScenario ?? {})) decode(out.scenarios, 'byScenario', name, r);
   } catch (e) {
     freeDecoded(out);
     throw e;
@@ -122,7 +121,7 @@ export function freeDecoded(d: Decoded): void {
 }
 
 interface Tallied {
-  counters: RequestStats;
+  counters: RequestFigures;
   latency: SparseTally;
 }
 
@@ -141,36 +140,25 @@ interface AgentRequests {
   repaired: boolean;
 }
 
-const SCALARS = ['requests', 'checksPassed', 'checksFailed', 'extractFailed', 'renderFailed', 'bodyTruncated'] as const;
-
 /** truth - merged, counters only; `excess` names every counter where merged is larger (diff 0 there). */
-function diffRequestCounters(truth: RequestStats, merged: RequestStats): { diff: RequestStats; excess: string[] } {
-  const diff = emptyRequestStats();
-  const excess: string[] = [];
-  const sub = (what: string, t: number, m: number): number => {
-    if (m > t) excess.push(`${what} +${m - t}`);
-    return Math.max(0, t - m);
-  };
-  for (const k of SCALARS) diff[k] = sub(k, truth[k], merged[k]);
-  for (const kind of ERROR_KINDS) diff.errors[kind] = sub(`errors.${kind}`, truth.errors[kind], merged.errors[kind]);
-  for (const key of ['statusCodes', 'checkFailures'] as const) {
-    for (const k of new Set([...Object.keys(truth[key]), ...Object.keys(merged[key])])) {
-      const d = sub(`${key}.${k}`, truth[key][k] ?? 0, merged[key][k] ?? 0);
-      if (d > 0) diff[key][k] = d;
-    }
-  }
-  return { diff, excess };
+function diffRequestCounters(truth: RequestFigures, merged: RequestFigures): { diff: RequestFigures; excess: string[] } {
+  const diff = emptyRequestFigures();
+  const s = new Shortfall();
+  for (const k of REQUEST_SCALARS) diff[k] = s.count(k, truth[k], merged[k]);
+  for (const kind of ERROR_KINDS) diff.errorsByKind[kind] = s.count(`errors.${kind}`, truth.errorsByKind[kind], merged.errorsByKind[kind]);
+  for (const key of ['statusCodes', 'checkFailures'] as const) s.counts((k) => `${key}.${k}`, diff[key], truth[key], merged[key]);
+  return { diff, excess: s.excess };
 }
 
-function isZeroRequest(r: RequestStats): boolean {
-  return SCALARS.every((k) => r[k] === 0) && totalErrors(r.errors) === 0 && Object.values(r.statusCodes).every((n) => n === 0)
+function isZeroRequest(r: RequestFigures): boolean {
+  return REQUEST_SCALARS.every((k) => r[k] === 0) && errorTotal(r.errorsByKind) === 0 && Object.values(r.statusCodes).every((n) => n === 0)
     && Object.values(r.checkFailures).every((n) => n === 0);
 }
 
-function liveRow(name: string, c: RequestStats, latency: Histogram | SparseCounts, seconds: number): RequestLive {
+function liveRow(name: string, c: RequestFigures, latency: Histogram | SparseCounts, seconds: number): RequestLive {
   const [p50Ms, p95Ms, p99Ms] = percentilesMs(latency, [50, 95, 99]) as [number, number, number];
   return {
-    name, requests: c.requests, rps: seconds > 0 ? Math.round((c.requests / seconds) * 10) / 10 : 0, errors: totalErrors(c.errors),
+    name, requests: c.requests, rps: seconds > 0 ? Math.round((c.requests / seconds) * 10) / 10 : 0, errors: errorTotal(c.errorsByKind),
     checksPassed: c.checksPassed, checksFailed: c.checksFailed, p50Ms, p95Ms, p99Ms,
   };
 }
@@ -181,9 +169,9 @@ function busiest<T>(entries: Iterable<[string, T]>, requestsOf: (t: T) => number
   return { rows: all.slice(0, Math.max(0, limit)).map(([name, t]) => row(name, t)), names: all.length };
 }
 
-export class RequestMerge {
-  private readonly byName = new Map<string, { counters: RequestStats; latency: Histogram }>();
-  private readonly byScenario = new Map<string, { counters: RequestStats; latency: Histogram }>();
+export class RequestNameMerge {
+  private readonly byName = new Map<string, { counters: RequestFigures; latency: Histogram }>();
+  private readonly byScenario = new Map<string, { counters: RequestFigures; latency: Histogram }>();
   private readonly scenarioRuns = new Map<string, Runs>();
   private readonly agents = new Map<string, AgentRequests>();
   private readonly intervals = new Map<number, Map<string, Tallied>>();
@@ -193,15 +181,15 @@ export class RequestMerge {
   private seen = false;
 
   /**
-   * Why `lang` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
+   * Why `figures` (a delta or a Done's cumulative of `agentId`) would take this phase past its name bounds
    * (common/protocol/wire-limits.ts: MAX_REQUEST_NAMES per agent, maxRunNames per run, scenario names alike);
    * undefined when it fits. Call before add() or repair(): they keep every name they see.
    */
-  namesProblem(agentId: string, lang: LangStats, maxRunNames = MAX_RUN_REQUEST_NAMES): string | undefined {
+  namesProblem(agentId: string, figures: RequestNameFigures, maxRunNames = MAX_RUN_REQUEST_NAMES): string | undefined {
     const own = this.agents.get(agentId);
     for (const [field, names, agentHas, runHas] of [
-      ['byRequest', Object.keys(lang.byRequest), own?.byName, this.byName],
-      ['byScenario', Object.keys(lang.byScenario ?? {}), own?.byScenario, this.byScenario],
+      ['byRequest', Object.keys(figures.byRequestName), own?.byName, this.byName],
+      ['byScenario', Object.keys(figures.byScenario ?? {}), own?.byScenario, this.byScenario],
     ] as const) {
       const agentNew = names.filter((n) => agentHas?.has(n) !== true).length;
       const agentAll = (agentHas?.size ?? 0) + agentNew;
@@ -213,10 +201,10 @@ export class RequestMerge {
   }
 
   /**
-   * Adds one delta of `agentId` for `intervalIndex`; `decoded` is decodeLang of the same delta (freed
+   * Adds one delta of `agentId` for `intervalIndex`; `decoded` is decodeRequestNames of the same delta (freed
    * here). After this agent's repair the delta only fills its interval (the totals already hold it).
    */
-  add(agentId: string, intervalIndex: number, lang: LangStats, decoded: Decoded): void {
+  add(agentId: string, intervalIndex: number, figures: RequestNameFigures, decoded: Decoded): void {
     try {
       this.seen = true;
       this.maxIndex = Math.max(this.maxIndex, intervalIndex);
@@ -229,12 +217,12 @@ export class RequestMerge {
       const own = this.agent(agentId);
       const toTotals = !own.repaired;
       if (toTotals) {
-        this.iterations += lang.iterations;
-        this.noData += lang.noData;
-        own.iterations += lang.iterations;
-        own.noData += lang.noData;
+        this.iterations += figures.iterations;
+        this.noData += figures.noData;
+        own.iterations += figures.iterations;
+        own.noData += figures.noData;
       }
-      for (const [name, r] of Object.entries(lang.byRequest)) {
+      for (const [name, r] of Object.entries(figures.byRequestName)) {
         const h = decoded.requests.get(name) as Histogram | SparseCounts;
         if (interval !== undefined) tally(interval, name, r, h);
         if (!toTotals) continue;
@@ -242,7 +230,7 @@ export class RequestMerge {
         addTo(this.byName, name, r, h);
       }
       if (toTotals) {
-        for (const [name, r] of Object.entries(lang.byScenario ?? {})) {
+        for (const [name, r] of Object.entries(figures.byScenario ?? {})) {
           const h = decoded.scenarios.get(name) as Histogram | SparseCounts;
           tally(own.byScenario, name, r, h);
           addTo(this.byScenario, name, r, h);
@@ -257,28 +245,28 @@ export class RequestMerge {
 
   /**
    * Done of `agentId`: its cumulative figures of this phase (undefined: it sent none) against its merged
-   * deltas; `decoded` is decodeLang(cumulative) (freed here). Adds what never arrived into the totals.
+   * deltas; `decoded` is decodeRequestNames(cumulative) (freed here). Adds what never arrived into the totals.
    * Call once per agent (the aggregator ignores a second Done).
    */
-  repair(agentId: string, cumulative: LangStats | undefined, decoded: Decoded): { status: 'exact' | 'repaired' | 'mismatch'; detail?: string } {
+  repair(agentId: string, cumulative: RequestNameFigures | undefined, decoded: Decoded): { status: 'exact' | 'repaired' | 'mismatch'; detail?: string } {
     try {
       const own = this.agent(agentId);
-      const truth = cumulative ?? { byRequest: {}, iterations: 0, noData: 0 };
+      const truth: RequestNameFigures = cumulative ?? { byRequestName: {}, iterations: 0, noData: 0 };
       const excess: string[] = [];
-      const fixes: { name: string; diff: RequestStats; latency: SparseCounts }[] = [];
-      const scenarioFixes: { name: string; diff: RequestStats; latency: SparseCounts; runs: Runs }[] = [];
-      const compare = (name: string, truthOf: RequestStats | undefined, mine: Tallied | undefined, cumOf: Histogram | SparseCounts | undefined, label: string):
-        { diff: RequestStats; latency: SparseCounts } | undefined => {
-        const m = mine ?? { counters: emptyRequestStats(), latency: new SparseTally() };
-        const { diff, excess: over } = diffRequestCounters(truthOf ?? emptyRequestStats(), m.counters);
+      const fixes: { name: string; diff: RequestFigures; latency: SparseCounts }[] = [];
+      const scenarioFixes: { name: string; diff: RequestFigures; latency: SparseCounts; runs: Runs }[] = [];
+      const compare = (name: string, truthOf: RequestFigures | undefined, mine: Tallied | undefined, cumOf: Histogram | SparseCounts | undefined, label: string):
+        { diff: RequestFigures; latency: SparseCounts } | undefined => {
+        const m = mine ?? { counters: emptyRequestFigures(), latency: new SparseTally() };
+        const { diff, excess: over } = diffRequestCounters(truthOf ?? emptyRequestFigures(), m.counters);
         const cum = cumOf ?? emptySparse();
         const hist = sparseMinus(cum, m.latency);
         if (hist.excess > 0) over.push(`latency histogram +${hist.excess}`);
         excess.push(...over.map((o) => `${label}${name}: ${o}`));
         return !isZeroRequest(diff) || hist.diff.totalCount > 0 ? { diff, latency: hist.diff } : undefined;
       };
-      for (const name of new Set([...Object.keys(truth.byRequest), ...own.byName.keys()])) {
-        const fix = compare(name, truth.byRequest[name], own.byName.get(name), decoded.requests.get(name), '');
+      for (const name of new Set([...Object.keys(truth.byRequestName), ...own.byName.keys()])) {
+        const fix = compare(name, truth.byRequestName[name], own.byName.get(name), decoded.requests.get(name), '');
         if (fix !== undefined) fixes.push({ name, ...fix });
       }
       const truthScenarios = truth.byScenario ?? {};
@@ -289,7 +277,7 @@ export class RequestMerge {
         if (runs.iterations < 0 || runs.noData < 0) excess.push(`scenario ${name}: flow runs +${Math.max(-runs.iterations, -runs.noData)}`);
         const fix = compare(name, t, own.byScenario.get(name), decoded.scenarios.get(name), 'scenario ');
         if (fix !== undefined || runs.iterations > 0 || runs.noData > 0) {
-          scenarioFixes.push({ name, ...(fix ?? { diff: emptyRequestStats(), latency: emptySparse() }), runs });
+          scenarioFixes.push({ name, ...(fix ?? { diff: emptyRequestFigures(), latency: emptySparse() }), runs });
         }
       }
       if (own.iterations > truth.iterations) excess.push(`flow runs +${own.iterations - truth.iterations}`);
@@ -317,14 +305,14 @@ export class RequestMerge {
     }
   }
 
-  totals(): { byRequest: Record<string, RequestTotals>; byScenario: Record<string, ScenarioTotals>; flows: FlowTotals | null } {
-    const byRequest: Record<string, RequestTotals> = {};
-    for (const [name, { counters, latency }] of [...this.byName].sort(([a], [b]) => a.localeCompare(b))) byRequest[name] = totalsOf(counters, latency);
+  totals(): { byRequestName: Record<string, RequestTotals>; byScenario: Record<string, ScenarioTotals>; flows: FlowTotals | null } {
+    const byRequestName: Record<string, RequestTotals> = {};
+    for (const [name, { counters, latency }] of [...this.byName].sort(([a], [b]) => a.localeCompare(b))) byRequestName[name] = totalsOf(counters, latency);
     const byScenario: Record<string, ScenarioTotals> = {};
     for (const [name, { counters, latency }] of this.byScenario) {
       byScenario[name] = { ...totalsOf(counters, latency), ...(this.scenarioRuns.get(name) ?? { iterations: 0, noData: 0 }) };
     }
-    return { byRequest, byScenario, flows: this.seen ? { iterations: this.iterations, noData: this.noData } : null };
+    return { byRequestName, byScenario, flows: this.seen ? { iterations: this.iterations, noData: this.noData } : null };
   }
 
   /** The interval's live rows (undefined when it is not kept, or no request name reported in it). */
@@ -358,10 +346,10 @@ export class RequestMerge {
   }
 }
 
-function tally(into: Map<string, Tallied>, name: string, r: RequestStats, h: Histogram | SparseCounts): void {
+function tally(into: Map<string, Tallied>, name: string, r: RequestFigures, h: Histogram | SparseCounts): void {
   let t = into.get(name);
   if (t === undefined) {
-    t = { counters: emptyRequestStats(), latency: new SparseTally() };
+    t = { counters: emptyRequestFigures(), latency: new SparseTally() };
     into.set(name, t);
   }
   addRequestCounters(t.counters, r);
@@ -369,10 +357,10 @@ function tally(into: Map<string, Tallied>, name: string, r: RequestStats, h: His
 }
 
 /** into[name] += r (counters and latency; a new name gets its own histogram). */
-function addTo(into: Map<string, { counters: RequestStats; latency: Histogram }>, name: string, r: RequestStats, h: Histogram | SparseCounts): void {
+function addTo(into: Map<string, { counters: RequestFigures; latency: Histogram }>, name: string, r: RequestFigures, h: Histogram | SparseCounts): void {
   let t = into.get(name);
   if (t === undefined) {
-    t = { counters: emptyRequestStats(), latency: newHistogram() };
+    t = { counters: emptyRequestFigures(), latency: newHistogram() };
     into.set(name, t);
   }
   addRequestCounters(t.counters, r);
@@ -386,9 +374,9 @@ function addRuns(into: Map<string, Runs>, name: string, iterations: number, noDa
   into.set(name, runs);
 }
 
-function totalsOf(c: RequestStats, latency: Histogram): RequestTotals {
+function totalsOf(c: RequestFigures, latency: Histogram): RequestTotals {
   return {
-    requests: c.requests, errors: { ...c.errors }, errorTotal: totalErrors(c.errors), statusCodes: { ...c.statusCodes },
+    requests: c.requests, errorsByKind: { ...c.errorsByKind }, errors: errorTotal(c.errorsByKind), statusCodes: { ...c.statusCodes },
     checks: { passed: c.checksPassed, failed: c.checksFailed, failures: { ...c.checkFailures } },
     extractFailed: c.extractFailed, renderFailed: c.renderFailed, bodyTruncated: c.bodyTruncated,
     latencyMs: latencyMs(latency), latencyHist: encodeHistogram(latency),

@@ -3,7 +3,7 @@
 import type { IntervalFigures } from '../merge/aggregator.js';
 import type { GeneratorLimits, PhaseSummary, Report } from '../report/report.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
-import { ERROR_KINDS } from '../../common/metrics/stats.js';
+import { ERROR_KINDS } from '../../common/metrics/counters.js';
 import { assertNever } from '../../common/runtime/errors.js';
 
 // ---------- number formats (fixed widths keep columns aligned from line to line) ----------
@@ -79,7 +79,7 @@ export function formatLiveLine(
   return (
     `[${elapsed}/${total}] ${target} achieved ${formatRate(fig.rps).padStart(6)}/s` +
     ` p50 ${formatLatency(fig.latencyMs.p50, fig.latencyMs.count).padStart(7)} p99 ${formatLatency(fig.latencyMs.p99, fig.latencyMs.count).padStart(7)}` +
-    ` err ${String(fig.errorTotal).padStart(5)} drop ${String(fig.dropped).padStart(5)} agents ${ctx.agents}` +
+    ` err ${String(fig.errors).padStart(5)} drop ${String(fig.dropped).padStart(5)} agents ${ctx.agents}` +
     intervalWarning(fig, ctx.limits ?? DEFAULT_GENERATOR_LIMITS)
   );
 }

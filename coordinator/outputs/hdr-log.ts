@@ -5,9 +5,8 @@
 // Timestamps are seconds from the main phase's start (#[StartTime] / #[BaseTime] give it absolutely);
 // values are microseconds, so Interval_Max is written in milliseconds (ratio 1000; Java's
 // HistogramLogProcessor needs `-outputValueUnitRatio 1000` for milliseconds).
-import { HistogramLogWriter } from 'hdr-histogram-js';
 import { LoadfleetError } from '../../common/runtime/errors.js';
-import { decodeHistogram } from '../../common/metrics/histogram.js';
+import { logIntervalLines } from '../../common/metrics/histogram.js';
 import type { Report } from '../report/report.js';
 
 /** Microseconds per millisecond: Interval_Max is reported in milliseconds. */
@@ -33,17 +32,7 @@ export function hdrLog(report: Pick<Report, 'runId' | 'startedAt' | 'warmupMs' |
   lines.push(`#[StartTime: ${startSec} (seconds since epoch), ${new Date(startMs).toUTCString()}]`);
   lines.push(`#[BaseTime: ${startSec} (seconds since epoch)]`);
   lines.push('"StartTimestamp","Interval_Length","Interval_Max","Interval_Compressed_Histogram"');
-  const out: string[] = [];
-  const writer = new HistogramLogWriter((s) => out.push(s));
   const lengthSec = report.intervalMs / 1000;
-  for (const p of report.series) {
-    const h = decodeHistogram(p.latencyHist ?? '');
-    try {
-      const from = p.atMs / 1000;
-      writer.outputIntervalHistogram(h, from, from + lengthSec, MAX_VALUE_UNIT_RATIO);
-    } finally {
-      h.destroy();
-    }
-  }
-  return `${lines.join('\n')}\n${out.join('')}`;
+  const intervals = report.series.map((p) => ({ fromSec: p.atMs / 1000, toSec: p.atMs / 1000 + lengthSec, encoded: p.latencyHist ?? '' }));
+  return `${lines.join('\n')}\n${logIntervalLines(intervals, MAX_VALUE_UNIT_RATIO)}`;
 }

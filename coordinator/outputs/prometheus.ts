@@ -10,14 +10,14 @@ import { Counter, Gauge, Registry } from 'prom-client';
 import type { LatencyMs } from '../../common/metrics/histogram.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Phase } from '../../common/metrics/stats.js';
-import { ERROR_KINDS } from '../../common/metrics/stats.js';
+import { ERROR_KINDS } from '../../common/metrics/counters.js';
 import type { IntervalFigures, PhaseTotals } from '../merge/aggregator.js';
 import type { Coordinator } from '../coordinator.js';
 import type { Report } from '../report/report.js';
 import type { Route } from '../server/http-server.js';
 import { text } from '../server/http-server.js';
-import { addCounters, emptyCounters } from '../merge/counters.js';
-import type { Counters } from '../merge/counters.js';
+import { addCounters, emptyCounters } from '../../common/metrics/counters.js';
+import type { Counters } from '../../common/metrics/counters.js';
 
 /** What the metrics read from a coordinator. */
 export type MetricsSource = Pick<Coordinator, 'status' | 'liveTotals' | 'observe'>;
@@ -156,8 +156,8 @@ export class FleetMetrics {
   }
 
   private runEnded(report: Report): void {
-    addCounters(this.finished.main, { ...report.summary, errors: report.summary.errorsByKind });
-    if (report.warmup !== null) addCounters(this.finished.warmup, { ...report.warmup, errors: report.warmup.errorsByKind });
+    addCounters(this.finished.main, report.summary);
+    if (report.warmup !== null) addCounters(this.finished.warmup, report.warmup);
     this.verdicts.set(report.verdict, (this.verdicts.get(report.verdict) ?? 0) + 1);
     const requests = Object.entries(report.requests ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }));
     this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs, requests };
@@ -202,7 +202,7 @@ export class FleetMetrics {
       m.sent.inc({ phase }, counts.sent);
       m.dropped.inc({ phase }, counts.dropped);
       m.bytes.inc({ phase }, counts.bytesReceived);
-      for (const kind of ERROR_KINDS) m.errors.inc({ phase, kind }, counts.errors[kind]);
+      for (const kind of ERROR_KINDS) m.errors.inc({ phase, kind }, counts.errorsByKind[kind]);
       for (const [status, n] of Object.entries(counts.statusCodes)) m.responses.inc({ phase, status }, n);
     }
     for (const [verdict, n] of this.verdicts) m.runs.inc({ verdict }, n);
@@ -254,7 +254,7 @@ export class FleetMetrics {
 
     // Per request name: the running test's main phase so far, else the last test's report.
     const rows = run !== undefined
-      ? Object.entries(run.live.main?.byRequest ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errorTotal, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }))
+      ? Object.entries(run.live.main?.byRequestName ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }))
       : this.lastRun?.requests ?? [];
     this.setRequests(rows);
 

@@ -39,7 +39,7 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
   const pct = totalMs > 0 ? Math.min(100, Math.round((100 * elapsedMs) / totalMs)) : 0;
   const closed = f.targetRps === 0 && f.concurrency > 0;
   const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s${f.concurrency > 0 ? ` + ${f.concurrency} loops` : ''}`;
-  const errPct = f.errorTotal > 0 && f.requests > 0 ? ` (${((100 * f.errorTotal) / f.requests).toFixed(2)}%)` : '';
+  const errPct = f.errors > 0 && f.requests > 0 ? ` (${((100 * f.errors) / f.requests).toFixed(2)}%)` : '';
   const warning = intervalWarning(f, DEFAULT_GENERATOR_LIMITS).trim();
   return [
     `${progressBar(totalMs > 0 ? elapsedMs / totalMs : 0)} ${String(pct).padStart(3)}%  ${formatClock(elapsedMs)} / ${formatClock(totalMs)}  ${stage}`,
@@ -47,7 +47,7 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
     f.latencyMs.count === 0 && f.requests > 0
       ? 'latency  - (no response to time: every request failed)'
       : `latency  p50 ${formatMs(f.latencyMs.p50)}  p90 ${formatMs(f.latencyMs.p90)}  p99 ${formatMs(f.latencyMs.p99)}  max ${formatMs(f.latencyMs.max)}`,
-    `errors   ${f.errorTotal}${errPct}  dropped ${f.dropped}  in flight ${f.inFlightPeak}`,
+    `errors   ${f.errors}${errPct}  dropped ${f.dropped}  in flight ${f.inFlightPeak}`,
     `agents   ${line.agents}  loop p99 ${formatMs(f.eventLoopDelayP99MsMax)}  lag p99 ${formatMs(f.scheduleLagP99MsMax)}${warning === '' ? '' : `  ${warning}`}`,
     ...(line.requests === undefined ? [] : requestRows(line.requests, TTY_REQUEST_ROWS)),
   ].join('\n');

@@ -6,7 +6,7 @@
 // run did not complete, or when figures are missing ('incomplete'; precedence in report/verdict.ts).
 import type { LatencyMs } from '../../common/metrics/histogram.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
+import type { Counters } from '../../common/metrics/counters.js';
 import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote } from '../merge/aggregator.js';
 
 export type { RequestReport } from './request-figures.js';
@@ -23,8 +23,10 @@ import { noRequestReason } from './why-empty.js';
 import { checkThresholds, scenarioLengths, thresholdReport } from './threshold-check.js';
 import type { ThresholdReport } from './threshold-check.js';
 import { redactUrl } from '../../common/runtime/redact.js';
-import { judgedRunLagP99Ms, lagP99Judged } from './saturation.js';
-import type { AgentRunLag } from './saturation.js';
+import { judgeGenerator } from './generator-health.js';
+import type { GeneratorHealth } from './generator-health.js';
+import { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
+import type { GeneratorLimits } from './generator-limits.js';
 import { judge } from './verdict.js';
 import type { Verdict, VerdictFacts } from './verdict.js';
 
@@ -58,106 +60,10 @@ export interface TimelineEvent {
   acks?: { agentId: string; latencyMs: number }[];
 }
 
-/** Thresholds above which the load generator, not the target, limited the measurement. */
-export interface GeneratorLimits {
-  /** More dropped arrivals than this (never sent: cap full, end reached, or abandoned on a lost link) means bound. */
-  maxDropped: number;
-  /** Interval schedule-lag p99 above this ... */
-  scheduleLagP99Ms: number;
-  /** ... for at least this many consecutive intervals means bound. */
-  scheduleLagConsecutive: number;
-  /** Any interval's schedule-lag p99 above this means bound on its own. */
-  scheduleLagP99MsRunMax: number;
-  /**
-   * Interval rules (both schedule-lag rules) only judge intervals with at least this many arrivals per
-   * agent: below it an interval's p99 is its one or two worst samples, i.e. one OS scheduling hiccup.
-   * The whole-run rule (an agent's cumulative p99 above scheduleLagP99Ms) judges agents with at least
-   * saturation.ts MIN_SENT_FOR_RUN_LAG arrivals (below, its p99 is its single worst arrival).
-   */
-  minArrivalsPerAgentInterval: number;
-  /** Interval event-loop delay p99 above this ... */
-  eventLoopDelayP99Ms: number;
-  /** ... for at least this many consecutive intervals means bound. */
-  eventLoopConsecutive: number;
-}
-
-export const DEFAULT_GENERATOR_LIMITS: Readonly<GeneratorLimits> = Object.freeze({
-  maxDropped: 0,
-  scheduleLagP99Ms: 10,
-  scheduleLagConsecutive: 2,
-  scheduleLagP99MsRunMax: 50,
-  minArrivalsPerAgentInterval: 500,
-  eventLoopDelayP99Ms: 50,
-  eventLoopConsecutive: 2,
-});
-
-export interface GeneratorHealth {
-  generatorBound: boolean;
-  reasons: string[];
-}
-
-/**
- * `byAgent`: each agent's whole-phase lag p99 and its arrivals; the whole-run rule then judges only agents
- * with enough arrivals. Without it, `scheduleLagP99MsWholeRun` (the largest of any agent) is judged as is.
- */
-type HealthTotals = Pick<PhaseTotals, 'dropped' | 'scheduleLagP99MsWholeRun'> & { byAgent?: readonly AgentRunLag[] };
-type HealthInterval = Pick<IntervalFigures, 'index' | 'scheduleLagP99MsMax' | 'eventLoopDelayP99MsMax' | 'sent' | 'agents'>;
-
-/** Longest run of consecutive intervals where value(i) > limit: its first/last index and worst value. */
-function longestRun(intervals: readonly HealthInterval[], value: (f: HealthInterval) => number, limit: number): { from: number; to: number; length: number; worst: number } | undefined {
-  let best: { from: number; to: number; length: number; worst: number } | undefined;
-  let cur: { from: number; to: number; length: number; worst: number } | undefined;
-  let prevIndex = Number.NaN;
-  for (const f of intervals) {
-    const v = value(f);
-    if (v > limit && cur !== undefined && f.index === prevIndex + 1) {
-      cur = { from: cur.from, to: f.index, length: cur.length + 1, worst: Math.max(cur.worst, v) };
-    } else {
-      cur = v > limit ? { from: f.index, to: f.index, length: 1, worst: v } : undefined;
-    }
-    prevIndex = f.index;
-    if (cur !== undefined && (best === undefined || cur.length > best.length)) best = cur;
-  }
-  return best;
-}
-
-const ms = (v: number): string => `${Number(v.toFixed(1))} ms`;
-
-/**
- * Was the load generator the bottleneck? Pure; `intervals` are the main phase's, dense and in order.
- * Every reason found is listed, so the report says why, not only that.
- */
-export function judgeGenerator(totals: HealthTotals, intervals: readonly HealthInterval[], limits: GeneratorLimits = DEFAULT_GENERATOR_LIMITS): GeneratorHealth {
-  const reasons: string[] = [];
-  if (totals.dropped > limits.maxDropped) {
-    reasons.push(`${totals.dropped} arrival(s) dropped, never sent (the in-flight cap was full, the test's end came first, or an agent that lost its coordinator link abandoned them: see the timeline): the target was offered less than the schedule`);
-  }
-  // Lag rules per interval only where the interval's p99 means something (see minArrivalsPerAgentInterval).
-  const dense = (f: HealthInterval): boolean => lagP99Judged(f.sent, limits.minArrivalsPerAgentInterval * Math.max(1, f.agents));
-  const lagRun = longestRun(intervals, (f) => (dense(f) ? f.scheduleLagP99MsMax : 0), limits.scheduleLagP99Ms);
-  if (lagRun !== undefined && lagRun.length >= limits.scheduleLagConsecutive) {
-    reasons.push(
-      `schedule lag p99 above ${ms(limits.scheduleLagP99Ms)} for ${lagRun.length} consecutive intervals (#${lagRun.from}-#${lagRun.to}, worst ${ms(lagRun.worst)}): requests went out late`,
-    );
-  }
-  const lagMax = Math.max(0, ...intervals.filter(dense).map((f) => f.scheduleLagP99MsMax));
-  if (lagMax > limits.scheduleLagP99MsRunMax) {
-    reasons.push(`schedule lag p99 reached ${ms(lagMax)} in one interval (limit ${ms(limits.scheduleLagP99MsRunMax)})`);
-  }
-  const runLag = totals.byAgent === undefined ? totals.scheduleLagP99MsWholeRun : judgedRunLagP99Ms(totals.byAgent);
-  if (runLag > limits.scheduleLagP99Ms) {
-    reasons.push(
-      `over the whole run, more than 1 % of an agent's arrivals went out over ${ms(limits.scheduleLagP99Ms)} late (schedule lag p99 ${ms(runLag)})`,
-    );
-  }
-  const elRun = longestRun(intervals, (f) => f.eventLoopDelayP99MsMax, limits.eventLoopDelayP99Ms);
-  if (elRun !== undefined && elRun.length >= limits.eventLoopConsecutive) {
-    reasons.push(
-      `agent event-loop delay p99 above ${ms(limits.eventLoopDelayP99Ms)} for ${elRun.length} consecutive intervals (#${elRun.from}-#${elRun.to}, worst ${ms(elRun.worst)}): latencies include the agent's own stalls`,
-    );
-  }
-  return { generatorBound: reasons.length > 0, reasons };
-}
+export type { GeneratorHealth } from './generator-health.js';
+export { judgeGenerator } from './generator-health.js';
+export type { GeneratorLimits } from './generator-limits.js';
+export { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
 
 export type { Verdict };
 
@@ -198,16 +104,11 @@ export interface SeriesPoint {
   latencyHist?: string;
 }
 
-export interface PhaseSummary {
+export interface PhaseSummary extends Counters {
   /** Main: the longest agent's main phase (Done's durationMs); warm-up: scenario warm-up. */
   durationMs: number;
-  requests: number;
-  sent: number;
-  dropped: number;
+  /** Transport errors: the total of errorsByKind. */
   errors: number;
-  errorsByKind: Record<ErrorKind, number>;
-  statusCodes: Record<string, number>;
-  bytesReceived: number;
   /** requests / durationMs. */
   rps: number;
   /** Latency from each request's intended send time (coordinated omission corrected). */
@@ -230,7 +131,7 @@ export interface Summary extends PhaseSummary {
 export type AgentRow = Omit<AgentTotals, 'scheduleLagP99MsWholeRun'> & { host: string };
 
 function requestReports(t: PhaseTotals, durationMs: number): Record<string, RequestReport> {
-  return Object.fromEntries(Object.entries(t.byRequest).map(([name, r]) => [name, requestReport(r, durationMs)]));
+  return Object.fromEntries(Object.entries(t.byRequestName).map(([name, r]) => [name, requestReport(r, durationMs)]));
 }
 
 export interface Report {
@@ -320,8 +221,8 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
     requests: t.requests,
     sent: t.sent,
     dropped: t.dropped,
-    errors: t.errorTotal,
-    errorsByKind: { ...t.errors },
+    errors: t.errors,
+    errorsByKind: { ...t.errorsByKind },
     statusCodes: { ...t.statusCodes },
     bytesReceived: t.bytesReceived,
     rps: durationMs > 0 ? round3(t.requests / (durationMs / 1000)) : 0,
@@ -352,7 +253,7 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     coveredMs: Math.round(f.coveredMs * 1000) / 1000,
     targetRps: f.targetRps,
     concurrency: f.concurrency,
-    errors: f.errorTotal,
+    errors: f.errors,
     dropped: f.dropped,
     p50: f.latencyMs.p50,
     p90: f.latencyMs.p90,
@@ -382,18 +283,82 @@ function agentRows(input: ReportInput): AgentRow[] {
   });
 }
 
+/** The main phase lasted as long as its longest agent says; without any Done, the scheduled length. */
+function mainPhaseMs(agents: readonly AgentRow[], durationMs: number, warmupMs: number): number {
+  const agentMainMs = Math.max(0, ...agents.map((a) => a.durationMs));
+  return agentMainMs > 0 ? agentMainMs : Math.max(0, durationMs - warmupMs);
+}
+
+type Health = Report['health'];
+
+/** Was the generator bound (judged on each agent's own whole-run lag), with the limits and worst measures. */
+function generatorHealth(aggregator: AggregatorView, main: PhaseTotals, intervals: readonly IntervalFigures[], limits: GeneratorLimits): Health {
+  const byAgent = aggregator.perAgent().map((a) => ({ sent: a.sent, scheduleLagP99Ms: a.scheduleLagP99MsWholeRun }));
+  const judged = judgeGenerator({ ...main, byAgent }, intervals, limits);
+  return {
+    ...judged,
+    limits,
+    scheduleLagP99MsMax: main.scheduleLagP99MsMax,
+    eventLoopDelayP99MsMax: main.eventLoopDelayP99MsMax,
+  };
+}
+
+/** Why the run failed: the run's failures, agents whose figures do not reconcile, and a main phase with no response. */
+function failedReasons(input: ReportInput, main: PhaseTotals, summary: Summary, reconciliation: readonly ReconciliationNote[]): string[] {
+  const reasons = [...input.failures];
+  for (const note of reconciliation) {
+    if (note.status === 'mismatch') reasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
+  }
+  if (main.requests === 0) reasons.push(noRequestReason(main, summary.targetRps, summary.concurrency));
+  else if (main.errors === main.requests) {
+    const kinds = Object.entries(main.errorsByKind).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
+    const hint = main.errorsByKind.certificate > 0
+      ? 'the target\'s certificate was not trusted: give the scenario tls.ca (the CA that signed it), or tls.insecureSkipVerify: true in a test environment'
+      : 'is the target up and reachable from the agents?';
+    reasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
+  }
+  return reasons;
+}
+
+/** One line per threshold that did not pass (an early abort first). */
+function failedThresholds(thresholds: ThresholdReport, abortedByThreshold: string | undefined): string[] {
+  const failed = thresholds.results
+    .filter((r) => r.status !== 'pass')
+    .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`}${typeof r.scenario === 'string' ? ` (scenario ${r.scenario})` : ''} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
+  if (abortedByThreshold !== undefined) failed.unshift(`aborted early: ${abortedByThreshold}`);
+  return failed;
+}
+
+/** The verdict fields of the report: the verdict, its reasons, and on 'incomplete' what --allow-incomplete would make it. */
+function verdictFields(facts: VerdictFacts): Pick<Report, 'verdict' | 'verdictReasons' | 'verdictIfIncompleteAllowed'> {
+  const { verdict, verdictReasons } = judge(facts);
+  const ifAllowed = verdict === 'incomplete' ? judge(facts, true) : undefined;
+  return {
+    verdict,
+    verdictReasons,
+    ...(ifAllowed !== undefined && ifAllowed.verdict !== 'incomplete' ? { verdictIfIncompleteAllowed: { verdict: ifAllowed.verdict, verdictReasons: ifAllowed.verdictReasons } } : {}),
+  };
+}
+
+/** The main phase's series, each point with its interval's latency histogram when the aggregator keeps them. */
+function series(aggregator: AggregatorView, intervals: readonly IntervalFigures[], fleetSchedule: Segment[] | null, mainMs: number, stoppedAtMs: number | undefined): SeriesPoint[] {
+  const intervalHists = aggregator.intervalLatencyHists?.('main');
+  return intervals.map((f, i) => {
+    const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs, stoppedAtMs);
+    const hist = intervalHists?.[i];
+    return hist === undefined ? point : { ...point, latencyHist: hist };
+  });
+}
+
 export function buildReport(input: ReportInput): Report {
   const { scenario, aggregator } = input;
   const limits = input.limits ?? { ...DEFAULT_GENERATOR_LIMITS };
   const main = aggregator.totals('main');
   const intervals = aggregator.intervals('main');
-  const intervalHists = aggregator.intervalLatencyHists?.('main');
   const agents = agentRows(input);
   const reconciliation = aggregator.reconciliation();
+  const mainMs = mainPhaseMs(agents, input.durationMs, scenario.warmup);
 
-  // The main phase lasted as long as its longest agent says; without any Done, the scheduled length.
-  const agentMainMs = Math.max(0, ...agents.map((a) => a.durationMs));
-  const mainMs = agentMainMs > 0 ? agentMainMs : Math.max(0, input.durationMs - scenario.warmup);
   // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
   // mean scheduled figure is computed from the schedule itself.
   // Several scenarios at once: the open parts' rates add up, and so do the closed parts' loops.
@@ -410,42 +375,13 @@ export function buildReport(input: ReportInput): Report {
     inFlightPeakMax: main.inFlightPeakMax,
   };
 
-  let warmup: PhaseSummary | null = null;
-  if (scenario.warmup > 0) warmup = phaseSummary(aggregator.totals('warmup'), scenario.warmup);
-
-  const byAgent = aggregator.perAgent().map((a) => ({ sent: a.sent, scheduleLagP99Ms: a.scheduleLagP99MsWholeRun }));
-  const judged = judgeGenerator({ ...main, byAgent }, intervals, limits);
-  const stoppedAtMs = input.timeline?.find((e) => e.kind === 'stop')?.atMs;
-  const health = {
-    ...judged,
-    limits,
-    scheduleLagP99MsMax: main.scheduleLagP99MsMax,
-    eventLoopDelayP99MsMax: main.eventLoopDelayP99MsMax,
-  };
-
-  const failedReasons = [...input.failures];
-  for (const note of reconciliation) {
-    if (note.status === 'mismatch') failedReasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
-  }
-  if (main.requests === 0) failedReasons.push(noRequestReason(main, summary.targetRps, summary.concurrency));
-  else if (main.errorTotal === main.requests) {
-    const kinds = Object.entries(main.errors).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
-    const hint = main.errors.certificate > 0
-      ? 'the target\'s certificate was not trusted: give the scenario tls.ca (the CA that signed it), or tls.insecureSkipVerify: true in a test environment'
-      : 'is the target up and reachable from the agents?';
-    failedReasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
-  }
+  const warmup = scenario.warmup > 0 ? phaseSummary(aggregator.totals('warmup'), scenario.warmup) : null;
+  const health = generatorHealth(aggregator, main, intervals, limits);
   const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false, scenarioLengths(scenario)), input.abortedByThreshold);
-  const failedThresholds = thresholds.results
-    .filter((r) => r.status !== 'pass')
-    .map((r) => `threshold "${r.threshold}"${r.request === null ? '' : ` (request ${r.request})`}${typeof r.scenario === 'string' ? ` (scenario ${r.scenario})` : ''} ${r.status === 'no-data' ? 'had no data' : `failed: observed ${r.observedText}`}`);
-  if (input.abortedByThreshold !== undefined) failedThresholds.unshift(`aborted early: ${input.abortedByThreshold}`);
-  const facts: VerdictFacts = {
-    abortedForAgentLoss: input.abortedForAgentLoss, failed: failedReasons, incomplete: input.incomplete ?? [],
-    generatorBound: judged.reasons, thresholdsFailed: failedThresholds,
-  };
-  const { verdict, verdictReasons } = judge(facts);
-  const ifAllowed = verdict === 'incomplete' ? judge(facts, true) : undefined;
+  const verdict = verdictFields({
+    abortedForAgentLoss: input.abortedForAgentLoss, failed: failedReasons(input, main, summary, reconciliation), incomplete: input.incomplete ?? [],
+    generatorBound: health.reasons, thresholdsFailed: failedThresholds(thresholds, input.abortedByThreshold),
+  });
 
   return {
     version: 1,
@@ -464,11 +400,7 @@ export function buildReport(input: ReportInput): Report {
     ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
     warmup,
     intervalMs: aggregator.intervalMs,
-    series: intervals.map((f, i) => {
-      const point = seriesPoint(f, aggregator.intervalMs, fleetSchedule, mainMs, stoppedAtMs);
-      const hist = intervalHists?.[i];
-      return hist === undefined ? point : { ...point, latencyHist: hist };
-    }),
+    series: series(aggregator, intervals, fleetSchedule, mainMs, input.timeline?.find((e) => e.kind === 'stop')?.atMs),
     rateChanges: input.rateChanges.map((c) => ({ ...c })),
     timeline: (input.timeline ?? []).map((e) => ({ ...e, ...(e.acks === undefined ? {} : { acks: e.acks.map((a) => ({ ...a })) }) })),
     onAgentLoss: input.onAgentLoss ?? 'rebalance',
@@ -479,8 +411,6 @@ export function buildReport(input: ReportInput): Report {
     reconciliation,
     failures: [...input.failures],
     incomplete: [...(input.incomplete ?? [])],
-    verdict,
-    verdictReasons,
-    ...(ifAllowed !== undefined && ifAllowed.verdict !== 'incomplete' ? { verdictIfIncompleteAllowed: { verdict: ifAllowed.verdict, verdictReasons: ifAllowed.verdictReasons } } : {}),
+    ...verdict,
   };
 }

@@ -1,6 +1,6 @@
 // Pure: when may a schedule-lag percentile condemn the generator? Used live by the run to move rate away
 // from a saturated agent while others have room (isSaturated, per agent and interval), and by the
-// end-of-run verdict (report.ts judgeGenerator) for its interval and whole-run lag rules.
+// end-of-run verdict (generator-health.ts judgeGenerator) for its interval and whole-run lag rules.
 //
 // The rule: a p99 over n arrivals stands on its ceil(n / 100) worst arrivals; below 100 arrivals it is the
 // single worst one. Over a handful of arrivals (a light smoke test, or its first second) that is the one
@@ -9,7 +9,7 @@
 // limits' minArrivalsPerAgentInterval (verdict), an agent's whole run on MIN_SENT_FOR_RUN_LAG. A
 // generator really overloaded at a low rate still shows in its dropped arrivals and its event-loop
 // delay, which are judged at any count.
-import { DEFAULT_GENERATOR_LIMITS } from './report.js';
+import { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
 
 export interface AgentInterval {
   sent: number;

@@ -19,7 +19,7 @@ export interface ThresholdReport {
   abortedBy: string | null;
 }
 
-type Figures = Pick<PhaseTotals, 'requests' | 'errorTotal' | 'latencyHist'>;
+type Figures = Pick<PhaseTotals, 'requests' | 'errors' | 'latencyHist'>;
 
 /** Figures read from one merged histogram and its counters; `decoded` collects what must be freed. */
 function figuresOf(t: Figures, checks: { passed: number; failed: number } | undefined, elapsedMs: number, decoded: Histogram[]): ThresholdFigures {
@@ -35,7 +35,7 @@ function figuresOf(t: Figures, checks: { passed: number; failed: number } | unde
       return h.getValueAtPercentile(p) / 1000;
     },
     meanMs: h === undefined || h.totalCount === 0 ? undefined : h.mean / 1000,
-    errorRate: t.requests > 0 ? t.errorTotal / t.requests : undefined,
+    errorRate: t.requests > 0 ? t.errors / t.requests : undefined,
     // No check ran (e.g. a scenario without checks): a checks threshold has no data (and fails).
     checksRate: evaluated > 0 ? (checks as { passed: number }).passed / evaluated : undefined,
     rps: elapsedMs > 0 ? t.requests / (elapsedMs / 1000) : undefined,
@@ -49,7 +49,7 @@ function figuresOf(t: Figures, checks: { passed: number; failed: number } | unde
  */
 export function checkThresholds(
   thresholds: readonly Threshold[],
-  totals: Figures & Partial<Pick<PhaseTotals, 'byRequest' | 'byScenario'>>,
+  totals: Figures & Partial<Pick<PhaseTotals, 'byRequestName' | 'byScenario'>>,
   elapsedMs: number,
   live: boolean,
   /** Several scenarios at once: each one's own length (its rps is over min(elapsed, length), like the report's). */
@@ -58,19 +58,19 @@ export function checkThresholds(
   if (thresholds.length === 0) return { results: [], passed: true, abortBy: undefined };
   const decoded: Histogram[] = [];
   try {
-    const named = Object.entries(totals.byRequest ?? {});
-    const checks = named.reduce((sum, [, r]) => ({ passed: sum.passed + r.checks.passed, failed: sum.failed + r.checks.failed }), { passed: 0, failed: 0 });
+    const perName = Object.entries(totals.byRequestName ?? {});
+    const checks = perName.reduce((sum, [, r]) => ({ passed: sum.passed + r.checks.passed, failed: sum.failed + r.checks.failed }), { passed: 0, failed: 0 });
     const figures = figuresOf(totals, checks, elapsedMs, decoded);
-    const byRequest: Record<string, ThresholdFigures> = named.length === 0 ? { [DEFAULT_REQUEST_NAME]: figures } : {};
-    for (const [name, r] of named) {
+    const byRequestName: Record<string, ThresholdFigures> = perName.length === 0 ? { [DEFAULT_REQUEST_NAME]: figures } : {};
+    for (const [name, r] of perName) {
       // Only the names some threshold reads are decoded.
-      if (thresholds.some((t) => t.request === name)) byRequest[name] = figuresOf(r, r.checks, elapsedMs, decoded);
+      if (thresholds.some((t) => t.request === name)) byRequestName[name] = figuresOf(r, r.checks, elapsedMs, decoded);
     }
     const byScenario: Record<string, ThresholdFigures> = {};
     for (const [name, s] of Object.entries(totals.byScenario ?? {})) {
       if (thresholds.some((t) => t.scenario === name)) byScenario[name] = figuresOf(s, s.checks, Math.min(elapsedMs, scenarioLengthMs[name] ?? elapsedMs), decoded);
     }
-    return evaluateThresholds(thresholds, { ...figures, byRequest, byScenario }, live ? elapsedMs : undefined);
+    return evaluateThresholds(thresholds, { ...figures, byRequestName, byScenario }, live ? elapsedMs : undefined);
   } finally {
     for (const h of decoded) h.destroy();
   }

@@ -2,7 +2,7 @@
 // gives instead of a bare "no request completed" (which reads as "the target is down"). Pure.
 import type { PhaseTotals } from '../merge/aggregator.js';
 
-type Totals = Pick<PhaseTotals, 'sent' | 'flows' | 'byRequest'>;
+type Totals = Pick<PhaseTotals, 'sent' | 'flows' | 'byRequestName'>;
 
 /**
  * `targetRps` / `concurrency`: the summary's scheduled means (null for a model not used). Called only
@@ -18,7 +18,7 @@ export function noRequestReason(main: Totals, targetRps: number | null, concurre
   if (flows !== null && flows.iterations > 0 && flows.noData === flows.iterations) {
     return `${base}: every flow run (${flows.iterations}) found no data row (the unique feeder was empty or used up); add rows to its file`;
   }
-  const renderFailed = Object.values(main.byRequest).reduce((n, r) => n + r.renderFailed, 0);
+  const renderFailed = Object.values(main.byRequestName).reduce((n, r) => n + r.renderFailed, 0);
   if (renderFailed > 0) {
     return `${base}: ${renderFailed} request(s) could not be built from their templates (requests.*.renderFailed); check the variables they read`;
   }

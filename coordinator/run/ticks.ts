@@ -111,7 +111,7 @@ export class LiveTicker {
         });
         if (phase === 'main') {
           this.lastLive = {
-            index: ready, achievedRps: figures.rps, p50Ms: figures.latencyMs.p50, p99Ms: figures.latencyMs.p99, errors: figures.errorTotal,
+            index: ready, achievedRps: figures.rps, p50Ms: figures.latencyMs.p50, p99Ms: figures.latencyMs.p99, errors: figures.errors,
             requests: figures.requests,
           };
           this.opts.onMainShown(ready, (ready + 1) * this.opts.snapshotIntervalMs);

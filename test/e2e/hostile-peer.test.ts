@@ -11,7 +11,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { startTarget } from '../../coordinator/demo/target.js';
 import { encodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
-import { emptyRequestStats } from '../../common/metrics/request-stats.js';
+import { emptyRequestFigures, requestNamesToWire } from '../../common/metrics/stats.js';
 import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
 import { startFleet } from '../helpers/fleet.js';
 
@@ -66,9 +66,9 @@ const oneHist = ((): string => {
 const stats = (over: Msg = {}): Msg => ({ requests: 1, sent: 1, statusCodes: { 200: 1 }, latencyHist: oneHist, serviceHist: oneHist, ...over });
 const snapshot = (run: { runId: string; assignment: number }, over: Msg = {}, statsOver: Msg = {}): Msg =>
   ({ snapshot: { ...run, seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1_000, stats: stats(statsOver), rateRps: 1, ...over } });
-const manyNamesOf = (n: number): string => JSON.stringify({
-  byRequest: Object.fromEntries(Array.from({ length: n }, (_, i) => [`n${i}`, emptyRequestStats()])), iterations: 0, noData: 0,
-});
+const manyNamesOf = (n: number): string => JSON.stringify(requestNamesToWire({
+  byRequestName: Object.fromEntries(Array.from({ length: n }, (_, i) => [`n${i}`, emptyRequestFigures()])), iterations: 0, noData: 0,
+}));
 
 /** Polls Control.Status from a worker thread (test/helpers/status-poll-worker.ts) until stopped. */
 function pollStatus(addr: string): { stop(): Promise<{ slowestMs: number; calls: number; failures: string[] }> } {

@@ -246,7 +246,7 @@ export class DashboardState {
       phase, targetRps: round1(f.targetRps), rps: round1(f.rps), missingRps, concurrency: f.concurrency,
       p50: f.latencyMs.p50, p90: f.latencyMs.p90, p99: f.latencyMs.p99, max: f.latencyMs.max,
       s2xx: byClass[0] ?? 0, s3xx: byClass[1] ?? 0, s4xx: byClass[2] ?? 0, s5xx: byClass[3] ?? 0,
-      errors: f.errorTotal, dropped: f.dropped,
+      errors: f.errors, dropped: f.dropped,
     };
   }
 

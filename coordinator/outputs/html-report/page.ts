@@ -4,7 +4,7 @@
 // numbers. Pure: assets come in as arguments (loadChartAssets reads them from node_modules).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { ERROR_KINDS } from '../../../common/metrics/stats.js';
+import { ERROR_KINDS } from '../../../common/metrics/counters.js';
 import type { LatencyMs } from '../../../common/metrics/histogram.js';
 import type { PhaseSummary, Report } from '../../report/report.js';
 import { formatClock, formatMs } from '../console.js';

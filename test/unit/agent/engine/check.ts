@@ -1,9 +1,9 @@
 // Invariant checks shared by the engine tests: what every run must satisfy, whatever the scenario.
 import assert from 'node:assert/strict';
 import type { AgentPlan } from '../../../../common/plan/agent-plan.js';
-import { decodeHistogram, mergeEncoded, newHistogram } from '../../../../common/metrics/histogram.js';
+import { addHistogram, decodeHistogram, decodeSparse, newHistogram } from '../../../../common/metrics/histogram.js';
 import type { Stats, Phase } from '../../../../common/metrics/stats.js';
-import { ERROR_KINDS, totalErrors } from '../../../../common/metrics/stats.js';
+import { ERROR_KINDS, errorTotal } from '../../../../common/metrics/counters.js';
 import type { EngineResult, EngineSnapshot } from '../../../../agent/engine/engine.js';
 
 export function plan(overrides: Partial<AgentPlan> & { url: string; timeoutMs?: number; method?: string }): AgentPlan {
@@ -42,16 +42,16 @@ export function checkAccounting(snaps: EngineSnapshot[], result: EngineResult): 
     assert.equal(sum((s) => s.requests), cumulative.requests, `${phase}: requests`);
     assert.equal(sum((s) => s.dropped), cumulative.dropped, `${phase}: dropped`);
     assert.equal(sum((s) => s.bytesReceived), cumulative.bytesReceived, `${phase}: bytes`);
-    for (const k of ERROR_KINDS) assert.equal(sum((s) => s.errors[k]), cumulative.errors[k], `${phase}: errors.${k}`);
+    for (const k of ERROR_KINDS) assert.equal(sum((s) => s.errorsByKind[k]), cumulative.errorsByKind[k], `${phase}: errors.${k}`);
     const codes: Record<string, number> = {};
     for (const d of deltas) for (const [c, n] of Object.entries(d.statusCodes)) codes[c] = (codes[c] ?? 0) + n;
     assert.deepEqual(codes, cumulative.statusCodes, `${phase}: status codes`);
     assert.equal(Math.max(0, ...deltas.map((d) => d.inFlightPeak)), cumulative.inFlightPeak, `${phase}: in-flight peak`);
     assert.equal(cumulative.sent, cumulative.requests, `${phase}: every sent request ended`);
-    assert.equal(cumulative.requests, sumStatus(cumulative) + totalErrors(cumulative.errors), `${phase}: ended = responses + errors`);
+    assert.equal(cumulative.requests, sumStatus(cumulative) + errorTotal(cumulative.errorsByKind), `${phase}: ended = responses + errors`);
     for (const field of ['latencyHist', 'serviceHist'] as const) {
       const merged = newHistogram();
-      for (const d of deltas) mergeEncoded(merged, d[field]);
+      for (const d of deltas) addHistogram(merged, decodeSparse(d[field]));
       const whole = decodeHistogram(cumulative[field]);
       assert.equal(merged.totalCount, sumStatus(cumulative), `${phase}: ${field} holds one value per response`);
       assert.equal(merged.totalCount, whole.totalCount, `${phase}: ${field} count`);

@@ -6,7 +6,7 @@ import { errors as undiciErrors } from 'undici';
 import { classifyError, DRAIN_ABORTED_CODE } from '../../../../agent/engine/http-client.js';
 import { createEngine } from '../../../../agent/engine/engine.js';
 import type { EngineSnapshot } from '../../../../agent/engine/engine.js';
-import type { ErrorKind } from '../../../../common/metrics/stats.js';
+import type { ErrorKind } from '../../../../common/metrics/counters.js';
 import { checkAccounting, plan } from './check.js';
 import { closedPort, startTarget } from './target.js';
 
@@ -75,7 +75,7 @@ test('errors: a closed port gives refused, for every request sent', async () => 
   engine.start();
   const r = await engine.done;
   assert.equal(r.main.sent, 25);
-  assert.equal(r.main.errors.refused, 25);
+  assert.equal(r.main.errorsByKind.refused, 25);
   assert.equal(r.main.latencyHist, '', 'errors are counted, not timed');
   checkAccounting(snaps, r);
 });
@@ -92,7 +92,7 @@ test('errors: a server destroying sockets gives reset', async (t) => {
   engine.start();
   const r = await engine.done;
   assert.equal(r.main.sent, 20);
-  assert.equal(r.main.errors.reset, 20);
+  assert.equal(r.main.errorsByKind.reset, 20);
   assert.equal(target.received(), 20);
   checkAccounting(snaps, r);
 });
@@ -108,7 +108,7 @@ test('errors: a server that never answers gives timeout after timeoutMs', async 
   engine.start();
   const r = await engine.done;
   assert.equal(r.main.sent, 10);
-  assert.equal(r.main.errors.timeout, 10);
+  assert.equal(r.main.errorsByKind.timeout, 10);
   assert.equal(target.received(), 10);
   checkAccounting(snaps, r);
 });
@@ -122,7 +122,7 @@ test('errors: status codes are responses, not errors', async (t) => {
   const r = await engine.done;
   assert.deepEqual(r.main.statusCodes, { '503': 30 });
   assert.equal(r.main.bytesReceived, 30 * 4);
-  assert.deepEqual(r.main.errors, { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 });
+  assert.deepEqual(r.main.errorsByKind, { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 });
   checkAccounting(snaps, r);
 });
 
@@ -137,8 +137,8 @@ test('errors: a host name that never resolves gives dns for every request, at on
   const r = await engine.done;
   const tookMs = performance.now() - startedMs;
   assert.equal(r.main.sent, 20);
-  assert.equal(r.main.errors.dns, 20, JSON.stringify(r.main.errors));
-  assert.equal(r.main.errors.timeout, 0);
+  assert.equal(r.main.errorsByKind.dns, 20, JSON.stringify(r.main.errorsByKind));
+  assert.equal(r.main.errorsByKind.timeout, 0);
   // Fast: nowhere near the 5 s timeout (400 ms of schedule plus a loaded machine's slack).
   assert.ok(tookMs < 2_500, `ended after ${tookMs.toFixed(0)} ms`);
   checkAccounting(snaps, r);

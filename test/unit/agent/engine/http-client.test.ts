@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { HttpClient, SPARE_CONNECTIONS, SWEEP_PERIOD_MS } from '../../../../agent/engine/http-client.js';
 import type { ResponseSink } from '../../../../agent/engine/http-client.js';
 import { systemClock } from '../../../../common/runtime/clock.js';
-import type { ErrorKind } from '../../../../common/metrics/stats.js';
+import type { ErrorKind } from '../../../../common/metrics/counters.js';
 import { startTarget } from './target.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
 

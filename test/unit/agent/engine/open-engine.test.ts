@@ -69,7 +69,7 @@ test('open: the in-flight cap drops arrivals (never sent) and the drain deadline
   assert.equal(r.main.sent, 5);
   assert.equal(r.main.dropped, 95, 'every other arrival of the schedule was dropped');
   assert.equal(target.received(), 5);
-  assert.equal(r.main.errors.other, 5, 'aborted at the drain deadline');
+  assert.equal(r.main.errorsByKind.other, 5, 'aborted at the drain deadline');
   assert.equal(r.main.inFlightPeak, 5);
   checkAccounting(snaps, r);
 });

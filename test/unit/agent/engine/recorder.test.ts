@@ -43,7 +43,7 @@ test('recorder: on-time (closed) and late (open) responses land in both latency 
     const d2 = rec.takeDelta();
     assert.deepEqual(valuesMs(d2.latencyHist), [1, 4, 4, 4]);
     assert.deepEqual(valuesMs(d2.serviceHist), [1, 3, 3, 3]);
-    assert.equal(d2.errors.timeout, 1);
+    assert.equal(d2.errorsByKind.timeout, 1);
     const all = rec.cumulative();
     assert.deepEqual(valuesMs(all.latencyHist), [3, 2, 4, 4]);
     assert.deepEqual(valuesMs(all.serviceHist), [3, 2, 3, 4]);

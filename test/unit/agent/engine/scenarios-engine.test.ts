@@ -35,15 +35,15 @@ test('two scenarios (open 40/s on a, closed 2 loops on b, with warm-up): per-sce
   engine.change({ kind: 'loops', tail: [{ durationMs: 1, from: 1, to: 1 }] }, 'loops');
   const r = await engine.done;
   checkAccounting(snaps, r);
-  const lang = r.main.lang;
-  assert.ok(lang !== undefined);
-  const web = lang.byScenario?.web;
-  const loops = lang.byScenario?.loops;
-  assert.ok(web !== undefined && loops !== undefined, JSON.stringify(lang.byScenario));
-  assert.equal(web.requests, lang.byRequest.a?.requests, 'web ran only a');
-  assert.equal(loops.requests, lang.byRequest.b?.requests, 'loops ran only b');
+  const names = r.main.requestNames;
+  assert.ok(names !== undefined);
+  const web = names.byScenario?.web;
+  const loops = names.byScenario?.loops;
+  assert.ok(web !== undefined && loops !== undefined, JSON.stringify(names.byScenario));
+  assert.equal(web.requests, names.byRequestName.a?.requests, 'web ran only a');
+  assert.equal(loops.requests, names.byRequestName.b?.requests, 'loops ran only b');
   assert.equal(web.requests + loops.requests, r.main.requests, 'the scenarios add up to the phase');
-  assert.equal(web.iterations + loops.iterations, lang.iterations);
+  assert.equal(web.iterations + loops.iterations, names.iterations);
   assert.ok(Math.abs(web.requests - 48) <= 2, `web: 40/s for 1.2 s = 48, got ${web.requests}`);
   assert.equal(web.checksPassed, web.requests);
   assert.ok(loops.requests > 10, `loops ran: ${loops.requests}`);
@@ -56,9 +56,9 @@ test('two scenarios (open 40/s on a, closed 2 loops on b, with warm-up): per-sce
   const rates = main.map((s) => s.rateRps.toFixed(1)).join(',');
   assert.ok(main.slice(0, -1).every((s) => Math.abs(s.rateRps - 40) < 1), `the open part's scheduled rate only: ${rates}`);
   assert.ok((main.at(-1)?.rateRps ?? 0) < 41, `the final delta's: ${rates}`);
-  assert.ok(r.warmup.lang?.byScenario?.web !== undefined && r.warmup.lang.byScenario.loops !== undefined, 'both scenarios warm up');
+  assert.ok(r.warmup.requestNames?.byScenario?.web !== undefined && r.warmup.requestNames.byScenario.loops !== undefined, 'both scenarios warm up');
   // The deltas' per-scenario counters sum to the cumulative.
-  const sum = (name: string): number => snaps.filter((s) => s.phase === 'main').reduce((acc, s) => acc + (s.stats.lang?.byScenario?.[name]?.requests ?? 0), 0);
+  const sum = (name: string): number => snaps.filter((s) => s.phase === 'main').reduce((acc, s) => acc + (s.stats.requestNames?.byScenario?.[name]?.requests ?? 0), 0);
   assert.equal(sum('web'), web.requests);
   assert.equal(sum('loops'), loops.requests);
   assert.equal(target.received(), r.main.sent + r.warmup.sent);

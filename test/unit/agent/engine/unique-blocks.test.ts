@@ -34,7 +34,7 @@ test('closed model: loops wait out a dry spell of a block-fed unique feeder and 
     const result = await engine.done;
     assert.equal(target.received(), 10, 'the 5 rows that came later were used too');
     assert.equal(feed.usedRows, 10);
-    assert.ok((result.main.lang?.noData ?? 0) > 0, 'the dry spell is counted (noData)');
+    assert.ok((result.main.requestNames?.noData ?? 0) > 0, 'the dry spell is counted (noData)');
   } finally {
     await target.close();
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeHistogram, encodeHistogram, latencyMs, mergeEncoded, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
+import { addHistogram, decodeHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
 
 /** Deterministic pseudo-random numbers (mulberry32), so failures reproduce. */
 function rng(seed: number): () => number {
@@ -31,11 +31,11 @@ test('an empty histogram encodes to "" and decodes to empty', () => {
   const h = newHistogram();
   assert.equal(encodeHistogram(h), '');
   assert.equal(decodeHistogram('').totalCount, 0);
-  assert.equal(mergeEncoded(h, ''), 0);
+  assert.equal(decodeSparse('').totalCount, 0);
   assert.deepEqual(latencyMs(h), { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 });
 });
 
-test('merging encoded parts equals one histogram fed every sample', () => {
+test('merging encoded parts as the aggregator does (decodeSparse, addHistogram) equals one histogram fed every sample', () => {
   const r = rng(7);
   const whole = newHistogram();
   const parts = [newHistogram(), newHistogram(), newHistogram(), newHistogram()];
@@ -47,7 +47,11 @@ test('merging encoded parts equals one histogram fed every sample', () => {
   }
   const merged = newHistogram();
   let added = 0;
-  for (const p of parts) added += mergeEncoded(merged, encodeHistogram(p));
+  for (const p of parts) {
+    const decoded = decodeSparse(encodeHistogram(p));
+    added += decoded.totalCount;
+    addHistogram(merged, decoded);
+  }
   assert.equal(added, whole.totalCount);
   for (const p of [50, 90, 99, 99.9, 100]) assert.equal(merged.getValueAtPercentile(p), whole.getValueAtPercentile(p), `p${p}`);
   // Every figure matches the whole once it has crossed the wire too (the max is kept to its bucket).

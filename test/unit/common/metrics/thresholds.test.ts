@@ -63,7 +63,7 @@ function threshold(src: string, extra: Partial<Threshold> = {}): Threshold {
 
 const SUMMARY: ThresholdSummary = {
   ...figures({ pct: { 0: 1, 95: 80, 99: 240, 100: 900 }, meanMs: 30, errorRate: 0.004, checksRate: 0.995, rps: 950 }),
-  byRequest: {
+  byRequestName: {
     login: figures({ requests: 100, pct: { 95: 120 }, errorRate: 0 }),
     idle: figures({ requests: 0 }),
   },

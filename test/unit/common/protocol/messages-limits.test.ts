@@ -6,7 +6,8 @@ import { LoadfleetError } from '../../../../common/runtime/errors.js';
 import { agentMsgFromWire, fleetPackage } from '../../../../common/protocol/messages.js';
 import type { AgentMessage__Output } from '../../../../common/protocol/messages.js';
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from '../../../../common/protocol/wire-limits.js';
-import { emptyRequestStats } from '../../../../common/metrics/request-stats.js';
+import { emptyRequestFigures, requestNamesToWire } from '../../../../common/metrics/stats.js';
+import type { RequestFigures } from '../../../../common/metrics/stats.js';
 
 /** Encodes `value` as an AgentMessage with the loaded proto types and decodes it back, as the server does. */
 function wire(value: unknown): AgentMessage__Output {
@@ -18,13 +19,13 @@ const stats = (over: Record<string, unknown> = {}): Record<string, unknown> => (
 const snapshot = (over: Record<string, unknown> = {}, statsOver: Record<string, unknown> = {}) =>
   ({ snapshot: { runId: 'r', assignment: 1, seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats(statsOver), ...over } });
 const langOf = (names: number, checks = 0): string => {
-  const byRequest: Record<string, unknown> = {};
+  const byRequestName: Record<string, RequestFigures> = {};
   for (let i = 0; i < names; i++) {
     const checkFailures: Record<string, number> = {};
     for (let c = 0; c < checks; c++) checkFailures[`c${c}`] = 1;
-    byRequest[`n${i}`] = { ...emptyRequestStats(), checkFailures };
+    byRequestName[`n${i}`] = { ...emptyRequestFigures(), checkFailures };
   }
-  return JSON.stringify({ byRequest, iterations: 0, noData: 0 });
+  return JSON.stringify(requestNamesToWire({ byRequestName, iterations: 0, noData: 0 }));
 };
 const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `n${i}`);
 const U64_MAX = '18446744073709551615';
@@ -63,7 +64,7 @@ const refused: { why: string; msg: unknown; field: RegExp }[] = [
   { why: 'check names over the bound', msg: snapshot({}, { langJson: langOf(1, MAX_CHECK_NAMES + 1) }), field: /langJson\.byRequest\["n0"\]\.checkFailures has 65 names/ },
   {
     why: 'request name over MAX_NAME_CHARS',
-    msg: snapshot({}, { langJson: JSON.stringify({ byRequest: { ['n'.repeat(MAX_NAME_CHARS + 1)]: emptyRequestStats() }, iterations: 0, noData: 0 }) }),
+    msg: snapshot({}, { langJson: JSON.stringify(requestNamesToWire({ byRequestName: { ['n'.repeat(MAX_NAME_CHARS + 1)]: emptyRequestFigures() }, iterations: 0, noData: 0 })) }),
     field: /langJson\.byRequest has a name of 257 characters/,
   },
 ];

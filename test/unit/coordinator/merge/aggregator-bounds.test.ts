@@ -7,8 +7,8 @@ import { Aggregator } from '../../../../coordinator/merge/aggregator.js';
 import type { DoneIn, SnapshotIn } from '../../../../coordinator/merge/aggregator.js';
 import type { AggregatorBounds } from '../../../../coordinator/run/agent-bounds.js';
 import { encodeHistogram, newHistogram } from '../../../../common/metrics/histogram.js';
-import { emptyRequestStats } from '../../../../common/metrics/request-stats.js';
-import type { LangStats } from '../../../../common/metrics/request-stats.js';
+import { emptyRequestFigures } from '../../../../common/metrics/stats.js';
+import type { RequestNameFigures } from '../../../../common/metrics/stats.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
 import type { Stats } from '../../../../common/metrics/stats.js';
 import { LoadfleetError } from '../../../../common/runtime/errors.js';
@@ -24,8 +24,8 @@ function statsOf(requests: number, over: Partial<Stats> = {}): Stats {
   return { ...emptyStats(), requests, sent: requests, statusCodes: requests > 0 ? { '200': requests } : {}, latencyHist: enc, serviceHist: enc, ...over };
 }
 
-function langOf(names: readonly string[]): LangStats {
-  return { byRequest: Object.fromEntries(names.map((n) => [n, emptyRequestStats()])), iterations: 0, noData: 0 };
+function namesOf(names: readonly string[]): RequestNameFigures {
+  return { byRequestName: Object.fromEntries(names.map((n) => [n, emptyRequestFigures()])), iterations: 0, noData: 0 };
 }
 
 const names = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
@@ -52,27 +52,27 @@ test('snapshots beyond the run bounds or inconsistent are refused, naming the fi
     { why: 'sent over the schedule', s: snap({ stats: statsOf(10, { sent: 1_001 }) }), field: /snapshot\.stats\.sent 1001 \(dropped 0\) takes this agent's main phase to 1011 arrivals, over the 1000/ },
     { why: 'dropped counts as arrivals', s: snap({ stats: statsOf(10, { dropped: 995 }) }), field: /snapshot\.stats\.sent 10 \(dropped 995\) takes this agent's main phase to 1015 arrivals/ },
     { why: 'more statuses than requests', s: snap({ stats: statsOf(10, { statusCodes: { '200': 11 } }) }), field: /snapshot\.stats: 11 status code\(s\) and 0 error\(s\) for 10 request\(s\)/ },
-    { why: 'errors beyond requests', s: snap({ stats: statsOf(10, { errors: { refused: 1, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } }) }), field: /10 status code\(s\) and 1 error\(s\) for 10/ },
+    { why: 'errors beyond requests', s: snap({ stats: statsOf(10, { errorsByKind: { refused: 1, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } }) }), field: /10 status code\(s\) and 1 error\(s\) for 10/ },
     { why: 'undecodable latency histogram', s: snap({ stats: statsOf(10, { latencyHist: 'not-a-histogram' }) }), field: /snapshot\.stats\.latencyHist is not a decodable histogram/ },
     // Percentiles come from the histograms: values beyond the requests would skew them.
     { why: 'more latency values than requests', s: snap({ stats: statsOf(10, { requests: 5, statusCodes: { '200': 5 } }) }), field: /snapshot\.stats\.latencyHist holds 10 values for 5 request\(s\)/ },
     {
       why: 'a request name with more latency values than its requests',
-      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 1 }, latencyHist: statsOf(3).latencyHist } }, iterations: 1, noData: 0 } }) }),
+      s: snap({ stats: statsOf(10, { requestNames: { byRequestName: { a: { ...emptyRequestFigures(), requests: 1, statusCodes: { '200': 1 }, latencyHist: statsOf(3).latencyHist } }, iterations: 1, noData: 0 } }) }),
       field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.latencyHist holds 3 values for 1 request\(s\)/,
     },
     {
       // A name's 2^53-1 requests would make its summary (and its thresholds) whatever the peer likes.
       why: 'a request name with 2^53-1 requests',
-      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: Number.MAX_SAFE_INTEGER } }, iterations: 1, noData: 0 } }) }),
+      s: snap({ stats: statsOf(10, { requestNames: { byRequestName: { a: { ...emptyRequestFigures(), requests: Number.MAX_SAFE_INTEGER } }, iterations: 1, noData: 0 } }) }),
       field: /snapshot\.stats\.langJson\.byRequest\["a"\]\.requests 9007199254740991, over the 1000 this run's schedule allows/,
     },
     {
       why: 'a request name with more statuses than its requests',
-      s: snap({ stats: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), requests: 1, statusCodes: { '200': 2 } } }, iterations: 1, noData: 0 } }) }),
+      s: snap({ stats: statsOf(10, { requestNames: { byRequestName: { a: { ...emptyRequestFigures(), requests: 1, statusCodes: { '200': 2 } } }, iterations: 1, noData: 0 } }) }),
       field: /langJson\.byRequest\["a"\]: 2 status code\(s\) and 0 error\(s\) for 1 request\(s\)/,
     },
-    { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { lang: langOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
+    { why: 'request names over the per-agent bound', s: snap({ stats: statsOf(10, { requestNames: namesOf(names('n', MAX_REQUEST_NAMES + 1)) }) }), field: /snapshot\.stats\.langJson: byRequest: 257 names from this agent, over 256/ },
   ];
   for (const row of rows) {
     const agg = new Aggregator({ intervalMs: 1_000, bounds: BOUNDS });
@@ -98,11 +98,11 @@ test('request names are bounded per run across agents', () => {
   const agg = new Aggregator({ intervalMs: 1_000, bounds: BOUNDS });
   const perAgent = MAX_REQUEST_NAMES;
   const agents = Math.floor(MAX_RUN_REQUEST_NAMES / perAgent);
-  for (let i = 0; i < agents; i++) agg.addSnapshot(snap({ agentId: `a${i}`, stats: statsOf(10, { lang: langOf(names(`a${i}-`, perAgent)) }) }));
-  assert.equal(Object.keys(agg.totals('main').byRequest).length, MAX_RUN_REQUEST_NAMES);
-  refusedWith(() => agg.addSnapshot(snap({ agentId: 'late', stats: statsOf(10, { lang: langOf(['one-more']) }) })), /byRequest: 1025 names in this run, over 1024/, 'run bound');
+  for (let i = 0; i < agents; i++) agg.addSnapshot(snap({ agentId: `a${i}`, stats: statsOf(10, { requestNames: namesOf(names(`a${i}-`, perAgent)) }) }));
+  assert.equal(Object.keys(agg.totals('main').byRequestName).length, MAX_RUN_REQUEST_NAMES);
+  refusedWith(() => agg.addSnapshot(snap({ agentId: 'late', stats: statsOf(10, { requestNames: namesOf(['one-more']) }) })), /byRequest: 1025 names in this run, over 1024/, 'run bound');
   // Names the run already has are fine from any agent.
-  assert.equal(agg.addSnapshot(snap({ agentId: 'late', stats: statsOf(10, { lang: langOf(['a0-0']) }) })), 'merged');
+  assert.equal(agg.addSnapshot(snap({ agentId: 'late', stats: statsOf(10, { requestNames: namesOf(['a0-0']) }) })), 'merged');
   agg.destroy();
 });
 
@@ -117,7 +117,7 @@ test('a Done beyond the bounds is refused at once, naming the field; the agent s
     { why: 'more service values than requests', d: done({ main: statsOf(10, { requests: 9, statusCodes: { '200': 9 }, latencyHist: '' }) }), field: /done\.main\.serviceHist holds 10 values for 9 request\(s\)/ },
     {
       why: 'an undecodable per-request histogram in a Done',
-      d: done({ main: statsOf(10, { lang: { byRequest: { a: { ...emptyRequestStats(), latencyHist: '@@' } }, iterations: 0, noData: 0 } }) }),
+      d: done({ main: statsOf(10, { requestNames: { byRequestName: { a: { ...emptyRequestFigures(), latencyHist: '@@' } }, iterations: 0, noData: 0 } }) }),
       field: /done\.main\.langJson\.byRequest\["a"\]\.latencyHist: undecodable per-request histogram/,
     },
     { why: 'undecodable main histogram', d: done({ main: statsOf(10, { serviceHist: '!!' }) }), field: /done\.main\.serviceHist is not a decodable histogram/ },

@@ -54,7 +54,7 @@ function statsOf(list: Sample[], extra: Partial<Stats> = {}): Stats {
     s.requests++;
     s.sent++;
     if (x.error) {
-      s.errors.timeout++;
+      s.errorsByKind.timeout++;
     } else {
       svc.recordValue(x.serviceUs);
       s.statusCodes[x.status] = (s.statusCodes[x.status] ?? 0) + 1;
@@ -134,7 +134,7 @@ test('merged percentiles equal those of one histogram fed every sample (totals a
   assert.deepEqual(totals.latencyMs, latencyMs(ref.latency));
   assert.deepEqual(totals.serviceMs, latencyMs(ref.service));
   assert.equal(totals.requests, all.length);
-  assert.equal(totals.errors.timeout, all.filter((x) => x.error).length);
+  assert.equal(totals.errorsByKind.timeout, all.filter((x) => x.error).length);
   assert.equal(totals.statusCodes['503'], all.filter((x) => !x.error && x.status === '503').length);
   assert.equal(totals.eventLoopDelayP99MsMax, 42);
   assert.equal(totals.inFlightPeakMax, 9, 'three agents with peak 3 in the same interval');
@@ -230,7 +230,7 @@ test('a missing seq is repaired at Done: totals equal the agents\' cumulative tr
   const totals = agg.totals('main');
   assert.equal(totals.requests, all.length);
   assert.equal(totals.sent, all.length);
-  assert.equal(totals.errors.timeout, all.filter((x) => x.error).length);
+  assert.equal(totals.errorsByKind.timeout, all.filter((x) => x.error).length);
   assert.deepEqual(totals.latencyMs, latencyMs(ref.latency));
   assert.deepEqual(totals.serviceMs, latencyMs(ref.service));
   const row = agg.perAgent().find((r) => r.agentId === 'a3');

@@ -4,20 +4,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Aggregator } from '../../../../coordinator/merge/aggregator.js';
-import { LangRecorder } from '../../../../agent/engine/lang-recorder.js';
+import { RequestRecorder } from '../../../../agent/engine/request-recorder.js';
 import { decodeHistogram, encodeHistogram, latencyMs, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
-import type { LangStats } from '../../../../common/metrics/request-stats.js';
-import { ERROR_KINDS, emptyStats } from '../../../../common/metrics/stats.js';
+import type { RequestNameFigures } from '../../../../common/metrics/stats.js';
+import { emptyStats } from '../../../../common/metrics/stats.js';
+import { ERROR_KINDS } from '../../../../common/metrics/counters.js';
 import type { Stats } from '../../../../common/metrics/stats.js';
 import { prng } from '../../../helpers/prng.js';
 
 const NAMES = ['login', 'list', 'buy'] as const;
 
-/** One agent's deltas (one per interval) and its cumulative, from a LangRecorder fed seeded outcomes. */
-function agentRun(seed: number, intervals: number): { deltas: LangStats[]; cumulative: LangStats } {
+/** One agent's deltas (one per interval) and its cumulative, from a RequestRecorder fed seeded outcomes. */
+function agentRun(seed: number, intervals: number): { deltas: RequestNameFigures[]; cumulative: RequestNameFigures } {
   const r = prng(seed);
-  const rec = new LangRecorder();
-  const deltas: LangStats[] = [];
+  const rec = new RequestRecorder();
+  const deltas: RequestNameFigures[] = [];
   for (let i = 0; i < intervals; i++) {
     const n = 20 + Math.floor(r() * 30);
     for (let k = 0; k < n; k++) {
@@ -35,21 +36,21 @@ function agentRun(seed: number, intervals: number): { deltas: LangStats[]; cumul
   return { deltas, cumulative };
 }
 
-/** Global Stats around a LangStats (the global figures are not what these tests judge). */
-function stats(lang: LangStats): Stats {
-  const requests = Object.values(lang.byRequest).reduce((s, x) => s + x.requests, 0);
+/** Global Stats around a RequestNameFigures (the global figures are not what these tests judge). */
+function stats(requestNames: RequestNameFigures): Stats {
+  const requests = Object.values(requestNames.byRequestName).reduce((s, x) => s + x.requests, 0);
   const h = newHistogram();
   for (let i = 0; i < requests; i++) recordMs(h, 5);
   const hist = encodeHistogram(h);
   h.destroy();
-  return { ...emptyStats(), requests, sent: requests, statusCodes: requests > 0 ? { 200: requests } : {}, latencyHist: hist, serviceHist: hist, lang };
+  return { ...emptyStats(), requests, sent: requests, statusCodes: requests > 0 ? { 200: requests } : {}, latencyHist: hist, serviceHist: hist, requestNames };
 }
 
 /** The per-request figures an agent's cumulative says, in the shape the aggregator reports. */
-function truthOf(c: LangStats) {
-  return Object.fromEntries(Object.entries(c.byRequest).map(([name, x]) => {
+function truthOf(c: RequestNameFigures) {
+  return Object.fromEntries(Object.entries(c.byRequestName).map(([name, x]) => {
     const h = decodeHistogram(x.latencyHist);
-    const out = { requests: x.requests, errors: x.errors, statusCodes: x.statusCodes, checks: { passed: x.checksPassed, failed: x.checksFailed, failures: x.checkFailures }, extractFailed: x.extractFailed, latencyMs: latencyMs(h) };
+    const out = { requests: x.requests, errorsByKind: x.errorsByKind, statusCodes: x.statusCodes, checks: { passed: x.checksPassed, failed: x.checksFailed, failures: x.checkFailures }, extractFailed: x.extractFailed, latencyMs: latencyMs(h) };
     h.destroy();
     return [name, out];
   }));
@@ -57,7 +58,7 @@ function truthOf(c: LangStats) {
 
 function reported(agg: Aggregator) {
   const t = agg.totals('main');
-  return Object.fromEntries(Object.entries(t.byRequest).map(([name, x]) => [name, { requests: x.requests, errors: x.errors, statusCodes: x.statusCodes, checks: x.checks, extractFailed: x.extractFailed, latencyMs: x.latencyMs }]));
+  return Object.fromEntries(Object.entries(t.byRequestName).map(([name, x]) => [name, { requests: x.requests, errorsByKind: x.errorsByKind, statusCodes: x.statusCodes, checks: x.checks, extractFailed: x.extractFailed, latencyMs: x.latencyMs }]));
 }
 
 const INTERVALS = 6;
@@ -78,16 +79,16 @@ for (const c of cases) {
     const agg = new Aggregator({ intervalMs: 1000 });
     const a = agentRun(7, INTERVALS);
     const b = agentRun(8, INTERVALS); // a second agent, nothing lost: its figures add
-    const snap = (agentId: string, seq: number, lang: LangStats) => agg.addSnapshot({ agentId, seq, phase: 'main', intervalIndex: seq - 1, intervalMs: 1000, stats: stats(lang), rateRps: 0, concurrency: 0 });
+    const snap = (agentId: string, seq: number, requestNames: RequestNameFigures) => agg.addSnapshot({ agentId, seq, phase: 'main', intervalIndex: seq - 1, intervalMs: 1000, stats: stats(requestNames), rateRps: 0, concurrency: 0 });
     a.deltas.forEach((d, i) => { if (!c.lost.includes(i + 1)) snap('a', i + 1, d); });
     b.deltas.forEach((d, i) => snap('b', i + 1, d));
-    const done = (agentId: string, cum: LangStats) => agg.addDone({ agentId, lastSeq: INTERVALS, main: stats(cum), warmup: emptyStats(), durationMs: INTERVALS * 1000 });
+    const done = (agentId: string, cum: RequestNameFigures) => agg.addDone({ agentId, lastSeq: INTERVALS, main: stats(cum), warmup: emptyStats(), durationMs: INTERVALS * 1000 });
     const ra = done('a', a.cumulative);
     assert.deepEqual(done('b', b.cumulative), { reconciled: true });
     assert.equal(ra.reconciled, c.lost.length === 0, ra.detail);
     if (c.lost.length > 0) assert.match(ra.detail ?? '', /per request: added \d+ request\(s\)/);
 
-    // The sum of both agents' truths, built by a LangRecorder-free merge: decode and add both cumulatives.
+    // The sum of both agents' truths, built by a RequestRecorder-free merge: decode and add both cumulatives.
     const both = agentRunSum(a.cumulative, b.cumulative);
     assert.deepEqual(reported(agg), truthOf(both));
     assert.deepEqual(agg.totals('main').flows, { iterations: a.cumulative.iterations + b.cumulative.iterations, noData: a.cumulative.noData + b.cumulative.noData });
@@ -95,11 +96,11 @@ for (const c of cases) {
     if (c.late) {
       const seq = c.lost[0] as number;
       const before = agg.liveRequests('main', seq - 1, 10).interval;
-      assert.equal(snap('a', seq, a.deltas[seq - 1] as LangStats), 'merged');
+      assert.equal(snap('a', seq, a.deltas[seq - 1] as RequestNameFigures), 'merged');
       assert.deepEqual(reported(agg), truthOf(both), 'a late seq after the repair does not count twice in the totals');
       const after = agg.liveRequests('main', seq - 1, 10).interval;
       const sum = (s: typeof after): number => (s?.rows ?? []).reduce((n, r) => n + r.requests, 0);
-      const lateRequests = Object.values((a.deltas[seq - 1] as LangStats).byRequest).reduce((n, r) => n + r.requests, 0);
+      const lateRequests = Object.values((a.deltas[seq - 1] as RequestNameFigures).byRequestName).reduce((n, r) => n + r.requests, 0);
       assert.equal(sum(after), sum(before) + lateRequests, 'it fills its interval');
     }
     agg.destroy();
@@ -111,13 +112,13 @@ test('per-request deltas beyond the cumulative figures are a mismatch, left as m
   const a = agentRun(9, 3);
   a.deltas.forEach((d, i) => agg.addSnapshot({ agentId: 'a', seq: i + 1, phase: 'main', intervalIndex: i, intervalMs: 1000, stats: stats(d), rateRps: 0, concurrency: 0 }));
   // A cumulative that lacks the last interval (a peer bug): the merged deltas are more than it.
-  const short = agentRunSum(a.deltas[0] as LangStats, a.deltas[1] as LangStats);
+  const short = agentRunSum(a.deltas[0] as RequestNameFigures, a.deltas[1] as RequestNameFigures);
   const merged = reported(agg);
   const r = agg.addDone({ agentId: 'a', lastSeq: 3, main: stats(a.cumulative), warmup: emptyStats(), durationMs: 3000 });
   assert.equal(r.reconciled, true, 'the honest cumulative reconciles');
   const agg2 = new Aggregator({ intervalMs: 1000 });
   a.deltas.forEach((d, i) => agg2.addSnapshot({ agentId: 'a', seq: i + 1, phase: 'main', intervalIndex: i, intervalMs: 1000, stats: { ...stats(d), requests: 0, sent: 0, statusCodes: {}, latencyHist: '', serviceHist: '' }, rateRps: 0, concurrency: 0 }));
-  const r2 = agg2.addDone({ agentId: 'a', lastSeq: 3, main: { ...emptyStats(), lang: short }, warmup: emptyStats(), durationMs: 3000 });
+  const r2 = agg2.addDone({ agentId: 'a', lastSeq: 3, main: { ...emptyStats(), requestNames: short }, warmup: emptyStats(), durationMs: 3000 });
   assert.equal(r2.reconciled, false);
   assert.match(r2.detail ?? '', /per request: merged deltas exceed the cumulative figures \(.*requests \+\d+/);
   assert.deepEqual(reported(agg2), merged, 'left as merged');
@@ -129,9 +130,9 @@ test('per-request deltas beyond the cumulative figures are a mismatch, left as m
 test('a Done whose per-request histogram does not decode is a protocol violation and changes nothing', () => {
   const agg = new Aggregator({ intervalMs: 1000 });
   const a = agentRun(10, 2);
-  agg.addSnapshot({ agentId: 'a', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats(a.deltas[0] as LangStats), rateRps: 0, concurrency: 0 });
+  agg.addSnapshot({ agentId: 'a', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats(a.deltas[0] as RequestNameFigures), rateRps: 0, concurrency: 0 });
   const before = reported(agg);
-  const bad: LangStats = { ...a.cumulative, byRequest: { login: { ...(a.cumulative.byRequest.login ?? Object.values(a.cumulative.byRequest)[0]!), latencyHist: 'not-base64!' } } };
+  const bad: RequestNameFigures = { ...a.cumulative, byRequestName: { login: { ...(a.cumulative.byRequestName.login ?? Object.values(a.cumulative.byRequestName)[0]!), latencyHist: 'not-base64!' } } };
   assert.throws(() => agg.addDone({ agentId: 'a', lastSeq: 2, main: stats(bad), warmup: emptyStats(), durationMs: 2000 }), /PROTOCOL_VIOLATION|undecodable per-request/);
   assert.deepEqual(reported(agg), before);
   // A good Done afterwards still repairs (the bad one left no trace).
@@ -140,11 +141,11 @@ test('a Done whose per-request histogram does not decode is a protocol violation
   agg.destroy();
 });
 
-/** x + y as LangStats (counters added, histograms merged). */
-function agentRunSum(x: LangStats, y: LangStats): LangStats {
-  const out: LangStats = { byRequest: {}, iterations: x.iterations + y.iterations, noData: x.noData + y.noData };
-  for (const name of new Set([...Object.keys(x.byRequest), ...Object.keys(y.byRequest)])) {
-    const parts = [x.byRequest[name], y.byRequest[name]].filter((p) => p !== undefined);
+/** x + y as RequestNameFigures (counters added, histograms merged). */
+function agentRunSum(x: RequestNameFigures, y: RequestNameFigures): RequestNameFigures {
+  const out: RequestNameFigures = { byRequestName: {}, iterations: x.iterations + y.iterations, noData: x.noData + y.noData };
+  for (const name of new Set([...Object.keys(x.byRequestName), ...Object.keys(y.byRequestName)])) {
+    const parts = [x.byRequestName[name], y.byRequestName[name]].filter((p) => p !== undefined);
     const h = newHistogram();
     const first = structuredClone(parts[0]!);
     for (const p of parts) {
@@ -159,21 +160,21 @@ function agentRunSum(x: LangStats, y: LangStats): LangStats {
       first.extractFailed += p.extractFailed;
       first.renderFailed += p.renderFailed;
       first.bodyTruncated += p.bodyTruncated;
-      for (const k of ERROR_KINDS) first.errors[k] += p.errors[k];
+      for (const k of ERROR_KINDS) first.errorsByKind[k] += p.errorsByKind[k];
       for (const [c, n] of Object.entries(p.statusCodes)) first.statusCodes[c] = (first.statusCodes[c] ?? 0) + n;
       for (const [c, n] of Object.entries(p.checkFailures)) first.checkFailures[c] = (first.checkFailures[c] ?? 0) + n;
     }
     first.latencyHist = encodeHistogram(h);
     h.destroy();
-    out.byRequest[name] = first;
+    out.byRequestName[name] = first;
   }
   return out;
 }
 
 /** Several scenarios at once: a scenario's figures travel like a request name's (here: "shop" = the login requests). */
-function withScenario(lang: LangStats): LangStats {
-  const login = lang.byRequest.login;
-  return login === undefined ? lang : { ...lang, byScenario: { shop: { ...login, iterations: lang.iterations, noData: lang.noData } } };
+function withScenario(requestNames: RequestNameFigures): RequestNameFigures {
+  const login = requestNames.byRequestName.login;
+  return login === undefined ? requestNames : { ...requestNames, byScenario: { shop: { ...login, iterations: requestNames.iterations, noData: requestNames.noData } } };
 }
 
 for (const lost of [[], [2], [1, 5]]) {
@@ -191,8 +192,8 @@ for (const lost of [[], [2], [1, 5]]) {
     assert.ok(shop !== undefined && truth !== undefined);
     const h = decodeHistogram(truth.latencyHist);
     assert.deepEqual(
-      { requests: shop.requests, errors: shop.errors, checks: shop.checks.failed, iterations: shop.iterations, noData: shop.noData, latencyMs: shop.latencyMs },
-      { requests: truth.requests, errors: truth.errors, checks: truth.checksFailed, iterations: truth.iterations, noData: truth.noData, latencyMs: latencyMs(h) },
+      { requests: shop.requests, errorsByKind: shop.errorsByKind, checks: shop.checks.failed, iterations: shop.iterations, noData: shop.noData, latencyMs: shop.latencyMs },
+      { requests: truth.requests, errorsByKind: truth.errorsByKind, checks: truth.checksFailed, iterations: truth.iterations, noData: truth.noData, latencyMs: latencyMs(h) },
     );
     h.destroy();
     agg.destroy();

@@ -12,7 +12,7 @@ const lat = (p50: number, p99: number, extra: Partial<LatencyMs> = {}): LatencyM
 
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
-    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errorTotal: 0,
+    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
     statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
@@ -34,7 +34,7 @@ test('formatLiveLine', () => {
     // a healthy open-model interval
     ['healthy', fig(), ctx, '[ 12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2'],
     // dropped arrivals and schedule lag over the limit get the marker, naming both
-    ['bound', fig({ rps: 640, dropped: 12, scheduleLagP99MsMax: 23.4, errorTotal: 3, latencyMs: lat(2.5, 148) }), { ...ctx, elapsedMs: 13_000 },
+    ['bound', fig({ rps: 640, dropped: 12, scheduleLagP99MsMax: 23.4, errors: 3, latencyMs: lat(2.5, 148) }), { ...ctx, elapsedMs: 13_000 },
       '[ 13s/20s] target   1000/s achieved    640/s p50  2.50ms p99   148ms err     3 drop    12 agents 2  !! generator: 12 dropped, lag p99 23.4ms'],
     // the event loop of an agent is blocked
     ['event loop', fig({ eventLoopDelayP99MsMax: 80 }), ctx, '[ 12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2  !! generator: event loop p99 80.0ms'],
@@ -190,7 +190,7 @@ test('formatSummary: a run where every request failed shows "-" for its latencie
   assert.match(text, /^  agent-a +load-1 +20 .* 0 +- +- +2\.10ms/m);
   assert.equal(text.match(/^  "-": no response to time/gm)?.length, 1, "the \"-\" is explained once");
   // the live line likewise
-  const live = formatLiveLine(fig({ requests: 10, errorTotal: 10, latencyMs: untimed }), { elapsedMs: 1000, totalMs: 2000, agents: 1 });
+  const live = formatLiveLine(fig({ requests: 10, errors: 10, latencyMs: untimed }), { elapsedMs: 1000, totalMs: 2000, agents: 1 });
   assert.match(live, / p50       - p99       - err    10 /);
 });
 

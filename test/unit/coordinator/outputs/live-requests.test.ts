@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { Aggregator } from '../../../../coordinator/merge/aggregator.js';
 import type { IntervalFigures, RequestLiveSet } from '../../../../coordinator/merge/aggregator.js';
 import { KEPT_INTERVALS } from '../../../../coordinator/merge/requests.js';
-import { LangRecorder } from '../../../../agent/engine/lang-recorder.js';
+import { RequestRecorder } from '../../../../agent/engine/request-recorder.js';
 import { latencyMs, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
-import type { LangStats } from '../../../../common/metrics/request-stats.js';
+import type { RequestNameFigures } from '../../../../common/metrics/stats.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
 import { formatLiveView, requestRows, TTY_REQUEST_ROWS } from '../../../../coordinator/outputs/tty-view.js';
 import { DashboardState } from '../../../../coordinator/outputs/dashboard/state.js';
@@ -21,8 +21,8 @@ import { scenario } from '../../../helpers/local-run.js';
 import { prng } from '../../../helpers/prng.js';
 
 /** A delta of `values` (ms) per name; every 10th request of `failing` fails its check. */
-function delta(values: Record<string, number[]>, failing = ''): LangStats {
-  const rec = new LangRecorder();
+function delta(values: Record<string, number[]>, failing = ''): RequestNameFigures {
+  const rec = new RequestRecorder();
   for (const [name, vs] of Object.entries(values)) {
     vs.forEach((v, i) => rec.onEnd(name, { outcome: 200, latencyMs: v, checksPassed: name === failing && i % 10 === 0 ? 0 : 1, failedChecks: name === failing && i % 10 === 0 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false }));
   }
@@ -31,8 +31,8 @@ function delta(values: Record<string, number[]>, failing = ''): LangStats {
   return d;
 }
 
-function snap(agg: Aggregator, agentId: string, seq: number, index: number, lang: LangStats): void {
-  agg.addSnapshot({ agentId, seq, phase: 'main', intervalIndex: index, intervalMs: 1000, stats: { ...emptyStats(), lang }, rateRps: 0, concurrency: 0 });
+function snap(agg: Aggregator, agentId: string, seq: number, index: number, requestNames: RequestNameFigures): void {
+  agg.addSnapshot({ agentId, seq, phase: 'main', intervalIndex: index, intervalMs: 1000, stats: { ...emptyStats(), requestNames }, rateRps: 0, concurrency: 0 });
 }
 
 const pick = (s: RequestLiveSet | undefined, name: string) => s?.rows.find((r) => r.name === name);
@@ -80,7 +80,7 @@ test('live per-request rows: interval and so-far percentiles equal one histogram
   snap(agg, 'a', 3, KEPT_INTERVALS + 5, delta({ list: [1] }));
   assert.equal(agg.liveRequests('main', 0, 10).interval, undefined);
   snap(agg, 'b', 2, 1, delta({ list: [1, 2] })); // late, for an interval no longer kept
-  assert.equal(agg.totals('main').byRequest.list?.requests, 353);
+  assert.equal(agg.totals('main').byRequestName.list?.requests, 353);
   agg.destroy();
 });
 
@@ -108,7 +108,7 @@ test('TTY block: the busiest names so far with this interval\'s figures, and a c
 function fig(index: number): IntervalFigures {
   const l = { count: 1, min: 1, mean: 1, p50: 1, p90: 1, p95: 1, p99: 1, p999: 1, max: 1 };
   return {
-    index, agents: 1, requests: 1, sent: 1, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errorTotal: 0, statusCodes: {}, bytesReceived: 0,
+    index, agents: 1, requests: 1, sent: 1, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0, statusCodes: {}, bytesReceived: 0,
     rps: 1, coveredMs: 1000, targetRps: 1, concurrency: 0, latencyMs: l, serviceMs: l, inFlightPeak: 1, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
   };
 }

@@ -26,7 +26,7 @@ const lat = (p50: number, p99: number): LatencyMs => ({ count: 1000, min: 0.2, m
 
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
-    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errors: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errorTotal: 0,
+    index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
     statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
@@ -105,7 +105,7 @@ test('formatLiveView: progress over warm-up and main, stage, rate, percentiles, 
   assert.equal(block[4], 'agents   2  loop p99 1.50ms  lag p99 0.300ms');
   const warm = formatLiveView(line({ phase: 'warmup', elapsedMs: 2_000, totalMs: 5_000 }), s);
   assert.match(warm, /2s \/ 25s  warm-up/);
-  const bound = formatLiveView(line({ figures: fig({ dropped: 7, errorTotal: 2, requests: 200 }) }), s);
+  const bound = formatLiveView(line({ figures: fig({ dropped: 7, errors: 2, requests: 200 }) }), s);
   assert.match(bound, /errors   2 \(1\.00%\)  dropped 7/);
   assert.match(bound, /!! generator: 7 dropped/);
 });

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MIN_SENT_FOR_LAG, MIN_SENT_FOR_RUN_LAG, isSaturated, judgedRunLagP99Ms, lagP99Judged } from '../../../../coordinator/report/saturation.js';
-import { DEFAULT_GENERATOR_LIMITS, judgeGenerator } from '../../../../coordinator/report/report.js';
+import { judgeGenerator } from '../../../../coordinator/report/generator-health.js';
+import { DEFAULT_GENERATOR_LIMITS } from '../../../../coordinator/report/generator-limits.js';
 
 const MIN = DEFAULT_GENERATOR_LIMITS.minArrivalsPerAgentInterval;
 

@@ -11,15 +11,15 @@ const req = (renderFailed: number): RequestTotals => ({ renderFailed } as Reques
 test('noRequestReason table', () => {
   const rows: [string, Parameters<typeof noRequestReason>, RegExp][] = [
     // every stage's target 0 (open or closed): nothing was scheduled, the target is not to blame
-    ['open stages all 0', [{ sent: 0, flows: null, byRequest: {} }, 0, null], /^no request completed in the main phase: the schedule sent nothing .*target above 0$/],
-    ['closed stages all 0', [{ sent: 0, flows: null, byRequest: {} }, null, 0], /the schedule sent nothing/],
+    ['open stages all 0', [{ sent: 0, flows: null, byRequestName: {} }, 0, null], /^no request completed in the main phase: the schedule sent nothing .*target above 0$/],
+    ['closed stages all 0', [{ sent: 0, flows: null, byRequestName: {} }, null, 0], /the schedule sent nothing/],
     // a unique feeder with no row for any flow run
-    ['no data at all', [{ sent: 0, flows: { iterations: 12, noData: 12 }, byRequest: {} }, 5, null], /: every flow run \(12\) found no data row .*add rows to its file$/],
+    ['no data at all', [{ sent: 0, flows: { iterations: 12, noData: 12 }, byRequestName: {} }, 5, null], /: every flow run \(12\) found no data row .*add rows to its file$/],
     // templates that never render
-    ['render failures', [{ sent: 0, flows: { iterations: 3, noData: 0 }, byRequest: { a: req(2), b: req(1) } }, 5, null], /: 3 request\(s\) could not be built from their templates/],
+    ['render failures', [{ sent: 0, flows: { iterations: 3, noData: 0 }, byRequestName: { a: req(2), b: req(1) } }, 5, null], /: 3 request\(s\) could not be built from their templates/],
     // requests went out but none ended (a stalled target): no better reason than the bare one
-    ['sent, none ended', [{ sent: 7, flows: null, byRequest: {} }, 5, null], /^no request completed in the main phase$/],
-    ['scheduled, nothing known', [{ sent: 0, flows: null, byRequest: {} }, 5, null], /^no request completed in the main phase$/],
+    ['sent, none ended', [{ sent: 7, flows: null, byRequestName: {} }, 5, null], /^no request completed in the main phase$/],
+    ['scheduled, nothing known', [{ sent: 0, flows: null, byRequestName: {} }, 5, null], /^no request completed in the main phase$/],
   ];
   for (const [why, args, re] of rows) {
     const got = noRequestReason(...args);

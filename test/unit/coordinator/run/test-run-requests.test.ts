@@ -3,9 +3,9 @@
 // agent's Done, so report.requests equals what the agents' recorders counted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LangRecorder } from '../../../../agent/engine/lang-recorder.js';
+import { RequestRecorder } from '../../../../agent/engine/request-recorder.js';
 import { encodeHistogram, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
-import type { LangStats } from '../../../../common/metrics/request-stats.js';
+import type { RequestNameFigures } from '../../../../common/metrics/stats.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
 import type { Stats } from '../../../../common/metrics/stats.js';
 import { TestRun } from '../../../../coordinator/run/test-run.js';
@@ -13,13 +13,13 @@ import type { LiveLine } from '../../../../coordinator/run/test-run.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
 import { scenario } from '../../../helpers/local-run.js';
 
-function stats(lang: LangStats): Stats {
-  const requests = Object.values(lang.byRequest).reduce((s, r) => s + r.requests, 0);
+function stats(requestNames: RequestNameFigures): Stats {
+  const requests = Object.values(requestNames.byRequestName).reduce((s, r) => s + r.requests, 0);
   const h = newHistogram();
   for (let i = 0; i < requests; i++) recordMs(h, 2);
   const enc = encodeHistogram(h);
   h.destroy();
-  return { ...emptyStats(), requests, sent: requests, statusCodes: requests > 0 ? { 200: requests } : {}, latencyHist: enc, serviceHist: enc, lang };
+  return { ...emptyStats(), requests, sent: requests, statusCodes: requests > 0 ? { 200: requests } : {}, latencyHist: enc, serviceHist: enc, requestNames };
 }
 
 test('live lines carry per-request rows; a lost snapshot is repaired at Done so report.requests equals the agents\' counts', async () => {
@@ -31,7 +31,7 @@ test('live lines carry per-request rows; a lost snapshot is repaired at Done so 
     listener: { onTick: (l) => ticks.push(l), onNotice: () => {} }, finishGraceMs: 5_000,
   });
   run.start();
-  const recorders = { a: new LangRecorder(), b: new LangRecorder() };
+  const recorders = { a: new RequestRecorder(), b: new RequestRecorder() };
   for (let i = 0; i < 3; i++) {
     for (const [id, rec] of Object.entries(recorders)) {
       for (let k = 0; k < 10 + i; k++) rec.onEnd(k % 3 === 0 ? 'login' : 'list', { outcome: 200, latencyMs: 1 + k, checksPassed: 1, failedChecks: k === 1 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false });
@@ -51,7 +51,7 @@ test('live lines carry per-request rows; a lost snapshot is repaired at Done so 
   const truth: Record<string, number> = {};
   for (const [id, rec] of Object.entries(recorders)) {
     const cum = rec.cumulative();
-    for (const [name, r] of Object.entries(cum.byRequest)) truth[name] = (truth[name] ?? 0) + r.requests;
+    for (const [name, r] of Object.entries(cum.byRequestName)) truth[name] = (truth[name] ?? 0) + r.requests;
     run.onAgentMessage(id, { kind: 'done', runId: 'r1', assignment: 1, lastSeq: 3, main: stats(cum), warmup: emptyStats(), durationMs: 3_000 });
     rec.destroy();
   }

@@ -374,7 +374,7 @@ test('an abortOnFail threshold ends the run early once its grace is over; the re
   run.start();
   let seq = 0;
   // 100 sent, 100 ended: 90 responses and 10 refused (every request that ended was sent).
-  const failing = (): Stats => ({ ...statsOf(90, 1_000), requests: 100, sent: 100, errors: { refused: 10, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } });
+  const failing = (): Stats => ({ ...statsOf(90, 1_000), requests: 100, sent: 100, errorsByKind: { refused: 10, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } });
   run.onAgentMessage('a', { kind: 'snapshot', runId: 'r1', assignment: 1, seq: ++seq, phase: 'main', intervalIndex: 0, intervalMs: 1_000, stats: failing(), rateRps: 100, concurrency: 0 });
   clock.advance(1_000);
   assert.equal(run.currentState, 'running', 'still within the 2 s grace');
@@ -382,7 +382,7 @@ test('an abortOnFail threshold ends the run early once its grace is over; the re
   clock.advance(1_000);
   assert.equal(run.currentState, 'stopping');
   assert.deepEqual(sent.filter((s) => s.m.kind === 'stop').map((s) => s.to), ['a']);
-  run.onAgentMessage('a', { kind: 'done', runId: 'r1', assignment: 1, lastSeq: seq, main: { ...statsOf(180, 1_000), requests: 200, sent: 200, errors: { refused: 20, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } }, warmup: emptyStats(), durationMs: 2_000 });
+  run.onAgentMessage('a', { kind: 'done', runId: 'r1', assignment: 1, lastSeq: seq, main: { ...statsOf(180, 1_000), requests: 200, sent: 200, errorsByKind: { refused: 20, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 } }, warmup: emptyStats(), durationMs: 2_000 });
   const report = await run.report;
   assert.equal(report.verdict, 'thresholds-failed');
   assert.match(report.thresholds.abortedBy ?? '', /threshold "error_rate < 5%" failed after 2 s: observed 10%/);

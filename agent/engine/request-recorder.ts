@@ -1,20 +1,21 @@
-// Per-request-name recording for the scenario language, one per phase, held by that phase's Recorder
-// (which adds its delta to each Stats it takes). Same contract as the Recorder: the sum of the deltas
-// equals the cumulative, merging the delta histograms gives the cumulative histogram.
+// The figures per request name (report.json's requests[name]) of one phase of a scenario-language plan,
+// held by that phase's Recorder (which adds its delta to each Stats it takes). Same contract as the
+// Recorder: the sum of the deltas equals the cumulative, merging the delta histograms gives the cumulative
+// histogram.
 import { encodeHistogram, newHistogram, recordMs } from '../../common/metrics/histogram.js';
 import type { Histogram } from '../../common/metrics/histogram.js';
-import { addRequestCounters, emptyRequestStats } from '../../common/metrics/request-stats.js';
-import type { LangStats, RequestStats } from '../../common/metrics/request-stats.js';
-import type { ErrorKind } from '../../common/metrics/stats.js';
+import { addRequestCounters, emptyRequestFigures } from '../../common/metrics/stats.js';
+import type { RequestNameFigures, RequestFigures } from '../../common/metrics/stats.js';
+import type { ErrorKind } from '../../common/metrics/counters.js';
 import { MAX_CHECK_NAMES, MAX_NAME_CHARS, MAX_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
 
 interface NameTally {
-  counters: RequestStats;
+  counters: RequestFigures;
   latency: Histogram;
 }
 
 function newTally(): NameTally {
-  return { counters: emptyRequestStats(), latency: newHistogram() };
+  return { counters: emptyRequestFigures(), latency: newHistogram() };
 }
 
 /** What one response (or transport error) of a named request came to. */
@@ -33,7 +34,7 @@ export interface RequestOutcome {
  * honest agent: the first MAX_REQUEST_NAMES - 1 names (of at most MAX_NAME_CHARS) keep their own figures;
  * every other name's go to OTHER_REQUEST_NAME, as do failed-check names past MAX_CHECK_NAMES per name.
  */
-export class LangRecorder {
+export class RequestRecorder {
   private readonly interval = new Map<string, NameTally>();
   private readonly total = new Map<string, NameTally>();
   /** Names (and per name, failed-check names) that keep their own figures, for the whole phase. */
@@ -99,7 +100,7 @@ export class LangRecorder {
       const code = String(r.outcome);
       c.statusCodes[code] = (c.statusCodes[code] ?? 0) + 1;
     } else {
-      c.errors[r.outcome]++;
+      c.errorsByKind[r.outcome]++;
     }
     c.checksPassed += r.checksPassed;
     c.checksFailed += r.failedChecks.length;
@@ -116,10 +117,10 @@ export class LangRecorder {
   }
 
   /** The interval's figures; folds them into the cumulative and starts a new interval. */
-  takeDelta(): LangStats {
-    const byRequest: Record<string, RequestStats> = {};
+  takeDelta(): RequestNameFigures {
+    const byRequestName: Record<string, RequestFigures> = {};
     for (const [name, t] of this.interval) {
-      byRequest[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency) };
+      byRequestName[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency) };
       let into = this.total.get(name);
       if (into === undefined) {
         into = newTally();
@@ -130,7 +131,7 @@ export class LangRecorder {
       t.latency.destroy();
     }
     this.interval.clear();
-    const delta: LangStats = { byRequest, iterations: this.iterations, noData: this.noData };
+    const delta: RequestNameFigures = { byRequestName, iterations: this.iterations, noData: this.noData };
     this.totalIterations += this.iterations;
     this.totalNoData += this.noData;
     this.iterations = 0;
@@ -139,10 +140,10 @@ export class LangRecorder {
   }
 
   /** Everything taken so far. */
-  cumulative(): LangStats {
-    const byRequest: Record<string, RequestStats> = {};
-    for (const [name, t] of this.total) byRequest[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency) };
-    return { byRequest, iterations: this.totalIterations, noData: this.totalNoData };
+  cumulative(): RequestNameFigures {
+    const byRequestName: Record<string, RequestFigures> = {};
+    for (const [name, t] of this.total) byRequestName[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency) };
+    return { byRequestName, iterations: this.totalIterations, noData: this.totalNoData };
   }
 
   destroy(): void {
