@@ -1,15 +1,16 @@
 // The HTML report (`--html FILE`): ONE self-contained page, no network (a Content-Security-Policy
 // forbids every fetch; uPlot's script and CSS are inlined). Text and tables are rendered here with every
-// string of the report escaped; the page's script (outputs/html-report/client.ts) only draws charts from
-// numbers. Pure: assets come in as arguments (loadChartAssets reads them from node_modules).
+// string of the report escaped; the page's script (browser/report.ts) only draws charts from numbers.
+// Pure but for the compiled page script, read once (page-script.ts): uPlot's assets come in as arguments
+// (loadChartAssets reads them from node_modules).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ERROR_KINDS } from '../../../common/metrics/stats.js';
 import type { LatencyMs } from '../../../common/metrics/histogram.js';
 import type { PhaseSummary, Report } from '../../report/report.js';
 import { formatClock, formatMs } from '../console.js';
-import { clientMain } from './client.js';
-import type { ChartData } from './client.js';
+import type { ChartData } from './chart-data.js';
+import { inlineScript, pageScript } from '../page-script.js';
 import { percentileSpectrum } from '../spectrum.js';
 
 export interface ChartAssets {
@@ -37,10 +38,8 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Inline script text that cannot end its <script> element early. */
-function inlineScript(js: string): string {
-  return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
+/** The compiled page script (tsconfig.browser.json writes it into dist/ beside this module). */
+const SCRIPT_URL = new URL('./browser/report.js', import.meta.url);
 
 const num = (n: number): string => n.toLocaleString('en-US');
 const rate = (v: number): string => String(Number(v.toFixed(1)));
@@ -195,7 +194,6 @@ ${chart('chart-spectrum', 'Latency by percentile (whole main phase)', 'x: percen
 <h3>Reconciliation</h3>${table(['agent', 'status', 'detail'], report.reconciliation.map((n) => [esc(n.agentId), esc(n.status), esc(n.detail)]))}
 ${report.failures.length > 0 ? `<h3>Failures</h3>${list(report.failures)}` : ''}</section>`);
 
-  const client = `(${clientMain.toString()})(document, window, typeof uPlot === 'undefined' ? undefined : uPlot);`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
@@ -209,7 +207,7 @@ ${sections.join('\n')}
 </main>
 <script type="application/json" id="report-data">${scriptJson(chartData(report))}</script>
 <script>${inlineScript(assets.js)}</script>
-<script>${inlineScript(client)}</script>
+<script type="module">${inlineScript(pageScript(SCRIPT_URL))}</script>
 </body></html>
 `;
 }
