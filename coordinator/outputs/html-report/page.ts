@@ -1,7 +1,7 @@
 // The HTML report (`--html FILE`): ONE self-contained page, no network (a Content-Security-Policy
 // forbids every fetch; uPlot's script and CSS are inlined). Text and tables are rendered here with every
 // string of the report escaped; the page's script (browser/report.ts) only draws charts from numbers.
-// Pure but for the compiled page script, read once (page-script.ts): uPlot's assets come in as arguments
+// Pure but for the compiled page script, read once (outputs/page-script.ts): uPlot's assets come in as arguments
 // (loadChartAssets reads them from node_modules).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';

@@ -1,5 +1,5 @@
 // The live dashboard's page script: a browser module, compiled with the DOM library by
-// tsconfig.browser.json and inlined into the page by page.ts as `<script type="module">` (no network: it
+// tsconfig.browser.json and inlined into the page by dashboard/page.ts as `<script type="module">` (no network: it
 // may import types only). It renders data only through textContent, attributes it chooses and uPlot
 // (never innerHTML), so every string is escaped.
 import type { DashAgent, DashConfig, DashEvent, DashPoint, DashRun, DashUpdate } from '../update.js';

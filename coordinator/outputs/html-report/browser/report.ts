@@ -1,5 +1,5 @@
 // The HTML report's page script: a browser module, compiled with the DOM library by
-// tsconfig.browser.json and inlined into the page by page.ts as `<script type="module">` (the page is
+// tsconfig.browser.json and inlined into the page by html-report/page.ts as `<script type="module">` (the page is
 // one file opened without network: it may import types only). It only draws charts (uPlot, inlined too)
 // from the JSON the page carries; every text of the report is rendered, escaped, on the server side.
 import type { ChartData } from '../chart-data.js';
