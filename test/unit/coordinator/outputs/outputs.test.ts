@@ -3,11 +3,7 @@
 // report's chart script run against a fake page.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { pathToFileURL } from 'node:url';
 import type { IntervalFigures } from '../../../../coordinator/merge/aggregator.js';
 import type { LatencyMs } from '../../../../common/metrics/histogram.js';
 import { encodeHistogram, newHistogram } from '../../../../common/metrics/histogram.js';
@@ -21,6 +17,7 @@ import { hdrLog } from '../../../../coordinator/outputs/hdr-log.js';
 import { esc, scriptJson } from '../../../../coordinator/outputs/html-report/page.js';
 import type { ChartData } from '../../../../coordinator/outputs/html-report/chart-data.js';
 import { pageScript } from '../../../../coordinator/outputs/page-script.js';
+import { runPageScript } from './run-page-script.js';
 import type { SeriesPoint } from '../../../../coordinator/report/report.js';
 import type { LiveLine } from '../../../../coordinator/run/test-run.js';
 import { captureIo } from '../../../helpers/io.js';
@@ -200,28 +197,6 @@ test('escaping: HTML text and JSON inside a script element', () => {
   assert.deepEqual(JSON.parse(json), { s: '</script><!-- \u2028' });
 });
 
-/**
- * Runs a compiled page script as the page does, as an ES module, with `document`, `window` and `uPlot`
- * set as globals for the time of its import (a page script runs its main at import).
- */
-async function runPageScript(js: string, globals: Record<'document' | 'window' | 'uPlot', unknown>): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-page-'));
-  const file = join(dir, 'script.mjs');
-  writeFileSync(file, js);
-  const g = globalThis as Record<string, unknown>;
-  const saved = Object.keys(globals).map((k) => [k, Object.getOwnPropertyDescriptor(g, k)] as const);
-  for (const [k, v] of Object.entries(globals)) Object.defineProperty(g, k, { value: v, configurable: true, writable: true });
-  try {
-    await import(pathToFileURL(file).href);
-  } finally {
-    for (const [k, d] of saved) {
-      if (d === undefined) delete g[k];
-      else Object.defineProperty(g, k, d);
-    }
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 test('the HTML report\'s chart script draws five charts with aligned data on a fake page', async () => {
   const data: ChartData = {
     model: 'open', t: [0, 1, 2], targetRps: [10, 10, 10], rps: [9, 10, 10], missingRps: [0, 0, 0], concurrency: [0, 0, 0], p50: [1, 1, 1], p90: [2, 2, 2],
@@ -240,11 +215,12 @@ test('the HTML report\'s chart script draws five charts with aligned data on a f
   }
   // The script the page inlines: the compiled browser module beside the page's module.
   const js = pageScript(new URL('../../../../coordinator/outputs/html-report/browser/report.js', import.meta.url));
-  await runPageScript(js, {
+  const restore = await runPageScript(js, {
     document: { getElementById: (id: string) => elements.get(id) ?? null },
     window: { addEventListener: (_t: string, fn: () => void) => { onResize = fn; } },
     uPlot: FakePlot,
   });
+  restore();
   assert.equal(plots.length, 5);
   for (const p of plots) {
     assert.equal(p.opts.series.length, p.data.length, 'one series per data column');
