@@ -5,56 +5,14 @@ import type { GeneratorLimits, PhaseSummary, Report } from '../report/report.js'
 import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
 import { ERROR_KINDS } from '../../common/metrics/stats.js';
 import { assertNever } from '../../common/runtime/errors.js';
-
-// ---------- number formats (fixed widths keep columns aligned from line to line) ----------
-
-/** Milliseconds with ~3 significant digits: 0.412ms, 4.80ms, 48.2ms, 482ms, 4.82s, 48.2s. */
-export function formatMs(v: number): string {
-  if (v < 1) return `${v.toFixed(3)}ms`;
-  if (v < 10) return `${v.toFixed(2)}ms`;
-  if (v < 100) return `${v.toFixed(1)}ms`;
-  if (v < 1000) return `${Math.round(v)}ms`;
-  const s = v / 1000;
-  return s < 100 ? `${s.toFixed(2)}s` : `${Math.round(s)}s`;
-}
-
-/**
- * A latency figure, or "-" when nothing was timed: latency is measured on responses only, so a set of
- * requests that all failed (refused, reset, timed out) has no latency, not one of 0 ms.
- */
-export function formatLatency(v: number, timedCount: number): string {
-  return timedCount > 0 ? formatMs(v) : '-';
-}
-
-/** Why a latency column shows "-": said once under the figures that have it. */
-export const NO_LATENCY_NOTE = '"-": no response to time (every request failed before a response arrived)';
-
-/** Requests per second: whole numbers from 100 up, one decimal below. */
-export function formatRate(v: number): string {
-  return v >= 100 || Number.isInteger(v) ? `${Math.round(v)}` : v.toFixed(1);
-}
-
-/** Summary rates keep one decimal, so 999.5/s is never shown as a round 1000/s. */
-function rate1(v: number): string {
-  return String(Number(v.toFixed(1)));
-}
-
-/** A clock reading: 7s, 59s, 1m05s, 61m00s. */
-export function formatClock(ms: number): string {
-  const total = Math.round(ms / 1000);
-  if (total < 60) return `${total}s`;
-  const m = Math.floor(total / 60);
-  return `${m}m${String(total % 60).padStart(2, '0')}s`;
-}
-
-const count = (n: number): string => n.toLocaleString('en-US');
+import { NO_LATENCY_NOTE, formatClock, formatCount, formatLatency, formatMs, formatRate, formatRate1 } from './number-format.js';
 
 // ---------- live line ----------
 
 /** Why an interval's figures may describe the generator rather than the target ('' when none). */
 export function intervalWarning(fig: IntervalFigures, limits: GeneratorLimits): string {
   const why: string[] = [];
-  if (fig.dropped > 0) why.push(`${count(fig.dropped)} dropped`);
+  if (fig.dropped > 0) why.push(`${formatCount(fig.dropped)} dropped`);
   if (fig.scheduleLagP99MsMax > limits.scheduleLagP99Ms) why.push(`lag p99 ${formatMs(fig.scheduleLagP99MsMax)}`);
   if (fig.eventLoopDelayP99MsMax > limits.eventLoopDelayP99Ms) why.push(`event loop p99 ${formatMs(fig.eventLoopDelayP99MsMax)}`);
   return why.length === 0 ? '' : `  !! generator: ${why.join(', ')}`;
@@ -100,13 +58,13 @@ function latencyLine(l: PhaseSummary['latencyMs']): string {
 
 function errorsLine(p: PhaseSummary): string {
   if (p.errors === 0) return '0';
-  const kinds = ERROR_KINDS.filter((k) => p.errorsByKind[k] > 0).map((k) => `${k} ${count(p.errorsByKind[k])}`);
-  return `${count(p.errors)} (${(p.requests > 0 ? (100 * p.errors) / p.requests : 0).toFixed(2)}%): ${kinds.join(', ')}`;
+  const kinds = ERROR_KINDS.filter((k) => p.errorsByKind[k] > 0).map((k) => `${k} ${formatCount(p.errorsByKind[k])}`);
+  return `${formatCount(p.errors)} (${(p.requests > 0 ? (100 * p.errors) / p.requests : 0).toFixed(2)}%): ${kinds.join(', ')}`;
 }
 
 function statusLine(codes: Record<string, number>): string {
   const entries = Object.entries(codes).sort(([a], [b]) => Number(a) - Number(b));
-  return entries.length === 0 ? 'none' : entries.map(([code, n]) => `${code} ${count(n)}`).join(', ');
+  return entries.length === 0 ? 'none' : entries.map(([code, n]) => `${code} ${formatCount(n)}`).join(', ');
 }
 
 /** A block no one scrolls past. */
@@ -131,16 +89,16 @@ function headerLines(report: Report): Lines {
 
 /** The main phase's figures: requests, latency, service time, errors, status codes, dropped arrivals. */
 function mainPhaseLines(s: Report['summary']): Lines {
-  const scheduled = [s.targetRps !== null ? `scheduled ${rate1(s.targetRps)}/s` : '', s.concurrency !== null ? `${rate1(s.concurrency)} loops` : ''].filter((x) => x !== '');
+  const scheduled = [s.targetRps !== null ? `scheduled ${formatRate1(s.targetRps)}/s` : '', s.concurrency !== null ? `${formatRate1(s.concurrency)} loops` : ''].filter((x) => x !== '');
   const planned = scheduled.length === 0 ? '' : ` (${scheduled.join(' + ')})`;
   return table(
     [
-      ['requests', `${count(s.requests)} completed, ${count(s.sent)} sent, ${rate1(s.rps)}/s achieved${planned}`],
+      ['requests', `${formatCount(s.requests)} completed, ${formatCount(s.sent)} sent, ${formatRate1(s.rps)}/s achieved${planned}`],
       ['latency', s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
       ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
       ['errors', errorsLine(s)],
       ['status', statusLine(s.statusCodes)],
-      ['dropped', s.dropped === 0 ? '0 arrivals' : `${count(s.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`],
+      ['dropped', s.dropped === 0 ? '0 arrivals' : `${formatCount(s.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`],
     ],
     [],
     '',
@@ -150,8 +108,8 @@ function mainPhaseLines(s: Report['summary']): Lines {
 function warmupLines(w: Report['warmup']): Lines {
   if (w === null) return [];
   return [
-    `warm-up   ${count(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
-      `${count(w.errors)} errors, ${count(w.dropped)} dropped (not in the figures above)`,
+    `warm-up   ${formatCount(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
+      `${formatCount(w.errors)} errors, ${formatCount(w.dropped)} dropped (not in the figures above)`,
   ];
 }
 
@@ -171,10 +129,10 @@ function requestsByNameLines(named: NamedRequests): Lines {
       [
         ['name', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
         ...named.map(([name, r]) => [
-          name, count(r.requests), `${rate1(r.rps)}/s`, count(r.errors),
+          name, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors),
           ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
-          r.checks.passed + r.checks.failed === 0 ? '-' : `${count(r.checks.passed)} ok, ${count(r.checks.failed)} failed`,
-          count(r.extractFailed),
+          r.checks.passed + r.checks.failed === 0 ? '-' : `${formatCount(r.checks.passed)} ok, ${formatCount(r.checks.failed)} failed`,
+          formatCount(r.extractFailed),
         ]),
       ],
       [false, true, true, true, true, true, true, true, true],
@@ -182,9 +140,9 @@ function requestsByNameLines(named: NamedRequests): Lines {
   );
   if (namesNeedNote(named)) out.push(`  ${NO_LATENCY_NOTE}`);
   for (const [name, r] of named) {
-    if (r.renderFailed > 0) out.push(`  ${name}: ${count(r.renderFailed)} request(s) NOT SENT: a template could not be rendered (check the variables it reads)`);
-    for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${count(n)} time(s)`);
-    if (r.bodyTruncated > 0) out.push(`  ${name}: ${count(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
+    if (r.renderFailed > 0) out.push(`  ${name}: ${formatCount(r.renderFailed)} request(s) NOT SENT: a template could not be rendered (check the variables it reads)`);
+    for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${formatCount(n)} time(s)`);
+    if (r.bodyTruncated > 0) out.push(`  ${name}: ${formatCount(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
   }
   return out;
 }
@@ -199,9 +157,9 @@ function scenarioLines(report: Report): Lines {
       [
         ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'flow runs'],
         ...scenarios.map(([name, r]) => [
-          name, r.model, r.targetRps !== null ? `${rate1(r.targetRps)}/s` : `${rate1(r.concurrency ?? 0)} loops`, count(r.requests), `${rate1(r.rps)}/s`,
-          count(r.errors), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
-          `${count(r.iterations)}${r.noData > 0 ? ` (${count(r.noData)} no data)` : ''}`,
+          name, r.model, r.targetRps !== null ? `${formatRate1(r.targetRps)}/s` : `${formatRate1(r.concurrency ?? 0)} loops`, formatCount(r.requests), `${formatRate1(r.rps)}/s`,
+          formatCount(r.errors), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
+          `${formatCount(r.iterations)}${r.noData > 0 ? ` (${formatCount(r.noData)} no data)` : ''}`,
         ]),
       ],
       [false, false, true, true, true, true, true, true, true, true],
@@ -214,10 +172,10 @@ function flowAndDataLines(report: Report): Lines {
   const out: Lines = [];
   if (report.flows !== undefined && report.flows !== null) {
     const f = report.flows;
-    out.push(`flow runs ${count(f.iterations)}${f.noData > 0 ? `, ${count(f.noData)} sent NOTHING: a unique data feeder had no row left (each row is used once: add rows to its file, or lower the rate or duration)` : ''}`);
+    out.push(`flow runs ${formatCount(f.iterations)}${f.noData > 0 ? `, ${formatCount(f.noData)} sent NOTHING: a unique data feeder had no row left (each row is used once: add rows to its file, or lower the rate or duration)` : ''}`);
   }
   for (const [name, d] of Object.entries(report.data ?? {})) {
-    out.push(`data ${name} (unique): ${count(d.rows)} rows, ${count(d.handedOut)} handed out, ${count(d.used)} used, ${count(d.returned)} returned, ${count(d.lost)} lost${d.lost > 0 ? ' (held by agents that died or did not account for them)' : ''}, ${count(d.left)} left`);
+    out.push(`data ${name} (unique): ${formatCount(d.rows)} rows, ${formatCount(d.handedOut)} handed out, ${formatCount(d.used)} used, ${formatCount(d.returned)} returned, ${formatCount(d.lost)} lost${d.lost > 0 ? ' (held by agents that died or did not account for them)' : ''}, ${formatCount(d.left)} left`);
   }
   return out;
 }
@@ -230,7 +188,7 @@ function rateChangeLines(changes: Report['rateChanges']): Lines {
     ...table(
       changes.map((c) => [
         `+${formatClock(c.atMs)}`,
-        c.rateRps !== undefined ? `rate ${rate1(c.rateRps)}/s` : `concurrency ${c.concurrency ?? '?'}`,
+        c.rateRps !== undefined ? `rate ${formatRate1(c.rateRps)}/s` : `concurrency ${c.concurrency ?? '?'}`,
         c.rampMs > 0 ? `ramp ${formatClock(c.rampMs)}` : 'at once',
         `(${c.source})`,
       ]),
@@ -249,10 +207,10 @@ function agentLines(agents: Report['agents'], noteSaid: boolean): Lines {
         ...agents.map((a) => [
           a.agentId,
           a.host,
-          count(a.requests),
-          `${rate1(a.rps)}/s`,
-          count(a.errors),
-          count(a.dropped),
+          formatCount(a.requests),
+          `${formatRate1(a.rps)}/s`,
+          formatCount(a.errors),
+          formatCount(a.dropped),
           formatLatency(a.latencyP50Ms, a.requests - a.errors),
           formatLatency(a.latencyP99Ms, a.requests - a.errors),
           formatMs(a.eventLoopDelayP99MsMax),
@@ -280,7 +238,7 @@ function timelineLines(report: Report): Lines {
   const missing = report.series.filter((p) => p.missingRps > Math.max(0.5, 0.01 * (p.targetRps + p.missingRps)) && p.targetRps > 0);
   if (missing.length > 0) {
     const worst = Math.max(...missing.map((p) => p.missingRps));
-    out.push(`  target rate missing in ${missing.length} second(s) while the fleet recovered (worst ${rate1(worst)}/s): see series[].missingRps`);
+    out.push(`  target rate missing in ${missing.length} second(s) while the fleet recovered (worst ${formatRate1(worst)}/s): see series[].missingRps`);
   }
   return out;
 }

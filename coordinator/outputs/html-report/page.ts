@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { ERROR_KINDS } from '../../../common/metrics/stats.js';
 import type { LatencyMs } from '../../../common/metrics/histogram.js';
 import type { PhaseSummary, Report } from '../../report/report.js';
-import { formatClock, formatMs } from '../console.js';
+import { formatClock, formatCount, formatMs, formatRate1 } from '../number-format.js';
 import type { ChartData } from './chart-data.js';
 import { inlineScript, pageScript } from '../page-script.js';
 import { percentileSpectrum } from '../spectrum.js';
@@ -41,8 +41,8 @@ export function scriptJson(value: unknown): string {
 /** The compiled page script (tsconfig.browser.json writes it into dist/ beside this module). */
 const SCRIPT_URL = new URL('./browser/report.js', import.meta.url);
 
-const num = (n: number): string => n.toLocaleString('en-US');
-const rate = (v: number): string => String(Number(v.toFixed(1)));
+const num = formatCount;
+const rate = formatRate1;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string {
   const cell = (tag: 'th' | 'td', html: string, i: number): string => `<${tag}${numeric[i] === true ? ' class="n"' : ''}>${html}</${tag}>`;
