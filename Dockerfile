@@ -11,7 +11,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 # --ignore-scripts: `prepare` compiles, and the sources are not copied yet (better layer caching).
 RUN npm ci --ignore-scripts
-COPY tsconfig.json ./
+COPY tsconfig.json tsconfig.browser.json ./
 COPY proto ./proto
 COPY common ./common
 COPY agent ./agent

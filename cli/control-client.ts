@@ -21,7 +21,7 @@ const REPORT_DEADLINE_MS = 10 * 60_000;
 
 /**
  * Channel options. Reports arrive in pieces of at most 1 MiB (GetReport) and status replies are bounded
- * (status-bounds.ts), so no reply needs more than this; it matches the coordinator's own receive limit.
+ * (coordinator/server/status-bounds.ts), so no reply needs more than this; it matches the coordinator's own receive limit.
  */
 const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 16 * 1024 * 1024,

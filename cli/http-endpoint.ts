@@ -11,13 +11,6 @@ import { loadChartAssets } from '../coordinator/outputs/html-report/page.js';
 import { FleetMetrics } from '../coordinator/outputs/prometheus.js';
 import type { MetricsSource } from '../coordinator/outputs/prometheus.js';
 
-export interface HttpEndpoint {
-  /** "host:port" it listens on. */
-  address: string;
-  /** Idempotent. */
-  close(): Promise<void>;
-}
-
 /**
  * GET /readyz: 200 while `ready` returns true (the coordinator's gRPC server listens), else 503 (not yet,
  * or shutting down).
@@ -28,25 +21,6 @@ function readyzRoute(ready: () => boolean): Route {
     path: '/readyz',
     handle: (_req, res) => (ready() ? text(res, 200, 'ready\n') : text(res, 503, 'not ready: the gRPC server is not listening\n')),
   };
-}
-
-/** Default `ready`: always (the endpoint starts after the gRPC server). */
-export async function startHttpEndpoint(coordinator: MetricsSource, listen: string, log: Logger, ready: () => boolean = () => true): Promise<HttpEndpoint> {
-  const metrics = new FleetMetrics(coordinator);
-  const server = new HttpServer({ listen, routes: [metrics.route(), readyzRoute(ready)], log });
-  try {
-    const address = await server.listen();
-    return {
-      address,
-      close: async () => {
-        metrics.close();
-        await server.close();
-      },
-    };
-  } catch (e) {
-    metrics.close();
-    throw e;
-  }
 }
 
 export interface EndpointOptions {

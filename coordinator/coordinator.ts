@@ -39,7 +39,7 @@ export interface CoordinatorOptions {
   heartbeatIntervalMs?: number;
   heartbeatMissLimit?: number;
   snapshotIntervalMs?: number;
-  /** Agents beyond this many are refused; default 1000 (fleet.ts). */
+  /** Agents beyond this many are refused; default 1000 (fleet/fleet.ts). */
   maxAgents?: number;
   /** Finished runs whose reports are kept for `report --coordinator` (>= 1; default 20, report/store.ts). */
   keepReports?: number;

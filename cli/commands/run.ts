@@ -38,7 +38,7 @@ export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   tokenFile?: string | undefined;
   waitAgents: string;
   onAgentLoss: AgentLossPolicy;
-  /** An 'incomplete' verdict becomes what the rest of the figures earn (report/verdict.ts allowIncomplete). */
+  /** An 'incomplete' verdict becomes what the rest of the figures earn (coordinator/report/verdict.ts allowIncomplete). */
   allowIncomplete?: boolean | undefined;
   verbose: boolean;
 }

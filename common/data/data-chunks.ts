@@ -7,7 +7,7 @@
 // corrupt. Agents never read the coordinator's disk.
 import { createHash } from 'node:crypto';
 
-/** Bytes per piece: well under the 16 MiB gRPC message limit both sides set (grpc-link.ts, grpc-server.ts). */
+/** Bytes per piece: well under the 16 MiB gRPC message limit both sides set (agent/grpc-link.ts, coordinator/server/grpc-server.ts). */
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** Most data (rows as JSON, all feeders of a scenario) a run may carry; above it `run`/`validate` refuse the file. */
 export const MAX_DATA_BYTES = 256 * 1024 * 1024;

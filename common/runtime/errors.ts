@@ -29,10 +29,6 @@ export class LoadfleetError extends Error {
   }
 }
 
-export function isLoadfleetError(e: unknown): e is LoadfleetError {
-  return e instanceof LoadfleetError;
-}
-
 /**
  * Exit codes, documented in the README. 0 is a completed run whose verdict is a pass.
  * A run that completed but whose generator could not keep up is not a clean pass (GENERATOR_BOUND).

@@ -2,8 +2,6 @@
 // reported at once, each naming its field. The parsed Scenario is what the coordinator plans from and
 // what travels to a remote coordinator (as JSON).
 import { z } from 'zod';
-import { parse as parseYaml } from 'yaml';
-import { LoadfleetError } from '../runtime/errors.js';
 import { parseDurationMs } from './duration.js';
 import { parseThresholdExpr } from '../metrics/thresholds.js';
 import type { Threshold } from '../metrics/thresholds.js';
@@ -225,27 +223,6 @@ function toProblems(error: z.ZodError): ScenarioProblem[] {
 export function validateScenario(value: unknown): { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioProblem[] } {
   const result = scenarioSchema.safeParse(value);
   return result.success ? { ok: true, scenario: result.data } : { ok: false, problems: toProblems(result.error) };
-}
-
-/**
- * Parses scenario text (YAML, of which JSON is a subset) named `source` (for messages).
- * Throws LoadfleetError SCENARIO_INVALID listing every problem.
- */
-export function parseScenarioText(text: string, source: string): Scenario {
-  let value: unknown;
-  try {
-    value = parseYaml(text, { prettyErrors: true });
-  } catch (e) {
-    throw new LoadfleetError('SCENARIO_INVALID', `${source}: not valid YAML or JSON: ${(e as Error).message}`, { cause: e });
-  }
-  const result = validateScenario(value);
-  if (!result.ok) {
-    const lines = result.problems.map((p) => `  - ${p.path}: ${p.message}`);
-    throw new LoadfleetError('SCENARIO_INVALID', `${source}: ${result.problems.length} problem(s):\n${lines.join('\n')}`, {
-      hint: 'fix the fields listed above; README.md "Scenario format" describes every field',
-    });
-  }
-  return result.scenario;
 }
 
 /** Total main-phase length of the load model, in milliseconds. */

@@ -1,7 +1,7 @@
-// The coordinator's view of one agent stream. grpc-server.ts implements it over gRPC.
+// The coordinator's view of one agent stream. server/grpc-server.ts implements it over gRPC.
 import type { CoordMsg } from '../../common/protocol/messages.js';
 
-/** Why the coordinator ends a stream; grpc-server.ts maps each to a gRPC status. */
+/** Why the coordinator ends a stream; server/grpc-server.ts maps each to a gRPC status. */
 export type Refusal = 'protocol-mismatch' | 'unauthenticated' | 'protocol-violation' | 'replaced' | 'lost' | 'shutdown' | 'resource-exhausted';
 
 export interface AgentConn {

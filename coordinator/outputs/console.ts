@@ -5,56 +5,14 @@ import type { GeneratorLimits, PhaseSummary, Report } from '../report/report.js'
 import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
 import { ERROR_KINDS } from '../../common/metrics/counters.js';
 import { assertNever } from '../../common/runtime/errors.js';
-
-// ---------- number formats (fixed widths keep columns aligned from line to line) ----------
-
-/** Milliseconds with ~3 significant digits: 0.412ms, 4.80ms, 48.2ms, 482ms, 4.82s, 48.2s. */
-export function formatMs(v: number): string {
-  if (v < 1) return `${v.toFixed(3)}ms`;
-  if (v < 10) return `${v.toFixed(2)}ms`;
-  if (v < 100) return `${v.toFixed(1)}ms`;
-  if (v < 1000) return `${Math.round(v)}ms`;
-  const s = v / 1000;
-  return s < 100 ? `${s.toFixed(2)}s` : `${Math.round(s)}s`;
-}
-
-/**
- * A latency figure, or "-" when nothing was timed: latency is measured on responses only, so a set of
- * requests that all failed (refused, reset, timed out) has no latency, not one of 0 ms.
- */
-export function formatLatency(v: number, timedCount: number): string {
-  return timedCount > 0 ? formatMs(v) : '-';
-}
-
-/** Why a latency column shows "-": said once under the figures that have it. */
-export const NO_LATENCY_NOTE = '"-": no response to time (every request failed before a response arrived)';
-
-/** Requests per second: whole numbers from 100 up, one decimal below. */
-export function formatRate(v: number): string {
-  return v >= 100 || Number.isInteger(v) ? `${Math.round(v)}` : v.toFixed(1);
-}
-
-/** Summary rates keep one decimal, so 999.5/s is never shown as a round 1000/s. */
-function rate1(v: number): string {
-  return String(Number(v.toFixed(1)));
-}
-
-/** A clock reading: 7s, 59s, 1m05s, 61m00s. */
-export function formatClock(ms: number): string {
-  const total = Math.round(ms / 1000);
-  if (total < 60) return `${total}s`;
-  const m = Math.floor(total / 60);
-  return `${m}m${String(total % 60).padStart(2, '0')}s`;
-}
-
-const count = (n: number): string => n.toLocaleString('en-US');
+import { NO_LATENCY_NOTE, formatClock, formatCount, formatLatency, formatMs, formatRate, formatRate1 } from './number-format.js';
 
 // ---------- live line ----------
 
 /** Why an interval's figures may describe the generator rather than the target ('' when none). */
 export function intervalWarning(fig: IntervalFigures, limits: GeneratorLimits): string {
   const why: string[] = [];
-  if (fig.dropped > 0) why.push(`${count(fig.dropped)} dropped`);
+  if (fig.dropped > 0) why.push(`${formatCount(fig.dropped)} dropped`);
   if (fig.scheduleLagP99MsMax > limits.scheduleLagP99Ms) why.push(`lag p99 ${formatMs(fig.scheduleLagP99MsMax)}`);
   if (fig.eventLoopDelayP99MsMax > limits.eventLoopDelayP99Ms) why.push(`event loop p99 ${formatMs(fig.eventLoopDelayP99MsMax)}`);
   return why.length === 0 ? '' : `  !! generator: ${why.join(', ')}`;
@@ -100,13 +58,13 @@ function latencyLine(l: PhaseSummary['latencyMs']): string {
 
 function errorsLine(p: PhaseSummary): string {
   if (p.errors === 0) return '0';
-  const kinds = ERROR_KINDS.filter((k) => p.errorsByKind[k] > 0).map((k) => `${k} ${count(p.errorsByKind[k])}`);
-  return `${count(p.errors)} (${(p.requests > 0 ? (100 * p.errors) / p.requests : 0).toFixed(2)}%): ${kinds.join(', ')}`;
+  const kinds = ERROR_KINDS.filter((k) => p.errorsByKind[k] > 0).map((k) => `${k} ${formatCount(p.errorsByKind[k])}`);
+  return `${formatCount(p.errors)} (${(p.requests > 0 ? (100 * p.errors) / p.requests : 0).toFixed(2)}%): ${kinds.join(', ')}`;
 }
 
 function statusLine(codes: Record<string, number>): string {
   const entries = Object.entries(codes).sort(([a], [b]) => Number(a) - Number(b));
-  return entries.length === 0 ? 'none' : entries.map(([code, n]) => `${code} ${count(n)}`).join(', ');
+  return entries.length === 0 ? 'none' : entries.map(([code, n]) => `${code} ${formatCount(n)}`).join(', ');
 }
 
 /** A block no one scrolls past. */
@@ -115,122 +73,144 @@ function banner(title: string, lines: readonly string[]): string[] {
   return [bar, `##  ${title}`, ...lines.map((l) => `##    - ${l}`), bar];
 }
 
-export function formatSummary(report: Report): string {
-  const s = report.summary;
-  const out: string[] = [];
-  const warm = report.warmupMs > 0 ? ` after ${formatClock(report.warmupMs)} warm-up` : '';
-  out.push(`loadfleet ${report.name} (run ${report.runId}): ${report.target.method} ${report.target.url}`);
-  out.push(
-    `${report.scenarios === undefined ? `${report.model} model` : `${Object.keys(report.scenarios).length} scenarios at once`}, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
-  );
-  out.push('');
+type Lines = string[];
 
-  const scheduled = [s.targetRps !== null ? `scheduled ${rate1(s.targetRps)}/s` : '', s.concurrency !== null ? `${rate1(s.concurrency)} loops` : ''].filter((x) => x !== '');
+/** The run's name, target, model, measured time and fleet, then a blank line. */
+function headerLines(report: Report): Lines {
+  const s = report.summary;
+  const warm = report.warmupMs > 0 ? ` after ${formatClock(report.warmupMs)} warm-up` : '';
+  const model = report.scenarios === undefined ? `${report.model} model` : `${Object.keys(report.scenarios).length} scenarios at once`;
+  return [
+    `loadfleet ${report.name} (run ${report.runId}): ${report.target.method} ${report.target.url}`,
+    `${model}, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
+    '',
+  ];
+}
+
+/** The main phase's figures: requests, latency, service time, errors, status codes, dropped arrivals. */
+function mainPhaseLines(s: Report['summary']): Lines {
+  const scheduled = [s.targetRps !== null ? `scheduled ${formatRate1(s.targetRps)}/s` : '', s.concurrency !== null ? `${formatRate1(s.concurrency)} loops` : ''].filter((x) => x !== '');
   const planned = scheduled.length === 0 ? '' : ` (${scheduled.join(' + ')})`;
+  return table(
+    [
+      ['requests', `${formatCount(s.requests)} completed, ${formatCount(s.sent)} sent, ${formatRate1(s.rps)}/s achieved${planned}`],
+      ['latency', s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
+      ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
+      ['errors', errorsLine(s)],
+      ['status', statusLine(s.statusCodes)],
+      ['dropped', s.dropped === 0 ? '0 arrivals' : `${formatCount(s.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`],
+    ],
+    [],
+    '',
+  );
+}
+
+function warmupLines(w: Report['warmup']): Lines {
+  if (w === null) return [];
+  return [
+    `warm-up   ${formatCount(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
+      `${formatCount(w.errors)} errors, ${formatCount(w.dropped)} dropped (not in the figures above)`,
+  ];
+}
+
+type NamedRequests = [string, NonNullable<Report['requests']>[string]][];
+
+/** Whether the per-name table has an untimed latency ("-"), so NO_LATENCY_NOTE is said under it. */
+function namesNeedNote(named: NamedRequests): boolean {
+  return named.some(([, r]) => r.requests > 0 && r.latencyMs.count === 0);
+}
+
+/** The per-name table, then each name's unsent requests, failed checks and cut bodies. */
+function requestsByNameLines(named: NamedRequests): Lines {
+  if (named.length === 0) return [];
+  const out: Lines = ['', 'requests by name'];
   out.push(
     ...table(
       [
-        ['requests', `${count(s.requests)} completed, ${count(s.sent)} sent, ${rate1(s.rps)}/s achieved${planned}`],
-        ['latency', s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
-        ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
-        ['errors', errorsLine(s)],
-        ['status', statusLine(s.statusCodes)],
-        ['dropped', s.dropped === 0 ? '0 arrivals' : `${count(s.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`],
+        ['name', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
+        ...named.map(([name, r]) => [
+          name, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors),
+          ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
+          r.checks.passed + r.checks.failed === 0 ? '-' : `${formatCount(r.checks.passed)} ok, ${formatCount(r.checks.failed)} failed`,
+          formatCount(r.extractFailed),
+        ]),
       ],
-      [],
-      '',
+      [false, true, true, true, true, true, true, true, true],
     ),
   );
-
-  if (report.warmup !== null) {
-    const w = report.warmup;
-    out.push(
-      `warm-up   ${count(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
-        `${count(w.errors)} errors, ${count(w.dropped)} dropped (not in the figures above)`,
-    );
+  if (namesNeedNote(named)) out.push(`  ${NO_LATENCY_NOTE}`);
+  for (const [name, r] of named) {
+    if (r.renderFailed > 0) out.push(`  ${name}: ${formatCount(r.renderFailed)} request(s) NOT SENT: a template could not be rendered (check the variables it reads)`);
+    for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${formatCount(n)} time(s)`);
+    if (r.bodyTruncated > 0) out.push(`  ${name}: ${formatCount(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
   }
+  return out;
+}
 
-  // The "-" of an untimed latency is explained once, under the first table that shows one.
-  let noteSaid = false;
-  const named = Object.entries(report.requests ?? {});
-  if (named.length > 0) {
-    out.push('', 'requests by name');
-    out.push(
-      ...table(
-        [
-          ['name', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
-          ...named.map(([name, r]) => [
-            name, count(r.requests), `${rate1(r.rps)}/s`, count(r.errors),
-            ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
-            r.checks.passed + r.checks.failed === 0 ? '-' : `${count(r.checks.passed)} ok, ${count(r.checks.failed)} failed`,
-            count(r.extractFailed),
-          ]),
-        ],
-        [false, true, true, true, true, true, true, true, true],
-      ),
-    );
-    if (named.some(([, r]) => r.requests > 0 && r.latencyMs.count === 0) && !noteSaid) {
-      out.push(`  ${NO_LATENCY_NOTE}`);
-      noteSaid = true;
-    }
-    for (const [name, r] of named) {
-      if (r.renderFailed > 0) out.push(`  ${name}: ${count(r.renderFailed)} request(s) NOT SENT: a template could not be rendered (check the variables it reads)`);
-      for (const [check, n] of Object.entries(r.checks.failures)) out.push(`  ${name}: check "${check}" failed ${count(n)} time(s)`);
-      if (r.bodyTruncated > 0) out.push(`  ${name}: ${count(r.bodyTruncated)} bod(ies) over 1 MiB were cut before checks/extract`);
-    }
-  }
+function scenarioLines(report: Report): Lines {
   const scenarios = Object.entries(report.scenarios ?? {});
-  if (scenarios.length > 0) {
-    out.push('', 'scenarios');
-    out.push(
-      ...table(
-        [
-          ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'flow runs'],
-          ...scenarios.map(([name, r]) => [
-            name, r.model, r.targetRps !== null ? `${rate1(r.targetRps)}/s` : `${rate1(r.concurrency ?? 0)} loops`, count(r.requests), `${rate1(r.rps)}/s`,
-            count(r.errors), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
-            `${count(r.iterations)}${r.noData > 0 ? ` (${count(r.noData)} no data)` : ''}`,
-          ]),
-        ],
-        [false, false, true, true, true, true, true, true, true, true],
-      ),
-    );
-  }
+  if (scenarios.length === 0) return [];
+  return [
+    '',
+    'scenarios',
+    ...table(
+      [
+        ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'flow runs'],
+        ...scenarios.map(([name, r]) => [
+          name, r.model, r.targetRps !== null ? `${formatRate1(r.targetRps)}/s` : `${formatRate1(r.concurrency ?? 0)} loops`, formatCount(r.requests), `${formatRate1(r.rps)}/s`,
+          formatCount(r.errors), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
+          `${formatCount(r.iterations)}${r.noData > 0 ? ` (${formatCount(r.noData)} no data)` : ''}`,
+        ]),
+      ],
+      [false, false, true, true, true, true, true, true, true, true],
+    ),
+  ];
+}
+
+/** Flow runs (and the runs a unique feeder could not feed), then each unique data file's rows. */
+function flowAndDataLines(report: Report): Lines {
+  const out: Lines = [];
   if (report.flows !== undefined && report.flows !== null) {
     const f = report.flows;
-    out.push(`flow runs ${count(f.iterations)}${f.noData > 0 ? `, ${count(f.noData)} sent NOTHING: a unique data feeder had no row left (each row is used once: add rows to its file, or lower the rate or duration)` : ''}`);
+    out.push(`flow runs ${formatCount(f.iterations)}${f.noData > 0 ? `, ${formatCount(f.noData)} sent NOTHING: a unique data feeder had no row left (each row is used once: add rows to its file, or lower the rate or duration)` : ''}`);
   }
   for (const [name, d] of Object.entries(report.data ?? {})) {
-    out.push(`data ${name} (unique): ${count(d.rows)} rows, ${count(d.handedOut)} handed out, ${count(d.used)} used, ${count(d.returned)} returned, ${count(d.lost)} lost${d.lost > 0 ? ' (held by agents that died or did not account for them)' : ''}, ${count(d.left)} left`);
+    out.push(`data ${name} (unique): ${formatCount(d.rows)} rows, ${formatCount(d.handedOut)} handed out, ${formatCount(d.used)} used, ${formatCount(d.returned)} returned, ${formatCount(d.lost)} lost${d.lost > 0 ? ' (held by agents that died or did not account for them)' : ''}, ${formatCount(d.left)} left`);
   }
+  return out;
+}
 
-  if (report.rateChanges.length > 0) {
-    out.push('', 'rate changes');
-    out.push(
-      ...table(
-        report.rateChanges.map((c) => [
-          `+${formatClock(c.atMs)}`,
-          c.rateRps !== undefined ? `rate ${rate1(c.rateRps)}/s` : `concurrency ${c.concurrency ?? '?'}`,
-          c.rampMs > 0 ? `ramp ${formatClock(c.rampMs)}` : 'at once',
-          `(${c.source})`,
-        ]),
-        [true],
-      ),
-    );
-  }
+function rateChangeLines(changes: Report['rateChanges']): Lines {
+  if (changes.length === 0) return [];
+  return [
+    '',
+    'rate changes',
+    ...table(
+      changes.map((c) => [
+        `+${formatClock(c.atMs)}`,
+        c.rateRps !== undefined ? `rate ${formatRate1(c.rateRps)}/s` : `concurrency ${c.concurrency ?? '?'}`,
+        c.rampMs > 0 ? `ramp ${formatClock(c.rampMs)}` : 'at once',
+        `(${c.source})`,
+      ]),
+      [true],
+    ),
+  ];
+}
 
-  out.push('', 'agents');
+/** The agents' table; NO_LATENCY_NOTE under it when it has an untimed latency and `noteSaid` is false. */
+function agentLines(agents: Report['agents'], noteSaid: boolean): Lines {
+  const out: Lines = ['', 'agents'];
   out.push(
     ...table(
       [
         ['agent', 'host', 'requests', 'rate', 'errors', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots'],
-        ...report.agents.map((a) => [
+        ...agents.map((a) => [
           a.agentId,
           a.host,
-          count(a.requests),
-          `${rate1(a.rps)}/s`,
-          count(a.errors),
-          count(a.dropped),
+          formatCount(a.requests),
+          `${formatRate1(a.rps)}/s`,
+          formatCount(a.errors),
+          formatCount(a.dropped),
           formatLatency(a.latencyP50Ms, a.requests - a.errors),
           formatLatency(a.latencyP99Ms, a.requests - a.errors),
           formatMs(a.eventLoopDelayP99MsMax),
@@ -241,69 +221,89 @@ export function formatSummary(report: Report): string {
       [false, false, true, true, true, true, true, true, true, true, false],
     ),
   );
-  if (report.agents.some((a) => a.requests > 0 && a.requests === a.errors) && !noteSaid) out.push(`  ${NO_LATENCY_NOTE}`);
+  if (agents.some((a) => a.requests > 0 && a.requests === a.errors) && !noteSaid) out.push(`  ${NO_LATENCY_NOTE}`);
+  return out;
+}
 
+/** Fleet events and acknowledged changes, then the seconds in which part of the target rate was missing. */
+function timelineLines(report: Report): Lines {
   const events = report.timeline.filter((e) => e.kind !== 'rate' && e.kind !== 'concurrency' || (e.acks?.length ?? 0) > 0);
-  if (events.length > 0) {
-    out.push('', 'timeline');
-    for (const e of events) {
-      const acks = e.acks === undefined || e.acks.length === 0 ? '' : `; applied by ${e.acks.length} agent(s) within ${formatMs(Math.max(...e.acks.map((a) => a.latencyMs)))}`;
-      out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(7)} s  ${e.kind.padEnd(11)} ${e.agentId === undefined ? '' : `${e.agentId}: `}${e.detail}${acks}`);
-    }
-    // Below 1 % of the fleet's rate it is the few ms between a change's planned and applied time, not a loss.
-    const missing = report.series.filter((p) => p.missingRps > Math.max(0.5, 0.01 * (p.targetRps + p.missingRps)) && p.targetRps > 0);
-    if (missing.length > 0) {
-      const worst = Math.max(...missing.map((p) => p.missingRps));
-      out.push(`  target rate missing in ${missing.length} second(s) while the fleet recovered (worst ${rate1(worst)}/s): see series[].missingRps`);
-    }
+  if (events.length === 0) return [];
+  const out: Lines = ['', 'timeline'];
+  for (const e of events) {
+    const acks = e.acks === undefined || e.acks.length === 0 ? '' : `; applied by ${e.acks.length} agent(s) within ${formatMs(Math.max(...e.acks.map((a) => a.latencyMs)))}`;
+    out.push(`  ${(e.atMs / 1000).toFixed(1).padStart(7)} s  ${e.kind.padEnd(11)} ${e.agentId === undefined ? '' : `${e.agentId}: `}${e.detail}${acks}`);
   }
-  if (report.incomplete.length > 0) {
-    out.push(...banner('INCOMPLETE FIGURES:', report.incomplete));
+  // Below 1 % of the fleet's rate it is the few ms between a change's planned and applied time, not a loss.
+  const missing = report.series.filter((p) => p.missingRps > Math.max(0.5, 0.01 * (p.targetRps + p.missingRps)) && p.targetRps > 0);
+  if (missing.length > 0) {
+    const worst = Math.max(...missing.map((p) => p.missingRps));
+    out.push(`  target rate missing in ${missing.length} second(s) while the fleet recovered (worst ${formatRate1(worst)}/s): see series[].missingRps`);
   }
+  return out;
+}
 
-  if (report.thresholds.results.length > 0) {
-    out.push('', 'thresholds');
-    for (const r of report.thresholds.results) {
-      const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'NONE';
-      out.push(`  ${mark} ${r.threshold}${r.request === null ? '' : ` [${r.request}]`}${typeof r.scenario === 'string' ? ` [scenario ${r.scenario}]` : ''}: ${r.observedText}${r.abortOnFail ? ' (abortOnFail)' : ''}`);
-    }
+function thresholdLines(results: Report['thresholds']['results']): Lines {
+  if (results.length === 0) return [];
+  const out: Lines = ['', 'thresholds'];
+  for (const r of results) {
+    const mark = r.status === 'pass' ? 'ok  ' : r.status === 'fail' ? 'FAIL' : 'NONE';
+    out.push(`  ${mark} ${r.threshold}${r.request === null ? '' : ` [${r.request}]`}${typeof r.scenario === 'string' ? ` [scenario ${r.scenario}]` : ''}: ${r.observedText}${r.abortOnFail ? ' (abortOnFail)' : ''}`);
   }
+  return out;
+}
 
+/** The agents whose figures are not exact, and why. */
+function reconciliationLines(report: Report): Lines {
   const notes = report.reconciliation.filter((n) => n.status !== 'exact');
-  if (notes.length > 0) {
-    out.push('', 'reconciliation');
-    for (const n of notes) out.push(`  ${n.agentId}: ${n.status}: ${n.detail}`);
-  }
+  if (notes.length === 0) return [];
+  return ['', 'reconciliation', ...notes.map((n) => `  ${n.agentId}: ${n.status}: ${n.detail}`)];
+}
 
-  out.push('');
+/** The verdict: one line for a pass, a banner with every reason otherwise. */
+function verdictLines(report: Report): Lines {
   switch (report.verdict) {
     case 'pass':
-      out.push(report.incompleteAllowed === true
+      return [report.incompleteAllowed === true
         ? 'verdict: PASS on incomplete figures (--allow-incomplete): the figures that arrived pass; the INCOMPLETE FIGURES above are not in them'
-        : 'verdict: PASS (the generator kept its schedule; figures reconcile)');
-      break;
+        : 'verdict: PASS (the generator kept its schedule; figures reconcile)'];
     case 'generator-bound':
-      out.push(
-        ...banner('GENERATOR-BOUND: the load generator, not only the target, limited this test.', [
-          ...report.verdictReasons,
-          'add agents, raise maxInFlight or lower the rate; treat the latencies above as suspect',
-        ]),
-      );
-      break;
+      return banner('GENERATOR-BOUND: the load generator, not only the target, limited this test.', [
+        ...report.verdictReasons,
+        'add agents, raise maxInFlight or lower the rate; treat the latencies above as suspect',
+      ]);
     case 'failed':
-      out.push(...banner('RUN FAILED: these figures are incomplete or do not add up.', report.verdictReasons));
-      break;
+      return banner('RUN FAILED: these figures are incomplete or do not add up.', report.verdictReasons);
     case 'agent-lost':
-      out.push(...banner('ABORTED: an agent was lost and the policy is --on-agent-loss fail.', report.verdictReasons));
-      break;
+      return banner('ABORTED: an agent was lost and the policy is --on-agent-loss fail.', report.verdictReasons);
     case 'thresholds-failed':
-      out.push(...banner('THRESHOLDS FAILED:', report.verdictReasons));
-      break;
+      return banner('THRESHOLDS FAILED:', report.verdictReasons);
     case 'incomplete':
-      out.push(...banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons));
-      break;
+      return banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons);
     default:
-      assertNever(report.verdict);
+      return assertNever(report.verdict);
   }
-  return out.join('\n');
+}
+
+/** The final summary printed after a run (and by `loadfleet report`): one section after another. */
+export function formatSummary(report: Report): string {
+  const named: NamedRequests = Object.entries(report.requests ?? {});
+  // The "-" of an untimed latency is explained once, under the first table that shows one.
+  const noteSaid = namesNeedNote(named);
+  return [
+    ...headerLines(report),
+    ...mainPhaseLines(report.summary),
+    ...warmupLines(report.warmup),
+    ...requestsByNameLines(named),
+    ...scenarioLines(report),
+    ...flowAndDataLines(report),
+    ...rateChangeLines(report.rateChanges),
+    ...agentLines(report.agents, noteSaid),
+    ...timelineLines(report),
+    ...(report.incomplete.length > 0 ? banner('INCOMPLETE FIGURES:', report.incomplete) : []),
+    ...thresholdLines(report.thresholds.results),
+    ...reconciliationLines(report),
+    '',
+    ...verdictLines(report),
+  ].join('\n');
 }

@@ -7,7 +7,8 @@ import { mainDurationMs } from '../../common/scenario/scenario.js';
 import type { LiveLine } from '../run/test-run.js';
 import type { RequestLive } from '../merge/requests.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
-import { formatClock, formatLatency, formatMs, formatRate, intervalWarning } from './console.js';
+import { intervalWarning } from './console.js';
+import { formatClock, formatLatency, formatMs, formatRate } from './number-format.js';
 
 /** "stage 2/3" for stages (either model) at `mainElapsedMs`, '' without stages. */
 export function stageLabel(s: Scenario, mainElapsedMs: number): string {

@@ -1,5 +1,5 @@
 // What one agent of a run can plausibly report, from the run's schedule: the bounds the aggregator
-// holds every snapshot and Done to (aggregator.ts AggregatorBounds). Pure; the live schedule (after live
+// holds every snapshot and Done to (merge/aggregator.ts AggregatorBounds). Pure; the live schedule (after live
 // changes) is read through `schedules` at each check, so a raised rate raises the bounds.
 //
 // The bounds, per phase (warm-up, main) and per agent (an agent's share never exceeds the fleet's):
@@ -23,7 +23,7 @@ import { MAX_RUN_REQUEST_NAMES } from '../../common/protocol/wire-limits.js';
 import { meanBetween } from '../schedule/shares.js';
 import type { ScenarioSchedule } from '../schedule/replay.js';
 
-/** The bounds coordinator/merge/aggregator.ts holds each agent's figures to (aggregator.ts documents the checks). */
+/** The bounds coordinator/merge/aggregator.ts holds each agent's figures to (it documents the checks). */
 export interface AggregatorBounds {
   /** Highest interval index per phase. */
   maxIntervalIndex: Record<Phase, number>;

@@ -1,4 +1,4 @@
-// The coordinator's only gRPC server, and with the CLI's client (control-client.ts) the only users of
+// The coordinator's only gRPC server, and with the CLI's client (cli/control-client.ts) the only users of
 // @grpc/grpc-js on this side: serves Fleet.Connect (agents) and Control (CLI).
 import { timingSafeEqual } from 'node:crypto';
 import { createServer as createTlsServer } from 'node:tls';

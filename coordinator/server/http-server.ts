@@ -1,5 +1,5 @@
 // The coordinator's small HTTP server: a route table (GET /metrics, /healthz; the live dashboard adds its
-// page, event stream and token-checked POSTs: outputs/dashboard.ts) on HOST:PORT.
+// page, event stream and token-checked POSTs: outputs/dashboard/routes.ts) on HOST:PORT.
 // Never touches `process`; close() is idempotent and ends open (streaming) responses too.
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

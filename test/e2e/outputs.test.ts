@@ -6,12 +6,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { Script } from 'node:vm';
 import * as hdr from 'hdr-histogram-js';
 import { startTarget } from '../../coordinator/demo/target.js';
 import type { TargetServer } from '../../coordinator/demo/target.js';
 import type { Report } from '../../coordinator/report/report.js';
-import { startHttpEndpoint } from '../../cli/http-endpoint.js';
+import { startHttpEndpoints } from '../../cli/http-endpoint.js';
+import { systemClock } from '../../common/runtime/clock.js';
 import { reportCommand } from '../../cli/commands/report.js';
 import { verdictExitCode } from '../../cli/run-session.js';
 import { decodeHistogram, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
@@ -59,9 +61,9 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loadfleet-outputs-'));
   const { fleet } = await startLocalFleet(2);
   try {
-    const http = await startHttpEndpoint(fleet.coordinator, '127.0.0.1:0', () => {});
+    const http = await startHttpEndpoints(fleet.coordinator, { metrics: '127.0.0.1:0', clock: systemClock }, () => {});
     try {
-      const base = `http://${http.address}`;
+      const base = `http://${http.metricsAddress ?? '?'}`;
       const s = scenario({
         name: NASTY_NAME,
         request: { url: `${target.url}${NASTY_QUERY}` },
@@ -237,7 +239,7 @@ test('--html: one self-contained page with every section, no external resource, 
   // Agents and thresholds are there.
   for (const a of report.agents) assert.ok(html.includes(`<td>${a.agentId}</td>`));
   assert.ok(html.includes('p99 &#60; 5s'));
-  // Exactly three scripts: the chart data (JSON), uPlot, the page's; the two programs compile.
+  // Exactly three scripts: the chart data (JSON), uPlot, the page's (a module); the two programs compile.
   const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
   assert.equal(scripts.length, 3);
   const data = JSON.parse(scripts[0]?.[2] as string) as { t: number[]; rps: number[]; spectrum: { inverse: number[]; latencyMs: number[] } };
@@ -245,7 +247,11 @@ test('--html: one self-contained page with every section, no external resource, 
   assert.deepEqual(data.rps, report.series.map((p) => p.rps));
   assert.ok(data.spectrum.inverse.length > 10, 'a percentile spectrum');
   assert.equal(data.spectrum.latencyMs.at(-1), report.summary.latencyMs.max, 'the spectrum ends at the max');
-  for (const [, , js] of scripts.slice(1)) new Script(js as string);
+  new Script(scripts[1]?.[2] as string);
+  assert.match(scripts[2]?.[1] ?? '', /^ type="module"$/);
+  const pageScript = join(dir, 'page-script.mjs');
+  writeFileSync(pageScript, scripts[2]?.[2] as string);
+  execFileSync(process.execPath, ['--check', pageScript]); // throws on a syntax error
 });
 
 test('CLI: the flags and the report command are documented; --metrics with --coordinator is refused; `coordinator --metrics` serves /metrics', async () => {

@@ -1,16 +1,14 @@
 // The live dashboard's page: static HTML (no data in it: everything arrives over the event stream and is
-// rendered by outputs/dashboard/client.ts with textContent), uPlot and the page script inlined, a
+// rendered by the page script, browser/dashboard.ts, with textContent), uPlot and the page script inlined, a
 // Content-Security-Policy that allows nothing but this server (`connect-src 'self'`) and no framing.
 // Responsive: one column on a phone, two chart columns from 900 px.
 import type { ChartAssets } from '../html-report/page.js';
 import { scriptJson } from '../html-report/page.js';
-import { dashboardMain } from './client.js';
-import type { DashConfig } from './client.js';
+import { inlineScript, pageScript } from '../page-script.js';
+import type { DashConfig } from './update.js';
 
-/** Inline script text that cannot end its <script> element early. */
-function inlineScript(js: string): string {
-  return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
+/** The compiled page script (tsconfig.browser.json writes it into dist/ beside this module). */
+const SCRIPT_URL = new URL('./browser/dashboard.js', import.meta.url);
 
 const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'";
 
@@ -20,7 +18,6 @@ export const DASHBOARD_CSP_HEADER = `${CSP}; frame-ancestors 'none'`;
 export function renderDashboardPage(assets: ChartAssets, config: DashConfig): string {
   const stat = (id: string, label: string): string => `<div class="stat"><span class="k">${label}</span><span class="v" id="${id}">-</span></div>`;
   const chart = (id: string, title: string): string => `<figure><figcaption>${title}</figcaption><div class="chart" id="${id}"></div></figure>`;
-  const client = `(${dashboardMain.toString()})(document, window, typeof uPlot === 'undefined' ? undefined : uPlot);`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${CSP}">
@@ -70,7 +67,7 @@ ${chart('chart-dropped', 'Dropped arrivals (not sent: in-flight cap full, end re
 </main>
 <script type="application/json" id="dash-config">${scriptJson(config)}</script>
 <script>${inlineScript(assets.js)}</script>
-<script>${inlineScript(client)}</script>
+<script type="module">${inlineScript(pageScript(SCRIPT_URL))}</script>
 </body></html>
 `;
 }

@@ -95,12 +95,15 @@ export class Dashboard {
   private readonly clients = new Set<Client>();
   private readonly removeObserver: () => void;
   private timer: TimerHandle | undefined;
-  private page: string | undefined;
+  /** The page, rendered once at construction (its script is read from dist/ then: a missing build fails here). */
+  private readonly page: string;
   private closing: Promise<void> | undefined;
 
   constructor(opts: DashboardOptions) {
     this.opts = opts;
     this.intervalMs = opts.intervalMs ?? 1_000;
+    const needsToken = opts.controlToken !== undefined || opts.readToken !== undefined;
+    this.page = renderDashboardPage(opts.assets, { needsToken, intervalMs: this.intervalMs });
     this.state = new DashboardState(this.intervalMs);
     const now = (): number => opts.clock.nowMs();
     this.removeObserver = opts.source.observe({
@@ -160,8 +163,6 @@ export class Dashboard {
   }
 
   private servePage(res: ServerResponse): void {
-    const needsToken = this.opts.controlToken !== undefined || this.opts.readToken !== undefined;
-    this.page ??= renderDashboardPage(this.opts.assets, { needsToken, intervalMs: this.intervalMs });
     res.writeHead(200, {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',

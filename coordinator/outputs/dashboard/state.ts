@@ -18,85 +18,10 @@ import { meanBetween } from '../../schedule/shares.js';
 import type { LiveLine, MemberStatus } from '../../run/test-run.js';
 import { redactUrl } from '../../../common/runtime/redact.js';
 import { LIVE_REQUEST_NAMES } from '../../run/ticks.js';
-
-/** One merged interval. `t` is seconds from the main phase's start to the interval's start (negative in warm-up). */
-export interface DashPoint {
-  t: number;
-  phase: Phase;
-  targetRps: number;
-  rps: number;
-  missingRps: number;
-  concurrency: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  /** Responses by status class, and transport errors, in this interval. */
-  s2xx: number;
-  s3xx: number;
-  s4xx: number;
-  s5xx: number;
-  errors: number;
-  dropped: number;
-  /** The scenario language: the interval's busiest request names (DASH_POINT_NAMES), for the latency chart's selector. */
-  byRequest?: Record<string, { rps: number; p50: number; p95: number; p99: number }>;
-}
+import type { AgentFlag, DashAgent, DashEvent, DashPoint, DashRun, DashUpdate } from './update.js';
 
 /** Request names kept per chart point (the busiest of the interval). */
 export const DASH_POINT_NAMES = 10;
-
-export interface DashEvent {
-  /** Milliseconds since the main phase's start (negative in warm-up). */
-  atMs: number;
-  level: 'info' | 'warn' | 'error';
-  message: string;
-}
-
-export type AgentFlag = 'ok' | 'saturated' | 'missing';
-
-export interface DashAgent {
-  id: string;
-  host: string;
-  state: MemberStatus['state'];
-  shareRps: number;
-  /** Share of the fleet's scheduled rate (or loops), %. */
-  sharePct: number;
-  concurrency: number;
-  achievedRps: number | null;
-  eventLoopP99Ms: number | null;
-  scheduleLagP99Ms: number | null;
-  lastSnapshotAgeMs: number | null;
-  flag: AgentFlag;
-  why: string;
-}
-
-export interface DashRun {
-  runId: string;
-  name: string;
-  model: 'open' | 'closed';
-  target: string;
-  state: 'running' | 'stopping' | 'finished';
-  phase: Phase;
-  elapsedMs: number;
-  totalMs: number;
-  warmupMs: number;
-  targetRps: number;
-  concurrency: number;
-  verdict: Report['verdict'] | null;
-  /** Several scenarios at once: each one's name and model (live changes name one); [] otherwise. */
-  scenarios: { name: string; model: 'open' | 'closed' }[];
-}
-
-export interface DashUpdate {
-  reset: boolean;
-  run: DashRun | null;
-  points: DashPoint[];
-  events: DashEvent[];
-  agents: DashAgent[];
-  fleet: { idle: number; busy: number };
-  /** The newest tick's per-request table (the scenario language; null before one or for a single-request run). */
-  requests: NonNullable<LiveLine['requests']> | null;
-}
 
 export interface Cursor {
   generation: number;

@@ -1,15 +1,16 @@
 // The HTML report (`--html FILE`): ONE self-contained page, no network (a Content-Security-Policy
 // forbids every fetch; uPlot's script and CSS are inlined). Text and tables are rendered here with every
-// string of the report escaped; the page's script (outputs/html-report/client.ts) only draws charts from
-// numbers. Pure: assets come in as arguments (loadChartAssets reads them from node_modules).
+// string of the report escaped; the page's script (browser/report.ts) only draws charts from numbers.
+// Pure but for the compiled page script, read once (outputs/page-script.ts): uPlot's assets come in as arguments
+// (loadChartAssets reads them from node_modules).
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { ERROR_KINDS } from '../../../common/metrics/counters.js';
 import type { LatencyMs } from '../../../common/metrics/histogram.js';
 import type { PhaseSummary, Report } from '../../report/report.js';
-import { formatClock, formatMs } from '../console.js';
-import { clientMain } from './client.js';
-import type { ChartData } from './client.js';
+import { formatClock, formatCount, formatMs, formatRate1 } from '../number-format.js';
+import type { ChartData } from './chart-data.js';
+import { inlineScript, pageScript } from '../page-script.js';
 import { percentileSpectrum } from '../spectrum.js';
 
 export interface ChartAssets {
@@ -37,13 +38,11 @@ export function scriptJson(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** Inline script text that cannot end its <script> element early. */
-function inlineScript(js: string): string {
-  return js.replace(/<\/(script)/gi, '<\\/$1').replace(/<!--/g, '<\\!--');
-}
+/** The compiled page script (tsconfig.browser.json writes it into dist/ beside this module). */
+const SCRIPT_URL = new URL('./browser/report.js', import.meta.url);
 
-const num = (n: number): string => n.toLocaleString('en-US');
-const rate = (v: number): string => String(Number(v.toFixed(1)));
+const num = formatCount;
+const rate = formatRate1;
 
 function table(head: readonly string[], rows: readonly (readonly string[])[], numeric: readonly boolean[] = []): string {
   const cell = (tag: 'th' | 'td', html: string, i: number): string => `<${tag}${numeric[i] === true ? ' class="n"' : ''}>${html}</${tag}>`;
@@ -109,20 +108,25 @@ function list(items: readonly string[]): string {
   return `<ul>${items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`;
 }
 
-/** The whole page. */
-export function renderHtmlReport(report: Report, assets: ChartAssets): string {
+/** The name, the verdict and why, and what was run. */
+function headerSection(report: Report): string {
   const s = report.summary;
-  const planned = s.targetRps !== null ? ` (scheduled ${rate(s.targetRps)}/s)` : s.concurrency !== null ? ` (${rate(s.concurrency)} loops)` : '';
-  const sections: string[] = [];
-
-  sections.push(`<header><h1>${esc(report.name)}</h1>
+  return `<header><h1>${esc(report.name)}</h1>
 <p class="verdict ${report.verdict === 'pass' && report.incompleteAllowed !== true ? 'ok' : 'bad'}" id="verdict">${esc(VERDICT_TEXT[report.verdict])}${report.incompleteAllowed === true ? esc(' (on incomplete figures: --allow-incomplete)') : ''}</p>
 ${report.verdictReasons.length > 0 ? list(report.verdictReasons) : ''}
-<p class="meta">${esc(report.target.method)} <code>${esc(report.target.url)}</code> &middot; ${esc(report.model)} model &middot; ${esc(formatClock(s.durationMs))} measured${report.warmupMs > 0 ? esc(` after ${formatClock(report.warmupMs)} warm-up`) : ''} &middot; ${report.agents.length} agent(s) &middot; started ${esc(report.startedAt)} &middot; run <code>${esc(report.runId)}</code></p></header>`);
+<p class="meta">${esc(report.target.method)} <code>${esc(report.target.url)}</code> &middot; ${esc(report.model)} model &middot; ${esc(formatClock(s.durationMs))} measured${report.warmupMs > 0 ? esc(` after ${formatClock(report.warmupMs)} warm-up`) : ''} &middot; ${report.agents.length} agent(s) &middot; started ${esc(report.startedAt)} &middot; run <code>${esc(report.runId)}</code></p></header>`;
+}
 
-  if (report.incomplete.length > 0) sections.push(`<section class="warn" id="incomplete"><h2>Incomplete figures</h2>${list(report.incomplete)}</section>`);
+function incompleteSection(report: Report): string | undefined {
+  if (report.incomplete.length === 0) return undefined;
+  return `<section class="warn" id="incomplete"><h2>Incomplete figures</h2>${list(report.incomplete)}</section>`;
+}
 
-  sections.push(`<section id="summary"><h2>Summary</h2>${table(['', ''], [
+/** The main phase's figures and latency table (the warm-up's latency apart). */
+function summarySection(report: Report): string {
+  const s = report.summary;
+  const planned = s.targetRps !== null ? ` (scheduled ${rate(s.targetRps)}/s)` : s.concurrency !== null ? ` (${rate(s.concurrency)} loops)` : '';
+  return `<section id="summary"><h2>Summary</h2>${table(['', ''], [
     ['achieved', esc(`${rate(s.rps)}/s${planned}`)],
     ...phaseRows(s),
   ])}
@@ -131,44 +135,58 @@ ${report.verdictReasons.length > 0 ? list(report.verdictReasons) : ''}
     [esc('service (from actual send)'), ...latencyCells(s.serviceMs)],
     ...(report.warmup === null ? [] : [[esc('warm-up (excluded)'), ...latencyCells(report.warmup.latencyMs)]]),
   ], [false, true, true, true, true, true, true, true, true])}
-<p class="note">Percentiles are read from the fleet's merged HDR histograms (microseconds, 3 significant digits), never averaged.</p></section>`);
+<p class="note">Percentiles are read from the fleet's merged HDR histograms (microseconds, 3 significant digits), never averaged.</p></section>`;
+}
 
-  if (report.thresholds.results.length > 0) {
-    sections.push(`<section id="thresholds"><h2>Thresholds</h2>${table(['status', 'threshold', 'request', 'observed', 'abortOnFail'],
-      report.thresholds.results.map((r) => [
-        `<span class="${r.status === 'pass' ? 'ok' : 'bad'}">${esc(r.status)}</span>`, esc(r.threshold), esc(r.request ?? (typeof r.scenario === 'string' ? `scenario ${r.scenario}` : '')), esc(r.observedText), r.abortOnFail ? 'yes' : '',
-      ]))}${report.thresholds.abortedBy === null ? '' : `<p class="bad">${esc(`aborted early: ${report.thresholds.abortedBy}`)}</p>`}</section>`);
-  }
+function thresholdsSection(report: Report): string | undefined {
+  if (report.thresholds.results.length === 0) return undefined;
+  return `<section id="thresholds"><h2>Thresholds</h2>${table(['status', 'threshold', 'request', 'observed', 'abortOnFail'],
+    report.thresholds.results.map((r) => [
+      `<span class="${r.status === 'pass' ? 'ok' : 'bad'}">${esc(r.status)}</span>`, esc(r.threshold), esc(r.request ?? (typeof r.scenario === 'string' ? `scenario ${r.scenario}` : '')), esc(r.observedText), r.abortOnFail ? 'yes' : '',
+    ]))}${report.thresholds.abortedBy === null ? '' : `<p class="bad">${esc(`aborted early: ${report.thresholds.abortedBy}`)}</p>`}</section>`;
+}
 
+/** Per request name: figures, checks and their failures, flow runs. */
+function requestsSection(report: Report): string | undefined {
   const named = Object.entries(report.requests ?? {});
-  if (named.length > 0) {
-    const f = report.flows;
-    const checks = (c: NonNullable<Report['requests']>[string]['checks']): string =>
-      c.rate === null ? '-' : `${num(c.passed)} ok, ${num(c.failed)} failed (${(100 * c.rate).toFixed(2)} %)`;
-    const failures = named.flatMap(([name, r]) => Object.entries(r.checks.failures).map(([check, n]) => `${name}: check "${check}" failed ${num(n)} time(s)`));
-    sections.push(`<section id="requests"><h2>Requests by name</h2>${table(
-      ['request', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'max', 'checks', 'extract / render failed', 'status codes'],
-      named.map(([name, r]) => [
-        esc(name), esc(num(r.requests)), esc(`${rate(r.rps)}/s`), esc(num(r.errors)), esc(formatMs(r.latencyMs.p50)), esc(formatMs(r.latencyMs.p95)),
-        esc(formatMs(r.latencyMs.p99)), esc(formatMs(r.latencyMs.max)), esc(checks(r.checks)), esc(`${num(r.extractFailed)} / ${num(r.renderFailed)}`),
-        esc(Object.entries(r.statusCodes).map(([c, n]) => `${c}: ${num(n)}`).join(', ')),
-      ]),
-      [false, true, true, true, true, true, true, true, false, true, false],
-    )}${failures.length > 0 ? list(failures) : ''}${f === undefined || f === null ? '' : `<p class="note">${esc(`${num(f.iterations)} flow run(s)${f.noData > 0 ? `, ${num(f.noData)} sent nothing: a unique data feeder had no row left` : ''}`)}</p>`}
-<p class="note">Main phase; latency from when each request was due, read from each name's merged HDR histogram.</p></section>`);
-  }
+  if (named.length === 0) return undefined;
+  const f = report.flows;
+  const checks = (c: NonNullable<Report['requests']>[string]['checks']): string =>
+    c.rate === null ? '-' : `${num(c.passed)} ok, ${num(c.failed)} failed (${(100 * c.rate).toFixed(2)} %)`;
+  const failures = named.flatMap(([name, r]) => Object.entries(r.checks.failures).map(([check, n]) => `${name}: check "${check}" failed ${num(n)} time(s)`));
+  return `<section id="requests"><h2>Requests by name</h2>${table(
+    ['request', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'max', 'checks', 'extract / render failed', 'status codes'],
+    named.map(([name, r]) => [
+      esc(name), esc(num(r.requests)), esc(`${rate(r.rps)}/s`), esc(num(r.errors)), esc(formatMs(r.latencyMs.p50)), esc(formatMs(r.latencyMs.p95)),
+      esc(formatMs(r.latencyMs.p99)), esc(formatMs(r.latencyMs.max)), esc(checks(r.checks)), esc(`${num(r.extractFailed)} / ${num(r.renderFailed)}`),
+      esc(Object.entries(r.statusCodes).map(([c, n]) => `${c}: ${num(n)}`).join(', ')),
+    ]),
+    [false, true, true, true, true, true, true, true, false, true, false],
+  )}${failures.length > 0 ? list(failures) : ''}${f === undefined || f === null ? '' : `<p class="note">${esc(`${num(f.iterations)} flow run(s)${f.noData > 0 ? `, ${num(f.noData)} sent nothing: a unique data feeder had no row left` : ''}`)}</p>`}
+<p class="note">Main phase; latency from when each request was due, read from each name's merged HDR histogram.</p></section>`;
+}
 
-  const chart = (id: string, title: string, note: string): string => `<figure><figcaption>${esc(title)}</figcaption><div class="chart" id="${id}"></div><p class="note">${esc(note)}</p></figure>`;
-  sections.push(`<section id="charts"><h2>Over time</h2>
+function chart(id: string, title: string, note: string): string {
+  return `<figure><figcaption>${esc(title)}</figcaption><div class="chart" id="${id}"></div><p class="note">${esc(note)}</p></figure>`;
+}
+
+/** The charts' places (the page script draws them from #report-data). */
+function chartsSection(report: Report): string {
+  return `<section id="charts"><h2>Over time</h2>
 ${chart('chart-rate', report.model === 'open' ? 'Target vs achieved rate' : 'Loops and achieved rate', 'req/s per interval; missing = scheduled load no reporting agent carried (a lost agent)')}
 ${chart('chart-latency', 'Latency p50 / p90 / p99 / max', 'ms, from the intended send time, per interval (merged histograms)')}
 ${chart('chart-errors', 'Errors and dropped arrivals', 'per interval')}
 ${chart('chart-health', 'Generator health', 'ms: worst agent per interval; above the limits the generator, not the target, is measured')}
-</section>`);
-  sections.push(`<section id="spectrum"><h2>Latency percentile spectrum</h2>
-${chart('chart-spectrum', 'Latency by percentile (whole main phase)', 'x: percentile on a 1/(1-p) log axis, as HdrHistogram\'s plotter; y: ms')}</section>`);
+</section>`;
+}
 
-  sections.push(`<section id="agents"><h2>Agents</h2>${table(
+function spectrumSection(): string {
+  return `<section id="spectrum"><h2>Latency percentile spectrum</h2>
+${chart('chart-spectrum', 'Latency by percentile (whole main phase)', 'x: percentile on a 1/(1-p) log axis, as HdrHistogram\'s plotter; y: ms')}</section>`;
+}
+
+function agentsSection(report: Report): string {
+  return `<section id="agents"><h2>Agents</h2>${table(
     ['agent', 'host', 'requests', 'rate', 'errors', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots', 'reconciliation'],
     report.agents.map((a) => [
       esc(a.agentId), esc(a.host), esc(num(a.requests)), esc(`${rate(a.rps)}/s`), esc(num(a.errors)), esc(num(a.dropped)), esc(formatMs(a.latencyP50Ms)),
@@ -176,26 +194,38 @@ ${chart('chart-spectrum', 'Latency by percentile (whole main phase)', 'x: percen
       esc(`${a.snapshotsMerged}${a.duplicatesIgnored > 0 ? ` (+${a.duplicatesIgnored} dup)` : ''}`), esc(a.reconciliation),
     ]),
     [false, false, true, true, true, true, true, true, true, true, true, false],
-  )}</section>`);
+  )}</section>`;
+}
 
+/** Fleet events and live changes, with who acknowledged a change and how fast. */
+function timelineSection(report: Report): string {
   const timeline = report.timeline.map((e) => {
     const acks = e.acks === undefined || e.acks.length === 0 ? '' : `applied by ${e.acks.length} agent(s) within ${formatMs(Math.max(...e.acks.map((a) => a.latencyMs)))}`;
     return [esc(`${(e.atMs / 1000).toFixed(1)} s`), esc(e.kind), esc(e.agentId ?? ''), esc(e.detail), esc(acks)];
   });
-  sections.push(`<section id="timeline"><h2>Timeline</h2>${timeline.length === 0 ? '<p class="note">No rate changes or fleet events.</p>'
-    : table(['at', 'event', 'agent', 'detail', 'acknowledged'], timeline, [true])}</section>`);
+  return `<section id="timeline"><h2>Timeline</h2>${timeline.length === 0 ? '<p class="note">No rate changes or fleet events.</p>'
+    : table(['at', 'event', 'agent', 'detail', 'acknowledged'], timeline, [true])}</section>`;
+}
 
+/** Generator health, reconciliation per agent, and the run's failures. */
+function healthSection(report: Report): string {
   const h = report.health;
-  sections.push(`<section id="health"><h2>Generator health</h2>${table(['', ''], [
+  return `<section id="health"><h2>Generator health</h2>${table(['', ''], [
     ['generator-bound', esc(h.generatorBound ? 'yes' : 'no')],
     ['worst schedule lag p99', esc(formatMs(h.scheduleLagP99MsMax))],
     ['worst event-loop delay p99', esc(formatMs(h.eventLoopDelayP99MsMax))],
     ['limits', esc(Object.entries(h.limits).map(([k, v]) => `${k} ${String(v)}`).join(', '))],
   ])}${h.reasons.length > 0 ? list(h.reasons) : ''}
 <h3>Reconciliation</h3>${table(['agent', 'status', 'detail'], report.reconciliation.map((n) => [esc(n.agentId), esc(n.status), esc(n.detail)]))}
-${report.failures.length > 0 ? `<h3>Failures</h3>${list(report.failures)}` : ''}</section>`);
+${report.failures.length > 0 ? `<h3>Failures</h3>${list(report.failures)}` : ''}</section>`;
+}
 
-  const client = `(${clientMain.toString()})(document, window, typeof uPlot === 'undefined' ? undefined : uPlot);`;
+/** The whole page. */
+export function renderHtmlReport(report: Report, assets: ChartAssets): string {
+  const sections = [
+    headerSection(report), incompleteSection(report), summarySection(report), thresholdsSection(report), requestsSection(report),
+    chartsSection(report), spectrumSection(), agentsSection(report), timelineSection(report), healthSection(report),
+  ].filter((x) => x !== undefined);
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
@@ -209,7 +239,7 @@ ${sections.join('\n')}
 </main>
 <script type="application/json" id="report-data">${scriptJson(chartData(report))}</script>
 <script>${inlineScript(assets.js)}</script>
-<script>${inlineScript(client)}</script>
+<script type="module">${inlineScript(pageScript(SCRIPT_URL))}</script>
 </body></html>
 `;
 }

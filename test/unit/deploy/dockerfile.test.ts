@@ -74,7 +74,7 @@ test('Dockerfile: the build stage compiles with npm ci and npm run build', () =>
   assert.match(runs, /npm run build\b/);
   // Every source directory the compiled CLI needs is copied before the build.
   const copied = ops(build, 'COPY').map((i) => i.args.split(/\s+/)[0]);
-  for (const dir of ['proto', 'common', 'agent', 'coordinator', 'cli', 'bin', 'tsconfig.json']) {
+  for (const dir of ['proto', 'common', 'agent', 'coordinator', 'cli', 'bin', 'tsconfig.json', 'tsconfig.browser.json']) {
     assert.ok(copied.includes(dir) || ops(build, 'COPY').some((i) => i.args.split(/\s+/).slice(0, -1).includes(dir)), `COPY ${dir}`);
   }
 });

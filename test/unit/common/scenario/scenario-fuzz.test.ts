@@ -1,5 +1,6 @@
 // Fuzzed scenario text: random and mutated YAML never crashes the validator (it only returns
-// problems), and the valid examples are never reported invalid. Seeded, bounded (well under 3 s).
+// problems), and the valid examples are never reported invalid. Seeded, and a fixed number of runs
+// (the same inputs on every machine, however busy).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -80,17 +81,18 @@ test('valid examples are valid, also with harmless changes (comments, blank line
   }
 });
 
+/** Fuzzed texts per test run: every fourth random, the rest mutated examples. */
+const FUZZ_RUNS = 400;
+
 test('mutated and random YAML never crashes the validator', () => {
   const rnd = prng(0x10adf1ee7);
-  const deadline = performance.now() + 1500;
   let runs = 0;
-  while (runs < 3000 && performance.now() < deadline) {
+  while (runs < FUZZ_RUNS) {
     const seed = SEEDS[runs % SEEDS.length] as { file: string; text: string };
     const text = runs % 4 === 3 ? randomYaml(rnd) : mutate(seed.text, rnd);
     mustNotThrow(text, `run ${runs} (${runs % 4 === 3 ? 'random' : seed.file})`);
     runs++;
   }
-  assert.ok(runs >= 200, `only ${runs} runs in the time box`);
   for (const odd of ['', '~', '[]', '"x"', '42', '- a\n- b', 'a: &x [*x]', 'a: !!binary AAAA', '{"request": {"url": {"__proto__": 1}}}', 'x: '.repeat(1000)]) {
     mustNotThrow(odd, JSON.stringify(odd));
   }

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoadfleetError } from '../../../../common/runtime/errors.js';
-import { loadDurationMs, parseScenarioText, toScenarioInput, validateScenario } from '../../../../common/scenario/scenario.js';
+import { scenarioFromFile } from '../../../../common/scenario/compile.js';
+import { loadDurationMs, toScenarioInput, validateScenario } from '../../../../common/scenario/scenario.js';
+import type { Scenario } from '../../../../common/scenario/scenario.js';
+import { validateScenarioText } from '../../../../common/scenario/validate.js';
 
 const URL_OK = 'http://127.0.0.1:8080/';
 
@@ -79,16 +81,25 @@ test('invalid scenarios report every problem with its field', () => {
   }
 });
 
-test('parseScenarioText: YAML and JSON, errors as one coded error listing all problems', () => {
-  const yaml = `request:\n  url: ${URL_OK}\nload:\n  model: open\n  rate: 50\n  duration: 10s\n`;
-  assert.equal(parseScenarioText(yaml, 'a.yaml').load.model, 'open');
-  const json = JSON.stringify({ request: { url: URL_OK }, load: { model: 'closed', concurrency: 2, duration: '1s' } });
-  assert.equal(parseScenarioText(json, 'a.json').load.model, 'closed');
-  assert.throws(() => parseScenarioText('request: [unclosed', 'bad.yaml'), (e: unknown) => e instanceof LoadfleetError && e.code === 'SCENARIO_INVALID' && /bad\.yaml: not valid YAML/.test(e.message));
-  assert.throws(
-    () => parseScenarioText('request:\n  url: nope\nload:\n  model: closed\n', 'x.yaml'),
-    (e: unknown) => e instanceof LoadfleetError && e.code === 'SCENARIO_INVALID' && /request\.url/.test(e.message) && /load\.concurrency: give either concurrency \(with duration\) or stages/.test(e.message),
-  );
+/** Scenario text through the language's entry (validateScenarioText, then scenarioFromFile), as `run` reads a file. */
+function fromText(text: string): { ok: true; scenario: Scenario } | { ok: false; problems: string[] } {
+  const v = validateScenarioText(text);
+  if (!v.ok) return { ok: false, problems: v.problems.map((p) => `${p.path}: ${p.message}`) };
+  const r = scenarioFromFile(v.file, (path) => { throw new Error(`no data file ${path} here`); });
+  return r.ok ? r : { ok: false, problems: r.problems.map((p) => `${p.path}: ${p.message}`) };
+}
+
+test('scenario text: YAML and JSON, every problem at once', () => {
+  const yaml = fromText(`request:\n  url: ${URL_OK}\nload:\n  model: open\n  rate: 50\n  duration: 10s\n`);
+  assert.equal(yaml.ok && yaml.scenario.load.model, 'open');
+  const json = fromText(JSON.stringify({ request: { url: URL_OK }, load: { model: 'closed', concurrency: 2, duration: '1s' } }));
+  assert.equal(json.ok && json.scenario.load.model, 'closed');
+  const bad = fromText('request: [unclosed');
+  assert.ok(!bad.ok && bad.problems.length === 1 && /^\(top level\): YAML: /.test(bad.problems[0] ?? ''), JSON.stringify(bad));
+  const two = fromText('request:\n  url: nope\nload:\n  model: closed\n');
+  assert.ok(!two.ok, 'invalid');
+  assert.ok(two.problems.some((p) => /^request\.url: /.test(p)), JSON.stringify(two.problems));
+  assert.ok(two.problems.some((p) => /^load\.concurrency: give either concurrency \(with duration\) or stages/.test(p)), JSON.stringify(two.problems));
 });
 
 test('toScenarioInput round-trips through validation', () => {

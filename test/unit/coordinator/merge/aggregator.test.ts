@@ -6,7 +6,7 @@ import { decodeHistogram, encodeHistogram, latencyMs, newHistogram } from '../..
 import type { Histogram } from '../../../../common/metrics/histogram.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
 import type { Phase, Stats } from '../../../../common/metrics/stats.js';
-import { isLoadfleetError } from '../../../../common/runtime/errors.js';
+import { LoadfleetError } from '../../../../common/runtime/errors.js';
 
 // A deterministic generator so failures reproduce.
 function rng(seed: number): () => number {
@@ -320,11 +320,11 @@ test('malformed input throws PROTOCOL_VIOLATION and changes nothing', () => {
     // garbage where a histogram should be
     ['undecodable histogram', () => agg.addSnapshot({ ...ok, stats: { ...emptyStats(), latencyHist: 'not-a-histogram' } })],
   ];
-  for (const [why, fn] of bad) assert.throws(fn, (e: unknown) => isLoadfleetError(e) && e.code === 'PROTOCOL_VIOLATION', why);
+  for (const [why, fn] of bad) assert.throws(fn, (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION', why);
   assert.equal(agg.addSnapshot(ok), 'merged', 'seq 1 was not consumed by the failed attempts');
   agg.addDone({ agentId: 'a1', lastSeq: 1, main: emptyStats(), warmup: emptyStats(), durationMs: 1000 });
   // After Done only missing seqs may arrive; seq 2 is beyond what the agent declared.
-  assert.throws(() => agg.addSnapshot({ ...ok, seq: 2 }), (e: unknown) => isLoadfleetError(e) && e.code === 'PROTOCOL_VIOLATION');
+  assert.throws(() => agg.addSnapshot({ ...ok, seq: 2 }), (e: unknown) => e instanceof LoadfleetError && e.code === 'PROTOCOL_VIOLATION');
   agg.destroy();
 });
 
@@ -332,5 +332,5 @@ test('destroy() is idempotent and later use fails loudly', () => {
   const agg = new Aggregator({ intervalMs: 1000 });
   agg.destroy();
   agg.destroy();
-  assert.throws(() => agg.totals('main'), (e: unknown) => isLoadfleetError(e) && e.code === 'INTERNAL');
+  assert.throws(() => agg.totals('main'), (e: unknown) => e instanceof LoadfleetError && e.code === 'INTERNAL');
 });

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatClock, formatLiveLine, formatMs, formatRate, formatSummary } from '../../../../coordinator/outputs/console.js';
+import { formatLiveLine, formatSummary } from '../../../../coordinator/outputs/console.js';
+import { formatClock, formatMs, formatRate } from '../../../../coordinator/outputs/number-format.js';
 import type { IntervalFigures } from '../../../../coordinator/merge/aggregator.js';
 import type { Report } from '../../../../coordinator/report/report.js';
 import { DEFAULT_GENERATOR_LIMITS } from '../../../../coordinator/report/report.js';

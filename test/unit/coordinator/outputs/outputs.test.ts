@@ -15,8 +15,9 @@ import { percentileSpectrum } from '../../../../coordinator/outputs/spectrum.js'
 import { CSV_COLUMNS, seriesCsv } from '../../../../coordinator/outputs/csv.js';
 import { hdrLog } from '../../../../coordinator/outputs/hdr-log.js';
 import { esc, scriptJson } from '../../../../coordinator/outputs/html-report/page.js';
-import { clientMain } from '../../../../coordinator/outputs/html-report/client.js';
-import type { ChartData, MiniElement } from '../../../../coordinator/outputs/html-report/client.js';
+import type { ChartData } from '../../../../coordinator/outputs/html-report/chart-data.js';
+import { pageScript } from '../../../../coordinator/outputs/page-script.js';
+import { runPageScript } from './run-page-script.js';
 import type { SeriesPoint } from '../../../../coordinator/report/report.js';
 import type { LiveLine } from '../../../../coordinator/run/test-run.js';
 import { captureIo } from '../../../helpers/io.js';
@@ -196,13 +197,13 @@ test('escaping: HTML text and JSON inside a script element', () => {
   assert.deepEqual(JSON.parse(json), { s: '</script><!-- \u2028' });
 });
 
-test('the HTML report\'s chart script draws five charts with aligned data on a fake page', () => {
+test('the HTML report\'s chart script draws five charts with aligned data on a fake page', async () => {
   const data: ChartData = {
     model: 'open', t: [0, 1, 2], targetRps: [10, 10, 10], rps: [9, 10, 10], missingRps: [0, 0, 0], concurrency: [0, 0, 0], p50: [1, 1, 1], p90: [2, 2, 2],
     p99: [3, 3, 3], max: [4, 4, 4], errors: [0, 1, 0], dropped: [0, 0, 0], eventLoopP99: [1, 1, 1], scheduleLagP99: [0, 0, 0],
     spectrum: { inverse: [1, 2, 4, 10], latencyMs: [1, 2, 3, 4], serviceMs: [1, 1, 2, 3] },
   };
-  const elements = new Map<string, MiniElement>([['report-data', { textContent: JSON.stringify(data), clientWidth: 0 }]]);
+  const elements = new Map<string, { textContent: string; clientWidth: number }>([['report-data', { textContent: JSON.stringify(data), clientWidth: 0 }]]);
   for (const id of ['chart-rate', 'chart-latency', 'chart-errors', 'chart-health', 'chart-spectrum']) elements.set(id, { textContent: '', clientWidth: 640 });
   const plots: { opts: { series: object[]; width: number; scales: { x: { distr?: number } } }; data: (number | null)[][] }[] = [];
   let onResize: (() => void) | undefined;
@@ -212,9 +213,14 @@ test('the HTML report\'s chart script draws five charts with aligned data on a f
     }
     setSize(): void {}
   }
-  // Run the function exactly as the page does: from its source text.
-  const source = `(${clientMain.toString()})(doc, win, UPlot)`;
-  new Function('doc', 'win', 'UPlot', source)({ getElementById: (id: string) => elements.get(id) ?? null }, { addEventListener: (_t: string, fn: () => void) => { onResize = fn; } }, FakePlot);
+  // The script the page inlines: the compiled browser module beside the page's module.
+  const js = pageScript(new URL('../../../../coordinator/outputs/html-report/browser/report.js', import.meta.url));
+  const restore = await runPageScript(js, {
+    document: { getElementById: (id: string) => elements.get(id) ?? null },
+    window: { addEventListener: (_t: string, fn: () => void) => { onResize = fn; } },
+    uPlot: FakePlot,
+  });
+  restore();
   assert.equal(plots.length, 5);
   for (const p of plots) {
     assert.equal(p.opts.series.length, p.data.length, 'one series per data column');

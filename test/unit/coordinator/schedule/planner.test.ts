@@ -5,7 +5,7 @@ import { agentPlanSchema } from '../../../../common/plan/agent-plan.js';
 import type { AgentPlan } from '../../../../common/plan/agent-plan.js';
 import { validateScenario } from '../../../../common/scenario/scenario.js';
 import type { Scenario, ScenarioInput } from '../../../../common/scenario/scenario.js';
-import { isLoadfleetError } from '../../../../common/runtime/errors.js';
+import { LoadfleetError } from '../../../../common/runtime/errors.js';
 
 function scenario(load: ScenarioInput['load'], extra: Partial<ScenarioInput> = {}): Scenario {
   const r = validateScenario({ request: { url: 'http://127.0.0.1:8080/x' }, load, ...extra });
@@ -195,7 +195,7 @@ test('planRun honours weights', () => {
 test('planRun with no agents throws NO_AGENTS', () => {
   assert.throws(
     () => planRun(scenario({ model: 'closed', concurrency: 1, duration: 1 }), [], OPTS),
-    (e: unknown) => isLoadfleetError(e) && e.code === 'NO_AGENTS',
+    (e: unknown) => e instanceof LoadfleetError && e.code === 'NO_AGENTS',
   );
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { splitInteger, splitRate } from '../../../../coordinator/schedule/split.js';
-import { isLoadfleetError } from '../../../../common/runtime/errors.js';
+import { LoadfleetError } from '../../../../common/runtime/errors.js';
 
 const sumInOrder = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -101,6 +101,6 @@ test('splits reject caller bugs with INTERNAL', () => {
     ['duplicate ids', () => splitRate(10, ['a', 'a'])],
   ];
   for (const [why, fn] of bad) {
-    assert.throws(fn, (e: unknown) => isLoadfleetError(e) && e.code === 'INTERNAL', why);
+    assert.throws(fn, (e: unknown) => e instanceof LoadfleetError && e.code === 'INTERNAL', why);
   }
 });

@@ -12,7 +12,9 @@ import { HttpServer } from '../../../../../coordinator/server/http-server.js';
 import { Dashboard, bearerMatches } from '../../../../../coordinator/outputs/dashboard/routes.js';
 import type { DashboardSource } from '../../../../../coordinator/outputs/dashboard/routes.js';
 import { DashboardState } from '../../../../../coordinator/outputs/dashboard/state.js';
-import type { Cursor, DashUpdate } from '../../../../../coordinator/outputs/dashboard/state.js';
+import type { Cursor } from '../../../../../coordinator/outputs/dashboard/state.js';
+import type { DashUpdate } from '../../../../../coordinator/outputs/dashboard/update.js';
+import { inlineScript, pageScript } from '../../../../../coordinator/outputs/page-script.js';
 import { ManualClock } from '../../../../helpers/manual-clock.js';
 import { scenario } from '../../../../helpers/local-run.js';
 
@@ -169,6 +171,8 @@ test('Dashboard HTTP: the page carries no data and a strict CSP; the event strea
     const html = await page.text();
     assert.match(html, /<div class="chart" id="chart-rate">/);
     assert.doesNotMatch(html, /onerror=alert|<b>agent/, 'no data is rendered into the page on the server');
+    const script = pageScript(new URL('../../../../../coordinator/outputs/dashboard/browser/dashboard.js', import.meta.url));
+    assert.ok(html.includes(`<script type="module">${inlineScript(script)}</script>`), 'the compiled page script is inlined as a module');
 
     f.observer?.onRunStart?.('r1', S);
     f.observer?.onTick?.('r1', { phase: 'main', elapsedMs: 3_000, totalMs: 12_000, agents: 1, figures: fig() });
