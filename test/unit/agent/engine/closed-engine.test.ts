@@ -3,22 +3,22 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine } from '../../../../agent/engine/engine.js';
 import type { EngineSnapshot } from '../../../../agent/engine/engine.js';
-import { checkAccounting, p, plan } from './check.js';
-import { startTarget } from './target.js';
+import { checkAccounting, helloUrl, p, plan } from './check.js';
+import { startTarget } from '../../../helpers/target.js';
 
 test('closed: N loops keep N requests in flight; counts match the server exactly, warm-up included', async (t) => {
   const target = await startTarget();
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, model: 'closed', warmupMs: 300, segments: [{ durationMs: 1000, from: 4, to: 4 }], connections: 4 }),
+    plan({ url: helloUrl(target), model: 'closed', warmupMs: 300, segments: [{ durationMs: 1000, from: 4, to: 4 }], connections: 4 }),
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
   const r = await engine.done;
   assert.ok(r.main.sent > 200, `main sent ${r.main.sent}`);
   assert.ok(r.warmup.sent > 50, `warm-up sent ${r.warmup.sent}`);
-  assert.equal(target.received(), r.warmup.sent + r.main.sent, 'server count = sent, over both phases');
+  assert.equal(target.total(), r.warmup.sent + r.main.sent, 'server count = sent, over both phases');
   assert.equal(r.main.statusCodes['200'], r.main.sent);
   assert.equal(r.main.inFlightPeak, 4);
   assert.equal(r.main.dropped, 0);
@@ -31,11 +31,11 @@ test('closed: N loops keep N requests in flight; counts match the server exactly
 });
 
 test('closed: setConcurrency adds and removes loops live; a ramp of loops follows the segments', async (t) => {
-  const target = await startTarget({ kind: 'stall', stallMs: 5 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 5 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 600, from: 1, to: 8 }, { durationMs: 900, from: 2, to: 2 }], connections: 16, snapshotIntervalMs: 100 }),
+    plan({ url: helloUrl(target), model: 'closed', segments: [{ durationMs: 600, from: 1, to: 8 }, { durationMs: 900, from: 2, to: 2 }], connections: 16, snapshotIntervalMs: 100 }),
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
@@ -51,17 +51,17 @@ test('closed: setConcurrency adds and removes loops live; a ramp of loops follow
   assert.equal(r.main.inFlightPeak, 12);
   const last = snaps.filter((s) => s.phase === 'main' && s.intervalMs > 50).at(-2);
   assert.ok(last !== undefined && last.stats.inFlightPeak <= 3, 'removed loops are gone by the end');
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   checkAccounting(snaps, r);
 });
 
 test('closed vs open: one 1 s stall is hidden by a closed loop (coordinated omission), not by the open model', async (t) => {
   // Closed: 1 loop, the 20th response takes 1 s; the loop simply waits, so only ONE sample is slow.
-  const target = await startTarget({ kind: 'stall', stallMs: 1000, onlyNth: 20 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 1000, onlyNth: 20 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 2000, from: 1, to: 1 }], connections: 1 }),
+    plan({ url: helloUrl(target), model: 'closed', segments: [{ durationMs: 2000, from: 1, to: 1 }], connections: 1 }),
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
@@ -69,16 +69,16 @@ test('closed vs open: one 1 s stall is hidden by a closed loop (coordinated omis
   assert.ok(r.main.sent > 200, `sent ${r.main.sent}`);
   assert.ok(p(r.main.latencyHist, 99) < 100, `closed p99 ${p(r.main.latencyHist, 99)} hides the stall`);
   assert.ok(p(r.main.latencyHist, 100) >= 950, 'the one slow sample is there');
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   checkAccounting(snaps, r);
 });
 
 test('closed: setTail replaces a live override with a ramp of loops that the runner follows', async (t) => {
-  const target = await startTarget({ kind: 'stall', stallMs: 5 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 5 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 1500, from: 2, to: 2 }], connections: 16, snapshotIntervalMs: 100 }),
+    plan({ url: helloUrl(target), model: 'closed', segments: [{ durationMs: 1500, from: 2, to: 2 }], connections: 16, snapshotIntervalMs: 100 }),
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
@@ -92,16 +92,16 @@ test('closed: setTail replaces a live override with a ramp of loops that the run
   assert.ok(loops.some((n) => n >= 2 && n <= 7), `then the ramp: ${loops.join(',')}`);
   assert.ok(loops.slice(-3).every((n) => n === 9), `ends on the tail's last value: ${loops.join(',')}`);
   assert.equal(r.main.inFlightPeak, 9);
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   checkAccounting(snaps, r);
 });
 
 test('closed: a live change may go above the plan\'s loop cap (the coordinator moved another agent\'s share here)', async (t) => {
-  const target = await startTarget({ kind: 'stall', stallMs: 20 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 20 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, model: 'closed', segments: [{ durationMs: 900, from: 2, to: 2 }], maxInFlight: 2, connections: 2, snapshotIntervalMs: 100 }),
+    plan({ url: helloUrl(target), model: 'closed', segments: [{ durationMs: 900, from: 2, to: 2 }], maxInFlight: 2, connections: 2, snapshotIntervalMs: 100 }),
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
@@ -110,6 +110,6 @@ test('closed: a live change may go above the plan\'s loop cap (the coordinator m
   const r = await engine.done;
   assert.equal(r.main.inFlightPeak, 5, 'five loops, on the two planned connections');
   assert.ok(snaps.some((s) => s.concurrency === 5));
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   checkAccounting(snaps, r);
 });

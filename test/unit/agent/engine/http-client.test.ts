@@ -6,8 +6,9 @@ import { HttpClient, SPARE_CONNECTIONS, SWEEP_PERIOD_MS } from '../../../../agen
 import type { ResponseSink } from '../../../../agent/engine/http-client.js';
 import { systemClock } from '../../../../common/runtime/clock.js';
 import type { ErrorKind } from '../../../../common/metrics/stats.js';
-import { startTarget } from './target.js';
+import { startTarget } from '../../../helpers/target.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
+import { helloUrl } from './check.js';
 
 const TIMEOUT_MS = 300;
 /**
@@ -36,9 +37,9 @@ function recordingSink(): ResponseSink & { endings: Ending[] } {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('http client: a request the server never answers ends once, as timeout, within timeoutMs + one sweep', async (t) => {
-  const target = await startTarget({ kind: 'never' });
+  const target = await startTarget({ mode: { kind: 'never' } });
   t.after(() => target.close());
-  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
+  const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
   t.after(() => client.close(0));
   const sink = recordingSink();
   const sentMs = systemClock.nowMs();
@@ -55,14 +56,14 @@ test('http client: a request the server never answers ends once, as timeout, wit
   await sleep(2 * SWEEP_PERIOD_MS);
   await client.close(1000);
   assert.equal(sink.endings.length, 1);
-  assert.equal(target.received(), 1);
+  assert.equal(target.total(), 1);
 });
 
 test('http client: requests queued behind a stuck one time out too, and are never written', async (t) => {
-  const target = await startTarget({ kind: 'never' });
+  const target = await startTarget({ mode: { kind: 'never' } });
   t.after(() => target.close());
   // One connection: the first request takes it, the other four wait in undici's queue.
-  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
+  const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock: systemClock });
   t.after(() => client.close(0));
   const sink = recordingSink();
   const sentMs = systemClock.nowMs();
@@ -79,13 +80,13 @@ test('http client: requests queued behind a stuck one time out too, and are neve
   await client.close(2000);
   assert.deepEqual(later.endings.map((e) => e.outcome), [200]);
   assert.equal(sink.endings.length, 5, 'no second end for any timed-out request');
-  assert.equal(target.received(), 2, 'the stuck request and the later one; the queued ones were never written');
+  assert.equal(target.total(), 2, 'the stuck request and the later one; the queued ones were never written');
 });
 
 test('http client: a slow answer within timeoutMs is a response, not a timeout', async (t) => {
-  const target = await startTarget({ kind: 'stall', stallMs: TIMEOUT_MS / 3 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: TIMEOUT_MS / 3 } });
   t.after(() => target.close());
-  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 2, clock: systemClock });
+  const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 2, clock: systemClock });
   const sink = recordingSink();
   const sentMs = systemClock.nowMs();
   client.send(sink, sentMs, sentMs);
@@ -99,9 +100,9 @@ test('http client: a stalled target gets no reconnect storm: connections stay wi
   // Accepts connections, never answers. 2 connections, 50 req/s for 2 s, 200 ms timeout: a client that
   // destroyed every timed-out request's socket and sent a queued one on a new connection would open ~10
   // per second.
-  const target = await startTarget({ kind: 'never' });
+  const target = await startTarget({ mode: { kind: 'never' } });
   t.after(() => target.close());
-  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 2, clock: systemClock });
+  const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: 200, connections: 2, clock: systemClock });
   t.after(() => client.close(0));
   const sink = recordingSink();
   for (let i = 0; i < 100; i++) {
@@ -113,7 +114,7 @@ test('http client: a stalled target gets no reconnect storm: connections stay wi
   assert.equal(sink.endings.length, 100);
   assert.ok(sink.endings.every((e) => e.outcome === 'timeout'), JSON.stringify(sink.endings.filter((e) => e.outcome !== 'timeout')));
   assert.ok(target.connections() <= 2 + SPARE_CONNECTIONS, `${target.connections()} connections opened (bound ${2 + SPARE_CONNECTIONS})`);
-  assert.ok(target.received() <= 2 + SPARE_CONNECTIONS, `${target.received()} requests written (one per connection at most)`);
+  assert.ok(target.total() <= 2 + SPARE_CONNECTIONS, `${target.total()} requests written (one per connection at most)`);
   // Closing does not wait for the stuck sockets: every request was already reported.
   const closingMs = systemClock.nowMs();
   await client.close(5_000);
@@ -125,18 +126,18 @@ test('http client: a request whose time ran out while queued is never written, e
   // A manual clock: the sweep never runs unless the test advances it. One connection, held by a request
   // the server answers after 100 ms (real time); meanwhile the client's clock jumps 300 ms (freeze:
   // no timer fires), so the queued request's 200 ms are up when the connection frees.
-  const target = await startTarget({ kind: 'stall', stallMs: 100 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 100 } });
   t.after(() => target.close());
   const clock = new ManualClock();
-  const client = new HttpClient({ url: target.url, method: 'GET', headers: {}, timeoutMs: 200, connections: 1, clock });
+  const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: 200, connections: 1, clock });
   const sink = recordingSink();
   client.send(sink, 0, 0);
   client.send(sink, 0, 0);
-  while (target.received() < 1) await sleep(5);
+  while (target.total() < 1) await sleep(5);
   clock.freeze(300);
   while (sink.endings.length < 2) await sleep(10);
   assert.deepEqual(sink.endings.map((e) => e.outcome), [200, 'timeout'], 'the first was answered; the second timed out unwritten');
-  assert.equal(target.received(), 1, 'the expired request was not written');
+  assert.equal(target.total(), 1, 'the expired request was not written');
   const closed = client.close(0);
   clock.advance(1_000);
   await closed;
