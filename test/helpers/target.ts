@@ -19,7 +19,7 @@ import type { ApiCounts } from './target-api.js';
 export type TargetMode =
   /** Answer after the target's delayMs (0: at once). */
   | { kind: 'ok' }
-  /** Hold every request (or only the nth received, 1-based) for stallMs before answering. */
+  /** Hold every request (or only the nth received, 1-based; the others as 'ok') for stallMs before answering. */
   | { kind: 'stall'; stallMs: number; onlyNth?: number }
   /** Read the request, never answer. */
   | { kind: 'never' }
@@ -138,15 +138,15 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
         if (opts.api === true) return answerApi(req, path, Buffer.concat(chunks), api, later, end);
         end(opts.statusByPath?.[path] ?? opts.status ?? 200, 'text/plain', opts.body ?? 'ok');
       };
+      const after = (ms: number): void => {
+        if (ms > 0) later(ms, answer);
+        else answer();
+      };
       switch (m.kind) {
         case 'ok':
-          if ((opts.delayMs ?? 0) > 0) later(opts.delayMs ?? 0, answer);
-          else answer();
-          return;
+          return after(opts.delayMs ?? 0);
         case 'stall':
-          if (m.onlyNth !== undefined && nth !== m.onlyNth) answer();
-          else later(m.stallMs, answer);
-          return;
+          return after(m.onlyNth === undefined || nth === m.onlyNth ? m.stallMs : opts.delayMs ?? 0);
         case 'never':
           return;
         default:

@@ -1,4 +1,5 @@
 // The open model end to end against a real HTTP server on 127.0.0.1 that counts what it received.
+// Tests that assert when things happen run the engine (and the target's delays) on a ManualClock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine } from '../../../../agent/engine/engine.js';
@@ -6,16 +7,18 @@ import type { EngineSnapshot } from '../../../../agent/engine/engine.js';
 import { checkAccounting, helloUrl, p, plan } from './check.js';
 import { startTarget } from '../../../helpers/target.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
+import { advanceSettled, runUntilDone, targetState } from '../../../helpers/clock-drive.js';
 
 test('open: 200 req/s for 2 s sends 400, the server counts the same, deltas sum to the cumulative', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 2000, from: 200, to: 200 }], snapshotIntervalMs: 500 }), {
-    onSnapshot: (s) => snaps.push(s),
+    onSnapshot: (s) => snaps.push(s), clock,
   });
   engine.start();
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, { state: targetState(target) });
   assert.ok(Math.abs(r.main.sent - 400) <= 1, `sent ${r.main.sent}`);
   assert.equal(target.total(), r.main.sent, 'server count = sent');
   assert.equal(r.main.statusCodes['200'], r.main.sent);
@@ -36,15 +39,16 @@ test('open: 200 req/s for 2 s sends 400, the server counts the same, deltas sum 
 
 test('open: warm-up runs first at the first rate; a warm-up request ending during main counts in warm-up', async (t) => {
   // Every response takes 300 ms, so warm-up requests sent in the last 300 ms end during the main phase.
-  const target = await startTarget({ mode: { kind: 'stall', stallMs: 300 } });
+  const clock = new ManualClock();
+  const target = await startTarget({ clock, mode: { kind: 'stall', stallMs: 300 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
     plan({ url: helloUrl(target), warmupMs: 500, segments: [{ durationMs: 600, from: 0, to: 40 }], snapshotIntervalMs: 100, connections: 50 }),
-    { onSnapshot: (s) => snaps.push(s) },
+    { onSnapshot: (s) => snaps.push(s), clock },
   );
   engine.start();
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, { state: targetState(target) });
   // warm-up at segments[0].to (from is 0): 40 req/s for 500 ms = 20; main ramp 0 -> 40 over 600 ms = 12.
   assert.equal(r.warmup.sent, 20);
   assert.equal(r.main.sent, 12);
@@ -91,18 +95,22 @@ test('open: a slow response shows in latency from intended; a stalled generator 
   checkAccounting(snaps, r1);
 
   // Part 2: the generator's own event loop blocks for 300 ms: arrivals are sent late (schedule lag),
-  // latency from intended includes the delay, service time (from the actual send) does not.
+  // latency from intended includes the delay, service time (from the actual send) does not. On a
+  // manual clock: at 300 ms the clock jumps 300 ms with no timer firing (freeze) while the event loop
+  // really blocks for 300 ms (what the event-loop delay figure measures).
   target.setMode({ kind: 'ok' });
+  const clock = new ManualClock();
+  const state = { state: targetState(target) };
   const snaps2: EngineSnapshot[] = [];
   const e2 = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 1000, from: 100, to: 100 }] }), {
-    onSnapshot: (s) => snaps2.push(s),
+    onSnapshot: (s) => snaps2.push(s), clock,
   });
   e2.start();
-  setTimeout(() => {
-    const until = performance.now() + 300;
-    while (performance.now() < until);
-  }, 300);
-  const r2 = await e2.done;
+  await advanceSettled(clock, 300, 5, state);
+  clock.freeze(300);
+  const until = performance.now() + 300;
+  while (performance.now() < until);
+  const r2 = await runUntilDone(clock, e2.done, 5, state);
   assert.equal(r2.main.sent, 100, 'the late arrivals were sent, not skipped');
   assert.ok(p(r2.main.latencyHist, 99) >= 250, `p99 from intended ${p(r2.main.latencyHist, 99)}`);
   assert.ok(p(r2.main.serviceHist, 99) < 100, `p99 service ${p(r2.main.serviceHist, 99)}`);
@@ -113,15 +121,18 @@ test('open: a slow response shows in latency from intended; a stalled generator 
 });
 
 test('open: setRate mid-run changes the rate from then on, without skipping or doubling', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 2000, from: 100, to: 100 }], snapshotIntervalMs: 500 }), {
-    onSnapshot: (s) => snaps.push(s),
+    onSnapshot: (s) => snaps.push(s), clock,
   });
   engine.start();
-  setTimeout(() => engine.setRate(300, 0), 1000);
-  const r = await engine.done;
+  await advanceSettled(clock, 1000, 5, state);
+  engine.setRate(300, 0);
+  const r = await runUntilDone(clock, engine.done, 5, state);
   // ~100 in the first second, ~300 in the second; the switch happens within a few ms of 1 s.
   assert.ok(Math.abs(r.main.sent - 400) <= 5, `sent ${r.main.sent}`);
   assert.equal(target.total(), r.main.sent);
@@ -133,18 +144,20 @@ test('open: setRate mid-run changes the rate from then on, without skipping or d
 });
 
 test('open: stop() ends early, drains, emits the final main delta; a second stop is harmless', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 10_000, from: 100, to: 100 }] }), {
-    onSnapshot: (s) => snaps.push(s),
+    onSnapshot: (s) => snaps.push(s), clock,
   });
   engine.start();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await advanceSettled(clock, 500, 5, state);
   engine.stop('test');
   engine.stop('again');
   engine.setRate(5, 0);
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, state);
   assert.equal(r.stoppedEarly, true);
   assert.ok(r.mainDurationMs >= 490 && r.mainDurationMs < 700, `duration ${r.mainDurationMs}`);
   assert.ok(Math.abs(r.main.sent - 50) <= 3, `sent ${r.main.sent}`);
@@ -153,14 +166,16 @@ test('open: stop() ends early, drains, emits the final main delta; a second stop
 });
 
 test('open: stop() during warm-up skips the main phase but still emits one (empty) final main delta', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: helloUrl(target), warmupMs: 5000 }), { onSnapshot: (s) => snaps.push(s) });
+  const engine = createEngine(plan({ url: helloUrl(target), warmupMs: 5000 }), { onSnapshot: (s) => snaps.push(s), clock });
   engine.start();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await advanceSettled(clock, 300, 5, state);
   engine.stop('test');
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, state);
   assert.equal(r.stoppedEarly, true);
   assert.equal(r.main.sent, 0);
   assert.equal(r.mainDurationMs, 0);
@@ -184,26 +199,26 @@ test('engine: stop() before start() resolves with one empty main delta', async (
 });
 
 test('open: once the permit says no (a frozen agent whose link went stale), the backlog is dropped, never sent as a burst', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
   let permitted = true;
   let asked = 0;
   const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 3000, from: 100, to: 100 }], snapshotIntervalMs: 250 }), {
-    onSnapshot: (s) => snaps.push(s),
+    onSnapshot: (s) => snaps.push(s), clock,
     mayIssue: () => {
       asked++;
       return permitted;
     },
   });
   engine.start();
-  // At 500 ms the process "freezes" for 1 s (the event loop is blocked) and its link goes stale meanwhile.
-  setTimeout(() => {
-    permitted = false;
-    const until = performance.now() + 1000;
-    while (performance.now() < until) { /* frozen */ }
-  }, 500);
-  const r = await engine.done;
+  // At 500 ms the process "freezes" for 1 s (no timer fires) and its link goes stale meanwhile.
+  await advanceSettled(clock, 500, 5, state);
+  permitted = false;
+  clock.freeze(1000);
+  const r = await runUntilDone(clock, engine.done, 5, state);
   // 100/s: ~50 sent before the freeze (timer lateness on a loaded machine: up to 20 more); the ~100
   // arrivals due during the freeze are dropped, the rest of the schedule is not this engine's any more.
   assert.ok(r.main.sent >= 45 && r.main.sent <= 75, `sent ${r.main.sent}`);
