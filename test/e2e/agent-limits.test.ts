@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 
@@ -32,7 +32,7 @@ test('a target outside the agent\'s allow-list and a rate above its ceiling are 
     const tooFast = await runWith(200, target.url.replace('127.0.0.1', '127.0.0.2'));
     assert.equal(tooFast.code, 3, tooFast.out);
     assert.match(tooFast.out, /asks for 200 req\/s, above this agent's --max-rate 50/);
-    assert.equal(target.counts().requests, 0, 'the target never saw a request');
+    assert.equal(target.total(), 0, 'the target never saw a request');
     const bad = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--allow-target', '10.0.0.0/40'], ENV);
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /--allow-target "10\.0\.0\.0\/40": prefix \/40 is not 0-32/);

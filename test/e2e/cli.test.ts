@@ -5,13 +5,12 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { assertCompleted, assertPassed, reportAt } from '../helpers/verdict.js';
 import { sampleReport } from '../helpers/report.js';
-import { startInflightTarget } from '../helpers/inflight-target.js';
 
 function workdir(): string {
   return mkdtempSync(join(tmpdir(), 'loadfleet-cli-'));
@@ -64,7 +63,7 @@ test('run refuses what would load nothing or something else with exit 2, a messa
       assert.match(p.stdout() + p.stderr(), re, why);
       assert.doesNotMatch(p.stderr(), /at .*\.js:\d+/, `${why}: no stack trace`);
     }
-    assert.equal(target.counts().requests, 0, 'nothing reached the target');
+    assert.equal(target.total(), 0, 'nothing reached the target');
   } finally {
     await target.close();
   }
@@ -118,10 +117,10 @@ test('a reader that goes away (`| head`) ends the output quietly: no EPIPE stack
 
 test('a second Ctrl-C aborts at once (exit 130), without waiting for the agents to drain', async () => {
   // Every request hangs for 60 s, so a drain would last until the agents' 5 s grace ran out.
-  const target = await startInflightTarget(60_000);
+  const target = await startTarget({ delayMs: 60_000 });
   const dir = workdir();
   try {
-    writeFileSync(join(dir, 's.yaml'), `request: { url: "${target.url}" }\nload: { model: open, rate: 20, duration: 60s }\n`);
+    writeFileSync(join(dir, 's.yaml'), `request: { url: "${target.origin}" }\nload: { model: open, rate: 20, duration: 60s }\n`);
     const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '1', '--no-dashboard'], {}, dir);
     await p.waitFor(/\[\s*1s\//, 30_000);
     p.kill('SIGINT');
@@ -149,7 +148,7 @@ test('run with local agents: live lines, a rate typed on the terminal, report to
     await p.waitFor(/rate 300\/s sent to 2 agent\(s\)/);
     assert.equal(await p.exited, 0, p.stderr());
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
     assert.equal(report.rateChanges.length, 1);
     assert.equal(report.rateChanges[0]?.rateRps, 300);
     assert.equal(report.rateChanges[0]?.source, 'terminal');
@@ -188,9 +187,9 @@ test('a long-lived coordinator: agents join, run --coordinator, rate and status 
 
     // 125/s per agent after the change, with the CLI processes above: generator-bound is accepted.
     const code = await run.exited;
-    assertCompleted(code, `${run.stderr()}${run.stdout()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
+    assertCompleted(code, `${run.stderr()}${run.stdout()}`, reportAt(join(dir, 'r.json')), { requests: target.total() });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
     assert.deepEqual(report.rateChanges.map((c) => c.rateRps), [250]);
     // Agents stay connected between tests.
     const after = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json'], env);

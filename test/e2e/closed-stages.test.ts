@@ -3,14 +3,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
-import { startInflightTarget } from '../helpers/inflight-target.js';
+import { startTarget } from '../helpers/target.js';
 
 test('closed stages on 2 agents: the target sees the loop plateaus, the ramp between them and the peak; the report plans the mean', async () => {
-  const target = await startInflightTarget(40);
+  const target = await startTarget({ delayMs: 40 });
   try {
     // 2 loops for 1.5 s, ramp to 10 over 1.5 s, 10 for 1.5 s, down to 2 over 1 s.
     const s = scenario({
-      request: { url: `${target.url}/loop` },
+      request: { url: `${target.origin}/loop` },
       load: { model: 'closed', startConcurrency: 2, stages: [{ duration: '1500ms', target: 2 }, { duration: '1500ms', target: 10 }, { duration: '1500ms', target: 10 }, { duration: '1s', target: 2 }] },
     });
     const { report } = await runOnLocalFleet(2, s);

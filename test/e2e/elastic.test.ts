@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
 import { startFleet } from '../helpers/fleet.js';
@@ -35,7 +35,7 @@ test('kill -9 of one agent of three: detected at once, its share moves to the ot
     assert.equal(reshare.acks?.length, 2, 'both survivors acknowledged their new share');
     // Ground truth: everything the report counts reached the target; what is missing is the dead
     // agent's last unreported interval at most (its 100/s for <= 1 s plus in-flight).
-    const got = f.target.counts().requests;
+    const got = f.target.total();
     assert.ok(r.summary.requests <= got, `${r.summary.requests} reported <= ${got} received`);
     assert.ok(got - r.summary.requests <= 150, `missing ${got - r.summary.requests} (bound: one interval of k3 at 100/s + margin)`);
     assert.equal(r.incomplete.length, 1);
@@ -56,9 +56,9 @@ test('SIGTERM on an agent: it drains and reports, its share moves, and the total
     const leaver = f.agents.get('g2')!;
     leaver.kill('SIGTERM');
     assert.equal(await leaver.exited, 0, leaver.stderr());
-    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.counts().requests });
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.total() });
     const r = f.report();
-    assert.equal(r.summary.requests, f.target.counts().requests, 'nothing lost, nothing counted twice');
+    assert.equal(r.summary.requests, f.target.total(), 'nothing lost, nothing counted twice');
     assert.deepEqual(r.incomplete, []);
     const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
     assert.deepEqual(kinds.slice(0, 2), ['leave g2', 'reshare'], kinds.join(', '));
@@ -77,9 +77,9 @@ test('an agent joining mid-test takes a share at once; totals equal the target\'
     await run.waitFor(/\[\s*1s\//);
     await f.addAgent('j2');
     await run.waitFor(/agent j2 joined mid-test/);
-    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.counts().requests });
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.total() });
     const r = f.report();
-    assert.equal(r.summary.requests, f.target.counts().requests);
+    assert.equal(r.summary.requests, f.target.total());
     const joiner = r.agents.find((a) => a.agentId === 'j2');
     assert.ok(joiner !== undefined && joiner.requests > 100, `j2 carried load: ${JSON.stringify(joiner)}`);
     assert.deepEqual(r.timeline.map((e) => e.kind).slice(0, 2), ['join', 'reshare']);
@@ -99,9 +99,9 @@ test('`loadfleet rate 400 --ramp 2s` from another terminal: every agent acknowle
     const m = /applied by all within ([\d.]+) ms/.exec(rate.stdout());
     assert.ok(m !== null, rate.stdout());
     assert.ok(Number(m[1]) < 100, `last agent applied ${m[1]} ms after the command (bar: 100 ms)`);
-    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.counts().requests });
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report, { requests: f.target.total() });
     const r = f.report();
-    assert.equal(r.summary.requests, f.target.counts().requests);
+    assert.equal(r.summary.requests, f.target.total());
     const change = r.timeline.find((e) => e.kind === 'rate');
     assert.ok(change !== undefined && change.rateRps === 400 && change.rampMs === 2_000 && change.acks?.length === 2, JSON.stringify(change));
     // Past the ramp the fleet runs 400/s (10 %); during it, in between.
@@ -133,9 +133,9 @@ test('the coordinator killed mid-test: agents stop their load within 5 s, come b
     assert.match(run.stderr(), /coordinator|unavailable|ended/i);
     for (const a of agents) await a.waitFor(/lost the coordinator during run/, 5_000);
     await new Promise((r) => setTimeout(r, Math.max(0, killedAt + 5_000 - Date.now())));
-    const at5s = target.counts().requests;
+    const at5s = target.total();
     await new Promise((r) => setTimeout(r, 1_000));
-    assert.equal(target.counts().requests, at5s, 'no request reached the target between 5 s and 6 s after the coordinator died');
+    assert.equal(target.total(), at5s, 'no request reached the target between 5 s and 6 s after the coordinator died');
     coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', addr], ENV);
     await coord.waitFor(/coordinator listening/);
     for (const a of agents) {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -68,10 +68,10 @@ test('agent and coordinator configured only by environment variables; /healthz a
     const code = await run.exited;
     // 50/s per agent for 2 s is light, but it exited 4 once in 3 runs here (schedule lag p99 11.2 ms against
     // the 10 ms bar, with other work on the machine): generator-bound stays accepted.
-    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.total() });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['from-env', 'from-flag']);
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
 
     // A wrong token in the variable is refused like a wrong --token-file (exit 6); a bad value is a usage error.
     const wrong = startProcess([CLI_ENTRY, 'agent'], { ...agentEnv, LOADFLEET_ID: 'wrong', LOADFLEET_HEALTH: '', LOADFLEET_TOKEN: 'nope' });

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
 
 test('report totals equal the target\'s own count, and merged percentiles equal one histogram of every sample', async () => {
@@ -19,7 +19,7 @@ test('report totals equal the target\'s own count, and merged percentiles equal 
       warmup: '1s',
     }), { env: { LOADFLEET_SAMPLE_LOG_DIR: sampleDir } });
 
-    const counted = target.counts().requests;
+    const counted = target.total();
     const warmupSent = report.warmup?.sent ?? 0;
     // Ground truth: every request the target received is in the report, once (main + warm-up apart).
     assert.equal(report.summary.requests + warmupSent, counted, 'report requests + warm-up = target count');

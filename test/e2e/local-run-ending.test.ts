@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -40,7 +40,7 @@ test('a light smoke test (3 s at 20 req/s on 2 local agents) passes outright wit
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.equal(code, 0, `${report.verdict}: ${report.verdictReasons.join('; ')}\n${p.stdout()}`);
     assert.equal(report.verdict, 'pass');
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
   } finally {
     await target.close();
   }
@@ -77,7 +77,7 @@ test('Ctrl-C in a terminal (SIGINT to the process group of `run`) stops the run 
     assert.match(out, /SIGINT: stopping the test/);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assertCleanStop(out, report);
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
   } finally {
     await target.close();
   }

@@ -8,17 +8,17 @@ import { join } from 'node:path';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
-import { startInflightTarget } from '../helpers/inflight-target.js';
+import { startTarget } from '../helpers/target.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 test('an open scenario on request a and a closed one on request b, on 2 agents: per-scenario totals equal what the target counted per path; the open part keeps its rate; the closed part ends on its own schedule', async () => {
-  const target = await startInflightTarget(20);
+  const target = await startTarget({ delayMs: 20 });
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-multi-'));
   try {
     writeFileSync(join(dir, 's.yaml'), `
 name: mixed
-variables: { base: "${target.url}" }
+variables: { base: "${target.origin}" }
 requests:
   a: { url: "{{ base }}/a", checks: [{ status: 200 }] }
   b: { url: "{{ base }}/b" }
@@ -81,11 +81,11 @@ thresholds:
 });
 
 test('live control of a multi-scenario run on a long-lived coordinator: without --scenario the command exits 2 naming the scenarios; with it, only that scenario changes', async () => {
-  const f = await startFleet({ target: await startInflightTarget(10), ids: ['m1'], token: 'multi-token', dirPrefix: 'loadfleet-multi-' });
+  const f = await startFleet({ target: await startTarget({ delayMs: 10 }), ids: ['m1'], token: 'multi-token', dirPrefix: 'loadfleet-multi-' });
   const { target, addr, env } = f;
   try {
     const run = f.run(`
-variables: { base: "${target.url}" }
+variables: { base: "${target.origin}" }
 requests:
   a: { url: "{{ base }}/a" }
   b: { url: "{{ base }}/b" }
@@ -127,11 +127,11 @@ scenarios:
 });
 
 test('an agent leaving a multi-scenario run (SIGTERM): every scenario\'s share moves to the other agent; per-scenario totals still equal the target\'s', async () => {
-  const f = await startFleet({ target: await startInflightTarget(20), ids: ['l1', 'l2'], token: 'multi-leave', dirPrefix: 'loadfleet-multi-' });
+  const f = await startFleet({ target: await startTarget({ delayMs: 20 }), ids: ['l1', 'l2'], token: 'multi-leave', dirPrefix: 'loadfleet-multi-' });
   const { target } = f;
   try {
     const run = f.run(`
-variables: { base: "${target.url}" }
+variables: { base: "${target.origin}" }
 requests:
   a: { url: "{{ base }}/a" }
   b: { url: "{{ base }}/b" }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Script } from 'node:vm';
 import * as hdr from 'hdr-histogram-js';
-import { startTarget } from '../../coordinator/demo/target.js';
-import type { TargetServer } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
+import type { Target } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { startHttpEndpoint } from '../../cli/http-endpoint.js';
 import { reportCommand } from '../../cli/commands/report.js';
@@ -45,7 +45,7 @@ const sumOf = (metrics: Map<string, number>, prefix: string): number =>
 const NASTY_NAME = '<script>alert("name")</script> & \'co\'';
 const NASTY_QUERY = '?q="><img src=x onerror=alert(1)>';
 
-let target: TargetServer;
+let target: Target;
 let report: Report;
 let during: Map<string, number>;
 let afterRun: Map<string, number>;
@@ -106,7 +106,7 @@ test('/metrics after the run equals its report: request counts, statuses, errors
   assert.ok(s.requests > 800, `enough requests: ${s.requests}`);
   assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}'), s.requests);
   assert.equal(value(afterRun, 'loadfleet_requests_total{phase="warmup"}'), report.warmup?.requests);
-  assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}') + value(afterRun, 'loadfleet_requests_total{phase="warmup"}'), target.counts().requests);
+  assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}') + value(afterRun, 'loadfleet_requests_total{phase="warmup"}'), target.total());
   assert.equal(value(afterRun, 'loadfleet_sent_total{phase="main"}'), s.sent);
   assert.equal(value(afterRun, 'loadfleet_responses_total{phase="main",status="200"}'), s.statusCodes['200']);
   assert.equal(sumOf(afterRun, 'loadfleet_errors_total{phase="main"'), s.errors);

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { PROTOCOL_VERSION, fleetPackage } from '../../common/protocol/messages.js';
 import type { FleetClient } from '../../common/protocol/messages.js';
@@ -90,9 +90,9 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     const code = await run.exited;
     // 50/s per agent for 5 s is light, but alongside the floods above it exited 4 once in 3 runs here
     // (schedule lag p99 14.6 ms against the 10 ms bar): generator-bound stays accepted.
-    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.total() });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(report.summary.requests, target.counts().requests, 'the run alongside was unaffected');
+    assert.equal(report.summary.requests, target.total(), 'the run alongside was unaffected');
     assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['s1', 's2']);
   } finally {
     for (const p of procs) p.kill('SIGKILL');
@@ -172,7 +172,7 @@ test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream 
       assert.ok(!textOf.includes(SECRET), `the API key is not in the ${where}`);
       assert.ok(!textOf.includes(USERINFO), `the userinfo is not in the ${where}`);
     }
-    assert.ok(target.counts().requests > 0, 'the requests were sent (with the full URL)');
+    assert.ok(target.total() > 0, 'the requests were sent (with the full URL)');
   } finally {
     run.kill('SIGKILL');
     await run.exited;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -91,7 +91,7 @@ test('mutual TLS: certs, a run that reconciles, and refusals for plaintext, miss
     // Light (100/s), but TLS handshakes in the first second put the agent's lag p99 at 11 ms once here (exit 4).
     assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')));
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(report.summary.requests, target.counts().requests, 'the run alongside was unaffected');
+    assert.equal(report.summary.requests, target.total(), 'the run alongside was unaffected');
   } finally {
     for (const x of procs) x.kill('SIGKILL');
     await Promise.all(procs.map((x) => x.exited));

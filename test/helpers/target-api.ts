@@ -45,3 +45,25 @@ export function answerApi(req: IncomingMessage, path: string, body: Buffer, coun
   end(404, 'text/plain', 'not found');
 }
 
+
+/**
+ * A scenario (YAML) whose one flow POSTs a data row's `user` to a login-API target's /login (`base`: its origin) and checks 200,
+ * fed by `FEEDER.csv` (relative to the scenario) in `mode`, under an open load of `rateRps` for `duration`.
+ */
+export const loginFlow = (name: string, base: string, feeder: string, mode: string, rateRps: number, duration: string): string => `
+name: ${name}
+variables: { base: "${base}" }
+data:
+  ${feeder}: { path: ${feeder}.csv, mode: ${mode} }
+flows:
+  login:
+    steps:
+      - request:
+          name: login
+          url: "{{ base }}/login"
+          method: POST
+          headers: { content-type: application/json }
+          body: '{"user": {{ $json(${feeder}.user) }}, "password": "x"}'
+        checks: [{ status: 200 }]
+load: { model: open, rate: ${rateRps}, duration: ${duration} }
+`;

@@ -66,6 +66,8 @@ export interface Target {
   logins(): Record<string, number>;
   /** Authorized calls by token (login API). */
   tokens(): Record<string, number>;
+  /** Each request's arrival time, in order (clock ms: performance.now() on the system clock). */
+  arrivals(): readonly number[];
   /** Requests in flight now. */
   inFlight(): number;
   /** Every arrival and departure since the first request, with the in-flight count after it. */
@@ -91,6 +93,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
   const methods: Record<string, number> = {};
   const api: ApiCounts = { logins: {}, tokens: {} };
   const log = new InflightLog();
+  const arrivals: number[] = [];
   let total = 0;
   let connections = 0;
   let stalledUntilMs = -Infinity;
@@ -108,6 +111,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
     bump(paths, path);
     bump(routes, `${method} ${path}`);
     bump(methods, method);
+    arrivals.push(clock.nowMs());
     log.mark(path, 1, clock.nowMs());
     let departed = false;
     const depart = (): void => {
@@ -180,6 +184,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
     connections: () => connections,
     logins: () => ({ ...api.logins }),
     tokens: () => ({ ...api.tokens }),
+    arrivals: () => arrivals,
     inFlight: () => log.inFlight(),
     changes: () => log.changes(),
     peakBetween: (fromMs, toMs, path) => log.peakBetween(fromMs, toMs, path),
