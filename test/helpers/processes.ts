@@ -11,6 +11,8 @@ export interface Proc {
   exited: Promise<number>;
   /** Resolves with the first stdout/stderr line matching `re`, or rejects after timeoutMs. */
   waitFor(re: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
+  /** As waitFor, with the first line whose match `accept` also takes (e.g. a progress line past a time). */
+  waitForMatch(re: RegExp, accept: (m: RegExpExecArray) => boolean, timeoutMs?: number): Promise<RegExpExecArray>;
   kill(signal?: NodeJS.Signals): void;
 }
 
@@ -33,11 +35,11 @@ export function startProcess(args: string[], env: Record<string, string> = {}, c
   live.add(child);
   let out = '';
   let err = '';
-  const waiters: { re: RegExp; resolve: (m: RegExpExecArray) => void }[] = [];
+  const waiters: { re: RegExp; accept: (m: RegExpExecArray) => boolean; resolve: (m: RegExpExecArray) => void }[] = [];
   const onLine = (line: string): void => {
     for (const w of [...waiters]) {
       const m = w.re.exec(line);
-      if (m !== null) {
+      if (m !== null && w.accept(m)) {
         waiters.splice(waiters.indexOf(w), 1);
         w.resolve(m);
       }
@@ -51,22 +53,25 @@ export function startProcess(args: string[], env: Record<string, string> = {}, c
       resolve(code ?? (signal === 'SIGKILL' ? 137 : 143));
     });
   });
+  function waitForMatch(re: RegExp, accept: (m: RegExpExecArray) => boolean, timeoutMs = 15_000): Promise<RegExpExecArray> {
+    for (const l of `${out}${err}`.split('\n')) {
+      const m = re.exec(l);
+      if (m !== null && accept(m)) return Promise.resolve(m);
+    }
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in output:\n${out}\n${err}`)), timeoutMs);
+      waiters.push({ re, accept, resolve: (m) => { clearTimeout(t); resolve(m); } });
+    });
+  }
   return {
     child,
     stdout: () => out,
     stderr: () => err,
     exited,
     waitFor(re, timeoutMs = 15_000) {
-      const all = `${out}${err}`.split('\n');
-      for (const l of all) {
-        const m = re.exec(l);
-        if (m !== null) return Promise.resolve(m);
-      }
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`timed out waiting for ${re} in output:\n${out}\n${err}`)), timeoutMs);
-        waiters.push({ re, resolve: (m) => { clearTimeout(t); resolve(m); } });
-      });
+      return waitForMatch(re, () => true, timeoutMs);
     },
+    waitForMatch,
     kill(signal = 'SIGTERM') {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     },
