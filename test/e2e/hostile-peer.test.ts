@@ -10,6 +10,7 @@ import { Worker } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { startTarget } from '../helpers/target.js';
+import { assertCompleted } from '../helpers/verdict.js';
 import { encodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
 import { emptyRequestStats } from '../../common/metrics/request-stats.js';
 import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
@@ -138,7 +139,8 @@ test('hostile peers during a run: each is cut with INVALID_ARGUMENT naming the f
       }
     }
     const code = await run.exited;
-    assert.ok(![1, 2, 130].includes(code), `the run completed (exit ${code}): ${run.stdout()}${run.stderr()}`);
+    // Light (50 req/s on one agent), but the peers cut meanwhile share its cores: generator-bound is accepted.
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, f.report, { requests: f.target.total() });
     const r = f.report();
     const got = f.target.total();
     assert.ok(got > 0);

@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget } from '../helpers/target.js';
+import { assertPassed, reportAt } from '../helpers/verdict.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -37,9 +38,8 @@ test('a light smoke test (3 s at 20 req/s on 2 local agents) passes outright wit
     const dir = scenarioFile(target.url, '3s');
     const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], {}, dir);
     const code = await p.exited;
+    assertPassed(code, p.stdout(), reportAt(join(dir, 'r.json')));
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(code, 0, `${report.verdict}: ${report.verdictReasons.join('; ')}\n${p.stdout()}`);
-    assert.equal(report.verdict, 'pass');
     assert.equal(report.summary.requests, target.total());
   } finally {
     await target.close();
