@@ -146,7 +146,8 @@ test('run with local agents: live lines, a rate typed on the terminal, report to
     await p.waitFor(/\[\s*1s\//);
     p.child.stdin!.write('rate 300\n');
     await p.waitFor(/rate 300\/s sent to 2 agent\(s\)/);
-    assert.equal(await p.exited, 0, p.stderr());
+    // 150/s per agent after the change: generator-bound is accepted, as for the same load below.
+    assertCompleted(await p.exited, `${p.stdout()}${p.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.total() });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.equal(report.summary.requests, target.total());
     assert.equal(report.rateChanges.length, 1);
@@ -170,7 +171,8 @@ test('a long-lived coordinator: agents join, run --coordinator, rate and status 
     for (const id of ['a1', 'a2']) agents.push(startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], env));
     for (const a of agents) await a.waitFor(/joined coordinator/);
 
-    writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '4s' } }));
+    // The run lasts until `stop` below: however slowly the CLI processes start, they act on it while it runs.
+    writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '30m' } }));
     const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], env, dir);
     await run.waitFor(/\[\s*1s\//);
     const rate = startProcess([CLI_ENTRY, 'rate', '250', '--coordinator', addr], env);
@@ -184,6 +186,8 @@ test('a long-lived coordinator: agents join, run --coordinator, rate and status 
     const noToken = startProcess([CLI_ENTRY, 'rate', '10', '--coordinator', addr], { LOADFLEET_TOKEN: 'wrong' });
     assert.equal(await noToken.exited, 6);
     assert.match(noToken.stderr(), /control token/);
+    const stop = startProcess([CLI_ENTRY, 'stop', '--coordinator', addr], env);
+    assert.equal(await stop.exited, 0, stop.stderr());
 
     // 125/s per agent after the change, with the CLI processes above: generator-bound is accepted.
     const code = await run.exited;
