@@ -7,8 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget } from '../helpers/target.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
 import type { Report } from '../../coordinator/report/report.js';
@@ -71,7 +70,7 @@ test('a rate no fleet could hold is refused by validate and run (exit 2, the bou
       ['run --rate 1e9', ['run', 's.yaml', '--rate', '1e9', '--duration', '2s', '--agents', '1', '--no-dashboard']],
     ];
     for (const [why, args] of rows) {
-      const p = startProcess([CLI_ENTRY, ...args], {}, dir);
+      const p = startCli([...args], { cwd: dir });
       assert.equal(await p.exited, 2, `${why}: ${p.stdout()}${p.stderr()}`);
       assert.match(p.stdout() + p.stderr(), /at most 10000000 req\/s.*no fleet could hold more/, why);
     }
@@ -104,7 +103,7 @@ test('a host name that does not resolve is error kind dns, at once, not timeout'
   // RFC 6761: *.invalid never resolves and generates no traffic. A 10 s timeout that must not be waited.
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-dns-'));
   writeFileSync(join(dir, 's.yaml'), 'request: { url: "http://no-such-host.invalid/", timeout: 10s }\nload: { model: open, rate: 20, duration: 1s }\n');
-  const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '1', '--no-dashboard', '--out', 'r.json'], {}, dir);
+  const p = startCli(['run', 's.yaml', '--agents', '1', '--no-dashboard', '--out', 'r.json'], { cwd: dir });
   const code = await p.exited;
   const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
   const s = report.summary;
@@ -127,7 +126,7 @@ test('a stalled target (accepts, never answers) gets no reconnect storm: connect
     // 100 req/s for 3 s, 4 connections, 500 ms timeout: a client that replaced every timed-out socket
     // would open ~8 new connections per second.
     writeFileSync(join(dir, 's.yaml'), `request: { url: "http://127.0.0.1:${port}/", timeout: 500ms }\nload: { model: open, rate: 100, duration: 3s, connections: 4 }\n`);
-    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '1', '--no-dashboard', '--out', 'r.json'], {}, dir);
+    const p = startCli(['run', 's.yaml', '--agents', '1', '--no-dashboard', '--out', 'r.json'], { cwd: dir });
     await p.exited;
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     const s = report.summary;

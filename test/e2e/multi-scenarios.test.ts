@@ -6,8 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { startTarget } from '../helpers/target.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
@@ -34,7 +33,7 @@ thresholds:
   - { threshold: "rps < 60", scenario: arrivals }
   - { threshold: "checks > 99%", scenario: arrivals }
 `);
-    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json'], { cwd: dir });
     const code = await p.exited;
     // Not light: the loops run as fast as the target answers (~170 req/s in all), and exited 4 here.
     assertCompleted(code, `stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`, reportAt(join(dir, 'r.json')));
@@ -97,21 +96,21 @@ scenarios:
     // The run lasts until \`stop\` below: however slowly the four CLI processes start, each change lands
     // in it, and the run goes on after the last as long again before it ends.
     await run.waitFor(/\[\s*1s\//);
-    const bare = startProcess([CLI_ENTRY, 'rate', '60', '--coordinator', addr], env);
+    const bare = startCli(['rate', '60', '--coordinator', addr], { env });
     assert.equal(await bare.exited, 2, bare.stderr());
     assert.match(bare.stderr(), /several scenarios \(arrivals, loops\): name the one to change with --scenario NAME/);
-    const wrongModel = startProcess([CLI_ENTRY, 'concurrency', '2', '--scenario', 'arrivals', '--coordinator', addr], env);
+    const wrongModel = startCli(['concurrency', '2', '--scenario', 'arrivals', '--coordinator', addr], { env });
     assert.equal(await wrongModel.exited, 2);
     assert.match(wrongModel.stderr(), /scenario "arrivals" uses the open model: change its rate/);
-    const rate = startProcess([CLI_ENTRY, 'rate', '60', '--scenario', 'arrivals', '--coordinator', addr], env);
+    const rate = startCli(['rate', '60', '--scenario', 'arrivals', '--coordinator', addr], { env });
     assert.equal(await rate.exited, 0, rate.stderr());
     assert.match(rate.stdout(), /arrivals: rate 60\/s sent to 1 agent\(s\)/);
     // Above the planned peak of 3: the agent takes it (its loops share the connections planned).
-    const loops = startProcess([CLI_ENTRY, 'concurrency', '5', '--scenario', 'loops', '--coordinator', addr], env);
+    const loops = startCli(['concurrency', '5', '--scenario', 'loops', '--coordinator', addr], { env });
     assert.equal(await loops.exited, 0, loops.stderr());
     const changedS = elapsedS(run);
     await waitForElapsed(run, Math.max(2 * changedS, changedS + 3));
-    const stop = startProcess([CLI_ENTRY, 'stop', '--coordinator', addr], env);
+    const stop = startCli(['stop', '--coordinator', addr], { env });
     assert.equal(await stop.exited, 0, stop.stderr());
     const code = await run.exited;
     // Not light: up to 5 loops as fast as the target answers (~200 req/s on one agent), and exited 4 here.

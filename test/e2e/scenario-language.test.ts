@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 import { startTarget } from '../helpers/target.js';
 
@@ -52,7 +51,7 @@ thresholds:
   - { threshold: p99 < 0.001ms, request: items }
   - { threshold: error_rate < 1%, request: login }
 `);
-    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json'], { cwd: dir });
     const code = await p.exited;
     assert.equal(code, 7, `exit 7 (thresholds failed); stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
     const logins = target.logins();
@@ -101,7 +100,7 @@ test('every example in examples/ runs against a local target', async () => {
       writeFileSync(join(dir, f), text);
       const short = several ? [] : /model:\s*closed|"model": "closed"/.test(text) ? ['--duration', '2s'] : ['--rate', '20', '--duration', '2s'];
       const before = target.total();
-      const p = startProcess([CLI_ENTRY, 'run', f, '--agents', '1', '--out', `${f}.json`, ...short], {}, dir);
+      const p = startCli(['run', f, '--agents', '1', '--out', `${f}.json`, ...short], { cwd: dir });
       const code = await p.exited;
       // The examples are sized for real targets (a multi-scenario file keeps its rates): generator-bound is accepted.
       assertCompleted(code, `${f}\n${p.stdout()}\n${p.stderr()}`, reportAt(join(dir, `${f}.json`)));
