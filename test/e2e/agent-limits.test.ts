@@ -5,24 +5,23 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startTarget } from '../helpers/target.js';
+import { startCli } from '../helpers/cli.js';
 
 const ENV = { LOADFLEET_TOKEN: 'limits-e2e' };
 
 test('a target outside the agent\'s allow-list and a rate above its ceiling are refused with a coded failure; nothing is sent', async () => {
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-limits-'));
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], ENV);
+  const coord = startCli(['coordinator', '--listen', '127.0.0.1:0'], { env: ENV });
   const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-  const narrow = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'narrow', '--allow-target', '127.0.0.2', '--max-rate', '50'], ENV);
+  const narrow = startCli(['agent', '--join', addr, '--id', 'narrow', '--allow-target', '127.0.0.2', '--max-rate', '50'], { env: ENV });
   try {
     await narrow.waitFor(/joined coordinator/);
     assert.match(narrow.stderr(), /allowed targets: 127\.0\.0\.2/);
     const runWith = async (rate: number, url: string): Promise<{ code: number; out: string }> => {
       writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url }, load: { model: 'open', rate, duration: '2s' } }));
-      const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '1', '--out', 'r.json'], ENV, dir);
+      const run = startCli(['run', 's.json', '--coordinator', addr, '--agents', '1', '--out', 'r.json'], { env: ENV, cwd: dir });
       const code = await run.exited;
       return { code, out: run.stdout() + run.stderr() };
     };
@@ -32,8 +31,8 @@ test('a target outside the agent\'s allow-list and a rate above its ceiling are 
     const tooFast = await runWith(200, target.url.replace('127.0.0.1', '127.0.0.2'));
     assert.equal(tooFast.code, 3, tooFast.out);
     assert.match(tooFast.out, /asks for 200 req\/s, above this agent's --max-rate 50/);
-    assert.equal(target.counts().requests, 0, 'the target never saw a request');
-    const bad = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--allow-target', '10.0.0.0/40'], ENV);
+    assert.equal(target.total(), 0, 'the target never saw a request');
+    const bad = startCli(['agent', '--join', addr, '--allow-target', '10.0.0.0/40'], { env: ENV });
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /--allow-target "10\.0\.0\.0\/40": prefix \/40 is not 0-32/);
   } finally {

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Page } from 'playwright-core';
-import { startTarget } from '../../coordinator/demo/target.js';
-import type { TargetServer } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
+import type { Target } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { CLI_ENTRY } from '../helpers/paths.js';
 import { startProcess } from '../helpers/processes.js';
@@ -20,7 +20,7 @@ import type { Proc } from '../helpers/processes.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 import { artifactPath, canvases, chromiumOrSkip, overflowsX, waitAttrAtLeast, waitText } from '../helpers/browser.js';
 
-let target: TargetServer;
+let target: Target;
 let dir: string;
 
 before(async () => {
@@ -182,7 +182,7 @@ test('dashboard: a scenario with named requests shows a row per request name, an
   if (browser === undefined) return;
   const scenarioPath = join(dir, 'named.json');
   const reportPath = join(dir, 'named-report.json');
-  const before = target.counts().byMethod;
+  const before = target.methods();
   writeFileSync(scenarioPath, JSON.stringify({
     name: 'named',
     requests: {
@@ -220,7 +220,7 @@ test('dashboard: a scenario with named requests shows a row per request name, an
     assertCompleted(code, proc.stderr(), reportAt(reportPath));
     assert.deepEqual(pageErrors, []);
     const report = JSON.parse(readFileSync(reportPath, 'utf8')) as Report;
-    const after = target.counts().byMethod;
+    const after = target.methods();
     const sent = (m: string): number => (after[m] ?? 0) - (before[m] ?? 0);
     assert.equal(report.requests?.list?.requests, sent('GET'), 'the report counts every GET the target received as "list"');
     assert.equal(report.requests?.create?.requests, sent('POST'));

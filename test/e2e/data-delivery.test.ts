@@ -8,9 +8,10 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
-import { loginFlow, startApiTarget } from '../helpers/api-target.js';
+import { startTarget } from '../helpers/target.js';
+import { loginFlow } from '../helpers/target-api.js';
 
-const fleet = async (ids: string[]) => startFleet({ target: await startApiTarget(), ids, token: 'data-e2e', dirPrefix: 'loadfleet-data-' });
+const fleet = async (ids: string[]) => startFleet({ target: await startTarget({ api: true }), ids, token: 'data-e2e', dirPrefix: 'loadfleet-data-' });
 
 
 test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows from what is left, no row is used twice, every handed-out row is accounted for', async () => {
@@ -18,7 +19,7 @@ test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows
   try {
     const rows = 400;
     writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
-    const run = f.run(loginFlow('data-delivery', f.target.url, 'users', 'unique', 40, '6s'));
+    const run = f.run(loginFlow('data-delivery', f.target.origin, 'users', 'unique', 40, '6s'));
     await run.waitFor(/\[\s*1s\//);
     await f.addAgent('u3');
     await run.waitFor(/agent u3 joined mid-test/);
@@ -49,7 +50,7 @@ test('unique rows held by an agent killed mid-test are counted lost and never ha
   try {
     const rows = 600;
     writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
-    const run = f.run(loginFlow('data-delivery', f.target.url, 'users', 'unique', 60, '5s'));
+    const run = f.run(loginFlow('data-delivery', f.target.origin, 'users', 'unique', 60, '5s'));
     await run.waitFor(/\[\s*2s\//);
     f.agents.get('k3')!.kill('SIGKILL');
     const code = await run.exited;
@@ -77,7 +78,7 @@ test('a data file larger than one gRPC message (~24 MiB) is uploaded in pieces, 
     const rows = 24;
     const pad = 'p'.repeat(1024 * 1024);
     writeFileSync(join(f.dir, 'big.csv'), ['user,pad', ...Array.from({ length: rows }, (_, i) => `row-${i},${pad}`)].join('\n') + '\n');
-    const run = f.run(loginFlow('data-delivery', f.target.url, 'big', 'sequential', 40, '2s'));
+    const run = f.run(loginFlow('data-delivery', f.target.origin, 'big', 'sequential', 40, '2s'));
     const code = await run.exited;
     // Agents parse a 24 MiB file while the clock runs: generator-bound is accepted.
     assertCompleted(code, run.stdout() + run.stderr(), f.report);

@@ -6,10 +6,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import type { Proc } from '../helpers/processes.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
@@ -36,9 +35,9 @@ test('agent and coordinator configured only by environment variables; /healthz a
   const procs: Proc[] = [];
   try {
     // LOADFLEET_DEBUG and LOADFLEET_PLAIN are not flags: they must not be taken for unknown arguments.
-    const coord = startProcess([CLI_ENTRY, 'coordinator'], {
+    const coord = startCli(['coordinator'], { env: {
       LOADFLEET_LISTEN: '127.0.0.1:0', LOADFLEET_METRICS: '127.0.0.1:0', LOADFLEET_TOKEN: TOKEN, LOADFLEET_DEBUG: '1', LOADFLEET_PLAIN: '1',
-    });
+    } });
     procs.push(coord);
     const listening = await coord.waitFor(/coordinator listening on (\S+) \((.*)\)/);
     const addr = listening[1] as string;
@@ -51,7 +50,7 @@ test('agent and coordinator configured only by environment variables; /healthz a
       LOADFLEET_JOIN: addr, LOADFLEET_ID: 'from-env', LOADFLEET_TOKEN: TOKEN, LOADFLEET_HEALTH: '127.0.0.1:0',
       LOADFLEET_ALLOW_TARGET: '127.0.0.1, ::1', LOADFLEET_MAX_RATE: '5000',
     };
-    const agent = startProcess([CLI_ENTRY, 'agent'], agentEnv);
+    const agent = startCli(['agent'], { env: agentEnv });
     procs.push(agent);
     const health = (await agent.waitFor(/health on http:\/\/(\S+)\/healthz/))[1] as string;
     assert.deepEqual(await get(`http://${health}/healthz`), { status: 200, body: 'ok\n' });
@@ -59,24 +58,24 @@ test('agent and coordinator configured only by environment variables; /healthz a
     assert.match(agent.stderr(), /allowed targets: 127\.0\.0\.1, ::1/, 'the list variable is split on commas');
 
     // A flag wins over its variable: the same environment with --id.
-    const flagged = startProcess([CLI_ENTRY, 'agent', '--id', 'from-flag'], { ...agentEnv, LOADFLEET_HEALTH: '' });
+    const flagged = startCli(['agent', '--id', 'from-flag'], { env: { ...agentEnv, LOADFLEET_HEALTH: '' } });
     procs.push(flagged);
     await flagged.waitFor(/joined coordinator/);
 
     writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '2s' } }));
-    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], { LOADFLEET_TOKEN: TOKEN }, dir);
+    const run = startCli(['run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], { env: { LOADFLEET_TOKEN: TOKEN }, cwd: dir });
     const code = await run.exited;
     // 50/s per agent for 2 s is light, but it exited 4 once in 3 runs here (schedule lag p99 11.2 ms against
     // the 10 ms bar, with other work on the machine): generator-bound stays accepted.
-    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.total() });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['from-env', 'from-flag']);
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
 
     // A wrong token in the variable is refused like a wrong --token-file (exit 6); a bad value is a usage error.
-    const wrong = startProcess([CLI_ENTRY, 'agent'], { ...agentEnv, LOADFLEET_ID: 'wrong', LOADFLEET_HEALTH: '', LOADFLEET_TOKEN: 'nope' });
+    const wrong = startCli(['agent'], { env: { ...agentEnv, LOADFLEET_ID: 'wrong', LOADFLEET_HEALTH: '', LOADFLEET_TOKEN: 'nope' } });
     assert.equal(await wrong.exited, 6, wrong.stderr());
-    const bad = startProcess([CLI_ENTRY, 'agent'], { ...agentEnv, LOADFLEET_MAX_RATE: 'fast', LOADFLEET_HEALTH: '' });
+    const bad = startCli(['agent'], { env: { ...agentEnv, LOADFLEET_MAX_RATE: 'fast', LOADFLEET_HEALTH: '' } });
     assert.equal(await bad.exited, 2);
     assert.match(bad.stderr(), /LOADFLEET_MAX_RATE=fast: expected a number \(for --max-rate\)/);
 

@@ -6,9 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startTarget } from '../helpers/target.js';
+import { startCli } from '../helpers/cli.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
 
@@ -28,14 +27,14 @@ test('the coordinator paused 3 s mid-run: every agent is lost, comes back, resen
     f.coord.kill('SIGCONT');
     const code = await run.exited;
     const out = run.stdout() + run.stderr();
-    assertCompleted(code, `the pause alone neither fails the run nor leaves it incomplete\n${out}`, f.report, { requests: f.target.counts().requests });
+    assertCompleted(code, `the pause alone neither fails the run nor leaves it incomplete\n${out}`, f.report, { requests: f.target.total() });
     const r = f.report();
     const kinds = r.timeline.map((e) => `${e.kind} ${e.agentId ?? ''}`.trim());
     t.diagnostic(`exit ${code}, verdict ${r.verdict} (${r.verdictReasons.join('; ')}), dropped ${r.summary.dropped}; timeline: ${kinds.join(', ')}`);
     assert.ok(kinds.includes('lost p1') && kinds.includes('lost p2'), `the pause lost both agents: ${kinds.join(', ')}`);
     assert.ok(kinds.includes('recovered p1') && kinds.includes('recovered p2'), `both came back with their figures: ${kinds.join(', ')}`);
     assert.deepEqual(r.incomplete, []);
-    assert.equal(r.summary.requests, f.target.counts().requests, 'every request the target got is in the report, once');
+    assert.equal(r.summary.requests, f.target.total(), 'every request the target got is in the report, once');
     assert.ok(r.reconciliation.every((n) => n.status !== 'mismatch'), JSON.stringify(r.reconciliation));
   } finally {
     f.coord.kill('SIGCONT');
@@ -55,9 +54,9 @@ test('kill -9 of one agent of two: verdict incomplete, exit 8, a banner; `loadfl
     assert.equal(r.verdict, 'incomplete');
     assert.match(r.incomplete.join('\n'), /i2 was lost/);
     assert.match(r.verdictReasons[0] ?? '', /one set of figures is missing/);
-    assert.ok(r.summary.requests < f.target.counts().requests, 'the report is short of the target\'s count, and says so');
+    assert.ok(r.summary.requests < f.target.total(), 'the report is short of the target\'s count, and says so');
     assert.match(run.stdout(), /INCOMPLETE FIGURES:[\s\S]*INCOMPLETE: some agent's figures never arrived/);
-    const again = startProcess([CLI_ENTRY, 'report', 'r.json'], f.env, f.dir);
+    const again = startCli(['report', 'r.json'], { env: f.env, cwd: f.dir });
     assert.equal(await again.exited, 8, `loadfleet report exits with the verdict's code too\n${again.stderr()}`);
     assert.match(again.stdout(), /INCOMPLETE: some agent's figures never arrived/);
     assert.match(readFileSync(join(f.dir, 'r.html'), 'utf8'), /id="verdict">INCOMPLETE: some agent&#39;s figures never arrived/, 'the HTML report agrees');

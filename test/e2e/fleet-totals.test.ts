@@ -5,7 +5,8 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
+import { assertReportCompleted } from '../helpers/verdict.js';
 import { runOnLocalFleet, scenario } from '../helpers/local-run.js';
 
 test('report totals equal the target\'s own count, and merged percentiles equal one histogram of every sample', async () => {
@@ -19,7 +20,7 @@ test('report totals equal the target\'s own count, and merged percentiles equal 
       warmup: '1s',
     }), { env: { LOADFLEET_SAMPLE_LOG_DIR: sampleDir } });
 
-    const counted = target.counts().requests;
+    const counted = target.total();
     const warmupSent = report.warmup?.sent ?? 0;
     // Ground truth: every request the target received is in the report, once (main + warm-up apart).
     assert.equal(report.summary.requests + warmupSent, counted, 'report requests + warm-up = target count');
@@ -29,7 +30,8 @@ test('report totals equal the target\'s own count, and merged percentiles equal 
     // Open model: 300/s for 3 s is 900 arrivals (one arrival of slack per agent for the split).
     assert.ok(Math.abs(report.summary.requests - rateRps * 3) <= 2, `requests ${report.summary.requests} ~ 900`);
     assert.ok(warmupSent > 200, `warm-up ran apart (${warmupSent} requests)`);
-    assert.equal(report.verdict === 'failed', false);
+    // Not light (150 req/s per agent): generator-bound is accepted, through the one helper that says why.
+    assertReportCompleted(report);
 
     // One histogram fed every raw sample the agents measured (main phase), independent of any merge.
     const all = newHistogram();

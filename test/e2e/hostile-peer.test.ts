@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
+import { assertCompleted } from '../helpers/verdict.js';
 import { encodeHistogram, newHistogram } from '../../common/metrics/histogram.js';
 import { emptyRequestFigures, requestNamesToWire } from '../../common/metrics/stats.js';
 import { PROTOCOL_VERSION } from '../../common/protocol/messages.js';
@@ -138,9 +139,11 @@ test('hostile peers during a run: each is cut with INVALID_ARGUMENT naming the f
       }
     }
     const code = await run.exited;
-    assert.ok(![1, 2, 130].includes(code), `the run completed (exit ${code}): ${run.stdout()}${run.stderr()}`);
+    // Peers cut after their assignment leave figures that never arrive: exit 8 (incomplete) is this
+    // test's expected end; otherwise the run completed, generator-bound accepted through the one helper.
+    if (code !== 8) assertCompleted(code, `${run.stdout()}${run.stderr()}`, f.report, { requests: f.target.total() });
     const r = f.report();
-    const got = f.target.counts().requests;
+    const got = f.target.total();
     assert.ok(got > 0);
     assert.equal(r.summary.requests, got, 'the report counts exactly what the target received');
     const honest = r.reconciliation.find((n) => n.agentId.startsWith('honest'));

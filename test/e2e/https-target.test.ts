@@ -13,8 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 let dir: string;
@@ -46,7 +45,7 @@ after(async () => {
 async function run(name: string, scenario: object, agents = 2): Promise<{ code: number; out: string; report: Report; received: number }> {
   writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, ...scenario }));
   const before = received;
-  const p = startProcess([CLI_ENTRY, 'run', `${name}.json`, '--agents', String(agents), '--out', `${name}-report.json`], { LOADFLEET_PLAIN: '1' }, dir);
+  const p = startCli(['run', `${name}.json`, '--agents', String(agents), '--out', `${name}-report.json`], { env: { LOADFLEET_PLAIN: '1' }, cwd: dir });
   const code = await p.exited;
   const report = JSON.parse(readFileSync(join(dir, `${name}-report.json`), 'utf8')) as Report;
   return { code, out: p.stdout() + p.stderr(), report, received: received - before };
@@ -94,13 +93,13 @@ test('a bad tls.ca is a located validation problem (exit 2), before any load', a
   writeFileSync(join(dir, 'not-a-cert.pem'), 'hello\n');
   writeFileSync(join(dir, 'bad-ca.yaml'), `request:\n  url: ${url}\nload: { model: open, rate: 10, duration: 1s }\ntls:\n  ca: not-a-cert.pem\n`);
   const before = received;
-  const p = startProcess([CLI_ENTRY, 'run', 'bad-ca.yaml', '--agents', '1'], { LOADFLEET_PLAIN: '1' }, dir);
+  const p = startCli(['run', 'bad-ca.yaml', '--agents', '1'], { env: { LOADFLEET_PLAIN: '1' }, cwd: dir });
   assert.equal(await p.exited, 2, p.stderr());
   assert.match(p.stderr(), /bad-ca\.yaml:5:\d+: tls\.ca: not-a-cert\.pem is not a PEM certificate/);
-  const v = startProcess([CLI_ENTRY, 'validate', 'bad-ca.yaml'], {}, dir);
+  const v = startCli(['validate', 'bad-ca.yaml'], { cwd: dir });
   assert.equal(await v.exited, 2);
   writeFileSync(join(dir, 'both.yaml'), `request:\n  url: ${url}\nload: { model: open, rate: 10, duration: 1s }\ntls:\n  insecureSkipVerify: true\n  ca: cert.pem\n`);
-  const both = startProcess([CLI_ENTRY, 'validate', 'both.yaml'], {}, dir);
+  const both = startCli(['validate', 'both.yaml'], { cwd: dir });
   assert.equal(await both.exited, 2);
   assert.match(both.stdout() + both.stderr(), /both\.yaml:6:\d+: .*tls\.ca.*not used when insecureSkipVerify is true/);
   assert.equal(received, before);
@@ -108,27 +107,27 @@ test('a bad tls.ca is a located validation problem (exit 2), before any load', a
 
 test('a remote agent refuses a plan that skips certificate checks unless started with --allow-insecure-tls', async () => {
   const ENV = { LOADFLEET_TOKEN: 'https-e2e' };
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], ENV);
+  const coord = startCli(['coordinator', '--listen', '127.0.0.1:0'], { env: ENV });
   const procs = [coord];
   try {
     const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
     writeFileSync(join(dir, 'remote.json'), JSON.stringify({ request: { url }, load: { model: 'open', rate: 20, duration: '1s' }, tls: { insecureSkipVerify: true } }));
-    const strict = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'strict'], ENV);
+    const strict = startCli(['agent', '--join', addr, '--id', 'strict'], { env: ENV });
     procs.push(strict);
     await strict.waitFor(/joined coordinator/);
     const before = received;
-    const refused = startProcess([CLI_ENTRY, 'run', 'remote.json', '--coordinator', addr, '--agents', '1', '--out', 'remote-1.json'], ENV, dir);
+    const refused = startCli(['run', 'remote.json', '--coordinator', addr, '--agents', '1', '--out', 'remote-1.json'], { env: ENV, cwd: dir });
     assert.equal(await refused.exited, 3, refused.stdout() + refused.stderr());
     assert.match(refused.stdout() + refused.stderr(), /agent strict refused: the plan skips the targets' certificate checks .*--allow-insecure-tls/);
     assert.equal(received, before, 'nothing was sent');
     strict.kill('SIGTERM');
     await strict.exited;
 
-    const lenient = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'lenient', '--allow-insecure-tls'], ENV);
+    const lenient = startCli(['agent', '--join', addr, '--id', 'lenient', '--allow-insecure-tls'], { env: ENV });
     procs.push(lenient);
     await lenient.waitFor(/joined coordinator/);
     assert.match(lenient.stderr(), /insecure TLS \(no certificate checks\) allowed/);
-    const ok = startProcess([CLI_ENTRY, 'run', 'remote.json', '--coordinator', addr, '--agents', '1', '--out', 'remote-2.json'], ENV, dir);
+    const ok = startCli(['run', 'remote.json', '--coordinator', addr, '--agents', '1', '--out', 'remote-2.json'], { env: ENV, cwd: dir });
     const code = await ok.exited;
     assertCompleted(code, ok.stdout() + ok.stderr(), reportAt(join(dir, 'remote-2.json'))); // light, but first-second TLS handshakes can push an agent's lag p99 past 10 ms (tls.test.ts saw exit 4)
     const report = JSON.parse(readFileSync(join(dir, 'remote-2.json'), 'utf8')) as Report;

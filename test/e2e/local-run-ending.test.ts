@@ -4,14 +4,13 @@
 // "left" or "lost" and no target rate reported missing. Real processes, a counting target on port 0.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
+import { assertPassed, reportAt } from '../helpers/verdict.js';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 
 const scenarioFile = (url: string, duration: string): string => {
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-ending-'));
@@ -35,49 +34,32 @@ test('a light smoke test (3 s at 20 req/s on 2 local agents) passes outright wit
   const target = await startTarget();
   try {
     const dir = scenarioFile(target.url, '3s');
-    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], {}, dir);
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], { cwd: dir });
     const code = await p.exited;
+    assertPassed(code, p.stdout(), reportAt(join(dir, 'r.json')));
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(code, 0, `${report.verdict}: ${report.verdictReasons.join('; ')}\n${p.stdout()}`);
-    assert.equal(report.verdict, 'pass');
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
   } finally {
     await target.close();
   }
 });
 
-test('Ctrl-C in a terminal (SIGINT to the process group of `run`) stops the run through the coordinator: no agent left, no rate missing', async () => {
+test('Ctrl-C in a terminal (SIGINT to the process group of `run`) stops the run through the coordinator: no agent left, no rate missing', async (t) => {
   const target = await startTarget();
   try {
     const dir = scenarioFile(target.url, '30s');
     // Its own process group, as a shell gives a foreground command: the Ctrl-C goes to the whole group.
-    const child = spawn(process.execPath, [CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], { cwd: dir, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let interrupted = false;
-    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-    const seen = new Promise<void>((resolve) => {
-      const onData = (d: Buffer): void => {
-        out += d.toString('utf8');
-        if (!interrupted && /\[\s*2s\//.test(out)) {
-          interrupted = true;
-          process.kill(-(child.pid as number), 'SIGINT');
-          resolve();
-        }
-      };
-      child.stdout.on('data', onData);
-      child.stderr.on('data', onData);
-    });
-    try {
-      await Promise.race([seen, exited]);
-      assert.ok(interrupted, `the run showed its second live line before ending:\n${out}`);
-      await exited;
-    } finally {
-      try { process.kill(-(child.pid as number), 'SIGKILL'); } catch { /* the group is gone */ }
-    }
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], { cwd: dir, detached: true, t });
+    const seen = p.waitFor(/\[\s*2s\//, 60_000).then(() => true, () => false);
+    const interrupted = await Promise.race([seen, p.exited.then(() => false)]);
+    assert.ok(interrupted, `the run showed its second live line before ending:\n${p.stdout()}${p.stderr()}`);
+    p.kill('SIGINT');
+    await p.exited;
+    const out = p.stdout() + p.stderr();
     assert.match(out, /SIGINT: stopping the test/);
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
     assertCleanStop(out, report);
-    assert.equal(report.summary.requests, target.counts().requests);
+    assert.equal(report.summary.requests, target.total());
   } finally {
     await target.close();
   }
@@ -87,7 +69,7 @@ test('a typed `stop` ends the run with no target rate missing in its last second
   const target = await startTarget();
   try {
     const dir = scenarioFile(target.url, '30s');
-    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], {}, dir);
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json', '--no-dashboard'], { cwd: dir });
     await p.waitFor(/\[\s*2s\//, 30_000);
     p.child.stdin!.write('stop\n');
     await p.exited;

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Script } from 'node:vm';
 import * as hdr from 'hdr-histogram-js';
-import { startTarget } from '../../coordinator/demo/target.js';
-import type { TargetServer } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
+import type { Target } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { startHttpEndpoints } from '../../cli/http-endpoint.js';
 import { systemClock } from '../../common/runtime/clock.js';
@@ -18,8 +18,7 @@ import { reportCommand } from '../../cli/commands/report.js';
 import { verdictExitCode } from '../../cli/run-session.js';
 import { decodeHistogram, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
 import { captureIo } from '../helpers/io.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { scenario, startLocalFleet } from '../helpers/local-run.js';
 import { assertCompleted } from '../helpers/verdict.js';
 
@@ -47,7 +46,7 @@ const sumOf = (metrics: Map<string, number>, prefix: string): number =>
 const NASTY_NAME = '<script>alert("name")</script> & \'co\'';
 const NASTY_QUERY = '?q="><img src=x onerror=alert(1)>';
 
-let target: TargetServer;
+let target: Target;
 let report: Report;
 let during: Map<string, number>;
 let afterRun: Map<string, number>;
@@ -108,7 +107,7 @@ test('/metrics after the run equals its report: request counts, statuses, errors
   assert.ok(s.requests > 800, `enough requests: ${s.requests}`);
   assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}'), s.requests);
   assert.equal(value(afterRun, 'loadfleet_requests_total{phase="warmup"}'), report.warmup?.requests);
-  assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}') + value(afterRun, 'loadfleet_requests_total{phase="warmup"}'), target.counts().requests);
+  assert.equal(value(afterRun, 'loadfleet_requests_total{phase="main"}') + value(afterRun, 'loadfleet_requests_total{phase="warmup"}'), target.total());
   assert.equal(value(afterRun, 'loadfleet_sent_total{phase="main"}'), s.sent);
   assert.equal(value(afterRun, 'loadfleet_responses_total{phase="main",status="200"}'), s.statusCodes['200']);
   assert.equal(sumOf(afterRun, 'loadfleet_errors_total{phase="main"'), s.errors);
@@ -255,21 +254,21 @@ test('--html: one self-contained page with every section, no external resource, 
 });
 
 test('CLI: the flags and the report command are documented; --metrics with --coordinator is refused; `coordinator --metrics` serves /metrics', async () => {
-  const run = startProcess([CLI_ENTRY, 'run', '--help']);
+  const run = startCli(['run', '--help']);
   assert.equal(await run.exited, 0);
   for (const flag of ['--metrics', '--html', '--csv', '--export-hdr']) assert.ok(run.stdout().includes(flag), `run --help has ${flag}`);
-  const help = startProcess([CLI_ENTRY, '--help']);
+  const help = startCli(['--help']);
   assert.equal(await help.exited, 0);
   assert.match(help.stdout(), /report \[report\]/);
   writeFileSync(join(dir, 's.yaml'), 'request:\n  url: http://127.0.0.1:1/\nload:\n  model: open\n  rate: 1\n  duration: 1s\n');
-  const wrong = startProcess([CLI_ENTRY, 'run', 's.yaml', '--coordinator', '127.0.0.1:1', '--metrics', '127.0.0.1:0'], {}, dir);
+  const wrong = startCli(['run', 's.yaml', '--coordinator', '127.0.0.1:1', '--metrics', '127.0.0.1:0'], { cwd: dir });
   assert.equal(await wrong.exited, 2);
   assert.match(wrong.stderr(), /--metrics serves the in-process coordinator/);
-  const notReport = startProcess([CLI_ENTRY, 'report', 'r.csv', '--html', 'x.html'], {}, dir);
+  const notReport = startCli(['report', 'r.csv', '--html', 'x.html'], { cwd: dir });
   assert.equal(await notReport.exited, 2);
   assert.match(notReport.stderr(), /not JSON/);
 
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0']);
+  const coord = startCli(['coordinator', '--listen', '127.0.0.1:0', '--metrics', '127.0.0.1:0']);
   try {
     const m = await coord.waitFor(/metrics on (http:\/\/\S+)\/metrics/);
     const base = m[1] as string;

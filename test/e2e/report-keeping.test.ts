@@ -6,17 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import type { Proc } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted, assertPassed } from '../helpers/verdict.js';
-import { startInflightTarget } from '../helpers/inflight-target.js';
 
 test('a killed `run --coordinator` loses nothing: the coordinator keeps the report and `report --coordinator RUN_ID` fetches it whole', async () => {
   const fleet = await startFleet({ target: await startTarget(), ids: ['keep1'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
-  const cli = (args: string[]) => startProcess([CLI_ENTRY, ...args, '--coordinator', fleet.addr], fleet.env, fleet.dir);
+  const cli = (args: string[]) => startCli([...args, '--coordinator', fleet.addr], { env: fleet.env, cwd: fleet.dir });
   try {
     // Nothing finished yet, nothing running: both say so with exit 3.
     const none = cli(['report']);
@@ -47,11 +46,11 @@ test('a killed `run --coordinator` loses nothing: the coordinator keeps the repo
     const fetchedReport = (): Report => JSON.parse(readFileSync(join(fleet.dir, 'fetched.json'), 'utf8')) as Report;
     // The verdict's code, as run's. Not held to a pass although 40/s is light: this run is cut short by
     // `stop` a second or two in, and exited 4 on the 2-core machine this was written on.
-    assertCompleted(code, fetched.stderr(), fetchedReport, { requests: fleet.target.counts().requests });
+    assertCompleted(code, fetched.stderr(), fetchedReport, { requests: fleet.target.total() });
     const report = fetchedReport();
     assert.equal(report.runId, runId);
     assert.ok(report.summary.requests > 0);
-    assert.equal(report.summary.requests, fleet.target.counts().requests, 'the kept report counts every request the target received');
+    assert.equal(report.summary.requests, fleet.target.total(), 'the kept report counts every request the target received');
     assert.match(fetched.stdout(), new RegExp(`run ${runId}`), 'the summary is printed');
 
     const latest = cli(['report']);
@@ -68,9 +67,9 @@ test('a killed `run --coordinator` loses nothing: the coordinator keeps the repo
 
 test('a second Ctrl-C on `run --coordinator` gives up at once (exit 130) and names the command that fetches the report, which the coordinator keeps', async () => {
   // Each request takes 3 s, so the drain after the first Ctrl-C is still going when the second comes.
-  const fleet = await startFleet({ target: await startInflightTarget(3_000), ids: ['keep2'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
+  const fleet = await startFleet({ target: await startTarget({ delayMs: 3_000 }), ids: ['keep2'], token: 'keep-token', dirPrefix: 'loadfleet-keep-' });
   try {
-    const run = fleet.run({ request: { url: fleet.target.url }, load: { model: 'open', rate: 20, duration: '120s' } });
+    const run = fleet.run({ request: { url: fleet.target.origin }, load: { model: 'open', rate: 20, duration: '120s' } });
     const runId = (await run.waitFor(/^run id: (\S+)/))[1] as string;
     await run.waitFor(/\[\s*1s\//);
     run.kill('SIGINT');
@@ -79,7 +78,7 @@ test('a second Ctrl-C on `run --coordinator` gives up at once (exit 130) and nam
     assert.equal(await run.exited, 130, run.stderr());
     assert.match(run.stderr(), new RegExp(`aborted; run ${runId} ends on the coordinator, which keeps its report: loadfleet report --coordinator \\S+ ${runId}`));
     await fleet.coord.waitFor(new RegExp(`run ${runId} finished`), 30_000);
-    const fetched = startProcess([CLI_ENTRY, 'report', runId, '--coordinator', fleet.addr, '--out', 'fetched.json'], fleet.env, fleet.dir);
+    const fetched = startCli(['report', runId, '--coordinator', fleet.addr, '--out', 'fetched.json'], { env: fleet.env, cwd: fleet.dir });
     const code = await fetched.exited;
     const fetchedReport = (): Report => JSON.parse(readFileSync(join(fleet.dir, 'fetched.json'), 'utf8')) as Report;
     assertPassed(code, fetched.stderr(), fetchedReport); // 20/s on one agent: light
@@ -94,14 +93,14 @@ test('coordinator --report-dir also writes each finished report to DIR/RUN_ID.js
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-keep-dir-'));
   const env = { LOADFLEET_TOKEN: 'keep-token' };
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0', '--report-dir', 'kept', '--keep-reports', '1'], env, dir);
-  let agent: ReturnType<typeof startProcess> | undefined;
+  const coord = startCli(['coordinator', '--listen', '127.0.0.1:0', '--report-dir', 'kept', '--keep-reports', '1'], { env, cwd: dir });
+  let agent: Proc | undefined;
   try {
     const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
-    agent = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'keep3'], env);
+    agent = startCli(['agent', '--join', addr, '--id', 'keep3'], { env });
     await agent.waitFor(/joined coordinator/);
     writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 20, duration: '2s' } }));
-    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--out', 'r.json'], env, dir);
+    const run = startCli(['run', 's.json', '--coordinator', addr, '--out', 'r.json'], { env, cwd: dir });
     const runId = (await run.waitFor(/^run id: (\S+)/))[1] as string;
     assertPassed(await run.exited, run.stderr(), () => JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report); // 20/s for 2 s: light
     await coord.waitFor(new RegExp(`report of run ${runId} written to `));
@@ -109,7 +108,7 @@ test('coordinator --report-dir also writes each finished report to DIR/RUN_ID.js
     await coord.exited;
     const kept = JSON.parse(readFileSync(join(dir, 'kept', `${runId}.json`), 'utf8')) as Report;
     assert.deepEqual(kept, JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')), 'the same report the run wrote');
-    assert.equal(kept.summary.requests, target.counts().requests);
+    assert.equal(kept.summary.requests, target.total());
   } finally {
     agent?.kill('SIGKILL');
     coord.kill('SIGKILL');

@@ -7,10 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
-import { startApiTarget } from '../helpers/api-target.js';
+import { startTarget } from '../helpers/target.js';
 
 const EXAMPLES = fileURLToPath(new URL('../../../examples/', import.meta.url));
 
@@ -19,14 +18,14 @@ function workdir(): string {
 }
 
 test('a login flow with a unique CSV feeder on 2 agents: each account logs in exactly once fleet-wide, its token is used, checks count per name, a threshold on one name exits 7', async () => {
-  const target = await startApiTarget();
+  const target = await startTarget({ api: true });
   const dir = workdir();
   try {
     const rows = 30;
     writeFileSync(join(dir, 'users.csv'), ['email,password', ...Array.from({ length: rows }, (_, i) => `user${i}@test,pw${i}`)].join('\n') + '\n');
     writeFileSync(join(dir, 's.yaml'), `
 name: login-flow
-variables: { base: "${target.url}" }
+variables: { base: "${target.origin}" }
 data:
   users: { path: users.csv, mode: unique }
 flows:
@@ -52,7 +51,7 @@ thresholds:
   - { threshold: p99 < 0.001ms, request: items }
   - { threshold: error_rate < 1%, request: login }
 `);
-    const p = startProcess([CLI_ENTRY, 'run', 's.yaml', '--agents', '2', '--out', 'r.json'], {}, dir);
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json'], { cwd: dir });
     const code = await p.exited;
     assert.equal(code, 7, `exit 7 (thresholds failed); stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
     const logins = target.logins();
@@ -86,14 +85,14 @@ thresholds:
 });
 
 test('every example in examples/ runs against a local target', async () => {
-  const target = await startApiTarget();
+  const target = await startTarget({ api: true });
   const dir = workdir();
   try {
     mkdirSync(join(dir, 'data'));
     for (const f of readdirSync(join(EXAMPLES, 'data'))) copyFileSync(join(EXAMPLES, 'data', f), join(dir, 'data', f));
     const files = readdirSync(EXAMPLES).filter((f) => /\.(ya?ml|json)$/.test(f));
     for (const f of files) {
-      let text = readFileSync(join(EXAMPLES, f), 'utf8').replaceAll('http://127.0.0.1:8080', target.url);
+      let text = readFileSync(join(EXAMPLES, f), 'utf8').replaceAll('http://127.0.0.1:8080', target.origin);
       // Short: the examples are sized for real targets; the flags keep each to a couple of seconds. A file
       // with several scenarios takes no load flags (each has its own load): its durations become 1 s each.
       const several = /^scenarios:/m.test(text);
@@ -101,7 +100,7 @@ test('every example in examples/ runs against a local target', async () => {
       writeFileSync(join(dir, f), text);
       const short = several ? [] : /model:\s*closed|"model": "closed"/.test(text) ? ['--duration', '2s'] : ['--rate', '20', '--duration', '2s'];
       const before = target.total();
-      const p = startProcess([CLI_ENTRY, 'run', f, '--agents', '1', '--out', `${f}.json`, ...short], {}, dir);
+      const p = startCli(['run', f, '--agents', '1', '--out', `${f}.json`, ...short], { cwd: dir });
       const code = await p.exited;
       // The examples are sized for real targets (a multi-scenario file keeps its rates): generator-bound is accepted.
       assertCompleted(code, `${f}\n${p.stdout()}\n${p.stderr()}`, reportAt(join(dir, `${f}.json`)));

@@ -7,12 +7,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import { startTarget } from '../../coordinator/demo/target.js';
+import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { PROTOCOL_VERSION, fleetPackage } from '../../common/protocol/messages.js';
 import type { FleetClient } from '../../common/protocol/messages.js';
-import { CLI_ENTRY } from '../helpers/paths.js';
-import { startProcess } from '../helpers/processes.js';
+import { startCli } from '../helpers/cli.js';
 import type { Proc } from '../helpers/processes.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
@@ -40,22 +39,22 @@ function rawStream(addr: string, token: string, messages: unknown[]): Promise<gr
 test('refusals alongside a running test: tokens by role, --max-agents, malformed, oversized and flooding streams', async () => {
   const target = await startTarget();
   const dir = mkdtempSync(join(tmpdir(), 'loadfleet-security-'));
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0', '--max-agents', '2'], { ...JOIN, ...CONTROL });
+  const coord = startCli(['coordinator', '--listen', '127.0.0.1:0', '--max-agents', '2'], { env: { ...JOIN, ...CONTROL } });
   const procs: Proc[] = [coord];
   try {
     const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
     for (const id of ['s1', 's2']) {
-      const a = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], JOIN);
+      const a = startCli(['agent', '--join', addr, '--id', id], { env: JOIN });
       procs.push(a);
       await a.waitFor(/joined coordinator/);
     }
     writeFileSync(join(dir, 's.json'), JSON.stringify({ request: { url: target.url }, load: { model: 'open', rate: 100, duration: '5s' } }));
-    const run = startProcess([CLI_ENTRY, 'run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], CONTROL, dir);
+    const run = startCli(['run', 's.json', '--coordinator', addr, '--agents', '2', '--out', 'r.json'], { env: CONTROL, cwd: dir });
     procs.push(run);
     await run.waitFor(/\[\s*1s\//);
 
     // Tokens are per role: the control token does not join an agent, the join token does not drive the fleet.
-    const swapped = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'x1'], { LOADFLEET_JOIN_TOKEN: 'control-secret' });
+    const swapped = startCli(['agent', '--join', addr, '--id', 'x1'], { env: { LOADFLEET_JOIN_TOKEN: 'control-secret' } });
     assert.equal(await swapped.exited, 6, swapped.stderr());
     assert.match(swapped.stderr(), /coordinator refused this agent: missing or wrong join token/);
     // A bounded number of tries (5), each logged on both sides, then exit 6.
@@ -63,16 +62,16 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     assert.match(swapped.stderr(), /missing or wrong join token \(5 times in a row: giving up\)/);
     assert.equal(coord.stderr().match(/refused agent from .*: missing or wrong join token/g)?.length, 5, coord.stderr());
     // A token too long for an HTTP/2 header is refused before anything is sent (it would be cut unseen).
-    const longToken = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 'x2'], { LOADFLEET_JOIN_TOKEN: 'k'.repeat(70_000) });
+    const longToken = startCli(['agent', '--join', addr, '--id', 'x2'], { env: { LOADFLEET_JOIN_TOKEN: 'k'.repeat(70_000) } });
     assert.equal(await longToken.exited, 2, longToken.stderr());
     assert.match(longToken.stderr(), /the token in LOADFLEET_JOIN_TOKEN is 70000 bytes; tokens are at most 4096/);
-    const noToken = startProcess([CLI_ENTRY, 'status', '--coordinator', addr], { LOADFLEET_CONTROL_TOKEN: 'join-secret' });
+    const noToken = startCli(['status', '--coordinator', addr], { env: { LOADFLEET_CONTROL_TOKEN: 'join-secret' } });
     assert.equal(await noToken.exited, 6);
     assert.match(noToken.stderr(), /control token/);
     await coord.waitFor(/refused a control call from .*: missing or wrong control token/);
 
     // A third agent with the right token: the fleet is full.
-    const third = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', 's3'], JOIN);
+    const third = startCli(['agent', '--join', addr, '--id', 's3'], { env: JOIN });
     procs.push(third);
     await third.waitFor(/the fleet is full \(2 agents, --max-agents\)/);
     await coord.waitFor(/refused: the fleet is full/);
@@ -90,9 +89,9 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     const code = await run.exited;
     // 50/s per agent for 5 s is light, but alongside the floods above it exited 4 once in 3 runs here
     // (schedule lag p99 14.6 ms against the 10 ms bar): generator-bound stays accepted.
-    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.counts().requests });
+    assertCompleted(code, `${run.stdout()}${run.stderr()}`, reportAt(join(dir, 'r.json')), { requests: target.total() });
     const report = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
-    assert.equal(report.summary.requests, target.counts().requests, 'the run alongside was unaffected');
+    assert.equal(report.summary.requests, target.total(), 'the run alongside was unaffected');
     assert.deepEqual(report.agents.map((a) => a.agentId).sort(), ['s1', 's2']);
   } finally {
     for (const p of procs) p.kill('SIGKILL');
@@ -102,7 +101,7 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
 });
 
 test('a stream that floods the coordinator beyond its message budget is cut with RESOURCE_EXHAUSTED', async () => {
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], JOIN);
+  const coord = startCli(['coordinator', '--listen', '127.0.0.1:0'], { env: JOIN });
   try {
     const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
     const flood = await rawStream(addr, 'join-secret', [
@@ -126,8 +125,7 @@ test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream 
   const url = new URL(target.url);
   const secretUrl = `http://${USERINFO}@${url.host}/items?apikey=${SECRET}`;
   writeFileSync(join(dir, 's.json'), JSON.stringify({ name: 'redact', request: { url: secretUrl }, load: { model: 'open', rate: 40, duration: '30s' } }));
-  const run = startProcess([CLI_ENTRY, 'run', 's.json', '--agents', '1', '--out', 'r.json', '--dashboard', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--verbose'],
-    { LOADFLEET_CONTROL_TOKEN: 'ctl-token', LOADFLEET_READ_TOKEN: 'read-token', LOADFLEET_TOKEN: '' }, dir);
+  const run = startCli(['run', 's.json', '--agents', '1', '--out', 'r.json', '--dashboard', '127.0.0.1:0', '--metrics', '127.0.0.1:0', '--verbose'], { env: { LOADFLEET_CONTROL_TOKEN: 'ctl-token', LOADFLEET_READ_TOKEN: 'read-token', LOADFLEET_TOKEN: '' }, cwd: dir });
   try {
     const dash = (await run.waitFor(/^dashboard on (http:\/\/\S+?)\/? /))[1] as string;
     const metrics = (await run.waitFor(/^metrics on (http:\/\/\S+)\/metrics/))[1] as string;
@@ -172,7 +170,7 @@ test('a local run with LOADFLEET_CONTROL_TOKEN: the dashboard, its event stream 
       assert.ok(!textOf.includes(SECRET), `the API key is not in the ${where}`);
       assert.ok(!textOf.includes(USERINFO), `the userinfo is not in the ${where}`);
     }
-    assert.ok(target.counts().requests > 0, 'the requests were sent (with the full URL)');
+    assert.ok(target.total() > 0, 'the requests were sent (with the full URL)');
   } finally {
     run.kill('SIGKILL');
     await run.exited;

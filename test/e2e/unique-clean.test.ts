@@ -8,15 +8,16 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startFleet } from '../helpers/fleet.js';
 import { assertPassed } from '../helpers/verdict.js';
-import { loginFlow, startApiTarget } from '../helpers/api-target.js';
+import { startTarget } from '../helpers/target.js';
+import { loginFlow } from '../helpers/target-api.js';
 
 {
   const [rate, duration, rows] = [30, '5s', 200] as const;
   test(`a clean 2-agent run at ${rate}/s for ${duration} over ${rows} unique rows (dry before the end) loses none`, async () => {
-    const f = await startFleet({ target: await startApiTarget(), ids: ['c1', 'c2'], token: 'unique-clean', dirPrefix: 'loadfleet-unique-' });
+    const f = await startFleet({ target: await startTarget({ api: true }), ids: ['c1', 'c2'], token: 'unique-clean', dirPrefix: 'loadfleet-unique-' });
     try {
       writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
-      const run = f.run(loginFlow('unique-clean', f.target.url, 'users', 'unique', rate, duration));
+      const run = f.run(loginFlow('unique-clean', f.target.origin, 'users', 'unique', rate, duration));
       assertPassed(await run.exited, run.stdout() + run.stderr(), f.report);
       const d = f.report().data?.users;
       assert.ok(d !== undefined);

@@ -5,8 +5,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../coordinator/report/report.js';
-import { CLI_ENTRY } from './paths.js';
-import { startProcess } from './processes.js';
+import { startAgent, startCli, startCoordinator } from './cli.js';
 import type { Proc } from './processes.js';
 
 export interface FleetOptions<T extends { close(): Promise<void> }> {
@@ -23,20 +22,18 @@ export async function startFleet<T extends { close(): Promise<void> }>(opts: Fle
   const env = { LOADFLEET_TOKEN: opts.token };
   const { target, ids } = opts;
   const dir = mkdtempSync(join(tmpdir(), opts.dirPrefix));
-  const coord = startProcess([CLI_ENTRY, 'coordinator', '--listen', '127.0.0.1:0'], env);
-  const addr = (await coord.waitFor(/coordinator listening on (\S+)/))[1] as string;
+  const { proc: coord, addr } = await startCoordinator([], { env });
   const agents = new Map<string, Proc>();
   const addAgent = async (id: string): Promise<Proc> => {
-    const p = startProcess([CLI_ENTRY, 'agent', '--join', addr, '--id', id], env);
+    const p = await startAgent(addr, id, [], { env });
     agents.set(id, p);
-    await p.waitFor(/joined coordinator/);
     return p;
   };
   for (const id of ids) await addAgent(id);
   const run = (scenario: string | object, extra: string[] = []): Proc => {
     const file = typeof scenario === 'string' ? 's.yaml' : 's.json';
     writeFileSync(join(dir, file), typeof scenario === 'string' ? scenario : JSON.stringify(scenario));
-    return startProcess([CLI_ENTRY, 'run', file, '--coordinator', addr, '--agents', String(ids.length), '--out', 'r.json', ...extra], env, dir);
+    return startCli(['run', file, '--coordinator', addr, '--agents', String(ids.length), '--out', 'r.json', ...extra], { env, cwd: dir });
   };
   const report = (): Report => JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
   const close = async (): Promise<void> => {

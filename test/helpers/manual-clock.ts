@@ -18,8 +18,14 @@ export class ManualClock implements Clock {
     return this.now;
   }
 
+  /**
+   * A positive delay always lands after now, as a real timer's does: one too small to change `now` in
+   * floating point (a pacer's 3e-14 ms at 673 ms) is due at the next representable time instead, so code
+   * that re-arms until its clock has moved makes progress.
+   */
   after(delayMs: number, fn: () => void): TimerHandle {
-    return this.add(this.now + Math.max(0, delayMs), undefined, fn);
+    const atMs = this.now + Math.max(0, delayMs);
+    return this.add(delayMs > 0 && atMs <= this.now ? nextUp(this.now) : atMs, undefined, fn);
   }
 
   every(periodMs: number, fn: () => void): TimerHandle {
@@ -57,4 +63,12 @@ export class ManualClock implements Clock {
     this.pending.push(p);
     return { cancel: () => { p.cancelled = true; } };
   }
+}
+
+/** The smallest double above x (x >= 0). */
+function nextUp(x: number): number {
+  const f = new Float64Array([x]);
+  const bits = new BigInt64Array(f.buffer);
+  bits[0] = (bits[0] ?? 0n) + 1n;
+  return f[0] ?? x;
 }

@@ -336,30 +336,29 @@ export interface LabTarget {
   /** e.g. `http://10.213.57.13:41234/` */
   readonly url: string;
   readonly proc: Proc;
-  /** The number of requests the target has counted so far (its count endpoint is not counted). */
+  /** The number of requests the target has counted so far (asked over its stdin, not over HTTP). */
   requests(): Promise<number>;
 }
 
-const TARGET_MODULE = new URL('../../coordinator/demo/target.js', import.meta.url).href;
+const TARGET_MODULE = new URL('./target.js', import.meta.url).href;
 
-// The built-in counting target, listening on the host's address (target-main.js listens on loopback
-// only), answering `count <n>` lines on stdin with `count <n> = <requests>`.
+// The tests' counting target (target.ts), listening on the host's address, answering `count <n>` lines on stdin with `count <n> = <requests>`.
 const TARGET_SCRIPT = `
 const [, moduleUrl, host] = process.argv;
 const { startTarget } = await import(moduleUrl);
 const { createInterface } = await import('node:readline');
-const target = await startTarget({ host, port: 0 });
+const target = await startTarget({ host });
 process.stdout.write('listening ' + target.url + '\\n');
 createInterface({ input: process.stdin }).on('line', (l) => {
   const m = /^count (\\d+)$/.exec(l);
-  if (m !== null) process.stdout.write('count ' + m[1] + ' = ' + target.counts().requests + '\\n');
+  if (m !== null) process.stdout.write('count ' + m[1] + ' = ' + target.total() + '\\n');
 });
 const stop = () => { void target.close().then(() => process.exit(0)); };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
 `;
 
-/** Starts the built-in counting target (coordinator/demo/target.ts) inside host `name`. */
+/** Starts the tests' counting target (target.ts) inside host `name`. */
 export async function startCountingTarget(lab: Lab, name: string): Promise<LabTarget> {
   const proc = lab.start(name, ['--input-type=module', '-e', TARGET_SCRIPT, TARGET_MODULE, lab.host(name).address]);
   const url = (await proc.waitFor(/^listening (\S+)/))[1] as string;

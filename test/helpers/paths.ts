@@ -3,4 +3,3 @@ import { fileURLToPath } from 'node:url';
 
 export const AGENT_ENTRY = fileURLToPath(new URL('../../agent/main.js', import.meta.url));
 export const CLI_ENTRY = fileURLToPath(new URL('../../../bin/loadfleet.js', import.meta.url));
-export const TARGET_ENTRY = fileURLToPath(new URL('../../coordinator/demo/target-main.js', import.meta.url));

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Report } from '../../coordinator/report/report.js';
+import { verdictExitCode } from '../../cli/run-session.js';
 
 /** What a test knows independently of the report, to reconcile it with (omit what the test does not count). */
 export interface Expected {
@@ -58,3 +59,13 @@ export function assertPassed(code: number | null, detail: string, getReport?: ()
 
 /** A getter of the report.json at `path`, for assertCompleted / assertPassed (read only when they need it). */
 export const reportAt = (path: string) => (): Report => JSON.parse(readFileSync(path, 'utf8')) as Report;
+
+/** assertCompleted for a run driven in-process (runOnLocalFleet): its code is the one its verdict earns. */
+export function assertReportCompleted(report: Report, detail = '', expected: Expected = {}): void {
+  assertCompleted(verdictExitCode(report), `${report.verdict}: ${report.verdictReasons.join('; ')}\n${detail}`, () => report, expected);
+}
+
+/** assertPassed for a run driven in-process (runOnLocalFleet). */
+export function assertReportPassed(report: Report, detail = ''): void {
+  assertPassed(verdictExitCode(report), `${report.verdict}: ${report.verdictReasons.join('; ')}\n${detail}`, () => report);
+}

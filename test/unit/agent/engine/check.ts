@@ -70,3 +70,6 @@ export function p(encoded: string, percentile: number): number {
   h.destroy();
   return v;
 }
+
+/** The URL the engine tests load: a path and a query on `target` (test/helpers/target.ts). */
+export const helloUrl = (target: { origin: string }): string => `${target.origin}/hello?x=1`;

@@ -7,8 +7,8 @@ import { classifyError, DRAIN_ABORTED_CODE } from '../../../../agent/engine/http
 import { createEngine } from '../../../../agent/engine/engine.js';
 import type { EngineSnapshot } from '../../../../agent/engine/engine.js';
 import type { ErrorKind } from '../../../../common/metrics/counters.js';
-import { checkAccounting, plan } from './check.js';
-import { closedPort, startTarget } from './target.js';
+import { checkAccounting, helloUrl, plan } from './check.js';
+import { closedPort, startTarget } from '../../../helpers/target.js';
 
 const coded = (code: string, message = code): Error => Object.assign(new Error(message), { code });
 
@@ -81,27 +81,27 @@ test('errors: a closed port gives refused, for every request sent', async () => 
 });
 
 test('errors: a server destroying sockets gives reset', async (t) => {
-  const target = await startTarget({ kind: 'destroy' });
+  const target = await startTarget({ mode: { kind: 'destroy' } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   // POST: not idempotent, so undici does not retry it on another socket.
   const engine = createEngine(
-    plan({ url: target.url, method: 'POST', segments: [{ durationMs: 500, from: 40, to: 40 }] }),
+    plan({ url: helloUrl(target), method: 'POST', segments: [{ durationMs: 500, from: 40, to: 40 }] }),
     { onSnapshot: (s) => snaps.push(s) },
   );
   engine.start();
   const r = await engine.done;
   assert.equal(r.main.sent, 20);
   assert.equal(r.main.errorsByKind.reset, 20);
-  assert.equal(target.received(), 20);
+  assert.equal(target.total(), 20);
   checkAccounting(snaps, r);
 });
 
 test('errors: a server that never answers gives timeout after timeoutMs', async (t) => {
-  const target = await startTarget({ kind: 'never' });
+  const target = await startTarget({ mode: { kind: 'never' } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, timeoutMs: 200, connections: 20, segments: [{ durationMs: 500, from: 20, to: 20 }] }), {
+  const engine = createEngine(plan({ url: helloUrl(target), timeoutMs: 200, connections: 20, segments: [{ durationMs: 500, from: 20, to: 20 }] }), {
     onSnapshot: (s) => snaps.push(s),
     drainTimeoutMs: 2000,
   });
@@ -109,15 +109,15 @@ test('errors: a server that never answers gives timeout after timeoutMs', async 
   const r = await engine.done;
   assert.equal(r.main.sent, 10);
   assert.equal(r.main.errorsByKind.timeout, 10);
-  assert.equal(target.received(), 10);
+  assert.equal(target.total(), 10);
   checkAccounting(snaps, r);
 });
 
 test('errors: status codes are responses, not errors', async (t) => {
-  const target = await startTarget({ kind: 'ok', status: 503, body: 'busy' });
+  const target = await startTarget({ status: 503, body: 'busy' });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 300, from: 100, to: 100 }] }), { onSnapshot: (s) => snaps.push(s) });
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 300, from: 100, to: 100 }] }), { onSnapshot: (s) => snaps.push(s) });
   engine.start();
   const r = await engine.done;
   assert.deepEqual(r.main.statusCodes, { '503': 30 });

@@ -1,23 +1,26 @@
 // The open model end to end against a real HTTP server on 127.0.0.1 that counts what it received.
+// Tests that assert when things happen run the engine (and the target's delays) on a ManualClock.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEngine } from '../../../../agent/engine/engine.js';
 import type { EngineSnapshot } from '../../../../agent/engine/engine.js';
-import { checkAccounting, p, plan } from './check.js';
-import { startTarget } from './target.js';
+import { checkAccounting, helloUrl, p, plan } from './check.js';
+import { startTarget } from '../../../helpers/target.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
+import { advanceSettled, runUntilDone, targetState } from '../../../helpers/clock-drive.js';
 
 test('open: 200 req/s for 2 s sends 400, the server counts the same, deltas sum to the cumulative', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 2000, from: 200, to: 200 }], snapshotIntervalMs: 500 }), {
-    onSnapshot: (s) => snaps.push(s),
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 2000, from: 200, to: 200 }], snapshotIntervalMs: 500 }), {
+    onSnapshot: (s) => snaps.push(s), clock,
   });
   engine.start();
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, { state: targetState(target) });
   assert.ok(Math.abs(r.main.sent - 400) <= 1, `sent ${r.main.sent}`);
-  assert.equal(target.received(), r.main.sent, 'server count = sent');
+  assert.equal(target.total(), r.main.sent, 'server count = sent');
   assert.equal(r.main.statusCodes['200'], r.main.sent);
   assert.equal(r.main.dropped, 0);
   assert.equal(r.main.bytesReceived, 2 * r.main.sent, '"ok" per response');
@@ -36,19 +39,20 @@ test('open: 200 req/s for 2 s sends 400, the server counts the same, deltas sum 
 
 test('open: warm-up runs first at the first rate; a warm-up request ending during main counts in warm-up', async (t) => {
   // Every response takes 300 ms, so warm-up requests sent in the last 300 ms end during the main phase.
-  const target = await startTarget({ kind: 'stall', stallMs: 300 });
+  const clock = new ManualClock();
+  const target = await startTarget({ clock, mode: { kind: 'stall', stallMs: 300 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, warmupMs: 500, segments: [{ durationMs: 600, from: 0, to: 40 }], snapshotIntervalMs: 100, connections: 50 }),
-    { onSnapshot: (s) => snaps.push(s) },
+    plan({ url: helloUrl(target), warmupMs: 500, segments: [{ durationMs: 600, from: 0, to: 40 }], snapshotIntervalMs: 100, connections: 50 }),
+    { onSnapshot: (s) => snaps.push(s), clock },
   );
   engine.start();
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, { state: targetState(target) });
   // warm-up at segments[0].to (from is 0): 40 req/s for 500 ms = 20; main ramp 0 -> 40 over 600 ms = 12.
   assert.equal(r.warmup.sent, 20);
   assert.equal(r.main.sent, 12);
-  assert.equal(target.received(), 32);
+  assert.equal(target.total(), 32);
   checkAccounting(snaps, r);
   const firstMain = snaps.findIndex((s) => s.phase === 'main');
   const lateWarmup = snaps.findIndex((s, i) => i > firstMain && s.phase === 'warmup');
@@ -57,18 +61,18 @@ test('open: warm-up runs first at the first rate; a warm-up request ending durin
 });
 
 test('open: the in-flight cap drops arrivals (never sent) and the drain deadline aborts the rest', async (t) => {
-  const target = await startTarget({ kind: 'never' });
+  const target = await startTarget({ mode: { kind: 'never' } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
   const engine = createEngine(
-    plan({ url: target.url, maxInFlight: 5, connections: 5, timeoutMs: 10_000, segments: [{ durationMs: 1000, from: 100, to: 100 }] }),
+    plan({ url: helloUrl(target), maxInFlight: 5, connections: 5, timeoutMs: 10_000, segments: [{ durationMs: 1000, from: 100, to: 100 }] }),
     { onSnapshot: (s) => snaps.push(s), drainTimeoutMs: 200 },
   );
   engine.start();
   const r = await engine.done;
   assert.equal(r.main.sent, 5);
   assert.equal(r.main.dropped, 95, 'every other arrival of the schedule was dropped');
-  assert.equal(target.received(), 5);
+  assert.equal(target.total(), 5);
   assert.equal(r.main.errorsByKind.other, 5, 'aborted at the drain deadline');
   assert.equal(r.main.inFlightPeak, 5);
   checkAccounting(snaps, r);
@@ -77,10 +81,10 @@ test('open: the in-flight cap drops arrivals (never sent) and the drain deadline
 test('open: a slow response shows in latency from intended; a stalled generator shows in it but not in service time', async (t) => {
   // Part 1: one connection, the 10th response takes 1 s: the arrivals queued behind it wait too, so the
   // open model (latency from intended time) reports it for many requests.
-  const target = await startTarget({ kind: 'stall', stallMs: 1000, onlyNth: 10 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 1000, onlyNth: 10 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
-  const e1 = createEngine(plan({ url: target.url, connections: 1, segments: [{ durationMs: 1500, from: 40, to: 40 }] }), {
+  const e1 = createEngine(plan({ url: helloUrl(target), connections: 1, segments: [{ durationMs: 1500, from: 40, to: 40 }] }), {
     onSnapshot: (s) => snaps.push(s),
   });
   e1.start();
@@ -91,18 +95,22 @@ test('open: a slow response shows in latency from intended; a stalled generator 
   checkAccounting(snaps, r1);
 
   // Part 2: the generator's own event loop blocks for 300 ms: arrivals are sent late (schedule lag),
-  // latency from intended includes the delay, service time (from the actual send) does not.
+  // latency from intended includes the delay, service time (from the actual send) does not. On a
+  // manual clock: at 300 ms the clock jumps 300 ms with no timer firing (freeze) while the event loop
+  // really blocks for 300 ms (what the event-loop delay figure measures).
   target.setMode({ kind: 'ok' });
+  const clock = new ManualClock();
+  const state = { state: targetState(target) };
   const snaps2: EngineSnapshot[] = [];
-  const e2 = createEngine(plan({ url: target.url, segments: [{ durationMs: 1000, from: 100, to: 100 }] }), {
-    onSnapshot: (s) => snaps2.push(s),
+  const e2 = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 1000, from: 100, to: 100 }] }), {
+    onSnapshot: (s) => snaps2.push(s), clock,
   });
   e2.start();
-  setTimeout(() => {
-    const until = performance.now() + 300;
-    while (performance.now() < until);
-  }, 300);
-  const r2 = await e2.done;
+  await advanceSettled(clock, 300, 5, state);
+  clock.freeze(300);
+  const until = performance.now() + 300;
+  while (performance.now() < until);
+  const r2 = await runUntilDone(clock, e2.done, 5, state);
   assert.equal(r2.main.sent, 100, 'the late arrivals were sent, not skipped');
   assert.ok(p(r2.main.latencyHist, 99) >= 250, `p99 from intended ${p(r2.main.latencyHist, 99)}`);
   assert.ok(p(r2.main.serviceHist, 99) < 100, `p99 service ${p(r2.main.serviceHist, 99)}`);
@@ -113,18 +121,21 @@ test('open: a slow response shows in latency from intended; a stalled generator 
 });
 
 test('open: a live rate mid-run changes the rate from then on, without skipping or doubling', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 2000, from: 100, to: 100 }], snapshotIntervalMs: 500 }), {
-    onSnapshot: (s) => snaps.push(s),
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 2000, from: 100, to: 100 }], snapshotIntervalMs: 500 }), {
+    onSnapshot: (s) => snaps.push(s), clock,
   });
   engine.start();
-  setTimeout(() => engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 300, to: 300 }] }), 1000);
-  const r = await engine.done;
+  await advanceSettled(clock, 1000, 5, state);
+  engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 300, to: 300 }] });
+  const r = await runUntilDone(clock, engine.done, 5, state);
   // ~100 in the first second, ~300 in the second; the switch happens within a few ms of 1 s.
   assert.ok(Math.abs(r.main.sent - 400) <= 5, `sent ${r.main.sent}`);
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   // The interval wholly after the change schedules 300/s; the one across it, a mean between 100 and 300.
   // (The change lands a few ms after the 1 s tick, so "wholly after" is within 1 %.)
   assert.ok(snaps.some((s) => Math.abs(s.rateRps - 300) < 3), JSON.stringify(snaps.map((s) => s.rateRps)));
@@ -133,39 +144,43 @@ test('open: a live rate mid-run changes the rate from then on, without skipping 
 });
 
 test('open: stop() ends early, drains, emits the final main delta; a second stop is harmless', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 10_000, from: 100, to: 100 }] }), {
-    onSnapshot: (s) => snaps.push(s),
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 10_000, from: 100, to: 100 }] }), {
+    onSnapshot: (s) => snaps.push(s), clock,
   });
   engine.start();
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  await advanceSettled(clock, 500, 5, state);
   engine.stop('test');
   engine.stop('again');
   engine.change({ kind: 'rate', tail: [{ durationMs: 1, from: 5, to: 5 }] });
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, state);
   assert.equal(r.stoppedEarly, true);
   assert.ok(r.mainDurationMs >= 490 && r.mainDurationMs < 700, `duration ${r.mainDurationMs}`);
   assert.ok(Math.abs(r.main.sent - 50) <= 3, `sent ${r.main.sent}`);
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   checkAccounting(snaps, r);
 });
 
 test('open: stop() during warm-up skips the main phase but still emits one (empty) final main delta', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, warmupMs: 5000 }), { onSnapshot: (s) => snaps.push(s) });
+  const engine = createEngine(plan({ url: helloUrl(target), warmupMs: 5000 }), { onSnapshot: (s) => snaps.push(s), clock });
   engine.start();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await advanceSettled(clock, 300, 5, state);
   engine.stop('test');
-  const r = await engine.done;
+  const r = await runUntilDone(clock, engine.done, 5, state);
   assert.equal(r.stoppedEarly, true);
   assert.equal(r.main.sent, 0);
   assert.equal(r.mainDurationMs, 0);
   assert.ok(r.warmup.sent >= 25 && r.warmup.sent <= 35, `warm-up sent ${r.warmup.sent}`);
-  assert.equal(target.received(), r.warmup.sent);
+  assert.equal(target.total(), r.warmup.sent);
   const last = snaps.at(-1);
   assert.equal(last?.phase, 'main');
   assert.equal(last?.stats.sent, 0);
@@ -184,30 +199,30 @@ test('engine: stop() before start() resolves with one empty main delta', async (
 });
 
 test('open: once the permit says no (a frozen agent whose link went stale), the backlog is dropped, never sent as a burst', async (t) => {
-  const target = await startTarget();
+  const clock = new ManualClock();
+  const target = await startTarget({ clock });
   t.after(() => target.close());
+  const state = { state: targetState(target) };
   const snaps: EngineSnapshot[] = [];
   let permitted = true;
   let asked = 0;
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 3000, from: 100, to: 100 }], snapshotIntervalMs: 250 }), {
-    onSnapshot: (s) => snaps.push(s),
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 3000, from: 100, to: 100 }], snapshotIntervalMs: 250 }), {
+    onSnapshot: (s) => snaps.push(s), clock,
     mayIssue: () => {
       asked++;
       return permitted;
     },
   });
   engine.start();
-  // At 500 ms the process "freezes" for 1 s (the event loop is blocked) and its link goes stale meanwhile.
-  setTimeout(() => {
-    permitted = false;
-    const until = performance.now() + 1000;
-    while (performance.now() < until) { /* frozen */ }
-  }, 500);
-  const r = await engine.done;
+  // At 500 ms the process "freezes" for 1 s (no timer fires) and its link goes stale meanwhile.
+  await advanceSettled(clock, 500, 5, state);
+  permitted = false;
+  clock.freeze(1000);
+  const r = await runUntilDone(clock, engine.done, 5, state);
   // 100/s: ~50 sent before the freeze (timer lateness on a loaded machine: up to 20 more); the ~100
   // arrivals due during the freeze are dropped, the rest of the schedule is not this engine's any more.
   assert.ok(r.main.sent >= 45 && r.main.sent <= 75, `sent ${r.main.sent}`);
-  assert.equal(target.received(), r.main.sent, 'nothing after the freeze reached the target');
+  assert.equal(target.total(), r.main.sent, 'nothing after the freeze reached the target');
   assert.ok(Math.abs(r.main.sent + r.main.dropped - 150) <= 25, `sent ${r.main.sent} + dropped ${r.main.dropped} ~ the 150 due by the end of the freeze`);
   assert.equal(r.stoppedEarly, true);
   assert.ok(r.mainDurationMs < 2500, `stopped at ${r.mainDurationMs} ms, not at the schedule's end`);
@@ -219,10 +234,10 @@ test('open: the end of the schedule is a deadline: a rate far beyond the machine
   // Every response takes 100 ms and at most 5 are in flight: ~50 req/s really go out. The schedule asks
   // for 10 million per second for 2 s; nowhere near that many arrivals can even be counted one by one
   // in time (a few million per second here), so without the deadline the phase overruns by seconds.
-  const target = await startTarget({ kind: 'stall', stallMs: 100 });
+  const target = await startTarget({ mode: { kind: 'stall', stallMs: 100 } });
   t.after(() => target.close());
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 2000, from: 1e7, to: 1e7 }], maxInFlight: 5, connections: 5 }), {
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 2000, from: 1e7, to: 1e7 }], maxInFlight: 5, connections: 5 }), {
     onSnapshot: (s) => snaps.push(s),
   });
   const startedMs = performance.now();
@@ -233,7 +248,7 @@ test('open: the end of the schedule is a deadline: a rate far beyond the machine
   assert.ok(r.mainDurationMs < 2_700, `main phase ${r.mainDurationMs} ms`);
   assert.ok(tookMs < 3_500, `ended after ${tookMs.toFixed(0)} ms`);
   assert.equal(r.main.sent + r.main.dropped, 2e7, 'every arrival of the schedule is either sent or dropped');
-  assert.equal(target.received(), r.main.sent);
+  assert.equal(target.total(), r.main.sent);
   checkAccounting(snaps, r);
 });
 
@@ -244,7 +259,7 @@ test('open: after a freeze shorter than the loss window, late sends are counted 
   t.after(() => target.close());
   const clock = new ManualClock();
   const snaps: EngineSnapshot[] = [];
-  const engine = createEngine(plan({ url: target.url, segments: [{ durationMs: 8000, from: 10, to: 10 }], snapshotIntervalMs: 1000 }), {
+  const engine = createEngine(plan({ url: helloUrl(target), segments: [{ durationMs: 8000, from: 10, to: 10 }], snapshotIntervalMs: 1000 }), {
     onSnapshot: (s) => snaps.push(s), clock, drainTimeoutMs: 1000,
   });
   engine.start();

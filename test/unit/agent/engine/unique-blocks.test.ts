@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createEngine } from '../../../../agent/engine/engine.js';
 import { UniqueFeed } from '../../../../agent/unique-feed.js';
 import type { AgentPlan } from '../../../../common/plan/agent-plan.js';
-import { startTarget } from './target.js';
+import { startTarget } from '../../../helpers/target.js';
 
 test('closed model: loops wait out a dry spell of a block-fed unique feeder and use the rows that come later; they stop once the pool is empty', async () => {
   const target = await startTarget();
@@ -32,7 +32,7 @@ test('closed model: loops wait out a dry spell of a block-fed unique feeder and 
     const engine = createEngine(plan, { onSnapshot: () => {}, pickers: new Map([['u', feed]]) });
     engine.start();
     const result = await engine.done;
-    assert.equal(target.received(), 10, 'the 5 rows that came later were used too');
+    assert.equal(target.total(), 10, 'the 5 rows that came later were used too');
     assert.equal(feed.usedRows, 10);
     assert.ok((result.main.requestNames?.noData ?? 0) > 0, 'the dry spell is counted (noData)');
   } finally {

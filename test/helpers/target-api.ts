@@ -1,0 +1,69 @@
+// The login API a target serves with `api: true`, for scenario-language tests: it records which account
+// logged in and which token each authorized call carried.
+//   POST /login        {"user", "password"} -> 200 {"token": "tok-<user>"} (401 for password "bad")
+//   GET  /api/items    needs `authorization: Bearer tok-...` -> 200 {"ok": true, "items": [{"id": 7}]}, else 401
+//   POST /api/orders   needs the bearer token -> 201 "created"
+//   GET  /health       -> 200 "ok"; GET /slow -> 200 after 300 ms (on the target's clock)
+//   anything else      -> 404 "not found"
+import type { IncomingMessage } from 'node:http';
+
+export interface ApiCounts {
+  /** Login count by user name. */
+  logins: Record<string, number>;
+  /** Authorized calls by token. */
+  tokens: Record<string, number>;
+}
+
+const bump = (m: Record<string, number>, k: string): void => { m[k] = (m[k] ?? 0) + 1; };
+
+/**
+ * Answers one request of the login API with `end` (the target counts the departure there); `later` runs
+ * a function after some ms of the target's clock, cancelled when the target closes.
+ */
+export function answerApi(req: IncomingMessage, path: string, body: Buffer, counts: ApiCounts, later: (ms: number, fn: () => void) => void, end: (status: number, type: string, text: string) => void): void {
+  const json = (status: number, v: unknown): void => end(status, 'application/json', JSON.stringify(v));
+  const auth = /^Bearer (tok-\S+)$/.exec(req.headers.authorization ?? '')?.[1];
+  if (req.method === 'POST' && path === '/login') {
+    let parsed: { user?: unknown; password?: unknown } = {};
+    try { parsed = JSON.parse(body.toString('utf8')) as typeof parsed; } catch { /* 400 below */ }
+    if (typeof parsed.user !== 'string') return json(400, { error: 'user missing' });
+    if (parsed.password === 'bad') return json(401, { error: 'wrong password' });
+    bump(counts.logins, parsed.user);
+    return json(200, { token: `tok-${parsed.user}` });
+  }
+  if (path === '/api/items' || path === '/api/orders') {
+    if (auth === undefined) return json(401, { error: 'no token' });
+    bump(counts.tokens, auth);
+    if (path === '/api/orders') return end(201, 'text/plain', 'created');
+    return json(200, { ok: true, items: [{ id: 7 }] });
+  }
+  if (path === '/slow') {
+    later(300, () => end(200, 'text/plain', 'slow'));
+    return;
+  }
+  if (path === '/health') return end(200, 'text/plain', 'ok');
+  end(404, 'text/plain', 'not found');
+}
+
+
+/**
+ * A scenario (YAML) whose one flow POSTs a data row's `user` to a login-API target's /login (`base`: its origin) and checks 200,
+ * fed by `FEEDER.csv` (relative to the scenario) in `mode`, under an open load of `rateRps` for `duration`.
+ */
+export const loginFlow = (name: string, base: string, feeder: string, mode: string, rateRps: number, duration: string): string => `
+name: ${name}
+variables: { base: "${base}" }
+data:
+  ${feeder}: { path: ${feeder}.csv, mode: ${mode} }
+flows:
+  login:
+    steps:
+      - request:
+          name: login
+          url: "{{ base }}/login"
+          method: POST
+          headers: { content-type: application/json }
+          body: '{"user": {{ $json(${feeder}.user) }}, "password": "x"}'
+        checks: [{ status: 200 }]
+load: { model: open, rate: ${rateRps}, duration: ${duration} }
+`;
