@@ -14,6 +14,11 @@ interface NameTally {
   latency: Histogram;
 }
 
+/** A copy of `c` whose maps are its own. */
+function copyCounters(c: RequestFigures): RequestFigures {
+  return { ...c, errorsByKind: { ...c.errorsByKind }, statusCodes: { ...c.statusCodes }, checkFailures: { ...c.checkFailures } };
+}
+
 function newTally(): NameTally {
   return { counters: emptyRequestFigures(), latency: newHistogram() };
 }
@@ -139,10 +144,10 @@ export class RequestRecorder {
     return delta;
   }
 
-  /** Everything taken so far. */
+  /** Everything taken so far: a copy, which later recording leaves as it is. */
   cumulative(): RequestNameFigures {
     const byRequestName: Record<string, RequestFigures> = {};
-    for (const [name, t] of this.total) byRequestName[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency) };
+    for (const [name, t] of this.total) byRequestName[name] = { ...copyCounters(t.counters), latencyHist: encodeHistogram(t.latency) };
     return { byRequestName, iterations: this.totalIterations, noData: this.totalNoData };
   }
 

@@ -135,13 +135,13 @@ function byName<A, B>(from: Record<string, A>, map: (a: A) => B): Record<string,
   return out;
 }
 
-/** The wire form of `f` (what lang_json holds, before JSON.stringify). */
+/** The wire form of `f` (what lang_json holds, before JSON.stringify), its keys in a fixed order: byScenario last; per name requests first, latencyHist last. */
 export function requestNamesToWire(f: RequestNameFigures): WireRequestNames {
   return {
     byRequest: byName(f.byRequestName, requestToWire),
-    ...(f.byScenario === undefined ? {} : { byScenario: byName(f.byScenario, (s) => ({ ...requestToWire(s), iterations: s.iterations, noData: s.noData })) }),
     iterations: f.iterations,
     noData: f.noData,
+    ...(f.byScenario === undefined ? {} : { byScenario: byName(f.byScenario, (s) => ({ ...requestToWire(s), iterations: s.iterations, noData: s.noData })) }),
   };
 }
 

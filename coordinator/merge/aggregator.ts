@@ -23,21 +23,19 @@
 // CPU: snapshots are decoded sparse and only their non-zero counts added (common/metrics/histogram.ts), since a
 // full hdr-histogram-js decode plus six histogram adds over ~22k counts each costs ~1.3 ms per snapshot;
 // bench/coordinator-scale.ts measures the coordinator at scale.
-import type { Histogram, LatencyMs } from '../../common/metrics/histogram.js';
+import type { Histogram } from '../../common/metrics/histogram.js';
 import { addHistogram, encodeHistogram, excessOver, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
 import type { Phase, Stats } from '../../common/metrics/stats.js';
 import type { Counters } from '../../common/metrics/counters.js';
 import { addCounters, emptyCounters, errorTotal, withErrorTotal } from '../../common/metrics/counters.js';
-import type { DoneMsg } from '../../common/protocol/messages.js';
 import { LoadfleetError } from '../../common/runtime/errors.js';
 import { consistencyProblems, counterProblems, diffCounters, isZero, nameOver } from './counter-checks.js';
 import { decodeDone, decodeSnapshot, violation } from './decode.js';
 import type { DecodedDelta, HistogramPair } from './decode.js';
 import { IntervalSeries } from './intervals.js';
-import type { IntervalDelta } from './intervals.js';
 import type { AggregatorBounds } from '../run/agent-bounds.js';
 import { RequestNameMerge } from './requests.js';
-import type { FlowTotals, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
+import type { RequestLiveSet } from './requests.js';
 
 export type { FlowTotals, RequestLive, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
 import type { IntervalFigures } from './intervals.js';
@@ -45,70 +43,8 @@ import type { IntervalFigures } from './intervals.js';
 export type { IntervalFigures } from './intervals.js';
 export { HOT_INTERVALS } from './intervals.js';
 
-/** One agent's snapshot, as its message carries it (common/protocol/messages.ts SnapshotMsg). */
-export type SnapshotIn = IntervalDelta & { phase: Phase };
-
-/** One agent's Done, as its message carries it (common/protocol/messages.ts DoneMsg). */
-export type DoneIn = Pick<DoneMsg, 'lastSeq' | 'main' | 'warmup' | 'durationMs'> & { agentId: string };
-
-/** A whole phase, merged across agents (and repaired from Done figures where deltas were missing). */
-export interface PhaseTotals extends Counters {
-  /** Transport errors: the total of errorsByKind. */
-  errors: number;
-  latencyMs: LatencyMs;
-  serviceMs: LatencyMs;
-  /** common/metrics/histogram.ts encoding of the merged histograms ("" when empty). */
-  latencyHist: string;
-  serviceHist: string;
-  eventLoopDelayP99MsMax: number;
-  scheduleLagP99MsMax: number;
-  /** Largest whole-phase schedule-lag p99 of one agent (from its Done's cumulative figures; 0 before). */
-  scheduleLagP99MsWholeRun: number;
-  /** Largest interval inFlightPeak (or single agent's cumulative peak, whichever is larger). */
-  inFlightPeakMax: number;
-  /**
-   * The scenario language: figures per request name ({} for a single-request run). Repaired at Done
-   * like the totals above (merge/requests.ts), so they equal what the agents counted.
-   */
-  byRequestName: Record<string, RequestTotals>;
-  /** Several scenarios at once: figures per scenario name, merged like byRequestName ({} otherwise). */
-  byScenario: Record<string, ScenarioTotals>;
-  /** The scenario language's flow runs (null for a single-request run). */
-  flows: FlowTotals | null;
-}
-
-export type ReconciliationStatus =
-  | 'exact' //     every seq merged, deltas equal the cumulative figures
-  | 'repaired' //  deltas were missing; the difference was added to the totals
-  | 'mismatch' //  merged deltas exceed the cumulative figures: the totals may over-count
-  | 'no-done'; //  the agent never sent Done: its totals are whatever deltas arrived
-
-export interface ReconciliationNote {
-  agentId: string;
-  status: ReconciliationStatus;
-  detail: string;
-}
-
-/** Main-phase figures of one agent. */
-export interface AgentTotals {
-  agentId: string;
-  requests: number;
-  sent: number;
-  /** requests / main-phase duration (Done's durationMs, else the sum of its snapshots' intervalMs). */
-  rps: number;
-  errors: number;
-  dropped: number;
-  latencyP50Ms: number;
-  latencyP99Ms: number;
-  eventLoopDelayP99MsMax: number;
-  scheduleLagP99MsMax: number;
-  /** Its Done's whole-phase schedule-lag p99 (0 before its Done). */
-  scheduleLagP99MsWholeRun: number;
-  snapshotsMerged: number;
-  duplicatesIgnored: number;
-  durationMs: number;
-  reconciliation: ReconciliationStatus;
-}
+export type { AgentTotals, DoneIn, DoneResult, PhaseTotals, ReconciliationNote, ReconciliationStatus, SnapshotIn } from './figures.js';
+import type { AgentTotals, DoneIn, DoneResult, PhaseTotals, ReconciliationNote, ReconciliationStatus, SnapshotIn } from './figures.js';
 
 interface Acc {
   counters: Counters;
@@ -133,7 +69,7 @@ interface AgentState {
 interface DoneState {
   lastSeq: number;
   durationMs: number;
-  result: { reconciled: boolean; detail?: string };
+  result: DoneResult;
   status: ReconciliationStatus;
   /** Seqs up to lastSeq never merged before Done; they may still arrive late. */
   missing: Set<number>;
@@ -157,12 +93,6 @@ function newAcc(): Acc {
 function destroyAcc(a: Acc): void {
   a.latency.destroy();
   a.service.destroy();
-}
-
-/** What addDone() concluded: reconciled, or why not. */
-export interface DoneResult {
-  reconciled: boolean;
-  detail?: string;
 }
 
 const SEVERITY: Record<Exclude<ReconciliationStatus, 'no-done'>, number> = { exact: 0, repaired: 1, mismatch: 2 };

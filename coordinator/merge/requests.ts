@@ -1,6 +1,7 @@
 // The figures per request name (report.json's requests[name]) and per scenario, merged across agents for
-// one phase. Used by coordinator/merge/aggregator.ts only, which calls add() exactly once per merged snapshot (its seq
-// discipline) and repair() once per agent at its Done. Percentiles come from merged histograms only.
+// one phase. Used by coordinator/merge/aggregator.ts only, which calls add() exactly once per merged
+// snapshot (its seq discipline) and repair() once per agent at its Done. Percentiles come from merged
+// histograms only.
 //
 // Contracts (the same as the run's global figures):
 // - Totals: every merged delta once. At Done, an agent's merged deltas are compared with its cumulative

@@ -49,3 +49,21 @@ test('failed-check names past MAX_CHECK_NAMES - 1 per request name fold into (ot
     rec.destroy();
   }
 });
+
+test('a cumulative taken stays as it was while recording goes on', () => {
+  const rec = new RequestRecorder();
+  try {
+    rec.onEnd('r', ok(['c1']));
+    rec.onEnd('r', { ...ok(), outcome: 'timeout' });
+    rec.takeDelta();
+    const before = rec.cumulative();
+    const copy = structuredClone(before);
+    rec.onEnd('r', ok(['c1']));
+    rec.onEnd('r', { ...ok(), outcome: 'timeout' });
+    rec.takeDelta();
+    assert.deepEqual(before, copy);
+    assert.equal(rec.cumulative().byRequestName['r']?.requests, 4);
+  } finally {
+    rec.destroy();
+  }
+});
