@@ -3,7 +3,7 @@
 // a factory passed in). Never touches `process`.
 import { LoadfleetError, assertNever, describeError } from '../common/runtime/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol/messages.js';
-import type { AckMsg, AgentMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, ShareChangeMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
+import type { AckMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, ShareChangeMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
 import { agentPlanSchema } from '../common/plan/agent-plan.js';
 import { MAX_RATE_RPS } from '../common/scenario/scenario.js';
 import type { AgentPlan } from '../common/plan/agent-plan.js';

@@ -149,7 +149,7 @@ export function takeDelta(run: PhaseRun, plan: AgentPlan, nowMs: number, always:
   }
   return {
     phase: run.phase,
-    // A joiner's main phase starts scenario-way through the run: its intervals are the run's from the offset.
+    // A joiner's main phase starts part-way through the run: its intervals are the run's from the offset.
     intervalIndex: run.phase === 'main' ? intervalIndex + (plan.intervalOffset ?? 0) : intervalIndex,
     intervalMs,
     stats,

@@ -1,5 +1,5 @@
-// The load models of one AgentPlan as the engine runs them (engine.ts): a plan without scenarios is one
-// scenario; a plan with several scenarios at once (plan.scenarios) gets one runner per scenario in each phase.
+// The scenarios of one AgentPlan as the engine runs them (engine.ts): a plan without plan.scenarios is
+// one scenario; a plan with several at once gets one runner per scenario in each phase.
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
 import type { ClosedRunner } from './closed-runner.js';
 import type { OpenRunner } from './open-runner.js';
@@ -15,7 +15,7 @@ export type Runner = OpenRunner | ClosedRunner;
  */
 export type MayIssue = (nowMs: number) => boolean;
 
-/** One load model of the plan (a plan without scenarios has one) and its live state across phases. */
+/** One scenario of the plan (a plan without plan.scenarios has one) and its live state across phases. */
 export interface EngineScenario {
   readonly name: string;
   readonly model: AgentPlan['model'];

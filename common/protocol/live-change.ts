@@ -33,7 +33,8 @@ function scenarioField(scenario: string | undefined): { scenario?: string } {
 export function rateChange(rateRps: number, rampMs: number, scenario?: string): LiveChange {
   if (!(rateRps >= 0) || !Number.isFinite(rateRps)) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${rateRps}`);
   if (rateRps > MAX_RATE_RPS) throw new LoadfleetError('USAGE', `rate ${rateRps} ${MAX_RATE_MESSAGE}`);
-  if (!(rampMs >= 0) || !(rampMs <= MAX_LIVE_RAMP_MS)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
+  if (!(rampMs >= 0) || !Number.isFinite(rampMs)) throw new LoadfleetError('USAGE', `ramp must be a duration >= 0, got ${rampMs} ms`);
+  if (rampMs > MAX_LIVE_RAMP_MS) throw new LoadfleetError('USAGE', `ramp must be at most ${MAX_LIVE_RAMP_MS} ms (about 49 days), got ${rampMs} ms`);
   return { kind: 'rate', rateRps, rampMs, ...scenarioField(scenario) };
 }
 

@@ -77,6 +77,18 @@ export function changeRecord(change: LiveChange, source: string): Omit<RateChang
   }
 }
 
+/** The timeline event kind of a live change. */
+function timelineKind(change: LiveChange): 'rate' | 'concurrency' {
+  switch (change.kind) {
+    case 'rate':
+      return 'rate';
+    case 'loops':
+      return 'concurrency';
+    default:
+      return assertNever(change);
+  }
+}
+
 export class LiveChanges {
   /** Every live change of a rate or loop count, in order (the report's rateChanges). */
   readonly rateChanges: RateChange[] = [];
@@ -110,7 +122,7 @@ export class LiveChanges {
     this.rateChanges.push({ atMs: this.opts.timeline.mainElapsedMs(), ...record });
     // The timeline event carries the figures, not the scenario (its detail names it).
     const { scenario: _scenario, ...figures } = record;
-    const r = this.sendShares({ kind: change.kind === 'rate' ? 'rate' : 'concurrency', detail: what, ...figures }, undefined, changed.index);
+    const r = this.sendShares({ kind: timelineKind(change), detail: what, ...figures }, undefined, changed.index);
     this.opts.notice('info', `${what}, ${r.agents} agent(s)`);
     return r;
   }

@@ -23,7 +23,7 @@ import { checkThresholds, scenarioLengths } from '../report/threshold-check.js';
 import { RunTimeline } from './timeline.js';
 import { MemberLife } from './member-life.js';
 import { RunMembers, isActive, isLive, lowerSaturated, noteShares, noteSnapshot } from './members.js';
-import type { Member, MemberStatus } from './members.js';
+import type { MemberStatus } from './members.js';
 import { LiveChanges, changedScenario } from './live-changes.js';
 import type { LiveChange } from '../../common/protocol/live-change.js';
 import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './assign.js';

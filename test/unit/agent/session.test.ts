@@ -3,7 +3,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LoadfleetError } from '../../../common/runtime/errors.js';
 import { PROTOCOL_VERSION } from '../../../common/protocol/messages.js';
-import type { CoordMsg } from '../../../common/protocol/messages.js';
 import { emptyStats } from '../../../common/metrics/stats.js';
 import { MAX_RATE_RPS } from '../../../common/scenario/scenario.js';
 import { FakeEngine, PLAN, WELCOME, setup } from '../../helpers/agent-session.js';

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoordMsg } from '../../../../common/protocol/messages.js';
 import { loopsChange, rateChange } from '../../../../common/protocol/live-change.js';
-import type { Segment } from '../../../../common/plan/agent-plan.js';
 import { agentPlanSchema } from '../../../../common/plan/agent-plan.js';
 import { encodeHistogram, newHistogram } from '../../../../common/metrics/histogram.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
