@@ -99,6 +99,96 @@ export function dataSizeProblems(feeders: readonly { name: string; path: string;
 
 export type ScenarioFromFile = { ok: true; scenario: Scenario } | { ok: false; problems: ScenarioFileProblem[] };
 
+/** The program's requests by metric name, where each is written in the file, and each top-level one's weight. */
+interface NamedRequests {
+  requests: Record<string, ProgramRequest>;
+  requestAt: Map<string, PathSegment[]>;
+  weights: Map<string, number>;
+}
+
+function toProgram(r: FileRequest): ProgramRequest {
+  return { url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}) };
+}
+
+/** `request` (named DEFAULT_REQUEST_NAME) and `requests`, in file order. */
+function topLevelRequests(f: ScenarioFile): NamedRequests {
+  const out: NamedRequests = { requests: {}, requestAt: new Map(), weights: new Map() };
+  if (f.request !== undefined) {
+    out.requests[DEFAULT_REQUEST_NAME] = toProgram(f.request);
+    out.requestAt.set(DEFAULT_REQUEST_NAME, ['request']);
+    out.weights.set(DEFAULT_REQUEST_NAME, 1);
+  }
+  for (const [name, r] of Object.entries(f.requests ?? {})) {
+    out.requests[name] = toProgram(r);
+    out.requestAt.set(name, ['requests', name]);
+    out.weights.set(name, r.weight);
+  }
+  return out;
+}
+
+/**
+ * The file's flows, each inline step request added to `named` under its name (or `flow.index`; a name
+ * already used is a problem); without flows, one one-step flow per top-level request, by its weight.
+ */
+function programFlows(f: ScenarioFile, named: NamedRequests, problems: ScenarioFileProblem[]): ProgramFlow[] {
+  const { requests, requestAt, weights } = named;
+  if (f.flows === undefined) return [...weights].map(([name, weight]) => ({ name, weight, steps: [{ request: name, extract: {}, checks: [], thinkMs: 0 }] }));
+  return Object.entries(f.flows).map(([fname, flow]) => ({
+    name: fname,
+    weight: flow.weight,
+    steps: flow.steps.map((step, i) => {
+      let request: string | undefined;
+      if (typeof step.request === 'string') request = step.request;
+      else if (step.request !== undefined) {
+        const { name, ...r } = step.request;
+        request = name ?? `${fname}.${i}`;
+        const at: PathSegment[] = ['flows', fname, 'steps', i, 'request'];
+        if (requestAt.has(request)) problems.push(problem([...at, ...(name !== undefined ? ['name'] : [])], `request name "${request}" is already used (${requestAt.get(request)?.join('.')}); metrics are per name`));
+        requests[request] = toProgram(r);
+        requestAt.set(request, at);
+      }
+      return { ...(request !== undefined ? { request } : {}), extract: step.extract ?? {}, checks: step.checks ?? [], thinkMs: step.think ?? 0 };
+    }),
+  }));
+}
+
+/** Every request's origin (scheme, host, port), which must not depend on data or extracted values. */
+function requestOrigins(named: NamedRequests, variables: Program['variables'], problems: ScenarioFileProblem[]): Set<string> {
+  const origins = new Set<string>();
+  for (const [name, r] of Object.entries(named.requests)) {
+    const origin = staticOrigin(r.url, variables);
+    if (origin === undefined) {
+      problems.push(problem([...(named.requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` (data and extracted values may fill the path and query only)'));
+    } else origins.add(origin);
+  }
+  return origins;
+}
+
+/** Each data feeder's rows, read with `readData`; an unreadable or malformed file is a problem at its path. */
+function readDataFiles(f: ScenarioFile, readData: (path: string) => string, problems: ScenarioFileProblem[]): Program['data'] {
+  const data: Program['data'] = {};
+  for (const [name, d] of Object.entries(f.data ?? {})) {
+    const at = ['data', name, 'path'];
+    try {
+      const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
+      data[name] = { mode: d.mode, rows, totalRows: rows.length };
+    } catch (e) {
+      problems.push(problem(at, e instanceof FeederError ? e.message : unreadableFileMessage(d.path, e)));
+    }
+  }
+  return data;
+}
+
+/** The report's `target` and the agents' first check: the first request's URL as far as it renders, else its origin. */
+function firstTargetUrl(first: ProgramRequest, origins: ReadonlySet<string>, variables: Program['variables']): string {
+  try {
+    return new URL(compileTemplate(first.url, 'url').render(variables, defaultTemplateContext())).href;
+  } catch {
+    // it needs data or extracted values: its origin stands for it
+    return `${[...origins][0] as string}/`;
+  }
+}
+
 /** `readData(path)` reads a data file named in the scenario (relative to it); it may throw. */
 export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string): ScenarioFromFile {
   const problems: ScenarioFileProblem[] = [];
@@ -119,81 +209,20 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   }
 
   const variables = f.variables ?? {};
-  const requests: Record<string, ProgramRequest> = {};
-  const requestAt = new Map<string, PathSegment[]>();
-  const toProgram = (r: FileRequest): ProgramRequest => ({
-    url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}),
-  });
-  const weights = new Map<string, number>();
-  if (f.request !== undefined) {
-    requests[DEFAULT_REQUEST_NAME] = toProgram(f.request);
-    requestAt.set(DEFAULT_REQUEST_NAME, ['request']);
-    weights.set(DEFAULT_REQUEST_NAME, 1);
-  }
-  for (const [name, r] of Object.entries(f.requests ?? {})) {
-    requests[name] = toProgram(r);
-    requestAt.set(name, ['requests', name]);
-    weights.set(name, r.weight);
-  }
-
-  let flows: ProgramFlow[];
-  if (f.flows !== undefined) {
-    flows = Object.entries(f.flows).map(([fname, flow]) => ({
-      name: fname,
-      weight: flow.weight,
-      steps: flow.steps.map((step, i) => {
-        let request: string | undefined;
-        if (typeof step.request === 'string') request = step.request;
-        else if (step.request !== undefined) {
-          const { name, ...r } = step.request;
-          request = name ?? `${fname}.${i}`;
-          const at: PathSegment[] = ['flows', fname, 'steps', i, 'request'];
-          if (requestAt.has(request)) problems.push(problem([...at, ...(name !== undefined ? ['name'] : [])], `request name "${request}" is already used (${requestAt.get(request)?.join('.')}); metrics are per name`));
-          requests[request] = toProgram(r);
-          requestAt.set(request, at);
-        }
-        return { ...(request !== undefined ? { request } : {}), extract: step.extract ?? {}, checks: step.checks ?? [], thinkMs: step.think ?? 0 };
-      }),
-    }));
-  } else {
-    flows = [...weights].map(([name, weight]) => ({ name, weight, steps: [{ request: name, extract: {}, checks: [], thinkMs: 0 }] }));
-  }
-
-  const parts = f.scenarios === undefined ? undefined : partsOf(f, flows, weights);
-
-  const origins = new Set<string>();
-  for (const [name, r] of Object.entries(requests)) {
-    const origin = staticOrigin(r.url, variables);
-    if (origin === undefined) {
-      problems.push(problem([...(requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` (data and extracted values may fill the path and query only)'));
-    } else origins.add(origin);
-  }
-
-  const data: Program['data'] = {};
-  for (const [name, d] of Object.entries(f.data ?? {})) {
-    const at = ['data', name, 'path'];
-    try {
-      const rows = parseRows(readData(d.path), d.format, d.path) as Record<string, unknown>[];
-      data[name] = { mode: d.mode, rows, totalRows: rows.length };
-    } catch (e) {
-      problems.push(problem(at, e instanceof FeederError ? e.message : unreadableFileMessage(d.path, e)));
-    }
-  }
+  const named = topLevelRequests(f);
+  const flows = programFlows(f, named, problems);
+  const parts = f.scenarios === undefined ? undefined : partsOf(f, flows, named.weights);
+  const origins = requestOrigins(named, variables, problems);
+  const data = readDataFiles(f, readData, problems);
   problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
   problems.push(...dataColumnProblems(f, new Map(Object.entries(data).map(([name, d]) => [name, d.rows]))));
   if (problems.length > 0) return { ok: false, problems };
 
+  const { requests } = named;
   const program: Program = { requests, flows, variables, data, origins: [...origins] };
-  // The report's `target` and the agents' first check: the first request, as far as it renders.
-  const [firstName, first] = Object.entries(requests)[0] as [string, ProgramRequest];
-  void firstName;
-  let url = `${[...origins][0] as string}/`;
-  try {
-    url = new URL(compileTemplate(first.url, 'url').render(variables, defaultTemplateContext())).href;
-  } catch {
-    // it needs data or extracted values: its origin stands for it
-  }
+  const first = Object.values(requests)[0] as ProgramRequest;
   const timeout = Math.max(...Object.values(requests).map((r) => r.timeoutMs));
+  const url = firstTargetUrl(first, origins, variables);
   const scenario: Scenario = { ...base, request: { url, method: first.method as Scenario['request']['method'], headers: {}, timeout }, load, program };
   if (parts !== undefined) scenario.parts = parts;
   return { ok: true, scenario };
