@@ -38,15 +38,6 @@ export function loadScenarioFile(cwd: string, file: string): ScenarioRead {
   return { ok: false, lines: r.problems.map((p) => formatProblem(file, { ...p, ...locate(p.segments, p.atKey === true ? 'key' : 'value') })) };
 }
 
-/** loadScenarioFile, throwing SCENARIO_INVALID with every problem in the message. */
-export function readScenarioFile(cwd: string, file: string): Scenario {
-  const r = loadScenarioFile(cwd, file);
-  if (r.ok) return r.scenario;
-  throw new LoadfleetError('SCENARIO_INVALID', `${file}: ${r.lines.length} problem(s):\n${r.lines.map((l) => `  ${l}`).join('\n')}`, {
-    hint: 'fix the fields listed above; README.md "Scenario format" describes every field',
-  });
-}
-
 /** The scenario file's text; a missing or unreadable file is SCENARIO_INVALID naming it. */
 export function readText(path: string): string {
   let text: string;
