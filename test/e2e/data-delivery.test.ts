@@ -46,7 +46,7 @@ test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows
     const joiner = r.agents.find((a) => a.agentId === 'u3');
     assert.ok(joiner !== undefined && joiner.requests > 20, `the joiner got rows and sent with them: ${JSON.stringify(joiner)}`);
     assert.equal(r.flows?.noData ?? 0, 0, 'there were rows to spare: no flow run went without');
-    assert.match(run.stdout(), new RegExp(`data users \\(unique\\): ${rows} rows, \\d+ handed out, \\d+ used, \\d+ returned, 0 lost`));
+    assert.match(run.stdout(), new RegExp(`data users \\(unique\\): ${rows.toLocaleString('en-US')} rows, \\d+ handed out, \\d+ used, \\d+ returned, 0 lost`));
   } finally {
     await f.close();
   }
