@@ -10,6 +10,8 @@ import { startFleet } from '../helpers/fleet.js';
 import { assertCompleted } from '../helpers/verdict.js';
 import { startTarget } from '../helpers/target.js';
 import { loginFlow } from '../helpers/target-api.js';
+import { startCli } from '../helpers/cli.js';
+import { elapsedS, waitForElapsed } from '../helpers/progress.js';
 
 const fleet = async (ids: string[]) => startFleet({ target: await startTarget({ api: true }), ids, token: 'data-e2e', dirPrefix: 'loadfleet-data-' });
 
@@ -17,12 +19,17 @@ const fleet = async (ids: string[]) => startFleet({ target: await startTarget({ 
 test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows from what is left, no row is used twice, every handed-out row is accounted for', async () => {
   const f = await fleet(['u1', 'u2']);
   try {
-    const rows = 400;
+    // Rows for 50 s at 40/s. The run lasts until `stop`, sent once it ran 6 s and u3 took part for 3 s:
+    // however slowly u3's process starts, it joins a running test (and rows are left for everyone).
+    const rows = 2000;
     writeFileSync(join(f.dir, 'users.csv'), ['user', ...Array.from({ length: rows }, (_, i) => `user-${i}`)].join('\n') + '\n');
-    const run = f.run(loginFlow('data-delivery', f.target.origin, 'users', 'unique', 40, '6s'));
+    const run = f.run(loginFlow('data-delivery', f.target.origin, 'users', 'unique', 40, '30m'));
     await run.waitFor(/\[\s*1s\//);
     await f.addAgent('u3');
     await run.waitFor(/agent u3 joined mid-test/);
+    await waitForElapsed(run, Math.max(6, elapsedS(run) + 3));
+    const stop = startCli(['stop', '--coordinator', f.addr], { env: f.env });
+    assert.equal(await stop.exited, 0, stop.stderr());
     // A joiner mid-test (a process start and a new share) on 2 busy cores: generator-bound is accepted.
     assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report);
     const r = f.report();
@@ -39,7 +46,7 @@ test('unique rows on 2 agents while a third joins mid-test: the joiner gets rows
     const joiner = r.agents.find((a) => a.agentId === 'u3');
     assert.ok(joiner !== undefined && joiner.requests > 20, `the joiner got rows and sent with them: ${JSON.stringify(joiner)}`);
     assert.equal(r.flows?.noData ?? 0, 0, 'there were rows to spare: no flow run went without');
-    assert.match(run.stdout(), /data users \(unique\): 400 rows, \d+ handed out, \d+ used, \d+ returned, 0 lost/);
+    assert.match(run.stdout(), new RegExp(`data users \\(unique\\): ${rows.toLocaleString('en-US')} rows, \\d+ handed out, \\d+ used, \\d+ returned, 0 lost`));
   } finally {
     await f.close();
   }

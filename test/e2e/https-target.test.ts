@@ -7,19 +7,17 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:https';
-import type { Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Report } from '../../coordinator/report/report.js';
 import { startCli } from '../helpers/cli.js';
+import { startTarget } from '../helpers/target.js';
+import type { Target } from '../helpers/target.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
 
 let dir: string;
-let server: Server;
+let target: Target;
 let url: string;
-let received = 0;
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'loadfleet-https-'));
@@ -27,28 +25,20 @@ before(async () => {
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem',
     '-days', '1', '-subj', '/CN=loadfleet test target', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
   ], { cwd: dir, stdio: 'ignore' });
-  server = createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (req, res) => {
-    received++;
-    req.resume();
-    req.on('end', () => res.end('ok'));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  target = await startTarget({ tls: { key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) } });
+  url = target.url;
 });
 
-after(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+after(() => target.close());
 
 /** `loadfleet run` with local agents; the report and the requests the target received meanwhile. */
 async function run(name: string, scenario: object, agents = 2): Promise<{ code: number; out: string; report: Report; received: number }> {
   writeFileSync(join(dir, `${name}.json`), JSON.stringify({ name, ...scenario }));
-  const before = received;
+  const before = target.total();
   const p = startCli(['run', `${name}.json`, '--agents', String(agents), '--out', `${name}-report.json`], { env: { LOADFLEET_PLAIN: '1' }, cwd: dir });
   const code = await p.exited;
   const report = JSON.parse(readFileSync(join(dir, `${name}-report.json`), 'utf8')) as Report;
-  return { code, out: p.stdout() + p.stderr(), report, received: received - before };
+  return { code, out: p.stdout() + p.stderr(), report, received: target.total() - before };
 }
 
 const load = { model: 'open', rate: 60, duration: '2s' };
@@ -92,7 +82,7 @@ test('tls.ca (the file travels with the plan): the flow path verifies the certif
 test('a bad tls.ca is a located validation problem (exit 2), before any load', async () => {
   writeFileSync(join(dir, 'not-a-cert.pem'), 'hello\n');
   writeFileSync(join(dir, 'bad-ca.yaml'), `request:\n  url: ${url}\nload: { model: open, rate: 10, duration: 1s }\ntls:\n  ca: not-a-cert.pem\n`);
-  const before = received;
+  const before = target.total();
   const p = startCli(['run', 'bad-ca.yaml', '--agents', '1'], { env: { LOADFLEET_PLAIN: '1' }, cwd: dir });
   assert.equal(await p.exited, 2, p.stderr());
   assert.match(p.stderr(), /bad-ca\.yaml:5:\d+: tls\.ca: not-a-cert\.pem is not a PEM certificate/);
@@ -102,7 +92,7 @@ test('a bad tls.ca is a located validation problem (exit 2), before any load', a
   const both = startCli(['validate', 'both.yaml'], { cwd: dir });
   assert.equal(await both.exited, 2);
   assert.match(both.stdout() + both.stderr(), /both\.yaml:6:\d+: .*tls\.ca.*not used when insecureSkipVerify is true/);
-  assert.equal(received, before);
+  assert.equal(target.total(), before);
 });
 
 test('a remote agent refuses a plan that skips certificate checks unless started with --allow-insecure-tls', async () => {
@@ -115,11 +105,11 @@ test('a remote agent refuses a plan that skips certificate checks unless started
     const strict = startCli(['agent', '--join', addr, '--id', 'strict'], { env: ENV });
     procs.push(strict);
     await strict.waitFor(/joined coordinator/);
-    const before = received;
+    const before = target.total();
     const refused = startCli(['run', 'remote.json', '--coordinator', addr, '--agents', '1', '--out', 'remote-1.json'], { env: ENV, cwd: dir });
     assert.equal(await refused.exited, 3, refused.stdout() + refused.stderr());
     assert.match(refused.stdout() + refused.stderr(), /agent strict refused: the plan skips the targets' certificate checks .*--allow-insecure-tls/);
-    assert.equal(received, before, 'nothing was sent');
+    assert.equal(target.total(), before, 'nothing was sent');
     strict.kill('SIGTERM');
     await strict.exited;
 
@@ -132,7 +122,7 @@ test('a remote agent refuses a plan that skips certificate checks unless started
     assertCompleted(code, ok.stdout() + ok.stderr(), reportAt(join(dir, 'remote-2.json'))); // light, but first-second TLS handshakes can push an agent's lag p99 past 10 ms (tls.test.ts saw exit 4)
     const report = JSON.parse(readFileSync(join(dir, 'remote-2.json'), 'utf8')) as Report;
     assert.equal(report.summary.errors, 0);
-    assert.equal(report.summary.requests, received - before);
+    assert.equal(report.summary.requests, target.total() - before);
   } finally {
     for (const p of procs) p.kill('SIGKILL');
     await Promise.all(procs.map((p) => p.exited));
