@@ -25,6 +25,8 @@ import { ERROR_KINDS, errorTotal } from '../../common/metrics/counters.js';
 import { Shortfall } from './counter-checks.js';
 import { SparseTally, sparseMinus } from './sparse-tally.js';
 import { MAX_REQUEST_NAMES, MAX_RUN_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
+import type { RequestLive } from './request-live.js';
+export type { RequestLive } from './request-live.js';
 
 /** One request name's merged figures of a phase. */
 export interface RequestTotals extends Outcomes {
@@ -52,21 +54,6 @@ export interface FlowTotals {
   noData: number;
 }
 
-/** One request name in the live view: of one interval, or of the phase so far. */
-export interface RequestLive {
-  name: string;
-  requests: number;
-  /** requests per second of the window (the interval, or the phase's intervals so far). */
-  rps: number;
-  /** Transport errors (HTTP statuses are not errors; failed checks say what was wrong). */
-  errors: number;
-  checksPassed: number;
-  checksFailed: number;
-  /** From the merged histogram of the window, ms. */
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-}
 
 /** The live rows of a window: the `limit` busiest names (most requests first) and how many names there were. */
 export interface RequestLiveSet {

@@ -1,7 +1,9 @@
 // The dashboard's wire contract: the page's configuration and the JSON of each `update` event of
-// /api/events. Types only and no imports: the server (state.ts) builds these values from its own types,
-// so a wider union there fails to compile, and the page script (browser/dashboard.ts, compiled with the
+// /api/events. Types only, importing only import-free type files: the server (state.ts) builds these
+// values from its own types, so a wider union there fails to compile, and the page script (browser/dashboard.ts, compiled with the
 // DOM library by tsconfig.browser.json) reads them without pulling server code into the browser build.
+
+import type { RequestLive } from '../../merge/request-live.js';
 
 /** The page's configuration (JSON in #dash-config). */
 export interface DashConfig {
@@ -77,19 +79,7 @@ export interface DashRun {
 }
 
 /** One request name's row of the live table: of one interval, or of the phase so far. */
-export interface DashRequestRow {
-  name: string;
-  requests: number;
-  /** Requests per second of the window. */
-  rps: number;
-  /** Transport errors. */
-  errors: number;
-  checksPassed: number;
-  checksFailed: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-}
+export type DashRequestRow = RequestLive;
 
 /** The busiest names of a window, and how many names there were. */
 export interface DashRequestSet {
