@@ -1,7 +1,8 @@
 // The dashboard's wire contract: the page's configuration and the JSON of each `update` event of
 // /api/events. Types only, importing only import-free type files: the server (state.ts) builds these
-// values from its own types, so a wider union there fails to compile, and the page script (browser/dashboard.ts, compiled with the
-// DOM library by tsconfig.browser.json) reads them without pulling server code into the browser build.
+// values from its own types, so a wider union there fails to compile, and the page script
+// (browser/dashboard.ts, compiled with the DOM library by tsconfig.browser.json) reads them without
+// pulling server code into the browser build.
 
 import type { RequestLive } from '../../merge/request-live.js';
 
