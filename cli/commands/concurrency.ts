@@ -3,8 +3,8 @@
 import { LoadfleetError } from '../../common/runtime/errors.js';
 import type { Io } from '../../common/runtime/io.js';
 import { loopsChange } from '../../common/protocol/live-change.js';
-import { appliedWords, typed, withRemote } from './control-args.js';
-import type { ControlArgs } from './control-args.js';
+import { appliedWords, typed, withRemote } from '../control-args.js';
+import type { ControlArgs } from '../control-args.js';
 
 export async function concurrencyCommand(io: Io, args: ControlArgs & { concurrency: number; scenario?: string | undefined }): Promise<number> {
   if (!Number.isInteger(args.concurrency) || args.concurrency < 1) throw new LoadfleetError('USAGE', `concurrency must be a whole number >= 1, got ${typed(args.concurrency)}`);

@@ -4,8 +4,8 @@ import { LoadfleetError } from '../../common/runtime/errors.js';
 import type { Io } from '../../common/runtime/io.js';
 import { parseDurationMs } from '../../common/scenario/duration.js';
 import { rateChange } from '../../common/protocol/live-change.js';
-import { appliedWords, typed, withRemote } from './control-args.js';
-import type { ControlArgs } from './control-args.js';
+import { appliedWords, typed, withRemote } from '../control-args.js';
+import type { ControlArgs } from '../control-args.js';
 
 export async function rateCommand(io: Io, args: ControlArgs & { rate: number; ramp: string; scenario?: string | undefined }): Promise<number> {
   if (!Number.isFinite(args.rate) || args.rate < 0) throw new LoadfleetError('USAGE', `rate must be a number >= 0, got ${typed(args.rate)}`);

@@ -1,7 +1,7 @@
 // `loadfleet status [--json] --coordinator HOST:PORT`: the fleet's agents and the running test, if any.
 import type { Io } from '../../common/runtime/io.js';
-import { withRemote } from './control-args.js';
-import type { ControlArgs } from './control-args.js';
+import { withRemote } from '../control-args.js';
+import type { ControlArgs } from '../control-args.js';
 
 export async function statusCommand(io: Io, args: ControlArgs & { json: boolean }): Promise<number> {
   const s = await withRemote(io, args, (c) => c.status());

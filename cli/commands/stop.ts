@@ -1,8 +1,8 @@
 // `loadfleet stop --coordinator HOST:PORT`: ends the running test early; its report is still written.
 import { LoadfleetError } from '../../common/runtime/errors.js';
 import type { Io } from '../../common/runtime/io.js';
-import { withRemote } from './control-args.js';
-import type { ControlArgs } from './control-args.js';
+import { withRemote } from '../control-args.js';
+import type { ControlArgs } from '../control-args.js';
 
 export async function stopCommand(io: Io, args: ControlArgs): Promise<number> {
   const was = await withRemote(io, args, (c) => c.stop('loadfleet stop'));

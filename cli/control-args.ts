@@ -1,10 +1,10 @@
 // What the commands that drive a remote coordinator (rate, concurrency, status, stop) share: their
 // arguments and one Control connection per command, closed when it is done.
-import type { Io } from '../../common/runtime/io.js';
-import { readToken } from '../../common/runtime/token.js';
-import { readTls } from '../../common/runtime/tls.js';
-import type { TlsArgs } from '../../common/runtime/tls.js';
-import { RemoteControl } from '../control-client.js';
+import type { Io } from '../common/runtime/io.js';
+import { readToken } from '../common/runtime/token.js';
+import { readTls } from '../common/runtime/tls.js';
+import type { TlsArgs } from '../common/runtime/tls.js';
+import { RemoteControl } from './control-client.js';
 
 export interface ControlArgs extends TlsArgs {
   coordinator: string;
