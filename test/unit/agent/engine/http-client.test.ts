@@ -2,6 +2,7 @@
 // a real server on 127.0.0.1 port 0 that never answers. Tests that time the sweep run the client on a
 // ManualClock: a timeout ends where the clock says, however slow the machine.
 import { test } from 'node:test';
+import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { HttpClient, SPARE_CONNECTIONS, SWEEP_PERIOD_MS } from '../../../../agent/engine/http-client.js';
 import type { ResponseSink } from '../../../../agent/engine/http-client.js';
@@ -34,17 +35,21 @@ function recordingSink(clock: Clock = systemClock): ResponseSink & { endings: En
   };
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-test('http client: a request the server never answers ends once, as timeout, within timeoutMs + one sweep', async (t) => {
+/** A client with one connection to a target that never answers, on a manual clock, and its sink. */
+async function stuckClient(t: TestContext) {
   const target = await startTarget({ mode: { kind: 'never' } });
   t.after(() => target.close());
   const clock = new ManualClock();
   const state = { state: targetState(target) };
   const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock });
   t.after(() => client.close(0));
-  const sink = recordingSink(clock);
-  const sentMs = clock.nowMs();
+  return { target, clock, state, client, sink: recordingSink(clock), sentMs: clock.nowMs() };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('http client: a request the server never answers ends once, as timeout, within timeoutMs + one sweep', async (t) => {
+  const { target, clock, state, client, sink, sentMs } = await stuckClient(t);
   client.send(sink, sentMs, sentMs);
   assert.equal(client.inFlight, 1);
   await settle({ ...state, until: () => target.total() === 1 });
@@ -63,15 +68,8 @@ test('http client: a request the server never answers ends once, as timeout, wit
 });
 
 test('http client: requests queued behind a stuck one time out too, and are never written', async (t) => {
-  const target = await startTarget({ mode: { kind: 'never' } });
-  t.after(() => target.close());
   // One connection: the first request takes it, the other four wait in undici's queue.
-  const clock = new ManualClock();
-  const state = { state: targetState(target) };
-  const client = new HttpClient({ url: helloUrl(target), method: 'GET', headers: {}, timeoutMs: TIMEOUT_MS, connections: 1, clock });
-  t.after(() => client.close(0));
-  const sink = recordingSink(clock);
-  const sentMs = clock.nowMs();
+  const { target, clock, state, client, sink, sentMs } = await stuckClient(t);
   for (let i = 0; i < 5; i++) client.send(sink, sentMs, sentMs);
   await settle({ ...state, until: () => target.total() === 1 });
   await advanceSettled(clock, TIMEOUT_MS + TOLERANCE_MS, 10, state);
