@@ -185,7 +185,15 @@ const thinkDistributionSchema = z
     return { exponential: { meanMs: (t.exponential as { mean: number }).mean } };
   });
 
-const thinkSchema = z.union([thinkDurationMs, thinkDistributionSchema])
+// One flat union, so that a distribution's own problems are reported (not "expected string or number").
+const thinkSchema = z.union([z.string(), z.number(), thinkDistributionSchema])
+  .transform((t, ctx): number | ThinkRandom => {
+    if (typeof t === 'object') return t;
+    const ms = thinkDurationMs.safeParse(t);
+    if (ms.success) return ms.data;
+    for (const issue of ms.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  })
   .meta({ description: 'pause after this step: a duration (1s), or { uniform: [1s, 3s] }, { normal: { mean: 2s, stddev: 500ms } }, { exponential: { mean: 2s } }' });
 
 const stepSchema = z
@@ -237,7 +245,7 @@ const targetTlsFileSchema = z
 
 // Cookie jars per virtual user (agent/engine/cookie-jar.ts): true is a fresh jar per flow run.
 const cookiesSchema = z
-  .union([z.boolean(), z.enum(['per-iteration', 'per-loop'])], { error: 'must be true (a fresh cookie jar per flow run, the default), per-loop (closed model: one jar per loop, kept across its iterations) or false (no cookies)' })
+  .union([z.boolean(), z.enum(['per-iteration', 'per-loop'], { error: 'must be true (a fresh cookie jar per flow run, the default), per-loop (closed model: one jar per loop, kept across its iterations) or false (no cookies)' })])
   .transform((c): CookieMode => (c === true ? 'per-iteration' : c === false ? 'off' : c))
   .meta({ description: 'cookie jar per virtual user: true (default: a fresh jar per flow run), per-loop (closed model: kept across a loop\'s iterations), false (none)' });
 
