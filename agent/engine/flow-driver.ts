@@ -1,7 +1,13 @@
 // Runs the scenario language's flows: each call to run() is one flow run (one arrival of the open
 // model, one loop iteration of the closed model): a flow picked by weight, one row from each data
 // feeder the flow reads, then its steps in order: render the request's templates (variables, the row,
-// values extracted by earlier steps, helpers), send it, run its checks and extractors, think.
+// values extracted by earlier steps, helpers), send it, run its checks and extractors, think (a fixed
+// time, or one drawn from the step's distribution with the driver's random source).
+//
+// Cookies: each flow run has a cookie jar (cookie-jar.ts) unless its source's mode is `off`: a fresh
+// one per run, or, with `per-loop`, the one a closed-model loop passes in (loopJar()). Every response's
+// Set-Cookie goes into it; every request sends what it holds for its URL, after the request's own cookie
+// header. No jar is shared between runs or loops.
 //
 // Accounting: every request sent is counted in the phase's Recorder (sent, then its end) like the
 // single-request path, and under its name in the phase's RequestRecorder (counts, checks, extractions,

@@ -1,5 +1,6 @@
 // Open-model executor (k6's constant/ramping arrival rate): arrivals come from the pure pacer, whatever
-// the responses do. Each arrival is intended at startMs + T(i); latency is measured from that intended
+// the responses do. Each arrival is intended at startMs + T(i) (even), or startMs + T(S_i) with S_i the
+// points of a Poisson process drawn from `random` (poisson: pacer.ts nextArrivalPoint); latency is measured from that intended
 // time (no coordinated omission), service time from the actual send. An arrival that finds the in-flight
 // cap full is counted as dropped: never sent, and it does not shift the schedule. Running behind means
 // "send now", never "skip".
