@@ -7,7 +7,8 @@ import type { Cookie } from 'tough-cookie';
 import type { RawHeaders } from '../../common/flow/response-view.js';
 
 export class CookieSession {
-  private readonly jar = new CookieJar();
+  /** Made at the first Set-Cookie: a target that sets none costs a flow run nothing. */
+  private jar: CookieJar | undefined;
   /** Each stored cookie's expiry, epoch ms, from Max-Age at the time it was set (or Expires). */
   private readonly expiresAtMs = new WeakMap<Cookie, number>();
   private readonly nowMs: () => number;
@@ -23,10 +24,11 @@ export class CookieSession {
     for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === 'set-cookie') values = v;
     if (values === undefined) return;
     const now = new Date(this.nowMs());
+    const jar = (this.jar ??= new CookieJar());
     for (const v of typeof values === 'string' ? [values] : values) {
       let c: Cookie | undefined;
       try {
-        c = this.jar.setCookieSync(v, url, { now, ignoreError: true });
+        c = jar.setCookieSync(v, url, { now, ignoreError: true });
       } catch {
         c = undefined;
       }
@@ -36,6 +38,7 @@ export class CookieSession {
 
   /** The Cookie header value for a request to `url` (RFC 6265 order), '' when no cookie applies. */
   header(url: string): string {
+    if (this.jar === undefined) return '';
     const now = this.nowMs();
     let cookies: Cookie[];
     try {
