@@ -31,7 +31,7 @@ function meanAndCv(xs: readonly number[]): { mean: number; cv: number } {
   return { mean, cv: Math.sqrt(variance) / mean };
 }
 
-test('even points are 0, 1, 2 ... (the pacer\'s T(i) unchanged); Poisson points rise by positive, random steps', () => {
+test('even points are 0, 1, 2 ... (arrival i at T(i)); Poisson points rise by positive, random steps', () => {
   const r = prng(1);
   assert.equal(nextArrivalPoint('even', undefined, r), 0);
   assert.equal(nextArrivalPoint('even', 41, r), 42);

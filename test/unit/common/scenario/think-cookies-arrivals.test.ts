@@ -56,7 +56,7 @@ scenarios:
   assert.equal(s.program?.cookies, 'off');
   assert.deepEqual(s.parts?.map((p) => p.cookies), [undefined, 'per-loop', 'per-iteration']);
   assert.equal(s.load.model === 'open' ? s.load.arrivals : 'closed', 'poisson');
-  // Absent settings stay absent: a file without them compiles exactly as before.
+  // Absent settings stay absent: a file without them compiles to the plain Scenario (no cookies, no arrivals field).
   const plain = compiled(flowWith('1s'));
   assert.equal(plain.program?.cookies, undefined);
   assert.equal(plain.load.model === 'open' ? plain.load.arrivals : 'closed', undefined);
