@@ -23,7 +23,7 @@ import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from '.
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 6;
+export const PROTOCOL_VERSION = 5;
 
 export type { ControlClient } from '../gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from '../gen/loadfleet/v1/Control.js';
