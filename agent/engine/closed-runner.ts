@@ -12,6 +12,7 @@ import type { Segment } from '../../common/plan/agent-plan.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
 import type { FlowSource } from './flow-driver.js';
+import type { CookieSession } from './cookie-jar.js';
 import type { MayIssue } from './engine-scenarios.js';
 
 /** How often a ramping loop count is re-evaluated, ms. */
@@ -52,11 +53,14 @@ class Loop implements ResponseSink {
   readonly runner: ClosedRunner;
   /** Its connection, when the client has one per loop. */
   readonly lane: number;
+  /** Its cookie jar across iterations (cookies: per-loop), else undefined: each flow run has its own. */
+  readonly jar: CookieSession | undefined;
   active = true;
 
-  constructor(runner: ClosedRunner, lane: number) {
+  constructor(runner: ClosedRunner, lane: number, jar: CookieSession | undefined) {
     this.runner = runner;
     this.lane = lane;
+    this.jar = jar;
   }
 
   onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void {
@@ -171,7 +175,7 @@ export class ClosedRunner {
       flows.run(this.recorder, nowMs, (sent) => {
         if (sent) this.resend(loop);
         else if (loop.active && flows.rowsMayCome()) this.clock.after(ROW_WAIT_MS, () => this.resend(loop));
-      });
+      }, loop.jar);
       return;
     }
     this.recorder.onSent();
@@ -195,7 +199,7 @@ export class ClosedRunner {
       loop.active = false;
     }
     while (this.loops.length < want) {
-      const loop = new Loop(this, this.loops.length);
+      const loop = new Loop(this, this.loops.length, this.flows?.loopJar());
       this.loops.push(loop);
       this.send(loop);
     }

@@ -65,12 +65,12 @@ export function newPhase(phase: Phase, setup: PhaseSetup, onScenarioFinished: (r
   const run: PhaseRun = { phase, recorder, runs, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
   for (const scenario of setup.scenarios) {
     const schedule = phase === 'warmup' ? constantSchedule(scenario.warmupValue, plan.warmupMs) : scenario.mainSchedule;
-    const source = flows === undefined || scenario.flowNames === undefined ? flows : flows.forScenario(scenario.name, scenario.flowNames);
+    const source = flows === undefined || scenario.flowNames === undefined ? flows : flows.forScenario(scenario.name, scenario.flowNames, scenario.cookies);
     const entry = { scenario, finished: false, lastExpected: 0 } as ScenarioRun;
     const onFinished = (): void => onScenarioFinished(run, entry);
     const common = { schedule, client, recorder, clock, onFinished, flows: source, mayIssue: setup.mayIssue, onRevoked: setup.onRevoked };
     const runner: Runner = scenario.model === 'open'
-      ? new OpenRunner({ ...common, maxInFlight: scenario.maxInFlight })
+      ? new OpenRunner({ ...common, maxInFlight: scenario.maxInFlight, arrivals: scenario.arrivals })
       : new ClosedRunner({ ...common, maxLoops: scenario.maxInFlight, planned: !(phase === 'main' && scenario.mainChanged) });
     runs.push(Object.assign(entry, { runner }));
   }

@@ -1,6 +1,7 @@
 // The scenarios of one AgentPlan as the engine runs them (engine.ts): a plan without plan.scenarios is
 // one scenario; a plan with several at once gets one runner per scenario in each phase.
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
+import type { CookieMode } from '../../common/flow/program.js';
 import type { ClosedRunner } from './closed-runner.js';
 import type { OpenRunner } from './open-runner.js';
 import { rateSchedule } from './pacer.js';
@@ -22,6 +23,10 @@ export interface EngineScenario {
   readonly maxInFlight: number;
   /** Its flows (plan.scenarios), else undefined: the whole program, or the single-request path. */
   readonly flowNames: readonly string[] | undefined;
+  /** Open model: even spacing or a Poisson process. */
+  readonly arrivals: 'even' | 'poisson';
+  /** Its cookie jars (plan.scenarios); undefined: the program's. */
+  readonly cookies: CookieMode | undefined;
   /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
   mainSchedule: RateSchedule;
   warmupValue: number;
@@ -30,11 +35,11 @@ export interface EngineScenario {
 }
 
 export function scenariosOf(plan: AgentPlan): EngineScenario[] {
-  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined }];
+  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined, arrivals: plan.arrivals, cookies: undefined }];
   return specs.map((p) => {
     const first = p.segments[0];
     return {
-      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, mainSchedule: rateSchedule(p.segments),
+      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, arrivals: p.arrivals ?? 'even', cookies: p.cookies, mainSchedule: rateSchedule(p.segments),
       warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainChanged: false,
     };
   });

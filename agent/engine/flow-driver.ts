@@ -1,7 +1,13 @@
 // Runs the scenario language's flows: each call to run() is one flow run (one arrival of the open
 // model, one loop iteration of the closed model): a flow picked by weight, one row from each data
 // feeder the flow reads, then its steps in order: render the request's templates (variables, the row,
-// values extracted by earlier steps, helpers), send it, run its checks and extractors, think.
+// values extracted by earlier steps, helpers), send it, run its checks and extractors, think (a fixed
+// time, or one drawn from the step's distribution with the driver's random source).
+//
+// Cookies: each flow run has a cookie jar (cookie-jar.ts) unless its source's mode is `off`: a fresh
+// one per run, or, with `per-loop`, the one a closed-model loop passes in (loopJar()). Every response's
+// Set-Cookie goes into it; every request sends what it holds for its URL, after the request's own cookie
+// header. No jar is shared between runs or loops.
 //
 // Accounting: every request sent is counted in the phase's Recorder (sent, then its end) like the
 // single-request path, and under its name in the phase's RequestRecorder (counts, checks, extractions,
@@ -10,7 +16,10 @@
 // A flow run that finds a `unique` feeder empty sends nothing and is counted (noData).
 import type { LookupFunction } from 'node:net';
 import type { Clock } from '../../common/runtime/clock.js';
-import type { Program } from '../../common/flow/program.js';
+import type { CookieMode, Program } from '../../common/flow/program.js';
+import { drawThinkMs } from '../../common/flow/think.js';
+import type { ThinkRandom } from '../../common/flow/think.js';
+import { addCookieHeader, CookieSession } from './cookie-jar.js';
 import { compileTemplate, defaultTemplateContext } from '../../common/flow/template.js';
 import type { Template, TemplateContext } from '../../common/flow/template.js';
 import { compileCheck, runChecks } from '../../common/flow/checks.js';
@@ -40,6 +49,8 @@ interface CompiledStep {
   extractors: Extractor[];
   readBody: boolean;
   thinkMs: number;
+  /** Drawn per flow run instead of thinkMs when present. */
+  thinkRandom: ThinkRandom | undefined;
 }
 
 interface CompiledFlow {
@@ -98,7 +109,7 @@ function compileFlows(program: Program): { flows: CompiledFlow[]; totalWeight: n
         }
       }
       const readBody = specs.some((c) => 'bodyContains' in c || 'json' in c) || Object.values(s.extract).some((x) => 'json' in x || !('header' in x));
-      return { request, checks, extractors, readBody, thinkMs: s.thinkMs };
+      return { request, checks, extractors, readBody, thinkMs: s.thinkMs, thinkRandom: s.thinkRandom };
     });
     total += f.weight;
     return { name: f.name, cumulativeWeight: total, steps, feeders: [...feeders] };
@@ -110,7 +121,10 @@ function compileFlows(program: Program): { flows: CompiledFlow[]; totalWeight: n
 export interface FlowSource {
   /** Flow runs of this source started and not finished. */
   readonly active: number;
-  run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void;
+  /** Starts one flow run; `jar` is the cookie jar it uses (a loop's, from loopJar()), else its own as the source's mode says. */
+  run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void, jar?: CookieSession): void;
+  /** A jar for one closed-model loop to keep across its iterations (cookies: per-loop), else undefined. */
+  loopJar(): CookieSession | undefined;
   /** True when a feeder that ran dry may still get rows (a `unique` feeder fed by the coordinator). */
   rowsMayCome(): boolean;
 }
@@ -121,6 +135,7 @@ interface Selection {
   totalWeight: number;
   scenario: string | undefined;
   active: number;
+  cookies: CookieMode;
 }
 
 export class FlowDriver implements FlowSource {
@@ -132,6 +147,10 @@ export class FlowDriver implements FlowSource {
   private readonly pickers = new Map<string, RowPicker>();
   private readonly ctx: TemplateContext;
   private readonly http: FlowHttp;
+  private readonly cookies: CookieMode;
+  /** Epoch ms minus the clock's reading: cookies' expiry is judged on the engine's clock. */
+  private readonly wallOffsetMs: number;
+  private readonly wallNowMs = (): number => this.wallOffsetMs + this.clock.nowMs();
   private activeCount = 0;
   private closed = false;
   private readonly sleeping = new Set<{ timer: ReturnType<typeof setTimeout>; wake: () => void }>();
@@ -140,10 +159,12 @@ export class FlowDriver implements FlowSource {
   constructor(program: Program, opts: FlowDriverOptions) {
     this.clock = opts.clock;
     this.random = opts.random ?? Math.random;
+    this.cookies = program.cookies ?? 'per-iteration';
+    this.wallOffsetMs = Date.now() - this.clock.nowMs();
     try {
       const c = compileFlows(program);
       this.flows = c.flows;
-      this.all = { flows: c.flows, totalWeight: c.totalWeight, scenario: undefined, active: 0 };
+      this.all = { flows: c.flows, totalWeight: c.totalWeight, scenario: undefined, active: 0, cookies: this.cookies };
     } catch (e) {
       if (e instanceof LoadfleetError) throw e;
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
@@ -169,9 +190,10 @@ export class FlowDriver implements FlowSource {
   /**
    * One scenario of several running at once: flow runs picked from `flowNames` only (by weight), counted
    * in the phase's figures and under `scenario` (recorder.scenario()), with their own `active` count
-   * (each scenario's in-flight cap). Throws PLAN_INVALID for a flow the program does not have.
+   * (each scenario's in-flight cap), with the scenario's cookie mode (default: the program's). Throws
+   * PLAN_INVALID for a flow the program does not have.
    */
-  forScenario(scenario: string, flowNames: readonly string[]): FlowSource {
+  forScenario(scenario: string, flowNames: readonly string[], cookies?: CookieMode): FlowSource {
     const flows = flowNames.map((n) => {
       const f = this.flows.find((x) => x.name === n);
       if (f === undefined) throw new LoadfleetError('PLAN_INVALID', `scenario "${scenario}" names flow "${n}", which the plan's program does not have`);
@@ -182,10 +204,11 @@ export class FlowDriver implements FlowSource {
       total += f.cumulativeWeight - (this.flows[this.flows.indexOf(f) - 1]?.cumulativeWeight ?? 0);
       return { ...f, cumulativeWeight: total };
     });
-    const sel: Selection = { flows: weighted, totalWeight: total, scenario, active: 0 };
+    const sel: Selection = { flows: weighted, totalWeight: total, scenario, active: 0, cookies: cookies ?? this.cookies };
     return {
       get active() { return sel.active; },
-      run: (recorder, intendedMs, done) => this.start(sel, recorder, intendedMs, done),
+      run: (recorder, intendedMs, done, jar) => this.start(sel, recorder, intendedMs, done, jar),
+      loopJar: () => this.jarFor(sel, 'loop'),
       rowsMayCome: () => this.rowsMayCome(),
     };
   }
@@ -195,11 +218,22 @@ export class FlowDriver implements FlowSource {
    * (the first step's latency counts from it). `done(sent)` is called once at its end, never
    * synchronously; `sent` is false when it sent nothing because a `unique` feeder was empty.
    */
-  run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void {
-    this.start(this.all, recorder, intendedMs, done);
+  run(recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void, jar?: CookieSession): void {
+    this.start(this.all, recorder, intendedMs, done, jar);
   }
 
-  private start(sel: Selection, recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void): void {
+  /** A jar for one closed-model loop when the program's mode is per-loop. */
+  loopJar(): CookieSession | undefined {
+    return this.jarFor(this.all, 'loop');
+  }
+
+  /** A new jar for a loop (per-loop mode only) or for one flow run (any mode but off; per-loop's open-model runs too). */
+  private jarFor(sel: Selection, owner: 'loop' | 'run'): CookieSession | undefined {
+    if (sel.cookies === 'off' || (owner === 'loop' && sel.cookies !== 'per-loop')) return undefined;
+    return new CookieSession(this.wallNowMs);
+  }
+
+  private start(sel: Selection, recorder: Recorder, intendedMs: number, done?: (sent: boolean) => void, loopJar?: CookieSession): void {
     const requestNames = recorder.requestNames;
     if (requestNames === undefined) throw new LoadfleetError('INTERNAL', 'a flow run needs a recorder with per-request figures');
     if (this.closed) {
@@ -223,7 +257,8 @@ export class FlowDriver implements FlowSource {
     }
     this.activeCount++;
     sel.active++;
-    void this.iterate(flow, vars, recorder, intendedMs, sel.scenario).then(() => {
+    const jar = loopJar ?? this.jarFor(sel, 'run');
+    void this.iterate(flow, vars, recorder, intendedMs, sel.scenario, jar).then(() => {
       this.activeCount--;
       sel.active--;
       if (this.activeCount === 0) this.onIdle?.();
@@ -239,7 +274,7 @@ export class FlowDriver implements FlowSource {
     return flows[flows.length - 1] as CompiledFlow;
   }
 
-  private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number, scenario: string | undefined): Promise<void> {
+  private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number, scenario: string | undefined, jar: CookieSession | undefined): Promise<void> {
     const requestNames = recorder.requestNames!;
     // Several scenarios at once: every figure also counts under the scenario's name.
     const scen = scenario === undefined ? undefined : recorder.scenario(scenario);
@@ -255,6 +290,7 @@ export class FlowDriver implements FlowSource {
           url = req.url.render(vars, this.ctx);
           for (const [k, t] of req.headers) headers[k] = t.render(vars, this.ctx);
           body = req.body?.render(vars, this.ctx);
+          if (jar !== undefined) addCookieHeader(headers, jar.header(url));
         } catch {
           // e.g. a value an earlier step failed to extract: this run cannot go on.
           requestNames.onRenderFailed(req.name);
@@ -272,6 +308,7 @@ export class FlowDriver implements FlowSource {
           scen?.onEnd(scenario as string, outcome);
         } else {
           recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs);
+          jar?.store(url, res.headers);
           const view = responseView(res.status, res.headers, res.body);
           const checked = step.checks.length === 0 ? { passed: 0, failed: [] } : runChecks(step.checks, view);
           const extracted = step.extractors.length === 0 ? undefined : extractAll(step.extractors, view);
@@ -285,9 +322,10 @@ export class FlowDriver implements FlowSource {
         }
         dueMs = endMs;
       }
-      if (step.thinkMs > 0) {
-        dueMs += step.thinkMs;
-        await this.sleep(step.thinkMs);
+      const thinkMs = step.thinkRandom === undefined ? step.thinkMs : drawThinkMs(step.thinkRandom, this.random);
+      if (thinkMs > 0) {
+        dueMs += thinkMs;
+        await this.sleep(thinkMs);
       }
     }
   }

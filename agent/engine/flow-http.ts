@@ -12,10 +12,12 @@ import type { RawHeaders } from '../../common/flow/response-view.js';
 import type { ErrorKind } from '../../common/metrics/counters.js';
 import type { TargetTls } from '../../common/plan/agent-plan.js';
 import { classifyError, connectOptions, DRAIN_ABORTED_CODE, optional } from './http-client.js';
+import { withUserAgent } from './user-agent.js';
 
 export interface FlowRequest {
   url: string;
   method: string;
+  /** As rendered; a user-agent header is added when none is given (user-agent.ts). */
   headers: Record<string, string>;
   body: string | undefined;
   timeoutMs: number;
@@ -69,7 +71,7 @@ export class FlowHttp {
       const res = await pool.request({
         path: url.pathname + url.search,
         method: r.method as Dispatcher.HttpMethod,
-        headers: r.headers,
+        headers: withUserAgent(r.headers),
         body: r.body === undefined || r.body === '' ? null : r.body,
         headersTimeout: r.timeoutMs,
         bodyTimeout: r.timeoutMs,

@@ -24,6 +24,7 @@ import { systemClock } from '../../common/runtime/clock.js';
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import type { ErrorKind } from '../../common/metrics/counters.js';
 import { connectLookup, isDnsFailure } from './dns.js';
+import { withUserAgent } from './user-agent.js';
 
 /** Who hears about a request's end. Called exactly once per send(), possibly synchronously inside it. */
 export interface ResponseSink {
@@ -232,7 +233,7 @@ export class HttpClient {
     this.pool = new Pool(url.origin, { ...connectionOpts, connections: opts.connections });
     this.lanes = opts.lanes === true ? Array.from({ length: opts.connections }, () => new Client(url.origin, connectionOpts)) : [];
     const headers: string[] = [];
-    for (const [k, v] of Object.entries(opts.headers)) headers.push(k, v);
+    for (const [k, v] of Object.entries(withUserAgent(opts.headers))) headers.push(k, v);
     this.dispatchOpts = {
       path: url.pathname + url.search,
       method: opts.method.toUpperCase() as Dispatcher.HttpMethod,

@@ -1,5 +1,6 @@
 // Open-model executor (k6's constant/ramping arrival rate): arrivals come from the pure pacer, whatever
-// the responses do. Each arrival is intended at startMs + T(i); latency is measured from that intended
+// the responses do. Each arrival is intended at startMs + T(i) (even), or startMs + T(S_i) with S_i the
+// points of a Poisson process drawn from `random` (poisson: pacer.ts nextArrivalPoint); latency is measured from that intended
 // time (no coordinated omission), service time from the actual send. An arrival that finds the in-flight
 // cap full is counted as dropped: never sent, and it does not shift the schedule. Running behind means
 // "send now", never "skip".
@@ -14,7 +15,8 @@ import { systemClock } from '../../common/runtime/clock.js';
 import { assertNever } from '../../common/runtime/errors.js';
 import type { HttpClient } from './http-client.js';
 import type { Segment } from '../../common/plan/agent-plan.js';
-import { arrivalTimeMs, dueArrivals, expectedArrivals, pace, rateAtMs, replaceTail, waitMs } from './pacer.js';
+import { arrivalTimeMs, expectedArrivals, nextArrivalPoint, owedArrivals, pace, rateAtMs, replaceTail, waitMs } from './pacer.js';
+import type { Arrivals } from './pacer.js';
 import { fitTail } from '../../common/plan/rate-schedule.js';
 import type { RateSchedule } from './pacer.js';
 import type { Recorder } from './recorder.js';
@@ -54,6 +56,10 @@ export interface OpenRunnerOptions {
    * not sent were counted as dropped (the later ones are not this runner's any more).
    */
   onRevoked?: (() => void) | undefined;
+  /** Even spacing (default) or a Poisson process at the schedule's rate (pacer.ts nextArrivalPoint). */
+  arrivals?: Arrivals | undefined;
+  /** Poisson draws; uniform on [0, 1). Default Math.random. */
+  random?: (() => number) | undefined;
 }
 
 export class OpenRunner {
@@ -66,11 +72,14 @@ export class OpenRunner {
   private readonly flows: FlowSource | undefined;
   private readonly mayIssue: MayIssue | undefined;
   private readonly onRevoked: (() => void) | undefined;
+  private readonly arrivals: Arrivals;
+  private readonly random: () => number;
   /** Fine-grained pacing (setImmediate spinning) needs the real clock; a manual clock only uses timers. */
   private readonly precise: boolean;
   private startMsValue = 0;
-  /** Index of the next arrival (sent or dropped ones included) and its intended time since start. */
+  /** Index of the next arrival (sent or dropped ones included), its point on F's axis and its intended time since start. */
   private next = 0;
+  private nextPoint = 0;
   private nextAtMs = Infinity;
   private state: 'idle' | 'running' | 'ended' = 'idle';
   private timeout: ReturnType<typeof setTimeout> | undefined;
@@ -87,6 +96,8 @@ export class OpenRunner {
     this.flows = opts.flows;
     this.mayIssue = opts.mayIssue;
     this.onRevoked = opts.onRevoked;
+    this.arrivals = opts.arrivals ?? 'even';
+    this.random = opts.random ?? Math.random;
     this.precise = opts.clock === systemClock;
   }
 
@@ -101,7 +112,8 @@ export class OpenRunner {
     this.state = 'running';
     this.startMsValue = this.clock.nowMs();
     this.next = 0;
-    this.nextAtMs = arrivalTimeMs(this.schedule, 0);
+    this.nextPoint = nextArrivalPoint(this.arrivals, undefined, this.random);
+    this.nextAtMs = arrivalTimeMs(this.schedule, this.nextPoint);
     this.tick();
   }
 
@@ -131,7 +143,7 @@ export class OpenRunner {
     const atMs = this.state === 'running' ? this.clock.nowMs() - this.startMsValue : 0;
     this.schedule = next(atMs);
     if (this.state !== 'running') return;
-    this.nextAtMs = arrivalTimeMs(this.schedule, this.next);
+    this.nextAtMs = arrivalTimeMs(this.schedule, this.nextPoint);
     this.cancelWake();
     this.tick();
   }
@@ -167,9 +179,8 @@ export class OpenRunner {
           this.finish();
           return;
         case 'expire': {
-          const due = dueArrivals(schedule, schedule.endMs);
-          this.recorder.onDropped(due - this.next);
-          this.next = due;
+          const owed = this.takeOwed(schedule.endMs);
+          if (owed > 0) this.recorder.onDropped(owed);
           this.nextAtMs = Infinity;
           this.finish();
           return;
@@ -200,9 +211,19 @@ export class OpenRunner {
         client.send(recorder, intendedMs, nowMs);
         nowMs = clock.nowMs();
       }
-      this.nextAtMs = arrivalTimeMs(this.schedule, ++this.next);
+      this.next++;
+      this.nextPoint = nextArrivalPoint(this.arrivals, this.nextPoint, this.random);
+      this.nextAtMs = arrivalTimeMs(this.schedule, this.nextPoint);
     }
   };
+
+  /** Counts the arrivals intended by elapsedMs and not sent as passed (returns how many); the next one is after them. */
+  private takeOwed(elapsedMs: number): number {
+    const o = owedArrivals(this.schedule, this.arrivals, this.next, this.nextPoint, elapsedMs, this.random);
+    this.next = o.index;
+    this.nextPoint = o.point;
+    return o.owed;
+  }
 
   private wake(waitMs: number): void {
     if (!this.precise) {
@@ -229,7 +250,7 @@ export class OpenRunner {
    */
   abandon(): void {
     if (this.state !== 'running') return;
-    const owed = dueArrivals(this.schedule, this.clock.nowMs() - this.startMsValue) - this.next;
+    const owed = this.takeOwed(this.clock.nowMs() - this.startMsValue);
     if (owed > 0) this.recorder.onDropped(owed);
     this.stop();
   }

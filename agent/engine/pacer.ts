@@ -7,7 +7,17 @@
 // arrival 0 is at t = 0 (vegeta's convention), a ramp from 0 also sends arrival 0 at t = 0, and a
 // zero-rate stretch holds the next arrival until the rate becomes positive again. An arrival whose T(i)
 // falls at or after the schedule's end does not exist.
+//
+// Poisson arrivals place arrival k at T(S_k) instead of T(k), with S_k = S_{k-1} + Exp(1) (S_-1 = 0):
+// the points S_k form a Poisson process of rate 1 on F's axis, so their times form a Poisson process
+// whose intensity is the schedule's rate at every moment (ramps and live changes included: the time
+// change theorem), and the expected count by t is F(t) exactly. T is defined for fractional points.
 import type { Segment } from '../../common/plan/agent-plan.js';
+import { standardExponential } from '../../common/flow/think.js';
+import { assertNever } from '../../common/runtime/errors.js';
+
+/** How arrivals are spaced: even (arrival k at T(k)) or a Poisson process (arrival k at T(S_k)). */
+export type Arrivals = 'even' | 'poisson';
 
 /** A rate over time: segments back to back from t = 0, each linear from `from` to `to` req/s. */
 export interface RateSchedule {
@@ -167,7 +177,45 @@ export function replaceTail(schedule: RateSchedule, atMs: number, tail: readonly
   return { segments, startMs, arrivalsAt, endMs: t };
 }
 
+/**
+ * The point on F's axis (in arrivals) of the arrival after the one at `previous` (undefined: the first
+ * one): even, previous + 1 (the first at 0); poisson, previous + Exp(1) (the first at Exp(1)). Its time
+ * is arrivalTimeMs(schedule, point). `random` is uniform on [0, 1).
+ */
+export function nextArrivalPoint(arrivals: Arrivals, previous: number | undefined, random: () => number): number {
+  switch (arrivals) {
+    case 'even':
+      return previous === undefined ? 0 : previous + 1;
+    case 'poisson':
+      return (previous ?? 0) + standardExponential(random);
+    default:
+      return assertNever(arrivals);
+  }
+}
+
+/**
+ * The arrivals from the one at `point` on (`index` of them came before it) that are intended at or
+ * before elapsedMs and before the schedule's end: how many (`owed`), and the index and point of the
+ * first one after them. Even arrivals are counted exactly (dueArrivals); Poisson ones are drawn.
+ */
+export function owedArrivals(
+  schedule: RateSchedule, arrivals: Arrivals, index: number, point: number, elapsedMs: number, random: () => number,
+): { owed: number; index: number; point: number } {
+  if (arrivals === 'even') {
+    const due = dueArrivals(schedule, elapsedMs);
+    return due > index ? { owed: due - index, index: due, point: due } : { owed: 0, index, point };
+  }
+  let owed = 0;
+  let p = point;
+  for (let t = arrivalTimeMs(schedule, p); t <= elapsedMs && t < schedule.endMs; t = arrivalTimeMs(schedule, p)) {
+    owed++;
+    p = nextArrivalPoint(arrivals, p, random);
+  }
+  return { owed, index: index + owed, point: p };
+}
+
 // ---- internals ----
+
 
 function at(xs: readonly number[], k: number): number {
   return xs[k] as number;

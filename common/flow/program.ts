@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { CheckSpec } from './checks.js';
 import type { ExtractSpec } from './extract.js';
 import { MAX_CHUNKS, MAX_DATA_BYTES } from '../data/data-chunks.js';
+import { thinkRandomSchema } from './think.js';
 
 /** The most data (rows as JSON, all feeders) a scenario may carry; larger files travel in chunks. */
 export const MAX_DATA_JSON_BYTES = MAX_DATA_BYTES;
@@ -34,6 +35,8 @@ const stepSchema = z.strictObject({
   /** The step's own checks, run after the request's. */
   checks: z.array(z.custom<CheckSpec>((v) => typeof v === 'object' && v !== null)),
   thinkMs: z.number().nonnegative(),
+  /** A random think time (common/flow/think.ts), drawn per flow run; when present it replaces thinkMs. */
+  thinkRandom: thinkRandomSchema.optional(),
 });
 
 const flowSchema = z.strictObject({
@@ -76,9 +79,16 @@ export const programSchema = z.strictObject({
   data: z.record(z.string(), dataSchema),
   /** Every origin (scheme://host:port) the requests may reach; the URL of a request must render to one of them. */
   origins: z.array(z.string().min(1)).min(1),
+  /**
+   * Cookie jars (agent/engine/cookie-jar.ts) of the flows run outside `scenarios` and of scenarios that
+   * set none: a fresh jar per flow run (absent, the default), one per closed-model loop kept across its
+   * iterations, or none.
+   */
+  cookies: z.enum(['per-iteration', 'per-loop', 'off']).optional(),
 });
 
 export type Program = z.infer<typeof programSchema>;
 export type ProgramRequest = Program['requests'][string];
 export type ProgramFlow = Program['flows'][number];
 export type ProgramStep = ProgramFlow['steps'][number];
+export type CookieMode = NonNullable<Program['cookies']>;

@@ -20,6 +20,10 @@ export const planScenarioSchema = z.strictObject({
   maxInFlight: z.number().int().positive(),
   /** Names in program.flows this scenario runs. */
   flows: z.array(z.string().min(1)).min(1),
+  /** Open model: how arrivals are spaced (absent: even). */
+  arrivals: z.enum(['even', 'poisson']).optional(),
+  /** This scenario's cookie jars (absent: the program's `cookies`). */
+  cookies: z.enum(['per-iteration', 'per-loop', 'off']).optional(),
 });
 export type PlanScenario = z.infer<typeof planScenarioSchema>;
 
@@ -75,6 +79,11 @@ export const agentPlanSchema = z.strictObject({
   scenarios: z.array(planScenarioSchema).min(1).optional(),
   /** HTTPS: certificate checks and trusted CA (absent: verify against the system's CAs). */
   tls: targetTlsSchema.optional(),
+  /**
+   * Open model: arrivals evenly spaced at the rate (absent, `even`) or a Poisson process at the rate
+   * (`poisson`: exponential gaps; the fleet's sum of the agents' processes is Poisson at the fleet's rate).
+   */
+  arrivals: z.enum(['even', 'poisson']).optional(),
 }).refine((p) => p.scenarios === undefined || p.program !== undefined, { message: 'scenarios need a program', path: ['scenarios'] });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

@@ -4,9 +4,9 @@
 // checks, templates) gives a Scenario with a `program` (common/flow/program.ts): data files are read here,
 // relative to the scenario file, and their rows embedded. Every problem is returned at once, each with
 // its place in the file, so `run` reports them exactly like `loadfleet validate`.
-import type { ScenarioFile } from './schema.js';
+import type { FlowStep, ScenarioFile } from './schema.js';
 import type { Scenario } from './scenario.js';
-import type { Program, ProgramFlow, ProgramRequest } from '../flow/program.js';
+import type { Program, ProgramFlow, ProgramRequest, ProgramStep } from '../flow/program.js';
 import { MAX_DATA_JSON_BYTES } from '../flow/program.js';
 import { MAX_ROW_BYTES } from '../data/data-chunks.js';
 import { compileTemplate, defaultTemplateContext } from '../flow/template.js';
@@ -24,6 +24,7 @@ type FileRequest = NonNullable<ScenarioFile['request']>;
 /** True when the file uses nothing beyond the single-request scenario (scenario.ts). */
 export function isPlainScenario(f: ScenarioFile): boolean {
   if (f.requests !== undefined || f.flows !== undefined || f.variables !== undefined || f.data !== undefined || f.scenarios !== undefined) return false;
+  if (f.cookies !== undefined) return false;
   const r = f.request;
   if (r === undefined || r.checks !== undefined) return false;
   return ![r.url, r.body ?? '', ...Object.values(r.headers)].some((t) => t.includes('{{'));
@@ -147,9 +148,15 @@ function programFlows(f: ScenarioFile, named: NamedRequests, problems: ScenarioF
         requests[request] = toProgram(r);
         requestAt.set(request, at);
       }
-      return { ...(request !== undefined ? { request } : {}), extract: step.extract ?? {}, checks: step.checks ?? [], thinkMs: step.think ?? 0 };
+      return { ...(request !== undefined ? { request } : {}), extract: step.extract ?? {}, checks: step.checks ?? [], ...programThink(step.think) };
     }),
   }));
+}
+
+/** A step's `think` as the program carries it: a fixed thinkMs, or a distribution (thinkRandom). */
+function programThink(think: FlowStep['think']): Pick<ProgramStep, 'thinkMs' | 'thinkRandom'> {
+  if (think === undefined) return { thinkMs: 0 };
+  return typeof think === 'number' ? { thinkMs: think } : { thinkMs: 0, thinkRandom: think };
 }
 
 /** Every request's origin (scheme, host, port), which must not depend on data or extracted values. */
@@ -219,7 +226,7 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   if (problems.length > 0) return { ok: false, problems };
 
   const { requests } = named;
-  const program: Program = { requests, flows, variables, data, origins: [...origins] };
+  const program: Program = { requests, flows, variables, data, origins: [...origins], ...(f.cookies !== undefined ? { cookies: f.cookies } : {}) };
   const first = Object.values(requests)[0] as ProgramRequest;
   const timeout = Math.max(...Object.values(requests).map((r) => r.timeoutMs));
   const url = firstTargetUrl(first, origins, variables);
@@ -240,6 +247,6 @@ function partsOf(f: ScenarioFile, flows: ProgramFlow[], weights: ReadonlyMap<str
     for (const e of exec) {
       if (!flows.some((fl) => fl.name === e)) flows.push({ name: e, weight: weights.get(e) ?? 1, steps: [{ request: e, extract: {}, checks: [], thinkMs: 0 }] });
     }
-    return { name, load: entry.load, flows: [...new Set(exec)] };
+    return { name, load: entry.load, flows: [...new Set(exec)], ...(entry.cookies !== undefined ? { cookies: entry.cookies } : {}) };
   });
 }

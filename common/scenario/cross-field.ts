@@ -117,6 +117,23 @@ function execProblems(v: Obj, add: Add): void {
   }
 }
 
+/**
+ * `cookies: per-loop` keeps a jar across a closed-model loop's iterations; an open-model load has no
+ * loop, so it is a problem there, whether the load's own scenario or the file's default sets it.
+ */
+function cookieProblems(v: Obj, add: Add): void {
+  const perLoop = 'per-loop';
+  const message = 'per-loop keeps a jar across a closed-model loop\'s iterations; this load is open (no loops): use true (a fresh jar per flow run) or false';
+  const isOpen = (load: unknown): boolean => isObj(load) && load.model === 'open';
+  if (v.cookies === perLoop && isOpen(v.load)) add(['cookies'], message);
+  if (!isObj(v.scenarios)) return;
+  for (const [sname, s] of Object.entries(v.scenarios)) {
+    if (!isObj(s) || !isOpen(s.load)) continue;
+    if (s.cookies === perLoop) add(['scenarios', sname, 'cookies'], message);
+    else if (s.cookies === undefined && v.cookies === perLoop) add(['cookies'], `${message} (scenario "${sname}" takes this default; give it its own cookies)`);
+  }
+}
+
 /** Each threshold's request names a metric (`metricNames`) and its scenario one of scenarios. */
 function thresholdProblems(v: Obj, metricNames: ReadonlySet<string>, add: Add): void {
   if (!Array.isArray(v.thresholds)) return;
@@ -159,5 +176,6 @@ export function crossFieldProblems(value: unknown): ScenarioFileProblem[] {
   flowProblems(v, base, allExtracted, metricNames, add);
   execProblems(v, add);
   thresholdProblems(v, metricNames, add);
+  cookieProblems(v, add);
   return problems;
 }

@@ -72,6 +72,9 @@ const openSchema = z
     duration: positiveDurationMs.optional(),
     maxInFlight: z.number().int().positive().default(10_000),
     connections: z.number().int().positive().optional(),
+    // Spacing of arrivals (agent/engine/open-runner.ts): absent means even.
+    arrivals: z.enum(['even', 'poisson'], { error: 'must be even (arrivals evenly spaced at the rate) or poisson (random, exponential gaps at the same mean rate)' }).optional()
+      .meta({ description: 'even (default): evenly spaced at the rate; poisson: a Poisson process at the rate (exponential gaps)' }),
   })
   .superRefine((v, ctx) => {
     const hasRate = v.rate !== undefined;
@@ -167,6 +170,8 @@ export const scenarioPartSchema = z.strictObject({
   load: loadSchema,
   /** Names in program.flows this part runs (each arrival/loop picks one by weight). */
   flows: z.array(z.string().min(1)).min(1),
+  /** Its cookie jars (the file's scenarios.<name>.cookies); absent: the program's. */
+  cookies: z.enum(['per-iteration', 'per-loop', 'off']).optional(),
 });
 
 export const scenarioSchema = z.strictObject({

@@ -21,6 +21,8 @@ import type { ExtractSpec } from '../flow/extract.js';
 import type { CheckSpec } from '../flow/checks.js';
 import { formatOf } from '../data/feeder.js';
 import type { FeederFormat } from '../data/feeder.js';
+import type { ThinkRandom } from '../flow/think.js';
+import type { CookieMode } from '../flow/program.js';
 
 /** Names a template can read: variables, data feeders, extracted values. */
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_-]*$/;
@@ -154,12 +156,52 @@ const namedRequestSchema = z.strictObject({
 /** A request written inside a flow step; `name` (for metrics) defaults to "<flow>.<step index>". */
 const inlineRequestSchema = z.strictObject({ ...requestFields, name: entryName.optional() });
 
+// Think time: a duration, or a distribution drawn per flow run (common/flow/think.ts).
+const thinkDurationMs = z.union([z.string(), z.number()]).superRefine((v, ctx) => {
+  if (typeof v === 'number' && v < 0) ctx.addIssue({ code: 'custom', message: 'must not be negative' });
+}).pipe(durationMs);
+
+const thinkDistributionSchema = z
+  .strictObject({
+    uniform: z.tuple([thinkDurationMs, thinkDurationMs]).optional().meta({ description: '[min, max], e.g. [1s, 3s]' }),
+    normal: z.strictObject({ mean: thinkDurationMs, stddev: thinkDurationMs }).optional().meta({ description: 'draws below 0 think 0' }),
+    exponential: z.strictObject({ mean: thinkDurationMs.refine((ms) => ms > 0, 'must be longer than 0') }).optional(),
+  })
+  .transform((t, ctx): ThinkRandom => {
+    const kinds = (['uniform', 'normal', 'exponential'] as const).filter((k) => t[k] !== undefined);
+    if (kinds.length !== 1) {
+      ctx.addIssue({ code: 'custom', message: `a think distribution is exactly one of uniform, normal or exponential${kinds.length > 1 ? ` (found ${kinds.join(', ')})` : ''}` });
+      return z.NEVER;
+    }
+    if (t.uniform !== undefined) {
+      const [minMs, maxMs] = t.uniform;
+      if (minMs > maxMs) {
+        ctx.addIssue({ code: 'custom', path: ['uniform'], message: `the minimum (${minMs} ms) is above the maximum (${maxMs} ms): write [min, max]` });
+        return z.NEVER;
+      }
+      return { uniform: { minMs, maxMs } };
+    }
+    if (t.normal !== undefined) return { normal: { meanMs: t.normal.mean, stddevMs: t.normal.stddev } };
+    return { exponential: { meanMs: (t.exponential as { mean: number }).mean } };
+  });
+
+// One flat union, so that a distribution's own problems are reported (not "expected string or number").
+const thinkSchema = z.union([z.string(), z.number(), thinkDistributionSchema])
+  .transform((t, ctx): number | ThinkRandom => {
+    if (typeof t === 'object') return t;
+    const ms = thinkDurationMs.safeParse(t);
+    if (ms.success) return ms.data;
+    for (const issue of ms.error.issues) ctx.addIssue({ code: 'custom', message: issue.message });
+    return z.NEVER;
+  })
+  .meta({ description: 'pause after this step: a duration (1s), or { uniform: [1s, 3s] }, { normal: { mean: 2s, stddev: 500ms } }, { exponential: { mean: 2s } }' });
+
 const stepSchema = z
   .strictObject({
     request: z.union([entryName, inlineRequestSchema]).optional().meta({ description: 'a name from `requests`, or a request written here' }),
     extract: z.record(variableName, extractSchema).optional().meta({ description: 'variables for the later steps of this flow' }),
     checks: z.array(checkSchema).optional(),
-    think: durationMs.optional().meta({ description: 'pause after this step (e.g. 1s)' }),
+    think: thinkSchema.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.request === undefined && s.think === undefined) ctx.addIssue({ code: 'custom', message: 'a step needs a request, a think time, or both' });
@@ -201,10 +243,17 @@ const targetTlsFileSchema = z
   })
   .meta({ description: 'HTTPS targets: certificate checks and trusted CA' });
 
+// Cookie jars per virtual user (agent/engine/cookie-jar.ts): true is a fresh jar per flow run.
+const cookiesSchema = z
+  .union([z.boolean(), z.enum(['per-iteration', 'per-loop'], { error: 'must be true (a fresh cookie jar per flow run, the default), per-loop (closed model: one jar per loop, kept across its iterations) or false (no cookies)' })])
+  .transform((c): CookieMode => (c === true ? 'per-iteration' : c === false ? 'off' : c))
+  .meta({ description: 'cookie jar per virtual user: true (default: a fresh jar per flow run), per-loop (closed model: kept across a loop\'s iterations), false (none)' });
+
 const scenarioEntrySchema = z.strictObject({
   load: loadSchema,
   exec: z.union([entryName, z.array(entryName).min(1, 'names no flow or request: name at least one, or leave exec out to run every flow')]).optional()
     .meta({ description: 'flow or request names this scenario runs (default: every flow, else every request)' }),
+  cookies: cookiesSchema.optional(),
 });
 
 export const scenarioFileSchema = z
@@ -221,6 +270,7 @@ export const scenarioFileSchema = z
     thresholds: z.array(thresholdSchema).optional(),
     warmup: durationMs.default(0),
     tls: targetTlsFileSchema.optional(),
+    cookies: cookiesSchema.optional(),
   })
   .meta({ title: 'loadfleet scenario', description: 'A loadfleet scenario file (YAML or JSON); README.md "Scenario format".' });
 

@@ -149,11 +149,14 @@ export function planRun(scenario: Scenario, agentIds: readonly string[], opts: P
       connections: main.connections.get(id) ?? 1,
       snapshotIntervalMs: opts.snapshotIntervalMs,
     };
+    if (load.model === 'open' && load.arrivals !== undefined) plan.arrivals = load.arrivals;
     if (request.body !== undefined) plan.request.body = request.body;
     if (program !== undefined) plan.program = program;
     if (scenarios.length > 0) {
       plan.scenarios = scenarios.map(({ sc, split }) => ({
         name: sc.name, model: sc.load.model, segments: split.segments.get(id) as Segment[], maxInFlight: split.maxInFlight.get(id) ?? 1, flows: [...sc.flows],
+        ...(sc.load.model === 'open' && sc.load.arrivals !== undefined ? { arrivals: sc.load.arrivals } : {}),
+        ...(sc.cookies !== undefined ? { cookies: sc.cookies } : {}),
       }));
       plan.maxInFlight = plan.scenarios.reduce((sum, p) => sum + p.maxInFlight, 0);
       plan.connections = scenarios.reduce((sum, { split }) => sum + (split.connections.get(id) ?? 1), 0);

@@ -67,3 +67,59 @@ flows:
         checks: [{ status: 200 }]
 load: { model: open, rate: ${rateRps}, duration: ${duration} }
 `;
+
+// ---- Sessions by cookie (cookie-jar tests), served with `api: true` beside the login API ----
+//   POST /session/login/* -> 200 "in", Set-Cookie: sid=s<n> (a new sid each call; Path=/session, HttpOnly)
+//                          and theme=dark (Path=/elsewhere: must never come back to /session/*)
+//   GET  /session/me/*  -> 200 "me" with a cookie sid this target issued, else 401 (the rest of the
+//                          path names the caller, e.g. /session/me/jar, and keys its counts)
+
+export interface SessionCounts {
+  /** Sids issued by /session/login. */
+  issued: number;
+  /** /session/me/* calls by path, then by the sid they carried ('' for none or one never issued). */
+  me: Record<string, Record<string, number>>;
+  /** Logins that arrived with a cookie, by path (in a fresh jar per flow run: one carried over from an earlier run). */
+  loginsWithCookie: Record<string, number>;
+  /** /session/* calls that carried the Path=/elsewhere cookie (a path rule broken). */
+  wrongPath: number;
+  /** /session/* calls by user-agent header ('' when absent). */
+  userAgents: Record<string, number>;
+}
+
+export function newSessionCounts(): SessionCounts {
+  return { issued: 0, me: {}, loginsWithCookie: {}, wrongPath: 0, userAgents: {} };
+}
+
+/** The cookies of a request's cookie header, by name. */
+function cookiesOf(req: IncomingMessage): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) out.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
+  }
+  return out;
+}
+
+/** Answers /session/* (true), or leaves the request to the login API (false). */
+export function answerSession(req: IncomingMessage, path: string, counts: SessionCounts, end: (status: number, type: string, text: string, headers?: Record<string, string[]>) => void): boolean {
+  if (!path.startsWith('/session/')) return false;
+  bump(counts.userAgents, req.headers['user-agent'] ?? '');
+  const cookies = cookiesOf(req);
+  if (cookies.has('theme')) counts.wrongPath++;
+  if (req.method === 'POST' && path.startsWith('/session/login/')) {
+    if (req.headers.cookie !== undefined) bump(counts.loginsWithCookie, path);
+    const sid = `s${++counts.issued}`;
+    end(200, 'text/plain', 'in', { 'set-cookie': [`sid=${sid}; Path=/session; HttpOnly`, 'theme=dark; Path=/elsewhere'] });
+    return true;
+  }
+  if (path.startsWith('/session/me/')) {
+    const sid = cookies.get('sid');
+    const valid = sid !== undefined && /^s\d+$/.test(sid) && Number(sid.slice(1)) <= counts.issued;
+    bump(counts.me[path] ??= {}, valid ? sid : '');
+    end(valid ? 200 : 401, 'text/plain', valid ? 'me' : 'no session');
+    return true;
+  }
+  end(404, 'text/plain', 'not found');
+  return true;
+}

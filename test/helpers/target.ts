@@ -13,8 +13,8 @@ import { assertNever } from '../../common/runtime/errors.js';
 import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import { InflightLog } from './inflight-log.js';
 import type { InflightChange } from './inflight-log.js';
-import { answerApi } from './target-api.js';
-import type { ApiCounts } from './target-api.js';
+import { answerApi, answerSession, newSessionCounts } from './target-api.js';
+import type { ApiCounts, SessionCounts } from './target-api.js';
 
 export type TargetMode =
   /** Answer after the target's delayMs (0: at once). */
@@ -66,6 +66,8 @@ export interface Target {
   logins(): Record<string, number>;
   /** Authorized calls by token (login API). */
   tokens(): Record<string, number>;
+  /** The cookie sessions of target-api.ts (/session/*). */
+  sessions(): SessionCounts;
   /** Each request's arrival time, in order (clock ms: performance.now() on the system clock). */
   arrivals(): readonly number[];
   /** Requests in flight now. */
@@ -92,6 +94,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
   const routes: Record<string, number> = {};
   const methods: Record<string, number> = {};
   const api: ApiCounts = { logins: {}, tokens: {} };
+  const sessions = newSessionCounts();
   const log = new InflightLog();
   const arrivals: number[] = [];
   let total = 0;
@@ -128,17 +131,18 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const end = (status: number, type: string, text: string): void => {
+      const end = (status: number, type: string, text: string, headers: Record<string, string[]> = {}): void => {
         const send = (): void => {
           depart();
           const bytes = Buffer.from(text);
-          res.writeHead(status, { 'content-type': type, 'content-length': bytes.length });
+          res.writeHead(status, { ...headers, 'content-type': type, 'content-length': bytes.length });
           res.end(bytes);
         };
         if (clock.nowMs() < stalledUntilMs) held.push(send);
         else send();
       };
       const answer = (): void => {
+        if (opts.api === true && answerSession(req, path, sessions, end)) return;
         if (opts.api === true) return answerApi(req, path, Buffer.concat(chunks), api, later, end);
         end(opts.statusByPath?.[path] ?? opts.status ?? 200, 'text/plain', opts.body ?? 'ok');
       };
@@ -184,6 +188,7 @@ export async function startTarget(opts: TargetOptions = {}): Promise<Target> {
     connections: () => connections,
     logins: () => ({ ...api.logins }),
     tokens: () => ({ ...api.tokens }),
+    sessions: () => structuredClone(sessions),
     arrivals: () => arrivals,
     inFlight: () => log.inFlight(),
     changes: () => log.changes(),

@@ -234,3 +234,22 @@ test('planRun with several scenarios: each part split over the agents on its own
   // connections per origin for the agent: web's default (its in-flight share) + loops' 5 split
   assert.deepEqual(plans.map((p) => p.connections), [4 + 2, 3 + 2, 3 + 1]);
 });
+
+test('planRun carries arrivals (open loads only) and each part\'s cookies into every agent\'s plan; absent stays absent', () => {
+  const program = {
+    requests: { a: { url: 'http://127.0.0.1:8080/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } },
+    flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }],
+    variables: {}, data: {}, origins: ['http://127.0.0.1:8080'], cookies: 'off' as const,
+  };
+  const poisson = { model: 'open' as const, rate: 10, duration: '2s', arrivals: 'poisson' as const };
+  const closed = { model: 'closed' as const, concurrency: 2, duration: '2s' };
+  const s = scenario(poisson, { program, parts: [{ name: 'p', load: poisson, flows: ['a'] }, { name: 'c', load: closed, flows: ['a'], cookies: 'per-loop' }, { name: 'e', load: { model: 'open', rate: 1, duration: '1s' }, flows: ['a'] }] } as Partial<ScenarioInput>);
+  for (const p of planRun(s, ['x', 'y'], OPTS).values()) {
+    assert.ok(agentPlanSchema.safeParse(p).success, 'every plan is valid');
+    assert.equal(p.arrivals, 'poisson', 'the top-level load\'s arrivals');
+    assert.equal(p.program?.cookies, 'off', 'the file\'s default travels in the program');
+    assert.deepEqual(p.scenarios?.map((x) => [x.name, x.arrivals, x.cookies]), [['p', 'poisson', undefined], ['c', undefined, 'per-loop'], ['e', undefined, undefined]]);
+  }
+  const plain = [...planRun(scenario({ model: 'open', rate: 10, duration: '1s' }), ['x'], OPTS).values()][0];
+  assert.equal(plain !== undefined && 'arrivals' in plain, false, 'no arrivals field when the file gives none');
+});
