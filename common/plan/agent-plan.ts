@@ -75,6 +75,11 @@ export const agentPlanSchema = z.strictObject({
   scenarios: z.array(planScenarioSchema).min(1).optional(),
   /** HTTPS: certificate checks and trusted CA (absent: verify against the system's CAs). */
   tls: targetTlsSchema.optional(),
+  /**
+   * The values the scenario's setup extracted (the newest, after a refresh), variables of every flow
+   * run and of teardown beside program.variables. Absent: the scenario has no setup.
+   */
+  setupValues: z.record(z.string(), z.unknown()).optional(),
 }).refine((p) => p.scenarios === undefined || p.program !== undefined, { message: 'scenarios need a program', path: ['scenarios'] });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

@@ -102,6 +102,7 @@ const VERDICT_TEXT: Record<Report['verdict'], string> = {
   'agent-lost': 'ABORTED: an agent was lost (--on-agent-loss fail)',
   'thresholds-failed': 'THRESHOLDS FAILED',
   incomplete: 'INCOMPLETE: some agent\'s figures never arrived; these totals are short',
+  'setup-failed': 'SETUP FAILED: a setup refresh or the teardown failed',
 };
 
 function list(items: readonly string[]): string {
