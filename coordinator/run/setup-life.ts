@@ -1,5 +1,5 @@
 // A run's setup values over its life (owned by test-run.ts): the values of the setup before the run,
-// refreshed every `setup.refresh` while the run runs (each refresh one SetupJob on one agent; the new
+// refreshed every `setup.refresh` of the main phase while the run runs (each refresh one SetupJob on one agent; the new
 // values go to every live member in SetupValues, and joiners' plans carry the newest), and the teardown
 // once no member is active (stopped, aborted, agents lost or not), before the report. A failed refresh
 // keeps the old values, is an error notice and makes the verdict setup-failed (exit 9); so does a failed
@@ -47,11 +47,14 @@ export class RunSetup {
     return this.current;
   }
 
-  /** Starts the refresh timer when the scenario asks for one. */
+  /** Starts the refresh timer when the scenario asks for one: every refreshMs of the main phase. */
   start(): void {
     const ms = this.opts.scenario.program?.setup?.refreshMs;
     if (ms === undefined || this.opts.first === undefined) return;
-    this.timer = this.opts.clock.every(ms, () => this.refresh());
+    this.timer = this.opts.clock.after(this.opts.time.warmupMs, () => {
+      if (this.tearing !== 'no') return;
+      this.timer = this.opts.clock.every(ms, () => this.refresh());
+    });
   }
 
   /** Runs setup again on one agent (skipped while one is under way or once the run stops). */

@@ -243,3 +243,13 @@ test('teardown with no agent connected: the report says it did not run, and the 
   assert.match(report.setup?.teardown?.message ?? '', /no agent left to run it/);
   assert.notEqual(report.verdict, 'pass');
 });
+
+test('refresh counts in main-phase time: none during the warm-up, the first one refresh period into the main phase', () => {
+  const h = runWithSetup({ warmup: '2s', setup: { refresh: '1s', steps: [{ request: { name: 'login', url: '{{ base }}/login', method: 'POST' }, extract: { token: { json: '$.token' } } }] } });
+  h.run.start();
+  const refreshes = (): number => h.sent.filter((s) => s.m.kind === 'setup-job').length;
+  h.clock.advance(2_999);
+  assert.equal(refreshes(), 0, 'warm-up (2 s) plus one period (1 s) not yet over');
+  h.clock.advance(1);
+  assert.equal(refreshes(), 1);
+});
