@@ -165,6 +165,20 @@ export class Coordinator {
     }
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
     const setup = await this.runSetup(runId, scenario, agents.map((a) => a.id), listener);
+    try {
+      return this.startRun(runId, scenario, agents, listener, opts, dataPieces, setup);
+    } catch (e) {
+      // No run to own the teardown: the next start must not be refused as busy.
+      if (this.run === undefined && this.setupJobs === setup?.jobs) this.setupJobs = undefined;
+      throw e;
+    }
+  }
+
+  /** The run itself, once its data went ahead and its setup ran: plans, assignments, the clock. */
+  private startRun(
+    runId: string, scenario: Scenario, agents: readonly AgentInfo[], listener: RunListener, opts: StartOptions, dataPieces: Awaited<ReturnType<typeof prepareDataPieces>>,
+    setup: { jobs: SetupJobs; first: SetupJobResult | undefined } | undefined,
+  ): RunHandle {
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
     const run = new TestRun({
       runId,
