@@ -166,7 +166,11 @@ export class Coordinator {
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
     const setup = await this.runSetup(runId, scenario, agents.map((a) => a.id), listener);
     try {
-      return this.startRun(runId, scenario, agents, listener, opts, dataPieces, setup);
+      // Agents that left while setup ran get no share (their loss would only make the run incomplete).
+      const connected = new Set(this.fleet.agents().map((a) => a.id));
+      const still = setup === undefined ? agents : agents.filter((a) => connected.has(a.id));
+      if (still.length === 0) throw new LoadfleetError('NO_AGENTS', 'every agent left while the setup ran', { hint: 'start agents again and rerun' });
+      return this.startRun(runId, scenario, still, listener, opts, dataPieces, setup);
     } catch (e) {
       // No run to own the teardown: the next start must not be refused as busy.
       if (this.run === undefined && this.setupJobs === setup?.jobs) this.setupJobs = undefined;

@@ -130,3 +130,27 @@ test('refresh: 2s logs in again during the test and every agent uses the new tok
     await f.close();
   }
 });
+
+test('the agent running setup is killed: setup moves to another agent, the run goes on with the others', async () => {
+  const f = await fleet(['k1', 'k2', 'k3']);
+  try {
+    // The login, then 3 s of think time in setup: long enough to kill its agent mid-setup.
+    const text = scenario(f.target.origin, { rate: 20, duration: '2s' }).replace('      extract: { token: { json: "$.token" } }\n', '      extract: { token: { json: "$.token" } }\n      think: 3s\n');
+    const run = f.run(text);
+    const chosen = await Promise.race([...f.agents].map(async ([id, p]) => { await p.waitFor(/running its setup/, 30_000); return id; }));
+    // Killed once its login reached the target (during its think time).
+    for (let i = 0; i < 500 && f.target.logins().admin !== 1; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(f.target.logins().admin, 1, 'the chosen agent logged in');
+    f.agents.get(chosen)!.kill('SIGKILL');
+    await run.waitFor(new RegExp(`agent ${chosen} was lost while running the setup .*; trying another agent`));
+    assertCompleted(await run.exited, run.stdout() + run.stderr(), f.report);
+    const r = f.report();
+    assert.deepEqual(r.setup?.setup?.movedFrom, [chosen]);
+    assert.ok(r.setup?.setup?.ok === true && r.setup.setup.agentId !== chosen, JSON.stringify(r.setup?.setup));
+    assert.deepEqual(r.agents.map((a) => a.agentId).sort(), ['k1', 'k2', 'k3'].filter((id) => id !== chosen), 'the killed agent got no share');
+    assert.equal(f.target.logins().admin, 2, 'the lost agent\'s login reached the target, and the next agent logged in again');
+    assert.deepEqual(Object.keys(f.target.tokens()), ['tok-admin']);
+  } finally {
+    await f.close();
+  }
+});
