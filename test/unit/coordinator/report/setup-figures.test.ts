@@ -1,10 +1,12 @@
 // The report's setup section (report/setup-figures.ts): why it keeps a run from passing, where that
-// stands among the verdicts (report/verdict.ts), and the console's lines.
+// stands among the verdicts (report/verdict.ts), the console's lines and the HTML report's section.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupSummaryLines, setupVerdictReasons } from '../../../../coordinator/report/setup-figures.js';
 import type { SetupRecord, SetupReport } from '../../../../coordinator/report/setup-figures.js';
 import { judge } from '../../../../coordinator/report/verdict.js';
+import { loadChartAssets, renderHtmlReport } from '../../../../coordinator/outputs/html-report/page.js';
+import { sampleReport } from '../../../helpers/report.js';
 
 const rec = (over: Partial<SetupRecord>): SetupRecord => ({
   part: 'setup', purpose: 'setup', atMs: 0, ran: true, agentId: 'a1', ok: true, message: '', values: ['token'], requests: 1, durationMs: 12, steps: [], movedFrom: [], ...over,
@@ -54,4 +56,17 @@ test('console lines: setup, refreshes and teardown apart from the main figures; 
     'teardown  did not run (no agent left to run it)',
   ]);
   assert.deepEqual(setupSummaryLines(undefined), []);
+});
+
+test('the HTML report has a setup section only when the run had setup or teardown, values named, failures said', () => {
+  const base = sampleReport(2);
+  const assets = loadChartAssets();
+  assert.doesNotMatch(renderHtmlReport(base, assets), /id="setup"/);
+  const html = renderHtmlReport({
+    ...base,
+    setup: { setup: rec({}), refreshes: [rec({ purpose: 'refresh', atMs: 60_000, ok: false, message: 'step 1 <b>500</b>' })], teardown: null },
+  }, assets);
+  const section = /<section id="setup">.*?<\/section>/s.exec(html)?.[0] ?? '';
+  assert.match(section, /<td>setup<\/td><td class="n">0\.0 s<\/td><td>a1<\/td><td><span class="ok">ok<\/span><\/td><td class="n">1<\/td><td class="n">[^<]+<\/td><td>token<\/td>/);
+  assert.match(section, /<td>refresh<\/td><td class="n">60\.0 s<\/td>.*<span class="bad">failed<\/span>.*step 1 &#60;b&#62;500&#60;\/b&#62;/);
 });
