@@ -3,7 +3,7 @@
 // a factory passed in). Never touches `process`.
 import { LoadfleetError, assertNever, describeError } from '../common/runtime/errors.js';
 import { PROTOCOL_VERSION } from '../common/protocol/messages.js';
-import type { AckMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, ShareChangeMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
+import type { AckMsg, Assign, CoordMsg, DoneMsg, RowBlockMsg, SetupJobMsg, SetupPart, SetupValuesMsg, ShareChangeMsg, SnapshotMsg, StopMsg, Welcome } from '../common/protocol/messages.js';
 import { agentPlanSchema } from '../common/plan/agent-plan.js';
 import { MAX_RATE_RPS } from '../common/scenario/scenario.js';
 import type { AgentPlan } from '../common/plan/agent-plan.js';
@@ -15,6 +15,8 @@ import type { RowPicker } from './engine/feeder-select.js';
 import { DataInbox, prepareData } from './assignment-data.js';
 import type { UniqueFeed } from './unique-feed.js';
 import { redactUrl } from '../common/runtime/redact.js';
+import { runSetupPart } from './setup-run.js';
+import type { SetupOutcome } from './setup-run.js';
 
 /**
  * `data.pickers`: the `unique` feeders fed by the coordinator's blocks, for the engine's flows.
@@ -59,6 +61,11 @@ export interface SessionOptions {
   maxRateRps?: number;
   /** Live closed-model changes above this many loops (its --max-in-flight) are capped to it, loudly. */
   maxInFlight?: number;
+  /**
+   * Runs a SetupJob's part once (agent/setup-run.ts runSetupPart); the agent passes its allow-list
+   * lookup. Default: runSetupPart with the session's clock.
+   */
+  runSetup?: (plan: AgentPlan, part: SetupPart) => Promise<SetupOutcome>;
 }
 
 export type SessionState = 'connecting' | 'idle' | 'running' | 'stopped';
@@ -233,6 +240,12 @@ export class AgentSession {
       case 'row-block':
         this.onRowBlock(m);
         return;
+      case 'setup-job':
+        this.onSetupJob(link, m);
+        return;
+      case 'setup-values':
+        this.onSetupValues(m);
+        return;
       default: {
         const never: never = m;
         throw new LoadfleetError('INTERNAL', `unhandled message ${JSON.stringify(never)}`);
@@ -334,6 +347,53 @@ export class AgentSession {
     const feed = feeds.get(m.feeder);
     if (feed === undefined) this.opts.log('warn', `run ${m.runId}: rows for data "${m.feeder}", which its plan does not hand out in blocks: ignored`);
     else feed.addBlock(m.ranges, m.rows, m.exhausted);
+  }
+
+  /**
+   * Runs the scenario's setup or teardown once, whatever assignment runs (a refresh comes mid-run): the
+   * plan is checked and vetted like an Assign's, then run; one SetupResult answers, on the link of the
+   * moment (none when the coordinator went away: it runs the job elsewhere or fails the run).
+   */
+  private onSetupJob(link: AgentLink, j: SetupJobMsg): void {
+    const { runId, job, part } = j;
+    const reply = (o: SetupOutcome): void => {
+      if (!o.ok) this.opts.log('error', `run ${runId}: ${o.message}`);
+      else this.opts.log('info', `run ${runId}: ${part} done (${o.figures.requests} request(s))`);
+      if (this.welcome !== undefined) this.link?.send({ kind: 'setup-result', runId, job, ok: o.ok, values: o.values, message: o.message, figures: o.figures });
+    };
+    const refused = (message: string): void => reply({ ok: false, values: {}, message, figures: { requests: 0, durationMs: 0, steps: [] } });
+    let plan: AgentPlan;
+    try {
+      const parsed = agentPlanSchema.safeParse(JSON.parse(j.planJson));
+      if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || '(plan)'}: ${i.message}`).join('; '));
+      plan = parsed.data;
+      if (plan.runId !== runId) throw new Error('plan.runId differs from the job\'s runId');
+    } catch (e) {
+      refused(`agent ${this.opts.agentId} rejected the ${part} plan: ${describeError(e)}`);
+      return;
+    }
+    this.opts.log('info', `run ${runId}: running its ${part} (job ${job})`);
+    const run = this.opts.runSetup ?? ((p, which) => runSetupPart(p, which, { clock: this.opts.clock }));
+    const vet = this.opts.vetPlan ?? (async () => undefined);
+    void vet(plan).then(
+      (refusal) => {
+        if (refusal !== undefined) {
+          refused(`agent ${this.opts.agentId} refused the ${part}: ${refusal}`);
+          return;
+        }
+        if (link !== this.link || this.stopping) return;
+        void run(plan, part).then(reply, (e: unknown) => refused(`${part} could not run: ${describeError(e)}`));
+      },
+      (e: unknown) => refused(`agent ${this.opts.agentId} could not check the ${part} plan: ${describeError(e)}`),
+    );
+  }
+
+  /** A refresh's values: the assignment's flow runs started from now on use them. */
+  private onSetupValues(m: SetupValuesMsg): void {
+    const run = this.findRun(m.runId, m.assignment);
+    if (run === undefined || run.stopping) return;
+    run.engine.setSetupValues?.(m.values);
+    this.opts.log('info', `run ${m.runId}: setup values refreshed (generation ${m.generation})`);
   }
 
   private issuing(): boolean {

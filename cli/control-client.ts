@@ -27,7 +27,7 @@ const CLIENT_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 16 * 1024 * 1024,
 };
 
-const KNOWN_CODES: readonly ErrorCode[] = ['USAGE', 'SCENARIO_INVALID', 'NO_AGENTS', 'BUSY', 'NOT_RUNNING', 'NO_REPORT', 'UNAUTHENTICATED', 'INTERNAL'];
+const KNOWN_CODES: readonly ErrorCode[] = ['USAGE', 'SCENARIO_INVALID', 'NO_AGENTS', 'BUSY', 'NOT_RUNNING', 'NO_REPORT', 'UNAUTHENTICATED', 'INTERNAL', 'SETUP_FAILED'];
 
 /**
  * grpc-js's details of a failed connection end with "Resolution note: " and the resolver's note, which

@@ -156,6 +156,8 @@ export function verdictExitCode(report: Report): number {
       return EXIT.THRESHOLDS_FAILED;
     case 'incomplete':
       return EXIT.INCOMPLETE;
+    case 'setup-failed':
+      return EXIT.SETUP_FAILED;
     default: {
       const never: never = report.verdict;
       throw new LoadfleetError('INTERNAL', `unknown verdict ${String(never)}`);

@@ -16,6 +16,8 @@ import type { KeptReport } from './report/store.js';
 import type { AgentLossPolicy, LiveLine, RunListener, RunStatus } from './run/test-run.js';
 import type { PhaseTotals } from './merge/aggregator.js';
 import type { Phase } from '../common/metrics/stats.js';
+import { SetupJobs } from './run/setup-jobs.js';
+import type { SetupJobResult } from './run/setup-jobs.js';
 
 /**
  * Sees every run this coordinator starts, whoever started it (local CLI or gRPC): what live outputs
@@ -78,6 +80,8 @@ export class Coordinator {
   private joinWaiters = new Set<() => void>();
   private readonly observers = new Set<RunObserver>();
   private readonly reports: ReportStore;
+  /** The setup and teardown jobs of the run being started or running (its SetupResults go there). */
+  private setupJobs: SetupJobs | undefined;
 
   constructor(opts: CoordinatorOptions) {
     this.opts = opts;
@@ -99,8 +103,13 @@ export class Coordinator {
       },
       onLeave: (agent, reason) => {
         if (this.run?.hasAgent(agent.id) === true) this.run.onAgentLeft(agent.id, reason);
+        this.setupJobs?.onAgentLeft(agent.id, reason);
       },
       onAgentMessage: (agent, m) => {
+        if (m.kind === 'setup-result') {
+          this.setupJobs?.onResult(agent.id, m);
+          return;
+        }
         const run = this.run;
         if (run !== undefined && m.runId === run.runId && run.hasAgent(agent.id)) {
           run.onAgentMessage(agent.id, m);
@@ -145,6 +154,7 @@ export class Coordinator {
   /** Starts a test on every idle agent. Throws BUSY while another test runs. */
   async start(scenario: Scenario, listener: RunListener, opts: StartOptions = {}): Promise<RunHandle> {
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${this.run.runId} is still running`, { hint: 'wait for it, or `loadfleet stop`' });
+    if (this.setupJobs !== undefined) throw new LoadfleetError('BUSY', 'another test is running its setup', { hint: 'wait for it, or `loadfleet stop`' });
     const agents = await this.waitForAgents(opts.minAgents ?? 1, opts.waitAgentsMs ?? 30_000);
     const runId = `run-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${randomUUID().slice(0, 8)}`;
     // Large data files are cut into pieces (a piece per event-loop turn) and sent to the agents with flow
@@ -153,6 +163,26 @@ export class Coordinator {
     if (dataPieces.size > 0) {
       await sendPiecesAhead(dataPieces, runId, agents.map((a) => ({ agentId: a.id, assignment: 1 })), (id, m) => this.fleet.send(id, m), (id) => this.fleet.drained(id));
     }
+    if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
+    const setup = await this.runSetup(runId, scenario, agents.map((a) => a.id), listener);
+    try {
+      // Agents that left while setup ran get no share (their loss would only make the run incomplete).
+      const connected = new Set(this.fleet.agents().map((a) => a.id));
+      const still = setup === undefined ? agents : agents.filter((a) => connected.has(a.id));
+      if (still.length === 0) throw new LoadfleetError('NO_AGENTS', 'every agent left while the setup ran', { hint: 'start agents again and rerun' });
+      return this.startRun(runId, scenario, still, listener, opts, dataPieces, setup);
+    } catch (e) {
+      // No run to own the teardown: the next start must not be refused as busy.
+      if (this.run === undefined && this.setupJobs === setup?.jobs) this.setupJobs = undefined;
+      throw e;
+    }
+  }
+
+  /** The run itself, once its data went ahead and its setup ran: plans, assignments, the clock. */
+  private startRun(
+    runId: string, scenario: Scenario, agents: readonly AgentInfo[], listener: RunListener, opts: StartOptions, dataPieces: Awaited<ReturnType<typeof prepareDataPieces>>,
+    setup: { jobs: SetupJobs; first: SetupJobResult | undefined } | undefined,
+  ): RunHandle {
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
     const run = new TestRun({
       runId,
@@ -166,6 +196,7 @@ export class Coordinator {
       onAgentLoss: opts.onAgentLoss ?? 'rebalance',
       dataPieces,
       piecesSentAhead: true,
+      ...(setup !== undefined ? { setup } : {}),
     });
     for (const a of agents) this.fleet.setState(a.id, 'busy', runId);
     this.run = run;
@@ -177,11 +208,45 @@ export class Coordinator {
       this.reports.keep(r);
       for (const a of this.fleet.agents()) if (a.runId === runId) this.fleet.setState(a.id, 'idle', undefined);
       if (this.run === run) this.run = undefined;
+      if (this.setupJobs === setup?.jobs) this.setupJobs = undefined;
       this.notify((o) => o.onRunEnd?.(r));
       this.opts.log('info', `run ${runId} finished: ${r.summary.requests} requests, verdict ${r.verdict}`);
       return r;
     });
     return { runId, agentIds: agents.map((a) => a.id), report };
+  }
+
+  /**
+   * The scenario's setup, once for the whole fleet before the clock starts, on one of `agentIds`
+   * (run/setup-jobs.ts); undefined when it has neither setup nor teardown. Throws SETUP_FAILED, naming the
+   * step and why, when setup fails: no load is sent.
+   */
+  private async runSetup(runId: string, scenario: Scenario, agentIds: readonly string[], listener: RunListener): Promise<{ jobs: SetupJobs; first: SetupJobResult | undefined } | undefined> {
+    const program = scenario.program;
+    if (program?.setup === undefined && program?.teardown === undefined) return undefined;
+    const connected = (): string[] => {
+      const now = new Set(this.fleet.agents().map((a) => a.id));
+      // The run's own agents first (busy with it or about to be), then any other connected one.
+      const mine = this.fleet.agents().filter((a) => a.runId === runId).map((a) => a.id);
+      return [...new Set([...agentIds.filter((id) => now.has(id)), ...mine, ...now])];
+    };
+    const jobs = new SetupJobs({
+      runId, scenario, snapshotIntervalMs: this.snapshotIntervalMs, clock: this.opts.clock, send: (id, m) => this.fleet.send(id, m), candidates: connected,
+      notice: (level, message) => listener.onNotice(level, message),
+    });
+    this.setupJobs = jobs;
+    if (program.setup === undefined) return { jobs, first: undefined };
+    listener.onNotice('info', 'running the setup on one agent before the load');
+    const first = await jobs.run('setup', 'setup', undefined, 0);
+    if (!first.record.ok) {
+      if (this.setupJobs === jobs) this.setupJobs = undefined;
+      const on = first.record.agentId === null ? '' : ` on agent ${first.record.agentId}`;
+      throw new LoadfleetError('SETUP_FAILED', `setup failed${on}: ${first.record.message}`, {
+        hint: 'no load was sent; fix the setup steps (or the target) and run again',
+      });
+    }
+    listener.onNotice('info', `setup done on agent ${first.record.agentId ?? '?'} (${first.record.requests} request(s)); values ${first.record.values.join(', ') || 'none'} go to every agent`);
+    return { jobs, first };
   }
 
   /** A live change of the running test (its scenario required when the test runs several at once). */
@@ -273,6 +338,7 @@ export class Coordinator {
 
   close(): void {
     this.run?.stop('coordinator shutting down');
+    this.setupJobs?.cancel('the coordinator shut down');
     this.fleet.close();
   }
 

@@ -53,6 +53,8 @@ export interface Engine {
   change(share: ShareTail, scenario?: string): void;
   /** Main-phase ms since this engine's main phase started (0 before it). */
   mainElapsedMs(): number;
+  /** New values of the scenario's setup (a refresh): flow runs started from now on use them. */
+  setSetupValues?(values: Readonly<Record<string, unknown>>): void;
   /**
    * Stops issuing arrivals now; in-flight requests drain (bounded by drainTimeoutMs, then aborted and
    * counted as errors of kind 'other'). Idempotent. `abandon`: the load was taken away (e.g. the agent's
@@ -143,7 +145,7 @@ class LoadEngine implements Engine {
       lanes: this.plan.model === 'closed' && this.plan.scenarios === undefined,
       tls: this.plan.tls,
     });
-    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), ...(this.pickers !== undefined ? { pickers: this.pickers } : {}), tls: this.plan.tls });
+    if (this.plan.program !== undefined) this.flows = new FlowDriver(this.plan.program, { clock: this.clock, connections: this.plan.connections, ...(this.lookup !== undefined ? { lookup: this.lookup } : {}), ...(this.pickers !== undefined ? { pickers: this.pickers } : {}), tls: this.plan.tls, setupValues: this.plan.setupValues });
     if (this.plan.warmupMs > 0) this.beginPhase('warmup');
     else this.beginPhase('main');
   }
@@ -165,6 +167,11 @@ class LoadEngine implements Engine {
 
   change(share: ShareTail, scenario?: string): void {
     applyShare(this.live(), share, scenario);
+  }
+
+  setSetupValues(values: Readonly<Record<string, unknown>>): void {
+    this.plan.setupValues = { ...values };
+    this.flows?.setSetupValues(values);
   }
 
   mainElapsedMs(): number {

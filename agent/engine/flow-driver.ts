@@ -73,6 +73,8 @@ export interface FlowDriverOptions {
   tls?: TargetTls | undefined;
   /** Row sources that replace a feeder's own rows (the coordinator's `unique` blocks, agent/unique-feed.ts). */
   pickers?: ReadonlyMap<string, RowPicker>;
+  /** The values the scenario's setup extracted (the plan's setupValues): variables beside program.variables. */
+  setupValues?: Readonly<Record<string, unknown>> | undefined;
 }
 
 /** Compiles the program; throws LoadfleetError PLAN_INVALID naming what does not compile. */
@@ -143,7 +145,9 @@ export class FlowDriver implements FlowSource {
   private readonly random: () => number;
   private readonly flows: CompiledFlow[];
   private readonly all: Selection;
-  private readonly variables: Readonly<Record<string, unknown>>;
+  private readonly constants: Readonly<Record<string, unknown>>;
+  /** The constants and setup's newest values: what each flow run starts from. */
+  private variables: Readonly<Record<string, unknown>>;
   private readonly pickers = new Map<string, RowPicker>();
   private readonly ctx: TemplateContext;
   private readonly http: FlowHttp;
@@ -169,7 +173,8 @@ export class FlowDriver implements FlowSource {
       if (e instanceof LoadfleetError) throw e;
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
     }
-    this.variables = program.variables;
+    this.constants = program.variables;
+    this.variables = { ...program.variables, ...opts.setupValues };
     for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, opts.pickers?.get(name) ?? createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
@@ -180,6 +185,11 @@ export class FlowDriver implements FlowSource {
   rowsMayCome(): boolean {
     for (const p of this.pickers.values()) if (p.mayRefill?.() === true) return true;
     return false;
+  }
+
+  /** A setup refresh's values: flow runs started from now on use them (runs under way keep theirs). */
+  setSetupValues(values: Readonly<Record<string, unknown>>): void {
+    this.variables = { ...this.constants, ...values };
   }
 
   /** Flow runs started and not finished (sending, waiting for a response or thinking). */

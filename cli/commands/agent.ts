@@ -19,6 +19,7 @@ import { readTls } from '../../common/runtime/tls.js';
 import type { TlsArgs } from '../../common/runtime/tls.js';
 import type { Phase } from '../../common/metrics/stats.js';
 import { createEngine } from '../../agent/engine/engine.js';
+import { runSetupPart } from '../../agent/setup-run.js';
 import type { EngineDeps } from '../../agent/engine/engine.js';
 import { createGrpcDialer } from '../../agent/grpc-link.js';
 import { AgentSession } from '../../agent/session.js';
@@ -124,6 +125,7 @@ export async function agentCommand(io: Io, args: AgentArgs, version: string): Pr
       }
       return undefined;
     },
+    runSetup: (plan, part) => runSetupPart(plan, part, { clock: systemClock, lookup: connectLookup }),
     ...(limits.maxRateRps !== undefined ? { maxRateRps: limits.maxRateRps } : {}),
     ...(limits.maxInFlight !== undefined ? { maxInFlight: limits.maxInFlight } : {}),
   });

@@ -85,6 +85,14 @@ export const programSchema = z.strictObject({
    * iterations, or none.
    */
   cookies: z.enum(['per-iteration', 'per-loop', 'off']).optional(),
+  /**
+   * Steps run once per test on one agent before the load (agent/setup-run.ts); what they extract is a
+   * variable of every flow and of teardown (AgentPlan.setupValues). refreshMs: run again this often
+   * during the main phase.
+   */
+  setup: z.strictObject({ steps: z.array(stepSchema).min(1), refreshMs: z.number().positive().optional() }).optional(),
+  /** Steps run once per test on one agent after the main phase, with setup's values. */
+  teardown: z.strictObject({ steps: z.array(stepSchema).min(1) }).optional(),
 });
 
 export type Program = z.infer<typeof programSchema>;

@@ -30,6 +30,9 @@ import type { RunEvent as _loadfleet_v1_RunEvent, RunEvent__Output as _loadfleet
 import type { Segment as _loadfleet_v1_Segment, Segment__Output as _loadfleet_v1_Segment__Output } from './loadfleet/v1/Segment.js';
 import type { SetRateReply as _loadfleet_v1_SetRateReply, SetRateReply__Output as _loadfleet_v1_SetRateReply__Output } from './loadfleet/v1/SetRateReply.js';
 import type { SetRateRequest as _loadfleet_v1_SetRateRequest, SetRateRequest__Output as _loadfleet_v1_SetRateRequest__Output } from './loadfleet/v1/SetRateRequest.js';
+import type { SetupJob as _loadfleet_v1_SetupJob, SetupJob__Output as _loadfleet_v1_SetupJob__Output } from './loadfleet/v1/SetupJob.js';
+import type { SetupResult as _loadfleet_v1_SetupResult, SetupResult__Output as _loadfleet_v1_SetupResult__Output } from './loadfleet/v1/SetupResult.js';
+import type { SetupValues as _loadfleet_v1_SetupValues, SetupValues__Output as _loadfleet_v1_SetupValues__Output } from './loadfleet/v1/SetupValues.js';
 import type { ShareChange as _loadfleet_v1_ShareChange, ShareChange__Output as _loadfleet_v1_ShareChange__Output } from './loadfleet/v1/ShareChange.js';
 import type { Snapshot as _loadfleet_v1_Snapshot, Snapshot__Output as _loadfleet_v1_Snapshot__Output } from './loadfleet/v1/Snapshot.js';
 import type { StartRequest as _loadfleet_v1_StartRequest, StartRequest__Output as _loadfleet_v1_StartRequest__Output } from './loadfleet/v1/StartRequest.js';
@@ -82,6 +85,9 @@ export interface ProtoGrpcType {
       Segment: MessageTypeDefinition<_loadfleet_v1_Segment, _loadfleet_v1_Segment__Output>
       SetRateReply: MessageTypeDefinition<_loadfleet_v1_SetRateReply, _loadfleet_v1_SetRateReply__Output>
       SetRateRequest: MessageTypeDefinition<_loadfleet_v1_SetRateRequest, _loadfleet_v1_SetRateRequest__Output>
+      SetupJob: MessageTypeDefinition<_loadfleet_v1_SetupJob, _loadfleet_v1_SetupJob__Output>
+      SetupResult: MessageTypeDefinition<_loadfleet_v1_SetupResult, _loadfleet_v1_SetupResult__Output>
+      SetupValues: MessageTypeDefinition<_loadfleet_v1_SetupValues, _loadfleet_v1_SetupValues__Output>
       ShareChange: MessageTypeDefinition<_loadfleet_v1_ShareChange, _loadfleet_v1_ShareChange__Output>
       Snapshot: MessageTypeDefinition<_loadfleet_v1_Snapshot, _loadfleet_v1_Snapshot__Output>
       StartRequest: MessageTypeDefinition<_loadfleet_v1_StartRequest, _loadfleet_v1_StartRequest__Output>

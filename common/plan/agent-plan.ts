@@ -84,6 +84,11 @@ export const agentPlanSchema = z.strictObject({
    * (`poisson`: exponential gaps; the fleet's sum of the agents' processes is Poisson at the fleet's rate).
    */
   arrivals: z.enum(['even', 'poisson']).optional(),
+  /**
+   * The values the scenario's setup extracted (the newest, after a refresh), variables of every flow
+   * run and of teardown beside program.variables. Absent: the scenario has no setup.
+   */
+  setupValues: z.record(z.string(), z.unknown()).optional(),
 }).refine((p) => p.scenarios === undefined || p.program !== undefined, { message: 'scenarios need a program', path: ['scenarios'] });
 export type AgentPlan = z.infer<typeof agentPlanSchema>;
 

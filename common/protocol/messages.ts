@@ -20,10 +20,12 @@ import { requestNamesFromWire, requestNamesToWire } from '../metrics/stats.js';
 import type { RequestNameFigures } from '../metrics/stats.js';
 import { dataChunkFromWire, rowBlockFromWire, rowsAccountFromWire, rowsWantedFromWire } from './data-messages.js';
 import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from './data-messages.js';
+import { setupJobFromWire, setupResultFromWire, setupResultToWire, setupValuesFromWire } from './setup-messages.js';
+import type { SetupJobMsg, SetupResultMsg, SetupValuesMsg } from './setup-messages.js';
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 export type { ControlClient } from '../gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from '../gen/loadfleet/v1/Control.js';
@@ -40,6 +42,7 @@ export type { ReportPiece, ReportPiece__Output } from '../gen/loadfleet/v1/Repor
 export type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg, UploadPiece } from './data-messages.js';
 export { MAX_ROWS_PER_MESSAGE, uploadPieceFromWire } from './data-messages.js';
 export type { ShareChangeMsg } from './change-messages.js';
+export type { SetupFigures, SetupJobMsg, SetupPart, SetupResultMsg, SetupStepFigure, SetupValuesMsg } from './setup-messages.js';
 export { liveChangeFromWire, liveChangeToWire } from './change-messages.js';
 
 // ---------- typed messages ----------
@@ -68,7 +71,7 @@ export interface FailureMsg { kind: 'failure'; runId: string; assignment: number
 export interface LimitCappedMsg { kind: 'limit-capped'; runId: string; assignment: number; changeId: number; message: string }
 export interface AppliedMsg { kind: 'applied'; runId: string; assignment: number; changeId: number; appliedAtMs: number }
 export interface LeavingMsg { kind: 'leaving'; runId: string; assignment: number; reason: string }
-export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
+export type AgentMsg = Hello | Ready | SnapshotMsg | HeartbeatMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg | SetupResultMsg;
 /** Agent messages that belong to one assignment of one run. */
 export type RunAgentMsg = Ready | SnapshotMsg | DoneMsg | FailureMsg | LimitCappedMsg | AppliedMsg | LeavingMsg | RowsWantedMsg | RowsAccountMsg;
 
@@ -83,7 +86,7 @@ export interface Welcome {
 export interface Assign { kind: 'assign'; runId: string; assignment: number; planJson: string }
 export interface StopMsg { kind: 'stop'; runId: string; reason: string }
 export interface AckMsg { kind: 'ack'; runId: string; assignment: number; seq: number; done: boolean; unknownRun: boolean }
-export type CoordMsg = Welcome | Assign | ShareChangeMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg;
+export type CoordMsg = Welcome | Assign | ShareChangeMsg | StopMsg | HeartbeatMsg | AckMsg | DataChunkMsg | RowBlockMsg | SetupJobMsg | SetupValuesMsg;
 
 
 // ---------- package loading ----------
@@ -289,6 +292,8 @@ export function agentMsgToWire(m: AgentMsg): AgentMessage {
       return { rowsWanted: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, rows: m.rows } };
     case 'rows-account':
       return { rowsAccount: { runId: m.runId, assignment: m.assignment, feeder: m.feeder, used: m.used, unused: m.unused.map((r) => ({ start: r.start, end: r.end })) } };
+    case 'setup-result':
+      return { setupResult: setupResultToWire(m) };
     default:
       return assertNever(m);
   }
@@ -352,6 +357,8 @@ export function agentMsgFromWire(w: AgentMessage__Output): AgentMsg {
       return rowsWantedFromWire(w.rowsWanted!);
     case 'rowsAccount':
       return rowsAccountFromWire(w.rowsAccount!);
+    case 'setupResult':
+      return setupResultFromWire(w.setupResult!);
     case undefined:
       throw violation('agent message carries no kind');
     default:
@@ -389,6 +396,10 @@ export function coordMsgToWire(m: CoordMsg): CoordinatorMessage {
           rowsJson: JSON.stringify(m.rows), exhausted: m.exhausted,
         },
       };
+    case 'setup-job':
+      return { setupJob: { runId: m.runId, job: m.job, part: m.part, planJson: m.planJson } };
+    case 'setup-values':
+      return { setupValues: { runId: m.runId, assignment: m.assignment, valuesJson: JSON.stringify(m.values), generation: m.generation } };
     default:
       return assertNever(m);
   }
@@ -419,6 +430,10 @@ export function coordMsgFromWire(w: CoordinatorMessage__Output): CoordMsg {
       return dataChunkFromWire(w.dataChunk!);
     case 'rowBlock':
       return rowBlockFromWire(w.rowBlock!);
+    case 'setupJob':
+      return setupJobFromWire(w.setupJob!);
+    case 'setupValues':
+      return setupValuesFromWire(w.setupValues!);
     case undefined:
       throw violation('coordinator message carries no kind');
     default:

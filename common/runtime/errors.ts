@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'NOT_RUNNING'           // a control call needs a running test
   | 'NO_REPORT'             // the coordinator keeps no report of that run (unknown, evicted, still running)
   | 'RUN_FAILED'            // the run could not complete (agents failed or vanished)
+  | 'SETUP_FAILED'          // the scenario's setup failed (a check, an extraction, a transport error): no load was sent
   | 'INTERRUPTED'           // the user stopped the run (SIGINT)
   | 'INTERNAL';             // a bug: please report it
 
@@ -46,6 +47,11 @@ export const EXIT = {
   THRESHOLDS_FAILED: 7,
   /** The run completed but some agent's figures never arrived (the report's incomplete[]); see --allow-incomplete. */
   INCOMPLETE: 8,
+  /**
+   * The scenario's `setup` failed before any load (the run never started), or a setup refresh or the
+   * teardown failed during or after an otherwise passing run (verdict setup-failed).
+   */
+  SETUP_FAILED: 9,
   INTERRUPTED: 130,
 } as const;
 
@@ -66,6 +72,8 @@ export function exitCodeFor(code: ErrorCode): number {
     case 'RUN_FAILED':
     case 'PROTOCOL_VIOLATION':
       return EXIT.RUN_FAILED;
+    case 'SETUP_FAILED':
+      return EXIT.SETUP_FAILED;
     case 'INTERRUPTED':
       return EXIT.INTERRUPTED;
     case 'INTERNAL':

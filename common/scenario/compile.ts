@@ -25,6 +25,7 @@ type FileRequest = NonNullable<ScenarioFile['request']>;
 export function isPlainScenario(f: ScenarioFile): boolean {
   if (f.requests !== undefined || f.flows !== undefined || f.variables !== undefined || f.data !== undefined || f.scenarios !== undefined) return false;
   if (f.cookies !== undefined) return false;
+  if (f.setup !== undefined || f.teardown !== undefined) return false;
   const r = f.request;
   if (r === undefined || r.checks !== undefined) return false;
   return ![r.url, r.body ?? '', ...Object.values(r.headers)].some((t) => t.includes('{{'));
@@ -159,6 +160,27 @@ function programThink(think: FlowStep['think']): Pick<ProgramStep, 'thinkMs' | '
   return typeof think === 'number' ? { thinkMs: think } : { thinkMs: 0, thinkRandom: think };
 }
 
+/**
+ * `setup` or `teardown` as program steps, each inline request added to `named` under its name (or
+ * `setup.index`, `teardown.index`; a name already used is a problem). Their requests' origins are
+ * vetted by the agent like the flows' (they are in program.origins).
+ */
+function partSteps(part: 'setup' | 'teardown', steps: readonly FlowStep[], named: NamedRequests, problems: ScenarioFileProblem[]): ProgramStep[] {
+  return steps.map((step, i) => {
+    let request: string | undefined;
+    if (typeof step.request === 'string') request = step.request;
+    else if (step.request !== undefined) {
+      const { name, ...r } = step.request;
+      request = name ?? `${part}.${i}`;
+      const at: PathSegment[] = [part, 'steps', i, 'request'];
+      if (named.requestAt.has(request)) problems.push(problem([...at, ...(name !== undefined ? ['name'] : [])], `request name "${request}" is already used (${named.requestAt.get(request)?.join('.')}); metrics are per name`));
+      named.requests[request] = toProgram(r);
+      named.requestAt.set(request, at);
+    }
+    return { ...(request !== undefined ? { request } : {}), extract: step.extract ?? {}, checks: step.checks ?? [], ...programThink(step.think) };
+  });
+}
+
 /** Every request's origin (scheme, host, port), which must not depend on data or extracted values. */
 function requestOrigins(named: NamedRequests, variables: Program['variables'], problems: ScenarioFileProblem[]): Set<string> {
   const origins = new Set<string>();
@@ -218,6 +240,9 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   const variables = f.variables ?? {};
   const named = topLevelRequests(f);
   const flows = programFlows(f, named, problems);
+  const setup = f.setup === undefined ? undefined
+    : { steps: partSteps('setup', f.setup.steps, named, problems), ...(f.setup.refresh !== undefined ? { refreshMs: f.setup.refresh } : {}) };
+  const teardown = f.teardown === undefined ? undefined : { steps: partSteps('teardown', f.teardown.steps, named, problems) };
   const parts = f.scenarios === undefined ? undefined : partsOf(f, flows, named.weights);
   const origins = requestOrigins(named, variables, problems);
   const data = readDataFiles(f, readData, problems);
@@ -227,6 +252,8 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
 
   const { requests } = named;
   const program: Program = { requests, flows, variables, data, origins: [...origins], ...(f.cookies !== undefined ? { cookies: f.cookies } : {}) };
+  if (setup !== undefined) program.setup = setup;
+  if (teardown !== undefined) program.teardown = teardown;
   const first = Object.values(requests)[0] as ProgramRequest;
   const timeout = Math.max(...Object.values(requests).map((r) => r.timeoutMs));
   const url = firstTargetUrl(first, origins, variables);

@@ -1,7 +1,7 @@
 // Rules of the scenario language that span fields: what each arrival runs (request / requests /
 // flows), where the load model is (load / scenarios), references by name (steps -> requests,
 // scenarios.exec, thresholds.request) and template variables (every {{ root }} must be a variable,
-// a data feeder or a value extracted by an earlier step). Runs on the raw parsed value, tolerating
+// a data feeder, a value setup extracts or a value extracted by an earlier step). Runs on the raw parsed value, tolerating
 // any shape (the schema reports shape problems), so these problems are reported together with those.
 import { compileTemplate } from '../flow/template.js';
 import { problem } from './problems.js';
@@ -102,6 +102,40 @@ function flowProblems(v: Obj, base: ReadonlySet<string>, allExtracted: ReadonlyS
   }
 }
 
+/**
+ * `setup` or `teardown` (`part`): a request named must exist; templates may use the constant
+ * `variables`, the values `before` (setup's, for teardown) and what earlier steps of the part extracted,
+ * never data rows (it runs once, with no row). Returns the names the part extracts.
+ */
+function setupPartProblems(v: Obj, part: 'setup' | 'teardown', before: ReadonlySet<string>, add: Add): Set<string> {
+  const extracted = new Set<string>();
+  const body = v[part];
+  if (!isObj(body) || !Array.isArray(body.steps)) return extracted;
+  const requestNames = new Set(keys(v.requests));
+  const known = new Set([...keys(v.variables), ...before]);
+  const all = new Set<string>();
+  for (const step of body.steps) if (isObj(step)) for (const k of keys(step.extract)) all.add(k);
+  body.steps.forEach((step: unknown, i) => {
+    if (!isObj(step)) return;
+    const at: PathSegment[] = [part, 'steps', i, 'request'];
+    if (typeof step.request === 'string') {
+      if (!requestNames.has(step.request)) add(at, `unknown request "${step.request}"; ${list(requestNames)}`);
+    } else if (isObj(step.request)) {
+      const rowless = new Set(keys(v.data));
+      templateProblems(step.request, at, known, all, (segments, message) => {
+        const root = /^unknown variable "([^"]+)"/.exec(message)?.[1];
+        add(segments, root !== undefined && rowless.has(root) ? `data "${root}" has no row in ${part} (it runs once, not per flow run): use variables or values ${part === 'teardown' ? 'setup or ' : ''}earlier steps extract` : message);
+      });
+    }
+    for (const k of keys(step.extract)) {
+      if (keys(v.variables).includes(k) || keys(v.data).includes(k)) add([part, 'steps', i, 'extract', k], `"${k}" is also a name in ${keys(v.variables).includes(k) ? 'variables' : 'data'}`);
+      known.add(k);
+      extracted.add(k);
+    }
+  });
+  return extracted;
+}
+
 /** Each scenario's exec names a flow or a request. */
 function execProblems(v: Obj, add: Add): void {
   if (!isObj(v.scenarios)) return;
@@ -163,8 +197,11 @@ export function crossFieldProblems(value: unknown): ScenarioFileProblem[] {
   modelProblems(v, add);
   collisionProblems(v, add);
 
-  // Variables: constants and data feeders everywhere; extracted values after the step that extracts them.
-  const base = new Set<string>([...keys(v.variables), ...keys(v.data)]);
+  // Variables: constants, data feeders and setup's values everywhere; extracted values after the step
+  // that extracts them.
+  const fromSetup = setupPartProblems(v, 'setup', new Set(), add);
+  setupPartProblems(v, 'teardown', fromSetup, add);
+  const base = new Set<string>([...keys(v.variables), ...keys(v.data), ...fromSetup]);
   const allExtracted = extractedNames(v);
   templateProblems(v.request, ['request'], base, allExtracted, add);
   const loose = new Set([...base, ...allExtracted]);

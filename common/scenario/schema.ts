@@ -8,6 +8,9 @@
 //   data       feeder files: { path, format, mode }; each flow run gets one row: {{ users.email }}
 //   thresholds k6-style pass/fail criteria (common/metrics/thresholds.ts)
 //   scenarios  several load models at once, each running some of the flows/requests (`exec`)
+//   setup      steps run once per test on one agent before the load; their extracted values are
+//              variables everywhere (`refresh` runs them again during the test)
+//   teardown   steps run once per test on one agent after the main phase
 //
 // Field rules live in the zod schema (scenarioFileSchema, from which the JSON Schema is generated);
 // rules across fields (references by name, known template variables, request vs requests) live in
@@ -215,6 +218,18 @@ const flowSchema = z.strictObject({
   steps: z.array(stepSchema).min(1),
 });
 
+// Setup and teardown: once per test for the whole fleet, on one agent. A flow's steps; what setup
+// extracts is a variable of every flow, request and of teardown.
+const setupSchema = z.strictObject({
+  steps: z.array(stepSchema).min(1),
+  refresh: durationMs.refine((ms) => ms >= 1_000, 'must be at least 1s').optional()
+    .meta({ description: 'run setup again this often during the main phase (e.g. 10m); the new values reach every agent' }),
+}).meta({ description: 'steps run once before the load, on one agent; their extracted values are variables everywhere' });
+
+const teardownSchema = z.strictObject({
+  steps: z.array(stepSchema).min(1),
+}).meta({ description: "steps run once after the main phase (also after a stop), on one agent; setup's values are variables here" });
+
 const dataSchema = z
   .strictObject({
     path: z.string().min(1).meta({ description: 'file relative to the scenario file; it travels to the agents with the assignment' }),
@@ -271,6 +286,8 @@ export const scenarioFileSchema = z
     warmup: durationMs.default(0),
     tls: targetTlsFileSchema.optional(),
     cookies: cookiesSchema.optional(),
+    setup: setupSchema.optional(),
+    teardown: teardownSchema.optional(),
   })
   .meta({ title: 'loadfleet scenario', description: 'A loadfleet scenario file (YAML or JSON); README.md "Scenario format".' });
 

@@ -6,6 +6,7 @@ import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
 import { ERROR_KINDS } from '../../common/metrics/counters.js';
 import { assertNever } from '../../common/runtime/errors.js';
 import { NO_LATENCY_NOTE, formatClock, formatCount, formatLatency, formatMs, formatRate, formatRate1 } from './number-format.js';
+import { setupSummaryLines } from '../report/setup-figures.js';
 
 // ---------- live line ----------
 
@@ -280,6 +281,8 @@ function verdictLines(report: Report): Lines {
       return banner('THRESHOLDS FAILED:', report.verdictReasons);
     case 'incomplete':
       return banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons);
+    case 'setup-failed':
+      return banner('SETUP FAILED: a setup refresh or the teardown failed.', report.verdictReasons);
     default:
       return assertNever(report.verdict);
   }
@@ -294,6 +297,7 @@ export function formatSummary(report: Report): string {
     ...headerLines(report),
     ...mainPhaseLines(report.summary),
     ...warmupLines(report.warmup),
+    ...setupSummaryLines(report.setup),
     ...requestsByNameLines(named),
     ...scenarioLines(report),
     ...flowAndDataLines(report),

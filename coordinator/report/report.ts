@@ -28,6 +28,8 @@ import type { GeneratorHealth } from './generator-health.js';
 import { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
 import type { GeneratorLimits } from './generator-limits.js';
 import { judge } from './verdict.js';
+import { setupVerdictReasons } from './setup-figures.js';
+import type { SetupReport } from './setup-figures.js';
 import type { Verdict, VerdictFacts } from './verdict.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
@@ -187,6 +189,8 @@ export interface Report {
   verdictIfIncompleteAllowed?: { verdict: Exclude<Verdict, 'incomplete'>; verdictReasons: string[] };
   /** Set by --allow-incomplete when it changed an 'incomplete' verdict: incomplete[] still names what is missing. */
   incompleteAllowed?: true;
+  /** The scenario's setup, refreshes and teardown, apart from the figures above (absent: it has none). */
+  setup?: SetupReport;
 }
 
 /** What buildReport reads from the aggregator (a real Aggregator, before destroy()). */
@@ -213,6 +217,8 @@ export interface ReportInput {
   limits?: GeneratorLimits;
   /** Per `unique` feeder: the row pool's account (coordinator/data/delivery.ts). */
   data?: Record<string, PoolSummary>;
+  /** The scenario's setup, refreshes and teardown (coordinator/run/setup-jobs.ts). */
+  setup?: SetupReport;
 }
 
 function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
@@ -381,6 +387,7 @@ export function buildReport(input: ReportInput): Report {
   const verdict = verdictFields({
     abortedForAgentLoss: input.abortedForAgentLoss, failed: failedReasons(input, main, summary, reconciliation), incomplete: input.incomplete ?? [],
     generatorBound: health.reasons, thresholdsFailed: failedThresholds(thresholds, input.abortedByThreshold),
+    setupFailed: setupVerdictReasons(input.setup),
   });
 
   return {
@@ -412,5 +419,6 @@ export function buildReport(input: ReportInput): Report {
     failures: [...input.failures],
     incomplete: [...(input.incomplete ?? [])],
     ...verdict,
+    ...(input.setup !== undefined ? { setup: input.setup } : {}),
   };
 }

@@ -1,11 +1,12 @@
 // The report's verdict (report.ts builds it; the CLI's --allow-incomplete rewrites it) and its precedence.
 //
-// Precedence, first match wins: agent-lost (exit 5) > failed (3) > incomplete (8) > generator-bound (4)
-// > thresholds-failed (7) > pass (0). Figures that cannot be trusted (aborted, failed, missing, shaped by
+// Precedence, first match wins: agent-lost (exit 5) > failed (3) > setup-failed (9) > incomplete (8)
+// > generator-bound (4) > thresholds-failed (7) > pass (0). setup-failed: a setup refresh failed (the
+// load went on with old values) or the teardown failed or could not run. Figures that cannot be trusted (aborted, failed, missing, shaped by
 // the generator) come before a judgement of the figures (thresholds). Pure.
 import type { Report } from './report.js';
 
-export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete';
+export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed';
 
 export interface VerdictFacts {
   /** Set when the run was aborted because an agent was lost under --on-agent-loss fail: why. */
@@ -18,6 +19,8 @@ export interface VerdictFacts {
   generatorBound: readonly string[];
   /** Thresholds that failed or had no data. */
   thresholdsFailed: readonly string[];
+  /** A failed setup refresh, a failed teardown or one that could not run (report/setup-figures.ts). */
+  setupFailed?: readonly string[];
 }
 
 export interface Judgement {
@@ -33,6 +36,7 @@ export function judge(f: VerdictFacts, allowIncomplete = false): Judgement {
     return { verdict: 'agent-lost', verdictReasons: [`aborted: ${f.abortedForAgentLoss} (--on-agent-loss fail)`, ...f.failed, ...f.generatorBound] };
   }
   if (f.failed.length > 0) return { verdict: 'failed', verdictReasons: [...f.failed, ...f.generatorBound, ...f.thresholdsFailed] };
+  if ((f.setupFailed ?? []).length > 0) return { verdict: 'setup-failed', verdictReasons: [...(f.setupFailed ?? []), ...incomplete, ...f.generatorBound, ...f.thresholdsFailed] };
   if (incomplete.length > 0) {
     return {
       verdict: 'incomplete',

@@ -19,6 +19,8 @@ export interface RunAssignerOptions {
   notice: (level: 'info' | 'warn' | 'error', message: string) => void;
   /** The chunked data files' pieces (data/delivery.ts prepareDataPieces); built at once when absent. */
   pieces: DataPieces | undefined;
+  /** Setup's newest values (every plan carries them, a joiner's too); undefined: the scenario has no setup. */
+  setupValues?: () => Record<string, unknown> | undefined;
 }
 
 export class RunAssigner {
@@ -36,7 +38,10 @@ export class RunAssigner {
   /** The plans of these agents sharing the scenario's load, by agent id. */
   plans(agentIds: readonly string[]): Map<string, AgentPlan> {
     const { runId, snapshotIntervalMs } = this.opts;
-    return planRun(this.opts.scenario, agentIds, { runId, snapshotIntervalMs, data: this.data.delivery });
+    const plans = planRun(this.opts.scenario, agentIds, { runId, snapshotIntervalMs, data: this.data.delivery });
+    const values = this.opts.setupValues?.();
+    if (values !== undefined) for (const plan of plans.values()) plan.setupValues = values;
+    return plans;
   }
 
   /** The plan of one agent joining the run (for fitJoiner, alignJoiner, giveShares). */

@@ -6,6 +6,7 @@ import type { Scenario } from '../../common/scenario/scenario.js';
 import type { DataPieces } from '../data/delivery.js';
 import type { MemberStatus } from './members.js';
 import type { LiveFigures, LiveLine } from './ticks.js';
+import type { SetupJobResult, SetupJobs } from './setup-jobs.js';
 
 export interface RunListener {
   onTick(line: LiveLine): void;
@@ -35,6 +36,11 @@ export interface TestRunOptions {
   dataPieces?: DataPieces;
   /** The initial agents already got the pieces for their first assignment (data/delivery.ts sendPiecesAhead). */
   piecesSentAhead?: boolean;
+  /**
+   * The scenario's setup and teardown (run/setup-jobs.ts): `first` is what the setup before the run came
+   * to (undefined: the scenario has teardown only). Absent: it has neither.
+   */
+  setup?: { jobs: SetupJobs; first: SetupJobResult | undefined };
 }
 
 export type RunState = 'running' | 'stopping' | 'finished';

@@ -30,6 +30,7 @@ import { RunAssigner, alignJoiner, fitJoiner, giveShares } from './assign.js';
 import { LIVE_REQUEST_NAMES, LiveTicker } from './ticks.js';
 import type { LiveLine } from './ticks.js';
 import { AGENT_LOSS_POLICIES } from './test-run-api.js';
+import { RunSetup } from './setup-life.js';
 import type { AgentLossPolicy, RunListener, RunState, RunStatus, TestRunOptions } from './test-run-api.js';
 
 export type { AgentLossPolicy, LiveLine, MemberStatus, RateChange, RunListener, RunState, RunStatus, TestRunOptions };
@@ -51,6 +52,8 @@ export class TestRun {
   private state: RunState = 'running';
   private lastShiftIndex = -10;
   private abortedByThreshold: string | undefined;
+  /** The scenario's setup values, refreshes and teardown (absent: it has neither). */
+  private readonly setup: RunSetup | undefined;
   private resolveReport!: (r: Report) => void;
   readonly report: Promise<Report>;
 
@@ -69,7 +72,11 @@ export class TestRun {
     this.aggregator = new Aggregator({ intervalMs: opts.snapshotIntervalMs, bounds });
     const notice = (level: 'info' | 'warn' | 'error', message: string): void => opts.listener.onNotice(level, message);
     const { runId, scenario, clock, send, snapshotIntervalMs } = opts;
-    this.assigner = new RunAssigner({ runId, scenario, snapshotIntervalMs, send, notice, pieces: opts.dataPieces });
+    this.setup = opts.setup === undefined ? undefined : new RunSetup({
+      runId, scenario, jobs: opts.setup.jobs, first: opts.setup.first, clock, time: this.time, members: this.members, listener: opts.listener, send,
+      state: () => this.state,
+    });
+    this.assigner = new RunAssigner({ runId, scenario, snapshotIntervalMs, send, notice, pieces: opts.dataPieces, setupValues: () => this.setup?.values() });
     this.changes = new LiveChanges({
       runId, scenario, clock, send, members: this.members, notice, timeline: this.time,
     });
@@ -110,6 +117,7 @@ export class TestRun {
     this.timers.push(clock.every(this.opts.snapshotIntervalMs, () => this.tick()));
     const giveUpMs = this.time.warmupMs + this.mainMs + (this.opts.finishGraceMs ?? 30_000);
     this.timers.push(clock.after(giveUpMs, () => this.life.giveUp()));
+    this.setup?.start();
     this.maybeFinish();
   }
 
@@ -299,7 +307,13 @@ export class TestRun {
     if (this.state === 'finished') return;
     if (this.members.all().some(isActive)) return;
     if (this.life.awaitLost()) return;
+    // Teardown once the load is over, whatever ended it; no live change or joiner meanwhile.
+    if (this.setup?.tearDown(() => this.maybeFinish()) === true) {
+      if (this.state === 'running') this.state = 'stopping';
+      return;
+    }
     this.state = 'finished';
+    this.setup?.cancel();
     for (const t of this.timers) t.cancel();
     this.life.cancel();
     this.ticker.cancel();
@@ -324,6 +338,7 @@ export class TestRun {
       abortedForAgentLoss: this.life.abortedForLoss,
       abortedByThreshold: this.abortedByThreshold,
       data: this.assigner.data.summary(),
+      ...(this.setup !== undefined ? { setup: this.setup.report() } : {}),
     });
     this.aggregator.destroy();
     this.resolveReport(report);

@@ -66,6 +66,7 @@ const CODE_STATUS: Partial<Record<ErrorCode, grpc.status>> = {
   NOT_RUNNING: grpc.status.NOT_FOUND,
   NO_REPORT: grpc.status.NOT_FOUND,
   UNAUTHENTICATED: grpc.status.UNAUTHENTICATED,
+  SETUP_FAILED: grpc.status.FAILED_PRECONDITION,
 };
 
 /** The error a control call fails with: the loadfleet code travels in the `loadfleet-code` trailer. */

@@ -106,7 +106,9 @@ test('every example in examples/ runs against a local target', async () => {
       assertCompleted(code, `${f}\n${p.stdout()}\n${p.stderr()}`, reportAt(join(dir, `${f}.json`)));
       const r = JSON.parse(readFileSync(join(dir, `${f}.json`), 'utf8')) as Report;
       assert.ok(r.summary.requests > 0, `${f} sent requests`);
-      assert.equal(target.total() - before, r.summary.sent + (r.warmup?.sent ?? 0), `${f}: the target count equals the report`);
+      // Setup's, refreshes' and teardown's requests are reported apart (report.setup).
+      const setupSent = [r.setup?.setup, ...(r.setup?.refreshes ?? []), r.setup?.teardown].reduce((n, x) => n + (x?.requests ?? 0), 0);
+      assert.equal(target.total() - before, r.summary.sent + (r.warmup?.sent ?? 0) + setupSent, `${f}: the target count equals the report`);
       assert.ok(r.thresholds.results.every((t) => t.status === 'pass'), `${f}: thresholds ${JSON.stringify(r.thresholds.results)}`);
     }
   } finally {

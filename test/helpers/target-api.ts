@@ -4,6 +4,8 @@
 //   GET  /api/items    needs `authorization: Bearer tok-...` -> 200 {"ok": true, "items": [{"id": 7}]}, else 401
 //   POST /api/orders   needs the bearer token -> 201 "created"
 //   GET  /health       -> 200 "ok"; GET /slow -> 200 after 300 ms (on the target's clock)
+//   POST /login-seq    {"user"} -> 200 {"token": "tok-<user>-<n>"}, n counting that user's logins
+//   POST /logout       needs the bearer token -> 200 "bye"
 //   anything else      -> 404 "not found"
 import type { IncomingMessage } from 'node:http';
 
@@ -37,6 +39,16 @@ export function answerApi(req: IncomingMessage, path: string, body: Buffer, coun
     if (path === '/api/orders') return end(201, 'text/plain', 'created');
     return json(200, { ok: true, items: [{ id: 7 }] });
   }
+  // Setup and teardown (setup-teardown.test.ts): a login whose token changes at each login of a user
+  // (tok-<user>-<n>, n = that user's logins so far), and a logout (the target's paths() counts them).
+  if (req.method === 'POST' && path === '/login-seq') {
+    let parsed: { user?: unknown } = {};
+    try { parsed = JSON.parse(body.toString('utf8')) as typeof parsed; } catch { /* 400 below */ }
+    if (typeof parsed.user !== 'string') return json(400, { error: 'user missing' });
+    bump(counts.logins, parsed.user);
+    return json(200, { token: `tok-${parsed.user}-${counts.logins[parsed.user] ?? 0}` });
+  }
+  if (path === '/logout') return auth === undefined ? json(401, { error: 'no token' }) : end(200, 'text/plain', 'bye');
   if (path === '/slow') {
     later(300, () => end(200, 'text/plain', 'slow'));
     return;

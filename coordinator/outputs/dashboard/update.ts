@@ -74,7 +74,7 @@ export interface DashRun {
   warmupMs: number;
   targetRps: number;
   concurrency: number;
-  verdict: 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | null;
+  verdict: 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed' | null;
   /** Several scenarios at once: each one's name and model (live changes name one); [] otherwise. */
   scenarios: { name: string; model: 'open' | 'closed' }[];
 }

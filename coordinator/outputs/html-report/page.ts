@@ -102,6 +102,7 @@ const VERDICT_TEXT: Record<Report['verdict'], string> = {
   'agent-lost': 'ABORTED: an agent was lost (--on-agent-loss fail)',
   'thresholds-failed': 'THRESHOLDS FAILED',
   incomplete: 'INCOMPLETE: some agent\'s figures never arrived; these totals are short',
+  'setup-failed': 'SETUP FAILED: a setup refresh or the teardown failed',
 };
 
 function list(items: readonly string[]): string {
@@ -207,6 +208,17 @@ function timelineSection(report: Report): string {
     : table(['at', 'event', 'agent', 'detail', 'acknowledged'], timeline, [true])}</section>`;
 }
 
+/** The scenario's setup, refreshes and teardown, apart from the figures (absent without them). Values are named only. */
+function setupSection(report: Report): string | undefined {
+  const s = report.setup;
+  if (s === undefined) return undefined;
+  const rows = [s.setup, ...s.refreshes, s.teardown].filter((r) => r !== null).map((r) => [
+    esc(r.purpose), esc(`${(r.atMs / 1000).toFixed(1)} s`), esc(r.agentId ?? ''), r.ok ? '<span class="ok">ok</span>' : `<span class="bad">${r.ran ? 'failed' : 'did not run'}</span>`,
+    esc(num(r.requests)), esc(formatMs(r.durationMs)), esc(r.ok ? r.values.join(', ') : r.message),
+  ]);
+  return `<section id="setup"><h2>Setup and teardown (excluded)</h2>${table(['part', 'at', 'agent', 'result', 'requests', 'took', 'values / why'], rows, [false, true, false, false, true, true])}</section>`;
+}
+
 /** Generator health, reconciliation per agent, and the run's failures. */
 function healthSection(report: Report): string {
   const h = report.health;
@@ -224,6 +236,7 @@ ${report.failures.length > 0 ? `<h3>Failures</h3>${list(report.failures)}` : ''}
 export function renderHtmlReport(report: Report, assets: ChartAssets): string {
   const sections = [
     headerSection(report), incompleteSection(report), summarySection(report), thresholdsSection(report), requestsSection(report),
+    setupSection(report),
     chartsSection(report), spectrumSection(), agentsSection(report), timelineSection(report), healthSection(report),
   ].filter((x) => x !== undefined);
   return `<!doctype html>

@@ -11,6 +11,7 @@ import type { Leaving as _loadfleet_v1_Leaving, Leaving__Output as _loadfleet_v1
 import type { RowsWanted as _loadfleet_v1_RowsWanted, RowsWanted__Output as _loadfleet_v1_RowsWanted__Output } from '../../loadfleet/v1/RowsWanted.js';
 import type { RowsAccount as _loadfleet_v1_RowsAccount, RowsAccount__Output as _loadfleet_v1_RowsAccount__Output } from '../../loadfleet/v1/RowsAccount.js';
 import type { LimitCapped as _loadfleet_v1_LimitCapped, LimitCapped__Output as _loadfleet_v1_LimitCapped__Output } from '../../loadfleet/v1/LimitCapped.js';
+import type { SetupResult as _loadfleet_v1_SetupResult, SetupResult__Output as _loadfleet_v1_SetupResult__Output } from '../../loadfleet/v1/SetupResult.js';
 
 export interface AgentMessage {
   'hello'?: (_loadfleet_v1_Hello | null);
@@ -24,7 +25,8 @@ export interface AgentMessage {
   'rowsWanted'?: (_loadfleet_v1_RowsWanted | null);
   'rowsAccount'?: (_loadfleet_v1_RowsAccount | null);
   'limitCapped'?: (_loadfleet_v1_LimitCapped | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount"|"limitCapped";
+  'setupResult'?: (_loadfleet_v1_SetupResult | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount"|"limitCapped"|"setupResult";
 }
 
 export interface AgentMessage__Output {
@@ -39,5 +41,6 @@ export interface AgentMessage__Output {
   'rowsWanted'?: (_loadfleet_v1_RowsWanted__Output | null);
   'rowsAccount'?: (_loadfleet_v1_RowsAccount__Output | null);
   'limitCapped'?: (_loadfleet_v1_LimitCapped__Output | null);
-  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount"|"limitCapped";
+  'setupResult'?: (_loadfleet_v1_SetupResult__Output | null);
+  'kind'?: "hello"|"ready"|"snapshot"|"heartbeat"|"done"|"failure"|"applied"|"leaving"|"rowsWanted"|"rowsAccount"|"limitCapped"|"setupResult";
 }

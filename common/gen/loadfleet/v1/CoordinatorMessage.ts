@@ -8,6 +8,8 @@ import type { Heartbeat as _loadfleet_v1_Heartbeat, Heartbeat__Output as _loadfl
 import type { Ack as _loadfleet_v1_Ack, Ack__Output as _loadfleet_v1_Ack__Output } from '../../loadfleet/v1/Ack.js';
 import type { DataChunk as _loadfleet_v1_DataChunk, DataChunk__Output as _loadfleet_v1_DataChunk__Output } from '../../loadfleet/v1/DataChunk.js';
 import type { RowBlock as _loadfleet_v1_RowBlock, RowBlock__Output as _loadfleet_v1_RowBlock__Output } from '../../loadfleet/v1/RowBlock.js';
+import type { SetupJob as _loadfleet_v1_SetupJob, SetupJob__Output as _loadfleet_v1_SetupJob__Output } from '../../loadfleet/v1/SetupJob.js';
+import type { SetupValues as _loadfleet_v1_SetupValues, SetupValues__Output as _loadfleet_v1_SetupValues__Output } from '../../loadfleet/v1/SetupValues.js';
 
 export interface CoordinatorMessage {
   'welcome'?: (_loadfleet_v1_Welcome | null);
@@ -18,7 +20,9 @@ export interface CoordinatorMessage {
   'ack'?: (_loadfleet_v1_Ack | null);
   'dataChunk'?: (_loadfleet_v1_DataChunk | null);
   'rowBlock'?: (_loadfleet_v1_RowBlock | null);
-  'kind'?: "welcome"|"assign"|"shareChange"|"stop"|"heartbeat"|"ack"|"dataChunk"|"rowBlock";
+  'setupJob'?: (_loadfleet_v1_SetupJob | null);
+  'setupValues'?: (_loadfleet_v1_SetupValues | null);
+  'kind'?: "welcome"|"assign"|"shareChange"|"stop"|"heartbeat"|"ack"|"dataChunk"|"rowBlock"|"setupJob"|"setupValues";
 }
 
 export interface CoordinatorMessage__Output {
@@ -30,5 +34,7 @@ export interface CoordinatorMessage__Output {
   'ack'?: (_loadfleet_v1_Ack__Output | null);
   'dataChunk'?: (_loadfleet_v1_DataChunk__Output | null);
   'rowBlock'?: (_loadfleet_v1_RowBlock__Output | null);
-  'kind'?: "welcome"|"assign"|"shareChange"|"stop"|"heartbeat"|"ack"|"dataChunk"|"rowBlock";
+  'setupJob'?: (_loadfleet_v1_SetupJob__Output | null);
+  'setupValues'?: (_loadfleet_v1_SetupValues__Output | null);
+  'kind'?: "welcome"|"assign"|"shareChange"|"stop"|"heartbeat"|"ack"|"dataChunk"|"rowBlock"|"setupJob"|"setupValues";
 }

@@ -17,8 +17,8 @@ function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEv
 
 const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errorsByKind: { refused: 1, reset: 0, timeout: 2, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': 4, '503': 1 }, latencyHist: 'HISTFAKE', inFlightPeak: 3, eventLoopDelayP99Ms: 1.25, scheduleLagP99Ms: 0.5, bytesReceived: 99 };
 
-test('protocol 5: ShareChange, LimitCapped and the typed failure codes are new, so an agent of 4 is refused at Hello', () => {
-  assert.equal(PROTOCOL_VERSION, 5);
+test('protocol 6: SetupJob, SetupValues and SetupResult are new, so an agent of 5 is refused at Hello', () => {
+  assert.equal(PROTOCOL_VERSION, 6);
 });
 
 test('every agent message survives the wire unchanged', () => {
@@ -35,6 +35,12 @@ test('every agent message survives the wire unchanged', () => {
     { kind: 'rows-wanted', runId: 'r', assignment: 2, feeder: 'users', rows: 64 },
     { kind: 'rows-account', runId: 'r', assignment: 2, feeder: 'users', used: 12, unused: [{ start: 4, end: 8 }, { start: 30, end: 31 }] },
     { kind: 'rows-account', runId: 'r', assignment: 1, feeder: 'users', used: 0, unused: [] },
+    // setup and teardown (protocol 6): values and the figures of its requests, or the failed step
+    {
+      kind: 'setup-result', runId: 'r', job: 2, ok: true, values: { token: 'tok-1', n: 3 }, message: '',
+      figures: { requests: 2, durationMs: 12.5, steps: [{ request: 'login', status: 200, latencyMs: 7 }, { request: 'me', status: 0, error: 'refused', latencyMs: 1 }] },
+    },
+    { kind: 'setup-result', runId: 'r', job: 1, ok: false, values: {}, message: 'setup step 1 (login): check failed', figures: { requests: 0, durationMs: 0, steps: [] } },
   ];
   for (const m of rows) assert.deepEqual(agentMsgFromWire(throughWire<AgentMessage__Output>('AgentMessage', agentMsgToWire(m))), m, m.kind);
 });
@@ -53,6 +59,8 @@ test('every coordinator message survives the wire unchanged', () => {
     { kind: 'data-chunk', runId: 'r', assignment: 1, feeder: 'big', index: 2, count: 3, data: Buffer.from([0, 1, 2, 255]) },
     { kind: 'row-block', runId: 'r', assignment: 1, feeder: 'users', ranges: [{ start: 0, end: 2 }], rows: [{ email: 'a' }, { email: 'b', n: 2 }], exhausted: false },
     { kind: 'row-block', runId: 'r', assignment: 1, feeder: 'users', ranges: [], rows: [], exhausted: true },
+    { kind: 'setup-job', runId: 'r', job: 3, part: 'teardown', planJson: '{}' },
+    { kind: 'setup-values', runId: 'r', assignment: 2, values: { token: 'tok-2' }, generation: 2 },
   ];
   for (const m of rows) assert.deepEqual(coordMsgFromWire(throughWire<CoordinatorMessage__Output>('CoordinatorMessage', coordMsgToWire(m))), m, m.kind);
 });
@@ -78,6 +86,8 @@ test('malformed agent messages are refused with PROTOCOL_VIOLATION', () => {
     ['snapshot with an unknown phase', snap({ phase: 'cooldown' })],
     ['snapshot without stats', snap({ stats: null })],
     ['done without stats', { done: { runId: 'r', lastSeq: 1 } }],
+    ['setup result whose values are not an object', { setupResult: { runId: 'r', job: 1, ok: true, valuesJson: '[1]', message: '', figuresJson: '' } }],
+    ['setup result with an unknown error kind', { setupResult: { runId: 'r', job: 1, ok: false, valuesJson: '{}', message: '', figuresJson: '{"requests":1,"durationMs":1,"steps":[{"request":"a","status":0,"error":"boom","latencyMs":1}]}' } }],
     // a failure's code is one of FAILURE_CODES; a cap is a notice of its own (limitCapped), never a failure
     ['failure with an unknown code', { failure: { runId: 'r', assignment: 1, code: 'LIMIT_CAPPED', message: 'm' } }],
   ];
