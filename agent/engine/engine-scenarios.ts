@@ -1,6 +1,7 @@
 // The scenarios of one AgentPlan as the engine runs them (engine.ts): a plan without plan.scenarios is
 // one scenario; a plan with several at once gets one runner per scenario in each phase.
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
+import type { StatusRange } from '../../common/metrics/expected-status.js';
 import type { ClosedRunner } from './closed-runner.js';
 import type { OpenRunner } from './open-runner.js';
 import { rateSchedule } from './pacer.js';
@@ -22,6 +23,8 @@ export interface EngineScenario {
   readonly maxInFlight: number;
   /** Its flows (plan.scenarios), else undefined: the whole program, or the single-request path. */
   readonly flowNames: readonly string[] | undefined;
+  /** Its expected statuses for requests without their own (plan.scenarios[].expect); undefined: the program's. */
+  readonly expect: readonly StatusRange[] | undefined;
   /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
   mainSchedule: RateSchedule;
   warmupValue: number;
@@ -30,11 +33,11 @@ export interface EngineScenario {
 }
 
 export function scenariosOf(plan: AgentPlan): EngineScenario[] {
-  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined }];
+  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined, expect: undefined }];
   return specs.map((p) => {
     const first = p.segments[0];
     return {
-      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, mainSchedule: rateSchedule(p.segments),
+      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, expect: p.expect, mainSchedule: rateSchedule(p.segments),
       warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainChanged: false,
     };
   });

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import type { CheckSpec } from './checks.js';
 import type { ExtractSpec } from './extract.js';
 import { MAX_CHUNKS, MAX_DATA_BYTES } from '../data/data-chunks.js';
+import { statusRangesSchema } from '../metrics/expected-status.js';
 
 /** The most data (rows as JSON, all feeders) a scenario may carry; larger files travel in chunks. */
 export const MAX_DATA_JSON_BYTES = MAX_DATA_BYTES;
@@ -25,6 +26,8 @@ const requestSchema = z.strictObject({
   body: z.string().optional(),
   timeoutMs: z.number().positive(),
   checks: z.array(z.custom<CheckSpec>((v) => typeof v === 'object' && v !== null)),
+  /** Expected statuses written on this request (nearest wins: request, scenario, program, default). */
+  expect: statusRangesSchema.optional(),
 });
 
 const stepSchema = z.strictObject({
@@ -76,6 +79,8 @@ export const programSchema = z.strictObject({
   data: z.record(z.string(), dataSchema),
   /** Every origin (scheme://host:port) the requests may reach; the URL of a request must render to one of them. */
   origins: z.array(z.string().min(1)).min(1),
+  /** The file's expected statuses: for requests (and scenarios) that have none of their own. */
+  expect: statusRangesSchema.optional(),
 });
 
 export type Program = z.infer<typeof programSchema>;

@@ -23,7 +23,7 @@ import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from '.
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 export type { ControlClient } from '../gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from '../gen/loadfleet/v1/Control.js';
@@ -127,6 +127,7 @@ function statsToWire(s: Stats): WireStats {
     dropped: s.dropped,
     errors: { ...s.errorsByKind },
     statusCodes: Object.fromEntries(Object.entries(s.statusCodes).map(([k, v]) => [Number(k), v])),
+    failedStatusCodes: Object.fromEntries(Object.entries(s.failedByStatus).map(([k, v]) => [Number(k), v])),
     inFlightPeak: s.inFlightPeak,
     eventLoopDelayP99Ms: s.eventLoopDelayP99Ms,
     scheduleLagP99Ms: s.scheduleLagP99Ms,
@@ -181,6 +182,11 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     if (!/^\d{1,3}$/.test(code)) throw violation(`${what}.statusCodes has key ${code}, not an HTTP status (0-999)`);
     statusCodes[code] = whole(n, `${what}.statusCodes.${code}`);
   }
+  const failedByStatus: Record<string, number> = {};
+  for (const [code, n] of Object.entries(w.failedStatusCodes)) {
+    if (!/^\d{1,3}$/.test(code)) throw violation(`${what}.failedStatusCodes has key ${code}, not an HTTP status (0-999)`);
+    failedByStatus[code] = whole(n, `${what}.failedStatusCodes.${code}`);
+  }
   return {
     latencyHist: w.latencyHist,
     serviceHist: w.serviceHist,
@@ -189,6 +195,7 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     dropped: whole(w.dropped, `${what}.dropped`),
     errorsByKind: errors,
     statusCodes,
+    failedByStatus,
     inFlightPeak: whole(w.inFlightPeak, `${what}.inFlightPeak`),
     eventLoopDelayP99Ms: count(w.eventLoopDelayP99Ms, `${what}.eventLoopDelayP99Ms`),
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
@@ -197,8 +204,8 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
   };
 }
 
-/** Objects an honest lang_json can hold: per request and scenario name 4 (itself, errors, statusCodes, checkFailures), and check names that contain a brace. */
-const MAX_LANG_OBJECTS = (4 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
+/** Objects an honest lang_json can hold: per request and scenario name 5 (itself, errors, statusCodes, failedByStatus, checkFailures), and check names that contain a brace. */
+const MAX_LANG_OBJECTS = (5 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
 
 function requestNamesFromLangJson(json: string | undefined, what: string): { requestNames?: RequestNameFigures } {
   if (json === undefined || json === '') return {};

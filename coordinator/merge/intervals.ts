@@ -19,6 +19,8 @@ export interface IntervalFigures extends Counters {
   agents: number;
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (responses whose status was not expected): the total of failedByStatus. */
+  failed: number;
   /** requests / interval length (the aggregator's intervalMs). */
   rps: number;
   /**

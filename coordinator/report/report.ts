@@ -109,6 +109,8 @@ export interface PhaseSummary extends Counters {
   durationMs: number;
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (responses whose status was not expected): the total of failedByStatus. */
+  failed: number;
   /** requests / durationMs. */
   rps: number;
   /** Latency from each request's intended send time (coordinated omission corrected). */
@@ -223,6 +225,8 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
     dropped: t.dropped,
     errors: t.errors,
     errorsByKind: { ...t.errorsByKind },
+    failed: t.failed,
+    failedByStatus: { ...t.failedByStatus },
     statusCodes: { ...t.statusCodes },
     bytesReceived: t.bytesReceived,
     rps: durationMs > 0 ? round3(t.requests / (durationMs / 1000)) : 0,
@@ -274,7 +278,7 @@ function agentRows(input: ReportInput): AgentRow[] {
   const ids = [...new Set([...input.agents.map((a) => a.id), ...measured.keys()])];
   return ids.map((agentId) => {
     const row: AgentTotals = measured.get(agentId) ?? {
-      agentId, requests: 0, sent: 0, rps: 0, errors: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
+      agentId, requests: 0, sent: 0, rps: 0, errors: 0, failed: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
       scheduleLagP99MsMax: 0, scheduleLagP99MsWholeRun: 0, snapshotsMerged: 0, duplicatesIgnored: 0, durationMs: 0, reconciliation: 'no-done',
     };
     // The whole-run lag is judged in health; the row keeps its published fields.

@@ -217,7 +217,7 @@ function requestsOf(report: Report): DashUpdate['requests'] {
   if (all.length === 0) return null;
   const rows = all
     .map(([name, r]) => ({
-      name, requests: r.requests, rps: r.rps, errors: r.errors, checksPassed: r.checks.passed, checksFailed: r.checks.failed,
+      name, requests: r.requests, rps: r.rps, errors: r.errors, failed: r.failed, checksPassed: r.checks.passed, checksFailed: r.checks.failed,
       p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, p99Ms: r.latencyMs.p99,
     }))
     .sort((a, b) => b.requests - a.requests || (a.name < b.name ? -1 : 1))

@@ -14,7 +14,7 @@ const lat = (p50: number, p99: number, extra: Partial<LatencyMs> = {}): LatencyM
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
     index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
-    statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
+    statusCodes: { '200': 998 }, failed: 0, failedByStatus: {}, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
 }
@@ -71,18 +71,18 @@ function report(extra: Partial<Report> = {}): Report {
     warmupMs: 5000,
     summary: {
       durationMs: 20_000, requests: 19_990, sent: 20_000, dropped: 0, errors: 10, errorsByKind: { ...none, timeout: 7, refused: 3 },
-      statusCodes: { '503': 80, '200': 19_900 }, bytesReceived: 1_000_000, rps: 999.5, latencyMs: lat(1.2, 4.8), serviceMs: lat(1.1, 4.2),
+      statusCodes: { '503': 80, '200': 19_900 }, failed: 80, failedByStatus: { '503': 80 }, bytesReceived: 1_000_000, rps: 999.5, latencyMs: lat(1.2, 4.8), serviceMs: lat(1.1, 4.2),
       targetRps: 1000, concurrency: null, inFlightPeakMax: 40,
     },
-    warmup: { durationMs: 5000, requests: 2500, sent: 2500, dropped: 0, errors: 0, errorsByKind: none, statusCodes: { '200': 2500 }, bytesReceived: 1, rps: 500, latencyMs: lat(9, 60), serviceMs: lat(8, 50) },
+    warmup: { durationMs: 5000, requests: 2500, sent: 2500, dropped: 0, errors: 0, errorsByKind: none, statusCodes: { '200': 2500 }, failed: 0, failedByStatus: {}, bytesReceived: 1, rps: 500, latencyMs: lat(9, 60), serviceMs: lat(8, 50) },
     intervalMs: 1000,
     series: [],
     rateChanges: [{ atMs: 10_000, rateRps: 1500, rampMs: 2000, source: 'terminal' }],
     timeline: [],
     onAgentLoss: 'rebalance',
     agents: [
-      { agentId: 'agent-a', host: 'load-1', requests: 9995, sent: 10_000, rps: 499.75, errors: 4, dropped: 0, latencyP50Ms: 1.2, latencyP99Ms: 4.7, eventLoopDelayP99MsMax: 2.1, scheduleLagP99MsMax: 0.4, snapshotsMerged: 25, duplicatesIgnored: 0, durationMs: 20_000, reconciliation: 'exact' },
-      { agentId: 'agent-b', host: 'load-22', requests: 9995, sent: 10_000, rps: 499.75, errors: 6, dropped: 0, latencyP50Ms: 1.25, latencyP99Ms: 4.9, eventLoopDelayP99MsMax: 1.9, scheduleLagP99MsMax: 0.35, snapshotsMerged: 24, duplicatesIgnored: 1, durationMs: 20_000, reconciliation: 'repaired' },
+      { agentId: 'agent-a', host: 'load-1', requests: 9995, sent: 10_000, rps: 499.75, errors: 4, failed: 40, dropped: 0, latencyP50Ms: 1.2, latencyP99Ms: 4.7, eventLoopDelayP99MsMax: 2.1, scheduleLagP99MsMax: 0.4, snapshotsMerged: 25, duplicatesIgnored: 0, durationMs: 20_000, reconciliation: 'exact' },
+      { agentId: 'agent-b', host: 'load-22', requests: 9995, sent: 10_000, rps: 499.75, errors: 6, failed: 40, dropped: 0, latencyP50Ms: 1.25, latencyP99Ms: 4.9, eventLoopDelayP99MsMax: 1.9, scheduleLagP99MsMax: 0.35, snapshotsMerged: 24, duplicatesIgnored: 1, durationMs: 20_000, reconciliation: 'repaired' },
     ],
     health: { generatorBound: false, reasons: [], limits: { ...DEFAULT_GENERATOR_LIMITS }, scheduleLagP99MsMax: 0.4, eventLoopDelayP99MsMax: 2.1 },
     histograms: { latency: '', service: '', encoding: 'HdrHistogram compressed base64, microseconds' },
@@ -177,10 +177,10 @@ test('formatSummary: flow runs a unique feeder could not feed say so and what to
 test('formatSummary: a run where every request failed shows "-" for its latencies and says why, not 0 ms', () => {
   const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
   const untimed = lat(0, 0, { count: 0, min: 0, mean: 0, p90: 0, p95: 0, p999: 0, max: 0 });
-  const named = { requests: 20, rps: 10, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: untimed };
+  const named = { requests: 20, rps: 10, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, failed: 0, failedByStatus: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: untimed };
   const base = report();
   const text = formatSummary(report({
-    summary: { ...base.summary, requests: 20, sent: 20, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, latencyMs: untimed, serviceMs: untimed },
+    summary: { ...base.summary, requests: 20, sent: 20, errors: 20, errorsByKind: { ...none, refused: 20 }, statusCodes: {}, failed: 0, failedByStatus: {}, latencyMs: untimed, serviceMs: untimed },
     requests: { ping: named },
     agents: [{ ...(base.agents[0] as Report['agents'][number]), requests: 20, errors: 20, latencyP50Ms: 0, latencyP99Ms: 0 }],
   }));
@@ -197,7 +197,7 @@ test('formatSummary: a run where every request failed shows "-" for its latencie
 
 test('formatSummary: "extract fails" counts extraction failures only; render failures are their own line', () => {
   const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
-  const named = { requests: 100, rps: 5, errors: 0, errorsByKind: none, statusCodes: { '200': 100 }, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 3, renderFailed: 40, bodyTruncated: 0, latencyMs: lat(1.2, 4.8) };
+  const named = { requests: 100, rps: 5, errors: 0, errorsByKind: none, statusCodes: { '200': 100 }, failed: 0, failedByStatus: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} }, extractFailed: 3, renderFailed: 40, bodyTruncated: 0, latencyMs: lat(1.2, 4.8) };
   const text = formatSummary(report({ requests: { login: named } }));
   assert.match(text, /^  login +100 +5\/s +0 +1\.20ms +3\.84ms +4\.80ms +- +3$/m, text);
   assert.match(text, /^  login: 40 request\(s\) NOT SENT: a template could not be rendered/m);

@@ -24,7 +24,7 @@ import { prng } from '../../../helpers/prng.js';
 function delta(values: Record<string, number[]>, failing = ''): RequestNameFigures {
   const rec = new RequestRecorder();
   for (const [name, vs] of Object.entries(values)) {
-    vs.forEach((v, i) => rec.onEnd(name, { outcome: 200, latencyMs: v, checksPassed: name === failing && i % 10 === 0 ? 0 : 1, failedChecks: name === failing && i % 10 === 0 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false }));
+    vs.forEach((v, i) => rec.onEnd(name, { outcome: 200, failed: false, latencyMs: v, checksPassed: name === failing && i % 10 === 0 ? 0 : 1, failedChecks: name === failing && i % 10 === 0 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false }));
   }
   const d = rec.takeDelta();
   rec.destroy();
@@ -85,7 +85,7 @@ test('live per-request rows: interval and so-far percentiles equal one histogram
 });
 
 const set = (rows: [string, number][]): RequestLiveSet => ({
-  rows: rows.map(([name, requests]) => ({ name, requests, rps: requests, errors: 0, checksPassed: requests, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 })), names: rows.length,
+  rows: rows.map(([name, requests]) => ({ name, requests, rps: requests, errors: 0, failed: 0, checksPassed: requests, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 })), names: rows.length,
 });
 
 test('TTY block: the busiest names so far with this interval\'s figures, and a count of the rest', () => {
@@ -108,7 +108,7 @@ test('TTY block: the busiest names so far with this interval\'s figures, and a c
 function fig(index: number): IntervalFigures {
   const l = { count: 1, min: 1, mean: 1, p50: 1, p90: 1, p95: 1, p99: 1, p999: 1, max: 1 };
   return {
-    index, agents: 1, requests: 1, sent: 1, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0, statusCodes: {}, bytesReceived: 0,
+    index, agents: 1, requests: 1, sent: 1, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0, statusCodes: {}, failed: 0, failedByStatus: {}, bytesReceived: 0,
     rps: 1, coveredMs: 1000, targetRps: 1, concurrency: 0, latencyMs: l, serviceMs: l, inFlightPeak: 1, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
   };
 }

@@ -28,7 +28,7 @@ const lat = (p50: number, p99: number): LatencyMs => ({ count: 1000, min: 0.2, m
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
     index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
-    statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
+    statusCodes: { '200': 998 }, failed: 0, failedByStatus: {}, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
 }

@@ -78,8 +78,8 @@ const UPDATE: DashUpdate = {
   }],
   fleet: { idle: 1, busy: 2 },
   requests: {
-    interval: { rows: [{ name: 'login', requests: 10, rps: 10, errors: 0, checksPassed: 10, checksFailed: 0, p50Ms: 2, p95Ms: 4, p99Ms: 8 }], names: 1 },
-    soFar: { rows: [{ name: 'login', requests: 600, rps: 9.5, errors: 1, checksPassed: 599, checksFailed: 1, p50Ms: 2, p95Ms: 4, p99Ms: 9 }], names: 3 },
+    interval: { rows: [{ name: 'login', requests: 10, rps: 10, errors: 0, failed: 0, checksPassed: 10, checksFailed: 0, p50Ms: 2, p95Ms: 4, p99Ms: 8 }], names: 1 },
+    soFar: { rows: [{ name: 'login', requests: 600, rps: 9.5, errors: 1, failed: 0, checksPassed: 599, checksFailed: 1, p50Ms: 2, p95Ms: 4, p99Ms: 9 }], names: 3 },
   },
 };
 

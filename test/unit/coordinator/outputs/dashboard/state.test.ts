@@ -18,7 +18,7 @@ const lat = (p50: number, p99: number): LatencyMs => ({ count: 100, min: 0.1, me
 function fig(index: number): IntervalFigures {
   return {
     index, agents: 2, requests: 100, sent: 100, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
-    statusCodes: { '200': 100 }, bytesReceived: 0, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0,
+    statusCodes: { '200': 100 }, failed: 0, failedByStatus: {}, bytesReceived: 0, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0,
     latencyMs: lat(1, 4), serviceMs: lat(1, 3), inFlightPeak: 3, eventLoopDelayP99MsMax: 1, scheduleLagP99MsMax: 0.5,
   };
 }
@@ -26,13 +26,13 @@ function fig(index: number): IntervalFigures {
 const soFar = (login: number, items: number): RequestLiveSet => ({
   names: 2,
   rows: [
-    { name: 'items', requests: items, rps: 50, errors: 0, checksPassed: items, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
-    { name: 'login', requests: login, rps: 50, errors: 0, checksPassed: login, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
+    { name: 'items', requests: items, rps: 50, errors: 0, failed: 0, checksPassed: items, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
+    { name: 'login', requests: login, rps: 50, errors: 0, failed: 0, checksPassed: login, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
   ],
 });
 
 const named = (requests: number, rps: number): NonNullable<Report['requests']>[string] => ({
-  requests, rps, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': requests },
+  requests, rps, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': requests }, failed: 0, failedByStatus: {},
   checks: { passed: requests, failed: 0, rate: 1, failures: {} }, extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: lat(1.5, 6),
 });
 
