@@ -75,7 +75,8 @@ export function addOutcomes(into: Outcomes, from: Readonly<Outcomes>): void {
   into.requests += from.requests;
   for (const kind of ERROR_KINDS) into.errorsByKind[kind] += from.errorsByKind[kind];
   addCounts(into.statusCodes, from.statusCodes);
-  addCounts(into.failedByStatus, from.failedByStatus);
+  // A report.json written before failed requests were counted has no map: nothing to add.
+  if (from.failedByStatus !== undefined) addCounts(into.failedByStatus, from.failedByStatus);
 }
 
 /** into += from (from may be a whole Stats, or anything holding Counters). */

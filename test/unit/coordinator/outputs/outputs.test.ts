@@ -102,12 +102,12 @@ test('formatLiveView: progress over warm-up and main, stage, rate, percentiles, 
   assert.match(block[0] as string, /^█+░+ +68%  17s \/ 25s  main$/);
   assert.equal(block[1], 'rate     target 1000/s  achieved 998/s');
   assert.equal(block[2], 'latency  p50 1.20ms  p90 2.40ms  p99 4.80ms  max 14.4ms');
-  assert.equal(block[3], 'errors   0  dropped 0  in flight 12');
+  assert.equal(block[3], 'errors   0  failed 0  dropped 0  in flight 12');
   assert.equal(block[4], 'agents   2  loop p99 1.50ms  lag p99 0.300ms');
   const warm = formatLiveView(line({ phase: 'warmup', elapsedMs: 2_000, totalMs: 5_000 }), s);
   assert.match(warm, /2s \/ 25s  warm-up/);
   const bound = formatLiveView(line({ figures: fig({ dropped: 7, errors: 2, requests: 200 }) }), s);
-  assert.match(bound, /errors   2 \(1\.00%\)  dropped 7/);
+  assert.match(bound, /errors   2 \(1\.00%\)  failed 0  dropped 7/);
   assert.match(bound, /!! generator: 7 dropped/);
 });
 
@@ -126,7 +126,7 @@ test('live view: plain lines without a TTY (unchanged format); redrawn in place 
   plain.say('> rate 5/s sent');
   plain.close();
   assert.equal(io.out(), `${plainLine(line())}\n`);
-  assert.equal(io.out(), '[ 12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2\n');
+  assert.equal(io.out(), '[ 12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 fail     0 drop     0 agents 2\n');
   assert.equal(io.err(), 'warn: careful\n> rate 5/s sent\n');
 
   const out = fakeStream(true);
