@@ -1,17 +1,11 @@
 // How failed requests read in the terminal and the HTML report: a request failed when it ended in a
 // transport error (by kind) or with a status the scenario did not expect (by code). Pure formatting.
-import type { Counters, ErrorsByKind } from '../../common/metrics/counters.js';
-import { ERROR_KINDS } from '../../common/metrics/counters.js';
+import type { Counters } from '../../common/metrics/counters.js';
+import { failureCauses } from '../report/failure-causes.js';
 import { formatCount } from './number-format.js';
 
-type Failures = Pick<Counters, 'requests' | 'errorsByKind' | 'failedByStatus'> & { errors: number; failed: number };
 
-/** Status codes (ascending) then error kinds (in ERROR_KINDS order), each `what ×n`, joined by " · ". */
-export function failureCauses(failedByStatus: Readonly<Record<string, number>>, errorsByKind: Readonly<ErrorsByKind>): string {
-  const codes = Object.entries(failedByStatus).filter(([, n]) => n > 0).sort(([a], [b]) => Number(a) - Number(b)).map(([code, n]) => `${code} ×${formatCount(n)}`);
-  const kinds = ERROR_KINDS.filter((k) => errorsByKind[k] > 0).map((k) => `${k} ×${formatCount(errorsByKind[k])}`);
-  return [...codes, ...kinds].join(' · ');
-}
+type Failures = Pick<Counters, 'requests' | 'errorsByKind' | 'failedByStatus'> & { errors: number; failed: number };
 
 /** A share as a percentage with one decimal: "10.0 %". */
 function share(n: number, of: number): string {

@@ -29,6 +29,7 @@ import { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
 import type { GeneratorLimits } from './generator-limits.js';
 import { judge } from './verdict.js';
 import type { Verdict, VerdictFacts } from './verdict.js';
+import { failureCauses } from './failure-causes.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -82,6 +83,8 @@ export interface SeriesPoint {
   targetRps: number;
   concurrency: number;
   errors: number;
+  /** Failed requests: responses whose status was not expected. */
+  failed: number;
   dropped: number;
   p50: number;
   p90: number;
@@ -258,6 +261,7 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     targetRps: f.targetRps,
     concurrency: f.concurrency,
     errors: f.errors,
+    failed: f.failed,
     dropped: f.dropped,
     p50: f.latencyMs.p50,
     p90: f.latencyMs.p90,
@@ -320,6 +324,10 @@ function failedReasons(input: ReportInput, main: PhaseTotals, summary: Summary, 
       ? 'the target\'s certificate was not trusted: give the scenario tls.ca (the CA that signed it), or tls.insecureSkipVerify: true in a test environment'
       : 'is the target up and reachable from the agents?';
     reasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
+  } else if (main.errors + main.failed === main.requests) {
+    // As for transport errors: without thresholds, failed requests fail the run only when no request succeeded.
+    reasons.push(`no request succeeded: all ${main.requests} failed (${failureCauses(main.failedByStatus, main.errorsByKind)}); `
+      + 'is the target answering as the scenario expects? (expected statuses: `expect: { status: [...] }`, default 200-399)');
   }
   return reasons;
 }

@@ -17,6 +17,8 @@ export interface ChartData {
   p99: number[];
   max: number[];
   errors: number[];
+  /** Failed requests (status not expected) per interval. */
+  failed: number[];
   dropped: number[];
   eventLoopP99: number[];
   scheduleLagP99: number[];

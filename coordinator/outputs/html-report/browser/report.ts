@@ -51,7 +51,7 @@ function drawCharts(d: ChartData, UPlot: UPlotCtor): void {
   const rateYs = d.model === 'open' ? [d.targetRps, d.rps, d.missingRps] : d.model === 'closed' ? [d.concurrency, d.rps] : [d.targetRps, d.rps, d.missingRps, d.concurrency];
   chart('chart-rate', 's', 'req/s', rateNames, rateYs, d.t);
   chart('chart-latency', 's', 'ms', ['p50', 'p90', 'p99', 'max'], [d.p50, d.p90, d.p99, d.max], d.t);
-  chart('chart-errors', 's', 'per interval', ['errors', 'dropped'], [d.errors, d.dropped], d.t);
+  chart('chart-errors', 's', 'per interval', ['errors', 'failed', 'dropped'], [d.errors, d.failed ?? d.errors.map(() => 0), d.dropped], d.t);
   chart('chart-health', 's', 'ms', ['event-loop delay p99 (worst agent)', 'schedule lag p99 (worst agent)'], [d.eventLoopP99, d.scheduleLagP99], d.t);
   chart('chart-spectrum', 'percentile', 'ms', ['latency (from intended send)', 'service time (from actual send)'],
     [d.spectrum.latencyMs, d.spectrum.serviceMs], d.spectrum.inverse, { logX: true });

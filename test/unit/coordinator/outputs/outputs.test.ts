@@ -169,16 +169,16 @@ test('percentile spectrum: HdrHistogram ticks (5 per halving) up to the max, x =
 
 function point(index: number, extra: Partial<SeriesPoint> = {}): SeriesPoint {
   return {
-    index, atMs: index * 1000, agents: 2, requests: 100, sent: 100, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0, errors: 0, dropped: 0, p50: 1, p90: 2, p99: 3, max: 4,
+    index, atMs: index * 1000, agents: 2, requests: 100, sent: 100, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0, errors: 0, failed: 0, dropped: 0, p50: 1, p90: 2, p99: 3, max: 4,
     serviceP50: 0.5, serviceP99: 2, inFlight: 3, eventLoopP99: 1, scheduleLagP99: 0.2, missingRps: 0, ...extra,
   };
 }
 
 test('CSV: header plus one row per point, in column order; the histogram column is not in it', () => {
-  const csv = seriesCsv({ series: [point(0), point(1, { rps: 99.5, latencyHist: 'HISTxyz' })] });
+  const csv = seriesCsv({ series: [point(0), point(1, { rps: 99.5, failed: 7, latencyHist: 'HISTxyz' })] });
   const rows = csv.trimEnd().split('\n');
   assert.equal(rows[0], CSV_COLUMNS.join(','));
-  assert.equal(rows[2], '1,1000,2,100,99.5,100,0,0,0,1,2,3,4,0.5,2,3,1,0.2,0');
+  assert.equal(rows[2], '1,1000,2,100,99.5,100,0,0,7,0,1,2,3,4,0.5,2,3,1,0.2,0');
   assert.equal(rows.length, 3);
   assert.ok(!csv.includes('HIST'));
 });
@@ -200,7 +200,7 @@ test('escaping: HTML text and JSON inside a script element', () => {
 test('the HTML report\'s chart script draws five charts with aligned data on a fake page', async () => {
   const data: ChartData = {
     model: 'open', t: [0, 1, 2], targetRps: [10, 10, 10], rps: [9, 10, 10], missingRps: [0, 0, 0], concurrency: [0, 0, 0], p50: [1, 1, 1], p90: [2, 2, 2],
-    p99: [3, 3, 3], max: [4, 4, 4], errors: [0, 1, 0], dropped: [0, 0, 0], eventLoopP99: [1, 1, 1], scheduleLagP99: [0, 0, 0],
+    p99: [3, 3, 3], max: [4, 4, 4], errors: [0, 1, 0], failed: [0, 0, 5], dropped: [0, 0, 0], eventLoopP99: [1, 1, 1], scheduleLagP99: [0, 0, 0],
     spectrum: { inverse: [1, 2, 4, 10], latencyMs: [1, 2, 3, 4], serviceMs: [1, 1, 2, 3] },
   };
   const elements = new Map<string, { textContent: string; clientWidth: number }>([['report-data', { textContent: JSON.stringify(data), clientWidth: 0 }]]);
@@ -229,6 +229,7 @@ test('the HTML report\'s chart script draws five charts with aligned data on a f
     assert.equal(p.opts.width, 640);
   }
   assert.equal(plots[4]?.opts.scales.x.distr, 3, 'the spectrum uses a log x axis');
+  assert.deepEqual(plots[2]?.data[2], [0, 0, 5], 'the errors chart has failed requests beside transport errors');
   assert.ok(onResize !== undefined);
   onResize();
 });
