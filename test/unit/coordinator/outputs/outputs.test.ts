@@ -104,6 +104,10 @@ test('formatLiveView: progress over warm-up and main, stage, rate, percentiles, 
   assert.equal(block[2], 'latency  p50 1.20ms  p90 2.40ms  p99 4.80ms  max 14.4ms');
   assert.equal(block[3], 'errors   0  failed 0  dropped 0  in flight 12');
   assert.equal(block[4], 'agents   2  loop p99 1.50ms  lag p99 0.300ms');
+  // With flows each rate keeps its unit; failed requests beside the transport errors.
+  const flows = formatLiveView(line({ figures: fig({ targetRps: 200, flowRuns: 199, flowRps: 199, rps: 597, requests: 597, failed: 60 }) }), s).split('\n');
+  assert.equal(flows[1], 'rate     flows target 200/s, 199/s started · requests 597/s');
+  assert.equal(flows[3], 'errors   0  failed 60 (10.05%)  dropped 0  in flight 12');
   const warm = formatLiveView(line({ phase: 'warmup', elapsedMs: 2_000, totalMs: 5_000 }), s);
   assert.match(warm, /2s \/ 25s  warm-up/);
   const bound = formatLiveView(line({ figures: fig({ dropped: 7, errors: 2, requests: 200 }) }), s);

@@ -74,3 +74,19 @@ test('DashboardState: after live changes and a stop, the final elapsed and per-n
   const late = st.update({ generation: -1, points: 0, events: 0 }, { agents: [], run: null }, clock.nowMs() + 60_000);
   assert.deepEqual([late.run?.elapsedMs, late.requests?.soFar.rows.reduce((n, r) => n + r.requests, 0)], [21_900, 3_200]);
 });
+
+test('DashboardState: a point carries the interval\'s failed requests and flow runs per second; a flow run says its rates have their own units', () => {
+  const st = new DashboardState(1_000);
+  const cursor: Cursor = { generation: -1, points: 0, events: 0 };
+  const flows = scenario({
+    name: 'flows', request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 10, duration: '10s' },
+    program: { requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } }, flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data: {}, origins: ['http://127.0.0.1:1'] },
+  });
+  st.runStarted('r1', flows, 0);
+  st.tick('r1', { phase: 'main', elapsedMs: 1_000, totalMs: 10_000, agents: 1, figures: { ...fig(0), failed: 7, failedByStatus: { '500': 7 }, flowRuns: 10, flowRps: 10 } });
+  const status: FleetStatus = { agents: [], run: { runId: 'r1', state: 'running', elapsedMs: 1_000, totalMs: 10_000, targetRps: 10, concurrency: 0, onAgentLoss: 'rebalance', live: null, agents: [] } };
+  const u = st.update(cursor, status, 1_000);
+  assert.equal(u.points[0]?.failed, 7);
+  assert.equal(u.points[0]?.flowRps, 10);
+  assert.equal(u.run?.flows, true);
+});
