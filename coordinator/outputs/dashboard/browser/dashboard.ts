@@ -96,7 +96,7 @@ function makeCharts(view: View): void {
     // Each rate in its own unit: flow runs per second (target, started) and requests per second.
     const open: [string[], Key[]] = [['target flows/s', 'started flows/s', 'requests/s', 'missing flows/s'], ['targetRps', 'flowRps', 'rps', 'missingRps']];
     const closed: [string[], Key[]] = [['loops', 'started flows/s', 'requests/s'], ['concurrency', 'flowRps', 'rps']];
-    const [names, keys] = mixed ? [[...open[0], 'loops (closed)'], [...open[1], 'concurrency' as Key]] : view.model === 'open' ? open : closed;
+    const [names, keys] = mixed ? [['target flows/s (open)', ...open[0].slice(1), 'loops (closed)'], [...open[1], 'concurrency' as Key]] : view.model === 'open' ? open : closed;
     addChart(view, 'chart-rate', 'per second', names, keys);
   } else if (mixed) addChart(view, 'chart-rate', 'req/s', ['target req/s (open)', 'achieved req/s', 'missing req/s', 'loops (closed)'], ['targetRps', 'rps', 'missingRps', 'concurrency']);
   else if (view.model === 'open') addChart(view, 'chart-rate', 'req/s', ['target req/s', 'achieved req/s', 'missing req/s'], ['targetRps', 'rps', 'missingRps']);
