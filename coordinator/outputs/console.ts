@@ -125,7 +125,7 @@ function warmupLines(w: Report['warmup']): Lines {
   if (w === null) return [];
   return [
     `warm-up   ${formatCount(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
-      `${formatCount(w.errors)} errors, ${formatCount(w.failed)} failed, ${formatCount(w.dropped)} dropped (not in the figures above)`,
+      `${formatCount(w.errors)} errors, ${formatCount(w.failed ?? 0)} failed, ${formatCount(w.dropped)} dropped (not in the figures above)`,
   ];
 }
 
@@ -145,7 +145,7 @@ function requestsByNameLines(named: NamedRequests): Lines {
       [
         ['name', 'requests', 'rate', 'errors', 'failed', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
         ...named.map(([name, r]) => [
-          name, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors), formatCount(r.failed),
+          name, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors), formatCount(r.failed ?? 0),
           ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
           r.checks.passed + r.checks.failed === 0 ? '-' : `${formatCount(r.checks.passed)} ok, ${formatCount(r.checks.failed)} failed`,
           formatCount(r.extractFailed),
@@ -174,7 +174,7 @@ function scenarioLines(report: Report): Lines {
         ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'failed', 'p50', 'p95', 'p99', 'flow runs'],
         ...scenarios.map(([name, r]) => [
           name, r.model, r.targetRps !== null ? `${formatRate1(r.targetRps)}/s` : `${formatRate1(r.concurrency ?? 0)} loops`, formatCount(r.requests), `${formatRate1(r.rps)}/s`,
-          formatCount(r.errors), formatCount(r.failed), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
+          formatCount(r.errors), formatCount(r.failed ?? 0), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
           `${formatCount(r.iterations)}${r.noData > 0 ? ` (${formatCount(r.noData)} no data)` : ''}`,
         ]),
       ],
@@ -226,7 +226,7 @@ function agentLines(agents: Report['agents'], noteSaid: boolean): Lines {
           formatCount(a.requests),
           `${formatRate1(a.rps)}/s`,
           formatCount(a.errors),
-          formatCount(a.failed),
+          formatCount(a.failed ?? 0),
           formatCount(a.dropped),
           formatLatency(a.latencyP50Ms, a.requests - a.errors),
           formatLatency(a.latencyP99Ms, a.requests - a.errors),

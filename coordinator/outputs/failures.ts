@@ -17,14 +17,15 @@ function share(n: number, of: number): string {
  * `no failed requests (10,000 requests)`. Failed: transport errors plus unexpected statuses.
  */
 export function failedSummaryLine(f: Failures): string {
-  const n = f.errors + f.failed;
+  // A report.json written before failed requests were counted has neither field: none counted.
+  const n = f.errors + (f.failed ?? 0);
   if (n === 0) return `no failed requests (${formatCount(f.requests)} requests${f.requests === 0 ? ': none ended' : ', every status expected'})`;
-  return `failed ${formatCount(n)} of ${formatCount(f.requests)} requests (${share(n, f.requests)}): ${failureCauses(f.failedByStatus, f.errorsByKind)}`;
+  return `failed ${formatCount(n)} of ${formatCount(f.requests)} requests (${share(n, f.requests)}): ${failureCauses(f.failedByStatus ?? {}, f.errorsByKind)}`;
 }
 
 /** The summary's `failed` row: unexpected statuses only (transport errors have their own row). */
 export function failedStatusLine(f: Pick<Failures, 'requests' | 'failedByStatus' | 'failed'>): string {
-  if (f.failed === 0) return '0 (every status expected)';
+  if ((f.failed ?? 0) === 0) return '0 (every status expected)';
   const codes = Object.entries(f.failedByStatus).filter(([, n]) => n > 0).sort(([a], [b]) => Number(a) - Number(b)).map(([c, n]) => `${c} ${formatCount(n)}`);
   return `${formatCount(f.failed)} (${(f.requests > 0 ? (100 * f.failed) / f.requests : 0).toFixed(2)}%) with a status not expected: ${codes.join(', ')}`;
 }

@@ -237,3 +237,12 @@ test('formatLiveLine and the summary: with flows each rate keeps its unit (flow 
   const text = formatSummary(report({ summary: { ...report().summary, targetRps: 200, durationMs: 20_000 }, flows: { iterations: 3980, noData: 0 } }));
   assert.match(text, /^requests  19,990 completed, 20,000 sent, 999\.5\/s achieved; flows scheduled 200\/s, 199\/s started$/m);
 });
+
+test('formatSummary: a report.json written before failed requests were counted reads as none failed, not NaN', () => {
+  const r = report();
+  const { failed: _f, failedByStatus: _m, ...older } = r.summary;
+  const text = formatSummary({ ...r, summary: older as Report['summary'], agents: r.agents.map(({ failed: _a, ...a }) => a as Report['agents'][number]) });
+  assert.doesNotMatch(text, /NaN|undefined/);
+  assert.match(text, /^failed 10 of 19,990 requests \(0\.1 %\): refused ×3 · timeout ×7$/m);
+  assert.match(text, /^failed    0 \(every status expected\)$/m);
+});
