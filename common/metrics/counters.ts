@@ -75,7 +75,7 @@ export function addOutcomes(into: Outcomes, from: Readonly<Outcomes>): void {
   into.requests += from.requests;
   for (const kind of ERROR_KINDS) into.errorsByKind[kind] += from.errorsByKind[kind];
   addCounts(into.statusCodes, from.statusCodes);
-  // A report.json written before failed requests were counted has no map: nothing to add.
+  // A report.json of an older loadfleet has no failed map: nothing to add.
   if (from.failedByStatus !== undefined) addCounts(into.failedByStatus, from.failedByStatus);
 }
 

@@ -17,7 +17,7 @@ function share(n: number, of: number): string {
  * `no failed requests (10,000 requests)`. Failed: transport errors plus unexpected statuses.
  */
 export function failedSummaryLine(f: Failures): string {
-  // A report.json written before failed requests were counted has neither field: none counted.
+  // A report.json of an older loadfleet has neither field: none counted.
   const n = f.errors + (f.failed ?? 0);
   if (n === 0) return `no failed requests (${formatCount(f.requests)} requests${f.requests === 0 ? ': none ended' : ', every status expected'})`;
   return `failed ${formatCount(n)} of ${formatCount(f.requests)} requests (${share(n, f.requests)}): ${failureCauses(f.failedByStatus ?? {}, f.errorsByKind)}`;

@@ -208,7 +208,7 @@ test('formatSummary: "extract fails" counts extraction failures only; render fai
 test('formatSummary: the line read first says how many requests failed and why (statuses, then error kinds), or that none did', () => {
   const none = { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 };
   const rows: { why: string; summary: Partial<Report['summary']>; want: string }[] = [
-    // 10 % 500s and 3 timeouts, the issue's example
+    // 10 % 500s and 3 timeouts
     {
       why: 'statuses and kinds', summary: { requests: 10_000, errors: 3, errorsByKind: { ...none, timeout: 3 }, failed: 1000, failedByStatus: { '500': 1000 } },
       want: 'failed 1,003 of 10,000 requests (10.0 %): 500 ×1,000 · timeout ×3',
@@ -238,7 +238,7 @@ test('formatLiveLine and the summary: with flows each rate keeps its unit (flow 
   assert.match(text, /^requests  19,990 completed, 20,000 sent, 999\.5\/s achieved; flows scheduled 200\/s, 199\/s started$/m);
 });
 
-test('formatSummary: a report.json written before failed requests were counted reads as none failed, not NaN', () => {
+test('formatSummary: a report.json of an older loadfleet (no failed requests counted) reads as none failed, not NaN', () => {
   const r = report();
   const { failed: _f, failedByStatus: _m, ...older } = r.summary;
   const text = formatSummary({ ...r, summary: older as Report['summary'], agents: r.agents.map(({ failed: _a, ...a }) => a as Report['agents'][number]) });
