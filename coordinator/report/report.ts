@@ -85,6 +85,8 @@ export interface SeriesPoint {
   errors: number;
   /** Failed requests: responses whose status was not expected. */
   failed: number;
+  /** The scenario language: flow runs started per second (targetRps is in flow runs per second too); absent otherwise. */
+  flowRps?: number;
   dropped: number;
   p50: number;
   p90: number;
@@ -262,6 +264,7 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     concurrency: f.concurrency,
     errors: f.errors,
     failed: f.failed,
+    ...(f.flowRps === undefined ? {} : { flowRps: round3(f.flowRps) }),
     dropped: f.dropped,
     p50: f.latencyMs.p50,
     p90: f.latencyMs.p90,

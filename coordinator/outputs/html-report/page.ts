@@ -79,6 +79,7 @@ function chartData(report: Report): ChartData {
     t: s.map((p) => p.atMs / 1000),
     targetRps: s.map((p) => p.targetRps),
     rps: s.map((p) => p.rps),
+    ...(report.flows === undefined || report.flows === null ? {} : { flowRps: s.map((p) => p.flowRps ?? 0) }),
     missingRps: s.map((p) => p.missingRps),
     concurrency: s.map((p) => p.concurrency),
     p50: s.map((p) => p.p50),

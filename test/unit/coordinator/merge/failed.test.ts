@@ -49,6 +49,8 @@ test('failed requests merge once per seq into every view, and error_rate / http_
   assert.deepEqual(t.byRequestName.api?.failedByStatus, { 500: 3 });
   assert.equal(t.byScenario.web?.failed, 3);
   assert.equal(agg.intervals('main')[0]?.failed, 3);
+  // Flow runs per interval, beside the requests: 10 + 20 started in interval 0 of 1 s.
+  assert.deepEqual([agg.intervals('main')[0]?.flowRuns, agg.intervals('main')[0]?.flowRps], [30, 30]);
   assert.deepEqual(agg.perAgent().map((a) => [a.agentId, a.failed]), [['a', 1], ['b', 2]]);
   // 3 failed of 30: 10 %
   const v = checkThresholds([threshold('error_rate < 1%'), threshold('http_req_failed < 11%'), threshold('http_req_failed < 10%')], t, 1000, false);

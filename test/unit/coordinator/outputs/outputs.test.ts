@@ -237,3 +237,30 @@ test('the HTML report\'s chart script draws five charts with aligned data on a f
   assert.ok(onResize !== undefined);
   onResize();
 });
+
+test('the HTML report\'s rate chart keeps each unit with flows: target and started flow runs/s, requests/s apart', async () => {
+  const data: ChartData = {
+    model: 'open', t: [0, 1], targetRps: [10, 10], rps: [30, 29], flowRps: [10, 9], missingRps: [0, 0], concurrency: [0, 0], p50: [1, 1], p90: [2, 2],
+    p99: [3, 3], max: [4, 4], errors: [0, 0], failed: [0, 0], dropped: [0, 0], eventLoopP99: [1, 1], scheduleLagP99: [0, 0],
+    spectrum: { inverse: [1, 2], latencyMs: [1, 2], serviceMs: [1, 1] },
+  };
+  const elements = new Map<string, { textContent: string; clientWidth: number }>([['report-data', { textContent: JSON.stringify(data), clientWidth: 0 }]]);
+  elements.set('chart-rate', { textContent: '', clientWidth: 640 });
+  const plots: { opts: { series: { label?: string }[] }; data: (number | null)[][] }[] = [];
+  class FakePlot {
+    constructor(opts: object, d: (number | null)[][]) {
+      plots.push({ opts: opts as (typeof plots)[number]['opts'], data: d });
+    }
+    setSize(): void {}
+  }
+  const js = pageScript(new URL('../../../../coordinator/outputs/html-report/browser/report.js', import.meta.url));
+  const restore = await runPageScript(js, {
+    document: { getElementById: (id: string) => elements.get(id) ?? null },
+    window: { addEventListener: () => {} },
+    uPlot: FakePlot,
+  });
+  restore();
+  assert.equal(plots.length, 1);
+  assert.deepEqual(plots[0]?.opts.series.slice(1).map((s) => s.label), ['target flows/s', 'started flows/s', 'requests/s', 'missing flows/s']);
+  assert.deepEqual(plots[0]?.data, [[0, 1], [10, 10], [10, 9], [30, 29], [0, 0]]);
+});
