@@ -68,7 +68,7 @@ function statsOf(v: Variant | undefined): Stats {
   if (v === undefined) return emptyStats();
   return {
     latencyHist: v.latencyHist, serviceHist: v.serviceHist, requests: v.count, sent: v.count, dropped: 0, errorsByKind: emptyErrorsByKind(),
-    statusCodes: { 200: v.count }, inFlightPeak: 8, eventLoopDelayP99Ms: 1.2, scheduleLagP99Ms: 0.4, bytesReceived: v.count * 120,
+    statusCodes: { 200: v.count }, failedByStatus: {}, inFlightPeak: 8, eventLoopDelayP99Ms: 1.2, scheduleLagP99Ms: 0.4, bytesReceived: v.count * 120,
   };
 }
 

@@ -22,7 +22,7 @@ for (let s = 0; s < SECONDS; s++) {
   for (let a = 0; a < AGENTS; a++) {
     const rec = recorders[a] as RequestRecorder;
     for (let k = 0; k < PER_AGENT_SECOND; k++) {
-      rec.onEnd(`req-${k % NAMES}`, { outcome: 200, latencyMs: 1 + r() * r() * 300, checksPassed: 1, failedChecks: [], extractFailed: 0, bodyTruncated: false });
+      rec.onEnd(`req-${k % NAMES}`, { outcome: 200, failed: false, latencyMs: 1 + r() * r() * 300, checksPassed: 1, failedChecks: [], extractFailed: 0, bodyTruncated: false });
     }
     const requestNames = rec.takeDelta();
     const t0 = performance.now();

@@ -12,6 +12,7 @@ import { Recorder } from './recorder.js';
 import type { MayIssue, EngineScenario, ScenarioRun, Runner } from './engine-scenarios.js';
 import type { FlowDriver } from './flow-driver.js';
 import { RequestRecorder } from './request-recorder.js';
+import { expectedTable } from '../../common/metrics/expected-status.js';
 
 export interface EngineSnapshot {
   seq: number;            // 1,2,3... across both phases of this run
@@ -57,7 +58,7 @@ export interface PhaseSetup {
  */
 export function newPhase(phase: Phase, setup: PhaseSetup, onScenarioFinished: (run: PhaseRun, entry: ScenarioRun) => void): PhaseRun {
   const { client, flows, clock, plan } = setup;
-  const recorder = new Recorder(clock, flows === undefined ? undefined : new RequestRecorder());
+  const recorder = new Recorder(clock, flows === undefined ? undefined : new RequestRecorder(), expectedTable(plan.request.expect));
   const sample = setup.onLatencySample;
   if (sample !== undefined) recorder.latencySampler = (ms) => sample(phase, ms);
   const nowMs = clock.nowMs();
@@ -65,7 +66,7 @@ export function newPhase(phase: Phase, setup: PhaseSetup, onScenarioFinished: (r
   const run: PhaseRun = { phase, recorder, runs, startMs: nowMs, endMs: undefined, lastTakeMs: nowMs, nextIndex: 0, timer: undefined };
   for (const scenario of setup.scenarios) {
     const schedule = phase === 'warmup' ? constantSchedule(scenario.warmupValue, plan.warmupMs) : scenario.mainSchedule;
-    const source = flows === undefined || scenario.flowNames === undefined ? flows : flows.forScenario(scenario.name, scenario.flowNames, scenario.cookies);
+    const source = flows === undefined || scenario.flowNames === undefined ? flows : flows.forScenario(scenario.name, scenario.flowNames, scenario.cookies, scenario.expect);
     const entry = { scenario, finished: false, lastExpected: 0 } as ScenarioRun;
     const onFinished = (): void => onScenarioFinished(run, entry);
     const common = { schedule, client, recorder, clock, onFinished, flows: source, mayIssue: setup.mayIssue, onRevoked: setup.onRevoked };

@@ -2,6 +2,7 @@
 // one scenario; a plan with several at once gets one runner per scenario in each phase.
 import type { AgentPlan } from '../../common/plan/agent-plan.js';
 import type { CookieMode } from '../../common/flow/program.js';
+import type { StatusRange } from '../../common/metrics/expected-status.js';
 import type { ClosedRunner } from './closed-runner.js';
 import type { OpenRunner } from './open-runner.js';
 import { rateSchedule } from './pacer.js';
@@ -27,6 +28,8 @@ export interface EngineScenario {
   readonly arrivals: 'even' | 'poisson';
   /** Its cookie jars (plan.scenarios); undefined: the program's. */
   readonly cookies: CookieMode | undefined;
+  /** Its expected statuses for requests without their own (plan.scenarios[].expect); undefined: the program's. */
+  readonly expect: readonly StatusRange[] | undefined;
   /** Open: req/s over time; closed: loop counts over time. Live changes before main starts land here. */
   mainSchedule: RateSchedule;
   warmupValue: number;
@@ -35,11 +38,12 @@ export interface EngineScenario {
 }
 
 export function scenariosOf(plan: AgentPlan): EngineScenario[] {
-  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined, arrivals: plan.arrivals, cookies: undefined }];
+  const specs = plan.scenarios ?? [{ name: '', model: plan.model, segments: plan.segments, maxInFlight: plan.maxInFlight, flows: undefined, arrivals: plan.arrivals, cookies: undefined, expect: undefined }];
   return specs.map((p) => {
     const first = p.segments[0];
     return {
-      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, arrivals: p.arrivals ?? 'even', cookies: p.cookies, mainSchedule: rateSchedule(p.segments),
+      name: p.name, model: p.model, maxInFlight: p.maxInFlight, flowNames: p.flows, arrivals: p.arrivals ?? 'even', cookies: p.cookies, expect: p.expect,
+      mainSchedule: rateSchedule(p.segments),
       warmupValue: first === undefined ? 0 : first.from > 0 ? first.from : first.to, mainChanged: false,
     };
   });

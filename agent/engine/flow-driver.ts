@@ -33,6 +33,8 @@ import { LoadfleetError } from '../../common/runtime/errors.js';
 import { FlowHttp } from './flow-http.js';
 import type { TargetTls } from '../../common/plan/agent-plan.js';
 import type { Recorder } from './recorder.js';
+import { expectedTable } from '../../common/metrics/expected-status.js';
+import type { StatusRange } from '../../common/metrics/expected-status.js';
 
 interface CompiledRequest {
   name: string;
@@ -41,6 +43,8 @@ interface CompiledRequest {
   headers: [string, Template][];
   body: Template | undefined;
   timeoutMs: number;
+  /** Its own expected statuses (a table by code, 1: expected); undefined: the scenario's or program's. */
+  expected: Uint8Array | undefined;
 }
 
 interface CompiledStep {
@@ -92,6 +96,7 @@ function compileFlows(program: Program): { flows: CompiledFlow[]; totalWeight: n
       headers: Object.entries(r.headers).map(([k, v]) => [k, compileTemplate(v, `${name}.headers.${k}`)]),
       body: r.body === undefined ? undefined : compileTemplate(r.body, `${name}.body`),
       timeoutMs: r.timeoutMs,
+      expected: r.expect === undefined ? undefined : expectedTable(r.expect),
     };
     requests.set(name, c);
     return c;
@@ -138,6 +143,8 @@ interface Selection {
   scenario: string | undefined;
   active: number;
   cookies: CookieMode;
+  /** Expected statuses of requests without their own: the scenario's, else the program's, else the default. */
+  expected: Uint8Array;
 }
 
 export class FlowDriver implements FlowSource {
@@ -148,6 +155,8 @@ export class FlowDriver implements FlowSource {
   private readonly constants: Readonly<Record<string, unknown>>;
   /** The constants and setup's newest values: what each flow run starts from. */
   private variables: Readonly<Record<string, unknown>>;
+  /** The program's (the file's) expected statuses, if any. */
+  private readonly expect: readonly StatusRange[] | undefined;
   private readonly pickers = new Map<string, RowPicker>();
   private readonly ctx: TemplateContext;
   private readonly http: FlowHttp;
@@ -168,13 +177,14 @@ export class FlowDriver implements FlowSource {
     try {
       const c = compileFlows(program);
       this.flows = c.flows;
-      this.all = { flows: c.flows, totalWeight: c.totalWeight, scenario: undefined, active: 0, cookies: this.cookies };
+      this.all = { flows: c.flows, totalWeight: c.totalWeight, scenario: undefined, active: 0, cookies: this.cookies, expected: expectedTable(program.expect) };
     } catch (e) {
       if (e instanceof LoadfleetError) throw e;
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
     }
     this.constants = program.variables;
     this.variables = { ...program.variables, ...opts.setupValues };
+    this.expect = program.expect;
     for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, opts.pickers?.get(name) ?? createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));
@@ -200,10 +210,10 @@ export class FlowDriver implements FlowSource {
   /**
    * One scenario of several running at once: flow runs picked from `flowNames` only (by weight), counted
    * in the phase's figures and under `scenario` (recorder.scenario()), with their own `active` count
-   * (each scenario's in-flight cap), with the scenario's cookie mode (default: the program's). Throws
-   * PLAN_INVALID for a flow the program does not have.
+   * (each scenario's in-flight cap), with the scenario's cookie mode and expected statuses (default: the
+   * program's). Throws PLAN_INVALID for a flow the program does not have.
    */
-  forScenario(scenario: string, flowNames: readonly string[], cookies?: CookieMode): FlowSource {
+  forScenario(scenario: string, flowNames: readonly string[], cookies?: CookieMode, expect?: readonly StatusRange[]): FlowSource {
     const flows = flowNames.map((n) => {
       const f = this.flows.find((x) => x.name === n);
       if (f === undefined) throw new LoadfleetError('PLAN_INVALID', `scenario "${scenario}" names flow "${n}", which the plan's program does not have`);
@@ -214,7 +224,7 @@ export class FlowDriver implements FlowSource {
       total += f.cumulativeWeight - (this.flows[this.flows.indexOf(f) - 1]?.cumulativeWeight ?? 0);
       return { ...f, cumulativeWeight: total };
     });
-    const sel: Selection = { flows: weighted, totalWeight: total, scenario, active: 0, cookies: cookies ?? this.cookies };
+    const sel: Selection = { flows: weighted, totalWeight: total, scenario, active: 0, cookies: cookies ?? this.cookies, expected: expectedTable(expect ?? this.expect) };
     return {
       get active() { return sel.active; },
       run: (recorder, intendedMs, done, jar) => this.start(sel, recorder, intendedMs, done, jar),
@@ -268,7 +278,7 @@ export class FlowDriver implements FlowSource {
     this.activeCount++;
     sel.active++;
     const jar = loopJar ?? this.jarFor(sel, 'run');
-    void this.iterate(flow, vars, recorder, intendedMs, sel.scenario, jar).then(() => {
+    void this.iterate(flow, vars, recorder, intendedMs, sel.scenario, jar, sel.expected).then(() => {
       this.activeCount--;
       sel.active--;
       if (this.activeCount === 0) this.onIdle?.();
@@ -284,7 +294,10 @@ export class FlowDriver implements FlowSource {
     return flows[flows.length - 1] as CompiledFlow;
   }
 
-  private async iterate(flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number, scenario: string | undefined, jar: CookieSession | undefined): Promise<void> {
+  private async iterate(
+    flow: CompiledFlow, vars: Record<string, unknown>, recorder: Recorder, intendedMs: number, scenario: string | undefined, jar: CookieSession | undefined,
+    expectedDefault: Uint8Array,
+  ): Promise<void> {
     const requestNames = recorder.requestNames!;
     // Several scenarios at once: every figure also counts under the scenario's name.
     const scen = scenario === undefined ? undefined : recorder.scenario(scenario);
@@ -313,18 +326,19 @@ export class FlowDriver implements FlowSource {
         const endMs = this.clock.nowMs();
         if (!res.ok) {
           recorder.onEndAt(res.kind, res.bytes, dueMs, sentMs, endMs);
-          const outcome = { outcome: res.kind, latencyMs: 0, checksPassed: 0, failedChecks: [], extractFailed: 0, bodyTruncated: false };
+          const outcome = { outcome: res.kind, failed: false, latencyMs: 0, checksPassed: 0, failedChecks: [], extractFailed: 0, bodyTruncated: false };
           requestNames.onEnd(req.name, outcome);
           scen?.onEnd(scenario as string, outcome);
         } else {
-          recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs);
+          const expected = req.expected ?? expectedDefault;
+          recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs, expected);
           jar?.store(url, res.headers);
           const view = responseView(res.status, res.headers, res.body);
           const checked = step.checks.length === 0 ? { passed: 0, failed: [] } : runChecks(step.checks, view);
           const extracted = step.extractors.length === 0 ? undefined : extractAll(step.extractors, view);
           if (extracted !== undefined) Object.assign(vars, extracted.values);
           const outcome = {
-            outcome: res.status, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
+            outcome: res.status, failed: res.status >= 0 && res.status < expected.length && expected[res.status] !== 1, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
             extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated,
           };
           requestNames.onEnd(req.name, outcome);

@@ -5,6 +5,8 @@
 // Invariant: the sum of every delta's counters equals cumulative()'s counters, and merging every delta
 // histogram equals the cumulative histogram (the cumulative is built by adding the deltas).
 // Only responses (any status code) go into the latency histograms; transport errors are counted only.
+// A response whose status is not expected (the `expected` table: the plan's, or the flow request's) is
+// also counted as a failed request, by status code.
 //
 // A response sent at its intended time (always, in the closed model) has the same latency and service
 // time: it is recorded once, into `shared`, which is added to both histograms when the interval is
@@ -21,6 +23,7 @@ import type { ResponseSink } from './http-client.js';
 import { RequestRecorder } from './request-recorder.js';
 import { emptyRequestFigures } from '../../common/metrics/stats.js';
 import type { RequestNameFigures, ScenarioFigures } from '../../common/metrics/stats.js';
+import { expectedTable } from '../../common/metrics/expected-status.js';
 
 const STATUS_SLOTS = 1000;
 /** Event-loop delay sampling period, ms (Node's default). */
@@ -30,7 +33,7 @@ const ELD_RESOLUTION_MS = 10;
  * Counters and histograms of one interval or of the whole phase. The counters are Counters' own, except
  * the status codes: counted on the hot path in an array by code, named by toStats().
  */
-class Tally implements Omit<Counters, 'statusCodes'> {
+class Tally implements Omit<Counters, 'statusCodes' | 'failedByStatus'> {
   readonly latency: Histogram = newHistogram();
   readonly service: Histogram = newHistogram();
   /** Responses whose latency equals their service time (intended === sent): belong to both above. */
@@ -44,6 +47,8 @@ class Tally implements Omit<Counters, 'statusCodes'> {
   inFlightPeak = 0;
   /** Responses by status code, indexed by the code (0..999). */
   readonly status = new Float64Array(STATUS_SLOTS);
+  /** Failed requests (status not expected) by status code, indexed like `status`. */
+  readonly failed = new Float64Array(STATUS_SLOTS);
 
   isEmpty(): boolean {
     return this.sent === 0 && this.requests === 0 && this.dropped === 0 && this.inFlightPeak === 0;
@@ -68,6 +73,8 @@ class Tally implements Omit<Counters, 'statusCodes'> {
     for (let c = 0; c < STATUS_SLOTS; c++) {
       const n = this.status[c] as number;
       if (n !== 0) into.status[c] = (into.status[c] as number) + n;
+      const f = this.failed[c] as number;
+      if (f !== 0) into.failed[c] = (into.failed[c] as number) + f;
     }
   }
 
@@ -80,13 +87,17 @@ class Tally implements Omit<Counters, 'statusCodes'> {
     for (const kind of ERROR_KINDS) this.errorsByKind[kind] = 0;
     this.inFlightPeak = 0;
     this.status.fill(0);
+    this.failed.fill(0);
   }
 
   toStats(eventLoopDelayP99Ms: number): Stats {
     const statusCodes: Record<string, number> = {};
+    const failedByStatus: Record<string, number> = {};
     for (let c = 0; c < STATUS_SLOTS; c++) {
       const n = this.status[c] as number;
       if (n !== 0) statusCodes[String(c)] = n;
+      const f = this.failed[c] as number;
+      if (f !== 0) failedByStatus[String(c)] = f;
     }
     return {
       latencyHist: encodeHistogram(this.latency),
@@ -96,6 +107,7 @@ class Tally implements Omit<Counters, 'statusCodes'> {
       dropped: this.dropped,
       errorsByKind: { ...this.errorsByKind },
       statusCodes,
+      failedByStatus,
       inFlightPeak: this.inFlightPeak,
       eventLoopDelayP99Ms,
       scheduleLagP99Ms: this.lag.totalCount === 0 ? 0 : this.lag.getValueAtPercentile(99) / 1000,
@@ -130,9 +142,13 @@ export class Recorder implements ResponseSink {
    */
   private readonly scenarios = new Map<string, RequestRecorder>();
 
-  constructor(clock: Clock, requestNames?: RequestRecorder) {
+  /** Expected statuses by code (1: expected) of the single-request path; flows pass their own to onEndAt. */
+  private readonly expected: Uint8Array;
+
+  constructor(clock: Clock, requestNames?: RequestRecorder, expected: Uint8Array = expectedTable()) {
     this.clock = clock;
     this.requestNames = requestNames;
+    this.expected = expected;
   }
 
   /** The recorder of one scenario's figures (several scenarios at once), made on first use. */
@@ -197,8 +213,11 @@ export class Recorder implements ResponseSink {
     this.onEndAt(outcome, bytes, intendedMs, sentMs, typeof outcome === 'number' ? this.clock.nowMs() : 0);
   }
 
-  /** onEnd() with the end time read by the caller (nowMs: this recorder's clock; unused for errors). */
-  onEndAt(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number, nowMs: number): void {
+  /**
+   * onEnd() with the end time read by the caller (nowMs: this recorder's clock; unused for errors).
+   * `expected`: the statuses that are not failures (a table by code, 1: expected); default: the plan's.
+   */
+  onEndAt(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number, nowMs: number, expected: Uint8Array = this.expected): void {
     const t = this.interval;
     this.inFlightCount--;
     t.requests++;
@@ -211,8 +230,10 @@ export class Recorder implements ResponseSink {
         recordMs(t.service, nowMs - sentMs);
       }
       if (this.latencySampler !== undefined) this.latencySampler(nowMs - intendedMs);
-      if (outcome >= 0 && outcome < STATUS_SLOTS) t.status[outcome] = (t.status[outcome] as number) + 1;
-      else t.errorsByKind.other++;
+      if (outcome >= 0 && outcome < STATUS_SLOTS) {
+        t.status[outcome] = (t.status[outcome] as number) + 1;
+        if (expected[outcome] !== 1) t.failed[outcome] = (t.failed[outcome] as number) + 1;
+      } else t.errorsByKind.other++;
       return;
     }
     t.errorsByKind[outcome]++;

@@ -16,7 +16,7 @@ interface NameTally {
 
 /** A copy of `c` whose maps are its own. */
 function copyCounters(c: RequestFigures): RequestFigures {
-  return { ...c, errorsByKind: { ...c.errorsByKind }, statusCodes: { ...c.statusCodes }, checkFailures: { ...c.checkFailures } };
+  return { ...c, errorsByKind: { ...c.errorsByKind }, statusCodes: { ...c.statusCodes }, failedByStatus: { ...c.failedByStatus }, checkFailures: { ...c.checkFailures } };
 }
 
 function newTally(): NameTally {
@@ -26,6 +26,8 @@ function newTally(): NameTally {
 /** What one response (or transport error) of a named request came to. */
 export interface RequestOutcome {
   outcome: number | ErrorKind;
+  /** A response whose status was not expected (a failed request); false for transport errors. */
+  failed: boolean;
   /** Latency from when the request was due, ms (responses only). */
   latencyMs: number;
   checksPassed: number;
@@ -104,6 +106,7 @@ export class RequestRecorder {
       recordMs(t.latency, r.latencyMs);
       const code = String(r.outcome);
       c.statusCodes[code] = (c.statusCodes[code] ?? 0) + 1;
+      if (r.failed) c.failedByStatus[code] = (c.failedByStatus[code] ?? 0) + 1;
     } else {
       c.errorsByKind[r.outcome]++;
     }

@@ -15,9 +15,14 @@ export async function statusCommand(io: Io, args: ControlArgs & { json: boolean 
   else {
     const r = s.run;
     // Several scenarios at once may run both models: then both.
-    const target = r.concurrency > 0 && r.targetRps > 0 ? `target ${r.targetRps.toFixed(1)}/s + concurrency ${r.concurrency}`
-      : r.concurrency > 0 ? `concurrency ${r.concurrency}` : `target ${r.targetRps.toFixed(1)}/s`;
-    const live = r.live === null ? 'no interval reported yet' : `achieved ${r.live.achievedRps.toFixed(1)}/s, p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, errors ${r.live.errors}`;
+    // With flows the target is flow runs per second: each rate is shown in its own unit.
+    const flows = r.live?.flowRps;
+    const unit = flows === undefined ? '' : 'flows ';
+    const target = r.concurrency > 0 && r.targetRps > 0 ? `target ${unit}${r.targetRps.toFixed(1)}/s + concurrency ${r.concurrency}`
+      : r.concurrency > 0 ? `concurrency ${r.concurrency}` : `target ${unit}${r.targetRps.toFixed(1)}/s`;
+    const achieved = flows === undefined ? `achieved ${r.live?.achievedRps.toFixed(1)}/s` : `flows ${flows.toFixed(1)}/s started, requests ${r.live?.achievedRps.toFixed(1)}/s`;
+    const live = r.live === null ? 'no interval reported yet'
+      : `${achieved}, p50 ${r.live.p50Ms} ms, p99 ${r.live.p99Ms} ms, errors ${r.live.errors}, failed ${r.live.failed ?? 0}`;
     io.stdout.write(`test ${r.runId}: ${r.state}, ${Math.round(r.elapsedMs / 1000)}/${Math.round(r.totalMs / 1000)} s, ${target}, ${live}; on agent loss: ${r.onAgentLoss}\n`);
     io.stdout.write(`  ${'agent'.padEnd(16)} ${'state'.padEnd(9)} ${'share'.padStart(10)} ${'achieved'.padStart(10)} ${'loop p99'.padStart(9)} ${'lag p99'.padStart(8)} ${'last snap'.padStart(9)}\n`);
     for (const a of r.agents) {

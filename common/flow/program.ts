@@ -12,6 +12,7 @@ import type { CheckSpec } from './checks.js';
 import type { ExtractSpec } from './extract.js';
 import { MAX_CHUNKS, MAX_DATA_BYTES } from '../data/data-chunks.js';
 import { thinkRandomSchema } from './think.js';
+import { statusRangesSchema } from '../metrics/expected-status.js';
 
 /** The most data (rows as JSON, all feeders) a scenario may carry; larger files travel in chunks. */
 export const MAX_DATA_JSON_BYTES = MAX_DATA_BYTES;
@@ -26,6 +27,8 @@ const requestSchema = z.strictObject({
   body: z.string().optional(),
   timeoutMs: z.number().positive(),
   checks: z.array(z.custom<CheckSpec>((v) => typeof v === 'object' && v !== null)),
+  /** Expected statuses written on this request (nearest wins: request, scenario, program, default). */
+  expect: statusRangesSchema.optional(),
 });
 
 const stepSchema = z.strictObject({
@@ -93,6 +96,8 @@ export const programSchema = z.strictObject({
   setup: z.strictObject({ steps: z.array(stepSchema).min(1), refreshMs: z.number().positive().optional() }).optional(),
   /** Steps run once per test on one agent after the main phase, with setup's values. */
   teardown: z.strictObject({ steps: z.array(stepSchema).min(1) }).optional(),
+  /** The file's expected statuses: for requests (and scenarios) that have none of their own. */
+  expect: statusRangesSchema.optional(),
 });
 
 export type Program = z.infer<typeof programSchema>;

@@ -1,7 +1,9 @@
 // The one counters shape of loadfleet: what an agent counts per interval and per phase, what the
 // coordinator merges per interval, phase and agent, and what a report states. All counts are whole
 // numbers. `errorsByKind` holds the transport errors by kind; where a total is published it is `errors`
-// (the sum over ERROR_KINDS), computed by withErrorTotal(), never kept apart from the map.
+// (the sum over ERROR_KINDS), computed by withErrorTotal(), never kept apart from the map. Likewise
+// `failedByStatus` holds the failed requests (responses whose status was not expected) by status code,
+// and its published total is `failed` (failedTotal()). A failed response is also in `statusCodes`.
 // The wire's Stats message names the map `errors` (common/protocol/messages.ts maps it).
 
 /**
@@ -22,6 +24,8 @@ export interface Outcomes {
   errorsByKind: ErrorsByKind;
   /** Responses by HTTP status code (keys are the decimal code). */
   statusCodes: Record<string, number>;
+  /** Failed requests: responses whose status was not expected, by status code (a subset of statusCodes). */
+  failedByStatus: Record<string, number>;
 }
 
 /** The summable counters of a run's load: of an interval, a phase, an agent or the fleet. */
@@ -51,7 +55,14 @@ export function errorTotal(errorsByKind: Readonly<ErrorsByKind>): number {
 }
 
 export function emptyCounters(): Counters {
-  return { requests: 0, sent: 0, dropped: 0, errorsByKind: emptyErrorsByKind(), statusCodes: {}, bytesReceived: 0 };
+  return { requests: 0, sent: 0, dropped: 0, errorsByKind: emptyErrorsByKind(), statusCodes: {}, failedByStatus: {}, bytesReceived: 0 };
+}
+
+/** The total of a failed-by-status map: the failed requests. */
+export function failedTotal(failedByStatus: Readonly<Record<string, number>>): number {
+  let total = 0;
+  for (const n of Object.values(failedByStatus)) total += n;
+  return total;
 }
 
 /** into[key] += from[key] for every key of `from`. */
@@ -64,6 +75,8 @@ export function addOutcomes(into: Outcomes, from: Readonly<Outcomes>): void {
   into.requests += from.requests;
   for (const kind of ERROR_KINDS) into.errorsByKind[kind] += from.errorsByKind[kind];
   addCounts(into.statusCodes, from.statusCodes);
+  // A report.json of an older loadfleet has no failed map: nothing to add.
+  if (from.failedByStatus !== undefined) addCounts(into.failedByStatus, from.failedByStatus);
 }
 
 /** into += from (from may be a whole Stats, or anything holding Counters). */
@@ -78,11 +91,11 @@ export function addCounters(into: Counters, from: Readonly<Counters>): void {
 export function copyCounters(c: Readonly<Counters>): Counters {
   return {
     requests: c.requests, sent: c.sent, dropped: c.dropped, errorsByKind: { ...c.errorsByKind }, statusCodes: { ...c.statusCodes },
-    bytesReceived: c.bytesReceived,
+    failedByStatus: { ...c.failedByStatus }, bytesReceived: c.bytesReceived,
   };
 }
 
-/** A copy of the counters with their error total (`errors`) beside the map. */
-export function withErrorTotal(c: Readonly<Counters>): Counters & { errors: number } {
-  return { ...copyCounters(c), errors: errorTotal(c.errorsByKind) };
+/** A copy of the counters with their totals beside the maps: `errors` (transport) and `failed` (by status). */
+export function withErrorTotal(c: Readonly<Counters>): Counters & { errors: number; failed: number } {
+  return { ...copyCounters(c), errors: errorTotal(c.errorsByKind), failed: failedTotal(c.failedByStatus) };
 }

@@ -5,7 +5,8 @@
 //
 // The wire (common/protocol/messages.ts) names some fields differently: Stats.errorsByKind is the
 // message's `errors`, Stats.requestNames travels as JSON in `lang_json`, whose form
-// (`byRequest`, and `errors` per name) requestNamesToWire and requestNamesFromWire map.
+// (`byRequest`, and `errors` per name) requestNamesToWire and requestNamesFromWire map; Stats.failedByStatus
+// is the message's `failed_status_codes` (protocol 6), per name `failedByStatus` in lang_json.
 import { z } from 'zod';
 import type { Counters, Outcomes } from './counters.js';
 import { addCounts, addOutcomes, emptyErrorsByKind } from './counters.js';
@@ -66,6 +67,7 @@ export function emptyStats(): Stats {
     dropped: 0,
     errorsByKind: emptyErrorsByKind(),
     statusCodes: {},
+    failedByStatus: {},
     inFlightPeak: 0,
     eventLoopDelayP99Ms: 0,
     scheduleLagP99Ms: 0,
@@ -75,7 +77,7 @@ export function emptyStats(): Stats {
 
 export function emptyRequestFigures(): RequestFigures {
   return {
-    requests: 0, errorsByKind: emptyErrorsByKind(), statusCodes: {}, checksPassed: 0, checksFailed: 0, checkFailures: {}, extractFailed: 0,
+    requests: 0, errorsByKind: emptyErrorsByKind(), statusCodes: {}, failedByStatus: {}, checksPassed: 0, checksFailed: 0, checkFailures: {}, extractFailed: 0,
     renderFailed: 0, bodyTruncated: 0, latencyHist: '',
   };
 }
@@ -97,6 +99,7 @@ const wireRequestSchema = z.strictObject({
   requests: count,
   errors: z.strictObject({ refused: count, reset: count, timeout: count, certificate: count, dns: count, other: count }),
   statusCodes: z.record(z.string().regex(/^\d{1,3}$/), count),
+  failedByStatus: z.record(z.string().regex(/^\d{1,3}$/), count),
   checksPassed: count,
   checksFailed: count,
   checkFailures: z.record(z.string(), count),
@@ -118,7 +121,7 @@ export type WireRequestNames = z.infer<typeof wireSchema>;
 
 function requestToWire(r: RequestFigures): WireRequest {
   return {
-    requests: r.requests, errors: r.errorsByKind, statusCodes: r.statusCodes, checksPassed: r.checksPassed, checksFailed: r.checksFailed,
+    requests: r.requests, errors: r.errorsByKind, statusCodes: r.statusCodes, failedByStatus: r.failedByStatus, checksPassed: r.checksPassed, checksFailed: r.checksFailed,
     checkFailures: r.checkFailures, extractFailed: r.extractFailed, renderFailed: r.renderFailed, bodyTruncated: r.bodyTruncated,
     latencyHist: r.latencyHist,
   };

@@ -2,7 +2,8 @@
 //
 //   <metric> <op> <value>
 //   metric  p50 p90 p95 p99 p99.9 (any pNN), min, max, mean (avg)   latency, value in ms (250ms, 1.5s, or a bare number of ms)
-//           error_rate                                              share of requests that ended in an error: 1%, or 0.01
+//           error_rate (alias http_req_failed, as k6)               share of requests that failed: a transport error, or a
+//                                                                   response whose status was not expected; 1%, or 0.01
 //           checks                                                  share of checks that passed: 99%, or 0.99
 //           rps                                                     achieved requests per second: 900 (or 900/s)
 //   op      <  <=  >  >=  ==  !=
@@ -49,7 +50,7 @@ export class ThresholdSyntaxError extends Error {
   }
 }
 
-const METRICS = 'p50, p90, p95, p99, p99.9 (any pNN), min, max, mean, error_rate, checks, rps';
+const METRICS = 'p50, p90, p95, p99, p99.9 (any pNN), min, max, mean, error_rate (or http_req_failed), checks, rps';
 // A word (metric), an operator, or a number with its unit.
 const TOKEN = /\s*(?:([A-Za-z_][A-Za-z0-9_.()]*)|(<=|>=|==|!=|<|>)|(-?\d+(?:\.\d+)?)\s*(ms|s|m|%|\/s)?)/y;
 const PERCENTILE = /^p\(?(\d+(?:\.\d+)?)\)?$/;
@@ -81,7 +82,7 @@ export function parseThresholdExpr(expression: string): ThresholdExpr {
     percentile = Number(pm[1]);
     if (!(percentile > 0 && percentile < 100)) throw new ThresholdSyntaxError(expression, metricAt, `percentile must be between 0 and 100 exclusive (use min or max), got ${pm[1]}`);
   } else {
-    const known: Record<string, ThresholdMetric> = { min: 'min', max: 'max', mean: 'mean', avg: 'mean', error_rate: 'error_rate', checks: 'checks', rps: 'rps' };
+    const known: Record<string, ThresholdMetric> = { min: 'min', max: 'max', mean: 'mean', avg: 'mean', error_rate: 'error_rate', http_req_failed: 'error_rate', checks: 'checks', rps: 'rps' };
     const k = known[word];
     if (k === undefined) throw new ThresholdSyntaxError(expression, metricAt, `unknown metric "${mm[1]}"; known: ${METRICS}`);
     metric = k;
@@ -133,7 +134,7 @@ export interface ThresholdFigures {
   /** Latency at percentile p in [0, 100] (0 = min, 100 = max), in ms; undefined without samples. */
   latencyMs(p: number): number | undefined;
   meanMs: number | undefined;
-  /** Errors / requests, in [0, 1]; undefined without requests. */
+  /** (Transport errors + failed requests) / requests, in [0, 1]; undefined without requests. */
   errorRate: number | undefined;
   /** Passed checks / evaluated checks, in [0, 1]; undefined when no check ran. */
   checksRate: number | undefined;

@@ -3,6 +3,7 @@
 // is untrusted input.
 import { z } from 'zod';
 import { programSchema } from '../flow/program.js';
+import { statusRangesSchema } from '../metrics/expected-status.js';
 
 /** A piece of the agent's own schedule: its value moves linearly from `from` to `to` over durationMs. */
 export const segmentSchema = z.strictObject({
@@ -24,6 +25,8 @@ export const planScenarioSchema = z.strictObject({
   arrivals: z.enum(['even', 'poisson']).optional(),
   /** This scenario's cookie jars (absent: the program's `cookies`). */
   cookies: z.enum(['per-iteration', 'per-loop', 'off']).optional(),
+  /** Expected statuses of this scenario's requests that have none of their own. */
+  expect: statusRangesSchema.optional(),
 });
 export type PlanScenario = z.infer<typeof planScenarioSchema>;
 
@@ -47,6 +50,8 @@ export const agentPlanSchema = z.strictObject({
     headers: z.record(z.string(), z.string()),
     body: z.string().optional(),
     timeoutMs: z.number().positive(),
+    /** Single-request plans: expected statuses (absent: the default 200-399); other responses are failed requests. */
+    expect: statusRangesSchema.optional(),
   }),
   /** open: segments are arrival rates (req/s); closed: segments are loop counts (whole numbers). */
   model: z.enum(['open', 'closed']),

@@ -130,6 +130,7 @@ function statsToWire(s: Stats): WireStats {
     dropped: s.dropped,
     errors: { ...s.errorsByKind },
     statusCodes: Object.fromEntries(Object.entries(s.statusCodes).map(([k, v]) => [Number(k), v])),
+    failedStatusCodes: Object.fromEntries(Object.entries(s.failedByStatus).map(([k, v]) => [Number(k), v])),
     inFlightPeak: s.inFlightPeak,
     eventLoopDelayP99Ms: s.eventLoopDelayP99Ms,
     scheduleLagP99Ms: s.scheduleLagP99Ms,
@@ -184,6 +185,11 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     if (!/^\d{1,3}$/.test(code)) throw violation(`${what}.statusCodes has key ${code}, not an HTTP status (0-999)`);
     statusCodes[code] = whole(n, `${what}.statusCodes.${code}`);
   }
+  const failedByStatus: Record<string, number> = {};
+  for (const [code, n] of Object.entries(w.failedStatusCodes)) {
+    if (!/^\d{1,3}$/.test(code)) throw violation(`${what}.failedStatusCodes has key ${code}, not an HTTP status (0-999)`);
+    failedByStatus[code] = whole(n, `${what}.failedStatusCodes.${code}`);
+  }
   return {
     latencyHist: w.latencyHist,
     serviceHist: w.serviceHist,
@@ -192,6 +198,7 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     dropped: whole(w.dropped, `${what}.dropped`),
     errorsByKind: errors,
     statusCodes,
+    failedByStatus,
     inFlightPeak: whole(w.inFlightPeak, `${what}.inFlightPeak`),
     eventLoopDelayP99Ms: count(w.eventLoopDelayP99Ms, `${what}.eventLoopDelayP99Ms`),
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
@@ -200,8 +207,8 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
   };
 }
 
-/** Objects an honest lang_json can hold: per request and scenario name 4 (itself, errors, statusCodes, checkFailures), and check names that contain a brace. */
-const MAX_LANG_OBJECTS = (4 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
+/** Objects an honest lang_json can hold: per request and scenario name 5 (itself, errors, statusCodes, failedByStatus, checkFailures), and check names that contain a brace. */
+const MAX_LANG_OBJECTS = (5 + MAX_CHECK_NAMES) * 2 * MAX_REQUEST_NAMES + 16;
 
 function requestNamesFromLangJson(json: string | undefined, what: string): { requestNames?: RequestNameFigures } {
   if (json === undefined || json === '') return {};

@@ -109,7 +109,10 @@ interface NamedRequests {
 }
 
 function toProgram(r: FileRequest): ProgramRequest {
-  return { url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}) };
+  return {
+    url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}),
+    ...(r.expect !== undefined ? { expect: r.expect } : {}),
+  };
 }
 
 /** `request` (named DEFAULT_REQUEST_NAME) and `requests`, in file order. */
@@ -233,7 +236,10 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   }
   if (isPlainScenario(f)) {
     const r = f.request as FileRequest;
-    const request = { url: r.url, method: r.method, headers: r.headers, timeout: r.timeout, ...(r.body !== undefined ? { body: r.body } : {}) };
+    const expect = r.expect ?? f.expect;
+    const request = {
+      url: r.url, method: r.method, headers: r.headers, timeout: r.timeout, ...(r.body !== undefined ? { body: r.body } : {}), ...(expect !== undefined ? { expect } : {}),
+    };
     return problems.length > 0 ? { ok: false, problems } : { ok: true, scenario: { ...base, request, load } };
   }
 
@@ -251,7 +257,9 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   if (problems.length > 0) return { ok: false, problems };
 
   const { requests } = named;
-  const program: Program = { requests, flows, variables, data, origins: [...origins], ...(f.cookies !== undefined ? { cookies: f.cookies } : {}) };
+  const program: Program = {
+    requests, flows, variables, data, origins: [...origins], ...(f.cookies !== undefined ? { cookies: f.cookies } : {}), ...(f.expect !== undefined ? { expect: f.expect } : {}),
+  };
   if (setup !== undefined) program.setup = setup;
   if (teardown !== undefined) program.teardown = teardown;
   const first = Object.values(requests)[0] as ProgramRequest;
@@ -274,6 +282,8 @@ function partsOf(f: ScenarioFile, flows: ProgramFlow[], weights: ReadonlyMap<str
     for (const e of exec) {
       if (!flows.some((fl) => fl.name === e)) flows.push({ name: e, weight: weights.get(e) ?? 1, steps: [{ request: e, extract: {}, checks: [], thinkMs: 0 }] });
     }
-    return { name, load: entry.load, flows: [...new Set(exec)], ...(entry.cookies !== undefined ? { cookies: entry.cookies } : {}) };
+    return {
+      name, load: entry.load, flows: [...new Set(exec)], ...(entry.cookies !== undefined ? { cookies: entry.cookies } : {}), ...(entry.expect !== undefined ? { expect: entry.expect } : {}),
+    };
   });
 }

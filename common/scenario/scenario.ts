@@ -7,6 +7,7 @@ import { parseThresholdExpr } from '../metrics/thresholds.js';
 import type { Threshold } from '../metrics/thresholds.js';
 import { programSchema } from '../flow/program.js';
 import { targetTlsSchema } from '../plan/agent-plan.js';
+import { statusRangesSchema } from '../metrics/expected-status.js';
 
 /** A duration as written ("30s", 1.5) -> milliseconds. Exported for the scenario language (scenario/schema.ts). */
 export const durationMs = z.union([z.string(), z.number()]).transform((v, ctx) => {
@@ -43,6 +44,8 @@ const requestSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   body: z.string().optional(),
   timeout: positiveDurationMs.default(10_000),
+  /** Expected statuses (the request's, else the file's); absent: the default 200-399. */
+  expect: statusRangesSchema.optional(),
 });
 
 /**
@@ -172,6 +175,8 @@ export const scenarioPartSchema = z.strictObject({
   flows: z.array(z.string().min(1)).min(1),
   /** Its cookie jars (the file's scenarios.<name>.cookies); absent: the program's. */
   cookies: z.enum(['per-iteration', 'per-loop', 'off']).optional(),
+  /** The `scenarios` entry's expected statuses: for its requests that have none of their own. */
+  expect: statusRangesSchema.optional(),
 });
 
 export const scenarioSchema = z.strictObject({

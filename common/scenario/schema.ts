@@ -23,6 +23,7 @@ import { ExtractSpecError, compileExtractor } from '../flow/extract.js';
 import type { ExtractSpec } from '../flow/extract.js';
 import type { CheckSpec } from '../flow/checks.js';
 import { formatOf } from '../data/feeder.js';
+import { expectFileSchema } from '../metrics/expected-status.js';
 import type { FeederFormat } from '../data/feeder.js';
 import type { ThinkRandom } from '../flow/think.js';
 import type { CookieMode } from '../flow/program.js';
@@ -145,6 +146,8 @@ const requestFields = {
   body: template.optional(),
   timeout: positiveDurationMs.default(10_000),
   checks: z.array(checkSchema).optional(),
+  // Expected statuses (HTTP failures): the nearest wins, request > scenarios entry > file > 200-399.
+  expect: expectFileSchema.optional(),
 };
 
 /** The top-level `request`: the single-request scenario's fields plus checks. */
@@ -269,6 +272,8 @@ const scenarioEntrySchema = z.strictObject({
   exec: z.union([entryName, z.array(entryName).min(1, 'names no flow or request: name at least one, or leave exec out to run every flow')]).optional()
     .meta({ description: 'flow or request names this scenario runs (default: every flow, else every request)' }),
   cookies: cookiesSchema.optional(),
+  // Expected statuses for this scenario's requests that have none of their own.
+  expect: expectFileSchema.optional(),
 });
 
 export const scenarioFileSchema = z
@@ -288,6 +293,8 @@ export const scenarioFileSchema = z
     cookies: cookiesSchema.optional(),
     setup: setupSchema.optional(),
     teardown: teardownSchema.optional(),
+    // Expected statuses for every request of the file that has none nearer.
+    expect: expectFileSchema.optional(),
   })
   .meta({ title: 'loadfleet scenario', description: 'A loadfleet scenario file (YAML or JSON); README.md "Scenario format".' });
 

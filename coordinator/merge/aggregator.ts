@@ -14,7 +14,7 @@
 // - Malformed input (bad seq, negative counters, undecodable histograms, a snapshot beyond Done's
 //   lastSeq) and input beyond the run's bounds (run/agent-bounds.ts: interval index, seq and lastSeq, arrivals
 //   and requests per agent and phase, request names per agent and run) or inconsistent in itself
-//   (statuses + errors > requests; more histogram values than requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
+//   (statuses + errors > requests; failed beyond its status's responses; more histogram values than requests; a Done's requests > its sent) throws LoadfleetError PROTOCOL_VIOLATION
 //   naming the wire field, before any state changes; the caller cuts that agent's stream.
 //
 // Memory: per agent and per phase four live histograms (~90 KB each: cumulative latency/service per
@@ -27,7 +27,7 @@ import type { Histogram } from '../../common/metrics/histogram.js';
 import { addHistogram, encodeHistogram, excessOver, latencyMs, newHistogram } from '../../common/metrics/histogram.js';
 import type { Phase, Stats } from '../../common/metrics/stats.js';
 import type { Counters } from '../../common/metrics/counters.js';
-import { addCounters, emptyCounters, errorTotal, withErrorTotal } from '../../common/metrics/counters.js';
+import { addCounters, emptyCounters, errorTotal, failedTotal, withErrorTotal } from '../../common/metrics/counters.js';
 import { LoadfleetError } from '../../common/runtime/errors.js';
 import { consistencyProblems, counterProblems, diffCounters, isZero, nameOver } from './counter-checks.js';
 import { decodeDone, decodeSnapshot, violation } from './decode.js';
@@ -417,6 +417,7 @@ export class Aggregator {
         sent: m.counters.sent,
         rps: durationMs > 0 ? m.counters.requests / (durationMs / 1000) : 0,
         errors: errorTotal(m.counters.errorsByKind),
+        failed: failedTotal(m.counters.failedByStatus),
         dropped: m.counters.dropped,
         latencyP50Ms: lat.p50,
         latencyP99Ms: lat.p99,

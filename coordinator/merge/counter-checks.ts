@@ -35,6 +35,7 @@ export function diffCounters(truth: Counters, merged: Counters): { diff: Counter
   for (const k of COUNTER_SCALARS) diff[k] = s.count(k, truth[k], merged[k]);
   for (const kind of ERROR_KINDS) diff.errorsByKind[kind] = s.count(`errors.${kind}`, truth.errorsByKind[kind], merged.errorsByKind[kind]);
   s.counts((code) => `status ${code}`, diff.statusCodes, truth.statusCodes, merged.statusCodes);
+  s.counts((code) => `failed ${code}`, diff.failedByStatus, truth.failedByStatus, merged.failedByStatus);
   return { diff, excess: s.excess };
 }
 
@@ -42,7 +43,8 @@ export function isZero(c: Counters): boolean {
   return (
     COUNTER_SCALARS.every((k) => c[k] === 0) &&
     ERROR_KINDS.every((kind) => c.errorsByKind[kind] === 0) &&
-    Object.values(c.statusCodes).every((n) => n === 0)
+    Object.values(c.statusCodes).every((n) => n === 0) &&
+    Object.values(c.failedByStatus).every((n) => n === 0)
   );
 }
 
@@ -58,6 +60,8 @@ export function counterProblems(s: Stats): string[] {
   else for (const kind of ERROR_KINDS) if (!isCount(s.errorsByKind[kind])) problems.push(`errors.${kind} must be a whole number >= 0`);
   if (typeof s.statusCodes !== 'object' || s.statusCodes === null) problems.push('statusCodes missing');
   else for (const [code, n] of Object.entries(s.statusCodes)) if (!isCount(n)) problems.push(`statusCodes.${code} must be a whole number >= 0`);
+  if (typeof s.failedByStatus !== 'object' || s.failedByStatus === null) problems.push('failedStatusCodes missing');
+  else for (const [code, n] of Object.entries(s.failedByStatus)) if (!isCount(n)) problems.push(`failedStatusCodes.${code} must be a whole number >= 0`);
   if (!isCount(s.inFlightPeak)) problems.push('inFlightPeak must be a whole number >= 0');
   if (!isMeasure(s.eventLoopDelayP99Ms)) problems.push('eventLoopDelayP99Ms must be a finite number >= 0');
   if (!isMeasure(s.scheduleLagP99Ms)) problems.push('scheduleLagP99Ms must be a finite number >= 0');
@@ -65,13 +69,20 @@ export function counterProblems(s: Stats): string[] {
   return problems;
 }
 
-/** Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one status or one error. */
+/**
+ * Counts that cannot disagree in any honest Stats: each ended request (of the whole, of a name) has one
+ * status or one error, and a failed request (by status) is one of that status's responses.
+ */
 export function consistencyProblems(s: Stats): string[] {
   const problems: string[] = [];
   const over = (what: string, c: Outcomes): void => {
     const statuses = Object.values(c.statusCodes).reduce((a, n) => a + n, 0);
     const errors = errorTotal(c.errorsByKind);
     if (statuses + errors > c.requests) problems.push(`${what}${statuses} status code(s) and ${errors} error(s) for ${c.requests} request(s)`);
+    for (const [code, n] of Object.entries(c.failedByStatus)) {
+      const responses = c.statusCodes[code] ?? 0;
+      if (n > responses) problems.push(`${what}${n} failed request(s) with status ${code} but ${responses} response(s) with it`);
+    }
   };
   over('', s);
   for (const [field, byName] of namesByWireField(s)) {

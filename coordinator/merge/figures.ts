@@ -18,6 +18,8 @@ export type DoneIn = Pick<DoneMsg, 'lastSeq' | 'main' | 'warmup' | 'durationMs'>
 export interface PhaseTotals extends Counters {
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (responses whose status was not expected): the total of failedByStatus. */
+  failed: number;
   latencyMs: LatencyMs;
   serviceMs: LatencyMs;
   /** common/metrics/histogram.ts encoding of the merged histograms ("" when empty). */
@@ -60,6 +62,8 @@ export interface AgentTotals {
   /** requests / main-phase duration (Done's durationMs, else the sum of its snapshots' intervalMs). */
   rps: number;
   errors: number;
+  /** Failed requests (status not expected). */
+  failed: number;
   dropped: number;
   latencyP50Ms: number;
   latencyP99Ms: number;

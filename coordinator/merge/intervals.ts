@@ -19,6 +19,8 @@ export interface IntervalFigures extends Counters {
   agents: number;
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (responses whose status was not expected): the total of failedByStatus. */
+  failed: number;
   /** requests / interval length (the aggregator's intervalMs). */
   rps: number;
   /**
@@ -26,8 +28,14 @@ export interface IntervalFigures extends Counters {
    * jitter makes one interval 1,002 ms and the next 998 ms; requests / coveredMs corrects for it.
    */
   coveredMs: number;
-  /** Sum of the agents' mean scheduled rates over the interval (open model). */
+  /**
+   * Sum of the agents' mean scheduled rates over the interval (open model): arrivals per second, which
+   * with flows are flow runs per second (compare with flowRps, not rps).
+   */
   targetRps: number;
+  /** The scenario language: flow runs started in the interval, and per second (absent for a single-request run). */
+  flowRuns?: number;
+  flowRps?: number;
   /** Sum of the agents' loop counts (closed model). */
   concurrency: number;
   latencyMs: LatencyMs;
@@ -61,6 +69,8 @@ interface Pair {
 interface IntervalAcc {
   index: number;
   counters: Counters;
+  /** Flow runs started (scenario language only). */
+  flowRuns: number | undefined;
   byAgent: Map<string, AgentInInterval>;
   eventLoopDelayP99MsMax: number;
   scheduleLagP99MsMax: number;
@@ -92,6 +102,7 @@ export class IntervalSeries {
     addHistogram(live.service, delta.service);
     acc.figures = undefined;
     addCounters(acc.counters, d.stats);
+    if (d.stats.requestNames !== undefined) acc.flowRuns = (acc.flowRuns ?? 0) + d.stats.requestNames.iterations;
     acc.eventLoopDelayP99MsMax = Math.max(acc.eventLoopDelayP99MsMax, d.stats.eventLoopDelayP99Ms);
     acc.scheduleLagP99MsMax = Math.max(acc.scheduleLagP99MsMax, d.stats.scheduleLagP99Ms);
     // Rate and loops: the agent's newest report for this interval; in-flight: its highest peak.
@@ -151,6 +162,7 @@ export class IntervalSeries {
       acc = {
         index,
         counters: emptyCounters(),
+        flowRuns: undefined,
         byAgent: new Map(),
         eventLoopDelayP99MsMax: 0,
         scheduleLagP99MsMax: 0,
@@ -197,6 +209,7 @@ export class IntervalSeries {
       agents: acc.byAgent.size,
       ...withErrorTotal(acc.counters),
       rps: acc.counters.requests / (this.#intervalMs / 1000),
+      ...(acc.flowRuns === undefined ? {} : { flowRuns: acc.flowRuns, flowRps: acc.flowRuns / (this.#intervalMs / 1000) }),
       coveredMs: acc.byAgent.size > 0 ? coveredMs / acc.byAgent.size : 0,
       targetRps,
       concurrency,

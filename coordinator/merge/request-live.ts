@@ -7,8 +7,10 @@ export interface RequestLive {
   requests: number;
   /** requests per second of the window (the interval, or the phase's intervals so far). */
   rps: number;
-  /** Transport errors (HTTP statuses are not errors; failed checks say what was wrong). */
+  /** Transport errors. */
   errors: number;
+  /** Failed requests: responses whose status was not expected. */
+  failed: number;
   checksPassed: number;
   checksFailed: number;
   /** From the merged histogram of the window, ms. */

@@ -21,7 +21,7 @@ import { addHistogram, decodeSparse, encodeHistogram, latencyMs, newHistogram, p
 import { REQUEST_SCALARS, addRequestCounters, emptyRequestFigures } from '../../common/metrics/stats.js';
 import type { RequestFigures, RequestNameFigures } from '../../common/metrics/stats.js';
 import type { Outcomes } from '../../common/metrics/counters.js';
-import { ERROR_KINDS, errorTotal } from '../../common/metrics/counters.js';
+import { ERROR_KINDS, errorTotal, failedTotal } from '../../common/metrics/counters.js';
 import { Shortfall } from './counter-checks.js';
 import { SparseTally, sparseMinus } from './sparse-tally.js';
 import { MAX_REQUEST_NAMES, MAX_RUN_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
@@ -32,6 +32,8 @@ export type { RequestLive } from './request-live.js';
 export interface RequestTotals extends Outcomes {
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (responses whose status was not expected): the total of failedByStatus. */
+  failed: number;
   checks: { passed: number; failed: number; failures: Record<string, number> };
   extractFailed: number;
   renderFailed: number;
@@ -134,20 +136,20 @@ function diffRequestCounters(truth: RequestFigures, merged: RequestFigures): { d
   const s = new Shortfall();
   for (const k of REQUEST_SCALARS) diff[k] = s.count(k, truth[k], merged[k]);
   for (const kind of ERROR_KINDS) diff.errorsByKind[kind] = s.count(`errors.${kind}`, truth.errorsByKind[kind], merged.errorsByKind[kind]);
-  for (const key of ['statusCodes', 'checkFailures'] as const) s.counts((k) => `${key}.${k}`, diff[key], truth[key], merged[key]);
+  for (const key of ['statusCodes', 'failedByStatus', 'checkFailures'] as const) s.counts((k) => `${key}.${k}`, diff[key], truth[key], merged[key]);
   return { diff, excess: s.excess };
 }
 
 function isZeroRequest(r: RequestFigures): boolean {
   return REQUEST_SCALARS.every((k) => r[k] === 0) && errorTotal(r.errorsByKind) === 0 && Object.values(r.statusCodes).every((n) => n === 0)
-    && Object.values(r.checkFailures).every((n) => n === 0);
+    && Object.values(r.failedByStatus).every((n) => n === 0) && Object.values(r.checkFailures).every((n) => n === 0);
 }
 
 function liveRow(name: string, c: RequestFigures, latency: Histogram | SparseCounts, seconds: number): RequestLive {
   const [p50Ms, p95Ms, p99Ms] = percentilesMs(latency, [50, 95, 99]) as [number, number, number];
   return {
     name, requests: c.requests, rps: seconds > 0 ? Math.round((c.requests / seconds) * 10) / 10 : 0, errors: errorTotal(c.errorsByKind),
-    checksPassed: c.checksPassed, checksFailed: c.checksFailed, p50Ms, p95Ms, p99Ms,
+    failed: failedTotal(c.failedByStatus), checksPassed: c.checksPassed, checksFailed: c.checksFailed, p50Ms, p95Ms, p99Ms,
   };
 }
 
@@ -365,6 +367,7 @@ function addRuns(into: Map<string, Runs>, name: string, iterations: number, noDa
 function totalsOf(c: RequestFigures, latency: Histogram): RequestTotals {
   return {
     requests: c.requests, errorsByKind: { ...c.errorsByKind }, errors: errorTotal(c.errorsByKind), statusCodes: { ...c.statusCodes },
+    failedByStatus: { ...c.failedByStatus }, failed: failedTotal(c.failedByStatus),
     checks: { passed: c.checksPassed, failed: c.checksFailed, failures: { ...c.checkFailures } },
     extractFailed: c.extractFailed, renderFailed: c.renderFailed, bodyTruncated: c.bodyTruncated,
     latencyMs: latencyMs(latency), latencyHist: encodeHistogram(latency),

@@ -5,6 +5,7 @@ import type { GeneratorLimits, PhaseSummary, Report } from '../report/report.js'
 import { DEFAULT_GENERATOR_LIMITS } from '../report/report.js';
 import { ERROR_KINDS } from '../../common/metrics/counters.js';
 import { assertNever } from '../../common/runtime/errors.js';
+import { failedStatusLine, failedSummaryLine } from './failures.js';
 import { NO_LATENCY_NOTE, formatClock, formatCount, formatLatency, formatMs, formatRate, formatRate1 } from './number-format.js';
 import { setupSummaryLines } from '../report/setup-figures.js';
 
@@ -21,8 +22,11 @@ export function intervalWarning(fig: IntervalFigures, limits: GeneratorLimits): 
 
 /**
  * One line per interval, e.g.
- * `[  12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2`
- * Closed-model intervals (no scheduled rate, loops > 0) show `loops N` in place of the target.
+ * `[  12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 fail     0 drop     0 agents 2`
+ * (`err`: transport errors; `fail`: responses whose status was not expected).
+ * Closed-model intervals (no scheduled rate, loops > 0) show `loops N` in place of the target. With flows
+ * each rate keeps its own unit: `flows target 200/s started 199/s · requests 597/s` (the target is flow
+ * runs per second, never compared with HTTP requests per second).
  * A trailing `!! generator: ...` marks dropped arrivals, schedule lag or event-loop delay over the limits.
  */
 export function formatLiveLine(
@@ -35,10 +39,13 @@ export function formatLiveLine(
   // Several scenarios at once may run both models: then both figures.
   const loops = !closed && fig.concurrency > 0 ? ` + ${fig.concurrency} loops` : '';
   const target = closed ? `loops  ${String(fig.concurrency).padStart(6)}  ` : `target ${formatRate(fig.targetRps).padStart(6)}/s${loops}`;
+  const requests = `${formatRate(fig.rps).padStart(6)}/s`;
+  const rates = fig.flowRps === undefined ? `${target} achieved ${requests}`
+    : `${closed ? target : `flows ${target}`} ${closed ? 'flows' : 'started'} ${formatRate(fig.flowRps).padStart(6)}/s · requests ${requests}`;
   return (
-    `[${elapsed}/${total}] ${target} achieved ${formatRate(fig.rps).padStart(6)}/s` +
+    `[${elapsed}/${total}] ${rates}` +
     ` p50 ${formatLatency(fig.latencyMs.p50, fig.latencyMs.count).padStart(7)} p99 ${formatLatency(fig.latencyMs.p99, fig.latencyMs.count).padStart(7)}` +
-    ` err ${String(fig.errors).padStart(5)} drop ${String(fig.dropped).padStart(5)} agents ${ctx.agents}` +
+    ` err ${String(fig.errors).padStart(5)} fail ${String(fig.failed).padStart(5)} drop ${String(fig.dropped).padStart(5)} agents ${ctx.agents}` +
     intervalWarning(fig, ctx.limits ?? DEFAULT_GENERATOR_LIMITS)
   );
 }
@@ -76,7 +83,7 @@ function banner(title: string, lines: readonly string[]): string[] {
 
 type Lines = string[];
 
-/** The run's name, target, model, measured time and fleet, then a blank line. */
+/** The run's name, target, model, measured time and fleet, then how many requests failed and why, then a blank line. */
 function headerLines(report: Report): Lines {
   const s = report.summary;
   const warm = report.warmupMs > 0 ? ` after ${formatClock(report.warmupMs)} warm-up` : '';
@@ -84,20 +91,29 @@ function headerLines(report: Report): Lines {
   return [
     `loadfleet ${report.name} (run ${report.runId}): ${report.target.method} ${report.target.url}`,
     `${model}, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
+    failedSummaryLine(s),
     '',
   ];
 }
 
-/** The main phase's figures: requests, latency, service time, errors, status codes, dropped arrivals. */
-function mainPhaseLines(s: Report['summary']): Lines {
+/**
+ * The main phase's figures: requests, latency, service time, errors, failed requests, status codes,
+ * dropped arrivals. With flows the scheduled rate is flow runs per second, shown beside the flow runs
+ * started per second, apart from the requests per second.
+ */
+function mainPhaseLines(s: Report['summary'], flows: Report['flows']): Lines {
+  const withFlows = flows !== undefined && flows !== null;
+  const flowRps = withFlows && s.durationMs > 0 ? flows.iterations / (s.durationMs / 1000) : 0;
   const scheduled = [s.targetRps !== null ? `scheduled ${formatRate1(s.targetRps)}/s` : '', s.concurrency !== null ? `${formatRate1(s.concurrency)} loops` : ''].filter((x) => x !== '');
-  const planned = scheduled.length === 0 ? '' : ` (${scheduled.join(' + ')})`;
+  const planned = withFlows ? `; flows ${[...scheduled, `${formatRate1(flowRps)}/s started`].join(', ')}`
+    : scheduled.length === 0 ? '' : ` (${scheduled.join(' + ')})`;
   return table(
     [
       ['requests', `${formatCount(s.requests)} completed, ${formatCount(s.sent)} sent, ${formatRate1(s.rps)}/s achieved${planned}`],
       ['latency', s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
       ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
       ['errors', errorsLine(s)],
+      ['failed', failedStatusLine(s)],
       ['status', statusLine(s.statusCodes)],
       ['dropped', s.dropped === 0 ? '0 arrivals' : `${formatCount(s.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`],
     ],
@@ -110,7 +126,7 @@ function warmupLines(w: Report['warmup']): Lines {
   if (w === null) return [];
   return [
     `warm-up   ${formatCount(w.requests)} requests, p50 ${formatLatency(w.latencyMs.p50, w.latencyMs.count)}, p99 ${formatLatency(w.latencyMs.p99, w.latencyMs.count)}, ` +
-      `${formatCount(w.errors)} errors, ${formatCount(w.dropped)} dropped (not in the figures above)`,
+      `${formatCount(w.errors)} errors, ${formatCount(w.failed ?? 0)} failed, ${formatCount(w.dropped)} dropped (not in the figures above)`,
   ];
 }
 
@@ -128,15 +144,15 @@ function requestsByNameLines(named: NamedRequests): Lines {
   out.push(
     ...table(
       [
-        ['name', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
+        ['name', 'requests', 'rate', 'errors', 'failed', 'p50', 'p95', 'p99', 'checks', 'extract fails'],
         ...named.map(([name, r]) => [
-          name, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors),
+          name, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors), formatCount(r.failed ?? 0),
           ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
           r.checks.passed + r.checks.failed === 0 ? '-' : `${formatCount(r.checks.passed)} ok, ${formatCount(r.checks.failed)} failed`,
           formatCount(r.extractFailed),
         ]),
       ],
-      [false, true, true, true, true, true, true, true, true],
+      [false, true, true, true, true, true, true, true, true, true],
     ),
   );
   if (namesNeedNote(named)) out.push(`  ${NO_LATENCY_NOTE}`);
@@ -156,14 +172,14 @@ function scenarioLines(report: Report): Lines {
     'scenarios',
     ...table(
       [
-        ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'flow runs'],
+        ['scenario', 'model', 'scheduled', 'requests', 'rate', 'errors', 'failed', 'p50', 'p95', 'p99', 'flow runs'],
         ...scenarios.map(([name, r]) => [
           name, r.model, r.targetRps !== null ? `${formatRate1(r.targetRps)}/s` : `${formatRate1(r.concurrency ?? 0)} loops`, formatCount(r.requests), `${formatRate1(r.rps)}/s`,
-          formatCount(r.errors), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
+          formatCount(r.errors), formatCount(r.failed ?? 0), ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((v) => formatLatency(v, r.latencyMs.count)),
           `${formatCount(r.iterations)}${r.noData > 0 ? ` (${formatCount(r.noData)} no data)` : ''}`,
         ]),
       ],
-      [false, false, true, true, true, true, true, true, true, true],
+      [false, false, true, true, true, true, true, true, true, true, true],
     ),
   ];
 }
@@ -204,13 +220,14 @@ function agentLines(agents: Report['agents'], noteSaid: boolean): Lines {
   out.push(
     ...table(
       [
-        ['agent', 'host', 'requests', 'rate', 'errors', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots'],
+        ['agent', 'host', 'requests', 'rate', 'errors', 'failed', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots'],
         ...agents.map((a) => [
           a.agentId,
           a.host,
           formatCount(a.requests),
           `${formatRate1(a.rps)}/s`,
           formatCount(a.errors),
+          formatCount(a.failed ?? 0),
           formatCount(a.dropped),
           formatLatency(a.latencyP50Ms, a.requests - a.errors),
           formatLatency(a.latencyP99Ms, a.requests - a.errors),
@@ -219,7 +236,7 @@ function agentLines(agents: Report['agents'], noteSaid: boolean): Lines {
           `${a.snapshotsMerged}${a.duplicatesIgnored > 0 ? ` (+${a.duplicatesIgnored} dup)` : ''} ${a.reconciliation}`,
         ]),
       ],
-      [false, false, true, true, true, true, true, true, true, true, false],
+      [false, false, true, true, true, true, true, true, true, true, true, false],
     ),
   );
   if (agents.some((a) => a.requests > 0 && a.requests === a.errors) && !noteSaid) out.push(`  ${NO_LATENCY_NOTE}`);
@@ -295,7 +312,7 @@ export function formatSummary(report: Report): string {
   const noteSaid = namesNeedNote(named);
   return [
     ...headerLines(report),
-    ...mainPhaseLines(report.summary),
+    ...mainPhaseLines(report.summary, report.flows),
     ...warmupLines(report.warmup),
     ...setupSummaryLines(report.setup),
     ...requestsByNameLines(named),

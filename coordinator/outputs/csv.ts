@@ -4,7 +4,7 @@ import type { Report, SeriesPoint } from '../report/report.js';
 
 /** The columns, in order; each is a numeric field of SeriesPoint. */
 export const CSV_COLUMNS = [
-  'index', 'atMs', 'agents', 'requests', 'rps', 'targetRps', 'concurrency', 'errors', 'dropped', 'p50', 'p90', 'p99', 'max',
+  'index', 'atMs', 'agents', 'requests', 'rps', 'targetRps', 'concurrency', 'errors', 'failed', 'dropped', 'p50', 'p90', 'p99', 'max',
   'serviceP50', 'serviceP99', 'inFlight', 'eventLoopP99', 'scheduleLagP99', 'missingRps',
 ] as const satisfies readonly (keyof SeriesPoint)[];
 

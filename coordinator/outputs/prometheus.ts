@@ -52,6 +52,7 @@ function buildMetrics(registry: Registry) {
     sent: counter('loadfleet_sent_total', 'Requests handed to the HTTP client', ['phase']),
     responses: counter('loadfleet_responses_total', 'Responses by HTTP status code', ['phase', 'status']),
     errors: counter('loadfleet_errors_total', 'Transport errors by kind (refused, reset, timeout, certificate, dns, other); HTTP statuses are not errors', ['phase', 'kind']),
+    failed: counter('loadfleet_failed_total', 'Failed requests: responses whose status the scenario did not expect (default 200-399), by status code', ['phase', 'status']),
     dropped: counter('loadfleet_dropped_total', 'Open model: arrivals never sent (in-flight cap full, end reached, or abandoned on a lost coordinator link)', ['phase']),
     bytes: counter('loadfleet_received_bytes_total', 'Response body bytes received', ['phase']),
     runs: counter('loadfleet_runs_total', 'Finished runs by verdict', ['verdict']),
@@ -80,6 +81,7 @@ function buildMetrics(registry: Registry) {
     // Bounded: the PROM_REQUEST_NAMES busiest names; the rest count under request="(other)".
     requestRequests: gauge('loadfleet_request_requests', 'Per request name: requests that ended in the main phase of the running (else the last) test', ['request']),
     requestErrors: gauge('loadfleet_request_errors', 'Per request name: transport errors in the main phase of the running (else the last) test', ['request']),
+    requestFailed: gauge('loadfleet_request_failed', 'Per request name: failed requests (status not expected) in the main phase of the running (else the last) test', ['request']),
     requestChecks: gauge('loadfleet_request_checks', 'Per request name: checks evaluated, by result (passed, failed), running (else last) test', ['request', 'result']),
     requestLatency: gauge('loadfleet_request_latency_seconds', 'Per request name: latency from when it was due, read from its merged HDR histogram of the test so far (quantile 1 = max)', ['request', 'quantile']),
   };
@@ -90,6 +92,9 @@ interface RequestRow {
   name: string;
   requests: number;
   errors: number;
+  /** Failed requests (status not expected). */
+  failedRequests: number;
+  /** Checks passed and failed. */
   passed: number;
   failed: number;
   latency: LatencyMs;
@@ -105,8 +110,8 @@ export function boundRequests(rows: readonly RequestRow[], limit: number): { row
   const sorted = [...rows].sort((a, b) => b.requests - a.requests || a.name.localeCompare(b.name));
   const rest = sorted.slice(limit);
   if (rest.length === 0) return { rows: sorted, other: undefined };
-  const other = rest.reduce((o, r) => ({ ...o, requests: o.requests + r.requests, errors: o.errors + r.errors, passed: o.passed + r.passed, failed: o.failed + r.failed }),
-    { name: OTHER_REQUEST, requests: 0, errors: 0, passed: 0, failed: 0, latency: (rest[0] as RequestRow).latency });
+  const other = rest.reduce((o, r) => ({ ...o, requests: o.requests + r.requests, errors: o.errors + r.errors, failedRequests: o.failedRequests + r.failedRequests, passed: o.passed + r.passed, failed: o.failed + r.failed }),
+    { name: OTHER_REQUEST, requests: 0, errors: 0, failedRequests: 0, passed: 0, failed: 0, latency: (rest[0] as RequestRow).latency });
   return { rows: sorted.slice(0, limit), other };
 }
 
@@ -159,7 +164,7 @@ export class FleetMetrics {
     addCounters(this.finished.main, report.summary);
     if (report.warmup !== null) addCounters(this.finished.warmup, report.warmup);
     this.verdicts.set(report.verdict, (this.verdicts.get(report.verdict) ?? 0) + 1);
-    const requests = Object.entries(report.requests ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }));
+    const requests = Object.entries(report.requests ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, failedRequests: r.failed ?? 0, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }));
     this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs, requests };
     this.current = undefined;
     this.lastInterval = undefined;
@@ -167,12 +172,13 @@ export class FleetMetrics {
 
   private setRequests(all: readonly RequestRow[]): void {
     const m = this.m;
-    for (const g of [m.requestRequests, m.requestErrors, m.requestChecks, m.requestLatency]) g.reset();
+    for (const g of [m.requestRequests, m.requestErrors, m.requestFailed, m.requestChecks, m.requestLatency]) g.reset();
     const { rows, other } = boundRequests(all, PROM_REQUEST_NAMES);
     for (const r of other === undefined ? rows : [...rows, other]) {
       const request = { request: r.name };
       m.requestRequests.set(request, r.requests);
       m.requestErrors.set(request, r.errors);
+      m.requestFailed.set(request, r.failedRequests);
       m.requestChecks.set({ ...request, result: 'passed' }, r.passed);
       m.requestChecks.set({ ...request, result: 'failed' }, r.failed);
     }
@@ -189,7 +195,7 @@ export class FleetMetrics {
     const run = this.current;
 
     // Counters: finished runs plus the running one's merged totals.
-    for (const metric of [m.requests, m.sent, m.responses, m.errors, m.dropped, m.bytes, m.runs]) metric.reset();
+    for (const metric of [m.requests, m.sent, m.responses, m.errors, m.failed, m.dropped, m.bytes, m.runs]) metric.reset();
     for (const phase of PHASES) {
       const counts = emptyCounters();
       addCounters(counts, this.finished[phase]);
@@ -204,6 +210,7 @@ export class FleetMetrics {
       m.bytes.inc({ phase }, counts.bytesReceived);
       for (const kind of ERROR_KINDS) m.errors.inc({ phase, kind }, counts.errorsByKind[kind]);
       for (const [status, n] of Object.entries(counts.statusCodes)) m.responses.inc({ phase, status }, n);
+      for (const [status, n] of Object.entries(counts.failedByStatus)) m.failed.inc({ phase, status }, n);
     }
     for (const [verdict, n] of this.verdicts) m.runs.inc({ verdict }, n);
 
@@ -254,7 +261,7 @@ export class FleetMetrics {
 
     // Per request name: the running test's main phase so far, else the last test's report.
     const rows = run !== undefined
-      ? Object.entries(run.live.main?.byRequestName ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }))
+      ? Object.entries(run.live.main?.byRequestName ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, failedRequests: r.failed, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }))
       : this.lastRun?.requests ?? [];
     this.setRequests(rows);
 

@@ -41,14 +41,16 @@ export function formatLiveView(line: LiveLine, s: Scenario): string {
   const closed = f.targetRps === 0 && f.concurrency > 0;
   const target = closed ? `loops ${f.concurrency}` : `target ${formatRate(f.targetRps)}/s${f.concurrency > 0 ? ` + ${f.concurrency} loops` : ''}`;
   const errPct = f.errors > 0 && f.requests > 0 ? ` (${((100 * f.errors) / f.requests).toFixed(2)}%)` : '';
+  const failPct = f.failed > 0 && f.requests > 0 ? ` (${((100 * f.failed) / f.requests).toFixed(2)}%)` : '';
   const warning = intervalWarning(f, DEFAULT_GENERATOR_LIMITS).trim();
   return [
     `${progressBar(totalMs > 0 ? elapsedMs / totalMs : 0)} ${String(pct).padStart(3)}%  ${formatClock(elapsedMs)} / ${formatClock(totalMs)}  ${stage}`,
-    `rate     ${target}  achieved ${formatRate(f.rps)}/s`,
+    f.flowRps === undefined ? `rate     ${target}  achieved ${formatRate(f.rps)}/s`
+      : `rate     flows ${target}, ${formatRate(f.flowRps)}/s started · requests ${formatRate(f.rps)}/s`,
     f.latencyMs.count === 0 && f.requests > 0
       ? 'latency  - (no response to time: every request failed)'
       : `latency  p50 ${formatMs(f.latencyMs.p50)}  p90 ${formatMs(f.latencyMs.p90)}  p99 ${formatMs(f.latencyMs.p99)}  max ${formatMs(f.latencyMs.max)}`,
-    `errors   ${f.errors}${errPct}  dropped ${f.dropped}  in flight ${f.inFlightPeak}`,
+    `errors   ${f.errors}${errPct}  failed ${f.failed}${failPct}  dropped ${f.dropped}  in flight ${f.inFlightPeak}`,
     `agents   ${line.agents}  loop p99 ${formatMs(f.eventLoopDelayP99MsMax)}  lag p99 ${formatMs(f.scheduleLagP99MsMax)}${warning === '' ? '' : `  ${warning}`}`,
     ...(line.requests === undefined ? [] : requestRows(line.requests, TTY_REQUEST_ROWS)),
   ].join('\n');
@@ -67,7 +69,7 @@ export function requestRows(r: NonNullable<LiveLine['requests']>, limit: number)
   const now = new Map((r.interval?.rows ?? []).map((x) => [x.name, x]));
   const shown = r.soFar.rows.slice(0, limit);
   const rows = [
-    ['request', 'req/s', 'p50', 'p95', 'p99', 'err', 'chk fail', '| total', 'p99', 'checks ok'],
+    ['request', 'req/s', 'p50', 'p95', 'p99', 'err', 'fail', 'chk fail', '| total', 'p99', 'checks ok'],
     ...shown.map((t) => {
       const i = now.get(t.name);
       // Only responses are timed: a window whose requests all failed has no latency ("-").
@@ -75,7 +77,8 @@ export function requestRows(r: NonNullable<LiveLine['requests']>, limit: number)
       return [
         t.name.length > 24 ? `${t.name.slice(0, 23)}…` : t.name,
         i === undefined ? '-' : formatRate(i.rps), i === undefined ? '-' : lat(i, i.p50Ms), i === undefined ? '-' : lat(i, i.p95Ms),
-        i === undefined ? '-' : lat(i, i.p99Ms), i === undefined ? '-' : String(i.errors), i === undefined ? '-' : String(i.checksFailed),
+        i === undefined ? '-' : lat(i, i.p99Ms), i === undefined ? '-' : String(i.errors), i === undefined ? '-' : String(i.failed),
+        i === undefined ? '-' : String(i.checksFailed),
         `| ${t.requests.toLocaleString('en-US')}`, lat(t, t.p99Ms), pct(t.checksPassed, t.checksFailed),
       ];
     }),

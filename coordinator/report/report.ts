@@ -31,6 +31,7 @@ import { judge } from './verdict.js';
 import { setupVerdictReasons } from './setup-figures.js';
 import type { SetupReport } from './setup-figures.js';
 import type { Verdict, VerdictFacts } from './verdict.js';
+import { failureCauses } from './failure-causes.js';
 
 /** A live change of the load during the main phase, as the run lifecycle records it. */
 export interface RateChange {
@@ -84,6 +85,10 @@ export interface SeriesPoint {
   targetRps: number;
   concurrency: number;
   errors: number;
+  /** Failed requests: responses whose status was not expected. */
+  failed: number;
+  /** The scenario language: flow runs started per second (targetRps is in flow runs per second too); absent otherwise. */
+  flowRps?: number;
   dropped: number;
   p50: number;
   p90: number;
@@ -111,6 +116,8 @@ export interface PhaseSummary extends Counters {
   durationMs: number;
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (responses whose status was not expected): the total of failedByStatus. */
+  failed: number;
   /** requests / durationMs. */
   rps: number;
   /** Latency from each request's intended send time (coordinated omission corrected). */
@@ -229,6 +236,8 @@ function phaseSummary(t: PhaseTotals, durationMs: number): PhaseSummary {
     dropped: t.dropped,
     errors: t.errors,
     errorsByKind: { ...t.errorsByKind },
+    failed: t.failed,
+    failedByStatus: { ...t.failedByStatus },
     statusCodes: { ...t.statusCodes },
     bytesReceived: t.bytesReceived,
     rps: durationMs > 0 ? round3(t.requests / (durationMs / 1000)) : 0,
@@ -260,6 +269,8 @@ function seriesPoint(f: IntervalFigures, intervalMs: number, scheduled: readonly
     targetRps: f.targetRps,
     concurrency: f.concurrency,
     errors: f.errors,
+    failed: f.failed,
+    ...(f.flowRps === undefined ? {} : { flowRps: round3(f.flowRps) }),
     dropped: f.dropped,
     p50: f.latencyMs.p50,
     p90: f.latencyMs.p90,
@@ -280,7 +291,7 @@ function agentRows(input: ReportInput): AgentRow[] {
   const ids = [...new Set([...input.agents.map((a) => a.id), ...measured.keys()])];
   return ids.map((agentId) => {
     const row: AgentTotals = measured.get(agentId) ?? {
-      agentId, requests: 0, sent: 0, rps: 0, errors: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
+      agentId, requests: 0, sent: 0, rps: 0, errors: 0, failed: 0, dropped: 0, latencyP50Ms: 0, latencyP99Ms: 0, eventLoopDelayP99MsMax: 0,
       scheduleLagP99MsMax: 0, scheduleLagP99MsWholeRun: 0, snapshotsMerged: 0, duplicatesIgnored: 0, durationMs: 0, reconciliation: 'no-done',
     };
     // The whole-run lag is judged in health; the row keeps its published fields.
@@ -322,6 +333,10 @@ function failedReasons(input: ReportInput, main: PhaseTotals, summary: Summary, 
       ? 'the target\'s certificate was not trusted: give the scenario tls.ca (the CA that signed it), or tls.insecureSkipVerify: true in a test environment'
       : 'is the target up and reachable from the agents?';
     reasons.push(`no request got a response: all ${main.requests} failed (${kinds}); ${hint}`);
+  } else if (main.errors + main.failed === main.requests) {
+    // As for transport errors: without thresholds, failed requests fail the run only when no request succeeded.
+    reasons.push(`no request succeeded: all ${main.requests} failed (${failureCauses(main.failedByStatus, main.errorsByKind)}); `
+      + 'is the target answering as the scenario expects? (expected statuses: `expect: { status: [...] }`, default 200-399)');
   }
   return reasons;
 }

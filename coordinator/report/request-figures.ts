@@ -9,6 +9,8 @@ export interface RequestReport extends Outcomes {
   rps: number;
   /** Transport errors: the total of errorsByKind. */
   errors: number;
+  /** Failed requests (status not expected): the total of failedByStatus. */
+  failed: number;
   /** rate: passed / evaluated (null when no check ran); failures: by check name. */
   checks: { passed: number; failed: number; rate: number | null; failures: Record<string, number> };
   extractFailed: number;
@@ -21,14 +23,14 @@ export interface RequestReport extends Outcomes {
 export function requestReport(r: RequestTotals | undefined, durationMs: number): RequestReport {
   if (r === undefined) {
     return {
-      requests: 0, rps: 0, errors: 0, errorsByKind: emptyErrorsByKind(), statusCodes: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} },
+      requests: 0, rps: 0, errors: 0, errorsByKind: emptyErrorsByKind(), failed: 0, failedByStatus: {}, statusCodes: {}, checks: { passed: 0, failed: 0, rate: null, failures: {} },
       extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: { count: 0, min: 0, mean: 0, p50: 0, p90: 0, p95: 0, p99: 0, p999: 0, max: 0 },
     };
   }
   const evaluated = r.checks.passed + r.checks.failed;
   return {
     requests: r.requests, rps: durationMs > 0 ? Math.round((r.requests / (durationMs / 1000)) * 10) / 10 : 0,
-    errors: r.errors, errorsByKind: r.errorsByKind, statusCodes: r.statusCodes,
+    errors: r.errors, errorsByKind: r.errorsByKind, failed: r.failed, failedByStatus: r.failedByStatus, statusCodes: r.statusCodes,
     checks: { ...r.checks, rate: evaluated > 0 ? r.checks.passed / evaluated : null },
     extractFailed: r.extractFailed, renderFailed: r.renderFailed, bodyTruncated: r.bodyTruncated, latencyMs: r.latencyMs,
   };

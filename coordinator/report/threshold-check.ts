@@ -19,7 +19,7 @@ export interface ThresholdReport {
   abortedBy: string | null;
 }
 
-type Figures = Pick<PhaseTotals, 'requests' | 'errors' | 'latencyHist'>;
+type Figures = Pick<PhaseTotals, 'requests' | 'errors' | 'failed' | 'latencyHist'>;
 
 /** Figures read from one merged histogram and its counters; `decoded` collects what must be freed. */
 function figuresOf(t: Figures, checks: { passed: number; failed: number } | undefined, elapsedMs: number, decoded: Histogram[]): ThresholdFigures {
@@ -35,7 +35,8 @@ function figuresOf(t: Figures, checks: { passed: number; failed: number } | unde
       return h.getValueAtPercentile(p) / 1000;
     },
     meanMs: h === undefined || h.totalCount === 0 ? undefined : h.mean / 1000,
-    errorRate: t.requests > 0 ? t.errors / t.requests : undefined,
+    // error_rate (http_req_failed): transport errors and failed requests (status not expected) alike.
+    errorRate: t.requests > 0 ? (t.errors + t.failed) / t.requests : undefined,
     // No check ran (e.g. a scenario without checks): a checks threshold has no data (and fails).
     checksRate: evaluated > 0 ? (checks as { passed: number }).passed / evaluated : undefined,
     rps: elapsedMs > 0 ? t.requests / (elapsedMs / 1000) : undefined,

@@ -31,7 +31,11 @@ export interface LiveFigures {
   p50Ms: number;
   p99Ms: number;
   errors: number;
+  /** Failed requests (status not expected). */
+  failed: number;
   requests: number;
+  /** The scenario language: flow runs started per second (achievedRps is HTTP requests per second). */
+  flowRps?: number;
 }
 
 export interface LiveTickerOptions {
@@ -112,7 +116,7 @@ export class LiveTicker {
         if (phase === 'main') {
           this.lastLive = {
             index: ready, achievedRps: figures.rps, p50Ms: figures.latencyMs.p50, p99Ms: figures.latencyMs.p99, errors: figures.errors,
-            requests: figures.requests,
+            failed: figures.failed, requests: figures.requests, ...(figures.flowRps === undefined ? {} : { flowRps: figures.flowRps }),
           };
           this.opts.onMainShown(ready, (ready + 1) * this.opts.snapshotIntervalMs);
         }

@@ -263,7 +263,7 @@ test('dashboard: several scenarios at once: the control names the scenario, its 
     assert.ok(await page.isVisible('#scenario-row'), 'the scenario selector is shown for a test with several scenarios');
     assert.equal(await page.textContent('#rate-label'), 'rate (req/s)', 'the first scenario is open');
     await waitText(page, 'chart-rate', /loops \(closed\)/);
-    assert.match((await page.textContent('#chart-rate')) ?? '', /target req\/s \(open\)/, 'a mixed test charts both the open rate and the loops');
+    assert.match((await page.textContent('#chart-rate')) ?? '', /target flows\/s \(open\)/, 'a mixed test charts both the open rate (flow runs/s: its own unit) and the loops');
 
     await page.selectOption('#rate-scenario', 'loops');
     assert.equal(await page.textContent('#rate-label'), 'loops', 'the label follows the chosen scenario\'s model');

@@ -6,6 +6,7 @@
 //   GET  /health       -> 200 "ok"; GET /slow -> 200 after 300 ms (on the target's clock)
 //   POST /login-seq    {"user"} -> 200 {"token": "tok-<user>-<n>"}, n counting that user's logins
 //   POST /logout       needs the bearer token -> 200 "bye"
+//   GET  /flaky        -> 500 to every 10th request to it (the 10th, 20th, ...), else 200: HTTP failures
 //   anything else      -> 404 "not found"
 import type { IncomingMessage } from 'node:http';
 
@@ -14,6 +15,8 @@ export interface ApiCounts {
   logins: Record<string, number>;
   /** Authorized calls by token. */
   tokens: Record<string, number>;
+  /** Requests to /flaky so far (every 10th is answered 500). */
+  flaky?: number;
 }
 
 const bump = (m: Record<string, number>, k: string): void => { m[k] = (m[k] ?? 0) + 1; };
@@ -54,6 +57,11 @@ export function answerApi(req: IncomingMessage, path: string, body: Buffer, coun
     return;
   }
   if (path === '/health') return end(200, 'text/plain', 'ok');
+  // HTTP failures, deterministic: a count of n requests got floor(n / 10) 500s.
+  if (path === '/flaky') {
+    counts.flaky = (counts.flaky ?? 0) + 1;
+    return counts.flaky % 10 === 0 ? end(500, 'text/plain', 'failed on purpose') : end(200, 'text/plain', 'ok');
+  }
   end(404, 'text/plain', 'not found');
 }
 

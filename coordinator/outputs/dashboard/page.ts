@@ -32,7 +32,7 @@ ${PAGE_CSS}</style></head>
 <div class="progress"><div id="progress-bar"></div></div>
 <div class="stats">
 ${stat('stat-state', 'state')}${stat('stat-elapsed', 'elapsed')}${stat('stat-target', 'target')}${stat('stat-achieved', 'achieved')}
-${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat('stat-dropped', 'dropped/s')}${stat('stat-missing', 'missing rate')}
+${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat('stat-failed', 'failed/s (status not expected)')}${stat('stat-dropped', 'dropped/s')}${stat('stat-missing', 'missing rate')}
 </div>
 <p class="note">run <code id="run-id">-</code> · fleet <span id="fleet">-</span></p>
 </section>
@@ -49,11 +49,11 @@ ${stat('stat-p99', 'p99 (last second)')}${stat('stat-errors', 'errors/s')}${stat
 <section id="charts" data-points="0" data-updates="0">
 ${chart('chart-rate', 'Target vs achieved rate')}
 <figure><figcaption>Latency (ms, from the intended send) of <select id="latency-request" aria-label="request name"><option value="">all requests</option></select></figcaption><div class="chart" id="chart-latency"></div></figure>
-${chart('chart-codes', 'Status codes and errors')}
+${chart('chart-codes', 'Status codes, transport errors and failed requests')}
 ${chart('chart-dropped', 'Dropped arrivals (not sent: in-flight cap full, end reached, or lost link)')}
 </section>
 <section id="requests" class="hidden"><h2>Requests by name</h2>
-<div class="scroll"><table><thead><tr><th>request</th><th class="n">rate</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">errors</th><th class="n">checks failed</th><th class="n">total</th><th class="n">rate so far</th><th class="n">p99 so far</th><th class="n">errors so far</th><th class="n">checks ok</th></tr></thead>
+<div class="scroll"><table><thead><tr><th>request</th><th class="n">rate</th><th class="n">p50</th><th class="n">p95</th><th class="n">p99</th><th class="n">errors</th><th class="n">failed</th><th class="n">checks failed</th><th class="n">total</th><th class="n">rate so far</th><th class="n">p99 so far</th><th class="n">errors so far</th><th class="n">failed so far</th><th class="n">checks ok</th></tr></thead>
 <tbody id="requests-body"></tbody></table></div>
 <p class="note">Last interval, then the run so far; the busiest names first. <span id="requests-more"></span></p>
 </section>

@@ -110,7 +110,7 @@ export class DashboardState {
     const last = run.last ?? {
       runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${redactUrl(s.request.url)}`, phase: 'main' as const,
       elapsedMs: Math.round(nowMs - run.startMs), totalMs: s.warmup + mainDurationMs(s), warmupMs: s.warmup,
-      targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0, scenarios: scenariosOf(s),
+      targetRps: report.summary.targetRps ?? 0, concurrency: report.summary.concurrency ?? 0, scenarios: scenariosOf(s), flows: s.program !== undefined,
     };
     // The report's clock is the run's whole length (a stopped run's too, whatever live changes did).
     run.last = { ...last, state: 'finished', verdict: report.verdict, elapsedMs: Math.round(report.durationMs) };
@@ -135,7 +135,7 @@ export class DashboardState {
         runId: run.runId, name: s.name, model: s.load.model, target: `${s.request.method} ${redactUrl(s.request.url)}`,
         state: run.verdict !== null ? 'finished' : rs.state, phase: rs.elapsedMs < s.warmup ? 'warmup' : 'main',
         elapsedMs: Math.round(rs.elapsedMs), totalMs: rs.totalMs, warmupMs: s.warmup, targetRps: rs.targetRps, concurrency: rs.concurrency, verdict: run.verdict,
-        scenarios: scenariosOf(s),
+        scenarios: scenariosOf(s), flows: s.program !== undefined,
       };
     }
     const agents = rs === null ? [] : this.agents(rs.agents, run.scenario.load.model, nowMs - run.startMs);
@@ -168,10 +168,10 @@ export class DashboardState {
     }
     return {
       t: (phase === 'main' ? startMs : startMs - s.warmup) / 1000,
-      phase, targetRps: round1(f.targetRps), rps: round1(f.rps), missingRps, concurrency: f.concurrency,
+      phase, targetRps: round1(f.targetRps), rps: round1(f.rps), flowRps: round1(f.flowRps ?? 0), missingRps, concurrency: f.concurrency,
       p50: f.latencyMs.p50, p90: f.latencyMs.p90, p99: f.latencyMs.p99, max: f.latencyMs.max,
       s2xx: byClass[0] ?? 0, s3xx: byClass[1] ?? 0, s4xx: byClass[2] ?? 0, s5xx: byClass[3] ?? 0,
-      errors: f.errors, dropped: f.dropped,
+      errors: f.errors, failed: f.failed, dropped: f.dropped,
     };
   }
 
@@ -217,7 +217,7 @@ function requestsOf(report: Report): DashUpdate['requests'] {
   if (all.length === 0) return null;
   const rows = all
     .map(([name, r]) => ({
-      name, requests: r.requests, rps: r.rps, errors: r.errors, checksPassed: r.checks.passed, checksFailed: r.checks.failed,
+      name, requests: r.requests, rps: r.rps, errors: r.errors, failed: r.failed, checksPassed: r.checks.passed, checksFailed: r.checks.failed,
       p50Ms: r.latencyMs.p50, p95Ms: r.latencyMs.p95, p99Ms: r.latencyMs.p99,
     }))
     .sort((a, b) => b.requests - a.requests || (a.name < b.name ? -1 : 1))

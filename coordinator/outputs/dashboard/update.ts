@@ -18,20 +18,25 @@ export type DashPhase = 'warmup' | 'main';
 export interface DashPoint {
   t: number;
   phase: DashPhase;
+  /** Scheduled arrivals per second: with flows, flow runs per second (compare with flowRps, not rps). */
   targetRps: number;
+  /** HTTP requests that ended, per second. */
   rps: number;
+  /** Flow runs started per second (0 for a single-request run). */
+  flowRps: number;
   missingRps: number;
   concurrency: number;
   p50: number;
   p90: number;
   p99: number;
   max: number;
-  /** Responses by status class, and transport errors, in this interval. */
+  /** Responses by status class, transport errors, and failed requests (status not expected), in this interval. */
   s2xx: number;
   s3xx: number;
   s4xx: number;
   s5xx: number;
   errors: number;
+  failed: number;
   dropped: number;
   /** The scenario language: the interval's busiest request names (DASH_POINT_NAMES), for the latency chart's selector. */
   byRequest?: Record<string, { rps: number; p50: number; p95: number; p99: number }>;
@@ -77,6 +82,8 @@ export interface DashRun {
   verdict: 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed' | null;
   /** Several scenarios at once: each one's name and model (live changes name one); [] otherwise. */
   scenarios: { name: string; model: 'open' | 'closed' }[];
+  /** The scenario language: the target is flow runs per second, shown apart from requests per second. */
+  flows?: boolean;
 }
 
 /** One request name's row of the live table: of one interval, or of the phase so far. */

@@ -8,8 +8,11 @@ export interface ChartData {
   model: 'open' | 'closed' | 'mixed';
   /** Seconds since the main phase's start, one per interval. */
   t: number[];
+  /** Scheduled arrivals per second: with flows, flow runs per second (beside flowRps, apart from rps). */
   targetRps: number[];
   rps: number[];
+  /** The scenario language: flow runs started per second; absent for a single-request run. */
+  flowRps?: number[];
   missingRps: number[];
   concurrency: number[];
   p50: number[];
@@ -17,6 +20,8 @@ export interface ChartData {
   p99: number[];
   max: number[];
   errors: number[];
+  /** Failed requests (status not expected) per interval. */
+  failed: number[];
   dropped: number[];
   eventLoopP99: number[];
   scheduleLagP99: number[];

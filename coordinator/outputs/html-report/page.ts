@@ -9,6 +9,7 @@ import { ERROR_KINDS } from '../../../common/metrics/counters.js';
 import type { LatencyMs } from '../../../common/metrics/histogram.js';
 import type { PhaseSummary, Report } from '../../report/report.js';
 import { formatClock, formatCount, formatMs, formatRate1 } from '../number-format.js';
+import { failedStatusLine } from '../failures.js';
 import type { ChartData } from './chart-data.js';
 import { inlineScript, pageScript } from '../page-script.js';
 import { percentileSpectrum } from '../spectrum.js';
@@ -61,6 +62,7 @@ function phaseRows(p: PhaseSummary): string[][] {
   return [
     ['requests', esc(`${num(p.requests)} completed, ${num(p.sent)} sent, ${rate(p.rps)}/s over ${formatClock(p.durationMs)}`)],
     ['errors', esc(p.errors === 0 ? '0' : `${num(p.errors)} (${((100 * p.errors) / Math.max(1, p.requests)).toFixed(2)} %): ${errs}`)],
+    ['failed', esc(failedStatusLine({ requests: p.requests, failed: p.failed ?? 0, failedByStatus: p.failedByStatus ?? {} }))],
     ['status codes', esc(codes === '' ? 'none' : codes)],
     ['dropped', esc(p.dropped === 0 ? '0 arrivals' : `${num(p.dropped)} arrivals NOT SENT (in-flight cap full, the test's end reached, or abandoned by an agent that lost its coordinator link)`)],
     ['received', esc(`${num(p.bytesReceived)} bytes`)],
@@ -77,6 +79,7 @@ function chartData(report: Report): ChartData {
     t: s.map((p) => p.atMs / 1000),
     targetRps: s.map((p) => p.targetRps),
     rps: s.map((p) => p.rps),
+    ...(report.flows === undefined || report.flows === null ? {} : { flowRps: s.map((p) => p.flowRps ?? 0) }),
     missingRps: s.map((p) => p.missingRps),
     concurrency: s.map((p) => p.concurrency),
     p50: s.map((p) => p.p50),
@@ -84,6 +87,7 @@ function chartData(report: Report): ChartData {
     p99: s.map((p) => p.p99),
     max: s.map((p) => p.max),
     errors: s.map((p) => p.errors),
+    failed: s.map((p) => p.failed ?? 0),
     dropped: s.map((p) => p.dropped),
     eventLoopP99: s.map((p) => p.eventLoopP99),
     scheduleLagP99: s.map((p) => p.scheduleLagP99),
@@ -156,13 +160,13 @@ function requestsSection(report: Report): string | undefined {
     c.rate === null ? '-' : `${num(c.passed)} ok, ${num(c.failed)} failed (${(100 * c.rate).toFixed(2)} %)`;
   const failures = named.flatMap(([name, r]) => Object.entries(r.checks.failures).map(([check, n]) => `${name}: check "${check}" failed ${num(n)} time(s)`));
   return `<section id="requests"><h2>Requests by name</h2>${table(
-    ['request', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'max', 'checks', 'extract / render failed', 'status codes'],
+    ['request', 'requests', 'rate', 'errors', 'failed', 'p50', 'p95', 'p99', 'max', 'checks', 'extract / render failed', 'status codes'],
     named.map(([name, r]) => [
-      esc(name), esc(num(r.requests)), esc(`${rate(r.rps)}/s`), esc(num(r.errors)), esc(formatMs(r.latencyMs.p50)), esc(formatMs(r.latencyMs.p95)),
+      esc(name), esc(num(r.requests)), esc(`${rate(r.rps)}/s`), esc(num(r.errors)), esc(num(r.failed ?? 0)), esc(formatMs(r.latencyMs.p50)), esc(formatMs(r.latencyMs.p95)),
       esc(formatMs(r.latencyMs.p99)), esc(formatMs(r.latencyMs.max)), esc(checks(r.checks)), esc(`${num(r.extractFailed)} / ${num(r.renderFailed)}`),
       esc(Object.entries(r.statusCodes).map(([c, n]) => `${c}: ${num(n)}`).join(', ')),
     ]),
-    [false, true, true, true, true, true, true, true, false, true, false],
+    [false, true, true, true, true, true, true, true, true, false, true, false],
   )}${failures.length > 0 ? list(failures) : ''}${f === undefined || f === null ? '' : `<p class="note">${esc(`${num(f.iterations)} flow run(s)${f.noData > 0 ? `, ${num(f.noData)} sent nothing: a unique data feeder had no row left` : ''}`)}</p>`}
 <p class="note">Main phase; latency from when each request was due, read from each name's merged HDR histogram.</p></section>`;
 }
@@ -176,7 +180,7 @@ function chartsSection(report: Report): string {
   return `<section id="charts"><h2>Over time</h2>
 ${chart('chart-rate', report.model === 'open' ? 'Target vs achieved rate' : 'Loops and achieved rate', 'req/s per interval; missing = scheduled load no reporting agent carried (a lost agent)')}
 ${chart('chart-latency', 'Latency p50 / p90 / p99 / max', 'ms, from the intended send time, per interval (merged histograms)')}
-${chart('chart-errors', 'Errors and dropped arrivals', 'per interval')}
+${chart('chart-errors', 'Errors, failed requests and dropped arrivals', 'per interval; failed: a status the scenario did not expect')}
 ${chart('chart-health', 'Generator health', 'ms: worst agent per interval; above the limits the generator, not the target, is measured')}
 </section>`;
 }
@@ -188,13 +192,13 @@ ${chart('chart-spectrum', 'Latency by percentile (whole main phase)', 'x: percen
 
 function agentsSection(report: Report): string {
   return `<section id="agents"><h2>Agents</h2>${table(
-    ['agent', 'host', 'requests', 'rate', 'errors', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots', 'reconciliation'],
+    ['agent', 'host', 'requests', 'rate', 'errors', 'failed', 'dropped', 'p50', 'p99', 'loop p99', 'lag p99', 'snapshots', 'reconciliation'],
     report.agents.map((a) => [
-      esc(a.agentId), esc(a.host), esc(num(a.requests)), esc(`${rate(a.rps)}/s`), esc(num(a.errors)), esc(num(a.dropped)), esc(formatMs(a.latencyP50Ms)),
+      esc(a.agentId), esc(a.host), esc(num(a.requests)), esc(`${rate(a.rps)}/s`), esc(num(a.errors)), esc(num(a.failed ?? 0)), esc(num(a.dropped)), esc(formatMs(a.latencyP50Ms)),
       esc(formatMs(a.latencyP99Ms)), esc(formatMs(a.eventLoopDelayP99MsMax)), esc(formatMs(a.scheduleLagP99MsMax)),
       esc(`${a.snapshotsMerged}${a.duplicatesIgnored > 0 ? ` (+${a.duplicatesIgnored} dup)` : ''}`), esc(a.reconciliation),
     ]),
-    [false, false, true, true, true, true, true, true, true, true, true, false],
+    [false, false, true, true, true, true, true, true, true, true, true, true, false],
   )}</section>`;
 }
 

@@ -15,6 +15,7 @@ export interface Stats {
   'scheduleLagP99Ms'?: (number | string);
   'bytesReceived'?: (number | string | Long);
   'langJson'?: (string);
+  'failedStatusCodes'?: ({[key: number]: number | string | Long});
 }
 
 export interface Stats__Output {
@@ -30,4 +31,5 @@ export interface Stats__Output {
   'scheduleLagP99Ms': (number);
   'bytesReceived': (number);
   'langJson': (string);
+  'failedStatusCodes': ({[key: number]: number});
 }

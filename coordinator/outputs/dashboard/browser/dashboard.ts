@@ -28,6 +28,8 @@ interface View {
   /** The latency chart shows every request ('') or one request name. */
   latencyOf: string;
   model: Model;
+  /** The run has flows: its target is flow runs per second, charted apart from requests per second. */
+  flows: boolean;
   /** Several scenarios at once: their models by name (the rate form changes the one selected). */
   scenarioModels: Map<string, Model>;
   charts: { el: HTMLElement; plot: Plot; keys: Key[] }[];
@@ -90,13 +92,19 @@ function makeCharts(view: View): void {
   for (const c of view.charts) c.el.replaceChildren();
   view.charts.length = 0;
   const mixed = new Set(view.scenarioModels.values()).size > 1;
-  if (mixed) addChart(view, 'chart-rate', 'req/s', ['target req/s (open)', 'achieved req/s', 'missing req/s', 'loops (closed)'], ['targetRps', 'rps', 'missingRps', 'concurrency']);
+  if (view.flows) {
+    // Each rate in its own unit: flow runs per second (target, started) and requests per second.
+    const open: [string[], Key[]] = [['target flows/s', 'started flows/s', 'requests/s', 'missing flows/s'], ['targetRps', 'flowRps', 'rps', 'missingRps']];
+    const closed: [string[], Key[]] = [['loops', 'started flows/s', 'requests/s'], ['concurrency', 'flowRps', 'rps']];
+    const [names, keys] = mixed ? [['target flows/s (open)', ...open[0].slice(1), 'loops (closed)'], [...open[1], 'concurrency' as Key]] : view.model === 'open' ? open : closed;
+    addChart(view, 'chart-rate', 'per second', names, keys);
+  } else if (mixed) addChart(view, 'chart-rate', 'req/s', ['target req/s (open)', 'achieved req/s', 'missing req/s', 'loops (closed)'], ['targetRps', 'rps', 'missingRps', 'concurrency']);
   else if (view.model === 'open') addChart(view, 'chart-rate', 'req/s', ['target req/s', 'achieved req/s', 'missing req/s'], ['targetRps', 'rps', 'missingRps']);
   else addChart(view, 'chart-rate', 'req/s', ['loops', 'achieved req/s'], ['concurrency', 'rps']);
   const of = view.latencyOf;
   if (of === '') addChart(view, 'chart-latency', 'ms', ['p50', 'p90', 'p99', 'max'], ['p50', 'p90', 'p99', 'max']);
   else addChart(view, 'chart-latency', 'ms', [`${of} p50`, `${of} p95`, `${of} p99`], ['p50', 'p90', 'p99']);
-  addChart(view, 'chart-codes', 'per interval', ['2xx', '3xx', '4xx', '5xx', 'transport errors'], ['s2xx', 's3xx', 's4xx', 's5xx', 'errors']);
+  addChart(view, 'chart-codes', 'per interval', ['2xx', '3xx', '4xx', '5xx', 'transport errors', 'failed (status not expected)'], ['s2xx', 's3xx', 's4xx', 's5xx', 'errors', 'failed']);
   addChart(view, 'chart-dropped', 'per interval', ['dropped arrivals'], ['dropped']);
 }
 
@@ -139,10 +147,11 @@ function renderScenarios(view: View, run: DashRun): void {
 }
 
 /** The newest interval's tiles. */
-function renderLastPoint(last: DashPoint): void {
-  $('stat-achieved').textContent = `${num(last.rps)}/s`;
+function renderLastPoint(view: View, last: DashPoint): void {
+  $('stat-achieved').textContent = view.flows ? `${num(last.flowRps)} flows/s · ${num(last.rps)} req/s` : `${num(last.rps)}/s`;
   $('stat-p99').textContent = ms(last.p99);
   $('stat-errors').textContent = num(last.errors);
+  $('stat-failed').textContent = num(last.failed);
   $('stat-dropped').textContent = num(last.dropped);
   $('stat-missing').textContent = `${num(last.missingRps)}/s`;
 }
@@ -154,16 +163,17 @@ function renderRun(view: View, run: DashRun | null, last: DashPoint | undefined)
     return;
   }
   view.model = run.model;
+  view.flows = run.flows === true;
   $('run-title').textContent = `${run.name} · ${run.target}`;
   $('run-id').textContent = run.runId;
   $('stat-state').textContent = run.verdict !== null ? `finished: ${run.verdict}` : `${run.state} (${run.phase === 'warmup' ? 'warm-up' : 'main phase'})`;
   $('stat-state').className = `v ${run.verdict === null ? '' : run.verdict === 'pass' ? 'ok' : 'bad'}`;
   $('stat-elapsed').textContent = `${clock(run.elapsedMs)} / ${clock(run.totalMs)}`;
   $('progress-bar').style.width = `${Math.min(100, (100 * run.elapsedMs) / Math.max(1, run.totalMs)).toFixed(1)}%`;
-  $('stat-target').textContent = run.model === 'open' ? `${num(run.targetRps)}/s` : `${num(run.concurrency)} loops`;
+  $('stat-target').textContent = run.model === 'open' ? `${num(run.targetRps)}${view.flows ? ' flows' : ''}/s` : `${num(run.concurrency)} loops`;
   renderScenarios(view, run);
   showRateLabel(view);
-  if (last !== undefined) renderLastPoint(last);
+  if (last !== undefined) renderLastPoint(view, last);
 }
 
 function renderAgents(view: View, agents: DashAgent[]): void {
@@ -202,11 +212,13 @@ function renderRequests(view: View, r: DashUpdate['requests']): void {
     cell(tr, i === undefined ? '-' : ms(i.p95Ms), 'n');
     cell(tr, i === undefined ? '-' : ms(i.p99Ms), 'n');
     cell(tr, i === undefined ? '-' : num(i.errors), 'n');
+    cell(tr, i === undefined ? '-' : num(i.failed), 'n');
     cell(tr, i === undefined ? '-' : num(i.checksFailed), 'n');
     cell(tr, num(t.requests), 'n');
     cell(tr, `${num(t.rps)}/s`, 'n');
     cell(tr, ms(t.p99Ms), 'n');
     cell(tr, num(t.errors), 'n');
+    cell(tr, num(t.failed), 'n');
     cell(tr, okPct(t.checksPassed, t.checksFailed), 'n');
     return tr;
   });
@@ -256,6 +268,7 @@ function addEvents(events: DashEvent[]): void {
 /** Applies one `update` event: a reset empties what a previous run left. */
 function applyUpdate(view: View, u: DashUpdate): void {
   const model = view.model;
+  const flows = view.flows;
   const scenarioModels = view.scenarioModels;
   if (u.reset) {
     for (const k of Object.keys(view.cols) as Key[]) view.cols[k].length = 0;
@@ -264,7 +277,7 @@ function applyUpdate(view: View, u: DashUpdate): void {
   }
   addPoints(view, u.points);
   renderRun(view, u.run, u.points[u.points.length - 1]);
-  if (u.reset || model !== view.model || scenarioModels !== view.scenarioModels) makeCharts(view);
+  if (u.reset || model !== view.model || flows !== view.flows || scenarioModels !== view.scenarioModels) makeCharts(view);
   else for (const c of view.charts) c.plot.setData(dataOf(view, c.keys));
   renderAgents(view, u.agents);
   renderRequests(view, u.requests);
@@ -415,12 +428,13 @@ function main(): void {
     cfg: JSON.parse($('dash-config').textContent ?? '{}') as DashConfig,
     uplot: (globalThis as { uPlot?: UPlotCtor }).uPlot,
     cols: {
-      t: [], targetRps: [], rps: [], missingRps: [], concurrency: [], p50: [], p90: [], p99: [], max: [],
-      s2xx: [], s3xx: [], s4xx: [], s5xx: [], errors: [], dropped: [],
+      t: [], targetRps: [], rps: [], flowRps: [], missingRps: [], concurrency: [], p50: [], p90: [], p99: [], max: [],
+      s2xx: [], s3xx: [], s4xx: [], s5xx: [], errors: [], failed: [], dropped: [],
     },
     named: [],
     latencyOf: '',
     model: 'open',
+    flows: false,
     scenarioModels: new Map(),
     charts: [],
     updates: 0,

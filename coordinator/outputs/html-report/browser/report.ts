@@ -46,12 +46,20 @@ function drawCharts(d: ChartData, UPlot: UPlotCtor): void {
     if (el === null || xs.length === 0) return;
     charts.push({ el, plot: new UPlot(chartOptions(el, xLabel, yLabel, names, xs.length, extra), [xs, ...ys], el) });
   };
-  const rateNames = d.model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s']
+  let rateNames = d.model === 'open' ? ['target req/s', 'achieved req/s', 'missing req/s']
     : d.model === 'closed' ? ['loops', 'achieved req/s'] : ['target req/s (open)', 'achieved req/s', 'missing req/s', 'loops (closed)'];
-  const rateYs = d.model === 'open' ? [d.targetRps, d.rps, d.missingRps] : d.model === 'closed' ? [d.concurrency, d.rps] : [d.targetRps, d.rps, d.missingRps, d.concurrency];
-  chart('chart-rate', 's', 'req/s', rateNames, rateYs, d.t);
+  let rateYs = d.model === 'open' ? [d.targetRps, d.rps, d.missingRps] : d.model === 'closed' ? [d.concurrency, d.rps] : [d.targetRps, d.rps, d.missingRps, d.concurrency];
+  if (d.flowRps !== undefined) {
+    // With flows each rate keeps its unit: the target is flow runs per second, beside those started; requests per second apart.
+    const flows = d.flowRps;
+    rateNames = d.model === 'open' ? ['target flows/s', 'started flows/s', 'requests/s', 'missing flows/s']
+      : d.model === 'closed' ? ['loops', 'started flows/s', 'requests/s'] : ['target flows/s (open)', 'started flows/s', 'requests/s', 'missing flows/s', 'loops (closed)'];
+    rateYs = d.model === 'open' ? [d.targetRps, flows, d.rps, d.missingRps] : d.model === 'closed' ? [d.concurrency, flows, d.rps]
+      : [d.targetRps, flows, d.rps, d.missingRps, d.concurrency];
+  }
+  chart('chart-rate', 's', d.flowRps === undefined ? 'req/s' : 'per second', rateNames, rateYs, d.t);
   chart('chart-latency', 's', 'ms', ['p50', 'p90', 'p99', 'max'], [d.p50, d.p90, d.p99, d.max], d.t);
-  chart('chart-errors', 's', 'per interval', ['errors', 'dropped'], [d.errors, d.dropped], d.t);
+  chart('chart-errors', 's', 'per interval', ['errors', 'failed', 'dropped'], [d.errors, d.failed ?? d.errors.map(() => 0), d.dropped], d.t);
   chart('chart-health', 's', 'ms', ['event-loop delay p99 (worst agent)', 'schedule lag p99 (worst agent)'], [d.eventLoopP99, d.scheduleLagP99], d.t);
   chart('chart-spectrum', 'percentile', 'ms', ['latency (from intended send)', 'service time (from actual send)'],
     [d.spectrum.latencyMs, d.spectrum.serviceMs], d.spectrum.inverse, { logX: true });

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { Recorder } from '../../../../agent/engine/recorder.js';
 import { decodeHistogram } from '../../../../common/metrics/histogram.js';
 import { ManualClock } from '../../../helpers/manual-clock.js';
+import { expectedTable } from '../../../../common/metrics/expected-status.js';
 
 /** [count, min, p50, max] of an encoded histogram, values in whole ms. */
 function valuesMs(encoded: string): number[] {
@@ -49,6 +50,43 @@ test('recorder: on-time (closed) and late (open) responses land in both latency 
     assert.deepEqual(valuesMs(all.serviceHist), [3, 2, 3, 4]);
     assert.equal(all.requests, 4);
     assert.equal(all.sent, 4);
+  } finally {
+    rec.destroy();
+  }
+});
+
+test('recorder: responses whose status is not expected count as failed by status, in deltas and the cumulative', () => {
+  const clock = new ManualClock();
+  // The plan expects 200-299 and 404.
+  const rec = new Recorder(clock, undefined, expectedTable([[200, 299], [404, 404]]));
+  try {
+    const t0 = clock.nowMs();
+    for (const status of [200, 204, 404, 500, 500, 302]) {
+      rec.onSent();
+      rec.onEnd(status, 0, t0, t0);
+    }
+    // A transport error is an error, never a failed status.
+    rec.onSent();
+    rec.onEnd('refused', 0, t0, t0);
+    const d1 = rec.takeDelta();
+    assert.deepEqual(d1.failedByStatus, { 302: 1, 500: 2 });
+    assert.deepEqual(d1.statusCodes, { 200: 1, 204: 1, 302: 1, 404: 1, 500: 2 });
+    // A flow request passes its own table: 500 expected there, 200 not.
+    rec.onSent();
+    rec.onEndAt(500, 0, t0, t0, clock.nowMs(), expectedTable([[500, 500]]));
+    rec.onSent();
+    rec.onEndAt(200, 0, t0, t0, clock.nowMs(), expectedTable([[500, 500]]));
+    const d2 = rec.takeDelta();
+    assert.deepEqual(d2.failedByStatus, { 200: 1 });
+    assert.deepEqual(rec.cumulative().failedByStatus, { 200: 1, 302: 1, 500: 2 });
+    // Without a table: the default, 200-399.
+    const plain = new Recorder(clock);
+    for (const status of [200, 399, 400, 503]) {
+      plain.onSent();
+      plain.onEnd(status, 0, t0, t0);
+    }
+    assert.deepEqual(plain.takeDelta().failedByStatus, { 400: 1, 503: 1 });
+    plain.destroy();
   } finally {
     rec.destroy();
   }

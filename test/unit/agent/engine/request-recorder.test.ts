@@ -6,7 +6,7 @@ import { RequestRecorder } from '../../../../agent/engine/request-recorder.js';
 import type { RequestOutcome } from '../../../../agent/engine/request-recorder.js';
 import { MAX_CHECK_NAMES, MAX_NAME_CHARS, MAX_REQUEST_NAMES, OTHER_REQUEST_NAME } from '../../../../common/protocol/wire-limits.js';
 
-const ok = (failedChecks: readonly string[] = []): RequestOutcome => ({ outcome: 200, latencyMs: 1, checksPassed: 0, failedChecks, extractFailed: 0, bodyTruncated: false });
+const ok = (failedChecks: readonly string[] = []): RequestOutcome => ({ outcome: 200, failed: false, latencyMs: 1, checksPassed: 0, failedChecks, extractFailed: 0, bodyTruncated: false });
 
 test('names past MAX_REQUEST_NAMES - 1, and over-long names, fold into (other) in deltas and the cumulative', () => {
   const rec = new RequestRecorder();

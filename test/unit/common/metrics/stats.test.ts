@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addCounters, copyCounters, emptyCounters, errorTotal, withErrorTotal } from '../../../../common/metrics/counters.js';
+import { addCounters, copyCounters, emptyCounters, errorTotal, failedTotal, withErrorTotal } from '../../../../common/metrics/counters.js';
 import type { Counters } from '../../../../common/metrics/counters.js';
 import { addRequestCounters, emptyRequestFigures, requestNamesFromWire, requestNamesToWire } from '../../../../common/metrics/stats.js';
 import type { RequestFigures, RequestNameFigures } from '../../../../common/metrics/stats.js';
@@ -41,6 +41,16 @@ test('the error total is the sum over every kind, beside a copy of the map', () 
   assert.notEqual(copyCounters(c).statusCodes, c.statusCodes, 'copyCounters copies the status codes');
 });
 
+test('failed requests by status add up like status codes, and their total is published as `failed` beside `errors`', () => {
+  const into = counters({ requests: 3, statusCodes: { 200: 1, 500: 2 }, failedByStatus: { 500: 2 } });
+  addCounters(into, counters({ requests: 2, statusCodes: { 404: 1, 500: 1 }, failedByStatus: { 404: 1, 500: 1 } }));
+  assert.deepEqual(into.failedByStatus, { 500: 3, 404: 1 });
+  const published = withErrorTotal(into);
+  assert.equal(published.failed, 4);
+  assert.equal(failedTotal(published.failedByStatus), 4);
+  assert.notEqual(copyCounters(into).failedByStatus, into.failedByStatus, 'copyCounters copies the failed map');
+});
+
 test('addRequestCounters sums outcomes, checks and their failures by name', () => {
   const a: RequestFigures = { ...emptyRequestFigures(), requests: 2, checksPassed: 1, checksFailed: 1, checkFailures: { ok: 1 }, statusCodes: { 200: 2 } };
   const b: RequestFigures = { ...emptyRequestFigures(), requests: 1, renderFailed: 1, bodyTruncated: 1, extractFailed: 1, checkFailures: { ok: 2, body: 1 } };
@@ -55,7 +65,7 @@ test('addRequestCounters sums outcomes, checks and their failures by name', () =
 const wireLoginOf = (wire: Record<string, unknown>): Record<string, unknown> => (wire.byRequest as Record<string, Record<string, unknown>>).login ?? {};
 
 test('request name figures cross the wire under the wire names (byRequest, errors) and come back the same', () => {
-  const login: RequestFigures = { ...emptyRequestFigures(), requests: 3, statusCodes: { 200: 2 }, checksPassed: 2, checkFailures: {} };
+  const login: RequestFigures = { ...emptyRequestFigures(), requests: 3, statusCodes: { 200: 1, 500: 1 }, failedByStatus: { 500: 1 }, checksPassed: 2, checkFailures: {} };
   login.errorsByKind.timeout = 1;
   const figures: RequestNameFigures = {
     byRequestName: { login },
@@ -65,7 +75,7 @@ test('request name figures cross the wire under the wire names (byRequest, error
   };
   const wire = JSON.parse(JSON.stringify(requestNamesToWire(figures))) as Record<string, unknown>;
   assert.deepEqual(Object.keys(wire), ['byRequest', 'iterations', 'noData', 'byScenario']);
-  assert.deepEqual(Object.keys(wireLoginOf(wire)), ['requests', 'errors', 'statusCodes', 'checksPassed', 'checksFailed', 'checkFailures', 'extractFailed', 'renderFailed', 'bodyTruncated', 'latencyHist']);
+  assert.deepEqual(Object.keys(wireLoginOf(wire)), ['requests', 'errors', 'statusCodes', 'failedByStatus', 'checksPassed', 'checksFailed', 'checkFailures', 'extractFailed', 'renderFailed', 'bodyTruncated', 'latencyHist']);
   const wireLogin = wireLoginOf(wire);
   assert.deepEqual(wireLogin?.errors, { refused: 0, reset: 0, timeout: 1, certificate: 0, dns: 0, other: 0 });
   assert.equal(wireLogin?.errorsByKind, undefined);

@@ -18,6 +18,7 @@ test('parse: metrics, operators, units', () => {
     { why: 'rps', src: 'rps > 900', want: { metric: 'rps', op: '>', value: 900 } },
     { why: 'rps with /s', src: 'rps >= 900/s', want: { metric: 'rps', op: '>=', value: 900 } },
     { why: 'equality operators', src: 'error_rate == 0', want: { metric: 'error_rate', op: '==', value: 0 } },
+    { why: 'k6 alias http_req_failed is error_rate', src: 'http_req_failed < 1%', want: { metric: 'error_rate', op: '<', value: 0.01 } },
   ];
   for (const row of rows) assert.deepEqual(parseThresholdExpr(row.src), row.want, row.why);
 });
@@ -79,6 +80,7 @@ test('evaluate: each threshold with its status and observed value', () => {
     { why: 'min and max read p0 and p100', t: threshold('max < 1s'), status: 'pass', observedText: '900ms' },
     { why: 'mean', t: threshold('mean < 20'), status: 'fail', observedText: '30ms' },
     { why: 'error rate', t: threshold('error_rate < 1%'), status: 'pass', observedText: '0.4%' },
+    { why: 'http_req_failed reads the same figure', t: threshold('http_req_failed < 0.3%'), status: 'fail', observedText: '0.4%' },
     { why: 'checks rate', t: threshold('checks > 99%'), status: 'pass', observedText: '99.5%' },
     { why: 'rps', t: threshold('rps > 900'), status: 'pass', observedText: '950.0/s' },
     { why: 'one request name', t: threshold('p95 < 100ms', { request: 'login' }), status: 'fail', observedText: '120ms' },

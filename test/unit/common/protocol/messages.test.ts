@@ -15,9 +15,9 @@ function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEv
   return type.deserialize(bytes) as T;
 }
 
-const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errorsByKind: { refused: 1, reset: 0, timeout: 2, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': 4, '503': 1 }, latencyHist: 'HISTFAKE', inFlightPeak: 3, eventLoopDelayP99Ms: 1.25, scheduleLagP99Ms: 0.5, bytesReceived: 99 };
+const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errorsByKind: { refused: 1, reset: 0, timeout: 2, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': 4, '503': 1 }, failedByStatus: { '503': 1 }, latencyHist: 'HISTFAKE', inFlightPeak: 3, eventLoopDelayP99Ms: 1.25, scheduleLagP99Ms: 0.5, bytesReceived: 99 };
 
-test('protocol 6: SetupJob, SetupValues and SetupResult are new, so an agent of 5 is refused at Hello', () => {
+test('protocol 6: failed requests by status (Stats 13), SetupJob, SetupValues and SetupResult are new, so an agent of 5 is refused at Hello', () => {
   assert.equal(PROTOCOL_VERSION, 6);
 });
 

@@ -174,3 +174,38 @@ test('run refuses a template reading a data column the file lacks, like validate
   assert.deepEqual(bad.problems.map((p) => `${p.path}: ${p.message}`), ['flows.f.steps.0.request.url: data "users" has no column "email" in any row (every flow run reading it would send nothing); its columns: mail']);
   assert.ok(convert({ data: { users: { path: 'u.csv' } }, flows: flows('mail') }, files).ok);
 });
+
+test('expect: the file\'s, each scenarios entry\'s and each request\'s travel to where the engine resolves them (nearest wins)', () => {
+  // A plain single request: its own expect, else the file's, on the Scenario's request (the fast path).
+  const own = convert({ request: { url: 'http://127.0.0.1:1/a', expect: { status: [200, '4xx'] } }, expect: { status: [201] } });
+  assert.ok(own.ok);
+  assert.equal(own.scenario.program, undefined, 'expect keeps the fast path');
+  assert.deepEqual(own.scenario.request.expect, [[200, 200], [400, 499]]);
+  const fileOnly = convert({ request: { url: 'http://127.0.0.1:1/a' }, expect: { status: ['200-204'] } });
+  assert.ok(fileOnly.ok);
+  assert.deepEqual(fileOnly.scenario.request.expect, [[200, 204]]);
+  // The language: per request, per scenario (part), per file (program).
+  const lang = convert({
+    load: undefined,
+    expect: { status: [200] },
+    requests: { a: { url: 'http://127.0.0.1:1/a', expect: { status: [500] } }, b: { url: 'http://127.0.0.1:1/b' } },
+    scenarios: { s1: { load: LOAD, exec: 'a', expect: { status: [404] } }, s2: { load: LOAD, exec: 'b' } },
+  });
+  assert.ok(lang.ok, JSON.stringify(lang));
+  assert.deepEqual(lang.scenario.program?.expect, [[200, 200]]);
+  assert.deepEqual(lang.scenario.program?.requests.a?.expect, [[500, 500]]);
+  assert.equal(lang.scenario.program?.requests.b?.expect, undefined);
+  assert.deepEqual(lang.scenario.parts?.map((p) => p.expect), [[[404, 404]], undefined]);
+  // The Scenario survives its trip to a remote coordinator.
+  const again = validateScenario(toScenarioInput(lang.scenario));
+  assert.ok(again.ok);
+  assert.deepEqual(again.scenario.parts?.[0]?.expect, [[404, 404]]);
+});
+
+test('expect: every bad status is a problem at its place, saying what to write', () => {
+  const v = validateScenarioFile({ load: LOAD, request: { url: 'http://127.0.0.1:1/a', expect: { status: ['ok', 200] } }, expect: { status: [] } });
+  assert.ok(!v.ok);
+  const at = v.problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+  assert.match(at, /request\.expect\.status\.0: "ok" is not a status: write a status code \(404\), a range \("200-299"\) or a class \("2xx"\)/);
+  assert.match(at, /expect\.status: name at least one expected status/);
+});

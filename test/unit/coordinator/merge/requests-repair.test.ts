@@ -26,7 +26,7 @@ function agentRun(seed: number, intervals: number): { deltas: RequestNameFigures
       const name = NAMES[Math.floor(r() * NAMES.length)] as string;
       const failed = r() < 0.1 ? ['status == 200'] : [];
       const outcome = r() < 0.05 ? 'timeout' : r() < 0.1 ? 500 : 200;
-      rec.onEnd(name, { outcome, latencyMs: 1 + r() * r() * 200, checksPassed: 1 - failed.length, failedChecks: failed, extractFailed: r() < 0.02 ? 1 : 0, bodyTruncated: false });
+      rec.onEnd(name, { outcome, failed: outcome === 500, latencyMs: 1 + r() * r() * 200, checksPassed: 1 - failed.length, failedChecks: failed, extractFailed: r() < 0.02 ? 1 : 0, bodyTruncated: false });
     }
     if (r() < 0.1) rec.onNoData();
     deltas.push(rec.takeDelta());

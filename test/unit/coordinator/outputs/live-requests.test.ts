@@ -24,7 +24,7 @@ import { prng } from '../../../helpers/prng.js';
 function delta(values: Record<string, number[]>, failing = ''): RequestNameFigures {
   const rec = new RequestRecorder();
   for (const [name, vs] of Object.entries(values)) {
-    vs.forEach((v, i) => rec.onEnd(name, { outcome: 200, latencyMs: v, checksPassed: name === failing && i % 10 === 0 ? 0 : 1, failedChecks: name === failing && i % 10 === 0 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false }));
+    vs.forEach((v, i) => rec.onEnd(name, { outcome: 200, failed: false, latencyMs: v, checksPassed: name === failing && i % 10 === 0 ? 0 : 1, failedChecks: name === failing && i % 10 === 0 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false }));
   }
   const d = rec.takeDelta();
   rec.destroy();
@@ -85,15 +85,15 @@ test('live per-request rows: interval and so-far percentiles equal one histogram
 });
 
 const set = (rows: [string, number][]): RequestLiveSet => ({
-  rows: rows.map(([name, requests]) => ({ name, requests, rps: requests, errors: 0, checksPassed: requests, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 })), names: rows.length,
+  rows: rows.map(([name, requests]) => ({ name, requests, rps: requests, errors: 0, failed: 0, checksPassed: requests, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 })), names: rows.length,
 });
 
 test('TTY block: the busiest names so far with this interval\'s figures, and a count of the rest', () => {
   const soFar = set(Array.from({ length: 12 }, (_, i) => [`req-${i}`, 1000 - i] as [string, number]));
   const lines = requestRows({ interval: set([['req-0', 10]]), soFar }, 3);
   assert.equal(lines.length, 1 + 3 + 1);
-  assert.match(lines[0] ?? '', /^request\s+req\/s\s+p50\s+p95\s+p99\s+err\s+chk fail\s+\| total\s+p99\s+checks ok$/);
-  assert.match(lines[1] ?? '', /^req-0\s+10\s+1\.00ms\s+2\.00ms\s+3\.00ms\s+0\s+0\s+\| 1,000\s+3\.00ms\s+100\.0%$/);
+  assert.match(lines[0] ?? '', /^request\s+req\/s\s+p50\s+p95\s+p99\s+err\s+fail\s+chk fail\s+\| total\s+p99\s+checks ok$/);
+  assert.match(lines[1] ?? '', /^req-0\s+10\s+1\.00ms\s+2\.00ms\s+3\.00ms\s+0\s+0\s+0\s+\| 1,000\s+3\.00ms\s+100\.0%$/);
   assert.match(lines[2] ?? '', /^req-1\s+-\s+-/, 'a name with nothing this interval');
   assert.equal(lines[4], '+ 9 more request name(s) (the busiest 3 are shown; report.json has all)');
   assert.equal(requestRows({ interval: null, soFar: set([['a', 1]]) }, 8).length, 2, 'no "more" line when all fit');
@@ -108,7 +108,7 @@ test('TTY block: the busiest names so far with this interval\'s figures, and a c
 function fig(index: number): IntervalFigures {
   const l = { count: 1, min: 1, mean: 1, p50: 1, p90: 1, p95: 1, p99: 1, p999: 1, max: 1 };
   return {
-    index, agents: 1, requests: 1, sent: 1, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0, statusCodes: {}, bytesReceived: 0,
+    index, agents: 1, requests: 1, sent: 1, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0, statusCodes: {}, failed: 0, failedByStatus: {}, bytesReceived: 0,
     rps: 1, coveredMs: 1000, targetRps: 1, concurrency: 0, latencyMs: l, serviceMs: l, inFlightPeak: 1, eventLoopDelayP99MsMax: 0, scheduleLagP99MsMax: 0,
   };
 }
@@ -130,7 +130,7 @@ test('DashboardState: the newest tick\'s per-request table, and the interval\'s 
 });
 
 test('Prometheus: per-request gauges with a bounded request label (the rest as (other)), from the last report', async () => {
-  const rows = Array.from({ length: PROM_REQUEST_NAMES + 3 }, (_, i) => ({ name: `r${String(i).padStart(3, '0')}`, requests: 1000 - i, errors: 1, passed: 2, failed: 1, latency: { count: 1, min: 1, mean: 1, p50: 5, p90: 6, p95: 7, p99: 8, p999: 9, max: 10 } }));
+  const rows = Array.from({ length: PROM_REQUEST_NAMES + 3 }, (_, i) => ({ name: `r${String(i).padStart(3, '0')}`, requests: 1000 - i, errors: 1, failedRequests: 4, passed: 2, failed: 1, latency: { count: 1, min: 1, mean: 1, p50: 5, p90: 6, p95: 7, p99: 8, p999: 9, max: 10 } }));
   const bounded = boundRequests(rows, PROM_REQUEST_NAMES);
   assert.equal(bounded.rows.length, PROM_REQUEST_NAMES);
   assert.deepEqual(bounded.other && [bounded.other.name, bounded.other.requests, bounded.other.errors], [OTHER_REQUEST, (1000 - 50) + (1000 - 51) + (1000 - 52), 3]);
@@ -138,13 +138,16 @@ test('Prometheus: per-request gauges with a bounded request label (the rest as (
   let observer: RunObserver | undefined;
   const source: MetricsSource = { status: () => ({ agents: [], run: null }), liveTotals: () => null, observe: (o) => { observer = o; return () => {}; } };
   const metrics = new FleetMetrics(source);
-  const requests = Object.fromEntries(rows.map((r) => [r.name, { requests: r.requests, errors: r.errors, checks: { passed: r.passed, failed: r.failed, rate: 2 / 3, failures: {} }, latencyMs: r.latency }]));
-  const summary = { requests: 1, sent: 1, dropped: 0, bytesReceived: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: {}, latencyMs: rows[0]?.latency, serviceMs: rows[0]?.latency };
+  const requests = Object.fromEntries(rows.map((r) => [r.name, { requests: r.requests, errors: r.errors, failed: r.failedRequests, checks: { passed: r.passed, failed: r.failed, rate: 2 / 3, failures: {} }, latencyMs: r.latency }]));
+  const summary = { requests: 1, sent: 1, dropped: 0, bytesReceived: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: { 200: 1, 503: 2 }, failedByStatus: { 503: 2 }, latencyMs: rows[0]?.latency, serviceMs: rows[0]?.latency };
   observer?.onRunEnd?.({ runId: 'x', name: 'n', model: 'open', verdict: 'pass', summary, warmup: null, requests } as unknown as Report);
   (metrics as unknown as { refresh(): void }).refresh();
   const text = await metrics.registry.metrics();
   assert.match(text, /^loadfleet_request_requests\{request="r000"\} 1000$/m);
   assert.match(text, /^loadfleet_request_checks\{request="r000",result="failed"\} 1$/m);
+  assert.match(text, /^loadfleet_request_failed\{request="r000"\} 4$/m);
+  assert.match(text, /^# TYPE loadfleet_failed_total counter$/m);
+  assert.match(text, /^loadfleet_failed_total\{phase="main",status="503"\} 2$/m);
   assert.match(text, /^loadfleet_request_latency_seconds\{request="r000",quantile="0\.99"\} 0\.008$/m);
   assert.match(text, new RegExp(`^loadfleet_request_requests\\{request="${OTHER_REQUEST.replace(/[()]/g, '\\$&')}"\\} ${950 + 949 + 948}$`, 'm'));
   assert.equal([...text.matchAll(/^loadfleet_request_requests\{/gm)].length, PROM_REQUEST_NAMES + 1, 'bounded label values');

@@ -28,7 +28,7 @@ const lat = (p50: number, p99: number): LatencyMs => ({ count: 1000, min: 0.2, m
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
     index: 11, agents: 2, requests: 998, sent: 998, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
-    statusCodes: { '200': 998 }, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
+    statusCodes: { '200': 998 }, failed: 0, failedByStatus: {}, bytesReceived: 99_800, rps: 998, coveredMs: 1000, targetRps: 1000, concurrency: 0, latencyMs: lat(1.2, 4.8), serviceMs: lat(1, 4),
     inFlightPeak: 12, eventLoopDelayP99MsMax: 1.5, scheduleLagP99MsMax: 0.3, ...extra,
   };
 }
@@ -102,12 +102,16 @@ test('formatLiveView: progress over warm-up and main, stage, rate, percentiles, 
   assert.match(block[0] as string, /^█+░+ +68%  17s \/ 25s  main$/);
   assert.equal(block[1], 'rate     target 1000/s  achieved 998/s');
   assert.equal(block[2], 'latency  p50 1.20ms  p90 2.40ms  p99 4.80ms  max 14.4ms');
-  assert.equal(block[3], 'errors   0  dropped 0  in flight 12');
+  assert.equal(block[3], 'errors   0  failed 0  dropped 0  in flight 12');
   assert.equal(block[4], 'agents   2  loop p99 1.50ms  lag p99 0.300ms');
+  // With flows each rate keeps its unit; failed requests beside the transport errors.
+  const flows = formatLiveView(line({ figures: fig({ targetRps: 200, flowRuns: 199, flowRps: 199, rps: 597, requests: 597, failed: 60 }) }), s).split('\n');
+  assert.equal(flows[1], 'rate     flows target 200/s, 199/s started · requests 597/s');
+  assert.equal(flows[3], 'errors   0  failed 60 (10.05%)  dropped 0  in flight 12');
   const warm = formatLiveView(line({ phase: 'warmup', elapsedMs: 2_000, totalMs: 5_000 }), s);
   assert.match(warm, /2s \/ 25s  warm-up/);
   const bound = formatLiveView(line({ figures: fig({ dropped: 7, errors: 2, requests: 200 }) }), s);
-  assert.match(bound, /errors   2 \(1\.00%\)  dropped 7/);
+  assert.match(bound, /errors   2 \(1\.00%\)  failed 0  dropped 7/);
   assert.match(bound, /!! generator: 7 dropped/);
 });
 
@@ -126,7 +130,7 @@ test('live view: plain lines without a TTY (unchanged format); redrawn in place 
   plain.say('> rate 5/s sent');
   plain.close();
   assert.equal(io.out(), `${plainLine(line())}\n`);
-  assert.equal(io.out(), '[ 12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 drop     0 agents 2\n');
+  assert.equal(io.out(), '[ 12s/20s] target   1000/s achieved    998/s p50  1.20ms p99  4.80ms err     0 fail     0 drop     0 agents 2\n');
   assert.equal(io.err(), 'warn: careful\n> rate 5/s sent\n');
 
   const out = fakeStream(true);
@@ -169,16 +173,16 @@ test('percentile spectrum: HdrHistogram ticks (5 per halving) up to the max, x =
 
 function point(index: number, extra: Partial<SeriesPoint> = {}): SeriesPoint {
   return {
-    index, atMs: index * 1000, agents: 2, requests: 100, sent: 100, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0, errors: 0, dropped: 0, p50: 1, p90: 2, p99: 3, max: 4,
+    index, atMs: index * 1000, agents: 2, requests: 100, sent: 100, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0, errors: 0, failed: 0, dropped: 0, p50: 1, p90: 2, p99: 3, max: 4,
     serviceP50: 0.5, serviceP99: 2, inFlight: 3, eventLoopP99: 1, scheduleLagP99: 0.2, missingRps: 0, ...extra,
   };
 }
 
 test('CSV: header plus one row per point, in column order; the histogram column is not in it', () => {
-  const csv = seriesCsv({ series: [point(0), point(1, { rps: 99.5, latencyHist: 'HISTxyz' })] });
+  const csv = seriesCsv({ series: [point(0), point(1, { rps: 99.5, failed: 7, latencyHist: 'HISTxyz' })] });
   const rows = csv.trimEnd().split('\n');
   assert.equal(rows[0], CSV_COLUMNS.join(','));
-  assert.equal(rows[2], '1,1000,2,100,99.5,100,0,0,0,1,2,3,4,0.5,2,3,1,0.2,0');
+  assert.equal(rows[2], '1,1000,2,100,99.5,100,0,0,7,0,1,2,3,4,0.5,2,3,1,0.2,0');
   assert.equal(rows.length, 3);
   assert.ok(!csv.includes('HIST'));
 });
@@ -200,7 +204,7 @@ test('escaping: HTML text and JSON inside a script element', () => {
 test('the HTML report\'s chart script draws five charts with aligned data on a fake page', async () => {
   const data: ChartData = {
     model: 'open', t: [0, 1, 2], targetRps: [10, 10, 10], rps: [9, 10, 10], missingRps: [0, 0, 0], concurrency: [0, 0, 0], p50: [1, 1, 1], p90: [2, 2, 2],
-    p99: [3, 3, 3], max: [4, 4, 4], errors: [0, 1, 0], dropped: [0, 0, 0], eventLoopP99: [1, 1, 1], scheduleLagP99: [0, 0, 0],
+    p99: [3, 3, 3], max: [4, 4, 4], errors: [0, 1, 0], failed: [0, 0, 5], dropped: [0, 0, 0], eventLoopP99: [1, 1, 1], scheduleLagP99: [0, 0, 0],
     spectrum: { inverse: [1, 2, 4, 10], latencyMs: [1, 2, 3, 4], serviceMs: [1, 1, 2, 3] },
   };
   const elements = new Map<string, { textContent: string; clientWidth: number }>([['report-data', { textContent: JSON.stringify(data), clientWidth: 0 }]]);
@@ -229,6 +233,34 @@ test('the HTML report\'s chart script draws five charts with aligned data on a f
     assert.equal(p.opts.width, 640);
   }
   assert.equal(plots[4]?.opts.scales.x.distr, 3, 'the spectrum uses a log x axis');
+  assert.deepEqual(plots[2]?.data[2], [0, 0, 5], 'the errors chart has failed requests beside transport errors');
   assert.ok(onResize !== undefined);
   onResize();
+});
+
+test('the HTML report\'s rate chart keeps each unit with flows: target and started flow runs/s, requests/s apart', async () => {
+  const data: ChartData = {
+    model: 'open', t: [0, 1], targetRps: [10, 10], rps: [30, 29], flowRps: [10, 9], missingRps: [0, 0], concurrency: [0, 0], p50: [1, 1], p90: [2, 2],
+    p99: [3, 3], max: [4, 4], errors: [0, 0], failed: [0, 0], dropped: [0, 0], eventLoopP99: [1, 1], scheduleLagP99: [0, 0],
+    spectrum: { inverse: [1, 2], latencyMs: [1, 2], serviceMs: [1, 1] },
+  };
+  const elements = new Map<string, { textContent: string; clientWidth: number }>([['report-data', { textContent: JSON.stringify(data), clientWidth: 0 }]]);
+  elements.set('chart-rate', { textContent: '', clientWidth: 640 });
+  const plots: { opts: { series: { label?: string }[] }; data: (number | null)[][] }[] = [];
+  class FakePlot {
+    constructor(opts: object, d: (number | null)[][]) {
+      plots.push({ opts: opts as (typeof plots)[number]['opts'], data: d });
+    }
+    setSize(): void {}
+  }
+  const js = pageScript(new URL('../../../../coordinator/outputs/html-report/browser/report.js', import.meta.url));
+  const restore = await runPageScript(js, {
+    document: { getElementById: (id: string) => elements.get(id) ?? null },
+    window: { addEventListener: () => {} },
+    uPlot: FakePlot,
+  });
+  restore();
+  assert.equal(plots.length, 1);
+  assert.deepEqual(plots[0]?.opts.series.slice(1).map((s) => s.label), ['target flows/s', 'started flows/s', 'requests/s', 'missing flows/s']);
+  assert.deepEqual(plots[0]?.data, [[0, 1], [10, 10], [10, 9], [30, 29], [0, 0]]);
 });

@@ -233,3 +233,27 @@ test('thresholds are evaluated on the merged figures at any percentile; a failur
   assert.match(r.verdictReasons[0] ?? '', /^aborted early: threshold/);
   assert.equal(r.thresholds.results[0]?.observedText, `${r.summary.latencyMs.p50}ms`, 'observed p50 is the summary p50');
 });
+
+test('buildReport: failed requests beside errors; without thresholds they fail the run only when no request succeeded, as transport errors do', () => {
+  const run = (status: string, failed: boolean): ReturnType<typeof buildReport> => {
+    const agg = new Aggregator({ intervalMs: 1000 });
+    const values = Array.from({ length: 20 }, (_, k) => 1000 + k);
+    const extra = (n: number): Partial<Stats> => ({ statusCodes: { [status]: n }, failedByStatus: failed ? { [status]: n } : {} });
+    agg.addSnapshot({ agentId: 'a1', seq: 1, phase: 'main', intervalIndex: 0, intervalMs: 1000, stats: stats(values, extra(20)), rateRps: 20, concurrency: 0 });
+    agg.addDone({ agentId: 'a1', lastSeq: 1, durationMs: 1000, main: stats(values, extra(20)), warmup: emptyStats() });
+    const report = buildReport(input(agg, { agents: [{ id: 'a1', host: 'h1' }], rateChanges: [] }));
+    agg.destroy();
+    return report;
+  };
+  const allFailed = run('500', true);
+  assert.equal(allFailed.summary.failed, 20);
+  assert.deepEqual(allFailed.summary.failedByStatus, { '500': 20 });
+  assert.equal(allFailed.series[0]?.failed, 20);
+  assert.equal(allFailed.agents[0]?.failed, 20);
+  assert.equal(allFailed.verdict, 'failed');
+  assert.match(allFailed.verdictReasons.join('\n'), /no request succeeded: all 20 failed \(500 ×20\); .*expect: \{ status/);
+  // The same statuses expected: nothing failed, the run passes.
+  const expected = run('500', false);
+  assert.equal(expected.summary.failed, 0);
+  assert.equal(expected.verdict, 'pass', expected.verdictReasons.join('; '));
+});

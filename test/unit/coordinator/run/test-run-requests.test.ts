@@ -34,7 +34,7 @@ test('live lines carry per-request rows; a lost snapshot is repaired at Done so 
   const recorders = { a: new RequestRecorder(), b: new RequestRecorder() };
   for (let i = 0; i < 3; i++) {
     for (const [id, rec] of Object.entries(recorders)) {
-      for (let k = 0; k < 10 + i; k++) rec.onEnd(k % 3 === 0 ? 'login' : 'list', { outcome: 200, latencyMs: 1 + k, checksPassed: 1, failedChecks: k === 1 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false });
+      for (let k = 0; k < 10 + i; k++) rec.onEnd(k % 3 === 0 ? 'login' : 'list', { outcome: 200, failed: false, latencyMs: 1 + k, checksPassed: 1, failedChecks: k === 1 ? ['ok'] : [], extractFailed: 0, bodyTruncated: false });
       const d = rec.takeDelta();
       // Agent b's second snapshot never arrives (a stream that broke after the agent sent it).
       if (id === 'b' && i === 1) continue;

@@ -53,7 +53,7 @@ class FakeEl {
 /** Every id the page has (coordinator/outputs/dashboard/page.ts). */
 const IDS = [
   'dash-config', 'run-title', 'run-id', 'conn', 'progress-bar', 'stat-state', 'stat-elapsed', 'stat-target', 'stat-achieved', 'stat-p99',
-  'stat-errors', 'stat-dropped', 'stat-missing', 'fleet', 'rate-form', 'scenario-row', 'rate-scenario', 'rate-label', 'rate-input', 'ramp-input',
+  'stat-errors', 'stat-failed', 'stat-dropped', 'stat-missing', 'fleet', 'rate-form', 'scenario-row', 'rate-scenario', 'rate-label', 'rate-input', 'ramp-input',
   'token-row', 'token-input', 'stop-btn', 'control-result', 'charts', 'chart-rate', 'chart-latency', 'chart-codes', 'chart-dropped',
   'latency-request', 'requests', 'requests-body', 'requests-more', 'agents-body', 'agents-count', 'timeline-list',
 ];
@@ -65,8 +65,8 @@ const UPDATE: DashUpdate = {
     warmupMs: 0, targetRps: 200, concurrency: 0, verdict: null, scenarios: [],
   },
   points: [0, 1].map((t) => ({
-    t, phase: 'main' as const, targetRps: 200, rps: 198 + t, missingRps: 0, concurrency: 0, p50: 1.5, p90: 3, p99: 12.5, max: 40,
-    s2xx: 198, s3xx: 0, s4xx: 1, s5xx: 0, errors: t, dropped: 0, byRequest: { login: { rps: 10, p50: 2, p95: 4, p99: 8 } },
+    t, phase: 'main' as const, targetRps: 200, rps: 198 + t, flowRps: 0, missingRps: 0, concurrency: 0, p50: 1.5, p90: 3, p99: 12.5, max: 40,
+    s2xx: 198, s3xx: 0, s4xx: 1, s5xx: 0, errors: t, failed: 2 * t, dropped: 0, byRequest: { login: { rps: 10, p50: 2, p95: 4, p99: 8 } },
   })),
   events: [{ atMs: 1_500, level: 'warn', message: 'agent a2 is saturated' }],
   agents: [{
@@ -78,8 +78,8 @@ const UPDATE: DashUpdate = {
   }],
   fleet: { idle: 1, busy: 2 },
   requests: {
-    interval: { rows: [{ name: 'login', requests: 10, rps: 10, errors: 0, checksPassed: 10, checksFailed: 0, p50Ms: 2, p95Ms: 4, p99Ms: 8 }], names: 1 },
-    soFar: { rows: [{ name: 'login', requests: 600, rps: 9.5, errors: 1, checksPassed: 599, checksFailed: 1, p50Ms: 2, p95Ms: 4, p99Ms: 9 }], names: 3 },
+    interval: { rows: [{ name: 'login', requests: 10, rps: 10, errors: 0, failed: 3, checksPassed: 10, checksFailed: 0, p50Ms: 2, p95Ms: 4, p99Ms: 8 }], names: 1 },
+    soFar: { rows: [{ name: 'login', requests: 600, rps: 9.5, errors: 1, failed: 30, checksPassed: 599, checksFailed: 1, p50Ms: 2, p95Ms: 4, p99Ms: 9 }], names: 3 },
   },
 };
 
@@ -136,13 +136,16 @@ test('the dashboard\'s page script renders an update from the event stream and P
     assert.equal(el('stat-target').textContent, '200/s');
     assert.equal(el('stat-achieved').textContent, '199/s', 'the newest point');
     assert.equal(el('stat-p99').textContent, '12.5 ms');
+    assert.equal(el('stat-failed').textContent, '2', 'failed requests of the newest point');
+    const codes = plots.find((p) => p.data.length === 7);
+    assert.deepEqual(codes?.data[6], [0, 2], 'the status chart: failed requests beside transport errors');
     assert.equal(el('fleet').textContent, '2 busy, 1 idle');
     assert.deepEqual(el('agents-body').cells(), [
       ['a1', 'running', '100/s (50 %)', '99/s', '2.00 ms', '0.50 ms', '0.8 s'],
       ['a2', 'running: lag p99 30 ms', '100/s (50 %)', '-', '-', '-', '-'],
     ]);
     assert.equal(el('agents-body').children[1]?.className, 'flag-saturated');
-    assert.deepEqual(el('requests-body').cells(), [['login', '10/s', '2.00 ms', '4.00 ms', '8.00 ms', '0', '0', '600', '9.5/s', '9.00 ms', '1', '99.8 %']]);
+    assert.deepEqual(el('requests-body').cells(), [['login', '10/s', '2.00 ms', '4.00 ms', '8.00 ms', '0', '3', '0', '600', '9.5/s', '9.00 ms', '1', '30', '99.8 %']]);
     assert.equal(el('requests-more').textContent, '+ 2 more request name(s): report.json has all');
     assert.deepEqual(el('latency-request').children.map((o) => o.textContent), ['all requests', 'login']);
     assert.deepEqual(el('timeline-list').cells(), [['1.5 s', 'agent a2 is saturated']]);

@@ -23,7 +23,7 @@ const lat = (p50: number, p99: number): LatencyMs => ({ count: 100, min: 0.1, me
 function fig(extra: Partial<IntervalFigures> = {}): IntervalFigures {
   return {
     index: 0, agents: 2, requests: 100, sent: 100, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
-    statusCodes: { '200': 90, '302': 1, '404': 4, '503': 5 }, bytesReceived: 0, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0,
+    statusCodes: { '200': 90, '302': 1, '404': 4, '503': 5 }, failed: 9, failedByStatus: { '404': 4, '503': 5 }, bytesReceived: 0, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0,
     latencyMs: lat(1, 4), serviceMs: lat(1, 3), inFlightPeak: 3, eventLoopDelayP99MsMax: 1, scheduleLagP99MsMax: 0.5, ...extra,
   };
 }

@@ -18,7 +18,7 @@ const lat = (p50: number, p99: number): LatencyMs => ({ count: 100, min: 0.1, me
 function fig(index: number): IntervalFigures {
   return {
     index, agents: 2, requests: 100, sent: 100, dropped: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, errors: 0,
-    statusCodes: { '200': 100 }, bytesReceived: 0, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0,
+    statusCodes: { '200': 100 }, failed: 0, failedByStatus: {}, bytesReceived: 0, rps: 100, coveredMs: 1000, targetRps: 100, concurrency: 0,
     latencyMs: lat(1, 4), serviceMs: lat(1, 3), inFlightPeak: 3, eventLoopDelayP99MsMax: 1, scheduleLagP99MsMax: 0.5,
   };
 }
@@ -26,13 +26,13 @@ function fig(index: number): IntervalFigures {
 const soFar = (login: number, items: number): RequestLiveSet => ({
   names: 2,
   rows: [
-    { name: 'items', requests: items, rps: 50, errors: 0, checksPassed: items, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
-    { name: 'login', requests: login, rps: 50, errors: 0, checksPassed: login, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
+    { name: 'items', requests: items, rps: 50, errors: 0, failed: 0, checksPassed: items, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
+    { name: 'login', requests: login, rps: 50, errors: 0, failed: 0, checksPassed: login, checksFailed: 0, p50Ms: 1, p95Ms: 2, p99Ms: 3 },
   ],
 });
 
 const named = (requests: number, rps: number): NonNullable<Report['requests']>[string] => ({
-  requests, rps, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': requests },
+  requests, rps, errors: 0, errorsByKind: { refused: 0, reset: 0, timeout: 0, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': requests }, failed: 0, failedByStatus: {},
   checks: { passed: requests, failed: 0, rate: 1, failures: {} }, extractFailed: 0, renderFailed: 0, bodyTruncated: 0, latencyMs: lat(1.5, 6),
 });
 
@@ -73,4 +73,20 @@ test('DashboardState: after live changes and a stop, the final elapsed and per-n
   // A page opened later sees the same.
   const late = st.update({ generation: -1, points: 0, events: 0 }, { agents: [], run: null }, clock.nowMs() + 60_000);
   assert.deepEqual([late.run?.elapsedMs, late.requests?.soFar.rows.reduce((n, r) => n + r.requests, 0)], [21_900, 3_200]);
+});
+
+test('DashboardState: a point carries the interval\'s failed requests and flow runs per second; a flow run says its rates have their own units', () => {
+  const st = new DashboardState(1_000);
+  const cursor: Cursor = { generation: -1, points: 0, events: 0 };
+  const flows = scenario({
+    name: 'flows', request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 10, duration: '10s' },
+    program: { requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } }, flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data: {}, origins: ['http://127.0.0.1:1'] },
+  });
+  st.runStarted('r1', flows, 0);
+  st.tick('r1', { phase: 'main', elapsedMs: 1_000, totalMs: 10_000, agents: 1, figures: { ...fig(0), failed: 7, failedByStatus: { '500': 7 }, flowRuns: 10, flowRps: 10 } });
+  const status: FleetStatus = { agents: [], run: { runId: 'r1', state: 'running', elapsedMs: 1_000, totalMs: 10_000, targetRps: 10, concurrency: 0, onAgentLoss: 'rebalance', live: null, agents: [] } };
+  const u = st.update(cursor, status, 1_000);
+  assert.equal(u.points[0]?.failed, 7);
+  assert.equal(u.points[0]?.flowRps, 10);
+  assert.equal(u.run?.flows, true);
 });
