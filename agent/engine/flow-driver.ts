@@ -11,7 +11,7 @@
 import type { LookupFunction } from 'node:net';
 import type { Clock } from '../../common/runtime/clock.js';
 import type { Program } from '../../common/flow/program.js';
-import { compileTemplate, defaultTemplateContext } from '../../common/flow/template.js';
+import { compileTemplate, defaultTemplateContext, ENV_ROOT } from '../../common/flow/template.js';
 import type { Template, TemplateContext } from '../../common/flow/template.js';
 import { compileCheck, runChecks } from '../../common/flow/checks.js';
 import type { Check } from '../../common/flow/checks.js';
@@ -148,7 +148,8 @@ export class FlowDriver implements FlowSource {
       if (e instanceof LoadfleetError) throw e;
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
     }
-    this.variables = program.variables;
+    // `{{ $env.NAME }}` reads the program's env under ENV_ROOT (no variable can be named so).
+    this.variables = program.env === undefined ? program.variables : { ...program.variables, [ENV_ROOT]: program.env };
     for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, opts.pickers?.get(name) ?? createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
     const timeout = Math.max(...Object.values(program.requests).map((r) => r.timeoutMs));

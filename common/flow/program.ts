@@ -76,6 +76,11 @@ export const programSchema = z.strictObject({
   data: z.record(z.string(), dataSchema),
   /** Every origin (scheme://host:port) the requests may reach; the URL of a request must render to one of them. */
   origins: z.array(z.string().min(1)).min(1),
+  /**
+   * `{{ $env.NAME }}` values, resolved where the CLI ran (`--env`), only the names the templates read.
+   * Secret-bearing: shipped to agents to render requests, never printed, logged or put in a report.
+   */
+  env: z.record(z.string(), z.string()).optional(),
 });
 
 export type Program = z.infer<typeof programSchema>;

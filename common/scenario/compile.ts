@@ -9,7 +9,9 @@ import type { Scenario } from './scenario.js';
 import type { Program, ProgramFlow, ProgramRequest } from '../flow/program.js';
 import { MAX_DATA_JSON_BYTES } from '../flow/program.js';
 import { MAX_ROW_BYTES } from '../data/data-chunks.js';
-import { compileTemplate, defaultTemplateContext } from '../flow/template.js';
+import { compileTemplate, defaultTemplateContext, ENV_ROOT } from '../flow/template.js';
+import { envProblems, envToShip } from './env.js';
+import type { EnvValues } from './env.js';
 import { FeederError, parseRows } from '../data/feeder.js';
 import { problem, unreadableFileMessage } from './problems.js';
 import { targetTlsFromFile } from './tls.js';
@@ -158,7 +160,7 @@ function requestOrigins(named: NamedRequests, variables: Program['variables'], p
   for (const [name, r] of Object.entries(named.requests)) {
     const origin = staticOrigin(r.url, variables);
     if (origin === undefined) {
-      problems.push(problem([...(named.requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` (data and extracted values may fill the path and query only)'));
+      problems.push(problem([...(named.requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` or `{{ $env.NAME }}` (data and extracted values may fill the path and query only)'));
     } else origins.add(origin);
   }
   return origins;
@@ -189,8 +191,13 @@ function firstTargetUrl(first: ProgramRequest, origins: ReadonlySet<string>, var
   }
 }
 
-/** `readData(path)` reads a data file named in the scenario (relative to it); it may throw. */
-export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string): ScenarioFromFile {
+/**
+ * `readData(path)` reads a data file named in the scenario (relative to it); it may throw. `env` holds
+ * the `--env` values: a `{{ $env.NAME }}` it lacks is a problem; the ones the file reads travel in the
+ * program's `env`. The report's target URL is rendered without them (a value in a path or query, such
+ * as a key, never reaches a report); an origin written with one shows as that origin.
+ */
+export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string, env: EnvValues = {}): ScenarioFromFile {
   const problems: ScenarioFileProblem[] = [];
   const tls = targetTlsFromFile(f.tls, readData);
   if ('problem' in tls) problems.push(tls.problem);
@@ -209,17 +216,19 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   }
 
   const variables = f.variables ?? {};
+  problems.push(...envProblems(f, env));
+  const shipped = envToShip(f, env);
   const named = topLevelRequests(f);
   const flows = programFlows(f, named, problems);
   const parts = f.scenarios === undefined ? undefined : partsOf(f, flows, named.weights);
-  const origins = requestOrigins(named, variables, problems);
+  const origins = requestOrigins(named, { ...variables, [ENV_ROOT]: shipped }, problems);
   const data = readDataFiles(f, readData, problems);
   problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
   problems.push(...dataColumnProblems(f, new Map(Object.entries(data).map(([name, d]) => [name, d.rows]))));
   if (problems.length > 0) return { ok: false, problems };
 
   const { requests } = named;
-  const program: Program = { requests, flows, variables, data, origins: [...origins] };
+  const program: Program = { requests, flows, variables, data, origins: [...origins], ...(Object.keys(shipped).length > 0 ? { env: shipped } : {}) };
   const first = Object.values(requests)[0] as ProgramRequest;
   const timeout = Math.max(...Object.values(requests).map((r) => r.timeoutMs));
   const url = firstTargetUrl(first, origins, variables);
