@@ -1,0 +1,68 @@
+// `--env` / `{{ $env.NAME }}`, request tags and the timing breakdown, end to end: `loadfleet run` and
+// `validate` as users run them (real agent processes, real gRPC) against the counting target.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Report } from '../../coordinator/report/report.js';
+import { startCli } from '../helpers/cli.js';
+import { startTarget } from '../helpers/target.js';
+
+/** A value that must never be printed or written anywhere but into the requests. */
+const SECRET = 'tok-sekret-4711';
+
+const ENV_SCENARIO = `
+name: env-test
+requests:
+  items:
+    url: "{{ $env.BASE }}/api/items"
+    headers: { authorization: "Bearer {{ $env.TOKEN }}" }
+load: { model: open, rate: 20, duration: 1s }
+`;
+
+test('--env resolves where the CLI runs: the target sees the token on every request; the value is in no output and not in report.json', async () => {
+  const target = await startTarget({ api: true });
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-env-'));
+  try {
+    writeFileSync(join(dir, 's.yaml'), ENV_SCENARIO);
+    // TOKEN comes from the CLI's own environment (`--env TOKEN`), BASE from the flag.
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json', '--env', `BASE=${target.origin}`, '--env', 'TOKEN'], { cwd: dir, env: { TOKEN: SECRET } });
+    const code = await p.exited;
+    assert.equal(code, 0, `stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    assert.ok(r.summary.requests > 0);
+    assert.deepEqual(target.tokens(), { [SECRET]: target.paths()['/api/items'] }, 'every request carried the token from --env');
+    assert.equal(target.paths()['/api/items'], r.summary.sent, 'the target counts what the report sent');
+    assert.match(p.stdout(), /TOKEN: set/, 'the header names the variables as set');
+    for (const [what, text] of [['stdout', p.stdout()], ['stderr', p.stderr()], ['report.json', readFileSync(join(dir, 'r.json'), 'utf8')]] as const) {
+      assert.ok(!text.includes('sekret'), `${what} does not contain the value`);
+    }
+  } finally {
+    await target.close();
+  }
+});
+
+test('a $env name not given is a located problem naming it, exit 2 before any load; validate --env never prints values', async () => {
+  const target = await startTarget({ api: true });
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-env-'));
+  try {
+    writeFileSync(join(dir, 's.yaml'), ENV_SCENARIO);
+    const run = startCli(['run', 's.yaml', '--agents', '1', '--out', 'r.json', '--env', `BASE=${target.origin}`], { cwd: dir });
+    assert.equal(await run.exited, 2, `stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+    assert.match(run.stderr(), /s\.yaml:6:\d+: requests\.items\.headers\.authorization: \$env\.TOKEN is not set: pass --env TOKEN=/);
+    assert.equal(target.total(), 0, 'no load was sent');
+
+    const missing = startCli(['validate', 's.yaml', '--env', `BASE=${target.origin}`], { cwd: dir });
+    assert.equal(await missing.exited, 2);
+    assert.match(missing.stdout(), /env: BASE: set, TOKEN: not set/);
+    assert.match(missing.stdout(), /s\.yaml:6:\d+: .*\$env\.TOKEN is not set/);
+
+    const ok = startCli(['validate', 's.yaml', '--env', `BASE=${target.origin}`, '--env', `TOKEN=${SECRET}`, '--env', 'SECRET=xyz-unused-sekret'], { cwd: dir });
+    assert.equal(await ok.exited, 0, ok.stdout() + ok.stderr());
+    assert.match(ok.stdout(), /env: BASE: set, TOKEN: set, SECRET: set, not read by the file/);
+    assert.ok(!`${ok.stdout()}${ok.stderr()}`.includes('sekret'), 'validate prints no value');
+  } finally {
+    await target.close();
+  }
+});
