@@ -25,6 +25,8 @@ const requestSchema = z.strictObject({
   body: z.string().optional(),
   timeoutMs: z.number().positive(),
   checks: z.array(z.custom<CheckSpec>((v) => typeof v === 'object' && v !== null)),
+  /** Request tags (common/scenario/tags.ts): the coordinator's per-tag figures; agents ignore them. */
+  tags: z.record(z.string(), z.string()).optional(),
 });
 
 const stepSchema = z.strictObject({

@@ -28,6 +28,8 @@ export function isPlainScenario(f: ScenarioFile): boolean {
   if (f.requests !== undefined || f.flows !== undefined || f.variables !== undefined || f.data !== undefined || f.scenarios !== undefined) return false;
   const r = f.request;
   if (r === undefined || r.checks !== undefined) return false;
+  // Tags need the per-name figures of a program.
+  if (r.tags !== undefined) return false;
   return ![r.url, r.body ?? '', ...Object.values(r.headers)].some((t) => t.includes('{{'));
 }
 
@@ -109,7 +111,10 @@ interface NamedRequests {
 }
 
 function toProgram(r: FileRequest): ProgramRequest {
-  return { url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}) };
+  return {
+    url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}),
+    ...(r.tags !== undefined && Object.keys(r.tags).length > 0 ? { tags: r.tags } : {}),
+  };
 }
 
 /** `request` (named DEFAULT_REQUEST_NAME) and `requests`, in file order. */

@@ -20,6 +20,7 @@ import { ExtractSpecError, compileExtractor } from '../flow/extract.js';
 import type { ExtractSpec } from '../flow/extract.js';
 import type { CheckSpec } from '../flow/checks.js';
 import { formatOf } from '../data/feeder.js';
+import { tagsSchema } from './tags.js';
 import type { FeederFormat } from '../data/feeder.js';
 
 /** Names a template can read: variables, data feeders, extracted values. */
@@ -140,6 +141,8 @@ const requestFields = {
   body: template.optional(),
   timeout: positiveDurationMs.default(10_000),
   checks: z.array(checkSchema).optional(),
+  // Request tags (scenario/tags.ts): per-tag figures in the report and Prometheus.
+  tags: tagsSchema.optional(),
 };
 
 /** The top-level `request`: the single-request scenario's fields plus checks. */

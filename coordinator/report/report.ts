@@ -15,6 +15,8 @@ import type { PoolSummary } from '../data/row-pool.js';
 import { modelSchedule, scenarioSchedules, scheduleMean } from '../schedule/replay.js';
 import { mainDurationMs } from '../../common/scenario/scenario.js';
 import { scenarioReports } from './scenarios.js';
+import { tagReports } from './tags.js';
+import type { TagReports } from './tags.js';
 import { requestReport } from './request-figures.js';
 import type { RequestReport } from './request-figures.js';
 import type { ScenarioReport } from './scenarios.js';
@@ -134,7 +136,7 @@ function requestReports(t: PhaseTotals, durationMs: number): Record<string, Requ
   return Object.fromEntries(Object.entries(t.byRequestName).map(([name, r]) => [name, requestReport(r, durationMs)]));
 }
 
-export interface Report {
+export interface Report extends TagReports {
   version: 1;
   runId: string;
   name: string;
@@ -396,6 +398,8 @@ export function buildReport(input: ReportInput): Report {
     summary,
     requests: requestReports(main, mainMs),
     ...(scenario.parts === undefined ? {} : { scenarios: scenarioReports(parts, main, mainMs) }),
+    // Request tags: figures per tag key and value (report/tags.ts).
+    ...tagReports(scenario, main, mainMs),
     flows: main.flows,
     ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
     warmup,
