@@ -66,3 +66,40 @@ test('a $env name not given is a located problem naming it, exit 2 before any lo
     await target.close();
   }
 });
+
+test('tags: per-tag request counts equal what the target counted on the tagged paths; the summary has them', async () => {
+  const target = await startTarget();
+  const dir = mkdtempSync(join(tmpdir(), 'loadfleet-tags-'));
+  try {
+    writeFileSync(join(dir, 's.yaml'), `
+name: tags-test
+variables: { base: "${target.origin}" }
+requests:
+  a: { url: "{{ base }}/a", tags: { endpoint: a, group: g1 } }
+  b: { url: "{{ base }}/b", tags: { endpoint: b, group: g1 } }
+  c: { url: "{{ base }}/c" }
+flows:
+  f:
+    steps:
+      - request: a
+      - request: b
+      - request: c
+      - request: { name: d, url: "{{ base }}/d", tags: { endpoint: d } }
+load: { model: open, rate: 15, duration: 1s }
+`);
+    const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json'], { cwd: dir });
+    assert.equal(await p.exited, 0, `stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
+    const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+    const paths = target.paths();
+    assert.ok((paths['/a'] ?? 0) > 0);
+    assert.equal(r.tags?.endpoint?.a?.requests, paths['/a']);
+    assert.equal(r.tags?.endpoint?.b?.requests, paths['/b']);
+    assert.equal(r.tags?.endpoint?.d?.requests, paths['/d']);
+    assert.equal(r.tags?.group?.g1?.requests, (paths['/a'] ?? 0) + (paths['/b'] ?? 0), 'a value shared by names sums them');
+    assert.deepEqual(Object.keys(r.tags ?? {}), ['endpoint', 'group'], 'no untagged name shows');
+    assert.equal(r.tags?.group?.g1?.latencyMs.count, r.tags?.group?.g1?.requests, 'one timed value per response');
+    assert.match(p.stdout(), /requests by tag[\s\S]*group=g1 +\d+/);
+  } finally {
+    await target.close();
+  }
+});
