@@ -264,7 +264,7 @@ export class FlowDriver implements FlowSource {
         }
         const sentMs = this.clock.nowMs();
         recorder.onSent();
-        const res = await this.http.send({ url, method: req.method, headers, body, timeoutMs: req.timeoutMs, readBody: step.readBody });
+        const res = await this.http.send({ url, method: req.method, headers, body, timeoutMs: req.timeoutMs, readBody: step.readBody, connections: recorder });
         const endMs = this.clock.nowMs();
         if (!res.ok) {
           recorder.onEndAt(res.kind, res.bytes, dueMs, sentMs, endMs);
@@ -272,6 +272,7 @@ export class FlowDriver implements FlowSource {
           requestNames.onEnd(req.name, outcome);
           scen?.onEnd(scenario as string, outcome);
         } else {
+          recorder.onWaiting(res.waitingMs);
           recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs);
           const view = responseView(res.status, res.headers, res.body);
           const checked = step.checks.length === 0 ? { passed: 0, failed: [] } : runChecks(step.checks, view);
@@ -279,7 +280,7 @@ export class FlowDriver implements FlowSource {
           if (extracted !== undefined) Object.assign(vars, extracted.values);
           const outcome = {
             outcome: res.status, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
-            extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated,
+            extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated, waitingMs: res.waitingMs,
           };
           requestNames.onEnd(req.name, outcome);
           scen?.onEnd(scenario as string, outcome);

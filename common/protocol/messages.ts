@@ -23,7 +23,7 @@ import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from '.
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 
 export type { ControlClient } from '../gen/loadfleet/v1/Control.js';
 export type { ControlHandlers } from '../gen/loadfleet/v1/Control.js';
@@ -132,6 +132,9 @@ function statsToWire(s: Stats): WireStats {
     scheduleLagP99Ms: s.scheduleLagP99Ms,
     bytesReceived: s.bytesReceived,
     langJson: s.requestNames === undefined ? '' : JSON.stringify(requestNamesToWire(s.requestNames)),
+    connectHist: s.connectHist ?? '',
+    tlsHist: s.tlsHist ?? '',
+    waitingHist: s.waitingHist ?? '',
   };
 }
 
@@ -194,6 +197,16 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
     bytesReceived: whole(w.bytesReceived, `${what}.bytesReceived`),
     ...requestNamesFromLangJson(w.langJson, what),
+    ...timingFromWire(w),
+  };
+}
+
+/** The timing histograms (protocol 6), present only when non-empty. */
+function timingFromWire(w: WireStatsOut): Pick<Stats, 'connectHist' | 'tlsHist' | 'waitingHist'> {
+  return {
+    ...(w.connectHist === '' ? {} : { connectHist: w.connectHist }),
+    ...(w.tlsHist === '' ? {} : { tlsHist: w.tlsHist }),
+    ...(w.waitingHist === '' ? {} : { waitingHist: w.waitingHist }),
   };
 }
 

@@ -15,6 +15,9 @@ export interface Stats {
   'scheduleLagP99Ms'?: (number | string);
   'bytesReceived'?: (number | string | Long);
   'langJson'?: (string);
+  'connectHist'?: (string);
+  'waitingHist'?: (string);
+  'tlsHist'?: (string);
 }
 
 export interface Stats__Output {
@@ -30,4 +33,7 @@ export interface Stats__Output {
   'scheduleLagP99Ms': (number);
   'bytesReceived': (number);
   'langJson': (string);
+  'connectHist': (string);
+  'waitingHist': (string);
+  'tlsHist': (string);
 }
