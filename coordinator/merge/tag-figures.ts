@@ -53,8 +53,7 @@ export function sumRequestTotals(names: readonly RequestTotals[]): RequestTotals
         try { addHistogram(h, part); } finally { part.destroy(); }
       }
       out[key] = encodeHistogram(h);
-      const stem = key.slice(0, -4);
-      if (names.some((r) => `${stem}Ms` in r)) out[`${stem}Ms`] = latencyMs(h);
+      out[`${key.slice(0, -4)}Ms`] = latencyMs(h);
     } finally {
       h.destroy();
     }

@@ -167,6 +167,15 @@ function scenarioLines(report: Report): Lines {
   ];
 }
 
+/** The timing breakdown in one line: new connections' setup, then time to first byte (report.timing). */
+function timingLines(report: Report): Lines {
+  const t = report.timing;
+  if (t === undefined || (t.connectMs.count === 0 && t.waitingMs.count === 0)) return [];
+  const p = (l: typeof t.connectMs): string => `p50 ${formatLatency(l.p50, l.count)} p99 ${formatLatency(l.p99, l.count)}`;
+  const tls = t.tlsMs.count === 0 ? '' : `, TLS ${p(t.tlsMs)}`;
+  return [`timing    connect ${p(t.connectMs)} (${formatCount(t.connectMs.count)} new connection(s))${tls}, waiting (TTFB) ${p(t.waitingMs)}`];
+}
+
 /** Request tags: one row per tag key and value (report.tags), and the requests no tag could count. */
 function tagLines(report: Report): Lines {
   const rows = Object.entries(report.tags ?? {}).flatMap(([k, byValue]) => Object.entries(byValue).map(([v, r]) => [
@@ -305,6 +314,7 @@ export function formatSummary(report: Report): string {
   return [
     ...headerLines(report),
     ...mainPhaseLines(report.summary),
+    ...timingLines(report),
     ...warmupLines(report.warmup),
     ...requestsByNameLines(named),
     ...scenarioLines(report),

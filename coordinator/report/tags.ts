@@ -7,6 +7,7 @@ import { OTHER_REQUEST_NAME } from '../../common/protocol/wire-limits.js';
 import type { PhaseTotals } from '../merge/figures.js';
 import { tagTotals } from '../merge/tag-figures.js';
 import { requestReport } from './request-figures.js';
+import { namesWithWaiting } from './timing.js';
 import type { RequestReport } from './request-figures.js';
 
 export interface TagReports {
@@ -23,10 +24,14 @@ export interface TagReports {
 export function tagReports(scenario: Scenario, main: PhaseTotals, mainMs: number): TagReports {
   const tags = tagsByName(scenario.program?.requests ?? {});
   if (Object.keys(tags).length === 0) return {};
-  const totals = tagTotals(main.byRequestName, tags);
+  // With each name's time to first byte, so a tag's is merged from its names' histograms too.
+  const totals = tagTotals(namesWithWaiting(main), tags);
   const out: Record<string, Record<string, RequestReport>> = {};
   for (const [k, byValue] of Object.entries(totals)) {
-    out[k] = Object.fromEntries(Object.entries(byValue).map(([v, r]) => [v, requestReport(r, mainMs)]));
+    out[k] = Object.fromEntries(Object.entries(byValue).map(([v, r]) => {
+      const waiting = (r as { waitingMs?: RequestReport['waitingMs'] }).waitingMs;
+      return [v, { ...requestReport(r, mainMs), ...(waiting === undefined || waiting.count === 0 ? {} : { waitingMs: waiting }) }];
+    }));
   }
   const other = main.byRequestName[OTHER_REQUEST_NAME]?.requests ?? 0;
   return { tags: out, ...(other > 0 ? { tagsUnattributed: other } : {}) };
