@@ -103,3 +103,43 @@ load: { model: open, rate: 15, duration: 1s }
     await target.close();
   }
 });
+
+for (const path of ['single request (the engine fast path)', 'flows (the scenario language)'] as const) {
+  test(`timing breakdown, ${path}: connect counts new connections only, waiting counts every response`, async () => {
+    const target = await startTarget({ delayMs: 5 });
+    const dir = mkdtempSync(join(tmpdir(), 'loadfleet-timing-'));
+    try {
+      const flows = path.startsWith('flows');
+      writeFileSync(join(dir, 's.yaml'), flows ? `
+name: timing-flows
+variables: { base: "${target.origin}" }
+flows:
+  f: { steps: [{ request: { name: one, url: "{{ base }}/one" } }, { request: { name: two, url: "{{ base }}/two", tags: { kind: second } } }] }
+load: { model: open, rate: 20, duration: 1s, connections: 2 }
+` : `
+name: timing-single
+request: { url: "${target.origin}/x" }
+load: { model: open, rate: 40, duration: 1s, connections: 2 }
+`);
+      const p = startCli(['run', 's.yaml', '--agents', '2', '--out', 'r.json'], { cwd: dir });
+      assert.equal(await p.exited, 0, `stdout:\n${p.stdout()}\nstderr:\n${p.stderr()}`);
+      const r = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Report;
+      const t = r.timing;
+      assert.ok(t !== undefined, 'report.timing');
+      assert.ok(t.connectMs.count >= 1, 'some connection was opened');
+      assert.ok(t.connectMs.count <= target.connections(), `connect count ${t.connectMs.count} <= ${target.connections()} connections the target accepted`);
+      assert.ok(t.connectMs.count < r.summary.requests, 'keep-alive: reused connections add nothing');
+      assert.equal(t.tlsMs.count, 0, 'plain HTTP: no TLS handshakes');
+      assert.equal(t.waitingMs.count, r.summary.requests, 'one time to first byte per response');
+      assert.ok(t.waitingMs.p50 >= 4, `waiting includes the target's 5 ms service time (p50 ${t.waitingMs.p50})`);
+      assert.ok(t.waitingMs.p50 <= r.summary.latencyMs.p99 + 0.1, 'waiting is part of the latency');
+      assert.match(p.stdout(), /timing +connect p50 .* new connection\(s\).*waiting \(TTFB\) p50/);
+      if (flows) {
+        for (const name of ['one', 'two']) assert.equal(r.requests?.[name]?.waitingMs?.count, r.requests?.[name]?.requests, `${name}: one TTFB per response`);
+        assert.equal(r.tags?.kind?.second?.waitingMs?.count, r.requests?.two?.requests, 'per tag too');
+      }
+    } finally {
+      await target.close();
+    }
+  });
+}
