@@ -9,7 +9,7 @@ import type { LookupFunction } from 'node:net';
 import type { AgentPlan } from '../common/plan/agent-plan.js';
 import type { Clock } from '../common/runtime/clock.js';
 import type { SetupFigures, SetupPart } from '../common/protocol/messages.js';
-import { compileTemplate, defaultTemplateContext } from '../common/flow/template.js';
+import { compileTemplate, defaultTemplateContext, ENV_ROOT } from '../common/flow/template.js';
 import { compileCheck, runChecks } from '../common/flow/checks.js';
 import { compileExtractor, extractAll } from '../common/flow/extract.js';
 import { responseView } from '../common/flow/response-view.js';
@@ -42,7 +42,9 @@ export async function runSetupPart(plan: AgentPlan, part: SetupPart, deps: Setup
   const program = plan.program;
   const steps = program?.[part]?.steps;
   if (program === undefined || steps === undefined) return fail(`the plan has no ${part}`);
-  const vars: Record<string, unknown> = { ...program.variables, ...(part === 'teardown' ? plan.setupValues ?? {} : {}) };
+  const vars: Record<string, unknown> = {
+    ...program.variables, ...(program.env !== undefined ? { [ENV_ROOT]: program.env } : {}), ...(part === 'teardown' ? plan.setupValues ?? {} : {}),
+  };
   const extracted: Record<string, unknown> = {};
   const ctx = defaultTemplateContext();
   const timeoutMs = Math.max(1, ...Object.values(program.requests).map((r) => r.timeoutMs));

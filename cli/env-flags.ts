@@ -1,3 +1,4 @@
+// `--env NAME=VALUE` for scenario templates (parseEnvValues, at the end).
 // Flags from the environment for the long-lived roles (`agent`, `coordinator`): every option --some-flag
 // of the command can also be given as LOADFLEET_SOME_FLAG, for containers, Kubernetes and systemd units.
 // A flag on the command line wins over its variable. Only the command's own options are looked up, so
@@ -6,6 +7,7 @@
 // (yargs' own `.env()` is not used: under `.strict()` it rejects those variables as unknown arguments.)
 import type { Argv } from 'yargs';
 import { LoadfleetError } from '../common/runtime/errors.js';
+import { ENV_NAME } from '../common/flow/template.js';
 
 export const ENV_PREFIX = 'LOADFLEET_';
 
@@ -64,4 +66,28 @@ export function withEnvFlags<T>(y: Argv<T>, env: Readonly<Record<string, string 
   if (problems.length > 0) throw new LoadfleetError('USAGE', `invalid environment:\n  ${problems.join('\n  ')}`);
   for (const [key, value] of Object.entries(defaults)) y.default(key, value);
   return y;
+}
+
+/**
+ * `--env NAME=VALUE` (repeatable) for `{{ $env.NAME }}`: the values by name. `--env NAME` alone takes
+ * NAME's value from `cliEnv` (the CLI's own environment, like `docker run -e NAME`) and gives nothing
+ * when it is unset there, so the file's use of it is reported as "not set". A later flag for the same
+ * name wins. A malformed flag is USAGE naming the flag, never its value.
+ */
+export function parseEnvValues(flags: string | readonly string[] | undefined, cliEnv: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const list = flags === undefined ? [] : typeof flags === 'string' ? [flags] : flags;
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const flag of list) {
+    const eq = flag.indexOf('=');
+    const name = eq === -1 ? flag : flag.slice(0, eq);
+    if (!ENV_NAME.test(name)) {
+      problems.push(`--env ${name === '' ? '(empty name)' : `"${name}"`}: expected NAME=VALUE or NAME, the name of letters, digits and _ (not starting with a digit)`);
+      continue;
+    }
+    const value = eq === -1 ? cliEnv[name] : flag.slice(eq + 1);
+    if (value !== undefined) out[name] = value;
+  }
+  if (problems.length > 0) throw new LoadfleetError('USAGE', problems.join('\n  '));
+  return out;
 }

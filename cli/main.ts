@@ -38,6 +38,12 @@ failed, 8 incomplete (some agent's figures never arrived; --allow-incomplete jud
 interrupted. Tokens come from $LOADFLEET_TOKEN or --token-file. Every option of agent and
 coordinator can also come from LOADFLEET_<OPTION> (e.g. LOADFLEET_JOIN, LOADFLEET_TLS_CERT); a flag wins.`;
 
+/** --env (run, validate): repeatable; a single flag gives a string, several an array. */
+const ENV_OPTION = {
+  type: 'string', requiresArg: true,
+  describe: 'NAME=VALUE for {{ $env.NAME }} in the scenario (repeatable); --env NAME takes NAME from this shell. Values are never printed',
+} as const;
+
 function tlsOptions<T>(y: Argv<T>) {
   return y
     .option('tls-cert', { type: 'string', describe: TLS_OPTION_TEXT.cert })
@@ -95,7 +101,8 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('allow-incomplete', { type: 'boolean', default: false, describe: 'when some agent\'s figures never arrived (verdict incomplete, exit 8), judge the figures that did; the banner still names what is missing' })
       .option('metrics', { type: 'string', describe: 'serve Prometheus GET /metrics (and /healthz) on HOST:PORT while the run lasts (local agents)' })
       .option('dashboard', { type: 'string', describe: 'serve the live web dashboard on HOST:PORT while the run lasts (local agents; default 127.0.0.1:0, the URL is printed; --no-dashboard turns it off)' })
-      .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' }),
+      .option('verbose', { type: 'boolean', default: false, describe: 'show coordinator and agent logs' })
+      .option('env', ENV_OPTION),
     (a) => wrap(() => runCommand(io, { ...a, scenario: a.scenario as string }, runtime))())
     .command('report [report]', 'print a written report\'s summary and export it (--html, --csv, --export-hdr); with --coordinator, fetch a finished run\'s report', (y) => tlsOptions(exportOptions(y)
       .positional('report', { type: 'string', describe: 'report.json written by run --out; with --coordinator, the RUN_ID to fetch (default: the latest finished run)' })
@@ -104,8 +111,9 @@ export function buildCli(io: Io, argv: string[], done: (code: number) => void): 
       .option('token-file', { type: 'string', describe: 'file holding the control token (default: $LOADFLEET_TOKEN)' })),
     (a) => wrap(() => reportCommand(io, a))())
     .command('validate <scenario>', 'check a scenario file: every problem as file:line:column, exit 2; or a one-line summary', (y) => y
-      .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' }),
-    (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string }))())
+      .positional('scenario', { type: 'string', demandOption: true, describe: 'scenario file (YAML or JSON)' })
+      .option('env', ENV_OPTION),
+    (a) => wrap(() => validateCommand(io, { scenario: a.scenario as string, env: a.env }))())
     .command('coordinator', 'run a long-lived coordinator that agents join (options also from LOADFLEET_<OPTION>)', (y) => withEnvFlags(tlsOptions(y)
       .option('require-tls', { type: 'boolean', default: false, describe: 'refuse to start without --tls-cert/--tls-key' })
       .option('join-token-file', { type: 'string', describe: 'file holding the token agents must present (default: $LOADFLEET_JOIN_TOKEN, else the shared token)' })

@@ -10,6 +10,7 @@ import type { Scenario } from '../common/scenario/scenario.js';
 import { formatProblem, validateScenarioText } from '../common/scenario/validate.js';
 import { createLocator } from '../common/scenario/locate.js';
 import { scenarioFromFile } from '../common/scenario/compile.js';
+import type { EnvValues } from '../common/scenario/env.js';
 
 export interface Overrides {
   rate?: number | undefined;
@@ -25,14 +26,14 @@ export type ScenarioRead = { ok: true; scenario: Scenario } | { ok: false; lines
 
 /**
  * Reads, validates (every problem at once, located like `loadfleet validate`) and converts a scenario
- * file; data files are read relative to it. Throws SCENARIO_INVALID only when the file cannot be read.
+ * file; data files are read relative to it; `env` holds the `--env` values (cli/env-flags.ts). Throws SCENARIO_INVALID only when the file cannot be read.
  */
-export function loadScenarioFile(cwd: string, file: string): ScenarioRead {
+export function loadScenarioFile(cwd: string, file: string, env: EnvValues = {}): ScenarioRead {
   const path = resolve(cwd, file);
   const text = readText(path);
   const v = validateScenarioText(text);
   if (!v.ok) return { ok: false, lines: v.problems.map((p) => formatProblem(file, p)) };
-  const r = scenarioFromFile(v.file, (data) => readDataText(resolve(dirname(path), data), data));
+  const r = scenarioFromFile(v.file, (data) => readDataText(resolve(dirname(path), data), data), env);
   if (r.ok) return r;
   const locate = createLocator(text);
   return { ok: false, lines: r.problems.map((p) => formatProblem(file, { ...p, ...locate(p.segments, p.atKey === true ? 'key' : 'value') })) };

@@ -20,7 +20,7 @@ import type { CookieMode, Program } from '../../common/flow/program.js';
 import { drawThinkMs } from '../../common/flow/think.js';
 import type { ThinkRandom } from '../../common/flow/think.js';
 import { addCookieHeader, CookieSession } from './cookie-jar.js';
-import { compileTemplate, defaultTemplateContext } from '../../common/flow/template.js';
+import { compileTemplate, defaultTemplateContext, ENV_ROOT } from '../../common/flow/template.js';
 import type { Template, TemplateContext } from '../../common/flow/template.js';
 import { compileCheck, runChecks } from '../../common/flow/checks.js';
 import type { Check } from '../../common/flow/checks.js';
@@ -182,8 +182,9 @@ export class FlowDriver implements FlowSource {
       if (e instanceof LoadfleetError) throw e;
       throw new LoadfleetError('PLAN_INVALID', `the plan's program does not compile: ${(e as Error).message}`, { cause: e });
     }
-    this.constants = program.variables;
-    this.variables = { ...program.variables, ...opts.setupValues };
+    // `{{ $env.NAME }}` reads the program's env under ENV_ROOT (no variable can be named so).
+    this.constants = program.env === undefined ? program.variables : { ...program.variables, [ENV_ROOT]: program.env };
+    this.variables = { ...this.constants, ...opts.setupValues };
     this.expect = program.expect;
     for (const [name, d] of Object.entries(program.data)) this.pickers.set(name, opts.pickers?.get(name) ?? createRowPicker(d.rows, d.mode, this.random));
     this.ctx = { ...defaultTemplateContext(), random: this.random };
@@ -322,7 +323,7 @@ export class FlowDriver implements FlowSource {
         }
         const sentMs = this.clock.nowMs();
         recorder.onSent();
-        const res = await this.http.send({ url, method: req.method, headers, body, timeoutMs: req.timeoutMs, readBody: step.readBody });
+        const res = await this.http.send({ url, method: req.method, headers, body, timeoutMs: req.timeoutMs, readBody: step.readBody, connections: recorder });
         const endMs = this.clock.nowMs();
         if (!res.ok) {
           recorder.onEndAt(res.kind, res.bytes, dueMs, sentMs, endMs);
@@ -331,6 +332,7 @@ export class FlowDriver implements FlowSource {
           scen?.onEnd(scenario as string, outcome);
         } else {
           const expected = req.expected ?? expectedDefault;
+          recorder.onWaiting(res.waitingMs);
           recorder.onEndAt(res.status, res.bytes, dueMs, sentMs, endMs, expected);
           jar?.store(url, res.headers);
           const view = responseView(res.status, res.headers, res.body);
@@ -339,7 +341,7 @@ export class FlowDriver implements FlowSource {
           if (extracted !== undefined) Object.assign(vars, extracted.values);
           const outcome = {
             outcome: res.status, failed: res.status >= 0 && res.status < expected.length && expected[res.status] !== 1, latencyMs: endMs - dueMs, checksPassed: checked.passed, failedChecks: checked.failed.map((f) => f.name),
-            extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated,
+            extractFailed: extracted?.failures.length ?? 0, bodyTruncated: res.truncated, waitingMs: res.waitingMs,
           };
           requestNames.onEnd(req.name, outcome);
           scen?.onEnd(scenario as string, outcome);

@@ -25,6 +25,7 @@ import type { Clock, TimerHandle } from '../../common/runtime/clock.js';
 import type { ErrorKind } from '../../common/metrics/counters.js';
 import { connectLookup, isDnsFailure } from './dns.js';
 import { withUserAgent } from './user-agent.js';
+import { timedConnector } from './timed-connect.js';
 
 /** Who hears about a request's end. Called exactly once per send(), possibly synchronously inside it. */
 export interface ResponseSink {
@@ -33,6 +34,10 @@ export interface ResponseSink {
    * intendedMs/sentMs: what was passed to send(), echoed back so the sink keeps no per-request state.
    */
   onEnd(outcome: number | ErrorKind, bytes: number, intendedMs: number, sentMs: number): void;
+  /** The timing breakdown: a response's time to first byte, ms, heard before its onEnd (when it has headers). */
+  onWaiting?(waitingMs: number): void;
+  /** The timing breakdown: a new connection's setup (timed-connect.ts), heard by the sink of the latest send. */
+  onConnection?(connectMs: number, tlsMs: number | undefined): void;
 }
 
 export interface HttpClientOptions {
@@ -162,6 +167,8 @@ class Exchange implements Dispatcher.DispatchHandler {
   abort: ((err?: Error) => void) | null = null;
   /** Set when close() gave up on this exchange: late callbacks are ignored, the object is not reused. */
   abandoned = false;
+  /** When the request went onto a connection (undici calls onConnect just before writing it), client clock ms. */
+  writtenMs = 0;
 
   constructor(client: HttpClient) {
     this.client = client;
@@ -174,10 +181,13 @@ class Exchange implements Dispatcher.DispatchHandler {
     if (this.sink !== null && this.client.expired(this)) this.client.timedOutQueued(this);
     if (this.sink === null) throw TIMEOUT_ABORT;
     this.abort = abort;
+    this.writtenMs = this.client.nowMs();
   }
 
   onHeaders(statusCode: number): boolean {
     this.statusCode = statusCode;
+    // Time to first byte: written to response headers (1xx informational responses are not headers here).
+    this.sink?.onWaiting?.(this.client.nowMs() - this.writtenMs);
     return true;
   }
 
@@ -214,6 +224,8 @@ export class HttpClient {
   private abortsLeft = SPARE_CONNECTIONS;
   private closing: Promise<void> | undefined;
   private onIdle: (() => void) | undefined;
+  /** The sink of the latest send: it hears about new connections (their setup times). */
+  private connectionSink: ResponseSink | null = null;
 
   constructor(opts: HttpClientOptions) {
     const url = new URL(opts.url);
@@ -226,9 +238,9 @@ export class HttpClient {
       // 0: no per-request timers in undici; the sweep enforces timeoutMs (see the top of this file).
       headersTimeout: 0,
       bodyTimeout: 0,
-      // One timer per connection, not per request: undici's is fine.
-      connectTimeout: opts.timeoutMs,
-      ...optional('connect', connectOptions(opts.lookup, opts.tls)),
+      // One timer per connection, not per request: undici's is fine (the timed connector's own).
+      connect: timedConnector(connectOptions(opts.lookup, opts.tls), opts.timeoutMs, () => this.clock.nowMs(),
+        (connectMs, tlsMs) => this.connectionSink?.onConnection?.(connectMs, tlsMs)),
     };
     this.pool = new Pool(url.origin, { ...connectionOpts, connections: opts.connections });
     this.lanes = opts.lanes === true ? Array.from({ length: opts.connections }, () => new Client(url.origin, connectionOpts)) : [];
@@ -268,6 +280,7 @@ export class HttpClient {
     x.bytes = 0;
     x.statusCode = 0;
     x.held = true;
+    this.connectionSink = sink;
     this.inFlightCount++;
     try {
       const lanes = this.lanes;
@@ -277,6 +290,11 @@ export class HttpClient {
       // dispatch reports through onError; a throw would be an undici bug, but keep the count exact.
       if (x.held) this.released(x, classifyError(err));
     }
+  }
+
+  /** The client's clock, ms. */
+  nowMs(): number {
+    return this.clock.nowMs();
   }
 
   /** Has x's time run out (timeoutMs since its send)? */

@@ -39,6 +39,10 @@ class Tally implements Omit<Counters, 'statusCodes' | 'failedByStatus'> {
   /** Responses whose latency equals their service time (intended === sent): belong to both above. */
   readonly shared: Histogram = newHistogram();
   readonly lag: Histogram = newHistogram();
+  /** The timing breakdown (Stats connectHist, tlsHist, waitingHist): new connections, and responses' time to first byte. */
+  readonly connect: Histogram = newHistogram();
+  readonly tls: Histogram = newHistogram();
+  readonly waiting: Histogram = newHistogram();
   requests = 0;
   sent = 0;
   dropped = 0;
@@ -67,6 +71,9 @@ class Tally implements Omit<Counters, 'statusCodes' | 'failedByStatus'> {
     into.latency.add(this.latency);
     into.service.add(this.service);
     into.lag.add(this.lag);
+    into.connect.add(this.connect);
+    into.tls.add(this.tls);
+    into.waiting.add(this.waiting);
     for (const k of COUNTER_SCALARS) into[k] += this[k];
     for (const kind of ERROR_KINDS) into.errorsByKind[kind] += this.errorsByKind[kind];
     if (this.inFlightPeak > into.inFlightPeak) into.inFlightPeak = this.inFlightPeak;
@@ -83,6 +90,9 @@ class Tally implements Omit<Counters, 'statusCodes' | 'failedByStatus'> {
     this.service.reset();
     this.shared.reset();
     this.lag.reset();
+    this.connect.reset();
+    this.tls.reset();
+    this.waiting.reset();
     this.requests = this.sent = this.dropped = this.bytesReceived = 0;
     for (const kind of ERROR_KINDS) this.errorsByKind[kind] = 0;
     this.inFlightPeak = 0;
@@ -112,6 +122,7 @@ class Tally implements Omit<Counters, 'statusCodes' | 'failedByStatus'> {
       eventLoopDelayP99Ms,
       scheduleLagP99Ms: this.lag.totalCount === 0 ? 0 : this.lag.getValueAtPercentile(99) / 1000,
       bytesReceived: this.bytesReceived,
+      ...timingStats(this),
     };
   }
 
@@ -120,7 +131,19 @@ class Tally implements Omit<Counters, 'statusCodes' | 'failedByStatus'> {
     this.service.destroy();
     this.shared.destroy();
     this.lag.destroy();
+    this.connect.destroy();
+    this.tls.destroy();
+    this.waiting.destroy();
   }
+}
+
+/** The tally's timing histograms as Stats fields, each only when it holds values. */
+function timingStats(t: Tally): Pick<Stats, 'connectHist' | 'tlsHist' | 'waitingHist'> {
+  return {
+    ...(t.connect.totalCount === 0 ? {} : { connectHist: encodeHistogram(t.connect) }),
+    ...(t.tls.totalCount === 0 ? {} : { tlsHist: encodeHistogram(t.tls) }),
+    ...(t.waiting.totalCount === 0 ? {} : { waitingHist: encodeHistogram(t.waiting) }),
+  };
 }
 
 export class Recorder implements ResponseSink {
@@ -201,6 +224,17 @@ export class Recorder implements ResponseSink {
   /** Open model: how late the send was against its intended time, ms (>= 0). */
   onScheduleLag(lagMs: number): void {
     recordMs(this.interval.lag, lagMs);
+  }
+
+  /** A new connection was made (timed-connect.ts): its TCP connect time, and TLS handshake for HTTPS, ms. */
+  onConnection(connectMs: number, tlsMs: number | undefined): void {
+    recordMs(this.interval.connect, connectMs);
+    if (tlsMs !== undefined) recordMs(this.interval.tls, tlsMs);
+  }
+
+  /** A response's time to first byte: from the request written to its headers, ms. */
+  onWaiting(waitingMs: number): void {
+    recordMs(this.interval.waiting, waitingMs);
   }
 
   /** Open model: an arrival found the in-flight cap full and was not sent. */

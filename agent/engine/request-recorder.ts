@@ -12,6 +12,8 @@ import { MAX_CHECK_NAMES, MAX_NAME_CHARS, MAX_REQUEST_NAMES, OTHER_REQUEST_NAME 
 interface NameTally {
   counters: RequestFigures;
   latency: Histogram;
+  /** Time to first byte of the name's responses (created on the first one). */
+  waiting: Histogram | undefined;
 }
 
 /** A copy of `c` whose maps are its own. */
@@ -20,7 +22,7 @@ function copyCounters(c: RequestFigures): RequestFigures {
 }
 
 function newTally(): NameTally {
-  return { counters: emptyRequestFigures(), latency: newHistogram() };
+  return { counters: emptyRequestFigures(), latency: newHistogram(), waiting: undefined };
 }
 
 /** What one response (or transport error) of a named request came to. */
@@ -34,6 +36,8 @@ export interface RequestOutcome {
   failedChecks: readonly string[];
   extractFailed: number;
   bodyTruncated: boolean;
+  /** Time to first byte, ms (responses only; absent when not measured). */
+  waitingMs?: number;
 }
 
 /**
@@ -104,6 +108,7 @@ export class RequestRecorder {
     c.requests++;
     if (typeof r.outcome === 'number') {
       recordMs(t.latency, r.latencyMs);
+      if (r.waitingMs !== undefined) recordMs(t.waiting ??= newHistogram(), r.waitingMs);
       const code = String(r.outcome);
       c.statusCodes[code] = (c.statusCodes[code] ?? 0) + 1;
       if (r.failed) c.failedByStatus[code] = (c.failedByStatus[code] ?? 0) + 1;
@@ -128,7 +133,7 @@ export class RequestRecorder {
   takeDelta(): RequestNameFigures {
     const byRequestName: Record<string, RequestFigures> = {};
     for (const [name, t] of this.interval) {
-      byRequestName[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency) };
+      byRequestName[name] = { ...t.counters, latencyHist: encodeHistogram(t.latency), ...waitingOf(t) };
       let into = this.total.get(name);
       if (into === undefined) {
         into = newTally();
@@ -136,7 +141,9 @@ export class RequestRecorder {
       }
       addRequestCounters(into.counters, t.counters);
       into.latency.add(t.latency);
+      if (t.waiting !== undefined) (into.waiting ??= newHistogram()).add(t.waiting);
       t.latency.destroy();
+      t.waiting?.destroy();
     }
     this.interval.clear();
     const delta: RequestNameFigures = { byRequestName, iterations: this.iterations, noData: this.noData };
@@ -150,13 +157,21 @@ export class RequestRecorder {
   /** Everything taken so far: a copy, which later recording leaves as it is. */
   cumulative(): RequestNameFigures {
     const byRequestName: Record<string, RequestFigures> = {};
-    for (const [name, t] of this.total) byRequestName[name] = { ...copyCounters(t.counters), latencyHist: encodeHistogram(t.latency) };
+    for (const [name, t] of this.total) byRequestName[name] = { ...copyCounters(t.counters), latencyHist: encodeHistogram(t.latency), ...waitingOf(t) };
     return { byRequestName, iterations: this.totalIterations, noData: this.totalNoData };
   }
 
   destroy(): void {
-    for (const t of [...this.interval.values(), ...this.total.values()]) t.latency.destroy();
+    for (const t of [...this.interval.values(), ...this.total.values()]) {
+      t.latency.destroy();
+      t.waiting?.destroy();
+    }
     this.interval.clear();
     this.total.clear();
   }
+}
+
+/** The name's time-to-first-byte histogram as a RequestFigures field, when it has values. */
+function waitingOf(t: NameTally): { waitingHist?: string } {
+  return t.waiting === undefined || t.waiting.totalCount === 0 ? {} : { waitingHist: encodeHistogram(t.waiting) };
 }

@@ -16,6 +16,7 @@ import { LocalFleet } from '../../coordinator/fleet/local-fleet.js';
 import type { Report } from '../../coordinator/report/report.js';
 import type { AgentLossPolicy, LiveLine } from '../../coordinator/run/test-run.js';
 import { applyOverrides, loadScenarioFile } from '../scenario-input.js';
+import { parseEnvValues } from '../env-flags.js';
 import type { Overrides } from '../scenario-input.js';
 import { parseReport } from './report.js';
 import { finishRun, liveCommandsHint, readLiveCommands, sentLine, stopOnSignal } from '../run-session.js';
@@ -28,6 +29,8 @@ import { redactUrl } from '../../common/runtime/redact.js';
 
 export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   scenario: string;
+  /** `--env NAME=VALUE` / `--env NAME` (repeatable): values for `{{ $env.NAME }}` (cli/env-flags.ts). */
+  env?: string | string[] | undefined;
   /** HOST:PORT for the coordinator's GET /metrics while the run lasts (local agents only). */
   metrics?: string | undefined;
   /** HOST:PORT for the live dashboard (local agents: default 127.0.0.1:0); false (`--no-dashboard`) turns it off. */
@@ -63,11 +66,13 @@ export function describeRun(s: Scenario, agents: string): string {
     : p.flows.length === 1 && p.flows[0]?.steps.length === 1 && p.flows[0].steps[0]?.request !== undefined && Object.keys(p.requests).length === 1
       ? `${s.request.method} ${redactUrl(s.request.url)}`
       : `flows ${p.flows.map((f) => `${f.name} (${f.steps.length} step${f.steps.length === 1 ? '' : 's'})`).join(', ')} on ${p.origins.join(', ')}`;
-  return `${s.name}: ${what} for ${formatDurationMs(mainDurationMs(s))}${warm}, ${agents}, ${runs}`;
+  // Names only, never values: every name the templates read is set (a missing one stops the run before).
+  const env = p?.env === undefined ? '' : `; env ${Object.keys(p.env).map((n) => `${n}: set`).join(', ')}`;
+  return `${s.name}: ${what} for ${formatDurationMs(mainDurationMs(s))}${warm}, ${agents}, ${runs}${env}`;
 }
 
 export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promise<number> {
-  const read = loadScenarioFile(io.cwd, args.scenario);
+  const read = loadScenarioFile(io.cwd, args.scenario, parseEnvValues(args.env, io.env));
   if (!read.ok) {
     // The lines `loadfleet validate` prints (on stderr here: run's stdout is its live output), before any agent starts.
     for (const line of read.lines) io.stderr.write(`${line}\n`);

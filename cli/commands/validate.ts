@@ -14,16 +14,26 @@ import { dataSizeProblems } from '../../common/scenario/compile.js';
 import { dataColumnProblems } from '../../common/scenario/data-columns.js';
 import { readDataText, readText } from '../scenario-input.js';
 import { targetTlsFromFile } from '../../common/scenario/tls.js';
+import { envNames, envProblems, envStatusLine } from '../../common/scenario/env.js';
+import type { ScenarioFileProblem } from '../../common/scenario/problems.js';
+import { parseEnvValues } from '../env-flags.js';
 
 export interface ValidateArgs {
   scenario: string;
+  /** `--env NAME=VALUE` / `--env NAME` (repeatable): checked against the file's `{{ $env.NAME }}`. */
+  env?: string | string[] | undefined;
 }
 
 export async function validateCommand(io: Io, args: ValidateArgs): Promise<number> {
+  const env = parseEnvValues(args.env, io.env);
   const path = resolve(io.cwd, args.scenario);
   const text = readText(path);
   const result = validateScenarioText(text);
-  const problems = result.ok ? dataProblems(result.file, dirname(path), text) : result.problems;
+  const problems = result.ok ? [...dataProblems(result.file, dirname(path), text), ...located(envProblems(result.file, env), text)] : result.problems;
+  if (result.ok) problems.sort((a, b) => a.line - b.line || a.column - b.column);
+  // Names only: a value given with --env is never printed.
+  const envLine = result.ok && (envNames(result.file).length > 0 || Object.keys(env).length > 0) ? `env: ${envStatusLine(result.file, env)}\n` : '';
+  io.stdout.write(envLine);
   if (problems.length > 0) {
     for (const p of problems) io.stdout.write(`${formatProblem(args.scenario, p)}\n`);
     io.stderr.write(`${args.scenario}: ${problems.length} problem(s)\n`);
@@ -59,6 +69,11 @@ function dataProblems(file: ScenarioFile, baseDir: string, text: string): Locate
   for (const p of dataSizeProblems(read)) out.push({ ...p, ...locator(p.segments, p.atKey === true ? 'key' : 'value') });
   for (const p of dataColumnProblems(file, new Map(read.map((r) => [r.name, r.rows])))) out.push({ ...p, ...locator(p.segments) });
   return out;
+}
+
+function located(problems: readonly ScenarioFileProblem[], text: string): LocatedProblem[] {
+  const locator = createLocator(text);
+  return problems.map((p) => ({ ...p, ...locator(p.segments) }));
 }
 
 function summary(f: ScenarioFile): string {

@@ -29,6 +29,8 @@ const requestSchema = z.strictObject({
   checks: z.array(z.custom<CheckSpec>((v) => typeof v === 'object' && v !== null)),
   /** Expected statuses written on this request (nearest wins: request, scenario, program, default). */
   expect: statusRangesSchema.optional(),
+  /** Request tags (common/scenario/tags.ts): the coordinator's per-tag figures; agents ignore them. */
+  tags: z.record(z.string(), z.string()).optional(),
 });
 
 const stepSchema = z.strictObject({
@@ -98,6 +100,11 @@ export const programSchema = z.strictObject({
   teardown: z.strictObject({ steps: z.array(stepSchema).min(1) }).optional(),
   /** The file's expected statuses: for requests (and scenarios) that have none of their own. */
   expect: statusRangesSchema.optional(),
+  /**
+   * `{{ $env.NAME }}` values, resolved where the CLI ran (`--env`), only the names the templates read.
+   * Secret-bearing: shipped to agents to render requests, never printed, logged or put in a report.
+   */
+  env: z.record(z.string(), z.string()).optional(),
 });
 
 export type Program = z.infer<typeof programSchema>;

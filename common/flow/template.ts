@@ -11,6 +11,8 @@
 //   $seq / $seq("name")         a counter per agent (per TemplateContext), starting at 0
 //   $nowMs / $nowIso            the current time: epoch milliseconds / ISO 8601
 //   $json(x)                    x as JSON (strings quoted and escaped: for JSON bodies)
+//   $env.NAME                   a value given to the CLI with --env NAME=VALUE (k6's __ENV); it is
+//                               read from vars[ENV_ROOT], which only the program's `env` fills
 // Helpers without arguments may drop the parentheses. Values render as text: strings as they are,
 // numbers and booleans with String(), null as "null", objects and arrays as JSON.
 
@@ -51,6 +53,15 @@ export class TemplateError extends Error {
 
 export type Variables = Readonly<Record<string, unknown>>;
 
+/**
+ * The key of `Variables` under which `{{ $env.NAME }}` finds NAME's value (a string). No variable,
+ * data feeder or extracted value can be named so (names never start with '$').
+ */
+export const ENV_ROOT = '$env';
+
+/** Names `--env` accepts and `{{ $env.NAME }}` reads: a shell variable's. */
+export const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
 export interface Template {
   /** The name used in messages, e.g. `flows.buy.steps[1].request.url`. */
   readonly name: string;
@@ -59,6 +70,8 @@ export interface Template {
   readonly variables: readonly string[];
   /** Every variable path it reads, root first (`users.email` -> ['users', 'email']), for static checks. */
   readonly paths: readonly (readonly (string | number)[])[];
+  /** The `{{ $env.NAME }}` names it reads, in order, without repeats (not in `variables` or `paths`). */
+  readonly env: readonly string[];
   /** True when the template has no {{ }}: render always returns the source. */
   readonly isStatic: boolean;
   /** Throws TemplateError TEMPLATE_UNKNOWN_VARIABLE or TEMPLATE_RENDER. */
@@ -85,12 +98,13 @@ export function compileTemplate(source: string, name: string): Template {
   const parts: (string | Eval)[] = [];
   const roots = new Set<string>();
   const paths: (string | number)[][] = [];
+  const env = new Set<string>();
   let i = 0;
   while (i < source.length) {
     const open = source.indexOf('{{', i);
     if (open === -1) { parts.push(source.slice(i)); break; }
     if (open > i) parts.push(source.slice(i, open));
-    const p = new ExprParser(source, open + 2, name, roots, paths);
+    const p = new ExprParser(source, open + 2, name, roots, paths, env);
     parts.push(p.parseTag());
     i = p.pos;
   }
@@ -105,7 +119,7 @@ export function compileTemplate(source: string, name: string): Template {
           for (const part of parts) out += typeof part === 'string' ? part : toText(part(vars, ctx));
           return out;
         };
-  return { name, source, variables: [...roots], paths, isStatic: parts.every((p) => typeof p === 'string'), render };
+  return { name, source, variables: [...roots], paths, env: [...env], isStatic: parts.every((p) => typeof p === 'string'), render };
 }
 
 function toText(v: unknown): string {
@@ -144,13 +158,15 @@ class ExprParser {
   private readonly name: string;
   private readonly roots: Set<string>;
   private readonly paths: (string | number)[][];
+  private readonly env: Set<string>;
 
-  constructor(src: string, pos: number, name: string, roots: Set<string>, paths: (string | number)[][]) {
+  constructor(src: string, pos: number, name: string, roots: Set<string>, paths: (string | number)[][], env: Set<string>) {
     this.src = src;
     this.pos = pos;
     this.name = name;
     this.roots = roots;
     this.paths = paths;
+    this.env = env;
   }
 
   /** Parses `expr }}` after the opening braces. */
@@ -240,8 +256,9 @@ class ExprParser {
     const at = this.pos;
     this.pos++;
     const helper = this.ident('a helper name after $');
+    if (helper === 'env') return this.parseEnv(at);
     const spec = HELPERS[helper];
-    if (spec === undefined) this.fail(`unknown helper $${helper}; known: ${Object.keys(HELPERS).map((h) => `$${h}`).join(', ')}`, at);
+    if (spec === undefined) this.fail(`unknown helper $${helper}; known: ${[...Object.keys(HELPERS), 'env.NAME'].map((h) => `$${h}`).join(', ')}`, at);
     const args: Eval[] = [];
     this.skipSpace();
     if (this.src[this.pos] === '(') {
@@ -263,6 +280,27 @@ class ExprParser {
       this.fail(`$${helper} takes ${want} argument(s), got ${args.length}`, at);
     }
     return this.helper(helper, args);
+  }
+
+  /** `$env.NAME` after `$env`: NAME's value from vars[ENV_ROOT]; a name not given fails to render. */
+  private parseEnv(at: number): Eval {
+    if (this.src[this.pos] !== '.') this.fail("$env needs a name: write {{ $env.NAME }}", at);
+    this.pos++;
+    const start = this.pos;
+    const envName = this.ident('a variable name after $env.');
+    if (!ENV_NAME.test(envName)) this.fail(`"${envName}" is not an environment variable name (letters, digits and _, not starting with a digit)`, start);
+    if (this.src[this.pos] === '.' || this.src[this.pos] === '[') this.fail(`$env.${envName} is text: it has no keys or indices`);
+    this.env.add(envName);
+    const template = this.src;
+    const name = this.name;
+    return (vars) => {
+      const env = vars[ENV_ROOT];
+      const v = typeof env === 'object' && env !== null && Object.hasOwn(env, envName) ? (env as Record<string, unknown>)[envName] : undefined;
+      if (typeof v !== 'string') {
+        throw new TemplateError('TEMPLATE_UNKNOWN_VARIABLE', template, `template ${name}: $env.${envName} is not set: pass --env ${envName}=...`, { variable: `$env.${envName}` });
+      }
+      return v;
+    };
   }
 
   private helper(helper: string, args: Eval[]): Eval {

@@ -23,6 +23,15 @@ export interface Stats extends Counters {
   scheduleLagP99Ms: number;
   /** The figures per request name and scenario (absent for a single-request plan). */
   requestNames?: RequestNameFigures;
+  /**
+   * The request timing breakdown (Stats fields 14-16), microseconds, encoded ("" or absent when empty):
+   * connectHist per new connection (connector call to TCP connected, lookup included), tlsHist per new
+   * HTTPS connection (TCP connected to handshake done), waitingHist per response (request written to
+   * response headers: time to first byte). Reused keep-alive connections add nothing to connect or TLS.
+   */
+  connectHist?: string;
+  tlsHist?: string;
+  waitingHist?: string;
 }
 
 /** One request name's figures (or, as ScenarioFigures, one scenario's). */
@@ -39,6 +48,8 @@ export interface RequestFigures extends Outcomes {
   bodyTruncated: number;
   /** Latency from when the request was due (arrival's intended time for a flow's first step), encoded. */
   latencyHist: string;
+  /** Time to first byte of this name's responses (Stats.waitingHist's per name), encoded; absent when none. */
+  waitingHist?: string;
 }
 
 /** Several scenarios at once: one scenario's figures over every request its flows sent, and its flow runs. */
@@ -107,6 +118,7 @@ const wireRequestSchema = z.strictObject({
   renderFailed: count,
   bodyTruncated: count,
   latencyHist: z.string(),
+  waitingHist: z.string().optional(),
 });
 const wireSchema = z.strictObject({
   byRequest: z.record(z.string().min(1), wireRequestSchema),
@@ -124,6 +136,7 @@ function requestToWire(r: RequestFigures): WireRequest {
     requests: r.requests, errors: r.errorsByKind, statusCodes: r.statusCodes, failedByStatus: r.failedByStatus, checksPassed: r.checksPassed, checksFailed: r.checksFailed,
     checkFailures: r.checkFailures, extractFailed: r.extractFailed, renderFailed: r.renderFailed, bodyTruncated: r.bodyTruncated,
     latencyHist: r.latencyHist,
+    ...(r.waitingHist === undefined || r.waitingHist === '' ? {} : { waitingHist: r.waitingHist }),
   };
 }
 

@@ -136,6 +136,9 @@ function statsToWire(s: Stats): WireStats {
     scheduleLagP99Ms: s.scheduleLagP99Ms,
     bytesReceived: s.bytesReceived,
     langJson: s.requestNames === undefined ? '' : JSON.stringify(requestNamesToWire(s.requestNames)),
+    connectHist: s.connectHist ?? '',
+    tlsHist: s.tlsHist ?? '',
+    waitingHist: s.waitingHist ?? '',
   };
 }
 
@@ -204,6 +207,16 @@ function statsFromWire(w: WireStatsOut | null, what: string): Stats {
     scheduleLagP99Ms: count(w.scheduleLagP99Ms, `${what}.scheduleLagP99Ms`),
     bytesReceived: whole(w.bytesReceived, `${what}.bytesReceived`),
     ...requestNamesFromLangJson(w.langJson, what),
+    ...timingFromWire(w),
+  };
+}
+
+/** The timing histograms (protocol 6), present only when non-empty. */
+function timingFromWire(w: WireStatsOut): Pick<Stats, 'connectHist' | 'tlsHist' | 'waitingHist'> {
+  return {
+    ...(w.connectHist === '' ? {} : { connectHist: w.connectHist }),
+    ...(w.tlsHist === '' ? {} : { tlsHist: w.tlsHist }),
+    ...(w.waitingHist === '' ? {} : { waitingHist: w.waitingHist }),
   };
 }
 

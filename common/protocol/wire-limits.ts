@@ -22,17 +22,19 @@ export const MAX_RUN_REQUEST_NAMES = 1_024;
 export const MAX_CHECK_NAMES = 64;
 /**
  * Longest per-request figures (Stats.lang_json) of one phase: MAX_REQUEST_NAMES names, each a counters
- * object and a compressed histogram (~12 KB measured for a latency spread over 1 ms-60 s), fit.
+ * object and two compressed histograms, latency and time to first byte (~12 KB each measured for a
+ * spread over 1 ms-60 s), fit.
  */
-export const MAX_LANG_JSON_CHARS = 6 * 1024 * 1024;
+export const MAX_LANG_JSON_CHARS = 9 * 1024 * 1024;
 /** Longest request, scenario or check name on the wire. */
 export const MAX_NAME_CHARS = 256;
 /** The one name that holds the figures of names beyond the bounds (also the Prometheus label value). */
 export const OTHER_REQUEST_NAME = '(other)';
 /**
  * Largest message the coordinator's gRPC server takes, bytes. A legitimate Done carries two phases of up
- * to MAX_REQUEST_NAMES request names and as many scenario names, each a counters object plus a compressed
- * histogram (measured: ~12 KB for a latency spread over 1 ms-60 s): about 13 MB at the very worst. The
- * Control service's upload pieces (common/data/data-chunks.ts CHUNK_BYTES, 4 MiB) share the server and fit.
+ * to MAX_REQUEST_NAMES request names (each a counters object plus two compressed histograms, latency and
+ * time to first byte) and as many scenario names (one histogram each), ~12 KB per histogram measured for
+ * a spread over 1 ms-60 s: about 19 MB at the very worst. The Control service's upload pieces
+ * (common/data/data-chunks.ts CHUNK_BYTES, 4 MiB) share the server and fit.
  */
-export const MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+export const MAX_MESSAGE_BYTES = 24 * 1024 * 1024;

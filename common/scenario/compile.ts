@@ -9,7 +9,9 @@ import type { Scenario } from './scenario.js';
 import type { Program, ProgramFlow, ProgramRequest, ProgramStep } from '../flow/program.js';
 import { MAX_DATA_JSON_BYTES } from '../flow/program.js';
 import { MAX_ROW_BYTES } from '../data/data-chunks.js';
-import { compileTemplate, defaultTemplateContext } from '../flow/template.js';
+import { compileTemplate, defaultTemplateContext, ENV_ROOT } from '../flow/template.js';
+import { envProblems, envToShip } from './env.js';
+import type { EnvValues } from './env.js';
 import { FeederError, parseRows } from '../data/feeder.js';
 import { problem, unreadableFileMessage } from './problems.js';
 import { targetTlsFromFile } from './tls.js';
@@ -28,6 +30,8 @@ export function isPlainScenario(f: ScenarioFile): boolean {
   if (f.setup !== undefined || f.teardown !== undefined) return false;
   const r = f.request;
   if (r === undefined || r.checks !== undefined) return false;
+  // Tags need the per-name figures of a program.
+  if (r.tags !== undefined) return false;
   return ![r.url, r.body ?? '', ...Object.values(r.headers)].some((t) => t.includes('{{'));
 }
 
@@ -112,6 +116,7 @@ function toProgram(r: FileRequest): ProgramRequest {
   return {
     url: r.url, method: r.method, headers: r.headers, timeoutMs: r.timeout, checks: r.checks ?? [], ...(r.body !== undefined ? { body: r.body } : {}),
     ...(r.expect !== undefined ? { expect: r.expect } : {}),
+    ...(r.tags !== undefined && Object.keys(r.tags).length > 0 ? { tags: r.tags } : {}),
   };
 }
 
@@ -190,7 +195,7 @@ function requestOrigins(named: NamedRequests, variables: Program['variables'], p
   for (const [name, r] of Object.entries(named.requests)) {
     const origin = staticOrigin(r.url, variables);
     if (origin === undefined) {
-      problems.push(problem([...(named.requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` (data and extracted values may fill the path and query only)'));
+      problems.push(problem([...(named.requestAt.get(name) ?? []), 'url'], 'its scheme, host and port must be written out or come from `variables` or `{{ $env.NAME }}` (data and extracted values may fill the path and query only)'));
     } else origins.add(origin);
   }
   return origins;
@@ -221,8 +226,13 @@ function firstTargetUrl(first: ProgramRequest, origins: ReadonlySet<string>, var
   }
 }
 
-/** `readData(path)` reads a data file named in the scenario (relative to it); it may throw. */
-export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string): ScenarioFromFile {
+/**
+ * `readData(path)` reads a data file named in the scenario (relative to it); it may throw. `env` holds
+ * the `--env` values: a `{{ $env.NAME }}` it lacks is a problem; the ones the file reads travel in the
+ * program's `env`. The report's target URL is rendered without them (a value in a path or query, such
+ * as a key, never reaches a report); an origin written with one shows as that origin.
+ */
+export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => string, env: EnvValues = {}): ScenarioFromFile {
   const problems: ScenarioFileProblem[] = [];
   const tls = targetTlsFromFile(f.tls, readData);
   if ('problem' in tls) problems.push(tls.problem);
@@ -244,13 +254,15 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   }
 
   const variables = f.variables ?? {};
+  problems.push(...envProblems(f, env));
+  const shipped = envToShip(f, env);
   const named = topLevelRequests(f);
   const flows = programFlows(f, named, problems);
   const setup = f.setup === undefined ? undefined
     : { steps: partSteps('setup', f.setup.steps, named, problems), ...(f.setup.refresh !== undefined ? { refreshMs: f.setup.refresh } : {}) };
   const teardown = f.teardown === undefined ? undefined : { steps: partSteps('teardown', f.teardown.steps, named, problems) };
   const parts = f.scenarios === undefined ? undefined : partsOf(f, flows, named.weights);
-  const origins = requestOrigins(named, variables, problems);
+  const origins = requestOrigins(named, { ...variables, [ENV_ROOT]: shipped }, problems);
   const data = readDataFiles(f, readData, problems);
   problems.push(...dataSizeProblems(Object.entries(data).map(([name, d]) => ({ name, path: f.data?.[name]?.path ?? name, rows: d.rows }))));
   problems.push(...dataColumnProblems(f, new Map(Object.entries(data).map(([name, d]) => [name, d.rows]))));
@@ -259,6 +271,7 @@ export function scenarioFromFile(f: ScenarioFile, readData: (path: string) => st
   const { requests } = named;
   const program: Program = {
     requests, flows, variables, data, origins: [...origins], ...(f.cookies !== undefined ? { cookies: f.cookies } : {}), ...(f.expect !== undefined ? { expect: f.expect } : {}),
+    ...(Object.keys(shipped).length > 0 ? { env: shipped } : {}),
   };
   if (setup !== undefined) program.setup = setup;
   if (teardown !== undefined) program.teardown = teardown;

@@ -5,6 +5,7 @@
 // any shape (the schema reports shape problems), so these problems are reported together with those.
 import { compileTemplate } from '../flow/template.js';
 import { problem } from './problems.js';
+import { tagBoundProblems } from './tags.js';
 import type { PathSegment, ScenarioFileProblem } from './problems.js';
 
 type Obj = Record<string, unknown>;
@@ -214,5 +215,7 @@ export function crossFieldProblems(value: unknown): ScenarioFileProblem[] {
   execProblems(v, add);
   thresholdProblems(v, metricNames, add);
   cookieProblems(v, add);
+  // Request tags: the file-wide bounds on keys and values (scenario/tags.ts).
+  problems.push(...tagBoundProblems(v));
   return problems;
 }

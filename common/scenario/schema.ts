@@ -24,6 +24,7 @@ import type { ExtractSpec } from '../flow/extract.js';
 import type { CheckSpec } from '../flow/checks.js';
 import { formatOf } from '../data/feeder.js';
 import { expectFileSchema } from '../metrics/expected-status.js';
+import { tagsSchema } from './tags.js';
 import type { FeederFormat } from '../data/feeder.js';
 import type { ThinkRandom } from '../flow/think.js';
 import type { CookieMode } from '../flow/program.js';
@@ -148,6 +149,8 @@ const requestFields = {
   checks: z.array(checkSchema).optional(),
   // Expected statuses (HTTP failures): the nearest wins, request > scenarios entry > file > 200-399.
   expect: expectFileSchema.optional(),
+  // Request tags (scenario/tags.ts): per-tag figures in the report and Prometheus.
+  tags: tagsSchema.optional(),
 };
 
 /** The top-level `request`: the single-request scenario's fields plus checks. */

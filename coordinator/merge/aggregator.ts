@@ -38,6 +38,8 @@ import { RequestNameMerge } from './requests.js';
 import type { RequestLiveSet } from './requests.js';
 
 export type { FlowTotals, RequestLive, RequestLiveSet, RequestTotals, ScenarioTotals } from './requests.js';
+import { TimingMerge, decodeTiming, freeTiming } from './timing.js';
+import type { DecodedTiming } from './timing.js';
 import type { IntervalFigures } from './intervals.js';
 
 export type { IntervalFigures } from './intervals.js';
@@ -82,6 +84,8 @@ interface PhaseState {
   series: IntervalSeries;
   totals: Acc;
   requestNames: RequestNameMerge;
+  /** The request timing breakdown (merge/timing.ts). */
+  timing: TimingMerge;
 }
 
 const PHASES: readonly Phase[] = ['warmup', 'main'];
@@ -143,7 +147,7 @@ export class Aggregator {
     this.#intervalMs = opts.intervalMs;
     this.#maxIntervalIndex = (opts.maxIntervals ?? Math.ceil(86_400_000 / opts.intervalMs)) - 1;
     this.#bounds = opts.bounds;
-    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc(), requestNames: new RequestNameMerge() });
+    const phase = (): PhaseState => ({ series: new IntervalSeries(opts.intervalMs), totals: newAcc(), requestNames: new RequestNameMerge(), timing: new TimingMerge() });
     this.#phases = { warmup: phase(), main: phase() };
   }
 
@@ -162,12 +166,23 @@ export class Aggregator {
       return 'duplicate';
     }
     this.#checkAgainstAgent(s, agent, where);
-    const delta = decodeSnapshot(s.stats, where);
+    const timing = decodeTiming(s.stats, where, 'snapshot.stats');
+    let delta: DecodedDelta;
+    try {
+      delta = decodeSnapshot(s.stats, where);
+    } catch (e) {
+      freeTiming(timing);
+      throw e;
+    }
+    // The timing breakdown goes into the totals like the rest: unless this agent's phase was repaired at Done.
+    const timingInTotals = agent.done?.repaired.has(s.phase) !== true;
     try {
       this.#mergeSnapshot(s, agent, delta);
     } finally {
       delta.figures.latency.destroy();
       delta.figures.service.destroy();
+      if (timingInTotals) this.#phases[s.phase].timing.add(s.agentId, timing);
+      else freeTiming(timing);
     }
     return 'merged';
   }
@@ -266,12 +281,27 @@ export class Aggregator {
     }
     const where = `Done of agent ${d.agentId}`;
     this.#checkDone(d, where);
-    const cumulative = decodeDone(d, where);
+    const cumTiming = decodeDoneTiming(d, where);
+    let cumulative: ReturnType<typeof decodeDone>;
+    try {
+      cumulative = decodeDone(d, where);
+    } catch (e) {
+      for (const t of Object.values(cumTiming)) freeTiming(t);
+      throw e;
+    }
     const outcome = new Outcome();
     const missing = seqsMissing(agent, d.lastSeq, outcome);
     const repaired = new Set<Phase>();
     for (const p of PHASES) {
       if (this.#reconcilePhase(agent, p, d[p], cumulative[p].figures, outcome)) repaired.add(p);
+      // The timing breakdown: repaired with its phase (merge/timing.ts).
+      if (repaired.has(p)) {
+        const excess = this.#phases[p].timing.repair(d.agentId, cumTiming[p]);
+        if (excess.length > 0) {
+          outcome.raise('mismatch');
+          outcome.details.push(`${p}: timing: merged deltas exceed the cumulative figures (${excess.join(', ')}); left as merged`);
+        }
+      } else freeTiming(cumTiming[p]);
       // Per request name, the same check and repair (exactly once: a second Done is ignored above).
       const r = this.#phases[p].requestNames.repair(d.agentId, d[p].requestNames, cumulative[p].requestNames);
       outcome.raise(r.status);
@@ -391,6 +421,7 @@ export class Aggregator {
       scheduleLagP99MsWholeRun: t.scheduleLagP99MsWholeRun,
       inFlightPeakMax: t.inFlightPeakMax,
       ...this.#phases[phase].requestNames.totals(),
+      timing: this.#phases[phase].timing.totals(),
     };
   }
 
@@ -490,3 +521,14 @@ function describeSeqs(seqs: Set<number>): string {
   return ranges.length > 10 ? `seq ${ranges.slice(0, 10).join(', ')}, ...` : `seq ${ranges.join(', ')}`;
 }
 
+
+/** Each phase's timing histograms of a Done, decoded (or PROTOCOL_VIOLATION, nothing left to free). */
+function decodeDoneTiming(d: DoneIn, where: string): Record<Phase, DecodedTiming> {
+  const warmup = decodeTiming(d.warmup, where, 'done.warmup');
+  try {
+    return { warmup, main: decodeTiming(d.main, where, 'done.main') };
+  } catch (e) {
+    freeTiming(warmup);
+    throw e;
+  }
+}

@@ -1,6 +1,7 @@
 // What the aggregator (coordinator/merge/aggregator.ts) takes, an agent's Snapshot and Done as their
 // messages carry them, and the merged figures it gives: per phase, per agent, and how each agent's figures
 // reconciled. Types only.
+import type { TimingTotals } from './timing.js';
 import type { LatencyMs } from '../../common/metrics/histogram.js';
 import type { Phase } from '../../common/metrics/stats.js';
 import type { Counters } from '../../common/metrics/counters.js';
@@ -40,6 +41,8 @@ export interface PhaseTotals extends Counters {
   byScenario: Record<string, ScenarioTotals>;
   /** The scenario language's flow runs (null for a single-request run). */
   flows: FlowTotals | null;
+  /** The request timing breakdown (merge/timing.ts); absent only in figures not made by the aggregator. */
+  timing?: TimingTotals;
 }
 
 export type ReconciliationStatus =

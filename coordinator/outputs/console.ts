@@ -184,6 +184,27 @@ function scenarioLines(report: Report): Lines {
   ];
 }
 
+/** The timing breakdown in one line: new connections' setup, then time to first byte (report.timing). */
+function timingLines(report: Report): Lines {
+  const t = report.timing;
+  if (t === undefined || (t.connectMs.count === 0 && t.waitingMs.count === 0)) return [];
+  const p = (l: typeof t.connectMs): string => `p50 ${formatLatency(l.p50, l.count)} p99 ${formatLatency(l.p99, l.count)}`;
+  const tls = t.tlsMs.count === 0 ? '' : `, TLS ${p(t.tlsMs)}`;
+  return [`timing    connect ${p(t.connectMs)} (${formatCount(t.connectMs.count)} new connection(s))${tls}, waiting (TTFB) ${p(t.waitingMs)}`];
+}
+
+/** Request tags: one row per tag key and value (report.tags), and the requests no tag could count. */
+function tagLines(report: Report): Lines {
+  const rows = Object.entries(report.tags ?? {}).flatMap(([k, byValue]) => Object.entries(byValue).map(([v, r]) => [
+    `${k}=${v}`, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors),
+    ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((x) => formatLatency(x, r.latencyMs.count)),
+  ]));
+  if (rows.length === 0) return [];
+  const out: Lines = ['', 'requests by tag', ...table([['tag', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99'], ...rows], [false, true, true, true, true, true, true])];
+  if (report.tagsUnattributed !== undefined) out.push(`  ${formatCount(report.tagsUnattributed)} request(s) under "(other)" (too many request names) count in no tag`);
+  return out;
+}
+
 /** Flow runs (and the runs a unique feeder could not feed), then each unique data file's rows. */
 function flowAndDataLines(report: Report): Lines {
   const out: Lines = [];
@@ -313,10 +334,12 @@ export function formatSummary(report: Report): string {
   return [
     ...headerLines(report),
     ...mainPhaseLines(report.summary, report.flows),
+    ...timingLines(report),
     ...warmupLines(report.warmup),
     ...setupSummaryLines(report.setup),
     ...requestsByNameLines(named),
     ...scenarioLines(report),
+    ...tagLines(report),
     ...flowAndDataLines(report),
     ...rateChangeLines(report.rateChanges),
     ...agentLines(report.agents, noteSaid),

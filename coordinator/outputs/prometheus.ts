@@ -17,6 +17,8 @@ import type { Report } from '../report/report.js';
 import type { Route } from '../server/http-server.js';
 import { text } from '../server/http-server.js';
 import { addCounters, emptyCounters } from '../../common/metrics/counters.js';
+import { tagTotals } from '../merge/tag-figures.js';
+import { tagsByName } from '../../common/scenario/tags.js';
 import type { Counters } from '../../common/metrics/counters.js';
 
 /** What the metrics read from a coordinator. */
@@ -84,6 +86,11 @@ function buildMetrics(registry: Registry) {
     requestFailed: gauge('loadfleet_request_failed', 'Per request name: failed requests (status not expected) in the main phase of the running (else the last) test', ['request']),
     requestChecks: gauge('loadfleet_request_checks', 'Per request name: checks evaluated, by result (passed, failed), running (else last) test', ['request', 'result']),
     requestLatency: gauge('loadfleet_request_latency_seconds', 'Per request name: latency from when it was due, read from its merged HDR histogram of the test so far (quantile 1 = max)', ['request', 'quantile']),
+    // Request tags, of the running test's main phase (else of the last test): one series per tag key and
+    // value, bounded by the scenario's validation (common/scenario/tags.ts: 8 keys, 64 values per key).
+    tagRequests: gauge('loadfleet_tag_requests', 'Per request tag: requests that ended in the main phase of the running (else the last) test', ['tag', 'value']),
+    tagErrors: gauge('loadfleet_tag_errors', 'Per request tag: transport errors in the main phase of the running (else the last) test', ['tag', 'value']),
+    tagLatency: gauge('loadfleet_tag_latency_seconds', 'Per request tag: latency from when it was due, read from the merged HDR histogram of its request names (quantile 1 = max)', ['tag', 'value', 'quantile']),
   };
 }
 
@@ -127,6 +134,8 @@ export class FleetMetrics {
   private lastRun: { runId: string; name: string; model: string; latency: LatencyMs; service: LatencyMs; requests: RequestRow[] } | undefined;
 
   private readonly m: ReturnType<typeof buildMetrics>;
+  /** The last finished test's per-tag figures (report.tags). */
+  private lastTags: NonNullable<Report['tags']> = {};
 
   constructor(source: MetricsSource) {
     this.source = source;
@@ -166,8 +175,23 @@ export class FleetMetrics {
     this.verdicts.set(report.verdict, (this.verdicts.get(report.verdict) ?? 0) + 1);
     const requests = Object.entries(report.requests ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, failedRequests: r.failed ?? 0, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }));
     this.lastRun = { runId: report.runId, name: report.name, model: report.model, latency: report.summary.latencyMs, service: report.summary.serviceMs, requests };
+    this.lastTags = report.tags ?? {};
     this.current = undefined;
     this.lastInterval = undefined;
+  }
+
+  /** The tag series: `tags` per key and value (figures of the request names carrying it). */
+  private setTags(tags: Readonly<Record<string, Readonly<Record<string, { requests: number; errors: number; latencyMs: LatencyMs }>>>>): void {
+    const m = this.m;
+    for (const g of [m.tagRequests, m.tagErrors, m.tagLatency]) g.reset();
+    for (const [tag, byValue] of Object.entries(tags)) {
+      for (const [value, r] of Object.entries(byValue)) {
+        m.tagRequests.set({ tag, value }, r.requests);
+        m.tagErrors.set({ tag, value }, r.errors);
+        if (r.latencyMs.count === 0) continue;
+        for (const q of QUANTILES) m.tagLatency.set({ tag, value, quantile: q.label }, sec(q.pick(r.latencyMs)));
+      }
+    }
   }
 
   private setRequests(all: readonly RequestRow[]): void {
@@ -264,6 +288,7 @@ export class FleetMetrics {
       ? Object.entries(run.live.main?.byRequestName ?? {}).map(([name, r]) => ({ name, requests: r.requests, errors: r.errors, failedRequests: r.failed, passed: r.checks.passed, failed: r.checks.failed, latency: r.latencyMs }))
       : this.lastRun?.requests ?? [];
     this.setRequests(rows);
+    this.setTags(run !== undefined ? tagTotals(run.live.main?.byRequestName ?? {}, tagsByName(run.scenario.program?.requests ?? {})) : this.lastTags);
 
     // Agents: the fleet by state, and each assignment of the running test.
     for (const state of FLEET_STATES) m.agents.set({ state }, status.agents.filter((a) => a.state === state).length);

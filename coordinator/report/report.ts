@@ -15,6 +15,10 @@ import type { PoolSummary } from '../data/row-pool.js';
 import { modelSchedule, scenarioSchedules, scheduleMean } from '../schedule/replay.js';
 import { mainDurationMs } from '../../common/scenario/scenario.js';
 import { scenarioReports } from './scenarios.js';
+import { tagReports } from './tags.js';
+import type { TagReports } from './tags.js';
+import { timingReport, withRequestTiming } from './timing.js';
+import type { TimingReport } from './timing.js';
 import { requestReport } from './request-figures.js';
 import type { RequestReport } from './request-figures.js';
 import type { ScenarioReport } from './scenarios.js';
@@ -143,7 +147,9 @@ function requestReports(t: PhaseTotals, durationMs: number): Record<string, Requ
   return Object.fromEntries(Object.entries(t.byRequestName).map(([name, r]) => [name, requestReport(r, durationMs)]));
 }
 
-export interface Report {
+export interface Report extends TagReports {
+  /** The request timing breakdown (report/timing.ts). */
+  timing?: TimingReport;
   version: 1;
   runId: string;
   name: string;
@@ -416,8 +422,11 @@ export function buildReport(input: ReportInput): Report {
     load: scenario.load,
     warmupMs: scenario.warmup,
     summary,
-    requests: requestReports(main, mainMs),
+    requests: withRequestTiming(requestReports(main, mainMs), main),
     ...(scenario.parts === undefined ? {} : { scenarios: scenarioReports(parts, main, mainMs) }),
+    // Request tags: figures per tag key and value (report/tags.ts).
+    ...tagReports(scenario, main, mainMs),
+    ...timingReport(main),
     flows: main.flows,
     ...(input.data !== undefined && Object.keys(input.data).length > 0 ? { data: input.data } : {}),
     warmup,

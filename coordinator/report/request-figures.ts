@@ -17,6 +17,8 @@ export interface RequestReport extends Outcomes {
   renderFailed: number;
   bodyTruncated: number;
   latencyMs: RequestTotals['latencyMs'];
+  /** Time to first byte of the name's responses (report/timing.ts); absent when none was measured. */
+  waitingMs?: RequestTotals['latencyMs'];
 }
 
 /** `r`'s report over `durationMs` (rps = requests / durationMs); all zero when `r` is undefined (nothing ran). */

@@ -171,6 +171,29 @@ function requestsSection(report: Report): string | undefined {
 <p class="note">Main phase; latency from when each request was due, read from each name's merged HDR histogram.</p></section>`;
 }
 
+/** Request tags (report.tags): per key and value, the figures of the request names carrying it. */
+function tagsSection(report: Report): string | undefined {
+  const rows = Object.entries(report.tags ?? {}).flatMap(([k, byValue]) => Object.entries(byValue).map(([v, r]) => [
+    esc(`${k}=${v}`), esc(num(r.requests)), esc(`${rate(r.rps)}/s`), esc(num(r.errors)), esc(formatMs(r.latencyMs.p50)), esc(formatMs(r.latencyMs.p95)),
+    esc(formatMs(r.latencyMs.p99)), esc(r.waitingMs === undefined ? '-' : formatMs(r.waitingMs.p50)),
+  ]));
+  if (rows.length === 0) return undefined;
+  const other = report.tagsUnattributed === undefined ? '' : `<p class="note">${esc(`${num(report.tagsUnattributed)} request(s) under "(other)" (too many request names) count in no tag.`)}</p>`;
+  return `<section id="tags"><h2>Requests by tag</h2>${table(['tag', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99', 'TTFB p50'], rows, [false, true, true, true, true, true, true, true])}${other}</section>`;
+}
+
+/** The timing breakdown (report.timing): new connections' setup and responses' time to first byte. */
+function timingSection(report: Report): string | undefined {
+  const t = report.timing;
+  if (t === undefined || (t.connectMs.count === 0 && t.waitingMs.count === 0)) return undefined;
+  const row = (what: string, l: LatencyMs, per: string): string[] => [esc(what), esc(`${num(l.count)} ${per}`), ...latencyCells(l)];
+  return `<section id="timing"><h2>Timing breakdown</h2>${table(['phase of a request', 'count', 'min', 'p50', 'p90', 'p95', 'p99', 'p99.9', 'max', 'mean'], [
+    row('connect (new connections only)', t.connectMs, 'connection(s)'),
+    ...(t.tlsMs.count === 0 ? [] : [row('TLS handshake (new connections only)', t.tlsMs, 'connection(s)')]),
+    row('waiting (time to first byte)', t.waitingMs, 'response(s)'),
+  ], [false, true, true, true, true, true, true, true, true, true])}<p class="note">Reused keep-alive connections add nothing to connect and TLS; waiting runs from the request written to its response headers.</p></section>`;
+}
+
 function chart(id: string, title: string, note: string): string {
   return `<figure><figcaption>${esc(title)}</figcaption><div class="chart" id="${id}"></div><p class="note">${esc(note)}</p></figure>`;
 }
@@ -240,7 +263,7 @@ ${report.failures.length > 0 ? `<h3>Failures</h3>${list(report.failures)}` : ''}
 export function renderHtmlReport(report: Report, assets: ChartAssets): string {
   const sections = [
     headerSection(report), incompleteSection(report), summarySection(report), thresholdsSection(report), requestsSection(report),
-    setupSection(report),
+    setupSection(report), tagsSection(report), timingSection(report),
     chartsSection(report), spectrumSection(), agentsSection(report), timelineSection(report), healthSection(report),
   ].filter((x) => x !== undefined);
   return `<!doctype html>

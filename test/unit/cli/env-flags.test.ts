@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import yargs from 'yargs';
-import { envName, withEnvFlags } from '../../../cli/env-flags.js';
+import { envName, parseEnvValues, withEnvFlags } from '../../../cli/env-flags.js';
 import { LoadfleetError } from '../../../common/runtime/errors.js';
 
 function parse(argv: string[], env: Record<string, string>): Record<string, unknown> {
@@ -59,4 +59,24 @@ test('withEnvFlags: every bad value at once, naming the variable and the flag', 
       && /LOADFLEET_REQUIRE_TLS=maybe: expected true or false/.test(e.message)
       && /LOADFLEET_ON_AGENT_LOSS=shrug: expected one of rebalance, fail/.test(e.message),
   );
+});
+
+test('parseEnvValues: --env NAME=VALUE and --env NAME (from the CLI environment)', () => {
+  const cliEnv = { FROM_SHELL: 'shell-value', EMPTY: '' };
+  const rows: { why: string; flags: string | string[] | undefined; want: Record<string, string> }[] = [
+    { why: 'no flag', flags: undefined, want: {} },
+    { why: 'one flag is a string', flags: 'A=1', want: { A: '1' } },
+    { why: 'the value keeps = and spaces', flags: ['A=x=y z'], want: { A: 'x=y z' } },
+    { why: 'an empty value is set', flags: ['A='], want: { A: '' } },
+    { why: 'NAME alone: from the shell', flags: ['FROM_SHELL', 'EMPTY'], want: { FROM_SHELL: 'shell-value', EMPTY: '' } },
+    { why: 'NAME alone, unset in the shell: not given', flags: ['NOPE'], want: {} },
+    { why: 'a later flag wins', flags: ['A=1', 'A=2'], want: { A: '2' } },
+  ];
+  for (const row of rows) assert.deepEqual(parseEnvValues(row.flags, cliEnv), row.want, row.why);
+});
+
+test('parseEnvValues: a bad name is USAGE naming the flag, never the value', () => {
+  for (const flag of ['1A=sekret', 'a-b=sekret', '=sekret']) {
+    assert.throws(() => parseEnvValues([flag], {}), (e: unknown) => e instanceof LoadfleetError && e.code === 'USAGE' && /--env/.test(e.message) && !e.message.includes('sekret'), flag);
+  }
 });

@@ -16,6 +16,9 @@ export interface Stats {
   'bytesReceived'?: (number | string | Long);
   'langJson'?: (string);
   'failedStatusCodes'?: ({[key: number]: number | string | Long});
+  'connectHist'?: (string);
+  'waitingHist'?: (string);
+  'tlsHist'?: (string);
 }
 
 export interface Stats__Output {
@@ -32,4 +35,7 @@ export interface Stats__Output {
   'bytesReceived': (number);
   'langJson': (string);
   'failedStatusCodes': ({[key: number]: number});
+  'connectHist': (string);
+  'waitingHist': (string);
+  'tlsHist': (string);
 }

@@ -6,7 +6,7 @@ import {
 } from '../../../../common/protocol/messages.js';
 import type { LiveChange } from '../../../../common/protocol/live-change.js';
 import type { AgentMessage__Output, AgentMsg, CoordMsg, CoordinatorMessage__Output, RunEventMsg, SetRateRequest__Output } from '../../../../common/protocol/messages.js';
-import { emptyStats } from '../../../../common/metrics/stats.js';
+import { emptyRequestFigures, emptyStats } from '../../../../common/metrics/stats.js';
 
 /** Real protobuf encode + decode with the loaded message types, as on the wire. */
 function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEvent' | 'SetRateRequest', value: unknown): T {
@@ -17,7 +17,7 @@ function throughWire<T>(typeName: 'AgentMessage' | 'CoordinatorMessage' | 'RunEv
 
 const stats = { ...emptyStats(), requests: 5, sent: 6, dropped: 1, errorsByKind: { refused: 1, reset: 0, timeout: 2, certificate: 0, dns: 0, other: 0 }, statusCodes: { '200': 4, '503': 1 }, failedByStatus: { '503': 1 }, latencyHist: 'HISTFAKE', inFlightPeak: 3, eventLoopDelayP99Ms: 1.25, scheduleLagP99Ms: 0.5, bytesReceived: 99 };
 
-test('protocol 6: failed requests by status (Stats 13), SetupJob, SetupValues and SetupResult are new, so an agent of 5 is refused at Hello', () => {
+test('protocol 6: failed requests by status (Stats 13), the timing histograms (Stats 14-16), SetupJob, SetupValues and SetupResult are new, so an agent of 5 is refused at Hello', () => {
   assert.equal(PROTOCOL_VERSION, 6);
 });
 
@@ -28,6 +28,11 @@ test('every agent message survives the wire unchanged', () => {
     { kind: 'snapshot', runId: 'r', assignment: 2, seq: 3, phase: 'main', intervalIndex: 2, intervalMs: 1000.5, stats, rateRps: 12.5, concurrency: 0 },
     { kind: 'heartbeat', sentAtMs: 123 },
     { kind: 'done', runId: 'r', assignment: 1, lastSeq: 9, main: stats, warmup: emptyStats(), durationMs: 5000 },
+    // The timing breakdown (Stats 14-16), and a per-name time to first byte in lang_json.
+    { kind: 'snapshot', runId: 'r', assignment: 1, seq: 4, phase: 'main', intervalIndex: 3, intervalMs: 1000, rateRps: 1, concurrency: 0, stats: {
+      ...stats, connectHist: 'CONNECT', tlsHist: 'TLS', waitingHist: 'WAITING',
+      requestNames: { byRequestName: { a: { ...emptyRequestFigures(), requests: 1, statusCodes: { 200: 1 }, latencyHist: 'L', waitingHist: 'W' } }, iterations: 1, noData: 0 },
+    } },
     { kind: 'failure', runId: 'r', assignment: 1, code: 'PLAN_INVALID', message: 'no' },
     { kind: 'limit-capped', runId: 'r', assignment: 1, changeId: 9, message: 'capped at 20 req/s' },
     { kind: 'applied', runId: 'r', assignment: 3, changeId: 7, appliedAtMs: 1234.5 },
