@@ -1,10 +1,10 @@
 // Runs a scenario's `setup` or `teardown` once (a SetupJob): its steps in order, with the flows'
 // machinery (templates, FlowHttp on the plan's vetted origins, checks, extractors). Stops at the first
-// failed step: a transport error, a status of 400 or more when the step checks no status, a failed
-// check, a failed extraction, or an extracted value that is empty. Returns what setup extracted (every
-// step's values, later ones win) or the failed step and why, with the figures of the requests sent.
+// failed step: a transport error, a status the request does not expect (its `expect`, else the file's,
+// else 200-399) when the step checks no status, a failed check, a failed extraction, or an extracted
+// value that is empty. Returns what setup extracted (every step's values, later ones win) or the failed
+// step and why, with the figures of the requests sent.
 // Never rejects. Knows nothing of gRPC.
-import { drawThinkMs } from '../common/flow/think.js';
 import type { LookupFunction } from 'node:net';
 import type { AgentPlan } from '../common/plan/agent-plan.js';
 import type { Clock } from '../common/runtime/clock.js';
@@ -15,7 +15,9 @@ import { compileExtractor, extractAll } from '../common/flow/extract.js';
 import { responseView } from '../common/flow/response-view.js';
 import { redactUrl } from '../common/runtime/redact.js';
 import { describeError } from '../common/runtime/errors.js';
+import { drawThinkMs } from '../common/flow/think.js';
 import { FlowHttp } from './engine/flow-http.js';
+import { DEFAULT_EXPECTED, isExpected } from '../common/metrics/expected-status.js';
 
 export interface SetupRunDeps {
   clock: Clock;
@@ -81,7 +83,9 @@ export async function runSetupPart(plan: AgentPlan, part: SetupPart, deps: Setup
         }
         figures.steps.push({ request: name, status: res.status, latencyMs });
         const view = responseView(res.status, res.headers, res.body);
-        if (res.status >= 400 && !specs.some((c) => 'status' in c)) return fail(`${where}: ${r.method} ${redactUrl(url)} answered status ${res.status}`);
+        if (!isExpected(r.expect ?? program.expect ?? DEFAULT_EXPECTED, res.status) && !specs.some((c) => 'status' in c)) {
+          return fail(`${where}: ${r.method} ${redactUrl(url)} answered status ${res.status}, which the request does not expect`);
+        }
         const checked = runChecks(checks, view);
         const failed = checked.failed[0];
         if (failed !== undefined) return fail(`${where}: check "${failed.name}" failed: ${failed.reason} (status ${res.status})`);

@@ -196,11 +196,11 @@ function timingLines(report: Report): Lines {
 /** Request tags: one row per tag key and value (report.tags), and the requests no tag could count. */
 function tagLines(report: Report): Lines {
   const rows = Object.entries(report.tags ?? {}).flatMap(([k, byValue]) => Object.entries(byValue).map(([v, r]) => [
-    `${k}=${v}`, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors),
+    `${k}=${v}`, formatCount(r.requests), `${formatRate1(r.rps)}/s`, formatCount(r.errors), formatCount(r.failed),
     ...[r.latencyMs.p50, r.latencyMs.p95, r.latencyMs.p99].map((x) => formatLatency(x, r.latencyMs.count)),
   ]));
   if (rows.length === 0) return [];
-  const out: Lines = ['', 'requests by tag', ...table([['tag', 'requests', 'rate', 'errors', 'p50', 'p95', 'p99'], ...rows], [false, true, true, true, true, true, true])];
+  const out: Lines = ['', 'requests by tag', ...table([['tag', 'requests', 'rate', 'errors', 'failed', 'p50', 'p95', 'p99'], ...rows], [false, true, true, true, true, true, true, true])];
   if (report.tagsUnattributed !== undefined) out.push(`  ${formatCount(report.tagsUnattributed)} request(s) under "(other)" (too many request names) count in no tag`);
   return out;
 }

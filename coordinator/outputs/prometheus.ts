@@ -90,6 +90,7 @@ function buildMetrics(registry: Registry) {
     // value, bounded by the scenario's validation (common/scenario/tags.ts: 8 keys, 64 values per key).
     tagRequests: gauge('loadfleet_tag_requests', 'Per request tag: requests that ended in the main phase of the running (else the last) test', ['tag', 'value']),
     tagErrors: gauge('loadfleet_tag_errors', 'Per request tag: transport errors in the main phase of the running (else the last) test', ['tag', 'value']),
+    tagFailed: gauge('loadfleet_tag_failed', 'Per request tag: failed requests (a status the request does not expect) in the main phase of the running (else the last) test', ['tag', 'value']),
     tagLatency: gauge('loadfleet_tag_latency_seconds', 'Per request tag: latency from when it was due, read from the merged HDR histogram of its request names (quantile 1 = max)', ['tag', 'value', 'quantile']),
   };
 }
@@ -181,13 +182,14 @@ export class FleetMetrics {
   }
 
   /** The tag series: `tags` per key and value (figures of the request names carrying it). */
-  private setTags(tags: Readonly<Record<string, Readonly<Record<string, { requests: number; errors: number; latencyMs: LatencyMs }>>>>): void {
+  private setTags(tags: Readonly<Record<string, Readonly<Record<string, { requests: number; errors: number; failed: number; latencyMs: LatencyMs }>>>>): void {
     const m = this.m;
-    for (const g of [m.tagRequests, m.tagErrors, m.tagLatency]) g.reset();
+    for (const g of [m.tagRequests, m.tagErrors, m.tagFailed, m.tagLatency]) g.reset();
     for (const [tag, byValue] of Object.entries(tags)) {
       for (const [value, r] of Object.entries(byValue)) {
         m.tagRequests.set({ tag, value }, r.requests);
         m.tagErrors.set({ tag, value }, r.errors);
+        m.tagFailed.set({ tag, value }, r.failed);
         if (r.latencyMs.count === 0) continue;
         for (const q of QUANTILES) m.tagLatency.set({ tag, value, quantile: q.label }, sec(q.pick(r.latencyMs)));
       }

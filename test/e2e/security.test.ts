@@ -11,6 +11,7 @@ import { startTarget } from '../helpers/target.js';
 import type { Report } from '../../coordinator/report/report.js';
 import { PROTOCOL_VERSION, fleetPackage } from '../../common/protocol/messages.js';
 import type { FleetClient } from '../../common/protocol/messages.js';
+import { MAX_MESSAGE_BYTES } from '../../common/protocol/wire-limits.js';
 import { startCli } from '../helpers/cli.js';
 import type { Proc } from '../helpers/processes.js';
 import { assertCompleted, reportAt } from '../helpers/verdict.js';
@@ -76,14 +77,14 @@ test('refusals alongside a running test: tokens by role, --max-agents, malformed
     await third.waitFor(/the fleet is full \(2 agents, --max-agents\)/);
     await coord.waitFor(/refused: the fleet is full/);
 
-    // Malformed: a message before hello; a hello without an id; oversized: a 17 MiB hello.
+    // Malformed: a message before hello; a hello without an id; oversized: a hello 1 MiB over the server's limit.
     const beforeHello = await rawStream(addr, 'join-secret', [{ heartbeat: { sentAtMs: 1 } }]);
     assert.equal(beforeHello.code, grpc.status.INVALID_ARGUMENT);
     assert.match(beforeHello.details, /first message must be hello/);
     const noId = await rawStream(addr, 'join-secret', [{ hello: { agentId: '', protocolVersion: PROTOCOL_VERSION } }]);
     assert.equal(noId.code, grpc.status.INVALID_ARGUMENT);
     assert.match(noId.details, /hello\.agentId is empty/);
-    const huge = await rawStream(addr, 'join-secret', [{ hello: { agentId: 'big', protocolVersion: PROTOCOL_VERSION, host: 'x'.repeat(17 * 1024 * 1024) } }]);
+    const huge = await rawStream(addr, 'join-secret', [{ hello: { agentId: 'big', protocolVersion: PROTOCOL_VERSION, host: 'x'.repeat(MAX_MESSAGE_BYTES + 1024 * 1024) } }]);
     assert.equal(huge.code, grpc.status.RESOURCE_EXHAUSTED, huge.details);
 
     const code = await run.exited;

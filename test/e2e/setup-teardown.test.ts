@@ -92,7 +92,7 @@ test('a setup with a wrong password exits 9 before any load, naming the step; a 
   try {
     const bad = f.run(scenario(f.target.origin, { password: 'bad', rate: 30, duration: '5s' }));
     assert.equal(await bad.exited, 9, bad.stdout() + bad.stderr());
-    assert.match(bad.stderr(), /setup failed on agent w\d: setup step 1 \(login\): POST .*\/login answered status 401/);
+    assert.match(bad.stderr(), /setup failed on agent w\d: setup step 1 \(login\): POST .*\/login answered status 401, which the request does not expect/);
     assert.equal(f.target.paths()['/api/items'], undefined, 'no load was sent');
     assert.equal(f.target.paths()['/logout'], undefined, 'no teardown after a setup that failed');
     assert.equal(existsSync(join(f.dir, 'r.json')), false, 'no report: the run never started');

@@ -21,6 +21,7 @@ function planFor(origin: string, steps: ProgramStep[], setupValues?: Record<stri
       requests: {
         login: req('/login', { method: 'POST', body: '{"user": "{{ user }}", "password": "x"}' }),
         bad: req('/login', { method: 'POST', body: '{"user": "u", "password": "bad"}' }),
+        badExpected: { ...req('/login', { method: 'POST', body: '{"user": "u", "password": "bad"}' }), expect: [[401, 401]] },
         me: req('/api/items', { headers: { authorization: 'Bearer {{ token }}' } }),
         logout: req('/logout', { method: 'POST', headers: { authorization: 'Bearer {{ token }}' } }),
       },
@@ -46,7 +47,9 @@ test('runSetupPart: the values, or the failed step and why, with the figures of 
       // login, then a call with the token: the token is the value
       { why: 'ok', steps: [step('login', { extract: TOKEN }), step('me', { checks: [{ status: 200 }] })], want: { ok: true, values: { token: 'tok-admin' }, requests: 2 } },
       // 401 and the step checks no status: failed, and no later step runs
-      { why: 'status >= 400 unchecked', steps: [step('bad', { extract: TOKEN }), step('me')], want: { ok: false, message: /^setup step 1 \(bad\): POST .*\/login answered status 401$/, requests: 1 } },
+      { why: 'status >= 400 unchecked', steps: [step('bad', { extract: TOKEN }), step('me')], want: { ok: false, message: /^setup step 1 \(bad\): POST .*\/login answered status 401, which the request does not expect$/, requests: 1 } },
+      // the same 401, which the request expects: not a failure
+      { why: 'status the request expects', steps: [step('badExpected')], want: { ok: true, values: {}, requests: 1 } },
       // a failed check names the check
       { why: 'failed check', steps: [step('login', { checks: [{ bodyContains: 'nope' }] })], want: { ok: false, message: /^setup step 1 \(login\): check ".*" failed: .*\(status 200\)$/, requests: 1 } },
       // a check that allows the 401 decides instead; then the extraction fails
