@@ -9,6 +9,7 @@ import type { Segment } from '../plan/agent-plan.js';
 import { loopsChange, rateChange } from './live-change.js';
 import type { LiveChange, ShareTail } from './live-change.js';
 import { MAX_ID_CHARS } from './wire-limits.js';
+import { violation } from './violation.js';
 
 /** Most segments one share may hold (a staged schedule has one per stage). */
 export const MAX_TAIL_SEGMENTS = 10_000;
@@ -39,10 +40,6 @@ interface WireSetRateRequest {
   rate?: { rateRps: number; rampMs: number } | null;
   loops?: { loops: number } | null;
   change?: 'rate' | 'loops';
-}
-
-function violation(what: string): LoadfleetError {
-  return new LoadfleetError('PROTOCOL_VIOLATION', `malformed message: ${what}`);
 }
 
 function finiteAtLeast(v: unknown, min: number, strict: boolean, what: string): number {

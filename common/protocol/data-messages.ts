@@ -2,11 +2,11 @@
 // pieces): their typed forms and the checks that turn a decoded wire message (untrusted input) into
 // one, or throw LoadfleetError PROTOCOL_VIOLATION naming the field. protocol/messages.ts calls these; wire
 // shapes are taken structurally, so the generated types stay in protocol/messages.ts alone.
-import { LoadfleetError } from '../runtime/errors.js';
 import { rangeCount, rangesProblem } from '../data/row-ranges.js';
 import type { RowRange } from '../data/row-ranges.js';
 import { CHUNK_BYTES, MAX_CHUNKS, MAX_DATA_BYTES, rowsFromJson } from '../data/data-chunks.js';
 import { MAX_ID_CHARS } from './wire-limits.js';
+import { runIdOf, violation } from './violation.js';
 
 /** A `unique` feeder runs low: the agent asks for about `rows` more (protocol 3). */
 export interface RowsWantedMsg { kind: 'rows-wanted'; runId: string; assignment: number; feeder: string; rows: number }
@@ -23,16 +23,6 @@ export interface UploadPiece { sha256: string; bytes: number; index: number; cou
 export const MAX_ROWS_PER_MESSAGE = 1_000_000;
 /** Longest feeder name on the wire. */
 const MAX_FEEDER_NAME = MAX_ID_CHARS;
-
-function violation(what: string): LoadfleetError {
-  return new LoadfleetError('PROTOCOL_VIOLATION', `malformed message: ${what}`);
-}
-
-function runIdOf(v: string, what: string): string {
-  if (v === '') throw violation(`${what}.runId is empty`);
-  if (v.length > MAX_ID_CHARS) throw violation(`${what}.runId is ${v.length} characters, over ${MAX_ID_CHARS}`);
-  return v;
-}
 
 function feederOf(v: string, what: string): string {
   if (v === '' || v.length > MAX_FEEDER_NAME) throw violation(`${what}.feeder must be 1-${MAX_FEEDER_NAME} characters`);

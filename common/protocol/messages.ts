@@ -23,6 +23,7 @@ import type { DataChunkMsg, RowBlockMsg, RowsAccountMsg, RowsWantedMsg } from '.
 import { setupJobFromWire, setupResultFromWire, setupResultToWire, setupValuesFromWire } from './setup-messages.js';
 import type { SetupJobMsg, SetupResultMsg, SetupValuesMsg } from './setup-messages.js';
 import { MAX_CHECK_NAMES, MAX_ID_CHARS, MAX_LANG_JSON_CHARS, MAX_NAME_CHARS, MAX_REQUEST_NAMES, MAX_TEXT_CHARS } from './wire-limits.js';
+import { violation } from './violation.js';
 
 /** Bumped whenever a peer of the previous version would misread a message. */
 export const PROTOCOL_VERSION = 6;
@@ -140,10 +141,6 @@ function statsToWire(s: Stats): WireStats {
     tlsHist: s.tlsHist ?? '',
     waitingHist: s.waitingHist ?? '',
   };
-}
-
-function violation(what: string): LoadfleetError {
-  return new LoadfleetError('PROTOCOL_VIOLATION', `malformed message: ${what}`);
 }
 
 /** A measure (a double on the wire): finite and >= 0. */

@@ -3,10 +3,10 @@
 // PROTOCOL_VIOLATION naming the field. protocol/messages.ts calls these; wire shapes are taken
 // structurally, so the generated types stay in protocol/messages.ts alone.
 import { z } from 'zod';
-import { LoadfleetError } from '../runtime/errors.js';
 import { ERROR_KINDS } from '../metrics/counters.js';
 import type { ErrorKind } from '../metrics/counters.js';
 import { MAX_ID_CHARS, MAX_NAME_CHARS, MAX_TEXT_CHARS } from './wire-limits.js';
+import { runIdOf, violation } from './violation.js';
 
 /** Which part of the scenario a SetupJob runs. A refresh is a job of part 'setup'. */
 export type SetupPart = 'setup' | 'teardown';
@@ -58,16 +58,6 @@ const figuresSchema = z.strictObject({
     latencyMs: z.number().nonnegative().finite(),
   })).max(MAX_SETUP_STEPS),
 });
-
-function violation(what: string): LoadfleetError {
-  return new LoadfleetError('PROTOCOL_VIOLATION', `malformed message: ${what}`);
-}
-
-function runIdOf(v: string, what: string): string {
-  if (v === '') throw violation(`${what}.runId is empty`);
-  if (v.length > MAX_ID_CHARS) throw violation(`${what}.runId is ${v.length} characters, over ${MAX_ID_CHARS}`);
-  return v;
-}
 
 /** A JSON object of values, at most MAX_SETUP_VALUES_CHARS. */
 export function valuesFromJson(json: string, what: string): Record<string, unknown> {

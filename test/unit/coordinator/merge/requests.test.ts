@@ -3,21 +3,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Aggregator } from '../../../../coordinator/merge/aggregator.js';
 import { checkThresholds } from '../../../../coordinator/report/threshold-check.js';
-import { encodeHistogram, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
 import { emptyRequestFigures, requestNamesFromWire, requestNamesToWire } from '../../../../common/metrics/stats.js';
 import type { RequestNameFigures } from '../../../../common/metrics/stats.js';
 import { emptyStats } from '../../../../common/metrics/stats.js';
 import type { Stats } from '../../../../common/metrics/stats.js';
 import { parseThresholdExpr } from '../../../../common/metrics/thresholds.js';
 import type { Threshold } from '../../../../common/metrics/thresholds.js';
-
-function hist(...ms: number[]): string {
-  const h = newHistogram();
-  for (const v of ms) recordMs(h, v);
-  const e = encodeHistogram(h);
-  h.destroy();
-  return e;
-}
+import { hist } from '../../../helpers/histograms.js';
 
 function stats(requestNames: RequestNameFigures): Stats {
   const requests = Object.values(requestNames.byRequestName).reduce((s, r) => s + r.requests, 0);

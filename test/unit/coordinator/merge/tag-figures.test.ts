@@ -4,17 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Aggregator } from '../../../../coordinator/merge/aggregator.js';
 import { sumRequestTotals, tagTotals } from '../../../../coordinator/merge/tag-figures.js';
-import { decodeHistogram, encodeHistogram, newHistogram, recordMs } from '../../../../common/metrics/histogram.js';
+import { decodeHistogram } from '../../../../common/metrics/histogram.js';
 import { emptyRequestFigures, emptyStats } from '../../../../common/metrics/stats.js';
 import type { RequestNameFigures, Stats } from '../../../../common/metrics/stats.js';
-
-function hist(...ms: number[]): string {
-  const h = newHistogram();
-  for (const v of ms) recordMs(h, v);
-  const e = encodeHistogram(h);
-  h.destroy();
-  return e;
-}
+import { hist } from '../../../helpers/histograms.js';
 
 const named = (n: number, latencyMs: number, errors = 0): RequestNameFigures['byRequestName'][string] => ({
   ...emptyRequestFigures(), requests: n + errors, statusCodes: { 200: n }, errorsByKind: { ...emptyRequestFigures().errorsByKind, refused: errors },
