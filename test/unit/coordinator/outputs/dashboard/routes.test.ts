@@ -249,8 +249,9 @@ test('Dashboard HTTP: control needs the token (401, logged), JSON, same origin a
       ['a fractional loop count', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"concurrency":2.5}' }, 400],
       ['a GET', { method: 'GET' }, 405],
     ];
+    const reached = f.calls.length;
     for (const [what, init, status] of rows) assert.equal((await fetch(`${base}/api/rate`, init)).status, status, what);
-    assert.equal(f.calls.length, 3, 'none of them reached the coordinator');
+    assert.equal(f.calls.length, reached, 'none of them reached the coordinator');
     const zero = await post(`${base}/api/rate`, { concurrency: 0 }, auth);
     assert.match(((await zero.json()) as { error: string }).error, /^concurrency must be a whole number >= 1$/);
   });
