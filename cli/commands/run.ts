@@ -9,8 +9,8 @@ import { readReadToken, readToken } from '../../common/runtime/token.js';
 import { readTls } from '../../common/runtime/tls.js';
 import type { TlsArgs } from '../../common/runtime/tls.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
-import { mainDurationMs } from '../../common/scenario/scenario.js';
-import { formatDurationMs, parseDurationMs } from '../../common/scenario/duration.js';
+import { parseDurationMs } from '../../common/scenario/duration.js';
+import { describeRun } from '../run-header.js';
 import { RemoteControl } from '../control-client.js';
 import { LocalFleet } from '../../coordinator/fleet/local-fleet.js';
 import type { Report } from '../../coordinator/report/report.js';
@@ -25,7 +25,6 @@ import type { ExportPaths } from '../report-exports.js';
 import { startHttpEndpoints } from '../http-endpoint.js';
 import type { HttpEndpoints } from '../http-endpoint.js';
 import { createLiveView } from '../live-output.js';
-import { redactUrl } from '../../common/runtime/redact.js';
 
 export interface RunArgs extends Overrides, TlsArgs, ExportPaths {
   scenario: string;
@@ -51,24 +50,6 @@ export interface LocalRuntime {
   agentEntry: string;
   nodePath: string;
   version: string;
-}
-
-export function describeRun(s: Scenario, agents: string): string {
-  const describe = (load: Scenario['load']): string => load.model === 'open'
-    ? (load.rate !== undefined ? `open model at ${load.rate}/s` : `open model, ${load.stages?.length ?? 0} stage(s)`)
-    : (load.concurrency !== undefined ? `closed model, ${load.concurrency} loop(s)` : `closed model, ${load.stages?.length ?? 0} stage(s)`);
-  const what = s.parts === undefined
-    ? describe(s.load)
-    : `${s.parts.length} scenario(s) at once (${s.parts.map((p) => `${p.name}: ${describe(p.load)} running ${p.flows.join(', ')}`).join('; ')})`;
-  const warm = s.warmup > 0 ? ` after ${formatDurationMs(s.warmup)} warm-up` : '';
-  const p = s.program;
-  const runs = p === undefined ? `${s.request.method} ${redactUrl(s.request.url)}`
-    : p.flows.length === 1 && p.flows[0]?.steps.length === 1 && p.flows[0].steps[0]?.request !== undefined && Object.keys(p.requests).length === 1
-      ? `${s.request.method} ${redactUrl(s.request.url)}`
-      : `flows ${p.flows.map((f) => `${f.name} (${f.steps.length} step${f.steps.length === 1 ? '' : 's'})`).join(', ')} on ${p.origins.join(', ')}`;
-  // Names only, never values: every name the templates read is set (a missing one stops the run before).
-  const env = p?.env === undefined ? '' : `; env ${Object.keys(p.env).map((n) => `${n}: set`).join(', ')}`;
-  return `${s.name}: ${what} for ${formatDurationMs(mainDurationMs(s))}${warm}, ${agents}, ${runs}${env}`;
 }
 
 export async function runCommand(io: Io, args: RunArgs, rt: LocalRuntime): Promise<number> {

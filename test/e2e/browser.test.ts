@@ -69,10 +69,11 @@ test('dashboard: charts update during a real run; a rate change made in the page
     assert.match((await page.textContent('#stat-target')) ?? '', /^100\/s$/);
     assert.equal(await page.textContent('#conn'), 'live');
 
-    // (b) a rate change typed in the page: acknowledged by both agents.
+    // (b) a rate change typed in the page: acknowledged by both agents, in the unit the label names.
+    assert.equal(await page.textContent('#rate-label'), 'rate (req/s)', 'a single request: the rate is requests per second');
     await page.fill('#rate-input', '250');
     await page.click('#rate-btn');
-    await waitText(page, 'control-result', /applied by 2 of 2/);
+    await waitText(page, 'control-result', /^rate 250 req\/s: applied by 2 of 2/);
     await waitText(page, 'timeline-list', /rate -> 250\/s \(dashboard\)/);
     await waitText(page, 'stat-target', /^250\/s$/);
 
@@ -261,7 +262,7 @@ test('dashboard: several scenarios at once: the control names the scenario, its 
     await page.goto(url);
     await page.waitForSelector('#rate-scenario option[value="loops"]', { state: 'attached', timeout: 15_000 });
     assert.ok(await page.isVisible('#scenario-row'), 'the scenario selector is shown for a test with several scenarios');
-    assert.equal(await page.textContent('#rate-label'), 'rate (req/s)', 'the first scenario is open');
+    assert.equal(await page.textContent('#rate-label'), 'rate (flow runs/s)', 'the first scenario is open, with flows: its rate is flow runs per second');
     await waitText(page, 'chart-rate', /loops \(closed\)/);
     assert.match((await page.textContent('#chart-rate')) ?? '', /target flows\/s \(open\)/, 'a mixed test charts both the open rate (flow runs/s: its own unit) and the loops');
 
@@ -270,11 +271,13 @@ test('dashboard: several scenarios at once: the control names the scenario, its 
     await page.fill('#rate-input', '3');
     await page.click('#rate-btn');
     await waitText(page, 'timeline-list', /loops: concurrency -> 3 \(dashboard\)/);
+    await waitText(page, 'control-result', /^loops: loops 3: applied by 1 of 1/);
 
     await page.selectOption('#rate-scenario', 'arrivals');
     await page.fill('#rate-input', '40');
     await page.click('#rate-btn');
     await waitText(page, 'timeline-list', /arrivals: rate -> 40\/s \(dashboard\)/);
+    await waitText(page, 'control-result', /^arrivals: rate 40 flow runs\/s: applied by 1 of 1/);
     await page.screenshot({ path: artifactPath('dashboard-scenarios.png'), fullPage: true });
     await page.click('#stop-btn');
 

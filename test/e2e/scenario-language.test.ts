@@ -104,8 +104,10 @@ test('every example in examples/ runs against a local target', async () => {
       if (several) text = text.replace(/duration: \d+[sm]\b/g, 'duration: 1s');
       writeFileSync(join(dir, f), text);
       const short = several ? [] : /model:\s*closed|"model": "closed"/.test(text) ? ['--duration', '2s'] : ['--rate', '20', '--duration', '2s'];
+      // A file reading `{{ $env.BASE }}` gets the target's origin, as its comment's `--env BASE=...` does.
+      const env = /\$env\.BASE\b/.test(text) ? ['--env', `BASE=${target.origin}`] : [];
       const before = target.total();
-      const p = startCli(['run', f, '--agents', '1', '--out', `${f}.json`, ...short], { cwd: dir });
+      const p = startCli(['run', f, '--agents', '1', '--out', `${f}.json`, ...short, ...env], { cwd: dir });
       const code = await p.exited;
       // The examples are sized for real targets (a multi-scenario file keeps its rates): generator-bound is accepted.
       assertCompleted(code, `${f}\n${p.stdout()}\n${p.stderr()}`, reportAt(join(dir, `${f}.json`)));

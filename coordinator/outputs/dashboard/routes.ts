@@ -247,6 +247,7 @@ export class Dashboard {
       throw new LoadfleetError('USAGE', `rampMs must be a number of milliseconds from 0 to ${MAX_RAMP_MS}`);
     }
     let change: { changeId: number; agents: number };
+    // `what` names the unit the change sets (the page's label does too): loops, flow runs/s or req/s.
     let what: string;
     const sc = body.scenario;
     if (sc !== undefined && typeof sc !== 'string') throw new LoadfleetError('USAGE', 'scenario must be a scenario name');
@@ -254,13 +255,14 @@ export class Dashboard {
       const n = body.concurrency;
       if (typeof n !== 'number' || !Number.isInteger(n) || n < 1) throw new LoadfleetError('USAGE', 'concurrency must be a whole number >= 1');
       change = source.change(loopsChange(n, sc), 'dashboard');
-      what = `concurrency ${n}`;
+      what = `loops ${n}`;
     } else {
       const r = body.rateRps;
       if (typeof r !== 'number' || !Number.isFinite(r) || r < 0) throw new LoadfleetError('USAGE', 'rateRps must be a number >= 0');
       change = source.change(rateChange(r, Math.round(rampMs), sc), 'dashboard');
-      what = `rate ${r}/s${rampMs > 0 ? ` over ${rampMs} ms` : ''}`;
+      what = `rate ${r} ${this.state.rateUnit()}${rampMs > 0 ? ` over ${rampMs} ms` : ''}`;
     }
+    if (sc !== undefined) what = `${sc}: ${what}`;
     const applied = await source.whenApplied(change.changeId);
     this.opts.log('info', `dashboard: ${what} applied by ${applied.applied} of ${applied.expected} agent(s)`);
     this.pushAll();

@@ -142,6 +142,14 @@ export class DashboardState {
     return { reset, run: run.last, points, events, agents, fleet, requests: run.requests };
   }
 
+  /**
+   * The unit of an open model's rate in the newest run: flow runs per second when it has flows (a test
+   * with several scenarios always has), else requests per second; req/s before any run.
+   */
+  rateUnit(): 'flow runs/s' | 'req/s' {
+    return this.run?.scenario.program !== undefined ? 'flow runs/s' : 'req/s';
+  }
+
   private current(runId: string): RunData | undefined {
     return this.run !== undefined && this.run.runId === runId ? this.run : undefined;
   }

@@ -57,8 +57,12 @@ const chartHeight = (): number => (window.innerWidth < 600 ? 200 : 240);
 /** The model the rate form changes: the selected scenario's, or the run's. */
 const controlModel = (view: View): Model => view.scenarioModels.get($select('rate-scenario').value) ?? view.model;
 
+/**
+ * The rate form's label names the unit a change sets: loops for a closed model; for an open one flow runs
+ * per second with flows (every scenario of a test with several has flows), else requests per second.
+ */
 function showRateLabel(view: View): void {
-  $('rate-label').textContent = controlModel(view) === 'open' ? 'rate (req/s)' : 'loops';
+  $('rate-label').textContent = controlModel(view) === 'closed' ? 'loops' : view.flows ? 'rate (flow runs/s)' : 'rate (req/s)';
 }
 
 // ---- charts ----

@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pageScript } from '../../../../../coordinator/outputs/page-script.js';
-import type { DashConfig, DashUpdate } from '../../../../../coordinator/outputs/dashboard/update.js';
+import type { DashConfig, DashRun, DashUpdate } from '../../../../../coordinator/outputs/dashboard/update.js';
 import { runPageScript } from '../run-page-script.js';
 
 type Listener = (e: { preventDefault(): void }) => void;
@@ -168,6 +168,23 @@ test('the dashboard\'s page script renders an update from the event stream and P
     assert.deepEqual(posted.map((p) => [p.path, p.body]), [['api/rate', { rateRps: 250, rampMs: 2500 }], ['api/stop', {}]]);
     assert.equal(posted[0]?.headers['content-type'], 'application/json');
     assert.equal(el('control-result').textContent, 'done api/stop');
+
+    // The rate form's label names the unit a change sets: req/s for a single request, flow runs/s with
+    // flows, loops for a closed model.
+    assert.equal(el('rate-label').textContent, 'rate (req/s)');
+    const run = UPDATE.run as DashRun;
+    const rows: Array<[DashRun, string]> = [
+      [{ ...run, flows: true }, 'rate (flow runs/s)'], //          an open model with flows
+      [{ ...run, flows: true, model: 'closed' }, 'loops'], //      a closed model with flows
+      [{ ...run, flows: false }, 'rate (req/s)'], //               back to a single request
+    ];
+    for (const [i, [r, label]] of rows.entries()) {
+      const u: DashUpdate = { ...UPDATE, reset: false, run: r, points: [], events: [] };
+      await writer.write(new TextEncoder().encode(`event: update\ndata: ${JSON.stringify(u)}\n\n`));
+      const n = String(i + 2);
+      for (let k = 0; k < 1_000 && el('charts').getAttribute('data-updates') !== n; k++) await new Promise((res) => setImmediate(res));
+      assert.equal(el('rate-label').textContent, label, `flows ${String(r.flows)}, ${r.model} model`);
+    }
 
     // The stream ends: shown, and a new connection is scheduled.
     await writer.close();

@@ -41,6 +41,12 @@ function runStatus(agents: MemberStatus[]): RunStatus {
 
 const S = scenario({ name: '<img src=x onerror=alert(1)>', request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 100, duration: '10s' }, warmup: '2s' });
 
+/** A run with flows: its open rate is flow runs per second. */
+const FLOWS = scenario({
+  name: 'flows', request: { url: 'http://127.0.0.1:1/' }, load: { model: 'open', rate: 10, duration: '10s' },
+  program: { requests: { a: { url: 'http://127.0.0.1:1/a', method: 'GET', headers: {}, timeoutMs: 1000, checks: [] } }, flows: [{ name: 'a', weight: 1, steps: [{ request: 'a', extract: {}, checks: [], thinkMs: 0 }] }], variables: {}, data: {}, origins: ['http://127.0.0.1:1'] },
+});
+
 test('DashboardState: points by status class, missing rate from the schedule with live changes, cursors', () => {
   const st = new DashboardState(1_000);
   const cursor: Cursor = { generation: -1, points: 0, events: 0 };
@@ -219,10 +225,15 @@ test('Dashboard HTTP: control needs the token (401, logged), JSON, same origin a
     const auth = { authorization: 'Bearer s3cret' };
     const ok = await post(`${base}/api/rate`, { rateRps: 300, rampMs: 2_000 }, auth);
     assert.equal(ok.status, 200);
-    assert.match(((await ok.json()) as { message: string }).message, /rate 300\/s over 2000 ms: applied by 1 of 1 agent\(s\)/);
-    assert.equal((await post(`${base}/api/rate`, { concurrency: 12 }, auth)).status, 200);
+    // The confirmation names the unit the change sets: requests per second for a single request ...
+    assert.match(((await ok.json()) as { message: string }).message, /^rate 300 req\/s over 2000 ms: applied by 1 of 1 agent\(s\)/);
+    const loops = await post(`${base}/api/rate`, { concurrency: 12 }, auth);
+    assert.match(((await loops.json()) as { message: string }).message, /^loops 12: applied by 1 of 1 agent\(s\)/, '... loops for a closed model ...');
+    f.observer?.onRunStart?.('r2', FLOWS);
+    const flows = await post(`${base}/api/rate`, { rateRps: 40, scenario: 'arrivals' }, auth);
+    assert.match(((await flows.json()) as { message: string }).message, /^arrivals: rate 40 flow runs\/s: applied by 1 of 1/, '... and flow runs per second with flows');
     assert.equal((await post(`${base}/api/stop`, {}, auth)).status, 200);
-    assert.deepEqual(f.calls, ['rate 300 2000 dashboard', 'concurrency 12 dashboard', 'stop stopped from the dashboard']);
+    assert.deepEqual(f.calls, ['rate 300 2000 dashboard', 'concurrency 12 dashboard', 'rate 40 0 dashboard', 'stop stopped from the dashboard']);
 
     const rows: Array<[string, RequestInit, number]> = [
       // [what, request, status]
@@ -238,8 +249,9 @@ test('Dashboard HTTP: control needs the token (401, logged), JSON, same origin a
       ['a fractional loop count', { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: '{"concurrency":2.5}' }, 400],
       ['a GET', { method: 'GET' }, 405],
     ];
+    const reached = f.calls.length;
     for (const [what, init, status] of rows) assert.equal((await fetch(`${base}/api/rate`, init)).status, status, what);
-    assert.equal(f.calls.length, 3, 'none of them reached the coordinator');
+    assert.equal(f.calls.length, reached, 'none of them reached the coordinator');
     const zero = await post(`${base}/api/rate`, { concurrency: 0 }, auth);
     assert.match(((await zero.json()) as { error: string }).error, /^concurrency must be a whole number >= 1$/);
   });
