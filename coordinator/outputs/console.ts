@@ -320,7 +320,7 @@ function verdictLines(report: Report): Lines {
     case 'incomplete':
       return banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons);
     case 'setup-failed':
-      return banner('SETUP FAILED: a setup refresh or the teardown failed.', report.verdictReasons);
+      return banner(report.setup?.noLoad !== undefined ? 'SETUP FAILED: no load was sent.' : 'SETUP FAILED: a setup refresh or the teardown failed.', report.verdictReasons);
     default:
       return assertNever(report.verdict);
   }
