@@ -62,7 +62,7 @@ test('a run that sent no load: the report has every field, zero main figures, an
       noLoad: { cause: 'setup-failed', message: 'setup failed on agent a1: setup step 1 (login): POST /login answered status 401' },
       verdict: 'setup-failed',
       reasons: /^setup failed on agent a1: setup step 1 \(login\): POST \/login answered status 401 \(no load was sent\)$/,
-      summary: /SETUP FAILED: no load was sent[\s\S]*NO LOAD SENT: the setup failed/,
+      summary: /NO LOAD SENT: the setup failed[\s\S]*SETUP FAILED: no load was sent/,
     },
     {
       why: 'stopped during setup: failed (exit 3, as a stopped run that sent nothing), the stop named, not "target down"',
