@@ -74,15 +74,17 @@ const one = (r: SetupRecord): string => {
   return r.ok ? `ok, ${what}${r.values.length > 0 ? `, values ${r.values.join(', ')}` : ''}` : `FAILED, ${what}: ${r.message}`;
 };
 
+/** The console summary's first line when no load was sent (noLoad), instead of the failed-requests line. */
+export function noLoadLine(n: NoLoad): string {
+  return n.cause === 'setup-failed'
+    ? 'NO LOAD SENT: the setup failed, so the test never started (every figure below is zero)'
+    : `NO LOAD SENT: the test was stopped during its setup (${n.message}); every figure below is zero`;
+}
+
 /** The console summary's line(s), like the warm-up's: empty when the scenario has no setup or teardown. */
 export function setupSummaryLines(s: SetupReport | undefined): string[] {
   if (s === undefined) return [];
   const lines: string[] = [];
-  if (s.noLoad !== undefined) {
-    lines.push(s.noLoad.cause === 'setup-failed'
-      ? 'NO LOAD SENT: the setup failed, so the test never started (the figures above are zeros)'
-      : `NO LOAD SENT: the test was stopped during its setup (${s.noLoad.message}); the figures above are zeros`);
-  }
   if (s.setup !== null) {
     const abandoned = s.noLoad?.cause === 'stopped' && !s.setup.ok;
     lines.push(abandoned ? `setup     abandoned${s.setup.agentId === null ? '' : ` on ${s.setup.agentId}`} (its answer, if any, is ignored)` : `setup     ${one(s.setup)} (not in the figures above)`);

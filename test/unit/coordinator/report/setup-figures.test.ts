@@ -83,15 +83,13 @@ test('the HTML report has a setup section only when the run had setup or teardow
   }
 });
 
-test('console lines of a run that sent no load say so first; an abandoned setup is not called failed', () => {
+test('console lines of a run that sent no load: an abandoned setup is not called failed', () => {
   const failed = setupSummaryLines({ setup: rec({ ok: false, message: 'step 1: status 401' }), refreshes: [], teardown: null, noLoad: { cause: 'setup-failed', message: 'setup failed on agent a1: step 1: status 401' } });
   assert.deepEqual(failed, [
-    'NO LOAD SENT: the setup failed, so the test never started (the figures above are zeros)',
     'setup     FAILED, 1 request(s) in 12 ms on a1: step 1: status 401 (not in the figures above)',
   ]);
   const stopped = setupSummaryLines({ setup: rec({ ok: false, requests: 0, message: 'stopped during the setup: loadfleet stop' }), refreshes: [], teardown: null, noLoad: { cause: 'stopped', message: 'loadfleet stop' } });
   assert.deepEqual(stopped, [
-    'NO LOAD SENT: the test was stopped during its setup (loadfleet stop); the figures above are zeros',
     'setup     abandoned on a1 (its answer, if any, is ignored)',
   ]);
 });

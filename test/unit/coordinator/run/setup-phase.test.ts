@@ -62,7 +62,7 @@ test('a run that sent no load: the report has every field, zero main figures, an
       noLoad: { cause: 'setup-failed', message: 'setup failed on agent a1: setup step 1 (login): POST /login answered status 401' },
       verdict: 'setup-failed',
       reasons: /^setup failed on agent a1: setup step 1 \(login\): POST \/login answered status 401 \(no load was sent\)$/,
-      summary: /NO LOAD SENT: the setup failed[\s\S]*SETUP FAILED: no load was sent/,
+      summary: /^loadfleet .*\n.*\nNO LOAD SENT: the setup failed, so the test never started[\s\S]*^latency +- \(no request sent\)[\s\S]*SETUP FAILED: no load was sent/m,
     },
     {
       why: 'stopped during setup: failed (exit 3, as a stopped run that sent nothing), the stop named, not "target down"',
@@ -70,7 +70,7 @@ test('a run that sent no load: the report has every field, zero main figures, an
       noLoad: { cause: 'stopped', message: 'loadfleet stop' },
       verdict: 'failed',
       reasons: /^stopped during setup \(loadfleet stop\): no load was sent$/,
-      summary: /NO LOAD SENT: the test was stopped during its setup \(loadfleet stop\)[\s\S]*setup +abandoned on a1/,
+      summary: /^loadfleet .*\n.*\nNO LOAD SENT: the test was stopped during its setup \(loadfleet stop\)[\s\S]*setup +abandoned on a1/m,
     },
   ];
   for (const row of rows) {
