@@ -18,6 +18,9 @@ import type { PhaseTotals } from './merge/aggregator.js';
 import type { Phase } from '../common/metrics/stats.js';
 import { SetupJobs } from './run/setup-jobs.js';
 import type { SetupJobResult } from './run/setup-jobs.js';
+import { noLoadReport, setupStatus } from './run/setup-phase.js';
+import type { SetupPhase, SetupStatus } from './run/setup-phase.js';
+import type { NoLoad } from './report/setup-figures.js';
 
 /**
  * Sees every run this coordinator starts, whoever started it (local CLI or gRPC): what live outputs
@@ -69,6 +72,8 @@ export interface RunHandle {
 export interface FleetStatus {
   agents: AgentInfo[];
   run: RunStatus | null;
+  /** Present while a run's setup runs, before its load (run is null then). */
+  setup?: SetupStatus;
 }
 
 export class Coordinator {
@@ -82,6 +87,8 @@ export class Coordinator {
   private readonly reports: ReportStore;
   /** The setup and teardown jobs of the run being started or running (its SetupResults go there). */
   private setupJobs: SetupJobs | undefined;
+  /** The run whose setup (before any load) is under way: `status` shows it, `stop` ends it. */
+  private setupPhase: SetupPhase | undefined;
 
   constructor(opts: CoordinatorOptions) {
     this.opts = opts;
@@ -164,7 +171,11 @@ export class Coordinator {
       await sendPiecesAhead(dataPieces, runId, agents.map((a) => ({ agentId: a.id, assignment: 1 })), (id, m) => this.fleet.send(id, m), (id) => this.fleet.drained(id));
     }
     if (this.run !== undefined) throw new LoadfleetError('BUSY', `test ${(this.run as TestRun).runId} started meanwhile`);
+    const startedAtEpochMs = Date.now();
     const setup = await this.runSetup(runId, scenario, agents.map((a) => a.id), listener);
+    if (setup?.noLoad !== undefined && setup.first !== undefined) {
+      return this.endWithoutLoad(runId, scenario, agents, opts, startedAtEpochMs, setup.first, setup.noLoad, setup.jobs);
+    }
     try {
       // Agents that left while setup ran get no share (their loss would only make the run incomplete).
       const connected = new Set(this.fleet.agents().map((a) => a.id));
@@ -217,11 +228,33 @@ export class Coordinator {
   }
 
   /**
-   * The scenario's setup, once for the whole fleet before the clock starts, on one of `agentIds`
-   * (run/setup-jobs.ts); undefined when it has neither setup nor teardown. Throws SETUP_FAILED, naming the
-   * step and why, when setup fails: no load is sent.
+   * A run that sent no load (its setup failed, or it was stopped during it) ends at once: its report
+   * (run/setup-phase.ts) is kept and observed like any run's, and its handle carries it.
    */
-  private async runSetup(runId: string, scenario: Scenario, agentIds: readonly string[], listener: RunListener): Promise<{ jobs: SetupJobs; first: SetupJobResult | undefined } | undefined> {
+  private endWithoutLoad(
+    runId: string, scenario: Scenario, agents: readonly AgentInfo[], opts: StartOptions, startedAtEpochMs: number, first: SetupJobResult, noLoad: NoLoad, jobs: SetupJobs,
+  ): RunHandle {
+    if (this.setupJobs === jobs) this.setupJobs = undefined;
+    const report = noLoadReport({
+      runId, scenario, startedAtEpochMs, durationMs: Date.now() - startedAtEpochMs, intervalMs: this.snapshotIntervalMs,
+      onAgentLoss: opts.onAgentLoss ?? 'rebalance', setup: first.record, noLoad,
+    });
+    this.reports.keep(report);
+    this.notify((o) => o.onRunStart?.(runId, scenario));
+    this.notify((o) => o.onRunEnd?.(report));
+    this.opts.log('info', `run ${runId} sent no load: ${noLoad.cause === 'stopped' ? `stopped during its setup (${noLoad.message})` : noLoad.message}; verdict ${report.verdict}`);
+    return { runId, agentIds: agents.map((a) => a.id), report: Promise.resolve(report) };
+  }
+
+  /**
+   * The scenario's setup, once for the whole fleet before the clock starts, on one of `agentIds`
+   * (run/setup-jobs.ts); undefined when it has neither setup nor teardown. When setup fails, or the run is
+   * stopped while it runs, `noLoad` says why (an error notice names the failed step and why): no load is
+   * sent. A stop that comes once setup succeeded stops the started run, whose teardown then runs.
+   */
+  private async runSetup(
+    runId: string, scenario: Scenario, agentIds: readonly string[], listener: RunListener,
+  ): Promise<{ jobs: SetupJobs; first: SetupJobResult | undefined; noLoad?: NoLoad } | undefined> {
     const program = scenario.program;
     if (program?.setup === undefined && program?.teardown === undefined) return undefined;
     const connected = (): string[] => {
@@ -236,14 +269,21 @@ export class Coordinator {
     });
     this.setupJobs = jobs;
     if (program.setup === undefined) return { jobs, first: undefined };
-    listener.onNotice('info', 'running the setup on one agent before the load');
-    const first = await jobs.run('setup', 'setup', undefined, 0);
+    listener.onNotice('info', `run ${runId}: running the setup on one agent before the load`);
+    const phase: SetupPhase = { runId, startedMs: this.opts.clock.nowMs(), jobs, stopReason: undefined };
+    this.setupPhase = phase;
+    const first = await jobs.run('setup', 'setup', undefined, 0).finally(() => {
+      if (this.setupPhase === phase) this.setupPhase = undefined;
+    });
+    if (phase.stopReason !== undefined) {
+      listener.onNotice('info', `stopped during the setup (${phase.stopReason}): no load was sent, no teardown runs`);
+      return { jobs, first, noLoad: { cause: 'stopped', message: phase.stopReason } };
+    }
     if (!first.record.ok) {
-      if (this.setupJobs === jobs) this.setupJobs = undefined;
       const on = first.record.agentId === null ? '' : ` on agent ${first.record.agentId}`;
-      throw new LoadfleetError('SETUP_FAILED', `setup failed${on}: ${first.record.message}`, {
-        hint: 'no load was sent; fix the setup steps (or the target) and run again',
-      });
+      const message = `setup failed${on}: ${first.record.message}`;
+      listener.onNotice('error', `${message}; no load was sent: fix the setup steps (or the target) and run again`);
+      return { jobs, first, noLoad: { cause: 'setup-failed', message } };
     }
     listener.onNotice('info', `setup done on agent ${first.record.agentId ?? '?'} (${first.record.requests} request(s)); values ${first.record.values.join(', ') || 'none'} go to every agent`);
     return { jobs, first };
@@ -271,10 +311,19 @@ export class Coordinator {
     if (run.join(agent.id, agent.host)) this.fleet.setState(agent.id, 'busy', run.runId);
   }
 
-  /** Stops the running test, if any; returns whether one was running. */
+  /**
+   * Stops the running test, if any; returns whether one was running. During its setup, the setup is
+   * abandoned (its agent's answer, if one comes, is ignored) and the run ends with no load.
+   */
   stop(reason: string): boolean {
-    if (this.run === undefined) return false;
-    this.run.stop(reason);
+    if (this.run !== undefined) {
+      this.run.stop(reason);
+      return true;
+    }
+    const phase = this.setupPhase;
+    if (phase === undefined) return false;
+    phase.stopReason ??= reason;
+    phase.jobs.cancel(`stopped during the setup: ${phase.stopReason}`);
     return true;
   }
 
@@ -326,6 +375,12 @@ export class Coordinator {
         hint: 'fetch its report once it has ended, or end it now with `loadfleet stop`',
       });
     }
+    const phase = this.setupPhase;
+    if (phase !== undefined && (runId === undefined || runId === phase.runId)) {
+      throw new LoadfleetError('NO_REPORT', `run ${phase.runId} is running its setup (${Math.round(setupStatus(phase, this.opts.clock.nowMs()).elapsedMs / 1000)} s)`, {
+        hint: 'fetch its report once it has ended, or end it now with `loadfleet stop`',
+      });
+    }
     const ids = this.reports.ids();
     const have = ids.length === 0 ? 'it keeps none: no run has finished since it started'
       : `it keeps the last ${this.reports.limit} finished run(s): ${ids.join(', ')}`;
@@ -333,11 +388,13 @@ export class Coordinator {
   }
 
   status(): FleetStatus {
-    return { agents: this.fleet.agents(), run: this.run?.status() ?? null };
+    const phase = this.setupPhase;
+    return { agents: this.fleet.agents(), run: this.run?.status() ?? null, ...(phase === undefined ? {} : { setup: setupStatus(phase, this.opts.clock.nowMs()) }) };
   }
 
   close(): void {
     this.run?.stop('coordinator shutting down');
+    if (this.setupPhase !== undefined) this.stop('coordinator shutting down');
     this.setupJobs?.cancel('the coordinator shut down');
     this.fleet.close();
   }

@@ -140,20 +140,22 @@ export async function runLocal(io: Io, o: LocalRunOptions, rt: LocalRuntime): Pr
         io.stdout.write(`dashboard on http://${http.dashboardAddress}/${o.controlToken === undefined ? '' : ' (its controls need the control token)'}\n`);
       }
     }
-    const handle = await c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false });
-    io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; ${liveCommandsHint(o.scenario)}\n`);
-    io.stdout.write(`run id: ${handle.runId}\n`);
     const control: RunControl = {
       change: async (change, source = 'terminal') => sentLine(change, c.change(change, source).agents),
       stop: async (reason) => { c.stop(reason); },
     };
+    // Ctrl-C and `stop` act from here on: during the setup they end the run before any load.
     const abort = new Promise<never>((_, reject) => {
       removeSignal = stopOnSignal(io, control, () => {
         aborted = true;
         reject(new LoadfleetError('INTERRUPTED', 'aborted before the agents reported; no report written'));
       }, view.say);
     });
+    abort.catch(() => {});
     stopReading = readLiveCommands(io, control, view);
+    const handle = await Promise.race([c.start(o.scenario, view, { minAgents: o.agents, waitAgentsMs: 10_000, onAgentLoss: o.onAgentLoss ?? 'rebalance', elastic: false }), abort]);
+    io.stdout.write(`run ${handle.runId} on ${handle.agentIds.length} agent(s) via ${fleet.address}; ${liveCommandsHint(o.scenario)}\n`);
+    io.stdout.write(`run id: ${handle.runId}\n`);
     o.onStarted?.(control);
     const report: Report = await Promise.race([handle.report, abort]);
     view.close();

@@ -1,7 +1,15 @@
-// `loadfleet status [--json] --coordinator HOST:PORT`: the fleet's agents and the running test, if any.
+// `loadfleet status [--json] --coordinator HOST:PORT`: the fleet's agents and the running test, if any
+// (while its setup runs, before any load: the agent running it and for how long).
 import type { Io } from '../../common/runtime/io.js';
 import { withRemote } from '../control-args.js';
 import type { ControlArgs } from '../control-args.js';
+import type { SetupStatus } from '../../coordinator/run/setup-phase.js';
+
+/** `test run-…: setup running on agent s1 since 3 s (no load yet)`. */
+export function setupLine(s: SetupStatus): string {
+  const on = s.agentId === null ? 'setup waiting for an agent' : `setup running on agent ${s.agentId} since ${Math.round(s.onAgentMs / 1000)} s`;
+  return `test ${s.runId}: ${on} (no load yet; \`loadfleet stop\` ends it before any load)`;
+}
 
 export async function statusCommand(io: Io, args: ControlArgs & { json: boolean }): Promise<number> {
   const s = await withRemote(io, args, (c) => c.status());
@@ -11,7 +19,8 @@ export async function statusCommand(io: Io, args: ControlArgs & { json: boolean 
   }
   io.stdout.write(`agents: ${s.agents.length}\n`);
   for (const a of s.agents) io.stdout.write(`  ${a.id.padEnd(20)} ${a.state.padEnd(5)} ${a.host} (${a.cores} cores) ${a.runId ?? ''}\n`);
-  if (s.run === null) io.stdout.write('no test running\n');
+  if (s.run === null && s.setup !== undefined) io.stdout.write(`${setupLine(s.setup)}\n`);
+  else if (s.run === null) io.stdout.write('no test running\n');
   else {
     const r = s.run;
     // Several scenarios at once may run both models: then both.

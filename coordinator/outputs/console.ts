@@ -7,7 +7,7 @@ import { ERROR_KINDS } from '../../common/metrics/counters.js';
 import { assertNever } from '../../common/runtime/errors.js';
 import { failedStatusLine, failedSummaryLine } from './failures.js';
 import { NO_LATENCY_NOTE, formatClock, formatCount, formatLatency, formatMs, formatRate, formatRate1 } from './number-format.js';
-import { setupSummaryLines } from '../report/setup-figures.js';
+import { noLoadLine, setupSummaryLines } from '../report/setup-figures.js';
 
 // ---------- live line ----------
 
@@ -91,7 +91,8 @@ function headerLines(report: Report): Lines {
   return [
     `loadfleet ${report.name} (run ${report.runId}): ${report.target.method} ${report.target.url}`,
     `${model}, ${formatClock(s.durationMs)} measured${warm}, ${report.agents.length} agent(s), started ${report.startedAt}`,
-    failedSummaryLine(s),
+    // A run that sent no load says so first (report/setup-figures.ts).
+    report.setup?.noLoad !== undefined ? noLoadLine(report.setup.noLoad) : failedSummaryLine(s),
     '',
   ];
 }
@@ -110,7 +111,7 @@ function mainPhaseLines(s: Report['summary'], flows: Report['flows']): Lines {
   return table(
     [
       ['requests', `${formatCount(s.requests)} completed, ${formatCount(s.sent)} sent, ${formatRate1(s.rps)}/s achieved${planned}`],
-      ['latency', s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
+      ['latency', s.latencyMs.count === 0 && s.sent === 0 ? '- (no request sent)' : s.latencyMs.count === 0 ? latencyLine(s.latencyMs) : `${latencyLine(s.latencyMs)}  (from intended send)`],
       ['service', s.serviceMs.count === 0 ? '-' : `p50 ${formatMs(s.serviceMs.p50)}  p99 ${formatMs(s.serviceMs.p99)}  (from actual send)`],
       ['errors', errorsLine(s)],
       ['failed', failedStatusLine(s)],
@@ -320,7 +321,7 @@ function verdictLines(report: Report): Lines {
     case 'incomplete':
       return banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons);
     case 'setup-failed':
-      return banner('SETUP FAILED: a setup refresh or the teardown failed.', report.verdictReasons);
+      return banner(report.setup?.noLoad !== undefined ? 'SETUP FAILED: no load was sent.' : 'SETUP FAILED: a setup refresh or the teardown failed.', report.verdictReasons);
     default:
       return assertNever(report.verdict);
   }

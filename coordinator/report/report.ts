@@ -32,7 +32,7 @@ import type { GeneratorHealth } from './generator-health.js';
 import { DEFAULT_GENERATOR_LIMITS } from './generator-limits.js';
 import type { GeneratorLimits } from './generator-limits.js';
 import { judge } from './verdict.js';
-import { setupVerdictReasons } from './setup-figures.js';
+import { noLoadStopReason, setupVerdictReasons } from './setup-figures.js';
 import type { SetupReport } from './setup-figures.js';
 import type { Verdict, VerdictFacts } from './verdict.js';
 import { failureCauses } from './failure-causes.js';
@@ -332,7 +332,11 @@ function failedReasons(input: ReportInput, main: PhaseTotals, summary: Summary, 
   for (const note of reconciliation) {
     if (note.status === 'mismatch') reasons.push(`agent ${note.agentId}: figures do not reconcile (${note.detail})`);
   }
-  if (main.requests === 0) reasons.push(noRequestReason(main, summary.targetRps, summary.concurrency));
+  const noLoad = input.setup?.noLoad;
+  // A run that never started its load: a failed setup is the verdict's own reason (setup-failed), a stop is this one.
+  if (noLoad !== undefined) {
+    if (noLoad.cause === 'stopped') reasons.push(noLoadStopReason(noLoad));
+  } else if (main.requests === 0) reasons.push(noRequestReason(main, summary.targetRps, summary.concurrency));
   else if (main.errors === main.requests) {
     const kinds = Object.entries(main.errorsByKind).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ');
     const hint = main.errorsByKind.certificate > 0
@@ -384,7 +388,9 @@ export function buildReport(input: ReportInput): Report {
   const intervals = aggregator.intervals('main');
   const agents = agentRows(input);
   const reconciliation = aggregator.reconciliation();
-  const mainMs = mainPhaseMs(agents, input.durationMs, scenario.warmup);
+  // No load sent (setup failed or the run was stopped during it): no main phase at all.
+  const noLoad = input.setup?.noLoad !== undefined;
+  const mainMs = noLoad ? 0 : mainPhaseMs(agents, input.durationMs, scenario.warmup);
 
   // Per-interval targets are the agents' rates at each interval's end (0 after the schedule ends), so the
   // mean scheduled figure is computed from the schedule itself.
@@ -407,7 +413,8 @@ export function buildReport(input: ReportInput): Report {
   const thresholds = thresholdReport(checkThresholds(scenario.thresholds, main, mainMs, false, scenarioLengths(scenario)), input.abortedByThreshold);
   const verdict = verdictFields({
     abortedForAgentLoss: input.abortedForAgentLoss, failed: failedReasons(input, main, summary, reconciliation), incomplete: input.incomplete ?? [],
-    generatorBound: health.reasons, thresholdsFailed: failedThresholds(thresholds, input.abortedByThreshold),
+    // Thresholds judge load; without any, their "no data" says nothing the setup's reason does not.
+    generatorBound: health.reasons, thresholdsFailed: noLoad ? [] : failedThresholds(thresholds, input.abortedByThreshold),
     setupFailed: setupVerdictReasons(input.setup),
   });
 

@@ -30,17 +30,38 @@ export interface SetupReport {
   /** The setup before the load (null: the scenario has none). */
   setup: SetupRecord | null;
   refreshes: SetupRecord[];
-  /** The teardown after the main phase (null: the scenario has none). */
+  /** The teardown after the main phase (null: the scenario has none, or no load was sent: noLoad). */
   teardown: SetupRecord | null;
+  /**
+   * Set when the load never started: setup failed (verdict setup-failed), or the run was stopped while
+   * its setup ran (`stop`, Ctrl-C; verdict failed). The main figures are then all zeros.
+   */
+  noLoad?: NoLoad;
+}
+
+/** Why a run sent no load. `message`: one line a person reads (the setup's failure, or who stopped it). */
+export interface NoLoad {
+  cause: 'setup-failed' | 'stopped';
+  message: string;
+}
+
+/** The report's reason for a run stopped before its load (report.ts: the verdict is failed, exit 3). */
+export function noLoadStopReason(n: NoLoad): string {
+  return `stopped during setup (${n.message}): no load was sent`;
 }
 
 /**
- * Why the verdict cannot be a pass (README: exit code 9): a refresh that failed (the load went on with
- * the old values), a teardown that failed or could not run.
+ * Why the verdict cannot be a pass (README: exit code 9): the setup before the load failed (no load was
+ * sent), a refresh that failed (the load went on with the old values), a teardown that failed or could
+ * not run. A stop during setup is not a setup failure (report.ts gives noLoadStopReason instead).
  */
 export function setupVerdictReasons(s: SetupReport | undefined): string[] {
   if (s === undefined) return [];
   const out: string[] = [];
+  const first = s.setup;
+  if (s.noLoad?.cause === 'setup-failed' && first !== null && !first.ok) {
+    out.push(`setup failed${first.agentId === null ? '' : ` on agent ${first.agentId}`}: ${first.message} (no load was sent)`);
+  }
   for (const r of s.refreshes) if (!r.ok) out.push(`setup refresh at ${Math.round(r.atMs / 1000)} s failed${r.agentId === null ? '' : ` on agent ${r.agentId}`}: ${r.message} (the load went on with the previous values)`);
   const t = s.teardown;
   if (t !== null && !t.ok) out.push(t.ran ? `teardown failed on agent ${t.agentId ?? '?'}: ${t.message}` : `teardown did not run: ${t.message}`);
@@ -53,11 +74,21 @@ const one = (r: SetupRecord): string => {
   return r.ok ? `ok, ${what}${r.values.length > 0 ? `, values ${r.values.join(', ')}` : ''}` : `FAILED, ${what}: ${r.message}`;
 };
 
+/** The console summary's first line when no load was sent (noLoad), instead of the failed-requests line. */
+export function noLoadLine(n: NoLoad): string {
+  return n.cause === 'setup-failed'
+    ? 'NO LOAD SENT: the setup failed, so the test never started (every figure below is zero)'
+    : `NO LOAD SENT: the test was stopped during its setup (${n.message}); every figure below is zero`;
+}
+
 /** The console summary's line(s), like the warm-up's: empty when the scenario has no setup or teardown. */
 export function setupSummaryLines(s: SetupReport | undefined): string[] {
   if (s === undefined) return [];
   const lines: string[] = [];
-  if (s.setup !== null) lines.push(`setup     ${one(s.setup)} (not in the figures above)`);
+  if (s.setup !== null) {
+    const abandoned = s.noLoad?.cause === 'stopped' && !s.setup.ok;
+    lines.push(abandoned ? `setup     abandoned${s.setup.agentId === null ? '' : ` on ${s.setup.agentId}`} (its answer, if any, is ignored)` : `setup     ${one(s.setup)} (not in the figures above)`);
+  }
   if (s.refreshes.length > 0) {
     const failed = s.refreshes.filter((r) => !r.ok).length;
     lines.push(`refresh   ${s.refreshes.length} run(s), ${failed} failed${failed > 0 ? ` (first: ${s.refreshes.find((r) => !r.ok)?.message ?? ''})` : ''}`);

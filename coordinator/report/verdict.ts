@@ -1,8 +1,8 @@
 // The report's verdict (report.ts builds it; the CLI's --allow-incomplete rewrites it) and its precedence.
 //
 // Precedence, first match wins: agent-lost (exit 5) > failed (3) > setup-failed (9) > incomplete (8)
-// > generator-bound (4) > thresholds-failed (7) > pass (0). setup-failed: a setup refresh failed (the
-// load went on with old values) or the teardown failed or could not run. Figures that cannot be trusted (aborted, failed, missing, shaped by
+// > generator-bound (4) > thresholds-failed (7) > pass (0). setup-failed: the setup failed before any load,
+// a setup refresh failed (the load went on with old values) or the teardown failed or could not run. Figures that cannot be trusted (aborted, failed, missing, shaped by
 // the generator) come before a judgement of the figures (thresholds). Pure.
 import type { Report } from './report.js';
 

@@ -47,6 +47,8 @@ interface Pending {
   tried: Set<string>;
   movedFrom: string[];
   agentId: string | undefined;
+  /** When it was sent to agentId (clock ms). */
+  sentAtMs: number;
   timer: TimerHandle | undefined;
   resolve: (r: SetupJobResult) => void;
 }
@@ -99,7 +101,7 @@ export class SetupJobs {
     const { runId, scenario, snapshotIntervalMs } = this.opts;
     return new Promise((resolve) => {
       const p: Pending = {
-        job: this.nextJob++, part, purpose, atMs, tried: new Set(), movedFrom: [], agentId: undefined, timer: undefined, resolve,
+        job: this.nextJob++, part, purpose, atMs, tried: new Set(), movedFrom: [], agentId: undefined, sentAtMs: this.opts.clock.nowMs(), timer: undefined, resolve,
         planFor: () => setupJobPlan(runId, scenario, snapshotIntervalMs, part === 'teardown' ? setupValues : undefined),
       };
       this.pending.set(p.job, p);
@@ -127,7 +129,15 @@ export class SetupJobs {
     }
   }
 
-  /** Ends every job still waiting (the coordinator shuts down). Idempotent. */
+  /** The jobs under way: on which agent (null: none took it yet) and since when (clock ms), oldest first. */
+  running(): { purpose: SetupRecord['purpose']; agentId: string | null; sinceMs: number }[] {
+    return [...this.pending.values()].map((p) => ({ purpose: p.purpose, agentId: p.agentId ?? null, sinceMs: p.sentAtMs }));
+  }
+
+  /**
+   * Ends every job still waiting, not ok with `why` (the coordinator shuts down, or the run was stopped
+   * during its setup); an agent's later answer to one is ignored. Idempotent.
+   */
   cancel(why: string): void {
     for (const p of [...this.pending.values()]) this.finish(p, { ran: p.agentId !== undefined, ok: false, message: why, values: [], figures: undefined }, {});
   }
@@ -142,6 +152,7 @@ export class SetupJobs {
         continue;
       }
       p.agentId = id;
+      p.sentAtMs = this.opts.clock.nowMs();
       const ms = jobTimeoutMs(this.opts.scenario, p.part);
       p.timer = this.opts.clock.after(ms, () => {
         this.finish(p, { ran: true, ok: false, message: `agent ${id} gave no answer within ${Math.round(ms / 1000)} s`, values: [], figures: undefined }, {});

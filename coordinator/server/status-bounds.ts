@@ -17,5 +17,6 @@ export function boundStatus(s: FleetStatus): FleetStatus {
   return {
     agents: s.agents.map((a) => ({ ...a, id: boundText(a.id), host: boundText(a.host), version: boundText(a.version), peer: boundText(a.peer) })),
     run: s.run === null ? null : { ...s.run, agents: s.run.agents.map((m) => ({ ...m, id: boundText(m.id), agentId: boundText(m.agentId), host: boundText(m.host) })) },
+    ...(s.setup === undefined ? {} : { setup: { ...s.setup, agentId: s.setup.agentId === null ? null : boundText(s.setup.agentId) } }),
   };
 }

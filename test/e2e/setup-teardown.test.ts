@@ -1,11 +1,11 @@
 // Setup and teardown once per test for the whole fleet, with real agent processes against the login
 // API (test/helpers/target-api.ts), which counts logins per user, tokens per authorized call and
 // logouts (paths()). Setup logs in once, its token reaches every agent and a joiner; teardown runs once
-// after a stop; a failed setup exits 9 before any load; a failed teardown is not a pass; a refresh
+// after a stop; a failed setup exits 9 before any load, with a report; a failed teardown is not a pass; a refresh
 // logs in again and the agents use the new token.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTarget } from '../helpers/target.js';
 import { startCli } from '../helpers/cli.js';
@@ -90,12 +90,26 @@ test('setup logs in once for 3 agents and a joiner, every call carries its token
 test('a setup with a wrong password exits 9 before any load, naming the step; a failed teardown makes the verdict setup-failed', async () => {
   const f = await fleet(['w1', 'w2', 'w3']);
   try {
-    const bad = f.run(scenario(f.target.origin, { password: 'bad', rate: 30, duration: '5s' }));
+    const bad = f.run(scenario(f.target.origin, { password: 'bad', rate: 30, duration: '5s' }), ['--html', 'r.html']);
     assert.equal(await bad.exited, 9, bad.stdout() + bad.stderr());
     assert.match(bad.stderr(), /setup failed on agent w\d: setup step 1 \(login\): POST .*\/login answered status 401, which the request does not expect/);
     assert.equal(f.target.paths()['/api/items'], undefined, 'no load was sent');
     assert.equal(f.target.paths()['/logout'], undefined, 'no teardown after a setup that failed');
-    assert.equal(existsSync(join(f.dir, 'r.json')), false, 'no report: the run never started');
+    assert.equal(f.target.total(), 1, 'the target saw the setup\'s login alone');
+    // The report is written all the same, with the setup's record and zero main figures.
+    const failed = f.report();
+    assert.equal(failed.verdict, 'setup-failed');
+    assert.match(failed.verdictReasons.join('\n'), /setup failed on agent w\d: setup step 1 \(login\): .*status 401.* \(no load was sent\)/);
+    assert.equal(failed.setup?.noLoad?.cause, 'setup-failed');
+    assert.deepEqual([failed.setup?.setup?.ok, failed.setup?.setup?.requests, failed.setup?.setup?.steps.map((x) => x.status)], [false, 1, [401]], JSON.stringify(failed.setup));
+    assert.deepEqual([failed.summary.requests, failed.summary.sent, failed.series.length], [0, 0, 0]);
+    assert.match(bad.stdout(), /SETUP FAILED: no load was sent/);
+    assert.match(bad.stdout(), /NO LOAD SENT: the setup failed/);
+    assert.match(readFileSync(join(f.dir, 'r.html'), 'utf8'), /No load was sent: the setup failed/);
+    // The coordinator keeps it, like any run's.
+    const kept = startCli(['report', '--coordinator', f.addr, failed.runId, '--out', 'kept.json'], { env: f.env, cwd: f.dir });
+    assert.equal(await kept.exited, 9, kept.stdout() + kept.stderr());
+    assert.equal((JSON.parse(readFileSync(join(f.dir, 'kept.json'), 'utf8')) as { runId: string }).runId, failed.runId);
 
     const run = f.run(scenario(f.target.origin, { rate: 20, duration: '2s', logoutToken: false }));
     assert.equal(await run.exited, 9, run.stdout() + run.stderr());

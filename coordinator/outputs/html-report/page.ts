@@ -106,7 +106,7 @@ const VERDICT_TEXT: Record<Report['verdict'], string> = {
   'agent-lost': 'ABORTED: an agent was lost (--on-agent-loss fail)',
   'thresholds-failed': 'THRESHOLDS FAILED',
   incomplete: 'INCOMPLETE: some agent\'s figures never arrived; these totals are short',
-  'setup-failed': 'SETUP FAILED: a setup refresh or the teardown failed',
+  'setup-failed': 'SETUP FAILED: the setup, a setup refresh or the teardown failed',
 };
 
 function list(items: readonly string[]): string {
@@ -243,7 +243,9 @@ function setupSection(report: Report): string | undefined {
     esc(r.purpose), esc(`${(r.atMs / 1000).toFixed(1)} s`), esc(r.agentId ?? ''), r.ok ? '<span class="ok">ok</span>' : `<span class="bad">${r.ran ? 'failed' : 'did not run'}</span>`,
     esc(num(r.requests)), esc(formatMs(r.durationMs)), esc(r.ok ? r.values.join(', ') : r.message),
   ]);
-  return `<section id="setup"><h2>Setup and teardown (excluded)</h2>${table(['part', 'at', 'agent', 'result', 'requests', 'took', 'values / why'], rows, [false, true, false, false, true, true])}</section>`;
+  const noLoad = s.noLoad === undefined ? ''
+    : `<p class="bad">No load was sent: ${s.noLoad.cause === 'setup-failed' ? 'the setup failed, so the test never started' : `the test was stopped during its setup (${esc(s.noLoad.message)})`}; the figures above are zeros.</p>`;
+  return `<section id="setup"><h2>Setup and teardown (excluded)</h2>${noLoad}${table(['part', 'at', 'agent', 'result', 'requests', 'took', 'values / why'], rows, [false, true, false, false, true, true])}</section>`;
 }
 
 /** Generator health, reconciliation per agent, and the run's failures. */

@@ -22,6 +22,10 @@ test('setup verdict reasons: a failed refresh, a failed teardown, a teardown tha
       [/^teardown failed on agent a1: teardown step 1 \(logout\): answered status 401$/]],
     ['teardown did not run', { setup: rec({}), refreshes: [], teardown: rec({ part: 'teardown', purpose: 'teardown', ran: false, ok: false, agentId: null, message: 'no agent left to run it' }) },
       [/^teardown did not run: no agent left to run it$/]],
+    ['the setup before the load failed: no load was sent', { setup: rec({ ok: false, message: 'setup step 1 (login): answered status 401' }), refreshes: [], teardown: null, noLoad: { cause: 'setup-failed', message: 'setup failed on agent a1: x' } },
+      [/^setup failed on agent a1: setup step 1 \(login\): answered status 401 \(no load was sent\)$/]],
+    ['stopped during the setup: not a setup failure (report.ts gives the stop as the reason)', { setup: rec({ ok: false, message: 'stopped during the setup: loadfleet stop' }), refreshes: [], teardown: null, noLoad: { cause: 'stopped', message: 'loadfleet stop' } },
+      []],
   ];
   for (const [why, s, want] of rows) {
     const got = setupVerdictReasons(s);
@@ -69,4 +73,23 @@ test('the HTML report has a setup section only when the run had setup or teardow
   const section = /<section id="setup">.*?<\/section>/s.exec(html)?.[0] ?? '';
   assert.match(section, /<td>setup<\/td><td class="n">0\.0 s<\/td><td>a1<\/td><td><span class="ok">ok<\/span><\/td><td class="n">1<\/td><td class="n">[^<]+<\/td><td>token<\/td>/);
   assert.match(section, /<td>refresh<\/td><td class="n">60\.0 s<\/td>.*<span class="bad">failed<\/span>.*step 1 &#60;b&#62;500&#60;\/b&#62;/);
+  assert.doesNotMatch(section, /No load was sent/, 'a run that sent load');
+  for (const [noLoad, said] of [
+    [{ cause: 'setup-failed', message: 'setup failed on agent a1: x' }, /No load was sent: the setup failed, so the test never started/],
+    [{ cause: 'stopped', message: 'SIGINT <on> the CLI' }, /No load was sent: the test was stopped during its setup \(SIGINT &#60;on&#62; the CLI\)/],
+  ] as const) {
+    const page = renderHtmlReport({ ...base, verdict: 'setup-failed', setup: { setup: rec({ ok: false, message: 'x' }), refreshes: [], teardown: null, noLoad } }, assets);
+    assert.match(/<section id="setup">.*?<\/section>/s.exec(page)?.[0] ?? '', said);
+  }
+});
+
+test('console lines of a run that sent no load: an abandoned setup is not called failed', () => {
+  const failed = setupSummaryLines({ setup: rec({ ok: false, message: 'step 1: status 401' }), refreshes: [], teardown: null, noLoad: { cause: 'setup-failed', message: 'setup failed on agent a1: step 1: status 401' } });
+  assert.deepEqual(failed, [
+    'setup     FAILED, 1 request(s) in 12 ms on a1: step 1: status 401 (not in the figures above)',
+  ]);
+  const stopped = setupSummaryLines({ setup: rec({ ok: false, requests: 0, message: 'stopped during the setup: loadfleet stop' }), refreshes: [], teardown: null, noLoad: { cause: 'stopped', message: 'loadfleet stop' } });
+  assert.deepEqual(stopped, [
+    'setup     abandoned on a1 (its answer, if any, is ignored)',
+  ]);
 });
