@@ -27,7 +27,7 @@ import { expectedTable } from '../../common/metrics/expected-status.js';
 
 const STATUS_SLOTS = 1000;
 /** Event-loop delay sampling period, ms (Node's default). */
-const ELD_RESOLUTION_MS = 10;
+export const ELD_RESOLUTION_MS = 10;
 
 /**
  * Counters and histograms of one interval or of the whole phase. The counters are Counters' own, except
