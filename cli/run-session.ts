@@ -158,6 +158,12 @@ export function verdictExitCode(report: Report): number {
       return EXIT.INCOMPLETE;
     case 'setup-failed':
       return EXIT.SETUP_FAILED;
+    case 'capacity-not-found':
+      return EXIT.CAPACITY_NOT_FOUND;
+    case 'regression':
+      return EXIT.REGRESSION;
+    case 'not-comparable':
+      return EXIT.NOT_COMPARABLE;
     default: {
       const never: never = report.verdict;
       throw new LoadfleetError('INTERNAL', `unknown verdict ${String(never)}`);

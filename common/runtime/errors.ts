@@ -52,6 +52,12 @@ export const EXIT = {
    * teardown failed during or after an otherwise passing run (verdict setup-failed).
    */
   SETUP_FAILED: 9,
+  /** A capacity search ended without a capacity: even the start load failed, every load up to the maximum passed, or the budget or a stop ended it before the bracket closed. */
+  CAPACITY_NOT_FOUND: 10,
+  /** A comparison with a baseline found a significant regression beyond its limits (`compare`, `run --baseline`). */
+  REGRESSION: 11,
+  /** Two runs were not comparable (different scenario, rate or model, or one was not trustworthy); `--force` compares anyway. */
+  NOT_COMPARABLE: 12,
   INTERRUPTED: 130,
 } as const;
 

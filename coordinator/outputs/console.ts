@@ -322,6 +322,12 @@ function verdictLines(report: Report): Lines {
       return banner('INCOMPLETE: some agent\'s figures never arrived; these totals are short (--allow-incomplete to judge the rest).', report.verdictReasons);
     case 'setup-failed':
       return banner(report.setup?.noLoad !== undefined ? 'SETUP FAILED: no load was sent.' : 'SETUP FAILED: a setup refresh or the teardown failed.', report.verdictReasons);
+    case 'capacity-not-found':
+      return banner('CAPACITY NOT FOUND: the search ended without a capacity.', report.verdictReasons);
+    case 'regression':
+      return banner('REGRESSION: slower or worse than the baseline beyond the limits.', report.verdictReasons);
+    case 'not-comparable':
+      return banner('NOT COMPARABLE: this run cannot be compared with the baseline (--force compares anyway).', report.verdictReasons);
     default:
       return assertNever(report.verdict);
   }

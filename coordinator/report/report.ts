@@ -5,6 +5,8 @@
 // never 'pass' when the generator was bound, when an agent's figures could not be reconciled, when the
 // run did not complete, or when figures are missing ('incomplete'; precedence in report/verdict.ts).
 import type { LatencyMs } from '../../common/metrics/histogram.js';
+import type { CapacityReport } from './capacity-report.js';
+import type { CompareResult } from '../compare/compare-result.js';
 import type { Scenario } from '../../common/scenario/scenario.js';
 import type { Counters } from '../../common/metrics/counters.js';
 import type { AgentTotals, Aggregator, FlowTotals, IntervalFigures, PhaseTotals, ReconciliationNote } from '../merge/aggregator.js';
@@ -195,6 +197,10 @@ export interface Report extends TagReports {
   failures: string[];
   /** Figures known to be missing (e.g. an agent lost for good before its final report). */
   incomplete: string[];
+  /** A capacity search run's steps and result (report/capacity-report.ts). */
+  capacity?: CapacityReport;
+  /** A run with --baseline: its comparison with the baseline report (compare/compare-result.ts). */
+  comparison?: CompareResult;
   verdict: Verdict;
   /** Why the verdict is not 'pass' (empty on a pass). */
   verdictReasons: string[];

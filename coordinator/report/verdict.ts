@@ -6,7 +6,12 @@
 // the generator) come before a judgement of the figures (thresholds). Pure.
 import type { Report } from './report.js';
 
-export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed';
+/**
+ * capacity-not-found: a capacity search run (report.capacity) ended without a capacity. regression and
+ * not-comparable: a run with --baseline that otherwise passed (report.comparison).
+ */
+export type Verdict = 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed'
+  | 'capacity-not-found' | 'regression' | 'not-comparable';
 
 export interface VerdictFacts {
   /** Set when the run was aborted because an agent was lost under --on-agent-loss fail: why. */

@@ -79,7 +79,7 @@ export interface DashRun {
   warmupMs: number;
   targetRps: number;
   concurrency: number;
-  verdict: 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed' | null;
+  verdict: 'pass' | 'generator-bound' | 'failed' | 'agent-lost' | 'thresholds-failed' | 'incomplete' | 'setup-failed' | 'capacity-not-found' | 'regression' | 'not-comparable' | null;
   /** Several scenarios at once: each one's name and model (live changes name one); [] otherwise. */
   scenarios: { name: string; model: 'open' | 'closed' }[];
   /** The scenario language: the target is flow runs per second, shown apart from requests per second. */

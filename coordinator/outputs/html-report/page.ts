@@ -107,6 +107,9 @@ const VERDICT_TEXT: Record<Report['verdict'], string> = {
   'thresholds-failed': 'THRESHOLDS FAILED',
   incomplete: 'INCOMPLETE: some agent\'s figures never arrived; these totals are short',
   'setup-failed': 'SETUP FAILED: the setup, a setup refresh or the teardown failed',
+  'capacity-not-found': 'CAPACITY NOT FOUND: the search ended without a capacity',
+  regression: 'REGRESSION: slower or worse than the baseline beyond the limits',
+  'not-comparable': 'NOT COMPARABLE: this run cannot be compared with the baseline',
 };
 
 function list(items: readonly string[]): string {
